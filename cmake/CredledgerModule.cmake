@@ -1,0 +1,24 @@
+# The one place where our warning and sanitizer flags are set.
+#
+# credledger_target_options(target): warnings for our own code, sanitizers when
+# CREDLEDGER_SANITIZE is on. Every library, executable and test calls it.
+function(credledger_target_options target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+                                           -Wno-sign-conversion)
+  if(CREDLEDGER_SANITIZE)
+    target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all
+                                             -fno-omit-frame-pointer)
+    target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+endfunction()
+
+# credledger_module(name SOURCES ... DEPS ...): the library target credledger_<name>,
+# aliased credledger::<name>, whose public headers are included as "<name>/x.h".
+function(credledger_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_DEPS;PRIVATE_DEPS" ${ARGN})
+  add_library(credledger_${name} STATIC ${ARG_SOURCES})
+  add_library(credledger::${name} ALIAS credledger_${name})
+  target_include_directories(credledger_${name} PUBLIC ${PROJECT_SOURCE_DIR})
+  target_link_libraries(credledger_${name} PUBLIC ${ARG_PUBLIC_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
+  credledger_target_options(credledger_${name})
+endfunction()
