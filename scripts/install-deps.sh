@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libssl-dev openssl libleveldb-dev libboost1.81-dev nlohmann-json3-dev catch2
+  libssl-dev openssl libleveldb-dev libsnappy-dev libboost1.81-dev nlohmann-json3-dev catch2
   libbenchmark-dev clang-format
 )
 

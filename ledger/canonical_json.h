@@ -1,0 +1,53 @@
+// Strict JSON parsing and RFC 8785 (JCS) canonical serialization.
+//
+// Entries, block headers and every other signed or hashed JSON are hashed and signed over the
+// bytes CanonicalJson writes. The parser accepts exactly RFC 8259 JSON that is also I-JSON
+// (RFC 7493), and rejects with InvalidArgument, naming the offset and the rule:
+//   - invalid UTF-8 anywhere, unpaired surrogate escapes, raw control characters in strings;
+//   - duplicate member names (compared after unescaping);
+//   - nesting deeper than ParseOptions::max_depth;
+//   - numbers that do not fit an IEEE 754 double (overflow, underflow to zero or a subnormal
+//     from a non-zero literal), and integer literals (no fraction, no exponent) beyond
+//     +/-2^53, which a double would silently round: money in fen must never change value.
+// Numbers are IEEE 754 doubles as RFC 8785 requires; integral values within +/-2^53 are held
+// as integers in the DOM so domain code can read them exactly.
+//
+// Thread-safety: pure functions.
+#ifndef CREDLEDGER_LEDGER_CANONICAL_JSON_H_
+#define CREDLEDGER_LEDGER_CANONICAL_JSON_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "crypto/status.h"
+
+namespace credledger {
+
+using Json = nlohmann::json;
+
+// The largest integer magnitude a double holds exactly (2^53).
+inline constexpr int64_t kMaxExactJsonInteger = int64_t{1} << 53;
+
+struct ParseOptions {
+  // Containers nested deeper than this are rejected (protects the stack). Default 64.
+  int max_depth = 64;
+};
+
+Result<Json> ParseJson(std::string_view text, const ParseOptions& options = {});
+
+// RFC 8785 serialization of `value`. Errors (InvalidArgument): a string that is not valid
+// UTF-8, a non-finite number, an integer beyond +/-2^53.
+Result<std::string> CanonicalJson(const Json& value);
+
+// ParseJson then CanonicalJson.
+Result<std::string> CanonicalizeJson(std::string_view text, const ParseOptions& options = {});
+
+// The ECMAScript Number.prototype.toString form of a finite double (RFC 8785 section 3.2.2.3).
+// REQUIRES: std::isfinite(value).
+std::string EcmaScriptNumber(double value);
+
+}  // namespace credledger
+
+#endif  // CREDLEDGER_LEDGER_CANONICAL_JSON_H_
