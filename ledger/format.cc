@@ -1,0 +1,40 @@
+#include "ledger/format.h"
+
+namespace credledger::format {
+
+void PutBigEndian64(std::string* out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>(v >> shift));
+}
+
+uint64_t GetBigEndian64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (char c : bytes.substr(0, 8)) v = v << 8 | static_cast<uint8_t>(c);
+  return v;
+}
+
+std::string EntryKey(uint64_t index) {
+  std::string k(1, kEntryPrefix);
+  PutBigEndian64(&k, index);
+  return k;
+}
+
+std::string LeafKey(const crypto::Digest& leaf_hash) {
+  std::string k(1, kLeafPrefix);
+  k.append(reinterpret_cast<const char*>(leaf_hash.data()), leaf_hash.size());
+  return k;
+}
+
+std::string TileKey(uint32_t tile_level, uint64_t tile_index) {
+  std::string k(1, kTilePrefix);
+  k.push_back(static_cast<char>(tile_level));
+  PutBigEndian64(&k, tile_index);
+  return k;
+}
+
+std::string BlockKey(uint64_t height) {
+  std::string k(1, kBlockPrefix);
+  PutBigEndian64(&k, height);
+  return k;
+}
+
+}  // namespace credledger::format

@@ -1,0 +1,41 @@
+// Byte formats of the ledger store. Normative description: docs/DESIGN.md ("Data layout").
+// Change both together.
+#ifndef CREDLEDGER_LEDGER_FORMAT_H_
+#define CREDLEDGER_LEDGER_FORMAT_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "crypto/hash.h"
+
+namespace credledger::format {
+
+inline constexpr int kFormatVersion = 1;
+
+// Key prefixes (one byte each). All integers in keys are big-endian so that keys sort in
+// numeric order.
+inline constexpr char kEntryPrefix = 'e';     // e | u64 index          -> entry bytes
+inline constexpr char kLeafPrefix = 'h';      // h | 32-byte leaf hash  -> u64 index
+inline constexpr char kTilePrefix = 't';      // t | u8 level | u64 idx -> 1..256 hashes
+inline constexpr char kBlockPrefix = 'b';     // b | u64 height         -> block header JSON
+inline constexpr std::string_view kParamsKey = "m:params";  // -> ledger parameters JSON
+inline constexpr std::string_view kHeadKey = "m:head";      // -> u64 latest block height
+
+// A tile holds up to 256 consecutive hashes of one tree level (8 levels per tile level),
+// as in C2SP tlog-tiles.
+inline constexpr int kTileHeight = 8;
+inline constexpr uint64_t kTileWidth = uint64_t{1} << kTileHeight;
+
+void PutBigEndian64(std::string* out, uint64_t v);
+// REQUIRES: bytes.size() == 8.
+uint64_t GetBigEndian64(std::string_view bytes);
+
+std::string EntryKey(uint64_t index);
+std::string LeafKey(const crypto::Digest& leaf_hash);
+std::string TileKey(uint32_t tile_level, uint64_t tile_index);
+std::string BlockKey(uint64_t height);
+
+}  // namespace credledger::format
+
+#endif  // CREDLEDGER_LEDGER_FORMAT_H_

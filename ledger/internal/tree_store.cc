@@ -1,0 +1,207 @@
+#include "ledger/internal/tree_store.h"
+
+#include <cstring>
+
+namespace credledger::internal {
+namespace {
+
+using format::kTileHeight;
+using format::kTileWidth;
+
+std::string EncodeRow(const std::vector<Hash>& row) {
+  std::string out;
+  out.resize(row.size() * sizeof(Hash));
+  for (size_t i = 0; i < row.size(); ++i) std::memcpy(&out[i * sizeof(Hash)], row[i].data(), sizeof(Hash));
+  return out;
+}
+
+std::vector<Hash> DecodeRow(std::string_view bytes) {
+  std::vector<Hash> row(bytes.size() / sizeof(Hash));
+  for (size_t i = 0; i < row.size(); ++i) std::memcpy(row[i].data(), &bytes[i * sizeof(Hash)], sizeof(Hash));
+  return row;
+}
+
+// MTH of row[start, start + count). REQUIRES: count is a power of two.
+Hash HashPerfect(merkle::HashAlgorithm alg, const std::vector<Hash>& row, size_t start, size_t count) {
+  if (count == 1) return row[start];
+  size_t half = count / 2;
+  return merkle::NodeHash(alg, HashPerfect(alg, row, start, half),
+                          HashPerfect(alg, row, start + half, half));
+}
+
+}  // namespace
+
+// ---- TreeWriter ----
+
+Result<TreeWriter> TreeWriter::Load(Store* store, merkle::HashAlgorithm alg, uint64_t size) {
+  TreeWriter w(alg);
+  w.size_ = size;
+  // Tile level L's partial row holds (size >> 8L) mod 256 hashes, from tile (size >> 8L) / 256.
+  for (uint32_t level = 0; level == 0 || (level < 8 && (size >> (kTileHeight * level)) > 0);
+       ++level) {
+    uint64_t count_at_level = size >> (kTileHeight * level);
+    uint64_t width = count_at_level % kTileWidth;
+    uint64_t tile_index = count_at_level / kTileWidth;
+    std::vector<Hash> row;
+    if (width > 0) {
+      std::string value;
+      Status s = store->Get(format::TileKey(level, tile_index), &value);
+      if (!s.ok()) {
+        return Status::DataLoss("tree tile " + std::to_string(level) + "/" +
+                                std::to_string(tile_index) + " for tree size " +
+                                std::to_string(size) + " is unreadable: " + s.ToString());
+      }
+      if (value.size() != width * sizeof(Hash)) {
+        return Status::DataLoss("tree tile " + std::to_string(level) + "/" +
+                                std::to_string(tile_index) + " holds " +
+                                std::to_string(value.size()) + " bytes; tree size " +
+                                std::to_string(size) + " needs " +
+                                std::to_string(width * sizeof(Hash)));
+      }
+      row = DecodeRow(value);
+    }
+    w.rows_.push_back(std::move(row));
+    w.dirty_.push_back(false);
+  }
+  return w;
+}
+
+void TreeWriter::Push(size_t level, const Hash& h) {
+  if (level == rows_.size()) {
+    rows_.emplace_back();
+    dirty_.push_back(false);
+  }
+  std::vector<Hash>& row = rows_[level];
+  row.push_back(h);
+  dirty_[level] = true;
+  if (row.size() == kTileWidth) {
+    // The tile is complete: write it for good and carry its root one tile level up.
+    uint64_t completed_at_level = size_ >> (kTileHeight * level);  // count incl. this row
+    uint64_t tile_index = completed_at_level / kTileWidth - 1;
+    full_tiles_.emplace_back(format::TileKey(static_cast<uint32_t>(level), tile_index),
+                             EncodeRow(row));
+    Hash root = HashPerfect(alg_, row, 0, kTileWidth);
+    row.clear();
+    dirty_[level] = false;
+    Push(level + 1, root);
+  }
+}
+
+void TreeWriter::Append(const Hash& leaf_hash) {
+  ++size_;
+  Push(0, leaf_hash);
+}
+
+Hash TreeWriter::Root() const {
+  if (size_ == 0) return merkle::EmptyRoot(alg_);
+  // The perfect nodes of [0, size) all lie in the partial rows; fold them right to left.
+  std::vector<Hash> parts;
+  for (size_t level = rows_.size(); level-- > 0;) {
+    const std::vector<Hash>& row = rows_[level];
+    size_t start = 0;
+    for (int r = kTileHeight - 1; r >= 0; --r) {
+      size_t count = size_t{1} << r;
+      if (row.size() & count) {
+        parts.push_back(HashPerfect(alg_, row, start, count));
+        start += count;
+      }
+    }
+  }
+  return merkle::FoldRight(alg_, parts);
+}
+
+void TreeWriter::FlushTiles(WriteBatch* batch) {
+  for (auto& [key, value] : full_tiles_) batch->Put(std::move(key), std::move(value));
+  full_tiles_.clear();
+  for (size_t level = 0; level < rows_.size(); ++level) {
+    if (!dirty_[level] || rows_[level].empty()) continue;
+    uint64_t tile_index = (size_ >> (kTileHeight * level)) / kTileWidth;
+    batch->Put(format::TileKey(static_cast<uint32_t>(level), tile_index), EncodeRow(rows_[level]));
+    dirty_[level] = false;
+  }
+}
+
+// ---- TileReader ----
+
+TileReader::TileReader(Store* store, merkle::HashAlgorithm alg, size_t cache_tiles)
+    : store_(store), alg_(alg), capacity_(cache_tiles == 0 ? 1 : cache_tiles) {}
+
+Result<std::shared_ptr<const TileReader::Tile>> TileReader::GetTile(uint32_t level, uint64_t index,
+                                                                    size_t min_width) {
+  TileKey key{level, index};
+  {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find(key);
+    if (it != cache_.end() && it->second.first->width() >= min_width) {
+      lru_.splice(lru_.begin(), lru_, it->second.second);
+      return it->second.first;
+    }
+  }
+  std::string value;
+  Status s = store_->Get(format::TileKey(level, index), &value);
+  if (!s.ok()) {
+    return Status::DataLoss("tree tile " + std::to_string(level) + "/" + std::to_string(index) +
+                            " is unreadable: " + s.ToString());
+  }
+  if (value.size() % sizeof(Hash) != 0 || value.size() / sizeof(Hash) < min_width ||
+      value.size() / sizeof(Hash) > kTileWidth) {
+    return Status::DataLoss("tree tile " + std::to_string(level) + "/" + std::to_string(index) +
+                            " has " + std::to_string(value.size()) + " bytes, need at least " +
+                            std::to_string(min_width * sizeof(Hash)));
+  }
+  auto tile = std::make_shared<Tile>();
+  tile->levels.push_back(DecodeRow(value));
+  for (int r = 1; r < kTileHeight; ++r) {
+    const std::vector<Hash>& below = tile->levels.back();
+    std::vector<Hash> above(below.size() / 2);
+    for (size_t i = 0; i < above.size(); ++i) above[i] = merkle::NodeHash(alg_, below[2 * i], below[2 * i + 1]);
+    tile->levels.push_back(std::move(above));
+  }
+  std::shared_ptr<const Tile> result = tile;
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(key);
+  if (it != cache_.end()) {
+    if (it->second.first->width() < result->width()) it->second.first = result;
+    lru_.splice(lru_.begin(), lru_, it->second.second);
+    return result;
+  }
+  lru_.push_front(key);
+  cache_.emplace(key, std::make_pair(result, lru_.begin()));
+  while (cache_.size() > capacity_) {
+    cache_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  return result;
+}
+
+Result<Hash> TileReader::PerfectNode(merkle::NodeId id) {
+  uint32_t tile_level = id.level / kTileHeight;
+  uint32_t r = id.level % kTileHeight;
+  uint64_t first_bottom = id.index << r;  // index at level 8L of the node's first hash
+  uint64_t tile_index = first_bottom / kTileWidth;
+  size_t within = static_cast<size_t>(id.index & ((kTileWidth >> r) - 1));
+  size_t min_width = (within + 1) << r;
+  CREDLEDGER_ASSIGN_OR_RETURN(auto tile, GetTile(tile_level, tile_index, min_width));
+  return tile->levels[r][within];
+}
+
+Result<Hash> TileReader::RangeHash(merkle::LeafRange range) {
+  std::vector<Hash> parts;
+  for (const merkle::NodeId& node : merkle::PerfectNodes(range)) {
+    CREDLEDGER_ASSIGN_OR_RETURN(Hash h, PerfectNode(node));
+    parts.push_back(h);
+  }
+  return merkle::FoldRight(alg_, parts);
+}
+
+Result<std::vector<Hash>> TileReader::Proof(const std::vector<merkle::LeafRange>& ranges) {
+  std::vector<Hash> proof;
+  proof.reserve(ranges.size());
+  for (const merkle::LeafRange& range : ranges) {
+    CREDLEDGER_ASSIGN_OR_RETURN(Hash h, RangeHash(range));
+    proof.push_back(h);
+  }
+  return proof;
+}
+
+}  // namespace credledger::internal

@@ -1,0 +1,91 @@
+// Persistent Merkle tree hashes, stored as C2SP tlog-tiles-shaped tiles: tile (L, N) holds up
+// to 256 consecutive hashes of tree level 8L. Interior levels 8L+1..8L+7 are recomputed from a
+// tile when it is loaded and cached with it, so any perfect-node hash costs one tile read.
+//
+// TreeWriter holds the right edge (one partial row per tile level) for the sequencer;
+// TileReader serves perfect nodes to proofs from the store through an LRU cache.
+#ifndef CREDLEDGER_LEDGER_INTERNAL_TREE_STORE_H_
+#define CREDLEDGER_LEDGER_INTERNAL_TREE_STORE_H_
+
+#include <list>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "ledger/format.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+namespace credledger::internal {
+
+using merkle::Hash;
+
+// The right edge of the tree. Thread-compatible: used by the sequencer thread only.
+class TreeWriter {
+ public:
+  // Loads the partial tiles for a tree of `size` leaves from `store`. Errors: DataLoss if a
+  // tile is missing or has the wrong width. *store must outlive the returned object.
+  static Result<TreeWriter> Load(Store* store, merkle::HashAlgorithm alg, uint64_t size);
+
+  uint64_t size() const { return size_; }
+  void Append(const Hash& leaf_hash);
+  // MTH of the current tree.
+  Hash Root() const;
+  // The most recently appended leaf hash. REQUIRES: size() > 0.
+  const Hash& LastLeaf() const { return rows_[0].back(); }
+  // Adds every tile changed since the last call (completed and partial) to `batch`.
+  void FlushTiles(WriteBatch* batch);
+
+ private:
+  TreeWriter(merkle::HashAlgorithm alg) : alg_(alg) {}
+  void Push(size_t level, const Hash& h);
+
+  merkle::HashAlgorithm alg_;
+  uint64_t size_ = 0;
+  // rows_[L]: the hashes of the partial tile at tile level L (fewer than 256).
+  std::vector<std::vector<Hash>> rows_;
+  std::vector<bool> dirty_;
+  // Completed tiles not yet flushed: (key, value).
+  std::vector<std::pair<std::string, std::string>> full_tiles_;
+};
+
+// Perfect-node hashes from stored tiles. Thread-safe. *store must outlive this object.
+class TileReader {
+ public:
+  TileReader(Store* store, merkle::HashAlgorithm alg, size_t cache_tiles);
+
+  // Hash of perfect node `id`. REQUIRES: the node lies within a committed tree.
+  // Errors: DataLoss if the tile is missing or short.
+  Result<Hash> PerfectNode(merkle::NodeId id);
+  // MTH(range) via its perfect nodes.
+  Result<Hash> RangeHash(merkle::LeafRange range);
+  // Hashes of each range, in order: an inclusion or consistency proof.
+  Result<std::vector<Hash>> Proof(const std::vector<merkle::LeafRange>& ranges);
+
+ private:
+  struct Tile {
+    // levels[r]: the hashes at tree level 8L + r within this tile.
+    std::vector<std::vector<Hash>> levels;
+    size_t width() const { return levels[0].size(); }
+  };
+  using TileKey = std::pair<uint32_t, uint64_t>;
+  struct TileKeyHash {
+    size_t operator()(const TileKey& k) const { return std::hash<uint64_t>()(k.second * 64 + k.first); }
+  };
+
+  Result<std::shared_ptr<const Tile>> GetTile(uint32_t level, uint64_t index, size_t min_width);
+
+  Store* store_;
+  merkle::HashAlgorithm alg_;
+  size_t capacity_;
+  std::mutex mu_;
+  std::list<TileKey> lru_;  // GUARDED_BY(mu_): most recent first
+  std::unordered_map<TileKey, std::pair<std::shared_ptr<const Tile>, std::list<TileKey>::iterator>,
+                     TileKeyHash>
+      cache_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace credledger::internal
+
+#endif  // CREDLEDGER_LEDGER_INTERNAL_TREE_STORE_H_

@@ -1,0 +1,135 @@
+// Ledger: an append-only RFC 9162 log of entries, grouped into hash-chained, node-signed
+// blocks, with signed C2SP checkpoints and proofs for any tree size up to the current one.
+//
+// Appends go through a sequencer thread that cuts a block when it holds
+// LedgerOptions::max_block_entries entries or its oldest entry has waited max_block_delay,
+// writes the whole block (entries, leaf index, tree tiles, header, head pointer) as one
+// atomic, synced Store batch, and only then answers the callers. After a crash at any
+// instant the store holds exactly some prefix of committed blocks, and every answered append
+// is in it. See docs/DESIGN.md for the data layout and the crash argument.
+//
+// Entries are opaque bytes to this class (the domain layer decides what they mean). A
+// byte-identical resubmission is answered with the existing index (idempotent).
+//
+// Thread-safety: all public methods may be called concurrently from any thread.
+// Lifetime: the Ledger owns its Store. Destruction commits every pending entry, then stops.
+#ifndef CREDLEDGER_LEDGER_LEDGER_H_
+#define CREDLEDGER_LEDGER_LEDGER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/keys.h"
+#include "ledger/block.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+namespace credledger {
+
+struct LedgerOptions {
+  // A block is cut when it holds this many entries. Default 4096.
+  size_t max_block_entries = 4096;
+  // ... or when its oldest entry has waited this long. Default 2 ms.
+  std::chrono::microseconds max_block_delay{2000};
+  // Largest accepted entry, bytes. Default 1 MiB.
+  size_t max_entry_bytes = 1 << 20;
+  // Appends waiting for the sequencer beyond this many are refused with ResourceExhausted
+  // (back-pressure instead of unbounded memory). Default 262144.
+  size_t max_pending_entries = 1 << 18;
+  // Tree tiles kept in memory for proofs (about 16 KiB each). Default 4096 (64 MiB).
+  size_t tile_cache_tiles = 4096;
+  // Sync every block to stable storage. Only benchmarks of the non-durable path turn it off.
+  bool sync = true;
+};
+
+// Fixed at genesis.
+struct LedgerParams {
+  std::string origin;  // the log's name: checkpoint origin line and note key name
+  merkle::HashAlgorithm tree_hash = merkle::HashAlgorithm::kSha256;
+  crypto::PublicKey node_key;  // Ed25519: signs blocks and checkpoints
+};
+
+struct AppendReceipt {
+  uint64_t index = 0;
+  uint64_t block_height = 0;
+  merkle::Hash leaf_hash{};
+  bool already_present = false;  // an identical entry was already in the log
+};
+
+struct TreeHead {
+  uint64_t tree_size = 0;
+  merkle::Hash root{};
+  uint64_t block_height = 0;
+};
+
+// The genesis entry (index 0) that Create writes when given none: canonical JSON
+// {"created_at", "node_key": {"alg", "key_id", "spki"}, "origin", "schema_version",
+//  "tree_hash", "type": "genesis"}.
+std::string DefaultGenesisEntry(const std::string& origin, merkle::HashAlgorithm tree_hash,
+                                const crypto::PublicKey& node_key);
+
+class Ledger {
+ public:
+  // Creates a new ledger in an empty store: parameters, the genesis entry at index 0 and the
+  // genesis block at height 0. `genesis_entry` empty means DefaultGenesisEntry. Errors:
+  // InvalidArgument (bad origin, non-Ed25519 node key), AlreadyExists (store not empty).
+  static Result<std::unique_ptr<Ledger>> Create(std::unique_ptr<Store> store,
+                                                crypto::PrivateKey node_key, std::string origin,
+                                                merkle::HashAlgorithm tree_hash,
+                                                std::string genesis_entry = {},
+                                                const LedgerOptions& options = {});
+
+  // Opens an existing ledger and checks its head: the last block's signature, its link to the
+  // previous block, and that the stored tree and entries give the size and root it records.
+  // Errors: NotFound (no ledger in the store), FailedPrecondition (node key is not this
+  // ledger's), DataLoss naming what disagrees.
+  static Result<std::unique_ptr<Ledger>> Open(std::unique_ptr<Store> store,
+                                              crypto::PrivateKey node_key,
+                                              const LedgerOptions& options = {});
+
+  ~Ledger();
+  Ledger(const Ledger&) = delete;
+  Ledger& operator=(const Ledger&) = delete;
+
+  // Queues `entry`; the future resolves once its block is durable (or with the error that
+  // prevented it). Errors: InvalidArgument (empty or over max_entry_bytes),
+  // ResourceExhausted (queue full), Unavailable (shutting down, or the block write failed).
+  std::future<Result<AppendReceipt>> Submit(std::string entry);
+  // Submit and wait.
+  Result<AppendReceipt> Append(std::string entry);
+
+  const LedgerParams& params() const;
+  TreeHead Head() const;
+  // The note verifier key of this ledger: "<origin>+<key id>+<base64 key>".
+  std::string VerifierKey() const;
+
+  // Reads of committed state. NotFound for indexes, heights and sizes beyond the head.
+  Result<std::string> GetEntry(uint64_t index) const;
+  Result<uint64_t> FindLeaf(const merkle::Hash& leaf_hash) const;
+  Result<BlockHeader> GetBlock(uint64_t height) const;
+  // The block that holds entry `index`.
+  Result<BlockHeader> BlockOfEntry(uint64_t index) const;
+
+  // RFC 9162 proofs against any committed tree size. InvalidArgument for impossible
+  // arguments (index >= tree_size, old_size > new_size), NotFound beyond the head.
+  Result<std::vector<merkle::Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
+  Result<std::vector<merkle::Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
+  Result<merkle::Hash> RootAt(uint64_t tree_size) const;
+
+  // The C2SP signed checkpoint of the current head.
+  Result<std::string> SignedCheckpoint() const;
+
+ private:
+  struct Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace credledger
+
+#endif  // CREDLEDGER_LEDGER_LEDGER_H_
