@@ -1,0 +1,586 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <random>
+#include <sstream>
+#include <set>
+#include <thread>
+
+#include "crypto/encoding.h"
+#include "ledger/canonical_json.h"
+#include "ledger/format.h"
+#include "ledger/ledger.h"
+#include "test_util.h"
+
+using namespace credledger;
+using merkle::Hash;
+
+namespace {
+
+constexpr const char* kOrigin = "credledger.test/log";
+
+// Lets a test keep a MemoryStore across Ledger lifetimes (a Ledger owns its Store).
+class SharedStore : public Store {
+ public:
+  explicit SharedStore(std::shared_ptr<MemoryStore> s) : s_(std::move(s)) {}
+  Status Get(std::string_view key, std::string* value) override { return s_->Get(key, value); }
+  Status Write(const WriteBatch& batch, bool sync) override { return s_->Write(batch, sync); }
+  Status Scan(std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit) override {
+    return s_->Scan(start, visit);
+  }
+
+ private:
+  std::shared_ptr<MemoryStore> s_;
+};
+
+crypto::PrivateKey NodeKey() {
+  auto k = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+  REQUIRE(k.ok());
+  return *k;
+}
+
+LedgerOptions FastOptions() {
+  LedgerOptions o;
+  o.max_block_delay = std::chrono::microseconds(200);
+  return o;
+}
+
+std::unique_ptr<Ledger> CreateLedger(std::shared_ptr<MemoryStore> mem, const crypto::PrivateKey& key,
+                                     merkle::HashAlgorithm alg = merkle::HashAlgorithm::kSha256,
+                                     LedgerOptions options = FastOptions()) {
+  auto l = Ledger::Create(std::make_unique<SharedStore>(mem), key, kOrigin, alg, {}, options);
+  if (!l.ok()) FAIL(l.status().ToString());
+  return std::move(*l);
+}
+
+std::unique_ptr<Ledger> ReopenLedger(std::shared_ptr<MemoryStore> mem, const crypto::PrivateKey& key) {
+  auto l = Ledger::Open(std::make_unique<SharedStore>(mem), key, FastOptions());
+  if (!l.ok()) FAIL(l.status().ToString());
+  return std::move(*l);
+}
+
+std::string Entry(uint64_t i) { return "{\"n\":" + std::to_string(i) + ",\"pad\":\"record\"}"; }
+
+// Leaf hashes of every entry, read back through the public API.
+std::vector<Hash> AllLeafHashes(const Ledger& l) {
+  std::vector<Hash> out;
+  for (uint64_t i = 0; i < l.Head().tree_size; ++i) {
+    auto e = l.GetEntry(i);
+    REQUIRE(e.ok());
+    out.push_back(merkle::LeafHash(l.params().tree_hash, *e));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a new ledger holds its genesis entry in block 0", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key);
+  TreeHead head = l->Head();
+  CHECK(head.tree_size == 1);
+  CHECK(head.block_height == 0);
+  auto genesis = l->GetEntry(0);
+  REQUIRE(genesis.ok());
+  auto parsed = ParseJson(*genesis);
+  REQUIRE(parsed.ok());
+  CHECK((*parsed)["type"] == "genesis");
+  CHECK((*parsed)["origin"] == kOrigin);
+  CHECK((*parsed)["tree_hash"] == "sha256");
+  CHECK((*parsed)["node_key"]["key_id"] == key.public_key().KeyId());
+  auto block = l->GetBlock(0);
+  REQUIRE(block.ok());
+  CHECK(block->prev_hash == Hash{});
+  CHECK(block->VerifySignature(key.public_key()).ok());
+  CHECK(block->root == merkle::LeafHash(merkle::HashAlgorithm::kSha256, *genesis));
+  // A second Create on the same store is refused.
+  auto again = Ledger::Create(std::make_unique<SharedStore>(mem), key, kOrigin,
+                              merkle::HashAlgorithm::kSha256);
+  CHECK(again.status().code() == StatusCode::kAlreadyExists);
+}
+
+TEST_CASE("appends are sequenced, chained into signed blocks and provable", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key);
+  std::vector<uint64_t> block_sizes;  // tree size after each block
+  for (uint64_t i = 1; i <= 300; ++i) {
+    // Batches of varied size so blocks of 1..n entries occur.
+    std::vector<std::future<Result<AppendReceipt>>> futures;
+    uint64_t burst = 1 + i % 7;
+    for (uint64_t k = 0; k < burst; ++k) futures.push_back(l->Submit(Entry(i * 100 + k)));
+    for (auto& f : futures) {
+      auto r = f.get();
+      REQUIRE(r.ok());
+      CHECK_FALSE(r->already_present);
+    }
+  }
+  TreeHead head = l->Head();
+  auto leaves = AllLeafHashes(*l);
+  REQUIRE(leaves.size() == head.tree_size);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, leaves) == head.root);
+
+  // Every block: signed, chained, contiguous, with the root of its tree size.
+  Hash prev{};
+  uint64_t expected_first = 0;
+  for (uint64_t h = 0; h <= head.block_height; ++h) {
+    auto b = l->GetBlock(h);
+    REQUIRE(b.ok());
+    CHECK(b->VerifySignature(key.public_key()).ok());
+    CHECK(b->prev_hash == prev);
+    CHECK(b->first_index == expected_first);
+    CHECK(b->root == merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256,
+                                                std::span(leaves).first(b->tree_size)));
+    prev = b->Hash(merkle::HashAlgorithm::kSha256);
+    expected_first = b->tree_size;
+    block_sizes.push_back(b->tree_size);
+  }
+  CHECK(expected_first == head.tree_size);
+  CHECK(l->GetBlock(head.block_height + 1).status().code() == StatusCode::kNotFound);
+
+  // Inclusion proofs for every entry at several historical sizes, checked by the RFC 9162
+  // verifier against roots computed from the raw entries.
+  for (uint64_t size : {uint64_t{1}, uint64_t{2}, uint64_t{7}, uint64_t{255}, uint64_t{256},
+                        uint64_t{257}, head.tree_size}) {
+    if (size > head.tree_size) continue;
+    Hash root = merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
+    auto at = l->RootAt(size);
+    REQUIRE(at.ok());
+    CHECK(*at == root);
+    for (uint64_t i = 0; i < size; ++i) {
+      auto proof = l->InclusionProof(i, size);
+      REQUIRE(proof.ok());
+      REQUIRE(merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root).ok());
+    }
+  }
+  // Consistency between every pair of block heads.
+  for (size_t a = 0; a < block_sizes.size(); a += 3) {
+    for (size_t b = a; b < block_sizes.size(); b += 5) {
+      uint64_t m = block_sizes[a], n = block_sizes[b];
+      auto proof = l->ConsistencyProof(m, n);
+      REQUIRE(proof.ok());
+      REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, m, n, *l->RootAt(m),
+                                        *l->RootAt(n), *proof)
+                  .ok());
+    }
+  }
+}
+
+TEST_CASE("identical entries are idempotent, within and across blocks", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey());
+  auto first = l->Append("same bytes");
+  REQUIRE(first.ok());
+  CHECK(first->index == 1);
+  auto again = l->Append("same bytes");
+  REQUIRE(again.ok());
+  CHECK(again->index == 1);
+  CHECK(again->already_present);
+  CHECK(again->block_height == first->block_height);
+  // Concurrent duplicates land in one block with one index.
+  std::vector<std::future<Result<AppendReceipt>>> fs;
+  for (int i = 0; i < 10; ++i) fs.push_back(l->Submit("twin"));
+  std::set<uint64_t> indexes;
+  for (auto& f : fs) {
+    auto r = f.get();
+    REQUIRE(r.ok());
+    indexes.insert(r->index);
+  }
+  CHECK(indexes.size() == 1);
+  CHECK(l->Head().tree_size == 3);
+  auto found = l->FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "twin"));
+  REQUIRE(found.ok());
+  CHECK(*found == *indexes.begin());
+  CHECK(l->FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "never")).status().code() ==
+        StatusCode::kNotFound);
+}
+
+TEST_CASE("bad requests get precise errors and change nothing", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  LedgerOptions options = FastOptions();
+  options.max_entry_bytes = 1000;
+  auto l = CreateLedger(mem, NodeKey(), merkle::HashAlgorithm::kSha256, options);
+  CHECK(l->Append("").status().code() == StatusCode::kInvalidArgument);
+  CHECK(l->Append(std::string(1001, 'x')).status().code() == StatusCode::kInvalidArgument);
+  CHECK(l->Head().tree_size == 1);
+  CHECK(l->GetEntry(1).status().code() == StatusCode::kNotFound);
+  CHECK(l->InclusionProof(0, 2).status().code() == StatusCode::kNotFound);
+  CHECK(l->InclusionProof(1, 1).status().code() == StatusCode::kInvalidArgument);
+  CHECK(l->ConsistencyProof(1, 2).status().code() == StatusCode::kNotFound);
+  CHECK(l->ConsistencyProof(1, 0).status().code() == StatusCode::kInvalidArgument);
+  CHECK(l->RootAt(5).status().code() == StatusCode::kNotFound);
+  CHECK(l->BlockOfEntry(3).status().code() == StatusCode::kNotFound);
+}
+
+TEST_CASE("checkpoints are signed notes any verifier with the key accepts", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey());
+  for (int i = 0; i < 10; ++i) REQUIRE(l->Append(Entry(static_cast<uint64_t>(i))).ok());
+  auto note = l->SignedCheckpoint();
+  REQUIRE(note.ok());
+  auto verifier = NoteVerifier::FromVerifierKey(l->VerifierKey());
+  REQUIRE(verifier.ok());
+  auto c = VerifyCheckpoint(*note, *verifier, kOrigin);
+  REQUIRE(c.ok());
+  CHECK(c->tree_size == l->Head().tree_size);
+  CHECK(c->root == l->Head().root);
+  CHECK(l->VerifierKey().rfind(std::string(kOrigin) + "+", 0) == 0);
+}
+
+TEST_CASE("many threads append at once; indexes are dense and blocks group entries",
+          "[ledger][concurrency]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey());
+  constexpr int kThreads = 8, kPerThread = 300;
+  std::vector<std::thread> threads;
+  std::mutex mu;
+  std::set<uint64_t> seen;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto r = l->Append(Entry(static_cast<uint64_t>(t * 100000 + i)));
+        std::lock_guard lock(mu);
+        REQUIRE(r.ok());
+        REQUIRE(seen.insert(r->index).second);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(seen.size() == kThreads * kPerThread);
+  CHECK(*seen.begin() == 1);
+  CHECK(*seen.rbegin() == kThreads * kPerThread);
+  CHECK(l->Head().block_height < kThreads * kPerThread);  // grouped, not one block per entry
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) == l->Head().root);
+}
+
+TEST_CASE("a failed block write is reported, rolled back, and appending resumes", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey());
+  REQUIRE(l->Append("before").ok());
+  TreeHead before = l->Head();
+  mem->FailWritesAfter(0);
+  auto failed = l->Append("during");
+  CHECK(failed.status().code() == StatusCode::kUnavailable);
+  CHECK(failed.status().message().find("was not written") != std::string::npos);
+  CHECK(l->Head().tree_size == before.tree_size);
+  CHECK(l->Head().root == before.root);
+  mem->FailWritesAfter(std::nullopt);
+  auto after = l->Append("after");
+  REQUIRE(after.ok());
+  CHECK(after->index == before.tree_size);  // no gap left by the failed block
+  auto retry = l->Append("during");
+  REQUIRE(retry.ok());
+  CHECK_FALSE(retry->already_present);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) == l->Head().root);
+}
+
+TEST_CASE("destroying a ledger commits what was queued", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  std::vector<std::future<Result<AppendReceipt>>> fs;
+  {
+    LedgerOptions slow = FastOptions();
+    slow.max_block_delay = std::chrono::seconds(10);  // only shutdown can cut the block
+    auto l = CreateLedger(mem, key, merkle::HashAlgorithm::kSha256, slow);
+    for (int i = 0; i < 50; ++i) fs.push_back(l->Submit(Entry(static_cast<uint64_t>(i))));
+  }
+  for (auto& f : fs) CHECK(f.get().ok());
+  auto l = ReopenLedger(mem, key);
+  CHECK(l->Head().tree_size == 51);
+}
+
+TEST_CASE("trees spanning two tile levels give RFC 9162 roots and proofs", "[ledger][tiles]") {
+  auto mem = std::make_shared<MemoryStore>();
+  LedgerOptions options = FastOptions();
+  options.max_block_entries = 5000;
+  options.tile_cache_tiles = 16;  // force evictions
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key, merkle::HashAlgorithm::kSha256, options);
+  const uint64_t kTarget = 65536 + 300;  // past the first full level-1 tile
+  std::vector<std::future<Result<AppendReceipt>>> fs;
+  for (uint64_t i = 1; i < kTarget; ++i) fs.push_back(l->Submit(std::to_string(i) + "e"));
+  for (auto& f : fs) REQUIRE(f.get().ok());
+  fs.clear();
+  auto leaves = AllLeafHashes(*l);
+  REQUIRE(leaves.size() == kTarget);
+  std::mt19937_64 rng(7);
+  for (uint64_t size : {uint64_t{255}, uint64_t{256}, uint64_t{257}, uint64_t{65535},
+                        uint64_t{65536}, uint64_t{65537}, kTarget, 1 + rng() % kTarget}) {
+    Hash root = merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
+    REQUIRE(*l->RootAt(size) == root);
+    for (int k = 0; k < 50; ++k) {
+      uint64_t i = k < 3 ? size - 1 - static_cast<uint64_t>(k) : rng() % size;
+      auto proof = l->InclusionProof(i, size);
+      REQUIRE(proof.ok());
+      REQUIRE(merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root).ok());
+    }
+    uint64_t old_size = 1 + rng() % size;
+    auto cproof = l->ConsistencyProof(old_size, size);
+    REQUIRE(cproof.ok());
+    REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, old_size, size, *l->RootAt(old_size),
+                                      root, *cproof)
+                .ok());
+  }
+  // Reopening loads the right edge from the partial tiles and keeps appending correctly.
+  l.reset();
+  l = ReopenLedger(mem, key);
+  REQUIRE(l->Append("after reopen").ok());
+  leaves.push_back(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "after reopen"));
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, leaves) == l->Head().root);
+}
+
+TEST_CASE("an SM3 ledger hashes its tree with SM3", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey(), merkle::HashAlgorithm::kSm3);
+  REQUIRE(l->Append("a").ok());
+  REQUIRE(l->Append("b").ok());
+  auto leaves = AllLeafHashes(*l);
+  CHECK(leaves[1] == merkle::LeafHash(merkle::HashAlgorithm::kSm3, "a"));
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSm3, leaves) == l->Head().root);
+  auto genesis = ParseJson(*l->GetEntry(0));
+  CHECK((*genesis)["tree_hash"] == "sm3");
+}
+
+TEST_CASE("reopening checks the node key and keeps the parameters", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  {
+    auto l = CreateLedger(mem, key, merkle::HashAlgorithm::kSm3);
+    REQUIRE(l->Append("x").ok());
+  }
+  auto wrong = Ledger::Open(std::make_unique<SharedStore>(mem), NodeKey());
+  CHECK(wrong.status().code() == StatusCode::kFailedPrecondition);
+  auto l = ReopenLedger(mem, key);
+  CHECK(l->params().tree_hash == merkle::HashAlgorithm::kSm3);
+  CHECK(l->params().origin == kOrigin);
+  CHECK(l->Head().tree_size == 2);
+  auto empty = Ledger::Open(std::make_unique<MemoryStore>(), key);
+  CHECK(empty.status().code() == StatusCode::kNotFound);
+}
+
+namespace {
+
+// Builds a ledger with a few blocks and returns the store and key, closed.
+std::pair<std::shared_ptr<MemoryStore>, crypto::PrivateKey> ClosedLedger(int entries) {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key);
+  for (int i = 0; i < entries; ++i) REQUIRE(l->Append(Entry(static_cast<uint64_t>(i))).ok());
+  return {mem, key};
+}
+
+Status OpenStatus(const std::shared_ptr<MemoryStore>& mem, const crypto::PrivateKey& key) {
+  return Ledger::Open(std::make_unique<SharedStore>(mem), key).status();
+}
+
+std::string Head(const std::shared_ptr<MemoryStore>& mem) {
+  std::string v;
+  REQUIRE(mem->Get(format::kHeadKey, &v).ok());
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("a damaged store is refused at open with a precise DataLoss", "[ledger][corruption]") {
+  SECTION("a tree tile is altered") {
+    auto [mem, key] = ClosedLedger(300);
+    std::string tile;
+    REQUIRE(mem->Get(format::TileKey(0, 1), &tile).ok());  // partial tile of leaves 256..300
+    tile[5] ^= 1;
+    mem->Corrupt(format::TileKey(0, 1), tile);
+    Status s = OpenStatus(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK(s.message().find("stored tree tiles give") != std::string::npos);
+  }
+  SECTION("a tile is truncated") {
+    auto [mem, key] = ClosedLedger(10);
+    std::string tile;
+    REQUIRE(mem->Get(format::TileKey(0, 0), &tile).ok());
+    mem->Corrupt(format::TileKey(0, 0), tile.substr(0, tile.size() - 32));
+    Status s = OpenStatus(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK(s.message().find("tree tile 0/0") != std::string::npos);
+  }
+  SECTION("the last entry is altered") {
+    auto [mem, key] = ClosedLedger(10);
+    mem->Corrupt(format::EntryKey(10), "tampered");
+    Status s = OpenStatus(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK(s.message().find("entry 10 does not hash") != std::string::npos);
+  }
+  SECTION("the last entry is missing") {
+    auto [mem, key] = ClosedLedger(10);
+    mem->Corrupt(format::EntryKey(10), std::nullopt);
+    CHECK(OpenStatus(mem, key).code() == StatusCode::kDataLoss);
+  }
+  SECTION("an entry exists beyond the tree") {
+    auto [mem, key] = ClosedLedger(10);
+    mem->Corrupt(format::EntryKey(11), "extra");
+    Status s = OpenStatus(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK(s.message().find("beyond the tree size 11") != std::string::npos);
+  }
+  SECTION("the head block's signature is broken") {
+    auto [mem, key] = ClosedLedger(10);
+    uint64_t h = format::GetBigEndian64(Head(mem));
+    std::string block;
+    REQUIRE(mem->Get(format::BlockKey(h), &block).ok());
+    auto header = ParseBlockHeader(block);
+    REQUIRE(header.ok());
+    header->timestamp = "2000-01-01T00:00:00.000Z";
+    mem->Corrupt(format::BlockKey(h), header->ToJson());
+    Status s = OpenStatus(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK(s.message().find("signature does not verify") != std::string::npos);
+  }
+  SECTION("the previous block was replaced") {
+    auto [mem, key] = ClosedLedger(10);
+    uint64_t h = format::GetBigEndian64(Head(mem));
+    REQUIRE(h >= 1);
+    std::string block;
+    REQUIRE(mem->Get(format::BlockKey(h - 1), &block).ok());
+    auto header = ParseBlockHeader(block);
+    header->timestamp = "2000-01-01T00:00:00.000Z";
+    mem->Corrupt(format::BlockKey(h - 1), header->ToJson());
+    Status s = OpenStatus(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK(s.message().find("prev_hash") != std::string::npos);
+  }
+  SECTION("the head block is not JSON") {
+    auto [mem, key] = ClosedLedger(3);
+    mem->Corrupt(format::BlockKey(format::GetBigEndian64(Head(mem))), "{garbage");
+    Status s = OpenStatus(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK(s.message().find("is corrupt") != std::string::npos);
+  }
+}
+
+TEST_CASE("a LevelDB ledger survives close and reopen", "[ledger][leveldb]") {
+  credledger::testing::TempDir dir;
+  auto key = NodeKey();
+  TreeHead head;
+  {
+    LevelDbOptions create;
+    create.create_if_missing = true;
+    auto store = OpenLevelDbStore(dir.file("db"), create);
+    REQUIRE(store.ok());
+    auto l = Ledger::Create(std::move(*store), key, kOrigin, merkle::HashAlgorithm::kSha256, {},
+                            FastOptions());
+    REQUIRE(l.ok());
+    for (int i = 0; i < 600; ++i) REQUIRE((*l)->Append(Entry(static_cast<uint64_t>(i))).ok());
+    head = (*l)->Head();
+  }
+  CHECK(OpenLevelDbStore(dir.file("missing")).status().code() == StatusCode::kNotFound);
+  auto store = OpenLevelDbStore(dir.file("db"));
+  REQUIRE(store.ok());
+  // A second process (or handle) cannot open the same store while it is open.
+  CHECK_FALSE(OpenLevelDbStore(dir.file("db")).ok());
+  auto l = Ledger::Open(std::move(*store), key, FastOptions());
+  REQUIRE(l.ok());
+  CHECK((*l)->Head().tree_size == head.tree_size);
+  CHECK((*l)->Head().root == head.root);
+  auto r = (*l)->Append(Entry(0));
+  REQUIRE(r.ok());
+  CHECK(r->already_present);
+  CHECK(r->index == 1);
+}
+
+TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][crash]") {
+  credledger::testing::TempDir dir;
+  const std::string path = dir.file("db");
+  auto key = NodeKey();
+  {
+    LevelDbOptions create;
+    create.create_if_missing = true;
+    auto store = OpenLevelDbStore(path, create);
+    REQUIRE(store.ok());
+    REQUIRE(Ledger::Create(std::move(*store), key, kOrigin, merkle::HashAlgorithm::kSha256).ok());
+  }
+  std::mt19937_64 rng(42);
+  std::map<uint64_t, std::string> acknowledged;  // index -> entry
+  std::vector<std::pair<uint64_t, Hash>> heads;   // every head a child reported
+  for (int cycle = 0; cycle < 5; ++cycle) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      // Child: append from 4 threads as fast as possible; report each acknowledgement.
+      close(fds[0]);
+      auto store = OpenLevelDbStore(path);
+      if (!store.ok()) _exit(3);
+      auto l = Ledger::Open(std::move(*store), key, FastOptions());
+      if (!l.ok()) _exit(4);
+      std::mutex out_mu;
+      std::vector<std::thread> threads;
+      for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+          for (uint64_t i = 0;; ++i) {
+            std::string entry = std::to_string(cycle) + "c" + std::to_string(t) + "t" + std::to_string(i);
+            auto r = (*l)->Append(entry);
+            if (!r.ok()) _exit(5);
+            std::string line = std::to_string(r->index) + " " + entry + "\n";
+            std::lock_guard lock(out_mu);
+            if (write(fds[1], line.data(), line.size()) < 0) _exit(6);
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+      _exit(0);
+    }
+    close(fds[1]);
+    // Parent: read acknowledgements for a random while, then kill -9 mid-flight.
+    size_t want = 50 + rng() % 400;
+    std::string buffer;
+    size_t lines = 0;
+    char chunk[4096];
+    while (lines < want) {
+      ssize_t n = read(fds[0], chunk, sizeof chunk);
+      REQUIRE(n > 0);
+      buffer.append(chunk, static_cast<size_t>(n));
+      lines = static_cast<size_t>(std::count(buffer.begin(), buffer.end(), '\n'));
+    }
+    usleep(static_cast<useconds_t>(rng() % 3000));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    REQUIRE(WIFSIGNALED(status));
+    // Drain what the child wrote before it died: all of it was acknowledged.
+    ssize_t n;
+    while ((n = read(fds[0], chunk, sizeof chunk)) > 0) buffer.append(chunk, static_cast<size_t>(n));
+    close(fds[0]);
+    std::istringstream in(buffer);
+    std::string line;
+    while (std::getline(in, line)) {
+      auto space = line.find(' ');
+      acknowledged[std::stoull(line.substr(0, space))] = line.substr(space + 1);
+    }
+    // Reopen: the startup check passes and every acknowledged entry is at its index.
+    auto store = OpenLevelDbStore(path);
+    REQUIRE(store.ok());
+    auto l = Ledger::Open(std::move(*store), key);
+    if (!l.ok()) FAIL(l.status().ToString());
+    TreeHead head = (*l)->Head();
+    for (const auto& [index, entry] : acknowledged) {
+      REQUIRE(index < head.tree_size);
+      auto got = (*l)->GetEntry(index);
+      REQUIRE(got.ok());
+      REQUIRE(*got == entry);
+    }
+    // The new head is consistent with every head seen before it.
+    for (const auto& [size, root] : heads) {
+      auto proof = (*l)->ConsistencyProof(size, head.tree_size);
+      REQUIRE(proof.ok());
+      REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, size, head.tree_size, root,
+                                        head.root, *proof)
+                  .ok());
+    }
+    heads.emplace_back(head.tree_size, head.root);
+  }
+  CHECK(acknowledged.size() >= 250);
+}
