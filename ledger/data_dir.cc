@@ -1,0 +1,102 @@
+#include "ledger/data_dir.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace credledger {
+
+std::string StorePath(const std::string& dir) { return dir + "/store"; }
+std::string DefaultNodeKeyPath(const std::string& dir) { return dir + "/node-key.pem"; }
+
+Result<std::string> ReadFileToString(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return Status::NotFound(path + " does not exist");
+    return Status::Unavailable("cannot read " + path + ": " + std::strerror(errno));
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status::Unavailable("error reading " + path);
+  return ss.str();
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return Status::Unavailable("cannot create " + tmp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return Status::Unavailable("cannot write " + tmp + ": " + std::strerror(e));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return Status::Unavailable("cannot sync " + tmp + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::Unavailable("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Result<crypto::PrivateKey> LoadNodeKey(const std::string& path) {
+  auto pem = ReadFileToString(path);
+  if (!pem.ok()) return pem.status().WithContext("node key");
+  auto key = crypto::PrivateKey::FromPem(*pem);
+  if (!key.ok()) return key.status().WithContext("node key " + path);
+  return key;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const std::string& origin,
+                                                  merkle::HashAlgorithm tree_hash,
+                                                  const DataDirOptions& options) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
+  if (std::filesystem::exists(StorePath(dir))) {
+    return Status::AlreadyExists(dir + " already holds a ledger store");
+  }
+  std::string key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
+  Result<crypto::PrivateKey> key = LoadNodeKey(key_path);
+  if (key.status().code() == StatusCode::kNotFound) {
+    key = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+    if (!key.ok()) return key.status();
+    CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(key_path, key->ToPem(), 0600));
+  }
+  if (!key.ok()) return key.status();
+  LevelDbOptions leveldb = options.leveldb;
+  leveldb.create_if_missing = true;
+  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
+  return Ledger::Create(std::move(store), std::move(*key), origin, tree_hash, {}, options.ledger);
+}
+
+Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,
+                                                const DataDirOptions& options) {
+  if (!std::filesystem::exists(StorePath(dir))) {
+    return Status::NotFound("no ledger in " + dir + " (run `ledgerctl init --data " + dir + "`)");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                              LoadNodeKey(options.node_key_path.value_or(DefaultNodeKeyPath(dir))));
+  LevelDbOptions leveldb = options.leveldb;
+  leveldb.create_if_missing = false;
+  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
+  return Ledger::Open(std::move(store), std::move(key), options.ledger);
+}
+
+}  // namespace credledger

@@ -1,0 +1,44 @@
+// The on-disk layout of a ledger's data directory, shared by ledgerd and ledgerctl:
+//   <dir>/store/         the LevelDB store
+//   <dir>/node-key.pem   the node's Ed25519 private key (PKCS#8, mode 0600), unless the
+//                        caller keeps the key elsewhere
+// See docs/DESIGN.md ("Data directory").
+#ifndef CREDLEDGER_LEDGER_DATA_DIR_H_
+#define CREDLEDGER_LEDGER_DATA_DIR_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ledger/ledger.h"
+
+namespace credledger {
+
+struct DataDirOptions {
+  // Where the node key is; default <dir>/node-key.pem.
+  std::optional<std::string> node_key_path;
+  LedgerOptions ledger;
+  LevelDbOptions leveldb;
+};
+
+std::string StorePath(const std::string& dir);
+std::string DefaultNodeKeyPath(const std::string& dir);
+
+// Reads a whole file. NotFound if it does not exist, Unavailable on other I/O errors.
+Result<std::string> ReadFileToString(const std::string& path);
+// Writes a file atomically (temporary file, fsync, rename) with permission bits `mode`.
+Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode);
+
+// Creates a new ledger in `dir` (created if missing; must not already hold a store). If no
+// key exists at the node key path, generates an Ed25519 key and writes it there (0600).
+Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const std::string& origin,
+                                                  merkle::HashAlgorithm tree_hash,
+                                                  const DataDirOptions& options = {});
+
+// Opens the ledger in `dir` with the node key from the node key path.
+Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,
+                                                const DataDirOptions& options = {});
+
+}  // namespace credledger
+
+#endif  // CREDLEDGER_LEDGER_DATA_DIR_H_

@@ -1,0 +1,169 @@
+#include "tools/commands.h"
+
+#include <iostream>
+
+#include "crypto/encoding.h"
+#include "crypto/keys.h"
+#include "ledger/canonical_json.h"
+#include "ledger/data_dir.h"
+#include "tools/flags.h"
+
+namespace credledger::tools {
+namespace {
+
+Result<std::unique_ptr<Ledger>> OpenFromFlags(const Flags& flags) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+  DataDirOptions options;
+  options.node_key_path = flags.Get("node-key");
+  return OpenLedgerInDir(dir, options);
+}
+
+Json HashList(const std::vector<merkle::Hash>& hashes) {
+  Json list = Json::array();
+  for (const auto& h : hashes) list.push_back(crypto::HexEncode(h));
+  return list;
+}
+
+Status PrintJson(const Json& j) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(j));
+  std::cout << text << "\n";
+  return Status::Ok();
+}
+
+// Reads entries for `append`: one JSON value per non-empty line of `text`, canonicalized.
+Result<std::vector<std::string>> JsonLines(const std::string& text, const std::string& source) {
+  std::vector<std::string> entries;
+  size_t line_no = 0, pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    auto canonical = CanonicalizeJson(line);
+    if (!canonical.ok()) {
+      return canonical.status().WithContext(source + " line " + std::to_string(line_no));
+    }
+    entries.push_back(std::move(*canonical));
+  }
+  return entries;
+}
+
+}  // namespace
+
+Status KeygenCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"alg", "out"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string alg_name, flags.Required("alg"));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string out, flags.Required("out"));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::KeyAlgorithm alg, crypto::ParseKeyAlgorithm(alg_name));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(alg));
+  if (ReadFileToString(out).ok()) {
+    return Status::AlreadyExists(out + " exists; refusing to overwrite a key");
+  }
+  CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(out, key.ToPem(), 0600));
+  CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(out + ".pub", key.public_key().ToPem(), 0644));
+  return PrintJson({{"alg", alg_name},
+                    {"key_id", key.public_key().KeyId()},
+                    {"private_key", out},
+                    {"public_key", out + ".pub"}});
+}
+
+Status InitCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data", "origin", "tree-hash", "node-key"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string origin, flags.Required("origin"));
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::HashAlgorithm alg,
+                              crypto::ParseHashAlgorithm(flags.GetOr("tree-hash", "sha256")));
+  DataDirOptions options;
+  options.node_key_path = flags.Get("node-key");
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, CreateLedgerInDir(dir, origin, alg, options));
+  TreeHead head = ledger->Head();
+  return PrintJson({{"data", dir},
+                    {"origin", origin},
+                    {"tree_hash", std::string(crypto::HashAlgorithmName(alg))},
+                    {"tree_size", head.tree_size},
+                    {"root", crypto::HexEncode(head.root)},
+                    {"verifier_key", ledger->VerifierKey()}});
+}
+
+Status AppendCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data", "node-key"}, {"raw"}));
+  std::vector<std::string> entries;
+  std::vector<std::string> sources = flags.positional();
+  if (sources.empty()) sources.push_back("-");
+  for (const std::string& source : sources) {
+    std::string text;
+    if (source == "-") {
+      text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+      CREDLEDGER_ASSIGN_OR_RETURN(text, ReadFileToString(source));
+    }
+    if (flags.Has("raw")) {
+      entries.push_back(std::move(text));  // the file's bytes are one entry
+    } else {
+      CREDLEDGER_ASSIGN_OR_RETURN(auto lines, JsonLines(text, source == "-" ? "stdin" : source));
+      for (auto& e : lines) entries.push_back(std::move(e));
+    }
+  }
+  if (entries.empty()) return Status::InvalidArgument("no entries to append");
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));
+  std::vector<std::future<Result<AppendReceipt>>> pending;
+  for (auto& e : entries) pending.push_back(ledger->Submit(std::move(e)));
+  Status first_error;
+  for (auto& f : pending) {
+    Result<AppendReceipt> r = f.get();
+    if (!r.ok()) {
+      if (first_error.ok()) first_error = r.status();
+      continue;
+    }
+    CREDLEDGER_RETURN_IF_ERROR(PrintJson({{"index", r->index},
+                                          {"block_height", r->block_height},
+                                          {"leaf_hash", crypto::HexEncode(r->leaf_hash)},
+                                          {"already_present", r->already_present}}));
+  }
+  return first_error;
+}
+
+Status CheckpointCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data", "node-key"}, {"vkey"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));
+  if (flags.Has("vkey")) {
+    std::cout << ledger->VerifierKey() << "\n";
+    return Status::Ok();
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger->SignedCheckpoint());
+  std::cout << note;
+  return Status::Ok();
+}
+
+Status ProveCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      Flags flags, Flags::Parse(args, {"data", "node-key", "index", "size", "from", "to"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));
+  TreeHead head = ledger->Head();
+  if (flags.Has("from")) {
+    CREDLEDGER_ASSIGN_OR_RETURN(uint64_t from, flags.GetUint("from", 0));
+    CREDLEDGER_ASSIGN_OR_RETURN(uint64_t to, flags.GetUint("to", head.tree_size));
+    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger->ConsistencyProof(from, to));
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash old_root, ledger->RootAt(from));
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash new_root, ledger->RootAt(to));
+    return PrintJson({{"old_size", from},
+                      {"new_size", to},
+                      {"old_root", crypto::HexEncode(old_root)},
+                      {"new_root", crypto::HexEncode(new_root)},
+                      {"consistency_proof", HashList(proof)}});
+  }
+  if (!flags.Has("index")) return Status::InvalidArgument("give --index I, or --from M [--to N]");
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, flags.GetUint("index", 0));
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t size, flags.GetUint("size", head.tree_size));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger->InclusionProof(index, size));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->GetEntry(index));
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash root, ledger->RootAt(size));
+  return PrintJson({{"index", index},
+                    {"tree_size", size},
+                    {"leaf_hash", crypto::HexEncode(merkle::LeafHash(ledger->params().tree_hash, entry))},
+                    {"root", crypto::HexEncode(root)},
+                    {"inclusion_proof", HashList(proof)}});
+}
+
+}  // namespace credledger::tools

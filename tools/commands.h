@@ -1,0 +1,24 @@
+// ledgerctl's verbs. Each takes its arguments (after the verb) and returns a Status; the
+// caller prints a non-OK Status to stderr and exits non-zero.
+#ifndef CREDLEDGER_TOOLS_COMMANDS_H_
+#define CREDLEDGER_TOOLS_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "crypto/status.h"
+
+namespace credledger::tools {
+
+using Args = std::vector<std::string>;
+
+Status KeygenCommand(const Args& args);
+Status InitCommand(const Args& args);
+Status AppendCommand(const Args& args);
+Status CheckpointCommand(const Args& args);
+Status ProveCommand(const Args& args);
+Status BenchCommand(const Args& args);
+
+}  // namespace credledger::tools
+
+#endif  // CREDLEDGER_TOOLS_COMMANDS_H_

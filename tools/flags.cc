@@ -1,0 +1,64 @@
+#include "tools/flags.h"
+
+#include <charconv>
+
+namespace credledger::tools {
+
+Result<Flags> Flags::Parse(const std::vector<std::string>& args, const std::set<std::string>& known,
+                           const std::set<std::string>& switches) {
+  Flags f;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("--", 0) != 0 || a == "--" || a == "-") {
+      f.positional_.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> value;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (switches.count(name)) {
+      if (value) return Status::InvalidArgument("--" + name + " takes no value");
+      f.values_[name] = "true";
+      continue;
+    }
+    if (!known.count(name)) return Status::InvalidArgument("unknown flag --" + name);
+    if (!value) {
+      if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
+      value = args[++i];
+    }
+    f.values_[name] = *value;
+  }
+  return f;
+}
+
+std::optional<std::string> Flags::Get(const std::string& name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::string Flags::GetOr(const std::string& name, const std::string& fallback) const {
+  return Get(name).value_or(fallback);
+}
+
+Result<std::string> Flags::Required(const std::string& name) const {
+  auto v = Get(name);
+  if (!v) return Status::InvalidArgument("--" + name + " is required");
+  return *v;
+}
+
+Result<uint64_t> Flags::GetUint(const std::string& name, uint64_t fallback) const {
+  auto v = Get(name);
+  if (!v) return fallback;
+  uint64_t out = 0;
+  auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
+  if (ec != std::errc() || ptr != v->data() + v->size() || v->empty()) {
+    return Status::InvalidArgument("--" + name + " must be a non-negative integer, got \"" + *v + "\"");
+  }
+  return out;
+}
+
+}  // namespace credledger::tools

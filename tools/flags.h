@@ -1,0 +1,40 @@
+// A tiny command-line flag parser for ledgerctl: "--name value", "--name=value" and bare
+// "--flag" switches, plus positional arguments.
+#ifndef CREDLEDGER_TOOLS_FLAGS_H_
+#define CREDLEDGER_TOOLS_FLAGS_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "crypto/status.h"
+
+namespace credledger::tools {
+
+class Flags {
+ public:
+  // `switches` are flags that take no value. Errors: InvalidArgument for an unknown flag
+  // (not in `known` or `switches`) or a flag missing its value.
+  static Result<Flags> Parse(const std::vector<std::string>& args,
+                             const std::set<std::string>& known,
+                             const std::set<std::string>& switches = {});
+
+  std::optional<std::string> Get(const std::string& name) const;
+  std::string GetOr(const std::string& name, const std::string& fallback) const;
+  Result<std::string> Required(const std::string& name) const;
+  // The flag as an unsigned integer; `fallback` when absent. InvalidArgument if malformed.
+  Result<uint64_t> GetUint(const std::string& name, uint64_t fallback) const;
+  bool Has(const std::string& name) const { return values_.count(name) > 0; }
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+};
+
+}  // namespace credledger::tools
+
+#endif  // CREDLEDGER_TOOLS_FLAGS_H_

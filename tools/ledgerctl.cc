@@ -1,0 +1,61 @@
+// ledgerctl: the operator's and developer's command line for a credledger data directory.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: ledgerctl <command> [flags]
+
+commands:
+  keygen --alg p256|ed25519|sm2 --out FILE
+        generate a key pair: FILE (PKCS#8 PEM, mode 0600) and FILE.pub (SPKI PEM)
+  init --data DIR --origin NAME [--tree-hash sha256|sm3] [--node-key FILE]
+        create a ledger in DIR; generates DIR/node-key.pem (Ed25519) if there is no key
+  append --data DIR [--raw] [FILE... | -]
+        append entries: each non-empty line of FILE (or stdin) is one JSON value, stored in
+        RFC 8785 canonical form; with --raw each FILE's bytes are one entry
+  checkpoint --data DIR [--vkey]
+        print the signed checkpoint (C2SP signed note), or with --vkey the verifier key
+  prove --data DIR --index I [--size N]      inclusion proof of entry I in tree size N
+  prove --data DIR --from M [--to N]         consistency proof between tree sizes M and N
+  bench [--entries N] [--entry-bytes B] [--dir DIR] [--threads T] [--proofs P]
+        durable appends/s and inclusion proofs/s, beside SHA-256 and LevelDB references
+every command also takes --node-key FILE (default DIR/node-key.pem)
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace credledger::tools;
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  Args args(argv + 2, argv + argc);
+  credledger::Status status;
+  if (command == "keygen") {
+    status = KeygenCommand(args);
+  } else if (command == "init") {
+    status = InitCommand(args);
+  } else if (command == "append") {
+    status = AppendCommand(args);
+  } else if (command == "checkpoint") {
+    status = CheckpointCommand(args);
+  } else if (command == "prove") {
+    status = ProveCommand(args);
+  } else if (command == "bench") {
+    status = BenchCommand(args);
+  } else {
+    std::cerr << "ledgerctl: unknown command \"" << command << "\"\n\n" << kUsage;
+    return 2;
+  }
+  if (!status.ok()) {
+    std::cerr << "ledgerctl " << command << ": " << status.ToString() << "\n";
+    return status.code() == credledger::StatusCode::kInvalidArgument ? 2 : 1;
+  }
+  return 0;
+}
