@@ -12,6 +12,7 @@
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
+#include "ledger/internal/serial_executor.h"
 #include "ledger/internal/tree_store.h"
 
 namespace credledger {
@@ -82,6 +83,7 @@ Result<BlockHeader> ReadBlock(Store* store, uint64_t height) {
 
 struct Pending {
   std::string entry;
+  Hash leaf_hash;  // computed by the submitting thread, off the sequencer's critical path
   std::promise<Result<AppendReceipt>> promise;
   std::chrono::steady_clock::time_point arrived;
 };
@@ -117,8 +119,28 @@ struct Ledger::Impl {
         last_block_hash(last_block.Hash(params.tree_hash)),
         head{last_block.tree_size, last_block.root, last_block.height} {}
 
+  struct Outcome {
+    Status error;
+    AppendReceipt receipt;
+    bool depends_on_write = false;  // answered only once this block is durable
+  };
+  // A block prepared by the sequencer, then written by the writer thread.
+  struct PreparedBlock {
+    explicit PreparedBlock(const internal::TreeWriter& tree) : before(tree) {}
+    std::vector<Pending> items;
+    std::vector<Outcome> outcomes;
+    internal::TreeWriter before;  // the tree before this block: restored if the write fails
+    std::unordered_map<Hash, uint64_t, HashHasher> added;  // leaf hash -> index
+    bool has_block = false;  // false when every item was a duplicate or failed
+    BlockHeader header;
+    Hash header_hash{};
+    WriteBatch batch;
+  };
+
   void Run();
-  void CommitBlock(std::vector<Pending>& batch);
+  std::vector<Pending> TakeBatch(bool wait_for_block);
+  std::unique_ptr<PreparedBlock> Prepare(std::vector<Pending> items, const PreparedBlock* in_flight);
+  void Finish(PreparedBlock& block, const Status& written);
   Result<BlockHeader> FindBlockOfEntry(uint64_t index, uint64_t max_height) const;
   TreeHead CurrentHead() const {
     std::lock_guard lock(head_mu);
@@ -145,6 +167,7 @@ struct Ledger::Impl {
   std::deque<Pending> queue;  // GUARDED_BY(queue_mu)
   bool stopping = false;      // GUARDED_BY(queue_mu)
   std::thread sequencer;
+  internal::SerialExecutor writer_thread;  // runs store writes, one at a time, in order
 };
 
 Result<BlockHeader> Ledger::Impl::FindBlockOfEntry(uint64_t index, uint64_t max_height) const {
@@ -166,59 +189,102 @@ Result<BlockHeader> Ledger::Impl::FindBlockOfEntry(uint64_t index, uint64_t max_
   return b;
 }
 
+std::vector<Pending> Ledger::Impl::TakeBatch(bool wait_for_block) {
+  std::vector<Pending> batch;
+  std::unique_lock lock(queue_mu);
+  if (wait_for_block) {
+    queue_cv.wait(lock, [&] { return !queue.empty() || stopping; });
+    if (queue.empty()) return batch;  // stopping, and everything queued is committed
+    auto deadline = queue.front().arrived + options.max_block_delay;
+    queue_cv.wait_until(lock, deadline,
+                        [&] { return queue.size() >= options.max_block_entries || stopping; });
+  }
+  size_t n = std::min(queue.size(), options.max_block_entries);
+  batch.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch.push_back(std::move(queue.front()));
+    queue.pop_front();
+  }
+  return batch;
+}
+
+// The sequencer is a two-stage pipeline: while the writer thread syncs block k, this thread
+// prepares block k+1 (dedup look-ups, tree, header, signature) from what queued up meanwhile.
+// Block k+1 is handed to the writer only after block k is durable, so blocks reach the store
+// strictly in order, and a failed block k discards k+1's preparation and redoes it.
 void Ledger::Impl::Run() {
+  std::unique_ptr<PreparedBlock> in_flight;
+  std::future<Status> in_flight_done;
   while (true) {
-    std::vector<Pending> batch;
-    {
-      std::unique_lock lock(queue_mu);
-      queue_cv.wait(lock, [&] { return !queue.empty() || stopping; });
-      if (queue.empty()) return;  // stopping, and everything queued is committed
-      auto deadline = queue.front().arrived + options.max_block_delay;
-      queue_cv.wait_until(lock, deadline,
-                          [&] { return queue.size() >= options.max_block_entries || stopping; });
-      size_t n = std::min(queue.size(), options.max_block_entries);
-      batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue.front()));
-        queue.pop_front();
+    std::unique_ptr<PreparedBlock> next;
+    std::vector<Pending> batch = TakeBatch(/*wait_for_block=*/in_flight == nullptr);
+    if (!batch.empty()) next = Prepare(std::move(batch), in_flight.get());
+    if (in_flight) {
+      Status written = in_flight_done.get();
+      if (!written.ok() && next) {
+        // next was built on top of the failed block; rebuild it on the rolled-back tree.
+        Finish(*in_flight, written);
+        next = Prepare(std::move(next->items), nullptr);
+      } else {
+        Finish(*in_flight, written);
+      }
+      in_flight.reset();
+    } else if (!next) {
+      return;  // stopping and drained
+    }
+    if (next) {
+      if (next->has_block) {
+        std::promise<Status> done;
+        in_flight_done = done.get_future();
+        WriteBatch* wb = &next->batch;
+        writer_thread.Post([this, wb, done = std::move(done)]() mutable {
+          done.set_value(store->Write(*wb, options.sync));
+        });
+        in_flight = std::move(next);
+      } else {
+        Finish(*next, Status::Ok());  // only duplicates of durable entries: no block needed
       }
     }
-    CommitBlock(batch);
   }
 }
 
-void Ledger::Impl::CommitBlock(std::vector<Pending>& batch) {
-  struct Outcome {
-    Status error;
-    AppendReceipt receipt;
-    bool in_this_block = false;
-  };
-  std::vector<Outcome> outcomes(batch.size());
-  const internal::TreeWriter before = writer;  // restored if the write fails
+std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<Pending> items,
+                                                                   const PreparedBlock* in_flight) {
+  auto block = std::make_unique<PreparedBlock>(writer);
+  block->items = std::move(items);
+  block->outcomes.resize(block->items.size());
+  const BlockHeader& previous = in_flight ? in_flight->header : last_block;
   const uint64_t first_index = writer.size();
-  const uint64_t height = last_block.height + 1;
-  WriteBatch wb;
-  std::unordered_map<Hash, uint64_t, HashHasher> added;
+  const uint64_t height = previous.height + 1;
 
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Outcome& out = outcomes[i];
-    out.receipt.leaf_hash = merkle::LeafHash(params.tree_hash, batch[i].entry);
-    if (auto it = added.find(out.receipt.leaf_hash); it != added.end()) {
-      out.receipt.index = it->second;
-      out.receipt.already_present = true;
-      out.in_this_block = true;
-      continue;
+  for (size_t i = 0; i < block->items.size(); ++i) {
+    Outcome& out = block->outcomes[i];
+    out.receipt.leaf_hash = block->items[i].leaf_hash;
+    // Duplicates: of this block, of the block being written, of any durable block.
+    const PreparedBlock* earlier[] = {block.get(), in_flight};
+    bool duplicate = false;
+    for (const PreparedBlock* b : earlier) {
+      if (b == nullptr) continue;
+      if (auto it = b->added.find(out.receipt.leaf_hash); it != b->added.end()) {
+        out.receipt.index = it->second;
+        out.receipt.block_height = b == block.get() ? height : b->header.height;
+        out.receipt.already_present = true;
+        out.depends_on_write = true;
+        duplicate = true;
+        break;
+      }
     }
+    if (duplicate) continue;
     std::string existing;
     Status s = store->Get(format::LeafKey(out.receipt.leaf_hash), &existing);
     if (s.ok()) {
       out.receipt.index = format::GetBigEndian64(existing);
       out.receipt.already_present = true;
-      auto block = FindBlockOfEntry(out.receipt.index, last_block.height);
-      if (block.ok()) {
-        out.receipt.block_height = block->height;
+      auto found = FindBlockOfEntry(out.receipt.index, last_block.height);
+      if (found.ok()) {
+        out.receipt.block_height = found->height;
       } else {
-        out.error = block.status();
+        out.error = found.status();
       }
       continue;
     }
@@ -227,57 +293,65 @@ void Ledger::Impl::CommitBlock(std::vector<Pending>& batch) {
       continue;
     }
     out.receipt.index = writer.size();
-    out.in_this_block = true;
-    added.emplace(out.receipt.leaf_hash, out.receipt.index);
+    out.receipt.block_height = height;
+    out.depends_on_write = true;
+    block->added.emplace(out.receipt.leaf_hash, out.receipt.index);
     writer.Append(out.receipt.leaf_hash);
-    wb.Put(format::EntryKey(out.receipt.index), std::move(batch[i].entry));
-    wb.Put(format::LeafKey(out.receipt.leaf_hash), EncodeIndex(out.receipt.index));
+    block->batch.Put(format::EntryKey(out.receipt.index), std::move(block->items[i].entry));
+    block->batch.Put(format::LeafKey(out.receipt.leaf_hash), EncodeIndex(out.receipt.index));
   }
+  if (block->added.empty()) return block;
 
-  Status write_status;
-  if (!added.empty()) {
-    BlockHeader header;
-    header.height = height;
-    header.prev_hash = last_block_hash;
-    header.first_index = first_index;
-    header.entry_count = writer.size() - first_index;
-    header.tree_size = writer.size();
-    header.root = writer.Root();
-    header.origin = params.origin;
-    // Never earlier than the previous block, even if the wall clock steps back.
-    header.timestamp = std::max(NowTimestamp(), last_block.timestamp);
-    auto signature = node_key.Sign(header.SignedBytes());
-    if (signature.ok()) {
-      header.signature = std::move(*signature);
-      wb.Put(format::BlockKey(height), header.ToJson());
-      wb.Put(std::string(format::kHeadKey), EncodeIndex(height));
-      writer.FlushTiles(&wb);
-      write_status = store->Write(wb, options.sync);
-    } else {
-      write_status = signature.status();
+  BlockHeader& header = block->header;
+  header.height = height;
+  header.prev_hash = in_flight ? in_flight->header_hash : last_block_hash;
+  header.first_index = first_index;
+  header.entry_count = writer.size() - first_index;
+  header.tree_size = writer.size();
+  header.root = writer.Root();
+  header.origin = params.origin;
+  // Never earlier than the previous block, even if the wall clock steps back.
+  header.timestamp = std::max(NowTimestamp(), previous.timestamp);
+  auto signature = node_key.Sign(header.SignedBytes());
+  if (!signature.ok()) {
+    // Cannot happen with a valid Ed25519 key; fail this block's entries rather than guess.
+    writer = block->before;
+    for (auto& out : block->outcomes) {
+      if (out.depends_on_write) out.error = signature.status();
     }
-    if (write_status.ok()) {
-      last_block_hash = header.Hash(params.tree_hash);
-      last_block = std::move(header);
+    block->added.clear();
+    return block;
+  }
+  header.signature = std::move(*signature);
+  block->header_hash = header.Hash(params.tree_hash);
+  block->batch.Put(format::BlockKey(height), header.ToJson());
+  block->batch.Put(std::string(format::kHeadKey), EncodeIndex(height));
+  writer.FlushTiles(&block->batch);
+  block->has_block = true;
+  return block;
+}
+
+void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
+  Status failure;
+  if (block.has_block) {
+    if (written.ok()) {
+      last_block = block.header;
+      last_block_hash = block.header_hash;
       std::lock_guard lock(head_mu);
       head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
     } else {
-      writer = before;
-      write_status = Status::Unavailable("block " + std::to_string(height) +
-                                         " was not written: " + write_status.ToString());
+      writer = block.before;
+      failure = Status::Unavailable("block " + std::to_string(block.header.height) +
+                                    " was not written: " + written.ToString());
     }
   }
-
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Outcome& out = outcomes[i];
-    if (out.in_this_block) {
-      if (!write_status.ok()) out.error = write_status;
-      out.receipt.block_height = height;
-    }
+  for (size_t i = 0; i < block.items.size(); ++i) {
+    Outcome& out = block.outcomes[i];
+    if (out.depends_on_write && !failure.ok()) out.error = failure;
     if (out.error.ok()) {
-      batch[i].promise.set_value(out.receipt);
+      block.items[i].promise.set_value(out.receipt);
     } else {
-      batch[i].promise.set_value(out.error);
+      block.items[i].promise.set_value(out.error);
     }
   }
 }
@@ -424,6 +498,7 @@ std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
         std::to_string(impl_->options.max_entry_bytes)));
     return future;
   }
+  const Hash leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entry);
   size_t depth;
   {
     std::lock_guard lock(impl_->queue_mu);
@@ -436,7 +511,8 @@ std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
           std::to_string(impl_->queue.size()) + " entries are already waiting; retry later"));
       return future;
     }
-    impl_->queue.push_back({std::move(entry), std::move(promise), std::chrono::steady_clock::now()});
+    impl_->queue.push_back(
+        {std::move(entry), leaf_hash, std::move(promise), std::chrono::steady_clock::now()});
     depth = impl_->queue.size();
   }
   // Wake the sequencer when it may be idle (first entry) or a block is full.

@@ -1,5 +1,6 @@
 #include "ledger/internal/tree_store.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace credledger::internal {
@@ -124,19 +125,11 @@ void TreeWriter::FlushTiles(WriteBatch* batch) {
 // ---- TileReader ----
 
 TileReader::TileReader(Store* store, merkle::HashAlgorithm alg, size_t cache_tiles)
-    : store_(store), alg_(alg), capacity_(cache_tiles == 0 ? 1 : cache_tiles) {}
+    : store_(store), alg_(alg), capacity_per_shard_(std::max<size_t>(1, cache_tiles / kShards)) {}
 
-Result<std::shared_ptr<const TileReader::Tile>> TileReader::GetTile(uint32_t level, uint64_t index,
-                                                                    size_t min_width) {
-  TileKey key{level, index};
-  {
-    std::lock_guard lock(mu_);
-    auto it = cache_.find(key);
-    if (it != cache_.end() && it->second.first->width() >= min_width) {
-      lru_.splice(lru_.begin(), lru_, it->second.second);
-      return it->second.first;
-    }
-  }
+Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t level,
+                                                                     uint64_t index,
+                                                                     size_t min_width) {
   std::string value;
   Status s = store_->Get(format::TileKey(level, index), &value);
   if (!s.ok()) {
@@ -154,44 +147,71 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::GetTile(uint32_t lev
   for (int r = 1; r < kTileHeight; ++r) {
     const std::vector<Hash>& below = tile->levels.back();
     std::vector<Hash> above(below.size() / 2);
-    for (size_t i = 0; i < above.size(); ++i) above[i] = merkle::NodeHash(alg_, below[2 * i], below[2 * i + 1]);
+    for (size_t i = 0; i < above.size(); ++i) {
+      above[i] = merkle::NodeHash(alg_, below[2 * i], below[2 * i + 1]);
+    }
     tile->levels.push_back(std::move(above));
   }
-  std::shared_ptr<const Tile> result = tile;
-  std::lock_guard lock(mu_);
-  auto it = cache_.find(key);
-  if (it != cache_.end()) {
-    if (it->second.first->width() < result->width()) it->second.first = result;
-    lru_.splice(lru_.begin(), lru_, it->second.second);
+  std::shared_ptr<const Tile> result = std::move(tile);
+
+  TileKey key{level, index};
+  Shard& shard = ShardFor(key);
+  std::unique_lock lock(shard.mu);
+  auto it = shard.tiles.find(key);
+  if (it != shard.tiles.end()) {
+    // A racing reader loaded it too, or a narrower (older partial) version is cached.
+    if (it->second->tile->width() < result->width()) it->second->tile = result;
     return result;
   }
-  lru_.push_front(key);
-  cache_.emplace(key, std::make_pair(result, lru_.begin()));
-  while (cache_.size() > capacity_) {
-    cache_.erase(lru_.back());
-    lru_.pop_back();
+  while (shard.tiles.size() >= capacity_per_shard_ && !shard.fifo.empty()) {
+    TileKey victim = shard.fifo.front();
+    shard.fifo.pop_front();
+    auto v = shard.tiles.find(victim);
+    if (v->second->referenced.exchange(false)) {
+      shard.fifo.push_back(victim);  // second chance
+    } else {
+      shard.tiles.erase(v);
+    }
   }
+  auto cached = std::make_unique<Cached>();
+  cached->tile = result;
+  shard.tiles.emplace(key, std::move(cached));
+  shard.fifo.push_back(key);
   return result;
 }
 
 Result<Hash> TileReader::PerfectNode(merkle::NodeId id) {
   uint32_t tile_level = id.level / kTileHeight;
   uint32_t r = id.level % kTileHeight;
-  uint64_t first_bottom = id.index << r;  // index at level 8L of the node's first hash
-  uint64_t tile_index = first_bottom / kTileWidth;
+  uint64_t tile_index = (id.index << r) / kTileWidth;
   size_t within = static_cast<size_t>(id.index & ((kTileWidth >> r) - 1));
   size_t min_width = (within + 1) << r;
-  CREDLEDGER_ASSIGN_OR_RETURN(auto tile, GetTile(tile_level, tile_index, min_width));
+  TileKey key{tile_level, tile_index};
+  Shard& shard = ShardFor(key);
+  {
+    std::shared_lock lock(shard.mu);
+    auto it = shard.tiles.find(key);
+    if (it != shard.tiles.end() && it->second->tile->width() >= min_width) {
+      // Check before storing: a store to a hot tile's flag would bounce its cache line.
+      if (!it->second->referenced.load(std::memory_order_relaxed)) {
+        it->second->referenced.store(true, std::memory_order_relaxed);
+      }
+      return it->second->tile->levels[r][within];
+    }
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(auto tile, LoadTile(tile_level, tile_index, min_width));
   return tile->levels[r][within];
 }
 
 Result<Hash> TileReader::RangeHash(merkle::LeafRange range) {
-  std::vector<Hash> parts;
+  // At most 64 perfect nodes cover any range; a fixed array avoids an allocation per range.
+  Hash parts[64];
+  size_t count = 0;
   for (const merkle::NodeId& node : merkle::PerfectNodes(range)) {
-    CREDLEDGER_ASSIGN_OR_RETURN(Hash h, PerfectNode(node));
-    parts.push_back(h);
+    CREDLEDGER_ASSIGN_OR_RETURN(parts[count], PerfectNode(node));
+    ++count;
   }
-  return merkle::FoldRight(alg_, parts);
+  return merkle::FoldRight(alg_, std::span<const Hash>(parts, count));
 }
 
 Result<std::vector<Hash>> TileReader::Proof(const std::vector<merkle::LeafRange>& ranges) {

@@ -7,9 +7,11 @@
 #ifndef CREDLEDGER_LEDGER_INTERNAL_TREE_STORE_H_
 #define CREDLEDGER_LEDGER_INTERNAL_TREE_STORE_H_
 
-#include <list>
+#include <atomic>
+#include <deque>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -71,19 +73,34 @@ class TileReader {
   };
   using TileKey = std::pair<uint32_t, uint64_t>;
   struct TileKeyHash {
-    size_t operator()(const TileKey& k) const { return std::hash<uint64_t>()(k.second * 64 + k.first); }
+    // Fibonacci hashing: tile indexes are sequential, so spread them over the high bits.
+    size_t operator()(const TileKey& k) const {
+      return static_cast<size_t>(((k.second << 6) + k.first) * 0x9E3779B97F4A7C15ull >> 32);
+    }
   };
 
-  Result<std::shared_ptr<const Tile>> GetTile(uint32_t level, uint64_t index, size_t min_width);
+  // Fetches tile (level, index) with at least `min_width` bottom hashes into the cache.
+  Result<std::shared_ptr<const Tile>> LoadTile(uint32_t level, uint64_t index, size_t min_width);
+
+  // The cache is split into shards. Hits take a shared lock and only set a flag, so
+  // concurrent proofs do not serialise on the hot upper tiles; eviction is second-chance FIFO
+  // (CLOCK) under the exclusive lock.
+  static constexpr size_t kShards = 16;
+  struct Cached {
+    std::shared_ptr<const Tile> tile;
+    mutable std::atomic<bool> referenced{true};
+  };
+  struct Shard {
+    std::shared_mutex mu;
+    std::unordered_map<TileKey, std::unique_ptr<Cached>, TileKeyHash> tiles;  // GUARDED_BY(mu)
+    std::deque<TileKey> fifo;                                                 // GUARDED_BY(mu)
+  };
+  Shard& ShardFor(const TileKey& key) { return shards_[TileKeyHash()(key) % kShards]; }
 
   Store* store_;
   merkle::HashAlgorithm alg_;
-  size_t capacity_;
-  std::mutex mu_;
-  std::list<TileKey> lru_;  // GUARDED_BY(mu_): most recent first
-  std::unordered_map<TileKey, std::pair<std::shared_ptr<const Tile>, std::list<TileKey>::iterator>,
-                     TileKeyHash>
-      cache_;  // GUARDED_BY(mu_)
+  size_t capacity_per_shard_;
+  Shard shards_[kShards];
 };
 
 }  // namespace credledger::internal

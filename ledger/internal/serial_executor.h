@@ -1,0 +1,63 @@
+// SerialExecutor: one thread that runs posted tasks one at a time, in posting order.
+// Destruction runs every task already posted, then joins.
+// Thread-safety: Post may be called from any thread.
+#ifndef CREDLEDGER_LEDGER_INTERNAL_SERIAL_EXECUTOR_H_
+#define CREDLEDGER_LEDGER_INTERNAL_SERIAL_EXECUTOR_H_
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+namespace credledger::internal {
+
+class SerialExecutor {
+ public:
+  SerialExecutor() : thread_([this] { Loop(); }) {}
+  ~SerialExecutor() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  SerialExecutor(const SerialExecutor&) = delete;
+  SerialExecutor& operator=(const SerialExecutor&) = delete;
+
+  // std::move_only_function is C++23; a shared wrapper lets move-only callables through.
+  template <typename F>
+  void Post(F&& task) {
+    auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(task));
+    {
+      std::lock_guard lock(mu_);
+      tasks_.emplace_back([shared] { (*shared)(); });
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;  // GUARDED_BY(mu_)
+  bool stopping_ = false;                    // GUARDED_BY(mu_)
+  std::thread thread_;                       // last: started after the members it uses
+};
+
+}  // namespace credledger::internal
+
+#endif  // CREDLEDGER_LEDGER_INTERNAL_SERIAL_EXECUTOR_H_
