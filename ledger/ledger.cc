@@ -12,6 +12,7 @@
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
+#include "ledger/internal/leaf_filter.h"
 #include "ledger/internal/serial_executor.h"
 #include "ledger/internal/tree_store.h"
 
@@ -141,6 +142,9 @@ struct Ledger::Impl {
   std::vector<Pending> TakeBatch(bool wait_for_block);
   std::unique_ptr<PreparedBlock> Prepare(std::vector<Pending> items, const PreparedBlock* in_flight);
   void Finish(PreparedBlock& block, const Status& written);
+  // Rebuilds leaf_filter for `capacity` leaves from the stored level-0 tiles (which hold every
+  // leaf hash) plus the block being written.
+  Status RebuildLeafFilter(uint64_t capacity, const PreparedBlock* in_flight);
   Result<BlockHeader> FindBlockOfEntry(uint64_t index, uint64_t max_height) const;
   TreeHead CurrentHead() const {
     std::lock_guard lock(head_mu);
@@ -158,6 +162,8 @@ struct Ledger::Impl {
   internal::TreeWriter writer;
   BlockHeader last_block;
   Hash last_block_hash;
+  internal::LeafFilter leaf_filter{1};
+  bool leaf_filter_ok = false;  // false: every idempotency check reads the store
 
   mutable std::mutex head_mu;
   TreeHead head;  // GUARDED_BY(head_mu): the last durable block's tree
@@ -256,6 +262,10 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   const BlockHeader& previous = in_flight ? in_flight->header : last_block;
   const uint64_t first_index = writer.size();
   const uint64_t height = previous.height + 1;
+  if (first_index + block->items.size() > leaf_filter.capacity()) {
+    // Doubling keeps the rebuild cost amortised O(1) per entry.
+    leaf_filter_ok = RebuildLeafFilter(2 * (first_index + block->items.size()), in_flight).ok();
+  }
 
   for (size_t i = 0; i < block->items.size(); ++i) {
     Outcome& out = block->outcomes[i];
@@ -276,7 +286,9 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
     }
     if (duplicate) continue;
     std::string existing;
-    Status s = store->Get(format::LeafKey(out.receipt.leaf_hash), &existing);
+    Status s = leaf_filter_ok && !leaf_filter.MayContain(out.receipt.leaf_hash)
+                   ? Status::NotFound("not in the leaf filter")
+                   : store->Get(format::LeafKey(out.receipt.leaf_hash), &existing);
     if (s.ok()) {
       out.receipt.index = format::GetBigEndian64(existing);
       out.receipt.already_present = true;
@@ -296,6 +308,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
     out.receipt.block_height = height;
     out.depends_on_write = true;
     block->added.emplace(out.receipt.leaf_hash, out.receipt.index);
+    leaf_filter.Add(out.receipt.leaf_hash);  // if the write fails: a false positive, harmless
     writer.Append(out.receipt.leaf_hash);
     block->batch.Put(format::EntryKey(out.receipt.index), std::move(block->items[i].entry));
     block->batch.Put(format::LeafKey(out.receipt.leaf_hash), EncodeIndex(out.receipt.index));
@@ -329,6 +342,28 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   writer.FlushTiles(&block->batch);
   block->has_block = true;
   return block;
+}
+
+Status Ledger::Impl::RebuildLeafFilter(uint64_t capacity, const PreparedBlock* in_flight) {
+  internal::LeafFilter filter(capacity);
+  const std::string start = format::TileKey(0, 0);
+  Status s = store->Scan(start, [&](std::string_view key, std::string_view value) {
+    if (key.size() != start.size() || key.substr(0, 2) != std::string_view(start).substr(0, 2)) {
+      return false;  // past the level-0 tiles
+    }
+    for (size_t off = 0; off + sizeof(Hash) <= value.size(); off += sizeof(Hash)) {
+      Hash h;
+      std::memcpy(h.data(), value.data() + off, sizeof(Hash));
+      filter.Add(h);
+    }
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (in_flight != nullptr) {
+    for (const auto& [leaf, index] : in_flight->added) filter.Add(leaf);
+  }
+  leaf_filter = std::move(filter);
+  return Status::Ok();
 }
 
 void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
@@ -482,6 +517,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
   auto impl = std::make_unique<Impl>(std::move(store), std::move(params), std::move(signer),
                                      std::move(node_key), options, std::move(*writer),
                                      std::move(last));
+  const uint64_t capacity = std::max<uint64_t>(uint64_t{1} << 20, 2 * impl->writer.size());
+  impl->leaf_filter_ok = impl->RebuildLeafFilter(capacity, nullptr).ok();
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
 

@@ -12,6 +12,7 @@
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
+#include "ledger/internal/leaf_filter.h"
 #include "ledger/ledger.h"
 #include "test_util.h"
 
@@ -583,4 +584,23 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
     heads.emplace_back(head.tree_size, head.root);
   }
   CHECK(acknowledged.size() >= 250);
+}
+
+TEST_CASE("the leaf filter never forgets a leaf and rarely says maybe", "[ledger][filter]") {
+  internal::LeafFilter filter(100000);
+  std::mt19937_64 rng(3);
+  auto random_hash = [&] {
+    Hash h;
+    for (auto& b : h) b = static_cast<uint8_t>(rng());
+    return h;
+  };
+  std::vector<Hash> added;
+  for (int i = 0; i < 100000; ++i) {
+    added.push_back(random_hash());
+    filter.Add(added.back());
+  }
+  for (const Hash& h : added) REQUIRE(filter.MayContain(h));
+  int false_positives = 0;
+  for (int i = 0; i < 100000; ++i) false_positives += filter.MayContain(random_hash());
+  CHECK(false_positives < 1000);  // < 1%
 }

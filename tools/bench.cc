@@ -171,6 +171,7 @@ Status BenchCommand(const Args& args) {
             << std::setprecision(2) << append_secs << " s" << std::endl;
 
   for (unsigned workers : {1u, 2u}) {
+    if (proofs == 0) break;
     std::atomic<uint64_t> done{0};
     std::vector<std::thread> readers;
     start = Clock::now();
