@@ -87,9 +87,8 @@ Status InitDigestContext(EVP_MD_CTX* mctx, EVP_PKEY* key, KeyAlgorithm alg, bool
       // Why explicit: OpenSSL 3 uses an EMPTY signer ID unless told, which no GM/T 0009
       // implementation would accept.
       owned_pctx->reset(EVP_PKEY_CTX_new(key, nullptr));
-      if (!*owned_pctx ||
-          EVP_PKEY_CTX_set1_id(owned_pctx->get(), kSm2DefaultId.data(), kSm2DefaultId.size()) !=
-              1) {
+      if (!*owned_pctx || EVP_PKEY_CTX_set1_id(owned_pctx->get(), kSm2DefaultId.data(),
+                                               kSm2DefaultId.size()) != 1) {
         return OpenSslError(StatusCode::kInternal, "setting the SM2 signer ID");
       }
       EVP_MD_CTX_set_pkey_ctx(mctx, owned_pctx->get());
@@ -149,7 +148,8 @@ bool IsStrictDerSignature(std::span<const uint8_t> der) {
   }
   unsigned char* again = nullptr;
   int len = i2d_ECDSA_SIG(sig.get(), &again);
-  bool same = len == static_cast<int>(der.size()) && std::memcmp(again, der.data(), der.size()) == 0;
+  bool same =
+      len == static_cast<int>(der.size()) && std::memcmp(again, der.data(), der.size()) == 0;
   OPENSSL_free(again);
   return same;
 }
@@ -202,7 +202,8 @@ Result<PublicKey> PublicKey::FromDer(std::span<const uint8_t> spki_der) {
 
 Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
   if (pem.find("-----BEGIN PUBLIC KEY-----") == std::string_view::npos) {
-    return Status::InvalidArgument("not a PEM public key (expected \"-----BEGIN PUBLIC KEY-----\")");
+    return Status::InvalidArgument(
+        "not a PEM public key (expected \"-----BEGIN PUBLIC KEY-----\")");
   }
   internal::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return OpenSslError(StatusCode::kInternal, "BIO_new_mem_buf");
@@ -327,7 +328,8 @@ Result<PrivateKey> PrivateKey::FromPem(std::string_view pem) {
   internal::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) return OpenSslError(StatusCode::kInternal, "BIO_new_mem_buf");
   EVP_PKEY* raw = PEM_read_bio_PrivateKey(bio.get(), nullptr, NoPassphrase, nullptr);
-  if (raw == nullptr) return OpenSslError(StatusCode::kInvalidArgument, "malformed PEM private key");
+  if (raw == nullptr)
+    return OpenSslError(StatusCode::kInvalidArgument, "malformed PEM private key");
   auto key = internal::ShareKey(raw);
   CREDLEDGER_RETURN_IF_ERROR(IdentifyKey(key.get()).status());
   CREDLEDGER_ASSIGN_OR_RETURN(PublicKey pub, PublicFromPrivate(key.get()));

@@ -38,7 +38,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
@@ -99,9 +101,9 @@ class [[nodiscard]] Result {
 }  // namespace credledger
 
 // Evaluates `expr` (a Status); returns it from the enclosing function if it is not OK.
-#define CREDLEDGER_RETURN_IF_ERROR(expr)              \
-  do {                                                \
-    ::credledger::Status credledger_status_ = (expr); \
+#define CREDLEDGER_RETURN_IF_ERROR(expr)                     \
+  do {                                                       \
+    ::credledger::Status credledger_status_ = (expr);        \
     if (!credledger_status_.ok()) return credledger_status_; \
   } while (0)
 

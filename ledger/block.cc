@@ -82,7 +82,7 @@ Result<BlockHeader> ParseBlockHeader(std::string_view json) {
   CREDLEDGER_ASSIGN_OR_RETURN(Json j, ParseJson(json));
   if (!j.is_object()) return Status::InvalidArgument("block header must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
-    static const char* kKnown[] = {"entry_count", "first_index", "height",   "origin",
+    static const char* kKnown[] = {"entry_count", "first_index", "height",    "origin",
                                    "prev_hash",   "root",        "timestamp", "tree_size",
                                    "version",     "signature"};
     if (std::find_if(std::begin(kKnown), std::end(kKnown),

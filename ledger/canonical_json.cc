@@ -315,7 +315,8 @@ class Parser {
     double value = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec == std::errc::result_out_of_range) {
-      return ParseError(start, "number " + std::string(text) + " is outside the IEEE 754 double range");
+      return ParseError(start,
+                        "number " + std::string(text) + " is outside the IEEE 754 double range");
     }
     if (ec != std::errc() || ptr != text.data() + text.size()) {
       return ParseError(start, "malformed number");
@@ -323,7 +324,8 @@ class Parser {
     if (value != 0 && std::fpclassify(value) == FP_SUBNORMAL) {
       return ParseError(start, "number " + std::string(text) + " underflows an IEEE 754 double");
     }
-    if (std::fabs(value) < static_cast<double>(kMaxExactJsonInteger) && value == std::trunc(value)) {
+    if (std::fabs(value) < static_cast<double>(kMaxExactJsonInteger) &&
+        value == std::trunc(value)) {
       *out = static_cast<int64_t>(value);
     } else if (integral) {
       // A double would round it (2^53 + 1 reads as 2^53): refuse rather than change the value.

@@ -61,7 +61,8 @@ Result<uint64_t> ParseDecimal(std::string_view s) {
   if (s.empty() || (s.size() > 1 && s[0] == '0')) return Status::InvalidArgument("not a decimal");
   uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return Status::InvalidArgument("not a decimal");
+  if (ec != std::errc() || ptr != s.data() + s.size())
+    return Status::InvalidArgument("not a decimal");
   return v;
 }
 
@@ -115,8 +116,8 @@ Result<NoteSigner> NoteSigner::Create(std::string name, crypto::PrivateKey key) 
                                    std::string(crypto::KeyAlgorithmName(key.algorithm())));
   }
   if (!IsValidKeyName(name)) {
-    return Status::InvalidArgument("\"" + name +
-                                   "\" is not a valid note key name (non-empty, no spaces, no '+')");
+    return Status::InvalidArgument(
+        "\"" + name + "\" is not a valid note key name (non-empty, no spaces, no '+')");
   }
   uint32_t id = NoteKeyId(name, key.public_key().RawEd25519());
   return NoteSigner(std::move(name), std::move(key), id);
@@ -200,9 +201,11 @@ Result<std::string> NoteVerifier::Open(std::string_view note) const {
     size_t nl = sigs.find('\n');
     std::string_view line = sigs.substr(0, nl);
     sigs.remove_prefix(nl + 1);
-    if (++count > kMaxSignatures) return Status::InvalidArgument("malformed note: too many signatures");
+    if (++count > kMaxSignatures)
+      return Status::InvalidArgument("malformed note: too many signatures");
     if (line.substr(0, kSigPrefix.size()) != kSigPrefix) {
-      return Status::InvalidArgument("malformed note: signature line does not start with an em dash");
+      return Status::InvalidArgument(
+          "malformed note: signature line does not start with an em dash");
     }
     line.remove_prefix(kSigPrefix.size());
     size_t space = line.find(' ');

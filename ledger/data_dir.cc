@@ -46,7 +46,8 @@ Status WriteFileAtomically(const std::string& path, const std::string& data, uns
     return Status::Unavailable("cannot sync " + tmp + ": " + std::strerror(errno));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Status::Unavailable("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+    return Status::Unavailable("cannot rename " + tmp + " to " + path + ": " +
+                               std::strerror(errno));
   }
   return Status::Ok();
 }

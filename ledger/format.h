@@ -15,10 +15,10 @@ inline constexpr int kFormatVersion = 1;
 
 // Key prefixes (one byte each). All integers in keys are big-endian so that keys sort in
 // numeric order.
-inline constexpr char kEntryPrefix = 'e';     // e | u64 index          -> entry bytes
-inline constexpr char kLeafPrefix = 'h';      // h | 32-byte leaf hash  -> u64 index
-inline constexpr char kTilePrefix = 't';      // t | u8 level | u64 idx -> 1..256 hashes
-inline constexpr char kBlockPrefix = 'b';     // b | u64 height         -> block header JSON
+inline constexpr char kEntryPrefix = 'e';  // e | u64 index          -> entry bytes
+inline constexpr char kLeafPrefix = 'h';   // h | 32-byte leaf hash  -> u64 index
+inline constexpr char kTilePrefix = 't';   // t | u8 level | u64 idx -> 1..256 hashes
+inline constexpr char kBlockPrefix = 'b';  // b | u64 height         -> block header JSON
 inline constexpr std::string_view kParamsKey = "m:params";  // -> ledger parameters JSON
 inline constexpr std::string_view kHeadKey = "m:head";      // -> u64 latest block height
 

@@ -48,8 +48,8 @@ Result<LedgerParams> ParseParams(std::string_view text) {
   if (!j.ok() || !j->is_object()) return Status::DataLoss("ledger parameters are not JSON");
   try {
     if (j->at("format_version").get<int64_t>() != format::kFormatVersion) {
-      return Status::FailedPrecondition("ledger format version " +
-                                        j->at("format_version").dump() + " is not supported");
+      return Status::FailedPrecondition("ledger format version " + j->at("format_version").dump() +
+                                        " is not supported");
     }
     auto alg = crypto::ParseHashAlgorithm(j->at("tree_hash").get<std::string>());
     auto spki = crypto::Base64Decode(j->at("node_key").get<std::string>());
@@ -140,7 +140,8 @@ struct Ledger::Impl {
 
   void Run();
   std::vector<Pending> TakeBatch(bool wait_for_block);
-  std::unique_ptr<PreparedBlock> Prepare(std::vector<Pending> items, const PreparedBlock* in_flight);
+  std::unique_ptr<PreparedBlock> Prepare(std::vector<Pending> items,
+                                         const PreparedBlock* in_flight);
   void Finish(PreparedBlock& block, const Status& written);
   // Rebuilds leaf_filter for `capacity` leaves from the stored level-0 tiles (which hold every
   // leaf hash) plus the block being written.
@@ -417,7 +418,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(std::unique_ptr<Store> store,
   CREDLEDGER_RETURN_IF_ERROR(NoteSigner::Create(origin, node_key).status());
 
   LedgerParams params{origin, tree_hash, node_key.public_key()};
-  if (genesis_entry.empty()) genesis_entry = DefaultGenesisEntry(origin, tree_hash, params.node_key);
+  if (genesis_entry.empty())
+    genesis_entry = DefaultGenesisEntry(origin, tree_hash, params.node_key);
   if (genesis_entry.size() > options.max_entry_bytes) {
     return Status::InvalidArgument("genesis entry is larger than max_entry_bytes");
   }
@@ -473,7 +475,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
     return Status::DataLoss(where + "signature does not verify with the node key");
   }
   if (last.origin != params.origin) {
-    return Status::DataLoss(where + "origin \"" + last.origin + "\" is not \"" + params.origin + "\"");
+    return Status::DataLoss(where + "origin \"" + last.origin + "\" is not \"" + params.origin +
+                            "\"");
   }
   if (height == 0) {
     if (last.prev_hash != Hash{} || last.first_index != 0) {
@@ -497,12 +500,14 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
   if (writer->Root() != last.root) {
     return Status::DataLoss(where + "records root " + crypto::HexEncode(last.root) +
                             " for tree size " + std::to_string(last.tree_size) +
-                            ", but the stored tree tiles give " + crypto::HexEncode(writer->Root()));
+                            ", but the stored tree tiles give " +
+                            crypto::HexEncode(writer->Root()));
   }
   const uint64_t last_index = last.tree_size - 1;
   s = store->Get(format::EntryKey(last_index), &value);
   if (!s.ok()) {
-    return Status::DataLoss(where + "entry " + std::to_string(last_index) + " is unreadable: " + s.ToString());
+    return Status::DataLoss(where + "entry " + std::to_string(last_index) +
+                            " is unreadable: " + s.ToString());
   }
   if (merkle::LeafHash(params.tree_hash, value) != writer->LastLeaf()) {
     return Status::DataLoss(where + "entry " + std::to_string(last_index) +
@@ -514,9 +519,9 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
                             " beyond the tree size " + std::to_string(last.tree_size));
   }
 
-  auto impl = std::make_unique<Impl>(std::move(store), std::move(params), std::move(signer),
-                                     std::move(node_key), options, std::move(*writer),
-                                     std::move(last));
+  auto impl =
+      std::make_unique<Impl>(std::move(store), std::move(params), std::move(signer),
+                             std::move(node_key), options, std::move(*writer), std::move(last));
   const uint64_t capacity = std::max<uint64_t>(uint64_t{1} << 20, 2 * impl->writer.size());
   impl->leaf_filter_ok = impl->RebuildLeafFilter(capacity, nullptr).ok();
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
@@ -530,9 +535,9 @@ std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
     return future;
   }
   if (entry.size() > impl_->options.max_entry_bytes) {
-    promise.set_value(Status::InvalidArgument(
-        "entry is " + std::to_string(entry.size()) + " bytes; the limit is " +
-        std::to_string(impl_->options.max_entry_bytes)));
+    promise.set_value(Status::InvalidArgument("entry is " + std::to_string(entry.size()) +
+                                              " bytes; the limit is " +
+                                              std::to_string(impl_->options.max_entry_bytes)));
     return future;
   }
   const Hash leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entry);
@@ -544,8 +549,8 @@ std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
       return future;
     }
     if (impl_->queue.size() >= impl_->options.max_pending_entries) {
-      promise.set_value(Status::ResourceExhausted(
-          std::to_string(impl_->queue.size()) + " entries are already waiting; retry later"));
+      promise.set_value(Status::ResourceExhausted(std::to_string(impl_->queue.size()) +
+                                                  " entries are already waiting; retry later"));
       return future;
     }
     impl_->queue.push_back(
@@ -574,7 +579,8 @@ Result<std::string> Ledger::GetEntry(uint64_t index) const {
   std::string value;
   Status s = impl_->store->Get(format::EntryKey(index), &value);
   if (!s.ok()) {
-    return Status::DataLoss("committed entry " + std::to_string(index) + " is unreadable: " + s.ToString());
+    return Status::DataLoss("committed entry " + std::to_string(index) +
+                            " is unreadable: " + s.ToString());
   }
   return value;
 }
@@ -586,7 +592,8 @@ Result<uint64_t> Ledger::FindLeaf(const merkle::Hash& leaf_hash) const {
   CREDLEDGER_RETURN_IF_ERROR(s);
   uint64_t index = format::GetBigEndian64(value);
   // A leaf written by a block that is committing but not yet answered is not yet visible.
-  if (index >= impl_->CurrentHead().tree_size) return Status::NotFound("no entry has that leaf hash");
+  if (index >= impl_->CurrentHead().tree_size)
+    return Status::NotFound("no entry has that leaf hash");
   return index;
 }
 

@@ -144,12 +144,15 @@ Status VerifyConsistency(HashAlgorithm alg, uint64_t old_size, uint64_t new_size
                                    " is larger than new tree size " + std::to_string(new_size));
   }
   if (old_size == new_size) {
-    if (!proof.empty()) return Status::InvalidArgument("consistency proof between equal sizes must be empty");
-    if (old_root != new_root) return Status::Unauthenticated("equal tree sizes with different roots");
+    if (!proof.empty())
+      return Status::InvalidArgument("consistency proof between equal sizes must be empty");
+    if (old_root != new_root)
+      return Status::Unauthenticated("equal tree sizes with different roots");
     return Status::Ok();
   }
   if (old_size == 0) {
-    if (!proof.empty()) return Status::InvalidArgument("consistency proof from size 0 must be empty");
+    if (!proof.empty())
+      return Status::InvalidArgument("consistency proof from size 0 must be empty");
     return Status::Ok();
   }
   if (proof.empty()) return Status::InvalidArgument("consistency proof is empty");

@@ -1,7 +1,7 @@
+#include "ledger/canonical_json.h"
+
 #include <catch2/catch.hpp>
 #include <cstring>
-
-#include "ledger/canonical_json.h"
 
 using namespace credledger;
 
@@ -72,8 +72,8 @@ TEST_CASE("cyberphone/json-canonicalization testdata", "[jcs]") {
   "\ufb33": "Hebrew Letter Dalet With Dagesh",
   "</script>": "Browser Challenge"
 })") == "{\"1\":\"One\",\"</script>\":\"Browser Challenge\",\"\xc2\x80\":\"Control\x7f\","
-         "\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\",\"\xe2\x82\xac\":\"Euro Sign\","
-         "\"\xf0\x9f\x98\x82\":\"Smiley\",\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
+        "\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\",\"\xe2\x82\xac\":\"Euro Sign\","
+        "\"\xf0\x9f\x98\x82\":\"Smiley\",\"\xef\xac\xb3\":\"Hebrew Letter Dalet With Dagesh\"}");
   // testdata/input/french.json: byte order, never locale order.
   CHECK(Canon("{\"peach\":1,\"p\xc3\xa9\x63h\xc3\xa9\":2,\"p\xc3\xaa\x63he\":3,\"sin\":4}") ==
         "{\"peach\":1,\"p\xc3\xa9\x63h\xc3\xa9\":2,\"p\xc3\xaa\x63he\":3,\"sin\":4}");
@@ -126,8 +126,8 @@ TEST_CASE("numbers parse into exact integers or doubles, never silently rounded"
   CHECK((*fen)["fine_fen"].is_number_integer());
   CHECK((*fen)["fine_fen"].get<int64_t>() == 123456789012);
   for (const char* bad : {"9007199254740992", "9007199254740993", "-9007199254740993",
-                          "123456789012345678901234567890", "1e400", "-1e400", "1e-400",
-                          "01", "1.", ".5", "-", "+1", "1e", "0x10", "NaN", "Infinity", "1.5e+"}) {
+                          "123456789012345678901234567890", "1e400", "-1e400", "1e-400", "01", "1.",
+                          ".5", "-", "+1", "1e", "0x10", "NaN", "Infinity", "1.5e+"}) {
     INFO(bad);
     auto r = CanonicalizeJson(bad);
     CHECK_FALSE(r.ok());
@@ -145,19 +145,19 @@ TEST_CASE("strings: escaping is exact and invalid text is rejected", "[jcs]") {
   CHECK(Canon(R"("\u4e2d\u6587")") == "\"\xe4\xb8\xad\xe6\x96\x87\"");
   CHECK(Canon(R"("\uD83D\uDE00")") == "\"\xf0\x9f\x98\x80\"");
   const char* bad[] = {
-      "\"\xff\"",                  // not UTF-8
-      "\"\xc0\xaf\"",              // overlong '/'
-      "\"\xe0\x80\xaf\"",          // overlong
-      "\"\xed\xa0\x80\"",          // UTF-8-encoded surrogate
-      "\"\xf4\x90\x80\x80\"",      // above U+10FFFF
-      "\"\xe4\xb8\"",              // truncated sequence
-      "\"\\ud800\"",               // lone high surrogate
-      "\"\\udc00\"",               // lone low surrogate
-      "\"\\ud800\\u0041\"",        // high surrogate + non-low
-      "\"\\u12\"",                 // short escape
-      "\"\\x41\"",                 // unknown escape
-      "\"a\nb\"",                  // raw control character
-      "\"unterminated",            //
+      "\"\xff\"",              // not UTF-8
+      "\"\xc0\xaf\"",          // overlong '/'
+      "\"\xe0\x80\xaf\"",      // overlong
+      "\"\xed\xa0\x80\"",      // UTF-8-encoded surrogate
+      "\"\xf4\x90\x80\x80\"",  // above U+10FFFF
+      "\"\xe4\xb8\"",          // truncated sequence
+      "\"\\ud800\"",           // lone high surrogate
+      "\"\\udc00\"",           // lone low surrogate
+      "\"\\ud800\\u0041\"",    // high surrogate + non-low
+      "\"\\u12\"",             // short escape
+      "\"\\x41\"",             // unknown escape
+      "\"a\nb\"",              // raw control character
+      "\"unterminated",        //
   };
   for (const char* b : bad) {
     INFO(b);
@@ -175,8 +175,8 @@ TEST_CASE("structure errors are rejected with the offset and the rule", "[jcs]")
   CHECK(dup.status().message().find("byte 13") != std::string::npos);
   // Duplicates are detected after unescaping.
   CHECK_FALSE(CanonicalizeJson(R"({"a":1,"\u0061":2})").ok());
-  for (const char* bad : {"", " ", "{", "[1,]", "{\"a\":1,}", "[1 2]", "{\"a\" 1}", "{a:1}",
-                          "nul", "truex", "[] []", "{\"a\":1}}", "\xef\xbb\xbf{}"}) {
+  for (const char* bad : {"", " ", "{", "[1,]", "{\"a\":1,}", "[1 2]", "{\"a\" 1}", "{a:1}", "nul",
+                          "truex", "[] []", "{\"a\":1}}", "\xef\xbb\xbf{}"}) {
     INFO(bad);
     CHECK(CanonicalizeJson(bad).status().code() == StatusCode::kInvalidArgument);
   }

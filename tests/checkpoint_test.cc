@@ -1,7 +1,8 @@
+#include "ledger/checkpoint.h"
+
 #include <catch2/catch.hpp>
 
 #include "crypto/encoding.h"
-#include "ledger/checkpoint.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -19,10 +20,12 @@ const std::string kText =
     "then you don't know what your problem is.\n";
 const std::string kPeterSig =
     "\xe2\x80\x94 PeterNeumann "
-    "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+    "x08go/ZJkuBS9UG/"
+    "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
 const std::string kEnochSig =
     "\xe2\x80\x94 EnochRoot "
-    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
+    "rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"
+    "5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n";
 
 NoteSigner PeterSigner() {
   auto skey = crypto::Base64Decode(kPeterSigner);
@@ -66,7 +69,8 @@ TEST_CASE("notes open with the right verifier and ignore other keys' signatures"
   std::string bad_sig = kPeterSig.substr(0, 60) + "ABCD" + kPeterSig.substr(60);
   CHECK(peter->Open(kText + "\n" + bad_sig).status().code() != StatusCode::kOk);
   // A changed text fails.
-  std::string other = "If you think cryptography is the answer to your problem,\nthen think again.\n";
+  std::string other =
+      "If you think cryptography is the answer to your problem,\nthen think again.\n";
   CHECK(peter->Open(other + "\n" + kPeterSig).status().code() == StatusCode::kUnauthenticated);
 }
 
@@ -79,7 +83,10 @@ TEST_CASE("malformed notes are rejected as in Go's note package", "[note]") {
       kText + "\n" + kPeterSig.substr(0, kPeterSig.size() - 1),
       "\x01" + kText + "\n" + kPeterSig,
       "\xff" + kText + "\n" + kPeterSig,
-      kText + "\n" + "\xe2\x80\x94 Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
+      kText + "\n" +
+          "\xe2\x80\x94 Bad Name "
+          "x08go/ZJkuBS9UG/"
+          "SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=",
       kText + "\n" + kPeterSig + "Unexpected line.\n",
   };
   for (const auto& msg : bad) {
@@ -153,10 +160,11 @@ TEST_CASE("checkpoints round-trip and are checked line by line", "[checkpoint]")
         StatusCode::kUnauthenticated);
   // Extension lines after the root are allowed.
   CHECK(ParseCheckpointBody(body + "extension line\n").ok());
-  for (const char* bad : {"o\n01\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-                          "o\n-1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-                          "o\n12\nAAECAw==\n", "\n12\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-                          "o\n12\n", "o\n18446744073709551616\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"}) {
+  for (const char* bad :
+       {"o\n01\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        "o\n-1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", "o\n12\nAAECAw==\n",
+        "\n12\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n", "o\n12\n",
+        "o\n18446744073709551616\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"}) {
     INFO(bad);
     CHECK_FALSE(ParseCheckpointBody(bad).ok());
   }

@@ -51,9 +51,13 @@ TEST_CASE("hash algorithm names parse and print", "[hash]") {
 
 TEST_CASE("hex and base64 are strict and round-trip", "[encoding]") {
   // RFC 4648 section 10 vectors.
-  const std::pair<const char*, const char*> vectors[] = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
   for (auto [plain, b64] : vectors) {
     CHECK(Base64Encode(AsBytes(plain)) == b64);
     auto back = Base64Decode(b64);
@@ -165,7 +169,8 @@ TEST_CASE("keys of unsupported types are rejected with a clear error", "[keys][o
   credledger::testing::TempDir dir;
   std::string pem = dir.file("k.pem");
   REQUIRE(credledger::testing::Run("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 "
-                                   "-out " + pem) == 0);
+                                   "-out " +
+                                   pem) == 0);
   auto k = PrivateKey::FromPem(credledger::testing::ReadFile(pem));
   REQUIRE_FALSE(k.ok());
   CHECK(k.status().code() == StatusCode::kInvalidArgument);
@@ -252,8 +257,8 @@ TEST_CASE("SM2 signatures interoperate with the openssl command line, with the G
   REQUIRE(Run("openssl genpkey -algorithm SM2 -out " + dir.file("k.pem")) == 0);
   REQUIRE(Run("openssl pkey -in " + dir.file("k.pem") + " -pubout -out " + dir.file("kpub.pem")) ==
           0);
-  REQUIRE(Run("openssl dgst -sm3 -sign " + dir.file("k.pem") + distid + "-out " + sig + " " + msg) ==
-          0);
+  REQUIRE(Run("openssl dgst -sm3 -sign " + dir.file("k.pem") + distid + "-out " + sig + " " +
+              msg) == 0);
   auto their_pub = PublicKey::FromPem(credledger::testing::ReadFile(dir.file("kpub.pem")));
   REQUIRE(their_pub.ok());
   CHECK(their_pub->algorithm() == KeyAlgorithm::kSm2);

@@ -1,3 +1,5 @@
+#include "ledger/ledger.h"
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -5,15 +7,14 @@
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
 #include "ledger/internal/leaf_filter.h"
-#include "ledger/ledger.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -50,7 +51,8 @@ LedgerOptions FastOptions() {
   return o;
 }
 
-std::unique_ptr<Ledger> CreateLedger(std::shared_ptr<MemoryStore> mem, const crypto::PrivateKey& key,
+std::unique_ptr<Ledger> CreateLedger(std::shared_ptr<MemoryStore> mem,
+                                     const crypto::PrivateKey& key,
                                      merkle::HashAlgorithm alg = merkle::HashAlgorithm::kSha256,
                                      LedgerOptions options = FastOptions()) {
   auto l = Ledger::Create(std::make_unique<SharedStore>(mem), key, kOrigin, alg, {}, options);
@@ -58,7 +60,8 @@ std::unique_ptr<Ledger> CreateLedger(std::shared_ptr<MemoryStore> mem, const cry
   return std::move(*l);
 }
 
-std::unique_ptr<Ledger> ReopenLedger(std::shared_ptr<MemoryStore> mem, const crypto::PrivateKey& key) {
+std::unique_ptr<Ledger> ReopenLedger(std::shared_ptr<MemoryStore> mem,
+                                     const crypto::PrivateKey& key) {
   auto l = Ledger::Open(std::make_unique<SharedStore>(mem), key, FastOptions());
   if (!l.ok()) FAIL(l.status().ToString());
   return std::move(*l);
@@ -149,14 +152,17 @@ TEST_CASE("appends are sequenced, chained into signed blocks and provable", "[le
   for (uint64_t size : {uint64_t{1}, uint64_t{2}, uint64_t{7}, uint64_t{255}, uint64_t{256},
                         uint64_t{257}, head.tree_size}) {
     if (size > head.tree_size) continue;
-    Hash root = merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
+    Hash root =
+        merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
     auto at = l->RootAt(size);
     REQUIRE(at.ok());
     CHECK(*at == root);
     for (uint64_t i = 0; i < size; ++i) {
       auto proof = l->InclusionProof(i, size);
       REQUIRE(proof.ok());
-      REQUIRE(merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root).ok());
+      REQUIRE(
+          merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root)
+              .ok());
     }
   }
   // Consistency between every pair of block heads.
@@ -256,7 +262,8 @@ TEST_CASE("many threads append at once; indexes are dense and blocks group entri
   CHECK(*seen.begin() == 1);
   CHECK(*seen.rbegin() == kThreads * kPerThread);
   CHECK(l->Head().block_height < kThreads * kPerThread);  // grouped, not one block per entry
-  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) == l->Head().root);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
 }
 
 TEST_CASE("a failed block write is reported, rolled back, and appending resumes", "[ledger]") {
@@ -277,7 +284,8 @@ TEST_CASE("a failed block write is reported, rolled back, and appending resumes"
   auto retry = l->Append("during");
   REQUIRE(retry.ok());
   CHECK_FALSE(retry->already_present);
-  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) == l->Head().root);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
 }
 
 TEST_CASE("destroying a ledger commits what was queued", "[ledger]") {
@@ -312,19 +320,22 @@ TEST_CASE("trees spanning two tile levels give RFC 9162 roots and proofs", "[led
   std::mt19937_64 rng(7);
   for (uint64_t size : {uint64_t{255}, uint64_t{256}, uint64_t{257}, uint64_t{65535},
                         uint64_t{65536}, uint64_t{65537}, kTarget, 1 + rng() % kTarget}) {
-    Hash root = merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
+    Hash root =
+        merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
     REQUIRE(*l->RootAt(size) == root);
     for (int k = 0; k < 50; ++k) {
       uint64_t i = k < 3 ? size - 1 - static_cast<uint64_t>(k) : rng() % size;
       auto proof = l->InclusionProof(i, size);
       REQUIRE(proof.ok());
-      REQUIRE(merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root).ok());
+      REQUIRE(
+          merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root)
+              .ok());
     }
     uint64_t old_size = 1 + rng() % size;
     auto cproof = l->ConsistencyProof(old_size, size);
     REQUIRE(cproof.ok());
-    REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, old_size, size, *l->RootAt(old_size),
-                                      root, *cproof)
+    REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, old_size, size,
+                                      *l->RootAt(old_size), root, *cproof)
                 .ok());
   }
   // Reopening loads the right edge from the partial tiles and keeps appending correctly.
@@ -504,7 +515,7 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
   }
   std::mt19937_64 rng(42);
   std::map<uint64_t, std::string> acknowledged;  // index -> entry
-  std::vector<std::pair<uint64_t, Hash>> heads;   // every head a child reported
+  std::vector<std::pair<uint64_t, Hash>> heads;  // every head a child reported
   for (int cycle = 0; cycle < 5; ++cycle) {
     int fds[2];
     REQUIRE(pipe(fds) == 0);
@@ -522,7 +533,8 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
       for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&, t] {
           for (uint64_t i = 0;; ++i) {
-            std::string entry = std::to_string(cycle) + "c" + std::to_string(t) + "t" + std::to_string(i);
+            std::string entry =
+                std::to_string(cycle) + "c" + std::to_string(t) + "t" + std::to_string(i);
             auto r = (*l)->Append(entry);
             if (!r.ok()) _exit(5);
             std::string line = std::to_string(r->index) + " " + entry + "\n";
@@ -553,7 +565,8 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
     REQUIRE(WIFSIGNALED(status));
     // Drain what the child wrote before it died: all of it was acknowledged.
     ssize_t n;
-    while ((n = read(fds[0], chunk, sizeof chunk)) > 0) buffer.append(chunk, static_cast<size_t>(n));
+    while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
+      buffer.append(chunk, static_cast<size_t>(n));
     close(fds[0]);
     std::istringstream in(buffer);
     std::string line;

@@ -97,10 +97,11 @@ Result<std::pair<double, double>> LevelDbReference(const std::string& path, uint
 }  // namespace
 
 Status BenchCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(
-      Flags flags, Flags::Parse(args, {"entries", "entry-bytes", "dir", "threads", "proofs",
-                                       "block-entries", "block-delay-us"},
-                                {"keep"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args,
+                                           {"entries", "entry-bytes", "dir", "threads", "proofs",
+                                            "block-entries", "block-delay-us"},
+                                           {"keep"}));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t entries, flags.GetUint("entries", 1'000'000));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t bytes, flags.GetUint("entry-bytes", 400));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t producers, flags.GetUint("threads", 4));
@@ -112,20 +113,21 @@ Status BenchCommand(const Args& args) {
   }
   std::string dir = flags.GetOr("dir", "");
   if (dir.empty()) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "credledger-bench-XXXXXX").string();
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "credledger-bench-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) return Status::Unavailable("cannot create a temp dir");
     dir = tmpl;
   } else if (std::filesystem::exists(dir) && !std::filesystem::is_empty(dir)) {
     return Status::FailedPrecondition(dir + " is not empty; give an empty or new --dir");
   }
-  std::cout << "credledger bench: " << entries << " entries of " << bytes << " bytes, "
-            << producers << " producer threads, blocks of up to " << block_entries
-            << " entries, data in " << dir << " (" << std::thread::hardware_concurrency()
-            << " cores)" << std::endl;
+  std::cout << "credledger bench: " << entries << " entries of " << bytes << " bytes, " << producers
+            << " producer threads, blocks of up to " << block_entries << " entries, data in " << dir
+            << " (" << std::thread::hardware_concurrency() << " cores)" << std::endl;
 
   double sha = Sha256PerSecond(bytes);
   Report("reference: SHA-256 of one entry, 1 thread", sha, "hashes/s");
-  CREDLEDGER_ASSIGN_OR_RETURN(auto ref, LevelDbReference(dir + "/reference", entries, bytes, block_entries));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ref,
+                              LevelDbReference(dir + "/reference", entries, bytes, block_entries));
   Report("reference: LevelDB synced batch writes", ref.first, "entries/s");
   Report("reference: LevelDB random point reads", ref.second, "reads/s");
 
@@ -133,8 +135,9 @@ Status BenchCommand(const Args& args) {
   options.ledger.max_block_entries = block_entries;
   options.ledger.max_block_delay = std::chrono::microseconds(block_delay_us);
   options.ledger.max_pending_entries = std::max<size_t>(1 << 18, block_entries * 4);
-  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, CreateLedgerInDir(dir + "/ledger", "bench.credledger/log",
-                                                              merkle::HashAlgorithm::kSha256, options));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger,
+                              CreateLedgerInDir(dir + "/ledger", "bench.credledger/log",
+                                                merkle::HashAlgorithm::kSha256, options));
   // Each producer keeps a window of appends in flight, as many concurrent clients would.
   const size_t window = std::max<size_t>(block_entries * 2 / producers, 64);
   std::atomic<uint64_t> next{0};

@@ -69,7 +69,8 @@ Status KeygenCommand(const Args& args) {
 }
 
 Status InitCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data", "origin", "tree-hash", "node-key"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"data", "origin", "tree-hash", "node-key"}));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string origin, flags.Required("origin"));
   CREDLEDGER_ASSIGN_OR_RETURN(merkle::HashAlgorithm alg,
@@ -159,11 +160,12 @@ Status ProveCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger->InclusionProof(index, size));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->GetEntry(index));
   CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash root, ledger->RootAt(size));
-  return PrintJson({{"index", index},
-                    {"tree_size", size},
-                    {"leaf_hash", crypto::HexEncode(merkle::LeafHash(ledger->params().tree_hash, entry))},
-                    {"root", crypto::HexEncode(root)},
-                    {"inclusion_proof", HashList(proof)}});
+  return PrintJson(
+      {{"index", index},
+       {"tree_size", size},
+       {"leaf_hash", crypto::HexEncode(merkle::LeafHash(ledger->params().tree_hash, entry))},
+       {"root", crypto::HexEncode(root)},
+       {"inclusion_proof", HashList(proof)}});
 }
 
 }  // namespace credledger::tools

@@ -56,7 +56,8 @@ Result<uint64_t> Flags::GetUint(const std::string& name, uint64_t fallback) cons
   uint64_t out = 0;
   auto [ptr, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
   if (ec != std::errc() || ptr != v->data() + v->size() || v->empty()) {
-    return Status::InvalidArgument("--" + name + " must be a non-negative integer, got \"" + *v + "\"");
+    return Status::InvalidArgument("--" + name + " must be a non-negative integer, got \"" + *v +
+                                   "\"");
   }
   return out;
 }

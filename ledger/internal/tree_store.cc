@@ -12,18 +12,21 @@ using format::kTileWidth;
 std::string EncodeRow(const std::vector<Hash>& row) {
   std::string out;
   out.resize(row.size() * sizeof(Hash));
-  for (size_t i = 0; i < row.size(); ++i) std::memcpy(&out[i * sizeof(Hash)], row[i].data(), sizeof(Hash));
+  for (size_t i = 0; i < row.size(); ++i)
+    std::memcpy(&out[i * sizeof(Hash)], row[i].data(), sizeof(Hash));
   return out;
 }
 
 std::vector<Hash> DecodeRow(std::string_view bytes) {
   std::vector<Hash> row(bytes.size() / sizeof(Hash));
-  for (size_t i = 0; i < row.size(); ++i) std::memcpy(row[i].data(), &bytes[i * sizeof(Hash)], sizeof(Hash));
+  for (size_t i = 0; i < row.size(); ++i)
+    std::memcpy(row[i].data(), &bytes[i * sizeof(Hash)], sizeof(Hash));
   return row;
 }
 
 // MTH of row[start, start + count). REQUIRES: count is a power of two.
-Hash HashPerfect(merkle::HashAlgorithm alg, const std::vector<Hash>& row, size_t start, size_t count) {
+Hash HashPerfect(merkle::HashAlgorithm alg, const std::vector<Hash>& row, size_t start,
+                 size_t count) {
   if (count == 1) return row[start];
   size_t half = count / 2;
   return merkle::NodeHash(alg, HashPerfect(alg, row, start, half),
@@ -53,11 +56,10 @@ Result<TreeWriter> TreeWriter::Load(Store* store, merkle::HashAlgorithm alg, uin
                                 std::to_string(size) + " is unreadable: " + s.ToString());
       }
       if (value.size() != width * sizeof(Hash)) {
-        return Status::DataLoss("tree tile " + std::to_string(level) + "/" +
-                                std::to_string(tile_index) + " holds " +
-                                std::to_string(value.size()) + " bytes; tree size " +
-                                std::to_string(size) + " needs " +
-                                std::to_string(width * sizeof(Hash)));
+        return Status::DataLoss(
+            "tree tile " + std::to_string(level) + "/" + std::to_string(tile_index) + " holds " +
+            std::to_string(value.size()) + " bytes; tree size " + std::to_string(size) + " needs " +
+            std::to_string(width * sizeof(Hash)));
       }
       row = DecodeRow(value);
     }
@@ -127,8 +129,7 @@ void TreeWriter::FlushTiles(WriteBatch* batch) {
 TileReader::TileReader(Store* store, merkle::HashAlgorithm alg, size_t cache_tiles)
     : store_(store), alg_(alg), capacity_per_shard_(std::max<size_t>(1, cache_tiles / kShards)) {}
 
-Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t level,
-                                                                     uint64_t index,
+Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t level, uint64_t index,
                                                                      size_t min_width) {
   std::string value;
   Status s = store_->Get(format::TileKey(level, index), &value);

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Fails if any source file includes what its module may not (the DAG in docs/DESIGN.md):
+#   crypto <- ledger <- api <- node;  tools -> ledger, crypto (never api or node)
+# and if a third-party library leaks outside the one module (or file) that owns it.
+# Usage: check_deps.sh SOURCE_DIR
+set -euo pipefail
+root=${1:-$(dirname "$0")/..}
+cd "$root"
+fail=0
+
+allowed_for() {
+  case "$1" in
+    crypto) echo "crypto" ;;
+    ledger) echo "crypto ledger" ;;
+    api) echo "crypto ledger api" ;;
+    node) echo "crypto ledger api node" ;;
+    tools) echo "crypto ledger tools" ;;
+    tests) echo "crypto ledger api node tools tests" ;;
+  esac
+}
+
+while IFS= read -r file; do
+  module=${file%%/*}
+  allowed=" $(allowed_for "$module") "
+  while IFS= read -r inc; do
+    target=${inc%%/*}
+    case "$target" in
+      crypto | ledger | api | node | tools | tests)
+        if [[ "$allowed" != *" $target "* ]]; then
+          echo "forbidden include: $file includes \"$inc\" ($module may include:$allowed)"
+          fail=1
+        fi
+        ;;
+    esac
+  done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
+  # Third-party owners: OpenSSL only in crypto/, LevelDB only in ledger/leveldb_store.cc,
+  # Boost never in crypto/ or ledger/.
+  if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<openssl/' "$file" && [ "$module" != crypto ] && [ "$module" != tests ]; then
+    echo "forbidden include: $file includes OpenSSL (owned by crypto/)"; fail=1
+  fi
+  if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<leveldb/' "$file" && [ "$file" != ledger/leveldb_store.cc ]; then
+    echo "forbidden include: $file includes LevelDB (owned by ledger/leveldb_store.cc)"; fail=1
+  fi
+  if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<boost/' "$file" && { [ "$module" = crypto ] || [ "$module" = ledger ]; }; then
+    echo "forbidden include: $file includes Boost (not allowed in $module/)"; fail=1
+  fi
+  # Public headers (not internal/) of crypto/ and ledger/ expose no third-party types.
+  if [[ "$file" =~ ^(crypto|ledger)/[^/]+\.h$ ]] &&
+     grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(openssl|leveldb|boost)/' "$file"; then
+    echo "public header $file includes a third-party library"; fail=1
+  fi
+done < <(find crypto ledger api node tools tests -type f \( -name '*.h' -o -name '*.cc' \) 2>/dev/null | sort)
+
+if [ "$fail" -ne 0 ]; then exit 1; fi
+echo "include dependencies follow the module DAG"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# End-to-end checks of ledgerctl as a person uses it: exit codes, messages, files written.
+# Usage: ledgerctl_test.sh PATH_TO_LEDGERCTL
+set -uo pipefail
+ctl=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+passed=0 failed=0
+
+check() {  # check "description" expected_exit command...
+  local what=$1 want=$2
+  shift 2
+  "$@" >out.txt 2>err.txt
+  local got=$?
+  if [ "$got" -eq "$want" ]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAIL: $what: exit $got, want $want"; cat out.txt err.txt
+  fi
+}
+contains() {  # contains "description" file text
+  if grep -qF -- "$3" "$2"; then passed=$((passed + 1)); else
+    failed=$((failed + 1)); echo "FAIL: $1: $2 lacks '$3'"; cat "$2"; fi
+}
+
+check "usage without a command" 2 "$ctl"
+check "unknown command" 2 "$ctl" frobnicate
+contains "unknown command names it" err.txt 'unknown command "frobnicate"'
+
+check "keygen sm2" 0 "$ctl" keygen --alg sm2 --out agency.pem
+contains "keygen prints the key id" out.txt '"key_id":'
+[ "$(stat -c %a agency.pem)" = 600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: private key mode"; }
+check "keygen refuses to overwrite" 1 "$ctl" keygen --alg sm2 --out agency.pem
+check "keygen rejects rsa" 2 "$ctl" keygen --alg rsa --out rsa.pem
+contains "keygen names the algorithms" err.txt "expected p256, ed25519 or sm2"
+
+check "commands on a missing ledger fail clearly" 1 "$ctl" checkpoint --data nowhere
+contains "missing ledger message" err.txt "no ledger in nowhere"
+check "init" 0 "$ctl" init --data d --origin test.credledger/log --tree-hash sm3
+contains "init prints the verifier key" out.txt '"verifier_key":"test.credledger/log+'
+[ "$(stat -c %a d/node-key.pem)" = 600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: node key mode"; }
+check "init twice is refused" 1 "$ctl" init --data d --origin test.credledger/log
+check "bad origin" 2 "$ctl" init --data d2 --origin "has space"
+
+printf '{"b":1,"a":[1.50,"x"]}\n\n{"c":true}\n' >entries.jsonl
+check "append JSON lines" 0 "$ctl" append --data d entries.jsonl
+contains "first entry at index 1" out.txt '"index":1'
+contains "second entry at index 2" out.txt '"index":2'
+check "append is idempotent" 0 "$ctl" append --data d entries.jsonl
+contains "resubmission is already present" out.txt '"already_present":true,"block_height":1,"index":1'
+printf '{"a":1,"a":2}\n' >dup.jsonl
+check "duplicate member names are rejected" 2 "$ctl" append --data d dup.jsonl
+contains "the error names the line and rule" err.txt 'dup.jsonl line 1: invalid JSON at byte 7: duplicate member name "a"'
+check "raw append" 0 "$ctl" append --data d --raw agency.pem.pub
+contains "raw entry at index 3" out.txt '"index":3'
+
+check "checkpoint" 0 "$ctl" checkpoint --data d
+contains "checkpoint origin line" out.txt "test.credledger/log"
+contains "checkpoint size line" out.txt $'\n4\n'
+contains "checkpoint signature line" out.txt "— test.credledger/log "
+check "inclusion proof" 0 "$ctl" prove --data d --index 2
+contains "proof fields" out.txt '"inclusion_proof":['
+check "consistency proof" 0 "$ctl" prove --data d --from 1 --to 4
+check "proof beyond the tree" 1 "$ctl" prove --data d --index 1 --size 99
+contains "beyond message" err.txt "is beyond the current 4"
+check "index not below size" 2 "$ctl" prove --data d --index 4 --size 4
+check "malformed number" 2 "$ctl" prove --data d --index x1
+check "wrong node key" 1 "$ctl" checkpoint --data d --node-key agency.pem
+contains "wrong key message" err.txt "is not this ledger's node key"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
