@@ -1,5 +1,7 @@
 #include "ledger/ledger.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
@@ -174,7 +176,8 @@ struct Ledger::Impl {
   std::deque<Pending> queue;  // GUARDED_BY(queue_mu)
   bool stopping = false;      // GUARDED_BY(queue_mu)
   std::thread sequencer;
-  internal::SerialExecutor writer_thread;  // runs store writes, one at a time, in order
+  internal::SerialExecutor writer_thread{
+      "cl-writer"};  // runs store writes, one at a time, in order
 };
 
 Result<BlockHeader> Ledger::Impl::FindBlockOfEntry(uint64_t index, uint64_t max_height) const {
@@ -393,7 +396,10 @@ void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
 }
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
-  impl_->sequencer = std::thread([this] { impl_->Run(); });
+  impl_->sequencer = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cl-sequencer");  // for top -H, perf and gdb
+    impl_->Run();
+  });
 }
 
 Ledger::~Ledger() {

@@ -56,6 +56,9 @@ contains "the error names the line and rule" err.txt 'dup.jsonl line 1: invalid 
 check "raw append" 0 "$ctl" append --data d --raw agency.pem.pub
 contains "raw entry at index 3" out.txt '"index":3'
 
+check "entry prints the exact bytes" 0 "$ctl" entry --data d --index 2
+[ "$(cat out.txt)" = '{"c":true}' ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: entry bytes"; cat out.txt; }
+check "entry beyond the tree" 1 "$ctl" entry --data d --index 99
 check "checkpoint" 0 "$ctl" checkpoint --data d
 contains "checkpoint origin line" out.txt "test.credledger/log"
 contains "checkpoint size line" out.txt $'\n4\n'

@@ -125,6 +125,16 @@ Status AppendCommand(const Args& args) {
   return first_error;
 }
 
+Status EntryCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data", "node-key", "index"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));
+  if (!flags.Has("index")) return Status::InvalidArgument("--index is required");
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, flags.GetUint("index", 0));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->GetEntry(index));
+  std::cout << entry;  // the exact bytes, no newline added
+  return Status::Ok();
+}
+
 Status CheckpointCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data", "node-key"}, {"vkey"}));
   CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));

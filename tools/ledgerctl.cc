@@ -17,6 +17,8 @@ commands:
   append --data DIR [--raw] [FILE... | -]
         append entries: each non-empty line of FILE (or stdin) is one JSON value, stored in
         RFC 8785 canonical form; with --raw each FILE's bytes are one entry
+  entry --data DIR --index I
+        print entry I's exact bytes (no newline added)
   checkpoint --data DIR [--vkey]
         print the signed checkpoint (C2SP signed note), or with --vkey the verifier key
   prove --data DIR --index I [--size N]      inclusion proof of entry I in tree size N
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
     status = InitCommand(args);
   } else if (command == "append") {
     status = AppendCommand(args);
+  } else if (command == "entry") {
+    status = EntryCommand(args);
   } else if (command == "checkpoint") {
     status = CheckpointCommand(args);
   } else if (command == "prove") {

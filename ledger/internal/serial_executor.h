@@ -4,6 +4,8 @@
 #ifndef CREDLEDGER_LEDGER_INTERNAL_SERIAL_EXECUTOR_H_
 #define CREDLEDGER_LEDGER_INTERNAL_SERIAL_EXECUTOR_H_
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -14,7 +16,12 @@ namespace credledger::internal {
 
 class SerialExecutor {
  public:
-  SerialExecutor() : thread_([this] { Loop(); }) {}
+  // `name` (at most 15 characters) names the thread for top -H, perf and gdb.
+  explicit SerialExecutor(const char* name)
+      : thread_([this, name] {
+          pthread_setname_np(pthread_self(), name);
+          Loop();
+        }) {}
   ~SerialExecutor() {
     {
       std::lock_guard lock(mu_);
