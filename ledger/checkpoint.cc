@@ -12,8 +12,11 @@ constexpr uint8_t kAlgEd25519 = 0x01;
 constexpr std::string_view kSigPrefix = "\xe2\x80\x94 ";  // U+2014 EM DASH, space
 constexpr size_t kMaxSignatures = 100;
 
+bool IsValidNoteText(std::string_view text);
+
+// Non-empty UTF-8 with no spaces, control characters or '+' (Go's note.isValidName).
 bool IsValidKeyName(std::string_view name) {
-  if (name.empty()) return false;
+  if (name.empty() || !IsValidNoteText(name)) return false;
   for (unsigned char c : name) {
     if (c <= 0x20 || c == '+' || c == 0x7f) return false;
   }
@@ -67,6 +70,8 @@ Result<uint64_t> ParseDecimal(std::string_view s) {
 }
 
 }  // namespace
+
+bool IsValidNoteKeyName(std::string_view name) { return IsValidKeyName(name); }
 
 uint32_t NoteKeyId(std::string_view name, std::span<const uint8_t> ed25519_public_key) {
   const uint8_t sep_and_alg[2] = {'\n', kAlgEd25519};

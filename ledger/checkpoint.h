@@ -79,6 +79,10 @@ class NoteVerifier {
   crypto::PublicKey key_;
 };
 
+// True if `name` can name a note key (and so be a log origin): non-empty UTF-8 without
+// spaces, control characters or '+'.
+bool IsValidNoteKeyName(std::string_view name);
+
 // The C2SP key id of an Ed25519 public key under `name`.
 uint32_t NoteKeyId(std::string_view name, std::span<const uint8_t> ed25519_public_key);
 

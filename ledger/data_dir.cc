@@ -67,6 +67,10 @@ Result<crypto::PrivateKey> LoadNodeKey(const std::string& path) {
 Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const std::string& origin,
                                                   merkle::HashAlgorithm tree_hash,
                                                   const DataDirOptions& options) {
+  if (!IsValidNoteKeyName(origin)) {
+    return Status::InvalidArgument("origin \"" + origin +
+                                   "\" is not a valid note key name (UTF-8, no spaces, no '+')");
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());

@@ -37,12 +37,12 @@ std::string EncodeIndex(uint64_t index) {
   return s;
 }
 
-std::string ParamsJson(const LedgerParams& p) {
+Result<std::string> ParamsJson(const LedgerParams& p) {
   Json j = {{"format_version", format::kFormatVersion},
             {"node_key", crypto::Base64Encode(p.node_key.spki_der())},
             {"origin", p.origin},
             {"tree_hash", std::string(crypto::HashAlgorithmName(p.tree_hash))}};
-  return *CanonicalJson(j);  // origin was validated as a note key name: always valid UTF-8
+  return CanonicalJson(j);
 }
 
 Result<LedgerParams> ParseParams(std::string_view text) {
@@ -93,8 +93,8 @@ struct Pending {
 
 }  // namespace
 
-std::string DefaultGenesisEntry(const std::string& origin, merkle::HashAlgorithm tree_hash,
-                                const crypto::PublicKey& node_key) {
+Result<std::string> DefaultGenesisEntry(const std::string& origin, merkle::HashAlgorithm tree_hash,
+                                        const crypto::PublicKey& node_key) {
   Json j = {{"type", "genesis"},
             {"schema_version", 1},
             {"origin", origin},
@@ -104,8 +104,7 @@ std::string DefaultGenesisEntry(const std::string& origin, merkle::HashAlgorithm
              {{"alg", std::string(crypto::KeyAlgorithmName(node_key.algorithm()))},
               {"key_id", node_key.KeyId()},
               {"spki", crypto::Base64Encode(node_key.spki_der())}}}};
-  auto canonical = CanonicalJson(j);
-  return canonical.ok() ? *canonical : std::string();
+  return CanonicalJson(j);
 }
 
 struct Ledger::Impl {
@@ -424,8 +423,10 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(std::unique_ptr<Store> store,
   CREDLEDGER_RETURN_IF_ERROR(NoteSigner::Create(origin, node_key).status());
 
   LedgerParams params{origin, tree_hash, node_key.public_key()};
-  if (genesis_entry.empty())
-    genesis_entry = DefaultGenesisEntry(origin, tree_hash, params.node_key);
+  if (genesis_entry.empty()) {
+    CREDLEDGER_ASSIGN_OR_RETURN(genesis_entry,
+                                DefaultGenesisEntry(origin, tree_hash, params.node_key));
+  }
   if (genesis_entry.size() > options.max_entry_bytes) {
     return Status::InvalidArgument("genesis entry is larger than max_entry_bytes");
   }
@@ -451,7 +452,8 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(std::unique_ptr<Store> store,
   wb.Put(format::BlockKey(0), genesis.ToJson());
   wb.Put(std::string(format::kHeadKey), EncodeIndex(0));
   // Parameters last in the batch, though the batch is atomic: they mark a complete ledger.
-  wb.Put(std::string(format::kParamsKey), ParamsJson(params));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string params_json, ParamsJson(params));
+  wb.Put(std::string(format::kParamsKey), std::move(params_json));
   CREDLEDGER_RETURN_IF_ERROR(store->Write(wb, /*sync=*/true));
   return Open(std::move(store), std::move(node_key), options);
 }

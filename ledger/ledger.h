@@ -70,8 +70,9 @@ struct TreeHead {
 // The genesis entry (index 0) that Create writes when given none: canonical JSON
 // {"created_at", "node_key": {"alg", "key_id", "spki"}, "origin", "schema_version",
 //  "tree_hash", "type": "genesis"}.
-std::string DefaultGenesisEntry(const std::string& origin, merkle::HashAlgorithm tree_hash,
-                                const crypto::PublicKey& node_key);
+// Errors: InvalidArgument if `origin` is not valid UTF-8.
+Result<std::string> DefaultGenesisEntry(const std::string& origin, merkle::HashAlgorithm tree_hash,
+                                        const crypto::PublicKey& node_key);
 
 class Ledger {
  public:

@@ -43,6 +43,9 @@ contains "init prints the verifier key" out.txt '"verifier_key":"test.credledger
 [ "$(stat -c %a d/node-key.pem)" = 600 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: node key mode"; }
 check "init twice is refused" 1 "$ctl" init --data d --origin test.credledger/log
 check "bad origin" 2 "$ctl" init --data d2 --origin "has space"
+check "origin that is not UTF-8" 2 "$ctl" init --data d3 --origin $'bad\xff'
+contains "origin error" err.txt "is not a valid note key name"
+[ ! -e d3 ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: a rejected init left d3 behind"; }
 
 printf '{"b":1,"a":[1.50,"x"]}\n\n{"c":true}\n' >entries.jsonl
 check "append JSON lines" 0 "$ctl" append --data d entries.jsonl
