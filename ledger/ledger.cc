@@ -262,6 +262,8 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   auto block = std::make_unique<PreparedBlock>(writer);
   block->items = std::move(items);
   block->outcomes.resize(block->items.size());
+  block->added.reserve(block->items.size());
+  block->batch.Reserve(2 * block->items.size() + 16);  // entry + leaf index each, tiles, header
   const BlockHeader& previous = in_flight ? in_flight->header : last_block;
   const uint64_t first_index = writer.size();
   const uint64_t height = previous.height + 1;

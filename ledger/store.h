@@ -29,6 +29,7 @@ class WriteBatch {
     ops_.emplace_back(std::move(key), std::move(value));
   }
   void Delete(std::string key) { ops_.emplace_back(std::move(key), std::nullopt); }
+  void Reserve(size_t ops) { ops_.reserve(ops); }
   bool empty() const { return ops_.empty(); }
   // Puts carry a value; deletes carry nullopt. Applied in order.
   const std::vector<std::pair<std::string, std::optional<std::string>>>& ops() const {
