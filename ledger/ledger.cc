@@ -84,11 +84,32 @@ Result<BlockHeader> ReadBlock(Store* store, uint64_t height) {
   return header;
 }
 
+// The caller side of a SubmitBatch: one promise for the whole batch.
+struct BatchWaiter {
+  explicit BatchWaiter(size_t n) : results(n, Status::Internal("not sequenced")) {}
+  std::promise<std::vector<Result<AppendReceipt>>> promise;
+  std::vector<Result<AppendReceipt>> results;  // slot i answers entry i
+  size_t remaining = 0;                        // queued entries not yet answered
+};
+
 struct Pending {
   std::string entry;
   Hash leaf_hash;  // computed by the submitting thread, off the sequencer's critical path
-  std::promise<Result<AppendReceipt>> promise;
   std::chrono::steady_clock::time_point arrived;
+  // Exactly one of these: a single Submit's promise, or a slot of a batch.
+  std::optional<std::promise<Result<AppendReceipt>>> promise;
+  std::shared_ptr<BatchWaiter> batch;
+  size_t slot = 0;
+
+  // Called once, by the sequencer thread (so `remaining` needs no lock).
+  void Resolve(Result<AppendReceipt> result) {
+    if (batch) {
+      batch->results[slot] = std::move(result);
+      if (--batch->remaining == 0) batch->promise.set_value(std::move(batch->results));
+    } else {
+      promise->set_value(std::move(result));
+    }
+  }
 };
 
 }  // namespace
@@ -140,6 +161,9 @@ struct Ledger::Impl {
   };
 
   void Run();
+  Status CheckEntry(const std::string& entry) const;
+  // Queues all of `items` or none (back-pressure, shutdown).
+  Status Enqueue(std::vector<Pending>& items);
   std::vector<Pending> TakeBatch(bool wait_for_block);
   std::unique_ptr<PreparedBlock> Prepare(std::vector<Pending> items,
                                          const PreparedBlock* in_flight);
@@ -389,9 +413,9 @@ void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
     Outcome& out = block.outcomes[i];
     if (out.depends_on_write && !failure.ok()) out.error = failure;
     if (out.error.ok()) {
-      block.items[i].promise.set_value(out.receipt);
+      block.items[i].Resolve(out.receipt);
     } else {
-      block.items[i].promise.set_value(out.error);
+      block.items[i].Resolve(out.error);
     }
   }
 }
@@ -537,38 +561,80 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
 
+Status Ledger::Impl::CheckEntry(const std::string& entry) const {
+  if (entry.empty()) return Status::InvalidArgument("entry is empty");
+  if (entry.size() > options.max_entry_bytes) {
+    return Status::InvalidArgument("entry is " + std::to_string(entry.size()) +
+                                   " bytes; the limit is " +
+                                   std::to_string(options.max_entry_bytes));
+  }
+  return Status::Ok();
+}
+
+Status Ledger::Impl::Enqueue(std::vector<Pending>& items) {
+  size_t depth;
+  {
+    std::lock_guard lock(queue_mu);
+    if (stopping) return Status::Unavailable("the ledger is shutting down");
+    if (queue.size() + items.size() > options.max_pending_entries) {
+      return Status::ResourceExhausted(std::to_string(queue.size()) +
+                                       " entries are already waiting; retry later");
+    }
+    for (Pending& p : items) queue.push_back(std::move(p));
+    depth = queue.size();
+  }
+  // Wake the sequencer when it may be idle (these are the first entries) or a block is full.
+  if (depth == items.size() || depth >= options.max_block_entries) queue_cv.notify_all();
+  return Status::Ok();
+}
+
 std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
   std::promise<Result<AppendReceipt>> promise;
   auto future = promise.get_future();
-  if (entry.empty()) {
-    promise.set_value(Status::InvalidArgument("entry is empty"));
+  Status valid = impl_->CheckEntry(entry);
+  if (!valid.ok()) {
+    promise.set_value(valid);
     return future;
   }
-  if (entry.size() > impl_->options.max_entry_bytes) {
-    promise.set_value(Status::InvalidArgument("entry is " + std::to_string(entry.size()) +
-                                              " bytes; the limit is " +
-                                              std::to_string(impl_->options.max_entry_bytes)));
-    return future;
-  }
-  const Hash leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entry);
-  size_t depth;
-  {
-    std::lock_guard lock(impl_->queue_mu);
-    if (impl_->stopping) {
-      promise.set_value(Status::Unavailable("the ledger is shutting down"));
-      return future;
+  std::vector<Pending> items(1);
+  items[0].leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entry);
+  items[0].entry = std::move(entry);
+  items[0].arrived = std::chrono::steady_clock::now();
+  items[0].promise = std::move(promise);
+  Status queued = impl_->Enqueue(items);
+  if (!queued.ok()) items[0].promise->set_value(queued);
+  return future;
+}
+
+std::future<std::vector<Result<AppendReceipt>>> Ledger::SubmitBatch(
+    std::vector<std::string> entries) {
+  auto waiter = std::make_shared<BatchWaiter>(entries.size());
+  auto future = waiter->promise.get_future();
+  std::vector<Pending> items;
+  items.reserve(entries.size());
+  const auto now = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    Status valid = impl_->CheckEntry(entries[i]);
+    if (!valid.ok()) {
+      waiter->results[i] = valid;
+      continue;
     }
-    if (impl_->queue.size() >= impl_->options.max_pending_entries) {
-      promise.set_value(Status::ResourceExhausted(std::to_string(impl_->queue.size()) +
-                                                  " entries are already waiting; retry later"));
-      return future;
-    }
-    impl_->queue.push_back(
-        {std::move(entry), leaf_hash, std::move(promise), std::chrono::steady_clock::now()});
-    depth = impl_->queue.size();
+    Pending& p = items.emplace_back();
+    p.leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entries[i]);
+    p.entry = std::move(entries[i]);
+    p.arrived = now;
+    p.batch = waiter;
+    p.slot = i;
   }
-  // Wake the sequencer when it may be idle (first entry) or a block is full.
-  if (depth == 1 || depth == impl_->options.max_block_entries) impl_->queue_cv.notify_all();
+  waiter->remaining = items.size();  // before Enqueue: the sequencer may answer at once
+  if (!items.empty()) {
+    Status queued = impl_->Enqueue(items);
+    if (!queued.ok()) {
+      for (const Pending& p : items) waiter->results[p.slot] = queued;
+      items.clear();
+    }
+  }
+  if (items.empty()) waiter->promise.set_value(std::move(waiter->results));
   return future;
 }
 

@@ -207,6 +207,49 @@ TEST_CASE("identical entries are idempotent, within and across blocks", "[ledger
         StatusCode::kNotFound);
 }
 
+TEST_CASE("a batch gets one answer per entry, in order", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey());
+  REQUIRE(l->Append("old").ok());
+  std::vector<std::string> batch = {"b0", "", "old", "b3", "b0", "b5"};
+  auto results = l->SubmitBatch(batch).get();
+  REQUIRE(results.size() == batch.size());
+  REQUIRE(results[0].ok());
+  CHECK(results[1].status().code() == StatusCode::kInvalidArgument);  // empty entry
+  REQUIRE(results[2].ok());
+  CHECK(results[2]->already_present);
+  CHECK(results[2]->index == 1);
+  REQUIRE(results[3].ok());
+  REQUIRE(results[4].ok());
+  CHECK(results[4]->index == results[0]->index);  // duplicate within the batch
+  REQUIRE(results[5].ok());
+  CHECK(results[0]->index == 2);
+  CHECK(results[3]->index == 3);
+  CHECK(results[5]->index == 4);
+  for (size_t i : {size_t{0}, size_t{3}, size_t{5}}) {
+    auto e = l->GetEntry(results[i]->index);
+    REQUIRE(e.ok());
+    CHECK(*e == batch[i]);
+  }
+  CHECK(l->SubmitBatch({}).get().empty());
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
+}
+
+TEST_CASE("a batch larger than the queue is refused whole", "[ledger]") {
+  auto mem = std::make_shared<MemoryStore>();
+  LedgerOptions options = FastOptions();
+  options.max_pending_entries = 4;
+  auto l = CreateLedger(mem, NodeKey(), merkle::HashAlgorithm::kSha256, options);
+  auto results = l->SubmitBatch({"a", "b", "c", "d", "e"}).get();
+  REQUIRE(results.size() == 5);
+  for (auto& r : results) CHECK(r.status().code() == StatusCode::kResourceExhausted);
+  CHECK(l->Head().tree_size == 1);
+  auto ok = l->SubmitBatch({"a", "b", "c", "d"}).get();
+  for (auto& r : ok) CHECK(r.ok());
+  CHECK(l->Head().tree_size == 5);
+}
+
 TEST_CASE("bad requests get precise errors and change nothing", "[ledger]") {
   auto mem = std::make_shared<MemoryStore>();
   LedgerOptions options = FastOptions();

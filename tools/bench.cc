@@ -109,13 +109,78 @@ Result<std::pair<double, double>> LevelDbReference(const std::string& path, uint
   return std::make_pair(writes, static_cast<double>(reads) / Seconds(start));
 }
 
+struct AppendRun {
+  double seconds = 0;
+  double cpu_seconds = 0;
+};
+
+// Appends entries 0..count-1 from `producers` threads. Each keeps about two blocks' worth
+// in flight between them, as many concurrent clients would, submitting one entry at a time
+// (batch_size 1, Ledger::Submit) or in batches (Ledger::SubmitBatch).
+Result<AppendRun> AppendPhase(Ledger& ledger, uint64_t count, size_t bytes, uint64_t producers,
+                              uint64_t block_entries, uint64_t batch_size) {
+  const size_t window = std::max<size_t>(block_entries * 2 / producers / batch_size, 2);
+  std::atomic<uint64_t> next{0};
+  std::atomic<bool> failed{false};
+  Status failure;
+  std::mutex failure_mu;
+  auto fail = [&](const Status& s) {
+    if (!failed.exchange(true)) {
+      std::lock_guard lock(failure_mu);
+      failure = s;
+    }
+  };
+  AppendRun run;
+  auto start = Clock::now();
+  const double cpu_start = CpuSeconds();
+  std::vector<std::thread> threads;
+  for (uint64_t t = 0; t < producers; ++t) {
+    threads.emplace_back([&] {
+      std::deque<std::future<Result<AppendReceipt>>> singles;
+      std::deque<std::future<std::vector<Result<AppendReceipt>>>> batches;
+      auto settle = [&] {
+        if (!singles.empty()) {
+          Result<AppendReceipt> r = singles.front().get();
+          singles.pop_front();
+          if (!r.ok()) fail(r.status());
+        } else {
+          for (const auto& r : batches.front().get()) {
+            if (!r.ok()) fail(r.status());
+          }
+          batches.pop_front();
+        }
+      };
+      while (!failed) {
+        uint64_t first = next.fetch_add(batch_size);
+        if (first >= count) break;
+        uint64_t last = std::min(count, first + batch_size);
+        if (batch_size == 1) {
+          singles.push_back(ledger.Submit(MakeEntry(first, bytes)));
+        } else {
+          std::vector<std::string> group;
+          group.reserve(last - first);
+          for (uint64_t i = first; i < last; ++i) group.push_back(MakeEntry(i, bytes));
+          batches.push_back(ledger.SubmitBatch(std::move(group)));
+        }
+        if (singles.size() + batches.size() >= window) settle();
+      }
+      while (!singles.empty() || !batches.empty()) settle();
+    });
+  }
+  for (auto& t : threads) t.join();
+  run.seconds = Seconds(start);
+  run.cpu_seconds = CpuSeconds() - cpu_start;
+  if (failed) return failure.WithContext("append during bench");
+  return run;
+}
+
 }  // namespace
 
 Status BenchCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
                               Flags::Parse(args,
                                            {"entries", "entry-bytes", "dir", "threads", "proofs",
-                                            "block-entries", "block-delay-us"},
+                                            "block-entries", "block-delay-us", "batch"},
                                            {"keep"}));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t entries, flags.GetUint("entries", 1'000'000));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t bytes, flags.GetUint("entry-bytes", 400));
@@ -123,6 +188,7 @@ Status BenchCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t proofs, flags.GetUint("proofs", 1'000'000));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t block_entries, flags.GetUint("block-entries", 4096));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t block_delay_us, flags.GetUint("block-delay-us", 2000));
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t batch, flags.GetUint("batch", 256));
   if (entries < 2 || producers == 0 || block_entries == 0) {
     return Status::InvalidArgument("--entries must be >= 2, --threads and --block-entries >= 1");
   }
@@ -150,52 +216,35 @@ Status BenchCommand(const Args& args) {
   options.ledger.max_block_entries = block_entries;
   options.ledger.max_block_delay = std::chrono::microseconds(block_delay_us);
   options.ledger.max_pending_entries = std::max<size_t>(1 << 18, block_entries * 4);
-  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger,
-                              CreateLedgerInDir(dir + "/ledger", "bench.credledger/log",
-                                                merkle::HashAlgorithm::kSha256, options));
-  // Each producer keeps a window of appends in flight, as many concurrent clients would.
-  const size_t window = std::max<size_t>(block_entries * 2 / producers, 64);
-  std::atomic<uint64_t> next{0};
+  std::unique_ptr<Ledger> ledger;
+  for (uint64_t batch_size : {uint64_t{1}, batch}) {
+    if (batch_size == 0) continue;
+    const std::string sub = batch_size == 1 ? "/ledger" : "/ledger-batched";
+    CREDLEDGER_ASSIGN_OR_RETURN(auto fresh,
+                                CreateLedgerInDir(dir + sub, "bench.credledger/log",
+                                                  merkle::HashAlgorithm::kSha256, options));
+    CREDLEDGER_ASSIGN_OR_RETURN(AppendRun run, AppendPhase(*fresh, entries - 1, bytes, producers,
+                                                           block_entries, batch_size));
+    double rate = static_cast<double>(entries - 1) / run.seconds;
+    Report(batch_size == 1 ? std::string("durable appends, one Submit per entry")
+                           : "durable appends, SubmitBatch of " + std::to_string(batch_size),
+           rate, "entries/s", Ratio(rate, ref.first));
+    TreeHead h = fresh->Head();
+    std::cout << "  tree size " << h.tree_size << ", " << h.block_height << " blocks, "
+              << std::setprecision(2) << run.seconds << " s, " << run.cpu_seconds / run.seconds
+              << " cores busy (including the producers and LevelDB compaction)" << std::endl;
+    if (batch_size == 1) ledger = std::move(fresh);  // proofs are measured on this one
+  }
+  if (!ledger) return Status::InvalidArgument("nothing to measure");
+  const TreeHead head = ledger->Head();
   std::atomic<bool> failed{false};
   Status failure;
   std::mutex failure_mu;
-  auto start = Clock::now();
-  const double cpu_start = CpuSeconds();
-  std::vector<std::thread> threads;
-  for (uint64_t t = 0; t < producers; ++t) {
-    threads.emplace_back([&] {
-      std::deque<std::future<Result<AppendReceipt>>> inflight;
-      auto settle = [&] {
-        Result<AppendReceipt> r = inflight.front().get();
-        inflight.pop_front();
-        if (!r.ok() && !failed.exchange(true)) {
-          std::lock_guard lock(failure_mu);
-          failure = r.status();
-        }
-      };
-      for (uint64_t i; (i = next.fetch_add(1)) < entries - 1 && !failed;) {
-        inflight.push_back(ledger->Submit(MakeEntry(i, bytes)));
-        if (inflight.size() >= window) settle();
-      }
-      while (!inflight.empty()) settle();
-    });
-  }
-  for (auto& t : threads) t.join();
-  double append_secs = Seconds(start);
-  double append_cpu = CpuSeconds() - cpu_start;
-  if (failed) return failure.WithContext("append during bench");
-  TreeHead head = ledger->Head();
-  double appends = static_cast<double>(entries - 1) / append_secs;
-  Report("durable appends through the sequencer", appends, "entries/s", Ratio(appends, ref.first));
-  std::cout << "  tree size " << head.tree_size << ", " << head.block_height << " blocks, "
-            << std::setprecision(2) << append_secs << " s, " << append_cpu / append_secs
-            << " cores busy (including the producers and LevelDB compaction)" << std::endl;
-
   for (unsigned workers : {1u, 2u}) {
     if (proofs == 0) break;
     std::atomic<uint64_t> done{0};
     std::vector<std::thread> readers;
-    start = Clock::now();
+    auto start = Clock::now();
     for (unsigned w = 0; w < workers; ++w) {
       readers.emplace_back([&, w] {
         std::mt19937_64 rng(w + 11);

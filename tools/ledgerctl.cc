@@ -23,8 +23,10 @@ commands:
         print the signed checkpoint (C2SP signed note), or with --vkey the verifier key
   prove --data DIR --index I [--size N]      inclusion proof of entry I in tree size N
   prove --data DIR --from M [--to N]         consistency proof between tree sizes M and N
-  bench [--entries N] [--entry-bytes B] [--dir DIR] [--threads T] [--proofs P]
-        durable appends/s and inclusion proofs/s, beside SHA-256 and LevelDB references
+  bench [--entries N] [--entry-bytes B] [--dir DIR] [--threads T] [--proofs P] [--batch K]
+        [--block-entries N] [--block-delay-us U] [--keep]
+        durable appends/s (one Submit per entry, and SubmitBatch of K), inclusion proofs/s,
+        beside SHA-256 and raw LevelDB references measured in the same run
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 
