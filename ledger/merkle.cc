@@ -70,13 +70,13 @@ std::vector<LeafRange> ConsistencyRanges(uint64_t old_size, uint64_t new_size) {
   return ranges;
 }
 
-std::vector<NodeId> PerfectNodes(LeafRange range) {
-  std::vector<NodeId> nodes;
+NodeList PerfectNodes(LeafRange range) {
+  NodeList nodes;
   uint64_t begin = range.begin;
   while (begin < range.end) {
     uint64_t size = std::bit_floor(range.end - begin);
     auto level = static_cast<uint32_t>(std::countr_zero(size));
-    nodes.push_back({level, begin >> level});
+    nodes.nodes[nodes.size++] = {level, begin >> level};
     begin += size;
   }
   return nodes;

@@ -12,6 +12,7 @@
 #ifndef CREDLEDGER_LEDGER_MERKLE_H_
 #define CREDLEDGER_LEDGER_MERKLE_H_
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -56,7 +57,14 @@ std::vector<LeafRange> ConsistencyRanges(uint64_t old_size, uint64_t new_size);
 // The perfect nodes covering `range`, largest (leftmost) first; MTH(range) is FoldRight of
 // their hashes. REQUIRES: begin < end, and begin is a multiple of the smallest power of two
 // >= end - begin (true of every range the MTH recursion visits, so of every range above).
-std::vector<NodeId> PerfectNodes(LeafRange range);
+// (Returned in a fixed-capacity list: one range has at most 64 of them, and proofs are hot.)
+struct NodeList {
+  std::array<NodeId, 64> nodes;
+  size_t size = 0;
+  const NodeId* begin() const { return nodes.data(); }
+  const NodeId* end() const { return nodes.data() + size; }
+};
+NodeList PerfectNodes(LeafRange range);
 
 // h[0..n) -> NodeHash(h0, NodeHash(h1, ... NodeHash(h[n-2], h[n-1]))).
 // REQUIRES: !hashes.empty().

@@ -181,12 +181,29 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
   return result;
 }
 
-Result<Hash> TileReader::PerfectNode(merkle::NodeId id) {
+const TileReader::Tile* TileReader::Cursor::Find(uint32_t level, uint64_t index,
+                                                 size_t min_width) const {
+  for (size_t i = 0; i < std::min(count_, held_.size()); ++i) {
+    const Held& h = held_[i];
+    if (h.level == level && h.index == index && h.tile->width() >= min_width) return h.tile.get();
+  }
+  return nullptr;
+}
+
+void TileReader::Cursor::Keep(uint32_t level, uint64_t index, std::shared_ptr<const Tile> tile) {
+  held_[count_++ % held_.size()] = {level, index, std::move(tile)};
+}
+
+Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
   uint32_t tile_level = id.level / kTileHeight;
   uint32_t r = id.level % kTileHeight;
   uint64_t tile_index = (id.index << r) / kTileWidth;
   size_t within = static_cast<size_t>(id.index & ((kTileWidth >> r) - 1));
   size_t min_width = (within + 1) << r;
+  if (const Tile* held = cursor->Find(tile_level, tile_index, min_width)) {
+    return held->levels[r][within];
+  }
+  std::shared_ptr<const Tile> tile;
   TileKey key{tile_level, tile_index};
   Shard& shard = ShardFor(key);
   {
@@ -197,19 +214,23 @@ Result<Hash> TileReader::PerfectNode(merkle::NodeId id) {
       if (!it->second->referenced.load(std::memory_order_relaxed)) {
         it->second->referenced.store(true, std::memory_order_relaxed);
       }
-      return it->second->tile->levels[r][within];
+      tile = it->second->tile;
     }
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(auto tile, LoadTile(tile_level, tile_index, min_width));
-  return tile->levels[r][within];
+  if (!tile) {
+    CREDLEDGER_ASSIGN_OR_RETURN(tile, LoadTile(tile_level, tile_index, min_width));
+  }
+  Hash h = tile->levels[r][within];
+  cursor->Keep(tile_level, tile_index, std::move(tile));
+  return h;
 }
 
-Result<Hash> TileReader::RangeHash(merkle::LeafRange range) {
+Result<Hash> TileReader::RangeHash(merkle::LeafRange range, Cursor* cursor) {
   // At most 64 perfect nodes cover any range; a fixed array avoids an allocation per range.
   Hash parts[64];
   size_t count = 0;
   for (const merkle::NodeId& node : merkle::PerfectNodes(range)) {
-    CREDLEDGER_ASSIGN_OR_RETURN(parts[count], PerfectNode(node));
+    CREDLEDGER_ASSIGN_OR_RETURN(parts[count], PerfectNode(node, cursor));
     ++count;
   }
   return merkle::FoldRight(alg_, std::span<const Hash>(parts, count));
@@ -218,8 +239,9 @@ Result<Hash> TileReader::RangeHash(merkle::LeafRange range) {
 Result<std::vector<Hash>> TileReader::Proof(const std::vector<merkle::LeafRange>& ranges) {
   std::vector<Hash> proof;
   proof.reserve(ranges.size());
+  Cursor cursor;
   for (const merkle::LeafRange& range : ranges) {
-    CREDLEDGER_ASSIGN_OR_RETURN(Hash h, RangeHash(range));
+    CREDLEDGER_ASSIGN_OR_RETURN(Hash h, RangeHash(range, &cursor));
     proof.push_back(h);
   }
   return proof;
