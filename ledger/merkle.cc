@@ -14,6 +14,15 @@ constexpr uint8_t kNodePrefix = 0x01;
 // The largest power of two strictly less than n. REQUIRES: n >= 2.
 uint64_t SplitPoint(uint64_t n) { return std::bit_floor(n - 1); }
 
+// RFC 9162 verification step: "right-shift both fn and sn equally until either LSB(fn) is
+// set or fn is 0", climbing past levels where the node has no right sibling.
+void ClimbWhileLeftChild(uint64_t* fn, uint64_t* sn) {
+  while ((*fn & 1) == 0 && *fn != 0) {
+    *fn >>= 1;
+    *sn >>= 1;
+  }
+}
+
 }  // namespace
 
 Hash LeafHash(HashAlgorithm alg, std::string_view entry) {
@@ -109,12 +118,7 @@ Result<Hash> RootFromInclusionProof(HashAlgorithm alg, uint64_t index, uint64_t 
     if (sn == 0) return Status::InvalidArgument("inclusion proof is too long");
     if ((fn & 1) == 1 || fn == sn) {
       r = NodeHash(alg, p, r);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      ClimbWhileLeftChild(&fn, &sn);
     } else {
       r = NodeHash(alg, r, p);
     }
@@ -174,12 +178,7 @@ Status VerifyConsistency(HashAlgorithm alg, uint64_t old_size, uint64_t new_size
     if ((fn & 1) == 1 || fn == sn) {
       fr = NodeHash(alg, c, fr);
       sr = NodeHash(alg, c, sr);
-      if ((fn & 1) == 0) {
-        while ((fn & 1) == 0 && fn != 0) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
+      ClimbWhileLeftChild(&fn, &sn);
     } else {
       sr = NodeHash(alg, sr, c);
     }

@@ -1,5 +1,6 @@
 // ledgerctl: the operator's and developer's command line for a credledger data directory.
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,32 +34,25 @@ every command also takes --node-key FILE (default DIR/node-key.pem)
 }  // namespace
 
 int main(int argc, char** argv) {
+  using credledger::Status;
   using namespace credledger::tools;
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "help") {
     std::cout << kUsage;
     return argc < 2 ? 2 : 0;
   }
+  const std::map<std::string, Status (*)(const Args&)> commands = {
+      {"keygen", KeygenCommand},         {"init", InitCommand},
+      {"append", AppendCommand},         {"entry", EntryCommand},
+      {"checkpoint", CheckpointCommand}, {"prove", ProveCommand},
+      {"bench", BenchCommand},
+  };
   std::string command = argv[1];
-  Args args(argv + 2, argv + argc);
-  credledger::Status status;
-  if (command == "keygen") {
-    status = KeygenCommand(args);
-  } else if (command == "init") {
-    status = InitCommand(args);
-  } else if (command == "append") {
-    status = AppendCommand(args);
-  } else if (command == "entry") {
-    status = EntryCommand(args);
-  } else if (command == "checkpoint") {
-    status = CheckpointCommand(args);
-  } else if (command == "prove") {
-    status = ProveCommand(args);
-  } else if (command == "bench") {
-    status = BenchCommand(args);
-  } else {
+  auto it = commands.find(command);
+  if (it == commands.end()) {
     std::cerr << "ledgerctl: unknown command \"" << command << "\"\n\n" << kUsage;
     return 2;
   }
+  credledger::Status status = it->second(Args(argv + 2, argv + argc));
   if (!status.ok()) {
     std::cerr << "ledgerctl " << command << ": " << status.ToString() << "\n";
     return status.code() == credledger::StatusCode::kInvalidArgument ? 2 : 1;
