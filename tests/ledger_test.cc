@@ -548,7 +548,9 @@ TEST_CASE("a LevelDB ledger survives close and reopen", "[ledger][leveldb]") {
 TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][crash]") {
   credledger::testing::TempDir dir;
   const std::string path = dir.file("db");
+  const std::string key_path = dir.file("node-key.pem");
   auto key = NodeKey();
+  credledger::testing::WriteFile(key_path, key.ToPem());
   {
     LevelDbOptions create;
     create.create_if_missing = true;
@@ -558,46 +560,36 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
   }
   std::mt19937_64 rng(42);
   std::map<uint64_t, std::string> acknowledged;  // index -> entry
-  std::vector<std::pair<uint64_t, Hash>> heads;  // every head a child reported
+  std::vector<std::pair<uint64_t, Hash>> heads;  // every head seen after a restart
   for (int cycle = 0; cycle < 5; ++cycle) {
+    // A separate process (fork + exec: no state shared with this one) appends from 4
+    // threads and reports each acknowledgement on a pipe.
     int fds[2];
     REQUIRE(pipe(fds) == 0);
     pid_t pid = fork();
     REQUIRE(pid >= 0);
     if (pid == 0) {
-      // Child: append from 4 threads as fast as possible; report each acknowledgement.
+      dup2(fds[1], STDOUT_FILENO);
       close(fds[0]);
-      auto store = OpenLevelDbStore(path);
-      if (!store.ok()) _exit(3);
-      auto l = Ledger::Open(std::move(*store), key, FastOptions());
-      if (!l.ok()) _exit(4);
-      std::mutex out_mu;
-      std::vector<std::thread> threads;
-      for (int t = 0; t < 4; ++t) {
-        threads.emplace_back([&, t] {
-          for (uint64_t i = 0;; ++i) {
-            std::string entry =
-                std::to_string(cycle) + "c" + std::to_string(t) + "t" + std::to_string(i);
-            auto r = (*l)->Append(entry);
-            if (!r.ok()) _exit(5);
-            std::string line = std::to_string(r->index) + " " + entry + "\n";
-            std::lock_guard lock(out_mu);
-            if (write(fds[1], line.data(), line.size()) < 0) _exit(6);
-          }
-        });
-      }
-      for (auto& t : threads) t.join();
-      _exit(0);
+      close(fds[1]);
+      std::string cycle_arg = std::to_string(cycle);
+      execl(CREDLEDGER_CRASH_WRITER, "crash_writer", path.c_str(), key_path.c_str(),
+            cycle_arg.c_str(), "4", static_cast<char*>(nullptr));
+      _exit(127);
     }
     close(fds[1]);
-    // Parent: read acknowledgements for a random while, then kill -9 mid-flight.
+    // Read acknowledgements for a random while, then kill -9 mid-flight.
     size_t want = 50 + rng() % 400;
     std::string buffer;
     size_t lines = 0;
     char chunk[4096];
     while (lines < want) {
       ssize_t n = read(fds[0], chunk, sizeof chunk);
-      REQUIRE(n > 0);
+      if (n <= 0) {
+        int status = 0;
+        waitpid(pid, &status, 0);
+        FAIL("crash_writer stopped early, status " << status);
+      }
       buffer.append(chunk, static_cast<size_t>(n));
       lines = static_cast<size_t>(std::count(buffer.begin(), buffer.end(), '\n'));
     }
@@ -606,7 +598,7 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
     int status = 0;
     waitpid(pid, &status, 0);
     REQUIRE(WIFSIGNALED(status));
-    // Drain what the child wrote before it died: all of it was acknowledged.
+    // Drain what it wrote before it died: all of it was acknowledged.
     ssize_t n;
     while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
       buffer.append(chunk, static_cast<size_t>(n));
