@@ -1,5 +1,7 @@
 #include "crypto/hash.h"
 
+#include <openssl/core_names.h>
+
 #include <cstdio>
 #include <cstdlib>
 
@@ -65,6 +67,26 @@ Digest Hash(HashAlgorithm alg, std::span<const uint8_t> data) { return HashParts
 
 Digest Hash(HashAlgorithm alg, std::string_view data) {
   return HashParts(alg, {{reinterpret_cast<const uint8_t*>(data.data()), data.size()}});
+}
+
+Digest Hmac(HashAlgorithm alg, std::span<const uint8_t> key, std::span<const uint8_t> data) {
+  // HMAC over SHA-256 or SM3 cannot fail on valid memory; see DieOnBrokenDigest.
+  static EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (mac == nullptr) DieOnBrokenDigest("EVP_MAC_fetch(HMAC)");
+  std::unique_ptr<EVP_MAC_CTX, internal::Deleter<EVP_MAC_CTX_free>> ctx(EVP_MAC_CTX_new(mac));
+  char digest_name[16];
+  std::snprintf(digest_name, sizeof digest_name, "%s",
+                alg == HashAlgorithm::kSha256 ? "SHA2-256" : "SM3");
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
+                         OSSL_PARAM_construct_end()};
+  Digest out;
+  size_t len = 0;
+  if (!ctx || EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
+      EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != kDigestSize) {
+    DieOnBrokenDigest("HMAC");
+  }
+  return out;
 }
 
 struct Hasher::Impl {

@@ -32,6 +32,9 @@ Digest Hash(HashAlgorithm alg, std::string_view data);
 // Hash of the concatenation of `parts`, without copying them together.
 Digest HashParts(HashAlgorithm alg, std::initializer_list<std::span<const uint8_t>> parts);
 
+// HMAC (RFC 2104) with `alg` as the hash. REQUIRES: !key.empty().
+Digest Hmac(HashAlgorithm alg, std::span<const uint8_t> key, std::span<const uint8_t> data);
+
 // Streaming hash: Update any number of times, then Finish once.
 class Hasher {
  public:

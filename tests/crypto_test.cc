@@ -305,3 +305,26 @@ TEST_CASE("P-256 and Ed25519 signatures interoperate with the openssl command li
   REQUIRE(ed.ok());
   CHECK(ed->public_key().Verify("license 1.2.156.3005.2", ReadBytes(sig)).ok());
 }
+
+TEST_CASE("HMAC-SHA256 matches RFC 4231 and HMAC-SM3 matches the openssl command line",
+          "[hash][hmac]") {
+  // RFC 4231 test case 2.
+  CHECK(
+      Hex(Hmac(HashAlgorithm::kSha256, AsBytes("Jefe"), AsBytes("what do ya want for nothing?"))) ==
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // RFC 4231 test case 1: key 0x0b * 20, "Hi There".
+  Bytes key(20, 0x0b);
+  CHECK(Hex(Hmac(HashAlgorithm::kSha256, key, AsBytes("Hi There"))) ==
+        "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  credledger::testing::TempDir dir;
+  credledger::testing::WriteFile(dir.file("msg"), "what do ya want for nothing?");
+  std::string out = dir.file("out");
+  REQUIRE(credledger::testing::Run("openssl mac -digest SM3 -macopt key:Jefe -in " +
+                                   dir.file("msg") + " -out " + out + " HMAC") == 0);
+  std::string expected = credledger::testing::ReadFile(out);
+  while (!expected.empty() && (expected.back() == '\n' || expected.back() == '\r'))
+    expected.pop_back();
+  for (auto& c : expected) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  CHECK(Hex(Hmac(HashAlgorithm::kSm3, AsBytes("Jefe"), AsBytes("what do ya want for nothing?"))) ==
+        expected);
+}
