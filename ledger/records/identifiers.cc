@@ -59,7 +59,7 @@ char UsccCheckCharacter(std::string_view first17) {
   return kUsccAlphabet[static_cast<size_t>((31 - sum % 31) % 31)];
 }
 
-Status ValidateUscc(std::string_view code) {
+Status ValidateUsccShape(std::string_view code) {
   if (code.size() != 18) {
     return Status::InvalidArgument("a unified social credit code has 18 characters, not " +
                                    std::to_string(code.size()));
@@ -72,6 +72,11 @@ Status ValidateUscc(std::string_view code) {
                                      "0-9 A-H J-N P-R T U W-Y");
     }
   }
+  return Status::Ok();
+}
+
+Status ValidateUscc(std::string_view code) {
+  CREDLEDGER_RETURN_IF_ERROR(ValidateUsccShape(code));
   char want = UsccCheckCharacter(code.substr(0, 17));
   if (code[17] != want) {
     return Status::InvalidArgument("GB 32100 check character is '" + std::string(1, code[17]) +

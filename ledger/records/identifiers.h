@@ -18,6 +18,9 @@ namespace credledger::records {
 // "0123456789ABCDEFGHJKLMNPQRTUWXY"; the 18th is the check character over the first 17 with
 // weights 3^(i-1) mod 31. Errors: InvalidArgument naming the rule (length, character, check).
 Status ValidateUscc(std::string_view code);
+// Length and alphabet only, without the check character: for historical pilot codes that were
+// legally issued but fail the check (see DOMAIN.md), accepted only where explicitly flagged.
+Status ValidateUsccShape(std::string_view code);
 // The GB 32100 check character for the first 17 characters. REQUIRES: 17 valid characters.
 char UsccCheckCharacter(std::string_view first17);
 

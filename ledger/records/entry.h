@@ -1,0 +1,58 @@
+// Record entries: the signed envelope every agency record travels in, and the validation of
+// each record type's body. Normative description: docs/RECORDS.md.
+//
+// An entry is RFC 8785 canonical JSON:
+//   {"agency", "body", "issued_at", "key_id", "refs"?, "schema_version": 1, "signature",
+//    "subject", "type"}
+// signed by the agency key `key_id` over the canonical bytes of the entry without
+// "signature". The leaf is the whole signed entry, so an inclusion proof also proves who
+// signed it. Validation here is structural and per-record (fields, types, identifiers, dates,
+// money, cross-field rules); who may sign what is the registry's business.
+//
+// Thread-safety: pure functions.
+#ifndef CREDLEDGER_LEDGER_RECORDS_ENTRY_H_
+#define CREDLEDGER_LEDGER_RECORDS_ENTRY_H_
+
+#include <string>
+#include <string_view>
+
+#include "crypto/keys.h"
+#include "ledger/canonical_json.h"
+
+namespace credledger::records {
+
+enum class RecordType { kLicense, kCertificate, kPenalty, kCreditRepair, kStatusChange };
+
+std::string_view RecordTypeName(RecordType type);
+Result<RecordType> ParseRecordType(std::string_view name);
+
+inline constexpr int kEntrySchemaVersion = 1;
+
+struct ValidatedEntry {
+  RecordType type;
+  Json document;             // the whole entry, parsed
+  std::string canonical;     // RFC 8785 bytes of the whole entry: what the log stores
+  std::string signed_bytes;  // RFC 8785 bytes of the entry without "signature"
+  std::string agency;
+  std::string key_id;
+  crypto::Bytes signature;
+  // The subject is a historical pilot code that fails the GB 32100 check, flagged as such;
+  // only an agency with that permission may submit it.
+  bool uses_historical_code = false;
+};
+
+// Parses and validates an entry (any JSON whitespace and member order; it is canonicalised).
+// Errors: InvalidArgument "<JSON Pointer>: <rule>" for the first violation found.
+Result<ValidatedEntry> ValidateEntry(std::string_view json);
+
+// OK if `key` is the entry's key (its key id matches) and the signature verifies over
+// signed_bytes. Errors: Unauthenticated naming which.
+Status VerifyEntrySignature(const ValidatedEntry& entry, const crypto::PublicKey& key);
+
+// Signs `unsigned_entry` (an entry object without "signature"; "key_id" is set from `key`)
+// and returns the validated, canonical signed entry.
+Result<ValidatedEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key);
+
+}  // namespace credledger::records
+
+#endif  // CREDLEDGER_LEDGER_RECORDS_ENTRY_H_

@@ -1,0 +1,177 @@
+#include "ledger/records/schema.h"
+
+#include <algorithm>
+
+#include "ledger/records/identifiers.h"
+
+namespace credledger::records {
+namespace {
+
+bool AllDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+int Number(std::string_view s) {
+  int v = 0;
+  for (char c : s) v = v * 10 + (c - '0');
+  return v;
+}
+
+bool ValidDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  if (!AllDigits(s.substr(0, 4)) || !AllDigits(s.substr(5, 2)) || !AllDigits(s.substr(8, 2))) {
+    return false;
+  }
+  int y = Number(s.substr(0, 4)), m = Number(s.substr(5, 2)), d = Number(s.substr(8, 2));
+  if (y < 1900 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+size_t Utf8Length(std::string_view s) {
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+}  // namespace
+
+Status Violation(std::string_view pointer, std::string_view rule) {
+  return Status::InvalidArgument(std::string(pointer) + ": " + std::string(rule));
+}
+
+std::string Child(std::string_view parent, std::string_view name) {
+  std::string out(parent);
+  out += '/';
+  for (char c : name) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Child(std::string_view parent, size_t index) {
+  return std::string(parent) + "/" + std::to_string(index);
+}
+
+Status CheckObject(const Json& v, std::string_view pointer,
+                   std::initializer_list<std::string_view> required,
+                   std::initializer_list<std::string_view> optional) {
+  if (!v.is_object()) return Violation(pointer, "must be an object");
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    auto known = [&](std::initializer_list<std::string_view> names) {
+      return std::find(names.begin(), names.end(), it.key()) != names.end();
+    };
+    if (!known(required) && !known(optional)) {
+      return Violation(Child(pointer, it.key()), "unknown member");
+    }
+  }
+  for (std::string_view name : required) {
+    if (!v.contains(std::string(name))) return Violation(Child(pointer, name), "is required");
+  }
+  return Status::Ok();
+}
+
+Status CheckText(const Json& v, std::string_view pointer, size_t max_chars) {
+  if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
+    return Violation(pointer, "must be a non-empty string");
+  }
+  if (max_chars > 0 && Utf8Length(v.get_ref<const std::string&>()) > max_chars) {
+    return Violation(pointer, "must be at most " + std::to_string(max_chars) + " characters");
+  }
+  return Status::Ok();
+}
+
+Status CheckEnum(const Json& v, std::string_view pointer,
+                 std::initializer_list<std::string_view> values) {
+  if (v.is_string() &&
+      std::find(values.begin(), values.end(), v.get_ref<const std::string&>()) != values.end()) {
+    return Status::Ok();
+  }
+  std::string list;
+  for (std::string_view value : values) list += (list.empty() ? "" : ", ") + std::string(value);
+  return Violation(pointer, "must be one of: " + list);
+}
+
+Status CheckDate(const Json& v, std::string_view pointer) {
+  if (!v.is_string() || !ValidDate(v.get_ref<const std::string&>())) {
+    return Violation(pointer, "must be a calendar date YYYY-MM-DD");
+  }
+  return Status::Ok();
+}
+
+Status CheckTimestamp(const Json& v, std::string_view pointer) {
+  auto bad = [&] {
+    return Violation(pointer, "must be an RFC 3339 UTC time YYYY-MM-DDTHH:MM:SS[.fff]Z");
+  };
+  if (!v.is_string()) return bad();
+  std::string_view s = v.get_ref<const std::string&>();
+  if (s.size() < 20 || !ValidDate(s.substr(0, 10)) || s[10] != 'T' || s[13] != ':' ||
+      s[16] != ':' || s.back() != 'Z') {
+    return bad();
+  }
+  std::string_view hh = s.substr(11, 2), mm = s.substr(14, 2), ss = s.substr(17, 2);
+  if (!AllDigits(hh) || !AllDigits(mm) || !AllDigits(ss) || Number(hh) > 23 || Number(mm) > 59 ||
+      Number(ss) > 59) {
+    return bad();
+  }
+  std::string_view rest = s.substr(19, s.size() - 20);  // between seconds and 'Z'
+  if (!rest.empty() &&
+      (rest[0] != '.' || rest.size() < 2 || rest.size() > 4 || !AllDigits(rest.substr(1)))) {
+    return bad();
+  }
+  return Status::Ok();
+}
+
+Status CheckHash(const Json& v, std::string_view pointer) {
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        })) {
+      return Status::Ok();
+    }
+  }
+  return Violation(pointer, "must be 64 lowercase hex digits");
+}
+
+Status CheckFen(const Json& v, std::string_view pointer) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 0) {
+    return Violation(pointer, "must be an integer number of fen >= 0 (amounts are never floats)");
+  }
+  return Status::Ok();
+}
+
+Status CheckBool(const Json& v, std::string_view pointer) {
+  return v.is_boolean() ? Status::Ok() : Violation(pointer, "must be true or false");
+}
+
+Status CheckUscc(const Json& v, std::string_view pointer) {
+  if (!v.is_string()) return Violation(pointer, "must be a unified social credit code string");
+  Status s = ValidateUscc(v.get_ref<const std::string&>());
+  return s.ok() ? s : Violation(pointer, s.message());
+}
+
+Status CheckAreaCode(const Json& v, std::string_view pointer) {
+  if (!v.is_string() || v.get_ref<const std::string&>().size() != 6 ||
+      !AllDigits(v.get_ref<const std::string&>())) {
+    return Violation(pointer, "must be a 6-digit GB/T 2260 area code");
+  }
+  return Status::Ok();
+}
+
+Status CheckArray(const Json& v, std::string_view pointer, size_t min, size_t max) {
+  if (!v.is_array()) return Violation(pointer, "must be an array");
+  if (v.size() < min || v.size() > max) {
+    return Violation(
+        pointer, "must have " + std::to_string(min) + " to " + std::to_string(max) + " elements");
+  }
+  return Status::Ok();
+}
+
+}  // namespace credledger::records
