@@ -62,16 +62,38 @@ contains "raw entry at index 3" out.txt '"index":3'
 check "entry prints the exact bytes" 0 "$ctl" entry --data d --index 2
 [ "$(cat out.txt)" = '{"c":true}' ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: entry bytes"; cat out.txt; }
 check "entry beyond the tree" 1 "$ctl" entry --data d --index 99
+check "keygen p256 for an agency" 0 "$ctl" keygen --alg p256 --out amr.pem
+h64=$(printf 'a%.0s' $(seq 64))
+cat >penalty.json <<JSON
+{"type": "penalty", "agency": "sz-amr",
+ "subject": {"kind": "organization", "uscc": "914403001922038216"},
+ "body": {"decision_number": "SZ-2026-123",
+          "party": {"category": "legal_person", "name": "Example Co", "uscc": "914403001922038216"},
+          "violation_type": "false advertising", "facts_hash": "$h64", "legal_basis": "AUCL art. 20",
+          "penalty_kinds": ["warning", "fine"], "fine_fen": 5000000, "confiscation_fen": 0,
+          "decision_date": "2026-03-01", "severity": "general",
+          "punishing_authority": {"uscc": "91110000101623741K", "name": "SZ AMR"},
+          "decision_document_hash": "$h64", "display_regime": "2026"}}
+JSON
+check "sign a penalty template" 0 "$ctl" sign --key amr.pem penalty.json
+contains "signed entry has a signature" out.txt '"signature":"'
+contains "signed entry names its key" out.txt '"key_id":"'
+contains "signed entry got a schema version" out.txt '"schema_version":1'
+cp out.txt signed.jsonl
+check "append the signed entry" 0 "$ctl" append --data d signed.jsonl
+sed 's/"fine_fen": 5000000/"fine_fen": 50000.5/' penalty.json >bad-penalty.json
+check "sign refuses a float amount" 2 "$ctl" sign --key amr.pem bad-penalty.json
+contains "the error names the member" err.txt "/body/fine_fen: must be an integer number of fen"
 check "checkpoint" 0 "$ctl" checkpoint --data d
 contains "checkpoint origin line" out.txt "test.credledger/log"
-contains "checkpoint size line" out.txt $'\n4\n'
+contains "checkpoint size line" out.txt $'\n5\n'
 contains "checkpoint signature line" out.txt "— test.credledger/log "
 check "inclusion proof" 0 "$ctl" prove --data d --index 2
 contains "proof fields" out.txt '"inclusion_proof":['
-check "consistency proof" 0 "$ctl" prove --data d --from 1 --to 4
+check "consistency proof" 0 "$ctl" prove --data d --from 1 --to 5
 check "proof beyond the tree" 1 "$ctl" prove --data d --index 1 --size 99
-contains "beyond message" err.txt "is beyond the current 4"
-check "index not below size" 2 "$ctl" prove --data d --index 4 --size 4
+contains "beyond message" err.txt "is beyond the current 5"
+check "index not below size" 2 "$ctl" prove --data d --index 5 --size 5
 check "malformed number" 2 "$ctl" prove --data d --index x1
 check "wrong node key" 1 "$ctl" checkpoint --data d --node-key agency.pem
 contains "wrong key message" err.txt "is not this ledger's node key"

@@ -4,8 +4,10 @@
 
 #include "crypto/encoding.h"
 #include "crypto/keys.h"
+#include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
+#include "ledger/records/entry.h"
 #include "tools/flags.h"
 
 namespace credledger::tools {
@@ -132,6 +134,30 @@ Status EntryCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, flags.GetUint("index", 0));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->GetEntry(index));
   std::cout << entry;  // the exact bytes, no newline added
+  return Status::Ok();
+}
+
+Status SignCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"key"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string key_path, flags.Required("key"));
+  if (flags.positional().size() != 1) {
+    return Status::InvalidArgument("give one entry template: a JSON file, or - for stdin");
+  }
+  std::string text;
+  if (flags.positional()[0] == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    CREDLEDGER_ASSIGN_OR_RETURN(text, ReadFileToString(flags.positional()[0]));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(Json entry, ParseJson(text));
+  if (!entry.is_object()) return Status::InvalidArgument("the template must be a JSON object");
+  if (!entry.contains("issued_at")) entry["issued_at"] = NowTimestamp();
+  if (!entry.contains("schema_version")) entry["schema_version"] = records::kEntrySchemaVersion;
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string pem, ReadFileToString(key_path));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(pem));
+  CREDLEDGER_ASSIGN_OR_RETURN(records::ValidatedEntry signed_entry,
+                              records::SignEntry(std::move(entry), key));
+  std::cout << signed_entry.canonical << "\n";
   return Status::Ok();
 }
 

@@ -16,6 +16,7 @@ Status KeygenCommand(const Args& args);
 Status InitCommand(const Args& args);
 Status AppendCommand(const Args& args);
 Status EntryCommand(const Args& args);
+Status SignCommand(const Args& args);
 Status CheckpointCommand(const Args& args);
 Status ProveCommand(const Args& args);
 Status BenchCommand(const Args& args);

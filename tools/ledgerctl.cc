@@ -18,6 +18,9 @@ commands:
   append --data DIR [--raw] [FILE... | -]
         append entries: each non-empty line of FILE (or stdin) is one JSON value, stored in
         RFC 8785 canonical form; with --raw each FILE's bytes are one entry
+  sign --key KEY.pem TEMPLATE.json|-
+        validate a record template (docs/RECORDS.md), fill issued_at/schema_version if absent,
+        set key_id and sign it; prints the canonical signed entry
   entry --data DIR --index I
         print entry I's exact bytes (no newline added)
   checkpoint --data DIR [--vkey]
@@ -41,9 +44,13 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::map<std::string, Status (*)(const Args&)> commands = {
-      {"keygen", KeygenCommand},         {"init", InitCommand},
-      {"append", AppendCommand},         {"entry", EntryCommand},
-      {"checkpoint", CheckpointCommand}, {"prove", ProveCommand},
+      {"keygen", KeygenCommand},
+      {"init", InitCommand},
+      {"append", AppendCommand},
+      {"entry", EntryCommand},
+      {"checkpoint", CheckpointCommand},
+      {"prove", ProveCommand},
+      {"sign", SignCommand},
       {"bench", BenchCommand},
   };
   std::string command = argv[1];
