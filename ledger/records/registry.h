@@ -1,0 +1,100 @@
+// Registry: the agencies, their keys and permissions, and the ledger's admins, derived from
+// the log alone: the genesis entry (index 0) and the config entries after it. Anyone replaying
+// the log builds the same registry, so anyone can check that every record was signed by a key
+// that was valid, for an agency permitted to issue that type, at that record's index.
+//
+// Format of the genesis and config entries: docs/RECORDS.md ("Genesis", "Config entries").
+//
+// Thread-compatible: build and Apply from one thread; const methods may run concurrently.
+#ifndef CREDLEDGER_LEDGER_RECORDS_REGISTRY_H_
+#define CREDLEDGER_LEDGER_RECORDS_REGISTRY_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/keys.h"
+#include "ledger/canonical_json.h"
+#include "ledger/records/entry.h"
+
+namespace credledger::records {
+
+// A value that changes at log indexes: the value in force at index i is the last one set at
+// an index < i (a change takes effect for the entries after it).
+template <typename T>
+class History {
+ public:
+  void Set(uint64_t at_index, T value) { changes_.emplace_back(at_index, std::move(value)); }
+  // REQUIRES: Set was called with an index < `index`.
+  const T& AsOf(uint64_t index) const {
+    const T* current = &changes_.front().second;
+    for (const auto& [at, value] : changes_) {
+      if (at >= index) break;
+      current = &value;
+    }
+    return *current;
+  }
+  const T& Latest() const { return changes_.back().second; }
+
+ private:
+  std::vector<std::pair<uint64_t, T>> changes_;
+};
+
+struct RegisteredKey {
+  crypto::PublicKey key;
+  uint64_t added_at = 0;               // valid for entries after this index
+  std::optional<uint64_t> revoked_at;  // and before this one
+  bool ValidAt(uint64_t index) const {
+    return added_at < index && (!revoked_at || index < *revoked_at);
+  }
+};
+
+struct Agency {
+  std::string id;
+  std::string name;
+  std::string uscc;
+  std::map<std::string, RegisteredKey> keys;  // by key id
+  History<std::set<RecordType>> types;
+  History<bool> suspended;
+  History<bool> historical_codes;  // may submit flagged historical pilot codes
+};
+
+class Registry {
+ public:
+  // Parses and checks the genesis entry (index 0). Errors: InvalidArgument with the JSON
+  // Pointer of what is wrong.
+  static Result<Registry> FromGenesis(std::string_view genesis_entry);
+
+  // Applies config entry `entry` at log index `index` (> every index applied before).
+  // Errors: InvalidArgument (malformed), Unauthenticated (fewer than threshold valid admin
+  // signatures), FailedPrecondition (the action does not fit the registry: unknown agency,
+  // duplicate id or key, revoking an unknown key).
+  Status ApplyConfig(std::string_view entry, uint64_t index);
+
+  // May `entry` be appended at log index `index`? Errors: Unauthenticated (unknown agency or
+  // key, key not valid at that index, bad signature), PermissionDenied (agency suspended,
+  // type not permitted, historical code without permission).
+  Status Authorize(const ValidatedEntry& entry, uint64_t index) const;
+
+  const std::string& origin() const { return origin_; }
+  const std::map<std::string, Agency>& agencies() const { return agencies_; }
+  size_t admin_threshold() const { return admin_threshold_; }
+  // The registry as JSON (for `ledgerctl registry`): agencies with their keys and state at
+  // `index`, admins and threshold.
+  Json ToJson(uint64_t index) const;
+
+ private:
+  std::string origin_;
+  std::map<std::string, crypto::PublicKey> admins_;  // by key id
+  size_t admin_threshold_ = 0;
+  std::map<std::string, Agency> agencies_;
+  uint64_t last_applied_ = 0;
+};
+
+}  // namespace credledger::records
+
+#endif  // CREDLEDGER_LEDGER_RECORDS_REGISTRY_H_
