@@ -10,6 +10,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "ledger/canonical_json.h"
+#include "ledger/records/registry.h"
+
 namespace credledger {
 
 std::string StorePath(const std::string& dir) { return dir + "/store"; }
@@ -89,6 +92,40 @@ Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const 
   leveldb.create_if_missing = true;
   CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
   return Ledger::Create(std::move(store), std::move(*key), origin, tree_hash, {}, options.ledger);
+}
+
+Result<std::unique_ptr<Ledger>> CreateLedgerFromGenesis(const std::string& dir,
+                                                        std::string_view genesis,
+                                                        const DataDirOptions& options) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string canonical, CanonicalizeJson(genesis));
+  auto registry = records::Registry::FromGenesis(canonical);
+  if (!registry.ok()) return registry.status().WithContext("genesis");
+  if (!IsValidNoteKeyName(registry->origin())) {
+    return Status::InvalidArgument("genesis: /origin: is not a valid note key name");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
+                              crypto::ParseHashAlgorithm(registry->tree_hash()));
+  if (std::filesystem::exists(StorePath(dir))) {
+    return Status::AlreadyExists(dir + " already holds a ledger store");
+  }
+  std::string key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
+  auto key = LoadNodeKey(key_path);
+  if (!key.ok()) {
+    return Status::FailedPrecondition("the genesis names node key " + registry->node_key_id() +
+                                      "; " + key.status().message());
+  }
+  if (key->public_key().KeyId() != registry->node_key_id()) {
+    return Status::FailedPrecondition("node key " + key_path + " is " + key->public_key().KeyId() +
+                                      ", but the genesis names " + registry->node_key_id());
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
+  LevelDbOptions leveldb = options.leveldb;
+  leveldb.create_if_missing = true;
+  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
+  return Ledger::Create(std::move(store), std::move(*key), registry->origin(), alg,
+                        std::move(canonical), options.ledger);
 }
 
 Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,

@@ -98,5 +98,31 @@ check "malformed number" 2 "$ctl" prove --data d --index x1
 check "wrong node key" 1 "$ctl" checkpoint --data d --node-key agency.pem
 contains "wrong key message" err.txt "is not this ledger's node key"
 
+# A domain ledger: genesis from a config, init from it, the registry replayed from the log.
+check "keygen node" 0 "$ctl" keygen --alg ed25519 --out node.pem
+check "keygen admin 1" 0 "$ctl" keygen --alg ed25519 --out admin1.pem
+check "keygen admin 2" 0 "$ctl" keygen --alg sm2 --out admin2.pem
+cat >config.json <<JSON
+{"origin": "city.example/credledger",
+ "admins": {"threshold": 2, "keys": ["admin1.pem.pub", "admin2.pem.pub"]},
+ "agencies": [{"id": "sz-amr", "name": "Shenzhen AMR", "uscc": "91110000101623741K",
+               "keys": ["amr.pem.pub"], "types": ["penalty", "status_change"]}]}
+JSON
+check "genesis from a config" 0 "$ctl" genesis --config config.json --node-key node.pem
+cp out.txt genesis.json
+contains "genesis carries the agency" genesis.json '"id":"sz-amr"'
+contains "genesis names the node key" genesis.json '"node_key":{"alg":"ed25519"'
+sed 's/"threshold": 2/"threshold": 3/' config.json >bad-config.json
+check "genesis refuses an impossible threshold" 2 "$ctl" genesis --config bad-config.json --node-key node.pem
+contains "threshold error" err.txt "/admins/threshold"
+check "init from a genesis needs its node key" 1 "$ctl" init --data g --genesis genesis.json --node-key admin1.pem
+contains "node key mismatch names both" err.txt "but the genesis names"
+check "init from the genesis" 0 "$ctl" init --data g --genesis genesis.json --node-key node.pem
+contains "origin from the genesis" out.txt '"origin":"city.example/credledger"'
+check "registry" 0 "$ctl" registry --data g --node-key node.pem
+contains "registry lists the agency" out.txt '"id":"sz-amr"'
+contains "registry lists its types" out.txt '"types":["penalty","status_change"]'
+check "registry index 0 is refused" 2 "$ctl" registry --data g --node-key node.pem --index 0
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,6 +8,7 @@
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
 #include "ledger/records/entry.h"
+#include "ledger/records/registry.h"
 #include "tools/flags.h"
 
 namespace credledger::tools {
@@ -51,6 +52,18 @@ Result<std::vector<std::string>> JsonLines(const std::string& text, const std::s
   return entries;
 }
 
+// What `init` prints: where the ledger is and what a verifier needs.
+Status PrintLedgerSummary(const std::string& dir, const Ledger& ledger) {
+  TreeHead head = ledger.Head();
+  return PrintJson(
+      {{"data", dir},
+       {"origin", ledger.params().origin},
+       {"tree_hash", std::string(crypto::HashAlgorithmName(ledger.params().tree_hash))},
+       {"tree_size", head.tree_size},
+       {"root", crypto::HexEncode(head.root)},
+       {"verifier_key", ledger.VerifierKey()}});
+}
+
 }  // namespace
 
 Status KeygenCommand(const Args& args) {
@@ -71,22 +84,27 @@ Status KeygenCommand(const Args& args) {
 }
 
 Status InitCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
-                              Flags::Parse(args, {"data", "origin", "tree-hash", "node-key"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      Flags flags, Flags::Parse(args, {"data", "origin", "tree-hash", "node-key", "genesis"}));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+  if (flags.Has("genesis")) {
+    if (flags.Has("origin") || flags.Has("tree-hash")) {
+      return Status::InvalidArgument(
+          "--genesis fixes the origin and tree hash; drop --origin and --tree-hash");
+    }
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, ReadFileToString(*flags.Get("genesis")));
+    DataDirOptions options;
+    options.node_key_path = flags.Get("node-key");
+    CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, CreateLedgerFromGenesis(dir, genesis, options));
+    return PrintLedgerSummary(dir, *ledger);
+  }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string origin, flags.Required("origin"));
   CREDLEDGER_ASSIGN_OR_RETURN(merkle::HashAlgorithm alg,
                               crypto::ParseHashAlgorithm(flags.GetOr("tree-hash", "sha256")));
   DataDirOptions options;
   options.node_key_path = flags.Get("node-key");
   CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, CreateLedgerInDir(dir, origin, alg, options));
-  TreeHead head = ledger->Head();
-  return PrintJson({{"data", dir},
-                    {"origin", origin},
-                    {"tree_hash", std::string(crypto::HashAlgorithmName(alg))},
-                    {"tree_size", head.tree_size},
-                    {"root", crypto::HexEncode(head.root)},
-                    {"verifier_key", ledger->VerifierKey()}});
+  return PrintLedgerSummary(dir, *ledger);
 }
 
 Status AppendCommand(const Args& args) {
@@ -159,6 +177,78 @@ Status SignCommand(const Args& args) {
                               records::SignEntry(std::move(entry), key));
   std::cout << signed_entry.canonical << "\n";
   return Status::Ok();
+}
+
+Status GenesisCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"config", "node-key"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string config_path, flags.Required("config"));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string node_key_path, flags.Required("node-key"));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string config_text, ReadFileToString(config_path));
+  CREDLEDGER_ASSIGN_OR_RETURN(Json config, ParseJson(config_text));
+  // Key files may be private or public PEM; only the public half goes into the genesis.
+  auto public_key = [](const std::string& path) -> Result<crypto::PublicKey> {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string pem, ReadFileToString(path));
+    if (auto priv = crypto::PrivateKey::FromPem(pem); priv.ok()) return priv->public_key();
+    auto pub = crypto::PublicKey::FromPem(pem);
+    if (!pub.ok()) return pub.status().WithContext(path);
+    return pub;
+  };
+  auto key_json = [&](const Json& path) -> Result<Json> {
+    if (!path.is_string()) return Status::InvalidArgument("key entries are PEM file paths");
+    CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey k, public_key(path.get<std::string>()));
+    return Json{{"alg", std::string(crypto::KeyAlgorithmName(k.algorithm()))},
+                {"spki", crypto::Base64Encode(k.spki_der())}};
+  };
+  auto keys_json = [&](const Json& paths) -> Result<Json> {
+    Json out = Json::array();
+    if (!paths.is_array()) return Status::InvalidArgument("\"keys\" must be an array of PEM paths");
+    for (const Json& p : paths) {
+      CREDLEDGER_ASSIGN_OR_RETURN(Json k, key_json(p));
+      out.push_back(std::move(k));
+    }
+    return out;
+  };
+  if (!config.is_object() || !config.contains("admins") || !config["admins"].is_object() ||
+      !config.contains("agencies") || !config["agencies"].is_array()) {
+    return Status::InvalidArgument(
+        "the config needs \"origin\", \"admins\" {threshold, keys} and \"agencies\" [...]");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey node, public_key(node_key_path));
+  Json genesis = config;
+  genesis["type"] = "genesis";
+  genesis["schema_version"] = 1;
+  if (!genesis.contains("tree_hash")) genesis["tree_hash"] = "sha256";
+  genesis["created_at"] = NowTimestamp();
+  genesis["node_key"] = {{"alg", std::string(crypto::KeyAlgorithmName(node.algorithm()))},
+                         {"key_id", node.KeyId()},
+                         {"spki", crypto::Base64Encode(node.spki_der())}};
+  CREDLEDGER_ASSIGN_OR_RETURN(genesis["admins"]["keys"], keys_json(config["admins"]["keys"]));
+  for (Json& agency : genesis["agencies"]) {
+    if (!agency.is_object() || !agency.contains("keys")) {
+      return Status::InvalidArgument("every agency needs \"keys\": PEM paths");
+    }
+    CREDLEDGER_ASSIGN_OR_RETURN(agency["keys"], keys_json(agency["keys"]));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(genesis));
+  auto registry = records::Registry::FromGenesis(text);
+  if (!registry.ok()) return registry.status().WithContext("genesis");
+  std::cout << text << "\n";
+  return Status::Ok();
+}
+
+Status RegistryCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data", "node-key", "index"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));
+  const uint64_t size = ledger->Head().tree_size;
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, flags.GetUint("index", size));
+  if (index == 0 || index > size) {
+    return Status::InvalidArgument("--index must be 1.." + std::to_string(size) +
+                                   " (the registry in force for an entry at that index)");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      records::Registry registry,
+      records::Registry::Replay(index, [&](uint64_t i) { return ledger->GetEntry(i); }));
+  return PrintJson(registry.ToJson(index));
 }
 
 Status CheckpointCommand(const Args& args) {

@@ -17,6 +17,8 @@ Status InitCommand(const Args& args);
 Status AppendCommand(const Args& args);
 Status EntryCommand(const Args& args);
 Status SignCommand(const Args& args);
+Status GenesisCommand(const Args& args);
+Status RegistryCommand(const Args& args);
 Status CheckpointCommand(const Args& args);
 Status ProveCommand(const Args& args);
 Status BenchCommand(const Args& args);

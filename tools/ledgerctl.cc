@@ -15,6 +15,14 @@ commands:
         generate a key pair: FILE (PKCS#8 PEM, mode 0600) and FILE.pub (SPKI PEM)
   init --data DIR --origin NAME [--tree-hash sha256|sm3] [--node-key FILE]
         create a ledger in DIR; generates DIR/node-key.pem (Ed25519) if there is no key
+  init --data DIR --genesis FILE [--node-key FILE]
+        create a ledger whose entry 0 is a domain genesis (agencies, admins; see genesis)
+  genesis --config CONFIG.json --node-key FILE
+        print a genesis from a config: {"origin", "tree_hash"?, "admins": {"threshold",
+        "keys": [PEM paths]}, "agencies": [{"id", "name", "uscc", "keys": [PEM paths],
+        "types": [...], "historical_codes"?}]}
+  registry --data DIR [--index I]
+        print the registry (agencies, keys, permissions) in force for an entry at index I
   append --data DIR [--raw] [FILE... | -]
         append entries: each non-empty line of FILE (or stdin) is one JSON value, stored in
         RFC 8785 canonical form; with --raw each FILE's bytes are one entry
@@ -51,6 +59,8 @@ int main(int argc, char** argv) {
       {"checkpoint", CheckpointCommand},
       {"prove", ProveCommand},
       {"sign", SignCommand},
+      {"genesis", GenesisCommand},
+      {"registry", RegistryCommand},
       {"bench", BenchCommand},
   };
   std::string command = argv[1];

@@ -10,6 +10,7 @@
 #define CREDLEDGER_LEDGER_RECORDS_REGISTRY_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -69,6 +70,12 @@ class Registry {
   // Pointer of what is wrong.
   static Result<Registry> FromGenesis(std::string_view genesis_entry);
 
+  // Replays a log: entry 0 is the genesis, config entries are applied, other entries are
+  // skipped. `entry_at(i)` returns entry i. Errors: as FromGenesis and ApplyConfig, with the
+  // index of the entry at fault.
+  static Result<Registry> Replay(uint64_t tree_size,
+                                 const std::function<Result<std::string>(uint64_t)>& entry_at);
+
   // Applies config entry `entry` at log index `index` (> every index applied before).
   // Errors: InvalidArgument (malformed), Unauthenticated (fewer than threshold valid admin
   // signatures), FailedPrecondition (the action does not fit the registry: unknown agency,
@@ -81,6 +88,8 @@ class Registry {
   Status Authorize(const ValidatedEntry& entry, uint64_t index) const;
 
   const std::string& origin() const { return origin_; }
+  const std::string& tree_hash() const { return tree_hash_; }
+  const std::string& node_key_id() const { return node_key_id_; }
   const std::map<std::string, Agency>& agencies() const { return agencies_; }
   size_t admin_threshold() const { return admin_threshold_; }
   // The registry as JSON (for `ledgerctl registry`): agencies with their keys and state at
@@ -89,6 +98,8 @@ class Registry {
 
  private:
   std::string origin_;
+  std::string tree_hash_;
+  std::string node_key_id_;
   std::map<std::string, crypto::PublicKey> admins_;  // by key id
   size_t admin_threshold_ = 0;
   std::map<std::string, Agency> agencies_;
