@@ -158,6 +158,7 @@ struct Ledger::Impl {
     BlockHeader header;
     Hash header_hash{};
     WriteBatch batch;
+    std::shared_ptr<AdmissionPolicy> policy;  // the one that admitted this block's entries
   };
 
   void Run();
@@ -196,8 +197,9 @@ struct Ledger::Impl {
 
   std::mutex queue_mu;
   std::condition_variable queue_cv;
-  std::deque<Pending> queue;  // GUARDED_BY(queue_mu)
-  bool stopping = false;      // GUARDED_BY(queue_mu)
+  std::deque<Pending> queue;                          // GUARDED_BY(queue_mu)
+  bool stopping = false;                              // GUARDED_BY(queue_mu)
+  std::shared_ptr<AdmissionPolicy> admission_policy;  // GUARDED_BY(queue_mu)
   std::thread sequencer;
   internal::SerialExecutor writer_thread{
       "cl-writer"};  // runs store writes, one at a time, in order
@@ -284,6 +286,11 @@ void Ledger::Impl::Run() {
 std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<Pending> items,
                                                                    const PreparedBlock* in_flight) {
   auto block = std::make_unique<PreparedBlock>(writer);
+  {
+    std::lock_guard lock(queue_mu);
+    block->policy = admission_policy;
+  }
+  AdmissionPolicy* policy = block->policy.get();
   block->items = std::move(items);
   block->outcomes.resize(block->items.size());
   block->added.reserve(block->items.size());
@@ -333,6 +340,13 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
       out.error = s.WithContext("looking up the entry's leaf hash");
       continue;
     }
+    if (policy) {
+      Status admitted = policy->Admit(block->items[i].entry, writer.size());
+      if (!admitted.ok()) {
+        out.error = admitted;
+        continue;
+      }
+    }
     out.receipt.index = writer.size();
     out.receipt.block_height = height;
     out.depends_on_write = true;
@@ -358,6 +372,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   if (!signature.ok()) {
     // Cannot happen with a valid Ed25519 key; fail this block's entries rather than guess.
     writer = block->before;
+    if (policy) policy->RolledBack(first_index);
     for (auto& out : block->outcomes) {
       if (out.depends_on_write) out.error = signature.status();
     }
@@ -401,10 +416,12 @@ void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
     if (written.ok()) {
       last_block = block.header;
       last_block_hash = block.header_hash;
+      if (block.policy) block.policy->Committed(last_block.tree_size);
       std::lock_guard lock(head_mu);
       head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
     } else {
       writer = block.before;
+      if (block.policy) block.policy->RolledBack(block.header.first_index);
       failure = Status::Unavailable("block " + std::to_string(block.header.height) +
                                     " was not written: " + written.ToString());
     }
@@ -727,6 +744,11 @@ Result<merkle::Hash> Ledger::RootAt(uint64_t tree_size) const {
   }
   if (tree_size == 0) return merkle::EmptyRoot(impl_->params.tree_hash);
   return impl_->reader.RangeHash({0, tree_size});
+}
+
+void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
+  std::lock_guard lock(impl_->queue_mu);
+  impl_->admission_policy = std::move(policy);
 }
 
 Result<std::string> Ledger::SignedCheckpoint() const {

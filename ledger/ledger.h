@@ -31,6 +31,24 @@
 
 namespace credledger {
 
+// Decides, inside the sequencer, whether each new entry may join the log at the index it would
+// get, having seen every earlier entry (durable, or in a block still being written). This is
+// where domain rules that depend on the log's own state belong (records/policy.h), so that two
+// conflicting entries submitted at once cannot both be admitted.
+//
+// Called only from the sequencer thread, in log order.
+class AdmissionPolicy {
+ public:
+  virtual ~AdmissionPolicy() = default;
+  // OK admits `entry` at `index` (the policy counts it as pending); an error rejects it: the
+  // caller gets that error and nothing is written.
+  virtual Status Admit(std::string_view entry, uint64_t index) = 0;
+  // Every admitted entry below `tree_size` is durable.
+  virtual void Committed(uint64_t tree_size) = 0;
+  // Admitted entries at `first_index` and above were not written: forget them.
+  virtual void RolledBack(uint64_t first_index) = 0;
+};
+
 struct LedgerOptions {
   // A block is cut when it holds this many entries. Default 4096.
   size_t max_block_entries = 4096;
@@ -130,6 +148,10 @@ class Ledger {
 
   // The C2SP signed checkpoint of the current head.
   Result<std::string> SignedCheckpoint() const;
+
+  // Installs `policy` for every block cut after this call (null: admit everything, the
+  // default). Typically set right after Open, once the policy has replayed the log.
+  void SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy);
 
  private:
   struct Impl;

@@ -652,3 +652,61 @@ TEST_CASE("the leaf filter never forgets a leaf and rarely says maybe", "[ledger
   for (int i = 0; i < 100000; ++i) false_positives += filter.MayContain(random_hash());
   CHECK(false_positives < 1000);  // < 1%
 }
+
+namespace {
+
+// Admits entries unless they start with "bad" or repeat a "key:" prefix already admitted; records
+// what it was told, as the domain policy would.
+class ToyPolicy : public AdmissionPolicy {
+ public:
+  Status Admit(std::string_view entry, uint64_t index) override {
+    if (entry.rfind("bad", 0) == 0) return Status::PermissionDenied("bad entries are refused");
+    std::string key(entry.substr(0, entry.find(':')));
+    if (keys_.count(key)) return Status::AlreadyExists("key " + key + " is taken");
+    keys_[key] = index;
+    return Status::Ok();
+  }
+  void Committed(uint64_t tree_size) override { committed_ = tree_size; }
+  void RolledBack(uint64_t first_index) override {
+    ++rollbacks_;
+    for (auto it = keys_.begin(); it != keys_.end();) {
+      it = it->second >= first_index ? keys_.erase(it) : std::next(it);
+    }
+  }
+  std::map<std::string, uint64_t> keys_;
+  uint64_t committed_ = 0;
+  int rollbacks_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("an admission policy sees entries in log order and can refuse them", "[ledger][policy]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey());
+  auto policy = std::make_shared<ToyPolicy>();
+  l->SetAdmissionPolicy(policy);
+  auto results = l->SubmitBatch({"a:1", "bad:2", "b:3", "a:4"}).get();
+  REQUIRE(results[0].ok());
+  CHECK(results[0]->index == 1);
+  CHECK(results[1].status().code() == StatusCode::kPermissionDenied);
+  REQUIRE(results[2].ok());
+  CHECK(results[2]->index == 2);  // no gap where the refused entry was
+  CHECK(results[3].status().code() == StatusCode::kAlreadyExists);
+  CHECK(l->Head().tree_size == 3);
+  CHECK(policy->committed_ == 3);
+  // A resubmitted admitted entry is idempotent and does not reach the policy again.
+  auto again = l->Append("a:1");
+  REQUIRE(again.ok());
+  CHECK(again->already_present);
+
+  // A failed block rolls the policy back, so the same entry can be admitted later.
+  mem->FailWritesAfter(0);
+  CHECK(l->Append("c:5").status().code() == StatusCode::kUnavailable);
+  CHECK(policy->rollbacks_ >= 1);
+  CHECK(policy->keys_.count("c") == 0);
+  mem->FailWritesAfter(std::nullopt);
+  auto c = l->Append("c:5");
+  REQUIRE(c.ok());
+  CHECK(c->index == 3);
+  CHECK(policy->keys_.at("c") == 3);
+}
