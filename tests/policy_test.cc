@@ -1,0 +1,264 @@
+#include "ledger/records/policy.h"
+
+#include <catch2/catch.hpp>
+
+#include "crypto/encoding.h"
+#include "test_util.h"
+
+using namespace credledger;
+using namespace credledger::records;
+
+namespace {
+
+const std::string kH(64, 'c');
+
+crypto::PrivateKey NewKey(crypto::KeyAlgorithm alg) {
+  auto k = crypto::PrivateKey::Generate(alg);
+  REQUIRE(k.ok());
+  return *k;
+}
+
+Json PublicKeyJson(const crypto::PrivateKey& k) {
+  return {{"alg", std::string(crypto::KeyAlgorithmName(k.algorithm()))},
+          {"spki", crypto::Base64Encode(k.public_key().spki_der())}};
+}
+
+struct Domain {
+  crypto::PrivateKey node = NewKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey admin1 = NewKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey admin2 = NewKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey sz = NewKey(crypto::KeyAlgorithm::kP256);
+  crypto::PrivateKey sz_new = NewKey(crypto::KeyAlgorithm::kSm2);
+  crypto::PrivateKey gz = NewKey(crypto::KeyAlgorithm::kEd25519);
+  std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
+  std::unique_ptr<Ledger> ledger;
+  std::shared_ptr<RecordPolicy> policy;
+
+  std::string Genesis() const {
+    Json g = {
+        {"type", "genesis"},
+        {"schema_version", 1},
+        {"origin", "policy.test/log"},
+        {"tree_hash", "sha256"},
+        {"created_at", "2026-11-27T00:00:00Z"},
+        {"node_key",
+         {{"alg", "ed25519"},
+          {"key_id", node.public_key().KeyId()},
+          {"spki", crypto::Base64Encode(node.public_key().spki_der())}}},
+        {"admins", {{"threshold", 2}, {"keys", {PublicKeyJson(admin1), PublicKeyJson(admin2)}}}},
+        {"agencies",
+         {{{"id", "sz-amr"},
+           {"name", "Shenzhen AMR"},
+           {"uscc", "91110000101623741K"},
+           {"keys", {PublicKeyJson(sz)}},
+           {"types", {"penalty", "status_change", "credit_repair"}}},
+          {{"id", "gz-amr"},
+           {"name", "Guangzhou AMR"},
+           {"uscc", "9144030071526726XG"},
+           {"keys", {PublicKeyJson(gz)}},
+           {"types", {"penalty", "status_change"}}}}}};
+    return *CanonicalJson(g);
+  }
+
+  // A MemoryStore a Ledger can own while the test keeps it.
+  class Shared : public Store {
+   public:
+    explicit Shared(std::shared_ptr<MemoryStore> s) : s_(std::move(s)) {}
+    Status Get(std::string_view k, std::string* v) override { return s_->Get(k, v); }
+    Status Write(const WriteBatch& b, bool sync) override { return s_->Write(b, sync); }
+    Status Scan(std::string_view start,
+                const std::function<bool(std::string_view, std::string_view)>& f) override {
+      return s_->Scan(start, f);
+    }
+
+   private:
+    std::shared_ptr<MemoryStore> s_;
+  };
+
+  void Start(bool create) {
+    LedgerOptions o;
+    o.max_block_delay = std::chrono::microseconds(100);
+    auto l = create ? Ledger::Create(std::make_unique<Shared>(store), node, "policy.test/log",
+                                     crypto::HashAlgorithm::kSha256, Genesis(), o)
+                    : Ledger::Open(std::make_unique<Shared>(store), node, o);
+    if (!l.ok()) FAIL(l.status().ToString());
+    ledger = std::move(*l);
+    auto p = RecordPolicy::Replay(ledger->Head().tree_size,
+                                  [&](uint64_t i) { return ledger->GetEntry(i); });
+    if (!p.ok()) FAIL(p.status().ToString());
+    policy = *p;
+    ledger->SetAdmissionPolicy(policy);
+  }
+
+  std::string Penalty(const crypto::PrivateKey& key, const std::string& agency,
+                      const std::string& number, int64_t fine = 100000) const {
+    Json e = {
+        {"type", "penalty"},
+        {"schema_version", 1},
+        {"agency", agency},
+        {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
+        {"issued_at", "2026-11-27T09:00:00Z"},
+        {"body",
+         {{"decision_number", number},
+          {"party", {{"category", "legal_person"}, {"name", "Co"}, {"uscc", "914403001922038216"}}},
+          {"violation_type", "x"},
+          {"facts_hash", kH},
+          {"legal_basis", "law"},
+          {"penalty_kinds", {"fine"}},
+          {"fine_fen", fine},
+          {"confiscation_fen", 0},
+          {"decision_date", "2026-01-01"},
+          {"severity", "general"},
+          {"punishing_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
+          {"decision_document_hash", kH},
+          {"display_regime", "2026"}}}};
+    auto s = SignEntry(e, key);
+    REQUIRE(s.ok());
+    return s->canonical;
+  }
+
+  std::string Change(const crypto::PrivateKey& key, const std::string& agency,
+                     const std::string& target, const char* type = "status_change") const {
+    Json body = {{"target", target},          {"action", "suspend"},
+                 {"new_status", "suspended"}, {"reversible", true},
+                 {"reason", "review"},        {"effective_at", "2026-11-27T00:00:00Z"}};
+    if (std::string(type) == "credit_repair") {
+      body = {{"target", target},
+              {"applicant_uscc", "914403001922038216"},
+              {"application_date", "2026-07-01"},
+              {"decision_date", "2026-07-02"},
+              {"deciding_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
+              {"conditions_met", Json::array()},
+              {"decision", "approved"},
+              {"evidence_hashes", Json::array()}};
+    }
+    Json e = {{"type", type},
+              {"schema_version", 1},
+              {"agency", agency},
+              {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
+              {"issued_at", "2026-11-27T10:00:00Z"},
+              {"refs", {target}},
+              {"body", body}};
+    auto s = SignEntry(e, key);
+    REQUIRE(s.ok());
+    return s->canonical;
+  }
+
+  std::string Rotate() const {
+    Json c = {{"type", "config"},
+              {"schema_version", 1},
+              {"issued_at", "2026-11-27T11:00:00Z"},
+              {"action", "rotate_key"},
+              {"params",
+               {{"agency_id", "sz-amr"},
+                {"old_key_id", sz.public_key().KeyId()},
+                {"key", PublicKeyJson(sz_new)}}}};
+    std::string bytes = *CanonicalJson(c);
+    c["signatures"] = Json::array();
+    for (const auto* a : {&admin1, &admin2}) {
+      c["signatures"].push_back({{"key_id", a->public_key().KeyId()},
+                                 {"signature", crypto::Base64Encode(*a->Sign(bytes))}});
+    }
+    return *CanonicalJson(c);
+  }
+};
+
+std::string RecordId(const std::string& entry) {
+  return crypto::HexEncode(merkle::LeafHash(crypto::HashAlgorithm::kSha256, entry));
+}
+
+}  // namespace
+
+TEST_CASE("the record policy admits what the rules allow and says why it refuses", "[policy]") {
+  Domain d;
+  d.Start(/*create=*/true);
+  std::string p1 = d.Penalty(d.sz, "sz-amr", "SZ-1");
+  auto r1 = d.ledger->Append(p1);
+  REQUIRE(r1.ok());
+  CHECK(d.policy->records().count(RecordId(p1)));
+
+  // The same decision number with other content: 409-class.
+  CHECK(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "SZ-1", 200000)).status().code() ==
+        StatusCode::kAlreadyExists);
+  // Another agency may use the same number.
+  CHECK(d.ledger->Append(d.Penalty(d.gz, "gz-amr", "SZ-1")).ok());
+  // A key of another agency, or a signature over other bytes: 401-class.
+  CHECK(d.ledger->Append(d.Penalty(d.gz, "sz-amr", "SZ-2")).status().code() ==
+        StatusCode::kUnauthenticated);
+  // Acting on another agency's record: 403-class; on an unknown record: 409-class.
+  CHECK(d.ledger->Append(d.Change(d.gz, "gz-amr", RecordId(p1))).status().code() ==
+        StatusCode::kPermissionDenied);
+  CHECK(d.ledger->Append(d.Change(d.sz, "sz-amr", std::string(64, 'e'))).status().code() ==
+        StatusCode::kFailedPrecondition);
+  std::string suspend = d.Change(d.sz, "sz-amr", RecordId(p1));
+  REQUIRE(d.ledger->Append(suspend).ok());
+  // A repair must target a penalty.
+  CHECK(d.ledger->Append(d.Change(d.sz, "sz-amr", RecordId(suspend), "credit_repair"))
+            .status()
+            .code() == StatusCode::kFailedPrecondition);
+  CHECK(d.ledger->Append(d.Change(d.sz, "sz-amr", RecordId(p1), "credit_repair")).ok());
+  // gz-amr may not file repairs at all.
+  std::string gz_penalty = d.Penalty(d.gz, "gz-amr", "GZ-9");
+  REQUIRE(d.ledger->Append(gz_penalty).ok());
+  CHECK(d.ledger->Append(d.Change(d.gz, "gz-amr", RecordId(gz_penalty), "credit_repair"))
+            .status()
+            .code() == StatusCode::kPermissionDenied);
+  // Non-canonical bytes and non-records are refused before anything else.
+  Json pretty = ParseJson(d.Penalty(d.sz, "sz-amr", "SZ-3")).value();
+  CHECK(d.ledger->Append(pretty.dump(1)).status().code() == StatusCode::kInvalidArgument);
+  CHECK(d.ledger->Append("{\"hello\":1}").status().code() == StatusCode::kInvalidArgument);
+  CHECK(d.ledger->Append("not json").status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("conflicting records submitted together: exactly one is admitted", "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::vector<std::string> batch;
+  for (int64_t fine = 1; fine <= 20; ++fine)
+    batch.push_back(d.Penalty(d.sz, "sz-amr", "SAME", fine));
+  auto results = d.ledger->SubmitBatch(batch).get();
+  int admitted = 0, refused = 0;
+  for (auto& r : results) {
+    if (r.ok()) {
+      ++admitted;
+    } else {
+      CHECK(r.status().code() == StatusCode::kAlreadyExists);
+      ++refused;
+    }
+  }
+  CHECK(admitted == 1);
+  CHECK(refused == 19);
+}
+
+TEST_CASE("key rotation through the log, and the policy rebuilt from the log", "[policy]") {
+  Domain d;
+  d.Start(true);
+  REQUIRE(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "A")).ok());
+  REQUIRE(d.ledger->Append(d.Rotate()).ok());
+  CHECK(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "B")).status().code() ==
+        StatusCode::kUnauthenticated);
+  REQUIRE(d.ledger->Append(d.Penalty(d.sz_new, "sz-amr", "B")).ok());
+  size_t records = d.policy->records().size();
+  uint64_t size = d.ledger->Head().tree_size;
+  // Restart: the policy replays the whole log (the entry signed with the old key before the
+  // rotation is still valid there) and enforces the same rules afterwards.
+  d.ledger.reset();
+  d.Start(false);
+  CHECK(d.ledger->Head().tree_size == size);
+  CHECK(d.policy->records().size() == records);
+  CHECK(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "C")).status().code() ==
+        StatusCode::kUnauthenticated);
+  CHECK(d.ledger->Append(d.Penalty(d.sz_new, "sz-amr", "A", 7)).status().code() ==
+        StatusCode::kAlreadyExists);
+}
+
+TEST_CASE("a failed block is forgotten by the policy", "[policy]") {
+  Domain d;
+  d.Start(true);
+  d.store->FailWritesAfter(0);
+  std::string p = d.Penalty(d.sz, "sz-amr", "X");
+  CHECK(d.ledger->Append(p).status().code() == StatusCode::kUnavailable);
+  CHECK(d.policy->records().count(RecordId(p)) == 0);
+  d.store->FailWritesAfter(std::nullopt);
+  CHECK(d.ledger->Append(p).ok());  // the business id was released
+}
