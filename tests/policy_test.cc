@@ -41,6 +41,7 @@ struct Domain {
         {"origin", "policy.test/log"},
         {"tree_hash", "sha256"},
         {"created_at", "2026-11-27T00:00:00Z"},
+        {"display_rules", DefaultDisplayRules()},
         {"node_key",
          {{"alg", "ed25519"},
           {"key_id", node.public_key().KeyId()},

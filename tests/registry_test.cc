@@ -40,6 +40,7 @@ struct World {
             {"origin", "city.example/credledger"},
             {"tree_hash", "sha256"},
             {"created_at", "2026-11-27T00:00:00Z"},
+            {"display_rules", DefaultDisplayRules()},
             {"node_key",
              {{"alg", "ed25519"},
               {"key_id", node.public_key().KeyId()},
@@ -139,6 +140,22 @@ TEST_CASE("the genesis fixes admins, threshold and agencies", "[registry]") {
   g = w.Genesis();
   g["node_key"]["key_id"] = kHash;
   expect_error(g, "/node_key/key_id");
+  g = w.Genesis();
+  g.erase("display_rules");
+  expect_error(g, "/display_rules");
+  g = w.Genesis();
+  g["display_rules"]["2026"]["general"]["min_months"] = 13;
+  expect_error(g, "/display_rules/2026/general/min_months");
+  g = w.Genesis();
+  g["display_rules"]["2026"]["serious"]["max_months"] = 1.5;
+  expect_error(g, "/display_rules/2026/serious/max_months");
+  const DisplayRules* rules = r.RulesFor("2026", 1);
+  REQUIRE(rules != nullptr);
+  CHECK_FALSE(rules->tiers.at("minor").displayed);
+  CHECK(rules->tiers.at("general").min_months == 3);
+  CHECK(rules->tiers.at("serious").max_months == 36);
+  CHECK(rules->non_repairable_kinds.count("license_revocation"));
+  CHECK(r.RulesFor("2019", 1) == nullptr);
 }
 
 TEST_CASE("authorization: key, signature, suspension, type and historical-code rules",
@@ -215,6 +232,20 @@ TEST_CASE("key rotation: old signatures stay valid before it, are refused after 
             .code() == StatusCode::kFailedPrecondition);
   Json view = r.ToJson(11);
   CHECK(view["agencies"][0]["keys"].size() == 2);
+}
+
+TEST_CASE("display rules: regimes added by config apply after their index", "[registry]") {
+  World w;
+  Registry r = w.Build();
+  Json regime2023 = DefaultDisplayRules()["2026"];
+  regime2023["general"]["max_months"] = 36;
+  std::string set =
+      w.Config("set_display_rules", {{"display_rules", {{"2023", regime2023}}}}, {0, 2});
+  REQUIRE(r.ApplyConfig(set, 7).ok());
+  CHECK(r.RulesFor("2023", 7) == nullptr);
+  REQUIRE(r.RulesFor("2023", 8) != nullptr);
+  CHECK(r.RulesFor("2023", 8)->tiers.at("general").max_months == 36);
+  CHECK(r.RulesFor("2026", 8) != nullptr);  // earlier regimes stay
 }
 
 TEST_CASE("suspension and historical-code permission change at their index", "[registry]") {

@@ -218,6 +218,7 @@ Status GenesisCommand(const Args& args) {
   genesis["type"] = "genesis";
   genesis["schema_version"] = 1;
   if (!genesis.contains("tree_hash")) genesis["tree_hash"] = "sha256";
+  if (!genesis.contains("display_rules")) genesis["display_rules"] = records::DefaultDisplayRules();
   genesis["created_at"] = NowTimestamp();
   genesis["node_key"] = {{"alg", std::string(crypto::KeyAlgorithmName(node.algorithm()))},
                          {"key_id", node.KeyId()},

@@ -88,6 +88,48 @@ Result<Agency> ParseAgency(const Json& v, const std::string& p, uint64_t index) 
   return a;
 }
 
+// {"<regime>": {"minor"|"general"|"serious": {"displayed", "min_months", "max_months"},
+//               "non_repairable_kinds": [...]}, ...}
+Result<std::map<std::string, DisplayRules>> ParseDisplayRules(const Json& v, const std::string& p) {
+  if (!v.is_object() || v.empty()) return Violation(p, "must be an object of one or more regimes");
+  std::map<std::string, DisplayRules> out;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const std::string rp = Child(p, it.key());
+    const Json& r = it.value();
+    CREDLEDGER_RETURN_IF_ERROR(
+        CheckObject(r, rp, {"minor", "general", "serious", "non_repairable_kinds"}));
+    DisplayRules rules;
+    for (const char* tier : {"minor", "general", "serious"}) {
+      const std::string tp = Child(rp, tier);
+      const Json& t = At(r, tier);
+      CREDLEDGER_RETURN_IF_ERROR(CheckObject(t, tp, {"displayed", "min_months", "max_months"}));
+      CREDLEDGER_RETURN_IF_ERROR(CheckBool(At(t, "displayed"), Child(tp, "displayed")));
+      for (const char* m : {"min_months", "max_months"}) {
+        const Json& months = At(t, m);
+        if (!months.is_number_integer() || months.get<int64_t>() < 0 ||
+            months.get<int64_t>() > 1200) {
+          return Violation(Child(tp, m), "must be an integer number of months, 0-1200");
+        }
+      }
+      TierRule rule{At(t, "displayed").get<bool>(), At(t, "min_months").get<int>(),
+                    At(t, "max_months").get<int>()};
+      if (rule.min_months > rule.max_months) {
+        return Violation(Child(tp, "min_months"), "must not exceed max_months");
+      }
+      rules.tiers[tier] = rule;
+    }
+    const Json& kinds = At(r, "non_repairable_kinds");
+    CREDLEDGER_RETURN_IF_ERROR(CheckArray(kinds, Child(rp, "non_repairable_kinds"), 0, 16));
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      CREDLEDGER_RETURN_IF_ERROR(
+          CheckText(kinds[i], Child(Child(rp, "non_repairable_kinds"), i), 64));
+      rules.non_repairable_kinds.insert(kinds[i].get<std::string>());
+    }
+    out[it.key()] = std::move(rules);
+  }
+  return out;
+}
+
 Status UnknownAgency(const std::string& id) {
   return Status::FailedPrecondition("/params/agency_id: no agency \"" + id + "\"");
 }
@@ -97,9 +139,10 @@ Status UnknownAgency(const std::string& id) {
 Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
   try {
     CREDLEDGER_ASSIGN_OR_RETURN(Json g, ParseJson(genesis_entry));
-    CREDLEDGER_RETURN_IF_ERROR(CheckObject(g, "",
-                                           {"type", "schema_version", "origin", "tree_hash",
-                                            "created_at", "node_key", "admins", "agencies"}));
+    CREDLEDGER_RETURN_IF_ERROR(
+        CheckObject(g, "",
+                    {"type", "schema_version", "origin", "tree_hash", "created_at", "node_key",
+                     "admins", "agencies", "display_rules"}));
     if (At(g, "type") != "genesis") return Violation("/type", "must be \"genesis\"");
     if (At(g, "schema_version") != 1) return Violation("/schema_version", "must be 1");
     CREDLEDGER_RETURN_IF_ERROR(CheckText(At(g, "origin"), "/origin", 200));
@@ -135,6 +178,9 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
                        "must be an integer from 1 to the number of admin keys");
     }
     r.admin_threshold_ = static_cast<size_t>(threshold.get<int64_t>());
+    CREDLEDGER_ASSIGN_OR_RETURN(auto rules,
+                                ParseDisplayRules(At(g, "display_rules"), "/display_rules"));
+    r.display_rules_.Set(0, std::move(rules));
     const Json& agencies = At(g, "agencies");
     CREDLEDGER_RETURN_IF_ERROR(CheckArray(agencies, "/agencies", 0, kMaxAgencies));
     for (size_t i = 0; i < agencies.size(); ++i) {
@@ -182,7 +228,7 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
     CREDLEDGER_RETURN_IF_ERROR(
         CheckEnum(At(c, "action"), "/action",
                   {"add_agency", "suspend_agency", "reinstate_agency", "add_key", "revoke_key",
-                   "rotate_key", "set_types", "set_historical_codes"}));
+                   "rotate_key", "set_types", "set_historical_codes", "set_display_rules"}));
 
     // M-of-N: every signature must be by a distinct admin and verify; at least M of them.
     const Json& sigs = At(c, "signatures");
@@ -226,6 +272,17 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
       }
       std::string id = a.id;
       agencies_.emplace(id, std::move(a));
+      last_applied_ = index;
+      return Status::Ok();
+    }
+    if (action == "set_display_rules") {
+      // Adds or replaces regimes; penalties keep the regime they were decided under.
+      CREDLEDGER_RETURN_IF_ERROR(CheckObject(params, "/params", {"display_rules"}));
+      CREDLEDGER_ASSIGN_OR_RETURN(
+          auto rules, ParseDisplayRules(At(params, "display_rules"), "/params/display_rules"));
+      auto merged = display_rules_.Latest();
+      for (auto& [regime, r] : rules) merged[regime] = std::move(r);
+      display_rules_.Set(index, std::move(merged));
       last_applied_ = index;
       return Status::Ok();
     }
@@ -310,6 +367,21 @@ Status Registry::Authorize(const ValidatedEntry& entry, uint64_t index) const {
                                     "\" may not import historical pilot codes");
   }
   return Status::Ok();
+}
+
+const DisplayRules* Registry::RulesFor(const std::string& regime, uint64_t index) const {
+  const auto& rules = display_rules_.AsOf(index);
+  auto it = rules.find(regime);
+  return it == rules.end() ? nullptr : &it->second;
+}
+
+Json DefaultDisplayRules() {
+  return {{"2026",
+           {{"minor", {{"displayed", false}, {"min_months", 0}, {"max_months", 3}}},
+            {"general", {{"displayed", true}, {"min_months", 3}, {"max_months", 12}}},
+            {"serious", {{"displayed", true}, {"min_months", 12}, {"max_months", 36}}},
+            {"non_repairable_kinds",
+             {"license_revocation", "business_suspension", "practice_restriction"}}}}};
 }
 
 Json Registry::ToJson(uint64_t index) const {

@@ -54,6 +54,26 @@ struct RegisteredKey {
   }
 };
 
+// How long a penalty of one severity tier stays on public display, counted in calendar months
+// from its decision date (DOMAIN.md, "Public display of penalties").
+struct TierRule {
+  bool displayed = true;  // false: normally not displayed at all (minor, 2026 rules)
+  int min_months = 0;     // repair may be requested once this much has passed
+  int max_months = 0;     // leaves display automatically after this
+};
+
+// One regime's rule set (the regime is stored on each penalty).
+struct DisplayRules {
+  std::map<std::string, TierRule> tiers;       // "minor", "general", "serious"
+  std::set<std::string> non_repairable_kinds;  // penalty kinds that cannot be taken down early
+};
+
+// The rule set of NDRC Order 36 (in force 2026-04-01) as DOMAIN.md states it, under regime
+// "2026": minor not displayed (at most 3 months), general 3-12 months, serious 12-36 months;
+// license revocation, business suspension and practice restriction are not repairable early.
+// In the genesis format ("display_rules": {"2026": {...}}).
+Json DefaultDisplayRules();
+
 struct Agency {
   std::string id;
   std::string name;
@@ -91,6 +111,8 @@ class Registry {
   const std::string& tree_hash() const { return tree_hash_; }
   const std::string& node_key_id() const { return node_key_id_; }
   const std::map<std::string, Agency>& agencies() const { return agencies_; }
+  // The display rules of `regime` in force at `index`; nullptr if the regime is unknown.
+  const DisplayRules* RulesFor(const std::string& regime, uint64_t index) const;
   size_t admin_threshold() const { return admin_threshold_; }
   // The registry as JSON (for `ledgerctl registry`): agencies with their keys and state at
   // `index`, admins and threshold.
@@ -103,6 +125,7 @@ class Registry {
   std::map<std::string, crypto::PublicKey> admins_;  // by key id
   size_t admin_threshold_ = 0;
   std::map<std::string, Agency> agencies_;
+  History<std::map<std::string, DisplayRules>> display_rules_;  // by regime
   uint64_t last_applied_ = 0;
 };
 
