@@ -263,3 +263,184 @@ TEST_CASE("a failed block is forgotten by the policy", "[policy]") {
   d.store->FailWritesAfter(std::nullopt);
   CHECK(d.ledger->Append(p).ok());  // the business id was released
 }
+
+namespace {
+
+std::string StatusChange(const Domain& d, const std::string& target, const std::string& action,
+                         const std::string& new_status, bool reversible = true) {
+  Json e = {{"type", "status_change"},
+            {"schema_version", 1},
+            {"agency", "sz-amr"},
+            {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
+            {"issued_at", "2026-11-27T10:00:00Z"},
+            {"refs", {target}},
+            {"body",
+             {{"target", target},
+              {"action", action},
+              {"new_status", new_status},
+              {"reversible", reversible},
+              {"reason", action + " for the test"},
+              {"effective_at", "2026-05-10T00:00:00Z"}}}};
+  auto s = SignEntry(e, d.sz);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+std::string Repair(const Domain& d, const std::string& target, const std::string& applied,
+                   const std::string& decided, const std::string& decision = "approved") {
+  Json body = {{"target", target},
+               {"applicant_uscc", "914403001922038216"},
+               {"application_date", applied},
+               {"decision_date", decided},
+               {"deciding_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
+               {"conditions_met", {"fine paid"}},
+               {"decision", decision},
+               {"evidence_hashes", Json::array()}};
+  if (decision == "rejected") body["reason"] = "too early";
+  Json e = {{"type", "credit_repair"},
+            {"schema_version", 1},
+            {"agency", "sz-amr"},
+            {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
+            {"issued_at", "2026-11-27T10:00:00Z"},
+            {"refs", {target}},
+            {"body", body}};
+  auto s = SignEntry(e, d.sz);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+// A penalty with a chosen severity and kinds, decided 2026-01-01.
+std::string PenaltyWith(const Domain& d, const std::string& number, const std::string& severity,
+                        std::vector<std::string> kinds = {"fine"}) {
+  Json e = ParseJson(d.Penalty(d.sz, "sz-amr", number)).value();
+  e.erase("signature");
+  e["body"]["severity"] = severity;
+  e["body"]["penalty_kinds"] = kinds;
+  auto s = SignEntry(e, d.sz);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+}  // namespace
+
+TEST_CASE("months are calendar months, clamped to the month's end", "[policy]") {
+  CHECK(AddMonths("2026-01-31", 1) == "2026-02-28");
+  CHECK(AddMonths("2024-01-31", 1) == "2024-02-29");
+  CHECK(AddMonths("2026-11-15", 3) == "2027-02-15");
+  CHECK(AddMonths("2026-01-01", 36) == "2029-01-01");
+  CHECK(AddMonths("2026-12-31", 0) == "2026-12-31");
+}
+
+TEST_CASE("status changes follow the record's life cycle", "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::string p = PenaltyWith(d, "L-1", "general");
+  REQUIRE(d.ledger->Append(p).ok());
+  std::string id = RecordId(p);
+  CHECK(d.ledger->Append(StatusChange(d, id, "reinstate", "valid")).status().code() ==
+        StatusCode::kFailedPrecondition);  // not suspended
+  REQUIRE(d.ledger->Append(StatusChange(d, id, "suspend", "suspended", true)).ok());
+  CHECK(d.policy->records().at(id).status == "suspended");
+  CHECK(d.ledger->Append(StatusChange(d, id, "suspend", "suspended")).status().code() ==
+        StatusCode::kFailedPrecondition);  // already suspended
+  REQUIRE(d.ledger->Append(StatusChange(d, id, "reinstate", "valid")).ok());
+  REQUIRE(d.ledger->Append(StatusChange(d, id, "suspend", "suspended", false)).ok());
+  Status s = d.ledger->Append(StatusChange(d, id, "reinstate", "valid")).status();
+  CHECK(s.code() == StatusCode::kFailedPrecondition);
+  CHECK(s.message().find("not reversible") != std::string::npos);
+  REQUIRE(d.ledger->Append(StatusChange(d, id, "revoke", "revoked")).ok());
+  s = d.ledger->Append(StatusChange(d, id, "expire", "expired")).status();
+  CHECK(s.code() == StatusCode::kFailedPrecondition);
+  CHECK(s.message().find("is revoked") != std::string::npos);
+}
+
+TEST_CASE("credit repair: minimum period, repairable kinds, once, never after withdrawal",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::string general = PenaltyWith(d, "G-1", "general");  // decided 2026-01-01: min 3 months
+  REQUIRE(d.ledger->Append(general).ok());
+  Status early =
+      d.ledger->Append(Repair(d, RecordId(general), "2026-03-31", "2026-04-02")).status();
+  CHECK(early.code() == StatusCode::kFailedPrecondition);
+  CHECK(early.message().find("runs until 2026-04-01") != std::string::npos);
+  // A rejection may be recorded at any time and changes nothing.
+  REQUIRE(
+      d.ledger->Append(Repair(d, RecordId(general), "2026-03-01", "2026-03-05", "rejected")).ok());
+  CHECK_FALSE(d.policy->records().at(RecordId(general)).repaired);
+  REQUIRE(d.ledger->Append(Repair(d, RecordId(general), "2026-04-01", "2026-04-03")).ok());
+  CHECK(d.policy->records().at(RecordId(general)).repaired);
+  CHECK(d.ledger->Append(Repair(d, RecordId(general), "2026-05-01", "2026-05-03"))
+            .status()
+            .message()
+            .find("already repaired") != std::string::npos);
+
+  std::string serious = PenaltyWith(d, "S-1", "serious");  // min 12 months
+  REQUIRE(d.ledger->Append(serious).ok());
+  CHECK(
+      d.ledger->Append(Repair(d, RecordId(serious), "2026-12-31", "2027-01-05")).status().code() ==
+      StatusCode::kFailedPrecondition);
+  CHECK(d.ledger->Append(Repair(d, RecordId(serious), "2027-01-01", "2027-01-05")).ok());
+
+  std::string revoked_license = PenaltyWith(d, "R-1", "serious", {"fine", "license_revocation"});
+  REQUIRE(d.ledger->Append(revoked_license).ok());
+  Status kind =
+      d.ledger->Append(Repair(d, RecordId(revoked_license), "2028-01-01", "2028-01-02")).status();
+  CHECK(kind.code() == StatusCode::kFailedPrecondition);
+  CHECK(kind.message().find("license_revocation cannot be taken down early") != std::string::npos);
+
+  std::string withdrawn = PenaltyWith(d, "W-1", "general");
+  REQUIRE(d.ledger->Append(withdrawn).ok());
+  REQUIRE(d.ledger->Append(StatusChange(d, RecordId(withdrawn), "withdraw", "withdrawn")).ok());
+  CHECK(d.ledger->Append(Repair(d, RecordId(withdrawn), "2026-06-01", "2026-06-02"))
+            .status()
+            .message()
+            .find("withdrawn") != std::string::npos);
+}
+
+TEST_CASE("public display follows the decision date, tier, repair and withdrawal", "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::string general = PenaltyWith(d, "D-1", "general");
+  std::string minor = PenaltyWith(d, "D-2", "minor");
+  std::string repaired = PenaltyWith(d, "D-3", "general");
+  std::string withdrawn = PenaltyWith(d, "D-4", "serious");
+  for (const auto& e : {general, minor, repaired, withdrawn}) REQUIRE(d.ledger->Append(e).ok());
+  REQUIRE(d.ledger->Append(Repair(d, RecordId(repaired), "2026-05-01", "2026-05-20")).ok());
+  REQUIRE(d.ledger->Append(StatusChange(d, RecordId(withdrawn), "withdraw", "withdrawn")).ok());
+
+  auto shown = [&](const std::string& entry, const char* date) {
+    auto s = d.policy->PenaltyDisplay(RecordId(entry), date);
+    REQUIRE(s.ok());
+    return s->displayed;
+  };
+  CHECK_FALSE(shown(general, "2025-12-31"));
+  CHECK(shown(general, "2026-01-01"));
+  CHECK(shown(general, "2026-12-31"));
+  CHECK_FALSE(shown(general, "2027-01-01"));  // general: at most 12 months
+  CHECK_FALSE(shown(minor, "2026-02-01"));    // minor: not displayed under the 2026 rules
+  CHECK(shown(repaired, "2026-05-19"));
+  CHECK_FALSE(shown(repaired, "2026-05-20"));
+  CHECK(shown(withdrawn, "2026-05-09"));
+  CHECK_FALSE(shown(withdrawn, "2026-05-10"));
+  auto reason = d.policy->PenaltyDisplay(RecordId(repaired), "2026-06-01");
+  CHECK(reason->reason == "credit repaired on 2026-05-20");
+  CHECK(d.policy->PenaltyDisplay(RecordId(general), "2026-13-01").status().code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(d.policy->PenaltyDisplay(std::string(64, 'f'), "2026-01-01").status().code() ==
+        StatusCode::kNotFound);
+}
+
+TEST_CASE("a rolled-back status change leaves its target as it was", "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::string p = PenaltyWith(d, "B-1", "general");
+  REQUIRE(d.ledger->Append(p).ok());
+  d.store->FailWritesAfter(0);
+  CHECK(d.ledger->Append(StatusChange(d, RecordId(p), "revoke", "revoked")).status().code() ==
+        StatusCode::kUnavailable);
+  CHECK(d.policy->records().at(RecordId(p)).status == "valid");
+  d.store->FailWritesAfter(std::nullopt);
+  REQUIRE(d.ledger->Append(StatusChange(d, RecordId(p), "suspend", "suspended")).ok());
+  CHECK(d.policy->records().at(RecordId(p)).status == "suspended");
+}

@@ -1,7 +1,11 @@
 #include "ledger/records/policy.h"
 
+#include <algorithm>
+#include <cstdio>
+
 #include "crypto/encoding.h"
 #include "ledger/merkle.h"
+#include "ledger/records/schema.h"
 
 namespace credledger::records {
 namespace {
@@ -23,7 +27,26 @@ std::string BusinessKey(const ValidatedEntry& e) {
   return {};
 }
 
+bool Terminal(const std::string& status) {
+  return status == "revoked" || status == "cancelled" || status == "expired" ||
+         status == "withdrawn" || status == "superseded";
+}
+
 }  // namespace
+
+std::string AddMonths(std::string_view date, int months) {
+  int y = std::stoi(std::string(date.substr(0, 4)));
+  int m = std::stoi(std::string(date.substr(5, 2))) - 1 + months;
+  int d = std::stoi(std::string(date.substr(8, 2)));
+  y += m / 12;
+  m = m % 12 + 1;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  d = std::min(d, kDays[m - 1] + (m == 2 && leap ? 1 : 0));
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
 
 Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
     uint64_t tree_size, const std::function<Result<std::string>(uint64_t)>& entry_at) {
@@ -56,7 +79,7 @@ Status RecordPolicy::Admit(std::string_view entry, uint64_t index) {
   }
   if (doc.is_object() && doc.value("type", Json()) == "config") {
     CREDLEDGER_RETURN_IF_ERROR(registry_.ApplyConfig(entry, index));
-    pending_.push_back({index, {}, {}, {}, std::string(entry)});
+    pending_.push_back({index, {}, {}, {}, std::string(entry), {}, std::nullopt});
     return Status::Ok();
   }
   CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e, ValidateEntry(entry));
@@ -83,7 +106,17 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
                                         std::string(RecordTypeName(t->second.type)));
     }
   }
-  Pending p{index, record_id, BusinessKey(e), {}, {}};
+  Pending p{index, record_id, BusinessKey(e), {}, {}, {}, std::nullopt};
+  if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
+    RecordInfo& target = records_.at(body.at("target").get<std::string>());
+    RecordInfo updated = target;
+    CREDLEDGER_RETURN_IF_ERROR(e.type == RecordType::kStatusChange
+                                   ? ApplyStatusChange(body, &updated)
+                                   : ApplyCreditRepair(body, index, &updated));
+    p.target_id = body.at("target").get<std::string>();
+    p.target_before = target;
+    target = std::move(updated);
+  }
   if (!p.business_key.empty()) {
     auto holder = business_ids_.find(p.business_key);
     if (holder != business_ids_.end()) {
@@ -99,9 +132,108 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     }
     business_ids_[p.business_key] = record_id;
   }
-  records_[record_id] = RecordInfo{index, e.type, e.agency};
+  RecordInfo info;
+  info.index = index;
+  info.type = e.type;
+  info.agency = e.agency;
+  if (e.type == RecordType::kPenalty) {
+    info.decision_date = body.at("decision_date").get<std::string>();
+    info.severity = body.at("severity").get<std::string>();
+    info.regime = body.at("display_regime").get<std::string>();
+    for (const Json& k : body.at("penalty_kinds")) info.kinds.push_back(k.get<std::string>());
+  }
+  records_[record_id] = std::move(info);
   pending_.push_back(std::move(p));
   return Status::Ok();
+}
+
+Status RecordPolicy::ApplyStatusChange(const Json& body, RecordInfo* target) {
+  const std::string action = body.at("action").get<std::string>();
+  if (Terminal(target->status)) {
+    return Status::FailedPrecondition("/body/target: the record is " + target->status +
+                                      "; it takes no further status changes");
+  }
+  if (action == "reinstate") {
+    if (target->status != "suspended") {
+      return Status::FailedPrecondition("/body/action: only a suspended record can be reinstated");
+    }
+    if (!target->reversible_suspension) {
+      return Status::FailedPrecondition(
+          "/body/action: the suspension in force was recorded as not reversible");
+    }
+  } else if (action == "suspend" && target->status != "valid") {
+    return Status::FailedPrecondition("/body/action: only a valid record can be suspended");
+  }
+  target->status = body.at("new_status").get<std::string>();
+  target->reversible_suspension = action == "suspend" && body.at("reversible").get<bool>();
+  if (action == "withdraw" && target->type == RecordType::kPenalty) {
+    // An overturned penalty leaves display with its reason; history stays.
+    target->display_ended_on = body.at("effective_at").get<std::string>().substr(0, 10);
+  }
+  return Status::Ok();
+}
+
+Status RecordPolicy::ApplyCreditRepair(const Json& body, uint64_t index, RecordInfo* target) {
+  if (target->status == "withdrawn") {
+    return Status::FailedPrecondition("/body/target: the penalty was withdrawn; nothing to repair");
+  }
+  if (target->repaired) {
+    return Status::FailedPrecondition("/body/target: the penalty is already repaired");
+  }
+  if (body.at("decision") != "approved") return Status::Ok();  // recorded, changes nothing
+  const DisplayRules* rules = registry_.RulesFor(target->regime, index);
+  if (rules == nullptr) {
+    return Status::FailedPrecondition("/body/target: no display rules for the penalty's regime " +
+                                      target->regime);
+  }
+  for (const std::string& kind : target->kinds) {
+    if (rules->non_repairable_kinds.count(kind)) {
+      return Status::FailedPrecondition("/body/target: a penalty of kind " + kind +
+                                        " cannot be taken down early");
+    }
+  }
+  const TierRule& tier = rules->tiers.at(target->severity);
+  const std::string earliest = AddMonths(target->decision_date, tier.min_months);
+  const std::string applied = body.at("application_date").get<std::string>();
+  if (applied < earliest) {
+    return Status::FailedPrecondition("/body/application_date: the minimum display period of " +
+                                      std::to_string(tier.min_months) + " months for a " +
+                                      target->severity + " penalty runs until " + earliest);
+  }
+  target->repaired = true;
+  target->display_ended_on = body.at("decision_date").get<std::string>();
+  return Status::Ok();
+}
+
+Result<DisplayState> RecordPolicy::PenaltyDisplay(const std::string& record_id,
+                                                  std::string_view date) const {
+  auto it = records_.find(record_id);
+  if (it == records_.end()) return Status::NotFound("no record " + record_id);
+  const RecordInfo& r = it->second;
+  if (r.type != RecordType::kPenalty) return Status::InvalidArgument("the record is not a penalty");
+  if (CheckDate(Json(std::string(date)), "date").code() != StatusCode::kOk) {
+    return Status::InvalidArgument("date must be YYYY-MM-DD");
+  }
+  const DisplayRules* rules = registry_.RulesFor(r.regime, UINT64_MAX);
+  if (rules == nullptr) return Status::InvalidArgument("no display rules for regime " + r.regime);
+  const TierRule& tier = rules->tiers.at(r.severity);
+  DisplayState s;
+  s.from = r.decision_date;
+  s.until = AddMonths(r.decision_date, tier.max_months);
+  if (!tier.displayed) {
+    s.reason = r.severity + " penalties are not displayed under the " + r.regime + " rules";
+  } else if (date < s.from) {
+    s.reason = "before the decision date";
+  } else if (!r.display_ended_on.empty() && date >= r.display_ended_on) {
+    s.reason = r.repaired ? "credit repaired on " + r.display_ended_on
+                          : "withdrawn on " + r.display_ended_on;
+  } else if (date >= s.until) {
+    s.reason = "the display period ended on " + s.until;
+  } else {
+    s.displayed = true;
+    s.reason = "within the display period";
+  }
+  return s;
 }
 
 void RecordPolicy::Committed(uint64_t tree_size) {
@@ -125,6 +257,7 @@ void RecordPolicy::RolledBack(uint64_t first_index) {
       config_dropped = true;
     } else {
       records_.erase(p.record_id);
+      if (p.target_before) records_[p.target_id] = *p.target_before;
       if (!p.business_key.empty()) {
         if (p.previous_holder.empty()) {
           business_ids_.erase(p.business_key);

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,11 +32,35 @@
 
 namespace credledger::records {
 
+// What the policy knows of each admitted record: enough to apply the rules to later records
+// that act on it.
 struct RecordInfo {
   uint64_t index = 0;
   RecordType type = RecordType::kLicense;
   std::string agency;
+  // Current status after the status_change records that targeted it: "valid", "suspended",
+  // "revoked", "cancelled", "expired", "withdrawn", "superseded".
+  std::string status = "valid";
+  bool reversible_suspension = false;  // the suspension in force may be reinstated
+  // Penalties only.
+  std::string decision_date;  // YYYY-MM-DD
+  std::string severity;       // minor, general, serious
+  std::string regime;         // display rules regime
+  std::vector<std::string> kinds;
+  std::string display_ended_on;  // date an approved repair or a withdrawal took it down
+  bool repaired = false;
 };
+
+// Whether a penalty is on public display on a date, and why.
+struct DisplayState {
+  bool displayed = false;
+  std::string reason;
+  std::string from;  // display window under its rules: [from, until)
+  std::string until;
+};
+
+// `date` (YYYY-MM-DD) plus `months` calendar months, the day clamped to the month's length.
+std::string AddMonths(std::string_view date, int months);
 
 class RecordPolicy : public AdmissionPolicy {
  public:
@@ -52,19 +77,27 @@ class RecordPolicy : public AdmissionPolicy {
   const Registry& registry() const { return registry_; }
   // Records admitted so far, by record id (hex leaf hash).
   const std::map<std::string, RecordInfo>& records() const { return records_; }
+  // Is penalty `record_id` publicly displayed on `date` (YYYY-MM-DD) under its regime's rules?
+  // Errors: NotFound, InvalidArgument (not a penalty, bad date, unknown regime).
+  Result<DisplayState> PenaltyDisplay(const std::string& record_id, std::string_view date) const;
 
  private:
   RecordPolicy(Registry registry, crypto::HashAlgorithm alg)
       : committed_registry_(registry), registry_(std::move(registry)), alg_(alg) {}
 
   Status AdmitRecord(const ValidatedEntry& e, const std::string& record_id, uint64_t index);
+  // The status_change and credit_repair rules; may update *target.
+  Status ApplyStatusChange(const Json& body, RecordInfo* target);
+  Status ApplyCreditRepair(const Json& body, uint64_t index, RecordInfo* target);
 
   struct Pending {
     uint64_t index;
-    std::string record_id;        // empty for config entries
-    std::string business_key;     // empty if none
-    std::string previous_holder;  // the business key's holder before this entry
-    std::string config;           // the config entry, for config entries
+    std::string record_id;                    // empty for config entries
+    std::string business_key;                 // empty if none
+    std::string previous_holder;              // the business key's holder before this entry
+    std::string config;                       // the config entry, for config entries
+    std::string target_id;                    // the record a status change or repair updated
+    std::optional<RecordInfo> target_before;  // and its state before, for rollback
   };
 
   Registry committed_registry_;  // durable config only
