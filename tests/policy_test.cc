@@ -145,15 +145,12 @@ struct Domain {
     return s->canonical;
   }
 
-  std::string Rotate() const {
+  std::string Config(const std::string& action, Json params) const {
     Json c = {{"type", "config"},
               {"schema_version", 1},
               {"issued_at", "2026-11-27T11:00:00Z"},
-              {"action", "rotate_key"},
-              {"params",
-               {{"agency_id", "sz-amr"},
-                {"old_key_id", sz.public_key().KeyId()},
-                {"key", PublicKeyJson(sz_new)}}}};
+              {"action", action},
+              {"params", std::move(params)}};
     std::string bytes = *CanonicalJson(c);
     c["signatures"] = Json::array();
     for (const auto* a : {&admin1, &admin2}) {
@@ -161,6 +158,12 @@ struct Domain {
                                  {"signature", crypto::Base64Encode(*a->Sign(bytes))}});
     }
     return *CanonicalJson(c);
+  }
+
+  std::string Rotate() const {
+    return Config("rotate_key", {{"agency_id", "sz-amr"},
+                                 {"old_key_id", sz.public_key().KeyId()},
+                                 {"key", PublicKeyJson(sz_new)}});
   }
 };
 
@@ -443,4 +446,26 @@ TEST_CASE("a rolled-back status change leaves its target as it was", "[policy]")
   d.store->FailWritesAfter(std::nullopt);
   REQUIRE(d.ledger->Append(StatusChange(d, RecordId(p), "suspend", "suspended")).ok());
   CHECK(d.policy->records().at(RecordId(p)).status == "suspended");
+}
+
+TEST_CASE("an agency acts on another's records only by delegation", "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::string p = d.Penalty(d.sz, "sz-amr", "DEL-1");
+  REQUIRE(d.ledger->Append(p).ok());
+  Status s = d.ledger->Append(d.Change(d.gz, "gz-amr", RecordId(p))).status();
+  CHECK(s.code() == StatusCode::kPermissionDenied);
+  CHECK(s.message().find("has not delegated") != std::string::npos);
+  REQUIRE(d.ledger->Append(d.Config("delegate", {{"agency_id", "sz-amr"}, {"to", "gz-amr"}})).ok());
+  REQUIRE(d.ledger->Append(d.Change(d.gz, "gz-amr", RecordId(p))).ok());
+  CHECK(d.ledger->Append(d.Config("delegate", {{"agency_id", "sz-amr"}, {"to", "nobody"}}))
+            .status()
+            .code() == StatusCode::kFailedPrecondition);
+  REQUIRE(
+      d.ledger->Append(d.Config("revoke_delegation", {{"agency_id", "sz-amr"}, {"to", "gz-amr"}}))
+          .ok());
+  std::string p2 = d.Penalty(d.sz, "sz-amr", "DEL-2");
+  REQUIRE(d.ledger->Append(p2).ok());
+  CHECK(d.ledger->Append(d.Change(d.gz, "gz-amr", RecordId(p2))).status().code() ==
+        StatusCode::kPermissionDenied);
 }

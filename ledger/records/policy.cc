@@ -97,9 +97,10 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     if (t == records_.end()) {
       return Status::FailedPrecondition("/body/target: no record " + target + " in this log");
     }
-    if (t->second.agency != e.agency) {
+    if (!registry_.ActsFor(e.agency, t->second.agency, index)) {
       return Status::PermissionDenied("/body/target: record " + target + " belongs to agency \"" +
-                                      t->second.agency + "\", not \"" + e.agency + "\"");
+                                      t->second.agency + "\", which has not delegated to \"" +
+                                      e.agency + "\"");
     }
     if (e.type == RecordType::kCreditRepair && t->second.type != RecordType::kPenalty) {
       return Status::FailedPrecondition("/body/target: a credit repair targets a penalty, not a " +

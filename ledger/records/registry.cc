@@ -85,6 +85,7 @@ Result<Agency> ParseAgency(const Json& v, const std::string& p, uint64_t index) 
   }
   a.historical_codes.Set(index, historical);
   a.suspended.Set(index, false);
+  a.delegates.Set(index, {});
   return a;
 }
 
@@ -228,7 +229,8 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
     CREDLEDGER_RETURN_IF_ERROR(
         CheckEnum(At(c, "action"), "/action",
                   {"add_agency", "suspend_agency", "reinstate_agency", "add_key", "revoke_key",
-                   "rotate_key", "set_types", "set_historical_codes", "set_display_rules"}));
+                   "rotate_key", "set_types", "set_historical_codes", "set_display_rules",
+                   "delegate", "revoke_delegation"}));
 
     // M-of-N: every signature must be by a distinct admin and verify; at least M of them.
     const Json& sigs = At(c, "signatures");
@@ -327,6 +329,21 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
       CREDLEDGER_RETURN_IF_ERROR(CheckObject(params, "/params", {"agency_id", "types"}));
       CREDLEDGER_ASSIGN_OR_RETURN(auto types, ParseTypes(At(params, "types"), "/params/types"));
       a.types.Set(index, std::move(types));
+    } else if (action == "delegate" || action == "revoke_delegation") {
+      CREDLEDGER_RETURN_IF_ERROR(CheckObject(params, "/params", {"agency_id", "to"}));
+      CREDLEDGER_RETURN_IF_ERROR(CheckText(At(params, "to"), "/params/to", 64));
+      const std::string to = At(params, "to").get<std::string>();
+      if (!agencies_.count(to) || to == a.id) {
+        return Status::FailedPrecondition("/params/to: must be another registered agency");
+      }
+      std::set<std::string> delegates = a.delegates.Latest();
+      const bool changed =
+          action == "delegate" ? delegates.insert(to).second : delegates.erase(to) > 0;
+      if (!changed) {
+        return Status::FailedPrecondition(action == "delegate" ? "/params/to: already delegated"
+                                                               : "/params/to: not delegated");
+      }
+      a.delegates.Set(index, std::move(delegates));
     } else if (action == "set_historical_codes") {
       CREDLEDGER_RETURN_IF_ERROR(CheckObject(params, "/params", {"agency_id", "allowed"}));
       CREDLEDGER_RETURN_IF_ERROR(CheckBool(At(params, "allowed"), "/params/allowed"));
@@ -367,6 +384,12 @@ Status Registry::Authorize(const ValidatedEntry& entry, uint64_t index) const {
                                     "\" may not import historical pilot codes");
   }
   return Status::Ok();
+}
+
+bool Registry::ActsFor(const std::string& actor, const std::string& owner, uint64_t index) const {
+  if (actor == owner) return true;
+  auto it = agencies_.find(owner);
+  return it != agencies_.end() && it->second.delegates.AsOf(index).count(actor) > 0;
 }
 
 const DisplayRules* Registry::RulesFor(const std::string& regime, uint64_t index) const {

@@ -82,6 +82,9 @@ struct Agency {
   History<std::set<RecordType>> types;
   History<bool> suspended;
   History<bool> historical_codes;  // may submit flagged historical pilot codes
+  // Agencies this one has delegated authority over its records to (status changes and credit
+  // repairs: "whoever imposed it repairs it, or one it delegates to").
+  History<std::set<std::string>> delegates;
 };
 
 class Registry {
@@ -111,6 +114,9 @@ class Registry {
   const std::string& tree_hash() const { return tree_hash_; }
   const std::string& node_key_id() const { return node_key_id_; }
   const std::map<std::string, Agency>& agencies() const { return agencies_; }
+  // May agency `actor` act (status_change, credit_repair) on a record of agency `owner` at
+  // `index`: the same agency, or one `owner` delegated to.
+  bool ActsFor(const std::string& actor, const std::string& owner, uint64_t index) const;
   // The display rules of `regime` in force at `index`; nullptr if the regime is unknown.
   const DisplayRules* RulesFor(const std::string& regime, uint64_t index) const;
   size_t admin_threshold() const { return admin_threshold_; }
