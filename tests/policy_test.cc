@@ -469,3 +469,50 @@ TEST_CASE("an agency acts on another's records only by delegation", "[policy]") 
   CHECK(d.ledger->Append(d.Change(d.gz, "gz-amr", RecordId(p2))).status().code() ==
         StatusCode::kPermissionDenied);
 }
+
+TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt from the log",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    std::string p = d.Penalty(d.sz, "sz-amr", "IDX-" + std::to_string(i));
+    REQUIRE(d.ledger->Append(p).ok());
+    ids.push_back(RecordId(p));
+  }
+  std::string change = StatusChange(d, ids[0], "suspend", "suspended");
+  REQUIRE(d.ledger->Append(change).ok());
+  const std::string uscc = "914403001922038216";
+  // Pages of 3, following the cursor.
+  std::vector<std::string> seen;
+  uint64_t cursor = 0;
+  while (true) {
+    auto page = d.policy->SubjectRecords(uscc, cursor, 3);
+    if (page.empty()) break;
+    CHECK(page.size() <= 3);
+    for (auto& [index, id] : page) {
+      CHECK(index > cursor);
+      seen.push_back(id);
+    }
+    cursor = page.back().first;
+  }
+  REQUIRE(seen.size() == 8);
+  CHECK(std::equal(ids.begin(), ids.end(), seen.begin()));
+  CHECK(seen.back() == RecordId(change));
+  CHECK(d.policy->SubjectRecords(uscc, 0, 100, RecordType::kStatusChange).size() == 1);
+  CHECK(d.policy->SubjectRecords("9144030071526726XG", 0, 100).empty());
+  // Every penalty here carries the same decision document hash.
+  CHECK(d.policy->RecordsByDocument(kH).size() == 7);
+  CHECK(d.policy->RecordsByDocument(std::string(64, '0')).empty());
+  // Lost? Rebuilt from the log alone.
+  d.ledger.reset();
+  d.Start(false);
+  CHECK(d.policy->SubjectRecords(uscc, 0, 100).size() == 8);
+  CHECK(d.policy->RecordsByDocument(kH).size() == 7);
+  CHECK(d.policy->records().at(ids[0]).status == "suspended");
+  // A rolled-back record leaves no index entry behind.
+  d.store->FailWritesAfter(0);
+  CHECK_FALSE(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "IDX-X")).ok());
+  CHECK(d.policy->SubjectRecords(uscc, 0, 100).size() == 8);
+  CHECK(d.policy->RecordsByDocument(kH).size() == 7);
+}

@@ -79,7 +79,10 @@ Status RecordPolicy::Admit(std::string_view entry, uint64_t index) {
   }
   if (doc.is_object() && doc.value("type", Json()) == "config") {
     CREDLEDGER_RETURN_IF_ERROR(registry_.ApplyConfig(entry, index));
-    pending_.push_back({index, {}, {}, {}, std::string(entry), {}, std::nullopt});
+    Pending p;
+    p.index = index;
+    p.config = std::string(entry);
+    pending_.push_back(std::move(p));
     return Status::Ok();
   }
   CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e, ValidateEntry(entry));
@@ -107,7 +110,10 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
                                         std::string(RecordTypeName(t->second.type)));
     }
   }
-  Pending p{index, record_id, BusinessKey(e), {}, {}, {}, std::nullopt};
+  Pending p;
+  p.index = index;
+  p.record_id = record_id;
+  p.business_key = BusinessKey(e);
   if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
     RecordInfo& target = records_.at(body.at("target").get<std::string>());
     RecordInfo updated = target;
@@ -144,6 +150,14 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     for (const Json& k : body.at("penalty_kinds")) info.kinds.push_back(k.get<std::string>());
   }
   records_[record_id] = std::move(info);
+  const Json& subject = e.document.at("subject");
+  p.subject = subject.at("kind") == "person" ? subject.at("commitment").get<std::string>()
+                                             : subject.at("uscc").get<std::string>();
+  by_subject_[p.subject].emplace_back(index, record_id);
+  for (const char* member : {"file_hash", "decision_document_hash"}) {
+    if (body.contains(member)) p.document_hash = body.at(member).get<std::string>();
+  }
+  if (!p.document_hash.empty()) by_document_[p.document_hash].push_back(record_id);
   pending_.push_back(std::move(p));
   return Status::Ok();
 }
@@ -206,6 +220,27 @@ Status RecordPolicy::ApplyCreditRepair(const Json& body, uint64_t index, RecordI
   return Status::Ok();
 }
 
+std::vector<std::pair<uint64_t, std::string>> RecordPolicy::SubjectRecords(
+    const std::string& subject, uint64_t after_index, size_t limit,
+    std::optional<RecordType> type) const {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  auto it = by_subject_.find(subject);
+  if (it == by_subject_.end()) return out;
+  const auto& list = it->second;
+  auto from = std::upper_bound(list.begin(), list.end(), after_index,
+                               [](uint64_t v, const auto& item) { return v < item.first; });
+  for (; from != list.end() && out.size() < limit; ++from) {
+    if (type && records_.at(from->second).type != *type) continue;
+    out.push_back(*from);
+  }
+  return out;
+}
+
+std::vector<std::string> RecordPolicy::RecordsByDocument(const std::string& hash) const {
+  auto it = by_document_.find(hash);
+  return it == by_document_.end() ? std::vector<std::string>{} : it->second;
+}
+
 Result<DisplayState> RecordPolicy::PenaltyDisplay(const std::string& record_id,
                                                   std::string_view date) const {
   auto it = records_.find(record_id);
@@ -259,6 +294,15 @@ void RecordPolicy::RolledBack(uint64_t first_index) {
     } else {
       records_.erase(p.record_id);
       if (p.target_before) records_[p.target_id] = *p.target_before;
+      // Pending entries are the newest, so theirs are the last index entries.
+      auto& subject = by_subject_[p.subject];
+      subject.pop_back();
+      if (subject.empty()) by_subject_.erase(p.subject);
+      if (!p.document_hash.empty()) {
+        auto& docs = by_document_[p.document_hash];
+        docs.pop_back();
+        if (docs.empty()) by_document_.erase(p.document_hash);
+      }
       if (!p.business_key.empty()) {
         if (p.previous_holder.empty()) {
           business_ids_.erase(p.business_key);

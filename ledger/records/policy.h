@@ -77,6 +77,15 @@ class RecordPolicy : public AdmissionPolicy {
   const Registry& registry() const { return registry_; }
   // Records admitted so far, by record id (hex leaf hash).
   const std::map<std::string, RecordInfo>& records() const { return records_; }
+  // Record ids about `subject` (a USCC, or a person's commitment) in log order, starting after
+  // log index `after_index` (a cursor: pass the last index seen, 0 to start), at most `limit`,
+  // optionally only records of `type`. Each item is (log index, record id).
+  std::vector<std::pair<uint64_t, std::string>> SubjectRecords(
+      const std::string& subject, uint64_t after_index, size_t limit,
+      std::optional<RecordType> type = std::nullopt) const;
+  // Record ids whose document hash (license/certificate file_hash, penalty
+  // decision_document_hash) is `hash`, in log order: paper-free verification of a document.
+  std::vector<std::string> RecordsByDocument(const std::string& hash) const;
   // Is penalty `record_id` publicly displayed on `date` (YYYY-MM-DD) under its regime's rules?
   // Errors: NotFound, InvalidArgument (not a penalty, bad date, unknown regime).
   Result<DisplayState> PenaltyDisplay(const std::string& record_id, std::string_view date) const;
@@ -91,13 +100,15 @@ class RecordPolicy : public AdmissionPolicy {
   Status ApplyCreditRepair(const Json& body, uint64_t index, RecordInfo* target);
 
   struct Pending {
-    uint64_t index;
+    uint64_t index = 0;
     std::string record_id;                    // empty for config entries
     std::string business_key;                 // empty if none
     std::string previous_holder;              // the business key's holder before this entry
     std::string config;                       // the config entry, for config entries
     std::string target_id;                    // the record a status change or repair updated
     std::optional<RecordInfo> target_before;  // and its state before, for rollback
+    std::string subject;                      // index entries this record added
+    std::string document_hash;
   };
 
   Registry committed_registry_;  // durable config only
@@ -106,6 +117,9 @@ class RecordPolicy : public AdmissionPolicy {
   std::map<std::string, RecordInfo> records_;        // record id -> info
   std::map<std::string, std::string> business_ids_;  // business key -> record id
   std::vector<Pending> pending_;                     // admitted, not yet durable, in order
+  // Derived indexes, in log order (rebuilt by Replay; pending entries at the back).
+  std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> by_subject_;
+  std::map<std::string, std::vector<std::string>> by_document_;
 };
 
 }  // namespace credledger::records
