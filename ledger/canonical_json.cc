@@ -404,6 +404,29 @@ Status WriteString(std::string_view s, std::string* out) {
   return Status::Ok();
 }
 
+// The members of object `v` in RFC 8785 section 3.2.3 order: by the UTF-16 code units of
+// their names. The DOM's std::map holds them in UTF-8 byte order, which is the same order
+// unless a name has a character at or above U+E000 (UTF-8 lead byte 0xEE or more): UTF-16 puts
+// astral characters (surrogates, 0xD800..) before those. Only then is a re-sort needed.
+std::vector<Json::const_iterator> MembersInOrder(const Json& v) {
+  std::vector<Json::const_iterator> members;
+  members.reserve(v.size());
+  bool map_order_is_utf16_order = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    members.push_back(it);
+    for (unsigned char c : it.key()) map_order_is_utf16_order &= c < 0xEE;
+  }
+  if (!map_order_is_utf16_order) {
+    std::vector<std::pair<std::u16string, Json::const_iterator>> keyed;
+    keyed.reserve(members.size());
+    for (auto it : members) keyed.emplace_back(Utf16(it.key()), it);
+    std::sort(keyed.begin(), keyed.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < keyed.size(); ++i) members[i] = keyed[i].second;
+  }
+  return members;
+}
+
 Status WriteValue(const Json& v, std::string* out) {
   switch (v.type()) {
     case Json::value_t::null:
@@ -448,22 +471,12 @@ Status WriteValue(const Json& v, std::string* out) {
       return Status::Ok();
     }
     case Json::value_t::object: {
-      // RFC 8785 section 3.2.3: members sorted by the UTF-16 code units of their names.
-      std::vector<std::pair<std::u16string, Json::const_iterator>> members;
-      members.reserve(v.size());
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        std::string probe;
-        CREDLEDGER_RETURN_IF_ERROR(WriteString(it.key(), &probe));  // validates UTF-8
-        members.emplace_back(Utf16(it.key()), it);
-      }
-      std::sort(members.begin(), members.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
       out->push_back('{');
       bool first = true;
-      for (const auto& [name16, it] : members) {
+      for (auto it : MembersInOrder(v)) {
         if (!first) out->push_back(',');
         first = false;
-        CREDLEDGER_RETURN_IF_ERROR(WriteString(it.key(), out));
+        CREDLEDGER_RETURN_IF_ERROR(WriteString(it.key(), out));  // validates the name's UTF-8
         out->push_back(':');
         CREDLEDGER_RETURN_IF_ERROR(WriteValue(it.value(), out));
       }
@@ -522,6 +535,19 @@ Result<Json> ParseJson(std::string_view text, const ParseOptions& options) {
 Result<std::string> CanonicalJson(const Json& value) {
   std::string out;
   CREDLEDGER_RETURN_IF_ERROR(WriteValue(value, &out));
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> CanonicalMembers(const Json& value) {
+  if (!value.is_object()) return Status::InvalidArgument("not a JSON object");
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(value.size());
+  for (auto it : MembersInOrder(value)) {
+    std::pair<std::string, std::string> member;
+    CREDLEDGER_RETURN_IF_ERROR(WriteString(it.key(), &member.first));
+    CREDLEDGER_RETURN_IF_ERROR(WriteValue(it.value(), &member.second));
+    out.push_back(std::move(member));
+  }
   return out;
 }
 

@@ -22,6 +22,7 @@ Status RegistryCommand(const Args& args);
 Status CheckpointCommand(const Args& args);
 Status ProveCommand(const Args& args);
 Status BenchCommand(const Args& args);
+Status BenchRecordsCommand(const Args& args);
 
 }  // namespace credledger::tools
 

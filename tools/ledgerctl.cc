@@ -39,6 +39,9 @@ commands:
         [--block-entries N] [--block-delay-us U] [--keep]
         durable appends/s (one Submit per entry, and SubmitBatch of K), inclusion proofs/s,
         beside SHA-256 and raw LevelDB references measured in the same run
+  bench-records [--seconds S]
+        record validation + signature verification per core for p256, ed25519 and sm2,
+        as a ratio of `openssl speed` verify/s measured in the same run
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 
@@ -62,6 +65,7 @@ int main(int argc, char** argv) {
       {"genesis", GenesisCommand},
       {"registry", RegistryCommand},
       {"bench", BenchCommand},
+      {"bench-records", BenchRecordsCommand},
   };
   std::string command = argv[1];
   auto it = commands.find(command);

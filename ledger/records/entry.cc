@@ -365,10 +365,20 @@ Result<ValidatedEntry> ValidateEntryOrThrow(std::string_view json) {
   e.signature = std::move(*sig);
   e.agency = At(doc, "agency").get<std::string>();
   e.key_id = At(doc, "key_id").get<std::string>();
-  CREDLEDGER_ASSIGN_OR_RETURN(e.canonical, CanonicalJson(doc));
-  Json unsigned_doc = doc;
-  unsigned_doc.erase("signature");
-  CREDLEDGER_ASSIGN_OR_RETURN(e.signed_bytes, CanonicalJson(unsigned_doc));
+  // One serialization gives both forms: the stored entry and the bytes its signature covers.
+  CREDLEDGER_ASSIGN_OR_RETURN(auto members, CanonicalMembers(doc));
+  e.canonical = "{";
+  e.signed_bytes = "{";
+  for (const auto& [name, value] : members) {
+    std::string member = name + ":" + value;
+    if (e.canonical.size() > 1) e.canonical += ',';
+    e.canonical += member;
+    if (name == "\"signature\"") continue;
+    if (e.signed_bytes.size() > 1) e.signed_bytes += ',';
+    e.signed_bytes += member;
+  }
+  e.canonical += '}';
+  e.signed_bytes += '}';
   e.document = std::move(doc);
   return e;
 }
