@@ -1,0 +1,71 @@
+#include "ledger/records/payloads.h"
+
+#include "crypto/encoding.h"
+#include "ledger/canonical_json.h"
+
+namespace credledger::records {
+namespace {
+
+// Key prefixes in the payload store (its own Store, not the ledger's).
+std::string BytesKey(const std::string& hash) { return "p" + hash; }
+std::string TombstoneKey(const std::string& hash) { return "x" + hash; }
+
+bool IsHashHex(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+Result<std::string> PayloadStore::Put(std::string_view bytes) {
+  std::string hash = crypto::HexEncode(crypto::Hash(alg_, bytes));
+  std::string ignored;
+  Status erased = store_->Get(TombstoneKey(hash), &ignored);
+  if (erased.ok()) {
+    return Status::FailedPrecondition("document " + hash + " was erased on a lawful request");
+  }
+  WriteBatch batch;
+  batch.Put(BytesKey(hash), std::string(bytes));
+  CREDLEDGER_RETURN_IF_ERROR(store_->Write(batch, /*sync=*/true));
+  return hash;
+}
+
+Result<Payload> PayloadStore::Get(const std::string& hash_hex) const {
+  if (!IsHashHex(hash_hex)) return Status::InvalidArgument("a document hash is 64 lowercase hex");
+  Payload p;
+  std::string value;
+  Status s = store_->Get(TombstoneKey(hash_hex), &value);
+  if (s.ok()) {
+    auto j = ParseJson(value);
+    if (!j.ok() || !j->is_object())
+      return Status::DataLoss("erasure record of " + hash_hex + " is corrupt");
+    p.erasure =
+        Erasure{j->value("erased_at", ""), j->value("erased_by", ""), j->value("legal_basis", "")};
+    return p;
+  }
+  if (s.code() != StatusCode::kNotFound) return s;
+  s = store_->Get(BytesKey(hash_hex), &value);
+  if (s.code() == StatusCode::kNotFound) return Status::NotFound("no document " + hash_hex);
+  CREDLEDGER_RETURN_IF_ERROR(s);
+  p.bytes = std::move(value);
+  return p;
+}
+
+Status PayloadStore::Erase(const std::string& hash_hex, const Erasure& erasure) {
+  if (erasure.erased_at.empty() || erasure.erased_by.empty() || erasure.legal_basis.empty()) {
+    return Status::InvalidArgument("an erasure needs its time, who erased and the legal basis");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(Payload current, Get(hash_hex));
+  if (current.erasure)
+    return Status::FailedPrecondition("document " + hash_hex + " is already erased");
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string tombstone,
+                              CanonicalJson(Json{{"erased_at", erasure.erased_at},
+                                                 {"erased_by", erasure.erased_by},
+                                                 {"legal_basis", erasure.legal_basis}}));
+  // One atomic batch: the bytes go and the tombstone appears together.
+  WriteBatch batch;
+  batch.Delete(BytesKey(hash_hex));
+  batch.Put(TombstoneKey(hash_hex), std::move(tombstone));
+  return store_->Write(batch, /*sync=*/true);
+}
+
+}  // namespace credledger::records

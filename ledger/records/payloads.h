@@ -1,0 +1,51 @@
+// PayloadStore: documents (the license PDF, the decision text) kept off the log, addressed by
+// the hash the record carries, and erasable on a lawful request. Erasure removes the bytes and
+// leaves a tombstone saying when, by whom and on what legal basis; the entry, its proofs and
+// every index stay valid (they hold only the hash). See docs/RECORDS.md ("Payloads").
+//
+// Thread-safety: as the Store it wraps (all methods may be called concurrently).
+#ifndef CREDLEDGER_LEDGER_RECORDS_PAYLOADS_H_
+#define CREDLEDGER_LEDGER_RECORDS_PAYLOADS_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "crypto/hash.h"
+#include "ledger/store.h"
+
+namespace credledger::records {
+
+struct Erasure {
+  std::string erased_at;    // RFC 3339 UTC
+  std::string erased_by;    // agency id or admin key id
+  std::string legal_basis;  // the request's legal basis (document number)
+};
+
+struct Payload {
+  std::optional<std::string> bytes;  // present unless erased
+  std::optional<Erasure> erasure;    // present once erased
+};
+
+class PayloadStore {
+ public:
+  // *store must outlive this object. `alg` is the hash documents are addressed by.
+  PayloadStore(Store* store, crypto::HashAlgorithm alg) : store_(store), alg_(alg) {}
+
+  // Stores `bytes` under their hash (lowercase hex, returned). Idempotent. Errors:
+  // FailedPrecondition if that document was erased (it is not taken back in), Unavailable.
+  Result<std::string> Put(std::string_view bytes);
+  // NotFound if never stored; otherwise the bytes, or the erasure record.
+  Result<Payload> Get(const std::string& hash_hex) const;
+  // Erases the bytes, keeping a tombstone. Errors: NotFound, FailedPrecondition (already
+  // erased), InvalidArgument (empty fields).
+  Status Erase(const std::string& hash_hex, const Erasure& erasure);
+
+ private:
+  Store* store_;
+  crypto::HashAlgorithm alg_;
+};
+
+}  // namespace credledger::records
+
+#endif  // CREDLEDGER_LEDGER_RECORDS_PAYLOADS_H_
