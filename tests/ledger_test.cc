@@ -15,6 +15,7 @@
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
 #include "ledger/internal/leaf_filter.h"
+#include "ledger_test_util.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -24,20 +25,7 @@ namespace {
 
 constexpr const char* kOrigin = "credledger.test/log";
 
-// Lets a test keep a MemoryStore across Ledger lifetimes (a Ledger owns its Store).
-class SharedStore : public Store {
- public:
-  explicit SharedStore(std::shared_ptr<MemoryStore> s) : s_(std::move(s)) {}
-  Status Get(std::string_view key, std::string* value) override { return s_->Get(key, value); }
-  Status Write(const WriteBatch& batch, bool sync) override { return s_->Write(batch, sync); }
-  Status Scan(std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit) override {
-    return s_->Scan(start, visit);
-  }
-
- private:
-  std::shared_ptr<MemoryStore> s_;
-};
+using credledger::testing::SharedStore;
 
 crypto::PrivateKey NodeKey() {
   auto k = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);

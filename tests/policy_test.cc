@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/encoding.h"
+#include "ledger_test_util.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -12,24 +13,17 @@ namespace {
 
 const std::string kH(64, 'c');
 
-crypto::PrivateKey NewKey(crypto::KeyAlgorithm alg) {
-  auto k = crypto::PrivateKey::Generate(alg);
-  REQUIRE(k.ok());
-  return *k;
-}
-
-Json PublicKeyJson(const crypto::PrivateKey& k) {
-  return {{"alg", std::string(crypto::KeyAlgorithmName(k.algorithm()))},
-          {"spki", crypto::Base64Encode(k.public_key().spki_der())}};
-}
+using credledger::testing::GenerateKey;
+using credledger::testing::PublicKeyJson;
+using credledger::testing::SharedStore;
 
 struct Domain {
-  crypto::PrivateKey node = NewKey(crypto::KeyAlgorithm::kEd25519);
-  crypto::PrivateKey admin1 = NewKey(crypto::KeyAlgorithm::kEd25519);
-  crypto::PrivateKey admin2 = NewKey(crypto::KeyAlgorithm::kEd25519);
-  crypto::PrivateKey sz = NewKey(crypto::KeyAlgorithm::kP256);
-  crypto::PrivateKey sz_new = NewKey(crypto::KeyAlgorithm::kSm2);
-  crypto::PrivateKey gz = NewKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey node = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey admin1 = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey admin2 = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey sz = GenerateKey(crypto::KeyAlgorithm::kP256);
+  crypto::PrivateKey sz_new = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  crypto::PrivateKey gz = GenerateKey(crypto::KeyAlgorithm::kEd25519);
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
   std::unique_ptr<Ledger> ledger;
   std::shared_ptr<RecordPolicy> policy;
@@ -61,27 +55,12 @@ struct Domain {
     return *CanonicalJson(g);
   }
 
-  // A MemoryStore a Ledger can own while the test keeps it.
-  class Shared : public Store {
-   public:
-    explicit Shared(std::shared_ptr<MemoryStore> s) : s_(std::move(s)) {}
-    Status Get(std::string_view k, std::string* v) override { return s_->Get(k, v); }
-    Status Write(const WriteBatch& b, bool sync) override { return s_->Write(b, sync); }
-    Status Scan(std::string_view start,
-                const std::function<bool(std::string_view, std::string_view)>& f) override {
-      return s_->Scan(start, f);
-    }
-
-   private:
-    std::shared_ptr<MemoryStore> s_;
-  };
-
   void Start(bool create) {
     LedgerOptions o;
     o.max_block_delay = std::chrono::microseconds(100);
-    auto l = create ? Ledger::Create(std::make_unique<Shared>(store), node, "policy.test/log",
+    auto l = create ? Ledger::Create(std::make_unique<SharedStore>(store), node, "policy.test/log",
                                      crypto::HashAlgorithm::kSha256, Genesis(), o)
-                    : Ledger::Open(std::make_unique<Shared>(store), node, o);
+                    : Ledger::Open(std::make_unique<SharedStore>(store), node, o);
     if (!l.ok()) FAIL(l.status().ToString());
     ledger = std::move(*l);
     auto p = RecordPolicy::Replay(ledger->Head().tree_size,

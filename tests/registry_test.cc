@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/encoding.h"
+#include "ledger_test_util.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -12,29 +13,21 @@ namespace {
 
 const std::string kHash(64, 'a');
 
-crypto::PrivateKey Gen(crypto::KeyAlgorithm alg) {
-  auto k = crypto::PrivateKey::Generate(alg);
-  REQUIRE(k.ok());
-  return *k;
-}
-
-Json KeyJson(const crypto::PrivateKey& k) {
-  return {{"alg", std::string(crypto::KeyAlgorithmName(k.algorithm()))},
-          {"spki", crypto::Base64Encode(k.public_key().spki_der())}};
-}
+using credledger::testing::GenerateKey;
+using credledger::testing::PublicKeyJson;
 
 struct World {
-  crypto::PrivateKey node = Gen(crypto::KeyAlgorithm::kEd25519);
-  std::vector<crypto::PrivateKey> admins = {Gen(crypto::KeyAlgorithm::kEd25519),
-                                            Gen(crypto::KeyAlgorithm::kP256),
-                                            Gen(crypto::KeyAlgorithm::kSm2)};
-  crypto::PrivateKey amr = Gen(crypto::KeyAlgorithm::kP256);
-  crypto::PrivateKey amr2 = Gen(crypto::KeyAlgorithm::kSm2);
-  crypto::PrivateKey stranger = Gen(crypto::KeyAlgorithm::kP256);
+  crypto::PrivateKey node = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  std::vector<crypto::PrivateKey> admins = {GenerateKey(crypto::KeyAlgorithm::kEd25519),
+                                            GenerateKey(crypto::KeyAlgorithm::kP256),
+                                            GenerateKey(crypto::KeyAlgorithm::kSm2)};
+  crypto::PrivateKey amr = GenerateKey(crypto::KeyAlgorithm::kP256);
+  crypto::PrivateKey amr2 = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  crypto::PrivateKey stranger = GenerateKey(crypto::KeyAlgorithm::kP256);
 
   Json Genesis() const {
     Json admin_keys = Json::array();
-    for (const auto& a : admins) admin_keys.push_back(KeyJson(a));
+    for (const auto& a : admins) admin_keys.push_back(PublicKeyJson(a));
     return {{"type", "genesis"},
             {"schema_version", 1},
             {"origin", "city.example/credledger"},
@@ -50,7 +43,7 @@ struct World {
              {{{"id", "sz-amr"},
                {"name", "Shenzhen AMR"},
                {"uscc", "91110000101623741K"},
-               {"keys", {KeyJson(amr)}},
+               {"keys", {PublicKeyJson(amr)}},
                {"types", {"license", "penalty", "status_change", "credit_repair"}}}}}};
   }
 
@@ -184,7 +177,7 @@ TEST_CASE("config entries need M distinct, valid admin signatures", "[registry]"
   Json agency = {{"id", "gz-amr"},
                  {"name", "Guangzhou AMR"},
                  {"uscc", "9144030071526726XG"},
-                 {"keys", {KeyJson(w.amr2)}},
+                 {"keys", {PublicKeyJson(w.amr2)}},
                  {"types", {"penalty", "status_change"}}};
   CHECK(r.ApplyConfig(w.Config("add_agency", {{"agency", agency}}, {0}), 1).code() ==
         StatusCode::kUnauthenticated);
@@ -214,7 +207,7 @@ TEST_CASE("key rotation: old signatures stay valid before it, are refused after 
   std::string rotate = w.Config("rotate_key",
                                 {{"agency_id", "sz-amr"},
                                  {"old_key_id", w.amr.public_key().KeyId()},
-                                 {"key", KeyJson(w.amr2)}},
+                                 {"key", PublicKeyJson(w.amr2)}},
                                 {1, 2});
   REQUIRE(r.ApplyConfig(rotate, 10).ok());
   CHECK(r.Authorize(Revocation(w.amr), 9).ok());
