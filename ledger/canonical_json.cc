@@ -146,16 +146,16 @@ class Parser {
       size_t key_offset = pos_;
       std::string key;
       CREDLEDGER_RETURN_IF_ERROR(ParseString(&key));
-      if (out->contains(key)) {
-        return ParseError(key_offset, "duplicate member name \"" + key + "\"");
+      // One look-up both detects a duplicate and makes the slot the value is parsed into.
+      auto [slot, inserted] = out->get_ref<Json::object_t&>().try_emplace(std::move(key));
+      if (!inserted) {
+        return ParseError(key_offset, "duplicate member name \"" + slot->first + "\"");
       }
       SkipSpace();
       if (pos_ >= s_.size() || s_[pos_] != ':') return ParseError(pos_, "expected ':'");
       ++pos_;
       SkipSpace();
-      Json value;
-      CREDLEDGER_RETURN_IF_ERROR(ParseValue(&value, depth));
-      (*out)[key] = std::move(value);
+      CREDLEDGER_RETURN_IF_ERROR(ParseValue(&slot->second, depth));
       SkipSpace();
       if (pos_ >= s_.size()) return ParseError(pos_, "unterminated object");
       if (s_[pos_] == ',') {
@@ -277,8 +277,14 @@ class Parser {
         }
         continue;
       }
+      // A run of plain printable ASCII is copied in one go; anything else is decoded.
       size_t start = pos_;
-      if (DecodeUtf8(s_, &pos_) < 0) return ParseError(start, "invalid UTF-8");
+      while (pos_ < s_.size()) {
+        auto b = static_cast<uint8_t>(s_[pos_]);
+        if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+        ++pos_;
+      }
+      if (pos_ == start && DecodeUtf8(s_, &pos_) < 0) return ParseError(start, "invalid UTF-8");
       out->append(s_.substr(start, pos_ - start));
     }
   }
@@ -363,6 +369,18 @@ Status WriteString(std::string_view s, std::string* out) {
   out->push_back('"');
   size_t pos = 0;
   while (pos < s.size()) {
+    // A run of printable ASCII other than '"' and '\\' is written as is, in one append.
+    size_t run = pos;
+    while (run < s.size()) {
+      auto b = static_cast<uint8_t>(s[run]);
+      if (b < 0x20 || b >= 0x80 || b == '"' || b == '\\') break;
+      ++run;
+    }
+    if (run > pos) {
+      out->append(s.substr(pos, run - pos));
+      pos = run;
+      continue;
+    }
     size_t start = pos;
     int32_t cp = DecodeUtf8(s, &pos);
     if (cp < 0) {
