@@ -483,6 +483,10 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   // Every penalty here carries the same decision document hash.
   CHECK(d.policy->RecordsByDocument(kH).size() == 7);
   CHECK(d.policy->RecordsByDocument(std::string(64, '0')).empty());
+  // Only the issuing agency may have a document erased.
+  CHECK(d.policy->MayErase(kH, "sz-amr").ok());
+  CHECK(d.policy->MayErase(kH, "gz-amr").code() == StatusCode::kPermissionDenied);
+  CHECK(d.policy->MayErase(std::string(64, '0'), "sz-amr").code() == StatusCode::kNotFound);
   // Lost? Rebuilt from the log alone.
   d.ledger.reset();
   d.Start(false);

@@ -241,6 +241,16 @@ std::vector<std::string> RecordPolicy::RecordsByDocument(const std::string& hash
   return it == by_document_.end() ? std::vector<std::string>{} : it->second;
 }
 
+Status RecordPolicy::MayErase(const std::string& hash, const std::string& agency_id) const {
+  auto it = by_document_.find(hash);
+  if (it == by_document_.end()) return Status::NotFound("no record carries document " + hash);
+  for (const std::string& record_id : it->second) {
+    if (records_.at(record_id).agency == agency_id) return Status::Ok();
+  }
+  return Status::PermissionDenied("document " + hash + " was not issued by agency \"" + agency_id +
+                                  "\"");
+}
+
 Result<DisplayState> RecordPolicy::PenaltyDisplay(const std::string& record_id,
                                                   std::string_view date) const {
   auto it = records_.find(record_id);

@@ -86,6 +86,11 @@ class RecordPolicy : public AdmissionPolicy {
   // Record ids whose document hash (license/certificate file_hash, penalty
   // decision_document_hash) is `hash`, in log order: paper-free verification of a document.
   std::vector<std::string> RecordsByDocument(const std::string& hash) const;
+  // May agency `agency_id` have the document `hash` erased (DOMAIN.md: the issuing agency, or
+  // an admin, on a lawful request)? OK if a record of that agency carries the hash. An admin's
+  // request is checked by the caller against the registry's admin keys. Errors: NotFound (no
+  // record carries it), PermissionDenied.
+  Status MayErase(const std::string& hash, const std::string& agency_id) const;
   // Is penalty `record_id` publicly displayed on `date` (YYYY-MM-DD) under its regime's rules?
   // Errors: NotFound, InvalidArgument (not a penalty, bad date, unknown regime).
   Result<DisplayState> PenaltyDisplay(const std::string& record_id, std::string_view date) const;
