@@ -341,7 +341,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
       continue;
     }
     if (policy) {
-      Status admitted = policy->Admit(block->items[i].entry, writer.size());
+      Status admitted = policy->Admit(block->items[i].entry, out.receipt.leaf_hash, writer.size());
       if (!admitted.ok()) {
         out.error = admitted;
         continue;

@@ -40,9 +40,10 @@ namespace credledger {
 class AdmissionPolicy {
  public:
   virtual ~AdmissionPolicy() = default;
-  // OK admits `entry` at `index` (the policy counts it as pending); an error rejects it: the
-  // caller gets that error and nothing is written.
-  virtual Status Admit(std::string_view entry, uint64_t index) = 0;
+  // OK admits `entry` (whose RFC 9162 leaf hash the sequencer already computed) at `index`
+  // (the policy counts it as pending); an error rejects it: the caller gets that error and
+  // nothing is written.
+  virtual Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) = 0;
   // Every admitted entry below `tree_size` is durable.
   virtual void Committed(uint64_t tree_size) = 0;
   // Admitted entries at `first_index` and above were not written: forget them.

@@ -276,7 +276,7 @@ Status CheckStatusChange(const Json& b, const Json& entry) {
   return CheckTargetInRefs(entry, At(b, "target"));
 }
 
-Result<ValidatedEntry> ValidateEntryOrThrow(std::string_view json);
+Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc);
 
 }  // namespace
 
@@ -305,8 +305,13 @@ Result<RecordType> ParseRecordType(std::string_view name) {
 }
 
 Result<ValidatedEntry> ValidateEntry(std::string_view json) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(json));
+  return ValidateEntryDocument(std::move(doc));
+}
+
+Result<ValidatedEntry> ValidateEntryDocument(Json doc) {
   try {
-    return ValidateEntryOrThrow(json);
+    return ValidateDocumentOrThrow(std::move(doc));
   } catch (const Json::exception& e) {
     // Every member is type-checked before it is read; reaching here is a bug in this file.
     return Status::Internal(std::string("entry validation: ") + e.what());
@@ -315,8 +320,7 @@ Result<ValidatedEntry> ValidateEntry(std::string_view json) {
 
 namespace {
 
-Result<ValidatedEntry> ValidateEntryOrThrow(std::string_view json) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(json));
+Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc) {
   CREDLEDGER_RETURN_IF_ERROR(CheckObject(
       doc, "",
       {"type", "schema_version", "agency", "key_id", "subject", "issued_at", "body", "signature"},

@@ -44,6 +44,8 @@ struct ValidatedEntry {
 // Parses and validates an entry (any JSON whitespace and member order; it is canonicalised).
 // Errors: InvalidArgument "<JSON Pointer>: <rule>" for the first violation found.
 Result<ValidatedEntry> ValidateEntry(std::string_view json);
+// The same for an already parsed entry (spares a second parse when the caller has one).
+Result<ValidatedEntry> ValidateEntryDocument(Json doc);
 
 // OK if `key` is the entry's key (its key id matches) and the signature verifies over
 // signed_bytes. Errors: Unauthenticated naming which.

@@ -59,7 +59,7 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
   std::shared_ptr<RecordPolicy> policy(new RecordPolicy(std::move(*registry), alg));
   for (uint64_t i = 1; i < tree_size; ++i) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, entry_at(i));
-    Status s = policy->Admit(entry, i);
+    Status s = policy->Admit(entry, merkle::LeafHash(alg, entry), i);
     if (!s.ok()) {
       return Status::DataLoss("entry " + std::to_string(i) +
                               " breaks the admission rules: " + s.ToString());
@@ -69,15 +69,14 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
   return policy;
 }
 
-Status RecordPolicy::Admit(std::string_view entry, uint64_t index) {
+Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) {
+  // The record id is the hash of the stored bytes, so only the canonical form may be stored.
+  const Status not_canonical = Status::InvalidArgument(
+      ": entries are submitted in RFC 8785 canonical form (ledgerctl sign writes it)");
   CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(entry));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(doc));
-  if (canonical != entry) {
-    // The record id is the hash of the stored bytes; only one form may be stored.
-    return Status::InvalidArgument(
-        ": entries are submitted in RFC 8785 canonical form (ledgerctl sign writes it)");
-  }
   if (doc.is_object() && doc.value("type", Json()) == "config") {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(doc));
+    if (canonical != entry) return not_canonical;
     CREDLEDGER_RETURN_IF_ERROR(registry_.ApplyConfig(entry, index));
     Pending p;
     p.index = index;
@@ -85,10 +84,11 @@ Status RecordPolicy::Admit(std::string_view entry, uint64_t index) {
     pending_.push_back(std::move(p));
     return Status::Ok();
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e, ValidateEntry(entry));
+  // One parse serves the canonical-form check, validation and authorization.
+  CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e, ValidateEntryDocument(std::move(doc)));
+  if (e.canonical != entry) return not_canonical;
   CREDLEDGER_RETURN_IF_ERROR(registry_.Authorize(e, index));
-  std::string record_id = crypto::HexEncode(merkle::LeafHash(alg_, entry));
-  return AdmitRecord(e, record_id, index);
+  return AdmitRecord(e, crypto::HexEncode(leaf_hash), index);
 }
 
 Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& record_id,

@@ -69,7 +69,7 @@ class RecordPolicy : public AdmissionPolicy {
   static Result<std::shared_ptr<RecordPolicy>> Replay(
       uint64_t tree_size, const std::function<Result<std::string>(uint64_t)>& entry_at);
 
-  Status Admit(std::string_view entry, uint64_t index) override;
+  Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override;
   void Committed(uint64_t tree_size) override;
   void RolledBack(uint64_t first_index) override;
 
