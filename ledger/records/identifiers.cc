@@ -33,13 +33,6 @@ bool IsDigits(std::string_view s) {
   return !s.empty();
 }
 
-bool IsValidDate(int y, int m, int d) {
-  if (y < 1900 || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-}
-
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
   size_t start = 0;
@@ -52,6 +45,16 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 }
 
 }  // namespace
+
+int DaysInMonth(int y, int m) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+bool IsCalendarDate(int y, int m, int d) {
+  return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= DaysInMonth(y, m);
+}
 
 char UsccCheckCharacter(std::string_view first17) {
   int sum = 0;
@@ -120,7 +123,7 @@ Status ValidateCitizenId(std::string_view id) {
   int y = std::stoi(std::string(id.substr(6, 4)));
   int m = std::stoi(std::string(id.substr(10, 2)));
   int d = std::stoi(std::string(id.substr(12, 2)));
-  if (!IsValidDate(y, m, d)) {
+  if (!IsCalendarDate(y, m, d)) {
     return Status::InvalidArgument("citizen ID birth date " + std::string(id.substr(6, 8)) +
                                    " is not a valid date");
   }

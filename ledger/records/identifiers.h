@@ -14,6 +14,11 @@
 
 namespace credledger::records {
 
+// Days in month `m` (1-12) of year `y` (Gregorian).
+int DaysInMonth(int y, int m);
+// True for a real calendar date from 1900 on (dates in records and citizen IDs).
+bool IsCalendarDate(int y, int m, int d);
+
 // GB 32100-2015 unified social credit code (统一社会信用代码): 18 characters from
 // "0123456789ABCDEFGHJKLMNPQRTUWXY"; the 18th is the check character over the first 17 with
 // weights 3^(i-1) mod 31. Errors: InvalidArgument naming the rule (length, character, check).

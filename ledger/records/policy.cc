@@ -5,6 +5,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/merkle.h"
+#include "ledger/records/identifiers.h"
 #include "ledger/records/schema.h"
 
 namespace credledger::records {
@@ -40,9 +41,7 @@ std::string AddMonths(std::string_view date, int months) {
   int d = std::stoi(std::string(date.substr(8, 2)));
   y += m / 12;
   m = m % 12 + 1;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  d = std::min(d, kDays[m - 1] + (m == 2 && leap ? 1 : 0));
+  d = std::min(d, DaysInMonth(y, m));
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
   return buf;

@@ -22,11 +22,7 @@ bool ValidDate(std::string_view s) {
   if (!AllDigits(s.substr(0, 4)) || !AllDigits(s.substr(5, 2)) || !AllDigits(s.substr(8, 2))) {
     return false;
   }
-  int y = Number(s.substr(0, 4)), m = Number(s.substr(5, 2)), d = Number(s.substr(8, 2));
-  if (y < 1900 || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return d <= kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+  return IsCalendarDate(Number(s.substr(0, 4)), Number(s.substr(5, 2)), Number(s.substr(8, 2)));
 }
 
 size_t Utf8Length(std::string_view s) {
