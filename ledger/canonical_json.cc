@@ -546,6 +546,18 @@ std::string EcmaScriptNumber(double value) {
   return out;
 }
 
+bool IsValidUtf8(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    if (static_cast<uint8_t>(text[pos]) < 0x80) {
+      ++pos;
+    } else if (DecodeUtf8(text, &pos) < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 Result<Json> ParseJson(std::string_view text, const ParseOptions& options) {
   return Parser(text, options).ParseDocument();
 }

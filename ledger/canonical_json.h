@@ -52,6 +52,10 @@ Result<std::vector<std::pair<std::string, std::string>>> CanonicalMembers(const 
 // ParseJson then CanonicalJson.
 Result<std::string> CanonicalizeJson(std::string_view text, const ParseOptions& options = {});
 
+// True if `text` is well-formed UTF-8 (no overlong forms, surrogates or code points above
+// U+10FFFF): the rule the parser applies to every string.
+bool IsValidUtf8(std::string_view text);
+
 // The ECMAScript Number.prototype.toString form of a finite double (RFC 8785 section 3.2.2.3).
 // REQUIRES: std::isfinite(value).
 std::string EcmaScriptNumber(double value);

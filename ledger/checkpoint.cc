@@ -4,6 +4,7 @@
 
 #include "crypto/encoding.h"
 #include "crypto/hash.h"
+#include "ledger/canonical_json.h"
 
 namespace credledger {
 namespace {
@@ -35,29 +36,10 @@ bool IsValidKeyName(std::string_view name) {
 
 // UTF-8 without ASCII control characters other than '\n'.
 bool IsValidNoteText(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\n') || c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-    if (len == 0 || c > 0xF4 || i + len > text.size()) return false;
-    uint32_t cp = c & (0xFF >> (len + 1));
-    for (size_t k = 1; k < len; ++k) {
-      auto d = static_cast<unsigned char>(text[i + k]);
-      if ((d & 0xC0) != 0x80) return false;
-      cp = cp << 6 | (d & 0x3F);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n') || c == 0x7f) return false;
   }
-  return true;
+  return IsValidUtf8(text);
 }
 
 Result<uint64_t> ParseDecimal(std::string_view s) {
