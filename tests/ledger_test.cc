@@ -698,3 +698,22 @@ TEST_CASE("an admission policy sees entries in log order and can refuse them", "
   CHECK(c->index == 3);
   CHECK(policy->keys_.at("c") == 3);
 }
+
+TEST_CASE("reopening at a tree size that fills a tile exactly", "[ledger][tiles][regression]") {
+  // Regression: the open-time check read the last leaf from the partial level-0 tile, which is
+  // empty when the size is a multiple of 256.
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  {
+    auto l = CreateLedger(mem, key);
+    std::vector<std::string> batch;
+    for (int i = 1; i < 256; ++i) batch.push_back(Entry(static_cast<uint64_t>(i)));
+    for (auto& r : l->SubmitBatch(batch).get()) REQUIRE(r.ok());
+    REQUIRE(l->Head().tree_size == 256);
+  }
+  auto l = ReopenLedger(mem, key);
+  CHECK(l->Head().tree_size == 256);
+  REQUIRE(l->Append("after").ok());
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
+}

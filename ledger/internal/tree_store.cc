@@ -66,6 +66,21 @@ Result<TreeWriter> TreeWriter::Load(Store* store, merkle::HashAlgorithm alg, uin
     w.rows_.push_back(std::move(row));
     w.dirty_.push_back(false);
   }
+  if (size > 0) {
+    if (!w.rows_[0].empty()) {
+      w.last_leaf_ = w.rows_[0].back();
+    } else {
+      // The size fills level-0 tiles exactly: the last leaf ends the last full tile.
+      const uint64_t tile_index = (size - 1) / kTileWidth;
+      std::string value;
+      Status s = store->Get(format::TileKey(0, tile_index), &value);
+      if (!s.ok() || value.size() != kTileWidth * sizeof(Hash)) {
+        return Status::DataLoss("tree tile 0/" + std::to_string(tile_index) +
+                                " is missing or not full for tree size " + std::to_string(size));
+      }
+      std::memcpy(w.last_leaf_.data(), value.data() + value.size() - sizeof(Hash), sizeof(Hash));
+    }
+  }
   return w;
 }
 
@@ -92,6 +107,7 @@ void TreeWriter::Push(size_t level, const Hash& h) {
 
 void TreeWriter::Append(const Hash& leaf_hash) {
   ++size_;
+  last_leaf_ = leaf_hash;
   Push(0, leaf_hash);
 }
 

@@ -36,7 +36,7 @@ class TreeWriter {
   // MTH of the current tree.
   Hash Root() const;
   // The most recently appended leaf hash. REQUIRES: size() > 0.
-  const Hash& LastLeaf() const { return rows_[0].back(); }
+  const Hash& LastLeaf() const { return last_leaf_; }
   // Adds every tile changed since the last call (completed and partial) to `batch`.
   void FlushTiles(WriteBatch* batch);
 
@@ -46,6 +46,8 @@ class TreeWriter {
 
   merkle::HashAlgorithm alg_;
   uint64_t size_ = 0;
+  // Kept apart from rows_[0], which is empty whenever the size is a multiple of 256.
+  Hash last_leaf_{};
   // rows_[L]: the hashes of the partial tile at tile level L (fewer than 256).
   std::vector<std::vector<Hash>> rows_;
   std::vector<bool> dirty_;
