@@ -68,6 +68,37 @@ void AppendUtf8(std::string* out, uint32_t cp) {
   }
 }
 
+std::u16string Utf16(std::string_view utf8) {
+  std::u16string out;
+  size_t pos = 0;
+  while (pos < utf8.size()) {
+    int32_t cp = DecodeUtf8(utf8, &pos);
+    if (cp < 0) break;  // validated before sorting
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+// RFC 8785 section 3.2.3 member order: by UTF-16 code units. UTF-8 byte order is the same
+// unless a name has a character at or above U+E000 (UTF-8 lead byte 0xEE or more): UTF-16 puts
+// astral characters (surrogates, 0xD800..) before those.
+bool NeedsUtf16Order(std::string_view name) {
+  return std::any_of(name.begin(), name.end(),
+                     [](char c) { return static_cast<uint8_t>(c) >= 0xEE; });
+}
+
+// True if member `a` comes strictly before member `b` in RFC 8785 order.
+bool CanonicalNameOrder(std::string_view a, std::string_view b) {
+  if (NeedsUtf16Order(a) || NeedsUtf16Order(b)) return Utf16(a) < Utf16(b);
+  return a < b;
+}
+
 class Parser {
  public:
   Parser(std::string_view text, const ParseOptions& options) : s_(text), options_(options) {}
@@ -81,12 +112,20 @@ class Parser {
     return value;
   }
 
+  // Whether the text parsed is exactly what CanonicalJson writes for the value: no
+  // whitespace, members in RFC 8785 order, strings escaped only where RFC 8785 escapes, numbers
+  // in ECMAScript form. Tracked while parsing so that a caller handed canonical bytes (the usual
+  // case: signers send them, stored entries are) need not serialize the value again.
+  bool text_is_canonical() const { return canonical_; }
+
  private:
   void SkipSpace() {
+    size_t start = pos_;
     while (pos_ < s_.size() &&
            (s_[pos_] == ' ' || s_[pos_] == '\t' || s_[pos_] == '\n' || s_[pos_] == '\r')) {
       ++pos_;
     }
+    if (pos_ != start) canonical_ = false;
   }
 
   bool Consume(std::string_view literal) {
@@ -135,6 +174,7 @@ class Parser {
     CREDLEDGER_RETURN_IF_ERROR(CheckDepth(depth));
     ++pos_;  // '{'
     *out = Json::object();
+    const std::string* previous_name = nullptr;
     SkipSpace();
     if (pos_ < s_.size() && s_[pos_] == '}') {
       ++pos_;
@@ -151,6 +191,11 @@ class Parser {
       if (!inserted) {
         return ParseError(key_offset, "duplicate member name \"" + slot->first + "\"");
       }
+      if (canonical_ && previous_name != nullptr &&
+          !CanonicalNameOrder(*previous_name, slot->first)) {
+        canonical_ = false;
+      }
+      previous_name = &slot->first;
       SkipSpace();
       if (pos_ >= s_.size() || s_[pos_] != ':') return ParseError(pos_, "expected ':'");
       ++pos_;
@@ -243,6 +288,7 @@ class Parser {
             break;
           case '/':
             out->push_back('/');
+            canonical_ = false;  // RFC 8785 writes '/' unescaped
             break;
           case 'b':
             out->push_back('\b');
@@ -262,6 +308,12 @@ class Parser {
           case 'u': {
             int32_t u = ReadHex4();
             if (u < 0) return ParseError(esc, "bad \\u escape (needs 4 hex digits)");
+            // RFC 8785 uses \\u only for control characters without a short escape, in
+            // lowercase hex.
+            if (u >= 0x20 || u == '\b' || u == '\f' || u == '\n' || u == '\r' || u == '\t' ||
+                HasUppercaseHex(s_.substr(pos_ - 4, 4))) {
+              canonical_ = false;
+            }
             if (u >= 0xDC00 && u <= 0xDFFF) return ParseError(esc, "unpaired low surrogate");
             if (u >= 0xD800 && u <= 0xDBFF) {
               if (!Consume("\\u")) return ParseError(esc, "unpaired high surrogate");
@@ -332,37 +384,28 @@ class Parser {
     }
     if (std::fabs(value) < static_cast<double>(kMaxExactJsonInteger) &&
         value == std::trunc(value)) {
-      *out = static_cast<int64_t>(value);
+      auto exact = static_cast<int64_t>(value);
+      *out = exact;
+      if (canonical_ && text != std::to_string(exact)) canonical_ = false;
     } else if (integral) {
       // A double would round it (2^53 + 1 reads as 2^53): refuse rather than change the value.
       return ParseError(start, "integer " + std::string(text) + " is beyond +/-(2^53-1)");
     } else {
       *out = value;
+      if (canonical_ && text != EcmaScriptNumber(value)) canonical_ = false;
     }
     return Status::Ok();
+  }
+
+  static bool HasUppercaseHex(std::string_view hex) {
+    return std::any_of(hex.begin(), hex.end(), [](char c) { return c >= 'A' && c <= 'F'; });
   }
 
   std::string_view s_;
   const ParseOptions& options_;
   size_t pos_ = 0;
+  bool canonical_ = true;
 };
-
-std::u16string Utf16(std::string_view utf8) {
-  std::u16string out;
-  size_t pos = 0;
-  while (pos < utf8.size()) {
-    int32_t cp = DecodeUtf8(utf8, &pos);
-    if (cp < 0) break;  // validated before sorting
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
-      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
-    } else {
-      out.push_back(static_cast<char16_t>(cp));
-    }
-  }
-  return out;
-}
 
 Status WriteString(std::string_view s, std::string* out) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -422,17 +465,15 @@ Status WriteString(std::string_view s, std::string* out) {
   return Status::Ok();
 }
 
-// The members of object `v` in RFC 8785 section 3.2.3 order: by the UTF-16 code units of
-// their names. The DOM's std::map holds them in UTF-8 byte order, which is the same order
-// unless a name has a character at or above U+E000 (UTF-8 lead byte 0xEE or more): UTF-16 puts
-// astral characters (surrogates, 0xD800..) before those. Only then is a re-sort needed.
+// The members of object `v` in RFC 8785 section 3.2.3 order. The DOM's std::map holds them in
+// UTF-8 byte order; only a name that NeedsUtf16Order calls for a re-sort.
 std::vector<Json::const_iterator> MembersInOrder(const Json& v) {
   std::vector<Json::const_iterator> members;
   members.reserve(v.size());
   bool map_order_is_utf16_order = true;
   for (auto it = v.begin(); it != v.end(); ++it) {
     members.push_back(it);
-    for (unsigned char c : it.key()) map_order_is_utf16_order &= c < 0xEE;
+    map_order_is_utf16_order &= !NeedsUtf16Order(it.key());
   }
   if (!map_order_is_utf16_order) {
     std::vector<std::pair<std::u16string, Json::const_iterator>> keyed;
@@ -560,6 +601,14 @@ bool IsValidUtf8(std::string_view text) {
 
 Result<Json> ParseJson(std::string_view text, const ParseOptions& options) {
   return Parser(text, options).ParseDocument();
+}
+
+Result<Json> ParseJson(std::string_view text, bool* text_is_canonical,
+                       const ParseOptions& options) {
+  Parser parser(text, options);
+  CREDLEDGER_ASSIGN_OR_RETURN(Json value, parser.ParseDocument());
+  *text_is_canonical = parser.text_is_canonical();
+  return value;
 }
 
 Result<std::string> CanonicalJson(const Json& value) {

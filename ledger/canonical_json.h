@@ -38,6 +38,11 @@ struct ParseOptions {
 };
 
 Result<Json> ParseJson(std::string_view text, const ParseOptions& options = {});
+// As above, and sets *text_is_canonical to whether `text` is byte for byte what CanonicalJson
+// writes for the result, so a caller holding canonical bytes can keep them instead of
+// serializing again.
+Result<Json> ParseJson(std::string_view text, bool* text_is_canonical,
+                       const ParseOptions& options = {});
 
 // RFC 8785 serialization of `value`. Errors (InvalidArgument): a string that is not valid
 // UTF-8, a non-finite number, an integer beyond +/-2^53.

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <functional>
 
 using namespace credledger;
 
@@ -206,4 +207,65 @@ TEST_CASE("canonicalization is idempotent and whitespace-insensitive", "[jcs]") 
   std::string once = Canon(in);
   CHECK(once == R"({"y":"","z":[1,{"a":true,"b":null}]})");
   CHECK(Canon(once) == once);
+}
+
+TEST_CASE("the parser recognises text that is already canonical", "[jcs]") {
+  // The flag must equal "CanonicalJson(parsed) == text" for every input, canonical or not.
+  auto check = [](const std::string& text) {
+    bool canonical = false;
+    auto parsed = ParseJson(text, &canonical);
+    REQUIRE(parsed.ok());
+    auto written = CanonicalJson(*parsed);
+    REQUIRE(written.ok());
+    INFO(text);
+    CHECK(canonical == (*written == text));
+  };
+  for (const char* text :
+       {R"({"a":1,"b":[true,false,null],"c":{"d":"e"}})",  // canonical
+        R"({"b":1,"a":2})",                                // out of order
+        R"({"a":1 })", " 1", "[1,\n2]",                    // whitespace
+        R"("\/")", R"("\u0041")", R"("\u000F")", R"("\u000f")", R"("\u0008")", R"("\b")",
+        R"("\u001f")", R"("\"\\")", "\"\x7f\"", "\"\xc3\xb6\"", R"("\u00f6")", "0", "-0", "1.0",
+        "1E2", "100", "1e+30", "1e30", "0.002", "2e-3", "-1.5", "4.50", "333333333.3333333",
+        "9007199254740991", "1e21", "1e+21", "0.000001", "1e-7",
+        // U+FB33 sorts after U+1F600 in UTF-16, before it in UTF-8 bytes.
+        "{\"\xf0\x9f\x98\x80\":1,\"\xef\xac\xb3\":2}",
+        "{\"\xef\xac\xb3\":2,\"\xf0\x9f\x98\x80\":1}", R"({"":1,"a":{}})", R"({"a":{},"":1})", "[]",
+        "{}", "[{}]", R"({"a":[]})"}) {
+    check(text);
+  }
+  // Generated documents written both canonically and by nlohmann's own (non-canonical) writer.
+  uint32_t seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u, (seed >> 8) % 1000; };
+  const char* names[] = {"a", "b", "aa", "\r", "\xc3\xb6", "\xef\xac\xb3", "\xf0\x9f\x98\x80", ""};
+  std::function<Json(int)> generate = [&](int depth) -> Json {
+    switch (depth > 2 ? next() % 4 : next() % 6) {
+      case 0:
+        return static_cast<int64_t>(next()) - 500;
+      case 1:
+        return static_cast<double>(next()) / 8.0 + 0.0625;
+      case 2:
+        return std::string(names[next() % 8]) + (next() % 2 ? "\n\"/" : "x");
+      case 3:
+        return next() % 2 == 0;
+      case 4: {
+        Json a = Json::array();
+        for (uint32_t i = next() % 4; i > 0; --i) a.push_back(generate(depth + 1));
+        return a;
+      }
+      default: {
+        Json o = Json::object();
+        for (uint32_t i = next() % 5; i > 0; --i) o[names[next() % 8]] = generate(depth + 1);
+        return o;
+      }
+    }
+  };
+  for (int i = 0; i < 2000; ++i) {
+    Json value = generate(0);
+    auto canonical = CanonicalJson(value);
+    REQUIRE(canonical.ok());
+    check(*canonical);
+    check(value.dump());
+    check(value.dump(1));
+  }
 }

@@ -144,6 +144,30 @@ TEST_CASE("whitespace and member order do not matter: entries are canonicalised"
   CHECK(again->signed_bytes == signed_entry->signed_bytes);
 }
 
+TEST_CASE("canonical input is used as is, and the signed bytes are cut from it exactly",
+          "[entry]") {
+  // Text fields that look like the signature member, with escaped quotes and backslash runs,
+  // must not confuse the cut (the signature covers exactly the entry without "signature").
+  for (const char* tricky :
+       {R"(a","signature":"x)", R"(\\",)", R"(\\)", R"(\"\\"})", "\\", "}]", "x"}) {
+    Json e = Envelope("license", LicenseBody());
+    e["body"]["type_name"] = tricky;
+    e["body"]["issuing_authority"]["name"] = std::string(tricky) + "\\\"";
+    auto key = Key();
+    auto signed_entry = SignEntry(e, key);
+    REQUIRE(signed_entry.ok());
+    INFO(signed_entry->canonical);
+    Json unsigned_entry = signed_entry->document;
+    unsigned_entry.erase("signature");
+    CHECK(signed_entry->signed_bytes == *CanonicalJson(unsigned_entry));
+    CHECK(VerifyEntrySignature(*signed_entry, key.public_key()).ok());
+    auto pretty = ValidateEntry(signed_entry->document.dump(1));
+    REQUIRE(pretty.ok());
+    CHECK(pretty->signed_bytes == signed_entry->signed_bytes);
+    CHECK(pretty->canonical == signed_entry->canonical);
+  }
+}
+
 TEST_CASE("envelope violations name the member and the rule", "[entry]") {
   Json e = Envelope("license", LicenseBody());
   Json bad = e;

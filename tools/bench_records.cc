@@ -2,7 +2,9 @@
 // ed25519 and sm2 agency keys, as a ratio of `openssl speed`'s verifications per second for
 // the same algorithm measured in the same run. Everything but the signature check should be
 // nearly free: the goal is a ratio of at least 0.85.
+#include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -19,29 +21,40 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Runs `openssl speed` once for all three algorithms; returns verify/s by our algorithm name.
-Result<std::map<std::string, double>> OpensslVerifySpeeds(int seconds) {
-  std::string cmd = "openssl speed -seconds " + std::to_string(seconds) +
-                    " -elapsed ecdsap256 ed25519 sm2 2>/dev/null";
+// `openssl speed`'s verifications per second for one algorithm.
+Result<double> OpensslVerifySpeed(crypto::KeyAlgorithm alg, uint64_t seconds) {
+  const char* name = alg == crypto::KeyAlgorithm::kP256      ? "ecdsap256"
+                     : alg == crypto::KeyAlgorithm::kEd25519 ? "ed25519"
+                                                             : "sm2";
+  std::string cmd =
+      "openssl speed -seconds " + std::to_string(seconds) + " -elapsed " + name + " 2>/dev/null";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
   if (!pipe) return Status::Unavailable("cannot run openssl speed");
-  std::map<std::string, double> out;
   char line[512];
   while (fgets(line, sizeof line, pipe.get()) != nullptr) {
     std::string l(line);
-    std::string alg = l.find("nistp256") != std::string::npos   ? "p256"
-                      : l.find("Ed25519") != std::string::npos  ? "ed25519"
-                      : l.find("CurveSM2") != std::string::npos ? "sm2"
-                                                                : "";
-    if (alg.empty()) continue;
+    if (l.find("nistp256") == std::string::npos && l.find("Ed25519") == std::string::npos &&
+        l.find("CurveSM2") == std::string::npos) {
+      continue;
+    }
     // "... <sign s> <verify s> <sign/s> <verify/s>": the last number.
     std::istringstream words(l);
     std::string word, last;
     while (words >> word) last = word;
-    out[alg] = std::stod(last);
+    return std::stod(last);
   }
-  if (out.size() != 3) return Status::Unavailable("could not parse `openssl speed` output");
-  return out;
+  return Status::Unavailable(std::string("could not parse `openssl speed ") + name + "` output");
+}
+
+// Calls `step` for `seconds` and returns the calls per second; stops at the first error.
+Result<double> PerSecond(uint64_t seconds, const std::function<Status()>& step) {
+  uint64_t n = 0;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::seconds(seconds);
+  while (Clock::now() < deadline) {
+    for (int k = 0; k < 50; ++k, ++n) CREDLEDGER_RETURN_IF_ERROR(step());
+  }
+  return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 Json PenaltyTemplate() {
@@ -72,12 +85,15 @@ Json PenaltyTemplate() {
 }  // namespace
 
 Status BenchRecordsCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"seconds"}));
-  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t seconds, flags.GetUint("seconds", 2));
-  if (seconds == 0) return Status::InvalidArgument("--seconds must be at least 1");
-  std::cout << "credledger bench-records: validate + verify one signed penalty entry, 1 thread, "
-            << seconds << " s per algorithm, beside `openssl speed` verify/s" << std::endl;
-  CREDLEDGER_ASSIGN_OR_RETURN(auto reference, OpensslVerifySpeeds(static_cast<int>(seconds)));
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"seconds", "rounds"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t seconds, flags.GetUint("seconds", 1));
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t rounds, flags.GetUint("rounds", 3));
+  if (seconds == 0 || rounds == 0)
+    return Status::InvalidArgument("--seconds and --rounds must be at least 1");
+  std::cout << "credledger bench-records: validate + verify one signed penalty entry, 1 thread; "
+            << rounds << " rounds of " << seconds
+            << " s alternating with `openssl speed` verify, best of each" << std::endl;
+  std::string p256_entry;
   for (auto alg :
        {crypto::KeyAlgorithm::kP256, crypto::KeyAlgorithm::kEd25519, crypto::KeyAlgorithm::kSm2}) {
     CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(alg));
@@ -85,24 +101,39 @@ Status BenchRecordsCommand(const Args& args) {
                                 records::SignEntry(PenaltyTemplate(), key));
     const std::string& bytes = signed_entry.canonical;
     const crypto::PublicKey& pub = key.public_key();
-    uint64_t n = 0;
-    auto start = Clock::now();
-    auto deadline = start + std::chrono::seconds(seconds);
-    while (Clock::now() < deadline) {
-      for (int k = 0; k < 50; ++k, ++n) {
-        auto entry = records::ValidateEntry(bytes);
-        if (!entry.ok()) return entry.status();
-        CREDLEDGER_RETURN_IF_ERROR(records::VerifyEntrySignature(*entry, pub));
-      }
+    // The machine is shared: the load changes within seconds. Alternating short runs and
+    // keeping the best of each compares the two under the same (least) interference.
+    double best = 0, best_reference = 0, best_verify = 0;
+    for (uint64_t round = 0; round < rounds; ++round) {
+      CREDLEDGER_ASSIGN_OR_RETURN(double reference, OpensslVerifySpeed(alg, seconds));
+      CREDLEDGER_ASSIGN_OR_RETURN(double rate, PerSecond(seconds, [&]() -> Status {
+                                    CREDLEDGER_ASSIGN_OR_RETURN(auto entry,
+                                                                records::ValidateEntry(bytes));
+                                    return records::VerifyEntrySignature(entry, pub);
+                                  }));
+      CREDLEDGER_ASSIGN_OR_RETURN(double verify, PerSecond(seconds, [&]() -> Status {
+                                    return pub.Verify(signed_entry.signed_bytes,
+                                                      signed_entry.signature);
+                                  }));
+      best = std::max(best, rate);
+      best_verify = std::max(best_verify, verify);
+      best_reference = std::max(best_reference, reference);
     }
-    double rate =
-        static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
-    const std::string name(crypto::KeyAlgorithmName(alg));
-    std::cout << std::left << std::setw(10) << name << std::right << std::setw(10) << std::fixed
-              << std::setprecision(0) << rate << " entries/s   openssl speed " << std::setw(8)
-              << reference[name] << " verify/s   ratio " << std::setprecision(2)
-              << rate / reference[name] << " (" << bytes.size() << "-byte entry)" << std::endl;
+    std::cout << std::left << std::setw(10) << crypto::KeyAlgorithmName(alg) << std::right
+              << std::setw(10) << std::fixed << std::setprecision(0) << best
+              << " entries/s   openssl speed " << std::setw(8) << best_reference
+              << " verify/s   ratio " << std::setprecision(2) << best / best_reference
+              << "   (signature check alone " << std::setprecision(0) << best_verify << "/s: ratio "
+              << std::setprecision(2) << best / best_verify << "; " << bytes.size()
+              << "-byte entry)" << std::endl;
+    if (alg == crypto::KeyAlgorithm::kP256) p256_entry = bytes;
   }
+  // What the goal assumes is nearly free: everything but the signature check.
+  CREDLEDGER_ASSIGN_OR_RETURN(double validations, PerSecond(seconds, [&]() -> Status {
+                                return records::ValidateEntry(p256_entry).status();
+                              }));
+  std::cout << "validation alone (parse, schema, canonical and signed bytes): " << std::fixed
+            << std::setprecision(0) << validations << " entries/s" << std::endl;
   return Status::Ok();
 }
 

@@ -39,7 +39,7 @@ commands:
         [--block-entries N] [--block-delay-us U] [--keep]
         durable appends/s (one Submit per entry, and SubmitBatch of K), inclusion proofs/s,
         beside SHA-256 and raw LevelDB references measured in the same run
-  bench-records [--seconds S]
+  bench-records [--seconds S] [--rounds N]
         record validation + signature verification per core for p256, ed25519 and sm2,
         as a ratio of `openssl speed` verify/s measured in the same run
 every command also takes --node-key FILE (default DIR/node-key.pem)

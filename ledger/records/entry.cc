@@ -1,5 +1,7 @@
 #include "ledger/records/entry.h"
 
+#include <cstring>
+
 #include "crypto/encoding.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/schema.h"
@@ -12,17 +14,14 @@ constexpr size_t kShortText = 64;
 constexpr size_t kName = 200;
 constexpr size_t kLongText = 1000;
 
-const Json& At(const Json& v, std::string_view name) { return v.at(std::string(name)); }
-bool Has(const Json& v, std::string_view name) { return v.contains(std::string(name)); }
-
 // {"uscc", "name"} of an issuing, punishing or deciding authority.
-Status CheckAuthority(const Json& v, const std::string& p) {
+Status CheckAuthority(const Json& v, const JsonPointer& p) {
   CREDLEDGER_RETURN_IF_ERROR(CheckObject(v, p, {"uscc", "name"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckUscc(At(v, "uscc"), Child(p, "uscc")));
   return CheckText(At(v, "name"), Child(p, "name"), kName);
 }
 
-Status CheckHashArray(const Json& v, const std::string& p, size_t max) {
+Status CheckHashArray(const Json& v, const JsonPointer& p, size_t max) {
   CREDLEDGER_RETURN_IF_ERROR(CheckArray(v, p, 0, max));
   for (size_t i = 0; i < v.size(); ++i) CREDLEDGER_RETURN_IF_ERROR(CheckHash(v[i], Child(p, i)));
   return Status::Ok();
@@ -31,7 +30,7 @@ Status CheckHashArray(const Json& v, const std::string& p, size_t max) {
 // The subject: an organisation by USCC (optionally a flagged historical code) or a natural
 // person by keyed commitment. Sets *historical.
 Status CheckSubject(const Json& v, bool* historical) {
-  const std::string p = "/subject";
+  const JsonPointer p = "/subject";
   if (!v.is_object()) return Violation(p, "must be an object");
   if (!Has(v, "kind")) return Violation(Child(p, "kind"), "is required");
   CREDLEDGER_RETURN_IF_ERROR(
@@ -55,7 +54,7 @@ Status CheckSubject(const Json& v, bool* historical) {
 
 // Fields shared by licenses and certificates (DOMAIN.md: a certificate is "as license, plus").
 Status CheckLicenseLike(const Json& b, const Json& subject) {
-  const std::string p = "/body";
+  const JsonPointer p = "/body";
   CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "identifier"), Child(p, "identifier"), kName));
   auto id = ParseLicenseIdentifier(At(b, "identifier").get<std::string>());
   if (!id.ok()) return Violation(Child(p, "identifier"), id.status().message());
@@ -130,7 +129,7 @@ Status CheckCertificate(const Json& b, const Json& subject) {
 #undef LICENSE_REQUIRED
 
 Status CheckPenalty(const Json& b, const Json& subject) {
-  const std::string p = "/body";
+  const JsonPointer p = "/body";
   CREDLEDGER_RETURN_IF_ERROR(
       CheckObject(b, p,
                   {"decision_number", "party", "violation_type", "facts_hash", "legal_basis",
@@ -139,7 +138,7 @@ Status CheckPenalty(const Json& b, const Json& subject) {
   CREDLEDGER_RETURN_IF_ERROR(
       CheckText(At(b, "decision_number"), Child(p, "decision_number"), kShortText));
   const Json& party = At(b, "party");
-  const std::string pp = Child(p, "party");
+  const JsonPointer pp = Child(p, "party");
   if (!party.is_object()) return Violation(pp, "must be an object");
   if (!Has(party, "category")) return Violation(Child(pp, "category"), "is required");
   CREDLEDGER_RETURN_IF_ERROR(CheckEnum(
@@ -200,7 +199,7 @@ Status CheckTargetInRefs(const Json& entry, const Json& target) {
 }
 
 Status CheckCreditRepair(const Json& b, const Json& entry) {
-  const std::string p = "/body";
+  const JsonPointer p = "/body";
   CREDLEDGER_RETURN_IF_ERROR(
       CheckObject(b, p,
                   {"target", "applicant_uscc", "application_date", "decision_date",
@@ -237,7 +236,7 @@ Status CheckCreditRepair(const Json& b, const Json& entry) {
 }
 
 Status CheckStatusChange(const Json& b, const Json& entry) {
-  const std::string p = "/body";
+  const JsonPointer p = "/body";
   CREDLEDGER_RETURN_IF_ERROR(
       CheckObject(b, p, {"target", "action", "new_status", "reversible", "reason", "effective_at"},
                   {"legal_basis_number", "superseded_by"}));
@@ -276,7 +275,60 @@ Status CheckStatusChange(const Json& b, const Json& entry) {
   return CheckTargetInRefs(entry, At(b, "target"));
 }
 
-Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc);
+Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc, std::string_view canonical_text);
+
+// The index of the '"' closing the JSON string that opens at `open`: the next '"' not escaped
+// by an odd run of backslashes (memchr, since entries are mostly string bytes).
+size_t ClosingQuote(std::string_view json, size_t open) {
+  const char* begin = json.data();
+  const char* end = begin + json.size();
+  const char* p = begin + open + 1;
+  while (p < end) {
+    const auto* quote = static_cast<const char*>(memchr(p, '"', static_cast<size_t>(end - p)));
+    if (quote == nullptr) return json.size();
+    size_t backslashes = 0;
+    while (quote - static_cast<std::ptrdiff_t>(backslashes) - 1 >= p &&
+           quote[-static_cast<std::ptrdiff_t>(backslashes) - 1] == '\\') {
+      ++backslashes;
+    }
+    if (backslashes % 2 == 0) return static_cast<size_t>(quote - begin);
+    p = quote + 1;
+  }
+  return json.size();
+}
+
+// `canonical` without its top-level member `quoted_name` ("\"signature\""), or "" if it has
+// none. REQUIRES: `canonical` is RFC 8785 JSON of an object, so a '"' at depth 1 right after
+// '{' or ',' opens a member name, and strings hold no raw '"'.
+std::string WithoutTopLevelMember(std::string_view canonical, std::string_view quoted_name) {
+  int depth = 0;
+  size_t member_start = 0;
+  for (size_t i = 0; i < canonical.size(); ++i) {
+    const char c = canonical[i];
+    if (c == '"') {
+      if (depth == 1 && (canonical[i - 1] == '{' || canonical[i - 1] == ',')) member_start = i;
+      i = ClosingQuote(canonical, i);
+      continue;
+    }
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') --depth;
+    if (!((c == ',' && depth == 1) || (c == '}' && depth == 0))) continue;
+    std::string_view member = canonical.substr(member_start, i - member_start);
+    if (!member.starts_with(quoted_name) || member.size() <= quoted_name.size() ||
+        member[quoted_name.size()] != ':') {
+      continue;
+    }
+    std::string out(canonical.substr(0, member_start));  // ends in '{' or ','
+    if (c == ',') {
+      out += canonical.substr(i + 1);
+    } else {
+      if (out.back() == ',') out.pop_back();
+      out += '}';
+    }
+    return out;
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -305,13 +357,15 @@ Result<RecordType> ParseRecordType(std::string_view name) {
 }
 
 Result<ValidatedEntry> ValidateEntry(std::string_view json) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(json));
-  return ValidateEntryDocument(std::move(doc));
+  bool canonical = false;
+  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(json, &canonical));
+  return canonical ? ValidateCanonicalEntry(std::move(doc), json)
+                   : ValidateCanonicalEntry(std::move(doc), {});
 }
 
-Result<ValidatedEntry> ValidateEntryDocument(Json doc) {
+Result<ValidatedEntry> ValidateCanonicalEntry(Json doc, std::string_view canonical_text) {
   try {
-    return ValidateDocumentOrThrow(std::move(doc));
+    return ValidateDocumentOrThrow(std::move(doc), canonical_text);
   } catch (const Json::exception& e) {
     // Every member is type-checked before it is read; reaching here is a bug in this file.
     return Status::Internal(std::string("entry validation: ") + e.what());
@@ -320,7 +374,7 @@ Result<ValidatedEntry> ValidateEntryDocument(Json doc) {
 
 namespace {
 
-Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc) {
+Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc, std::string_view canonical_text) {
   CREDLEDGER_RETURN_IF_ERROR(CheckObject(
       doc, "",
       {"type", "schema_version", "agency", "key_id", "subject", "issued_at", "body", "signature"},
@@ -369,6 +423,13 @@ Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc) {
   e.signature = std::move(*sig);
   e.agency = At(doc, "agency").get<std::string>();
   e.key_id = At(doc, "key_id").get<std::string>();
+  if (!canonical_text.empty()) {
+    // The usual case (signers send canonical bytes): no serialization at all.
+    e.canonical = std::string(canonical_text);
+    e.signed_bytes = WithoutTopLevelMember(canonical_text, "\"signature\"");
+    e.document = std::move(doc);
+    return e;
+  }
   // One serialization gives both forms: the stored entry and the bytes its signature covers.
   CREDLEDGER_ASSIGN_OR_RETURN(auto members, CanonicalMembers(doc));
   e.canonical = "{";

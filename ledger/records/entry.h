@@ -44,8 +44,10 @@ struct ValidatedEntry {
 // Parses and validates an entry (any JSON whitespace and member order; it is canonicalised).
 // Errors: InvalidArgument "<JSON Pointer>: <rule>" for the first violation found.
 Result<ValidatedEntry> ValidateEntry(std::string_view json);
-// The same for an already parsed entry (spares a second parse when the caller has one).
-Result<ValidatedEntry> ValidateEntryDocument(Json doc);
+// The same for an entry the caller has parsed already (spares a second parse).
+// `canonical_text` is either empty (the entry is serialized here) or the text `doc` was
+// parsed from, and then ParseJson must have found that text canonical: it is used as is.
+Result<ValidatedEntry> ValidateCanonicalEntry(Json doc, std::string_view canonical_text);
 
 // OK if `key` is the entry's key (its key id matches) and the signature verifies over
 // signed_bytes. Errors: Unauthenticated naming which.

@@ -72,10 +72,10 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
   // The record id is the hash of the stored bytes, so only the canonical form may be stored.
   const Status not_canonical = Status::InvalidArgument(
       ": entries are submitted in RFC 8785 canonical form (ledgerctl sign writes it)");
-  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(entry));
+  bool canonical = false;
+  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(entry, &canonical));
   if (doc.is_object() && doc.value("type", Json()) == "config") {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(doc));
-    if (canonical != entry) return not_canonical;
+    if (!canonical) return not_canonical;
     CREDLEDGER_RETURN_IF_ERROR(registry_.ApplyConfig(entry, index));
     Pending p;
     p.index = index;
@@ -83,9 +83,12 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
     pending_.push_back(std::move(p));
     return Status::Ok();
   }
-  // One parse serves the canonical-form check, validation and authorization.
-  CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e, ValidateEntryDocument(std::move(doc)));
-  if (e.canonical != entry) return not_canonical;
+  // One parse serves the canonical-form check, validation and authorization. Validation
+  // errors come first: they say more than "not canonical" does.
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      ValidatedEntry e,
+      ValidateCanonicalEntry(std::move(doc), canonical ? entry : std::string_view()));
+  if (!canonical) return not_canonical;
   CREDLEDGER_RETURN_IF_ERROR(registry_.Authorize(e, index));
   return AdmitRecord(e, crypto::HexEncode(leaf_hash), index);
 }

@@ -10,8 +10,6 @@ constexpr size_t kMaxKeys = 16;
 constexpr size_t kMaxAdmins = 32;
 constexpr size_t kMaxAgencies = 10000;
 
-const Json& At(const Json& v, std::string_view name) { return v.at(std::string(name)); }
-
 bool ValidAgencyId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -23,7 +21,7 @@ bool ValidAgencyId(const std::string& id) {
 }
 
 // {"alg": "p256"|"ed25519"|"sm2", "spki": base64 DER SubjectPublicKeyInfo}
-Result<crypto::PublicKey> ParseKey(const Json& v, const std::string& p) {
+Result<crypto::PublicKey> ParseKey(const Json& v, const JsonPointer& p) {
   CREDLEDGER_RETURN_IF_ERROR(CheckObject(v, p, {"alg", "spki"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckEnum(At(v, "alg"), Child(p, "alg"), {"p256", "ed25519", "sm2"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckText(At(v, "spki"), Child(p, "spki"), 0));
@@ -38,7 +36,7 @@ Result<crypto::PublicKey> ParseKey(const Json& v, const std::string& p) {
   return key;
 }
 
-Result<std::set<RecordType>> ParseTypes(const Json& v, const std::string& p) {
+Result<std::set<RecordType>> ParseTypes(const Json& v, const JsonPointer& p) {
   CREDLEDGER_RETURN_IF_ERROR(CheckArray(v, p, 1, 5));
   std::set<RecordType> types;
   for (size_t i = 0; i < v.size(); ++i) {
@@ -54,7 +52,7 @@ Result<std::set<RecordType>> ParseTypes(const Json& v, const std::string& p) {
   return types;
 }
 
-Result<Agency> ParseAgency(const Json& v, const std::string& p, uint64_t index) {
+Result<Agency> ParseAgency(const Json& v, const JsonPointer& p, uint64_t index) {
   CREDLEDGER_RETURN_IF_ERROR(
       CheckObject(v, p, {"id", "name", "uscc", "keys", "types"}, {"historical_codes"}));
   Agency a;
@@ -91,17 +89,17 @@ Result<Agency> ParseAgency(const Json& v, const std::string& p, uint64_t index) 
 
 // {"<regime>": {"minor"|"general"|"serious": {"displayed", "min_months", "max_months"},
 //               "non_repairable_kinds": [...]}, ...}
-Result<std::map<std::string, DisplayRules>> ParseDisplayRules(const Json& v, const std::string& p) {
+Result<std::map<std::string, DisplayRules>> ParseDisplayRules(const Json& v, const JsonPointer& p) {
   if (!v.is_object() || v.empty()) return Violation(p, "must be an object of one or more regimes");
   std::map<std::string, DisplayRules> out;
   for (auto it = v.begin(); it != v.end(); ++it) {
-    const std::string rp = Child(p, it.key());
+    const JsonPointer rp = Child(p, it.key());
     const Json& r = it.value();
     CREDLEDGER_RETURN_IF_ERROR(
         CheckObject(r, rp, {"minor", "general", "serious", "non_repairable_kinds"}));
     DisplayRules rules;
     for (const char* tier : {"minor", "general", "serious"}) {
-      const std::string tp = Child(rp, tier);
+      const JsonPointer tp = Child(rp, tier);
       const Json& t = At(r, tier);
       CREDLEDGER_RETURN_IF_ERROR(CheckObject(t, tp, {"displayed", "min_months", "max_months"}));
       CREDLEDGER_RETURN_IF_ERROR(CheckBool(At(t, "displayed"), Child(tp, "displayed")));
@@ -239,22 +237,23 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
     unsigned_c.erase("signatures");
     CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(unsigned_c));
     std::set<std::string> signers;
+    const JsonPointer signatures_pointer = "/signatures";  // outlives each child made below
     for (size_t i = 0; i < sigs.size(); ++i) {
-      const std::string p = Child("/signatures", i);
+      const JsonPointer p = Child(signatures_pointer, i);
       CREDLEDGER_RETURN_IF_ERROR(CheckObject(sigs[i], p, {"key_id", "signature"}));
       CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(sigs[i], "key_id"), Child(p, "key_id")));
       std::string key_id = At(sigs[i], "key_id").get<std::string>();
       auto admin = admins_.find(key_id);
       if (admin == admins_.end()) {
-        return Status::Unauthenticated(Child(p, "key_id") + ": not an admin key");
+        return Status::Unauthenticated(Child(p, "key_id").str() + ": not an admin key");
       }
       if (!signers.insert(key_id).second) {
-        return Status::Unauthenticated(Child(p, "key_id") + ": the same admin signed twice");
+        return Status::Unauthenticated(Child(p, "key_id").str() + ": the same admin signed twice");
       }
       CREDLEDGER_RETURN_IF_ERROR(CheckText(At(sigs[i], "signature"), Child(p, "signature"), 0));
       auto sig = crypto::Base64Decode(At(sigs[i], "signature").get<std::string>());
       if (!sig.ok() || !admin->second.Verify(signed_bytes, *sig).ok()) {
-        return Status::Unauthenticated(Child(p, "signature") + ": does not verify");
+        return Status::Unauthenticated(Child(p, "signature").str() + ": does not verify");
       }
     }
     if (signers.size() < admin_threshold_) {

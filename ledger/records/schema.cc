@@ -32,14 +32,12 @@ size_t Utf8Length(std::string_view s) {
 
 }  // namespace
 
-Status Violation(std::string_view pointer, std::string_view rule) {
-  return Status::InvalidArgument(std::string(pointer) + ": " + std::string(rule));
-}
-
-std::string Child(std::string_view parent, std::string_view name) {
-  std::string out(parent);
+std::string JsonPointer::str() const {
+  if (parent_ == nullptr) return std::string(name_);
+  std::string out = parent_->str();
   out += '/';
-  for (char c : name) {
+  if (is_index_) return out + std::to_string(index_);
+  for (char c : name_) {
     if (c == '~') {
       out += "~0";
     } else if (c == '/') {
@@ -51,29 +49,47 @@ std::string Child(std::string_view parent, std::string_view name) {
   return out;
 }
 
-std::string Child(std::string_view parent, size_t index) {
-  return std::string(parent) + "/" + std::to_string(index);
+Status Violation(const JsonPointer& pointer, std::string_view rule) {
+  return Status::InvalidArgument(pointer.str() + ": " + std::string(rule));
 }
 
-Status CheckObject(const Json& v, std::string_view pointer,
+const Json& At(const Json& v, std::string_view name) {
+  const auto& members = v.get_ref<const Json::object_t&>();
+  auto it = members.find(name);
+  if (it == members.end()) return v.at(std::string(name));  // throws Json::out_of_range
+  return it->second;
+}
+
+bool Has(const Json& v, std::string_view name) {
+  return v.is_object() && v.get_ref<const Json::object_t&>().contains(name);
+}
+
+Status CheckObject(const Json& v, const JsonPointer& pointer,
                    std::initializer_list<std::string_view> required,
                    std::initializer_list<std::string_view> optional) {
   if (!v.is_object()) return Violation(pointer, "must be an object");
+  auto known = [](std::initializer_list<std::string_view> names, std::string_view name) {
+    return std::find(names.begin(), names.end(), name) != names.end();
+  };
+  // Names are unique in both the object and the lists, so counting required members found is
+  // enough; the missing one is looked for only on failure.
+  size_t required_found = 0;
   for (auto it = v.begin(); it != v.end(); ++it) {
-    auto known = [&](std::initializer_list<std::string_view> names) {
-      return std::find(names.begin(), names.end(), it.key()) != names.end();
-    };
-    if (!known(required) && !known(optional)) {
+    if (known(required, it.key())) {
+      ++required_found;
+    } else if (!known(optional, it.key())) {
       return Violation(Child(pointer, it.key()), "unknown member");
     }
   }
+  if (required_found == required.size()) return Status::Ok();
+  const auto& members = v.get_ref<const Json::object_t&>();
   for (std::string_view name : required) {
-    if (!v.contains(std::string(name))) return Violation(Child(pointer, name), "is required");
+    if (members.find(name) == members.end()) return Violation(Child(pointer, name), "is required");
   }
   return Status::Ok();
 }
 
-Status CheckText(const Json& v, std::string_view pointer, size_t max_chars) {
+Status CheckText(const Json& v, const JsonPointer& pointer, size_t max_chars) {
   if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
     return Violation(pointer, "must be a non-empty string");
   }
@@ -83,7 +99,7 @@ Status CheckText(const Json& v, std::string_view pointer, size_t max_chars) {
   return Status::Ok();
 }
 
-Status CheckEnum(const Json& v, std::string_view pointer,
+Status CheckEnum(const Json& v, const JsonPointer& pointer,
                  std::initializer_list<std::string_view> values) {
   if (v.is_string() &&
       std::find(values.begin(), values.end(), v.get_ref<const std::string&>()) != values.end()) {
@@ -94,14 +110,14 @@ Status CheckEnum(const Json& v, std::string_view pointer,
   return Violation(pointer, "must be one of: " + list);
 }
 
-Status CheckDate(const Json& v, std::string_view pointer) {
+Status CheckDate(const Json& v, const JsonPointer& pointer) {
   if (!v.is_string() || !ValidDate(v.get_ref<const std::string&>())) {
     return Violation(pointer, "must be a calendar date YYYY-MM-DD");
   }
   return Status::Ok();
 }
 
-Status CheckTimestamp(const Json& v, std::string_view pointer) {
+Status CheckTimestamp(const Json& v, const JsonPointer& pointer) {
   auto bad = [&] {
     return Violation(pointer, "must be an RFC 3339 UTC time YYYY-MM-DDTHH:MM:SS[.fff]Z");
   };
@@ -124,7 +140,7 @@ Status CheckTimestamp(const Json& v, std::string_view pointer) {
   return Status::Ok();
 }
 
-Status CheckHash(const Json& v, std::string_view pointer) {
+Status CheckHash(const Json& v, const JsonPointer& pointer) {
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
     if (s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -136,24 +152,24 @@ Status CheckHash(const Json& v, std::string_view pointer) {
   return Violation(pointer, "must be 64 lowercase hex digits");
 }
 
-Status CheckFen(const Json& v, std::string_view pointer) {
+Status CheckFen(const Json& v, const JsonPointer& pointer) {
   if (!v.is_number_integer() || v.get<int64_t>() < 0) {
     return Violation(pointer, "must be an integer number of fen >= 0 (amounts are never floats)");
   }
   return Status::Ok();
 }
 
-Status CheckBool(const Json& v, std::string_view pointer) {
+Status CheckBool(const Json& v, const JsonPointer& pointer) {
   return v.is_boolean() ? Status::Ok() : Violation(pointer, "must be true or false");
 }
 
-Status CheckUscc(const Json& v, std::string_view pointer) {
+Status CheckUscc(const Json& v, const JsonPointer& pointer) {
   if (!v.is_string()) return Violation(pointer, "must be a unified social credit code string");
   Status s = ValidateUscc(v.get_ref<const std::string&>());
   return s.ok() ? s : Violation(pointer, s.message());
 }
 
-Status CheckAreaCode(const Json& v, std::string_view pointer) {
+Status CheckAreaCode(const Json& v, const JsonPointer& pointer) {
   if (!v.is_string() || v.get_ref<const std::string&>().size() != 6 ||
       !AllDigits(v.get_ref<const std::string&>())) {
     return Violation(pointer, "must be a 6-digit GB/T 2260 area code");
@@ -161,7 +177,7 @@ Status CheckAreaCode(const Json& v, std::string_view pointer) {
   return Status::Ok();
 }
 
-Status CheckArray(const Json& v, std::string_view pointer, size_t min, size_t max) {
+Status CheckArray(const Json& v, const JsonPointer& pointer, size_t min, size_t max) {
   if (!v.is_array()) return Violation(pointer, "must be an array");
   if (v.size() < min || v.size() > max) {
     return Violation(
