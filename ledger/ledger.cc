@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -84,10 +85,10 @@ Result<BlockHeader> ReadBlock(Store* store, uint64_t height) {
   return header;
 }
 
-// The caller side of a SubmitBatch: one promise for the whole batch.
+// The caller side of a SubmitBatch: one completion for the whole batch.
 struct BatchWaiter {
   explicit BatchWaiter(size_t n) : results(n, Status::Internal("not sequenced")) {}
-  std::promise<std::vector<Result<AppendReceipt>>> promise;
+  std::function<void(std::vector<Result<AppendReceipt>>)> done;
   std::vector<Result<AppendReceipt>> results;  // slot i answers entry i
   size_t remaining = 0;                        // queued entries not yet answered
 };
@@ -96,8 +97,8 @@ struct Pending {
   std::string entry;
   Hash leaf_hash;  // computed by the submitting thread, off the sequencer's critical path
   std::chrono::steady_clock::time_point arrived;
-  // Exactly one of these: a single Submit's promise, or a slot of a batch.
-  std::optional<std::promise<Result<AppendReceipt>>> promise;
+  // Exactly one of these: a single Submit's completion, or a slot of a batch.
+  std::function<void(Result<AppendReceipt>)> done;
   std::shared_ptr<BatchWaiter> batch;
   size_t slot = 0;
 
@@ -105,9 +106,9 @@ struct Pending {
   void Resolve(Result<AppendReceipt> result) {
     if (batch) {
       batch->results[slot] = std::move(result);
-      if (--batch->remaining == 0) batch->promise.set_value(std::move(batch->results));
+      if (--batch->remaining == 0) batch->done(std::move(batch->results));
     } else {
-      promise->set_value(std::move(result));
+      done(std::move(result));
     }
   }
 };
@@ -605,28 +606,33 @@ Status Ledger::Impl::Enqueue(std::vector<Pending>& items) {
   return Status::Ok();
 }
 
-std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
-  std::promise<Result<AppendReceipt>> promise;
-  auto future = promise.get_future();
+void Ledger::SubmitAsync(std::string entry, std::function<void(Result<AppendReceipt>)> done) {
   Status valid = impl_->CheckEntry(entry);
   if (!valid.ok()) {
-    promise.set_value(valid);
-    return future;
+    done(valid);
+    return;
   }
   std::vector<Pending> items(1);
   items[0].leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entry);
   items[0].entry = std::move(entry);
   items[0].arrived = std::chrono::steady_clock::now();
-  items[0].promise = std::move(promise);
+  items[0].done = std::move(done);
   Status queued = impl_->Enqueue(items);
-  if (!queued.ok()) items[0].promise->set_value(queued);
+  if (!queued.ok()) items[0].done(queued);
+}
+
+std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
+  auto promise = std::make_shared<std::promise<Result<AppendReceipt>>>();
+  auto future = promise->get_future();
+  SubmitAsync(std::move(entry),
+              [promise](Result<AppendReceipt> result) { promise->set_value(std::move(result)); });
   return future;
 }
 
-std::future<std::vector<Result<AppendReceipt>>> Ledger::SubmitBatch(
-    std::vector<std::string> entries) {
+void Ledger::SubmitBatchAsync(std::vector<std::string> entries,
+                              std::function<void(std::vector<Result<AppendReceipt>>)> done) {
   auto waiter = std::make_shared<BatchWaiter>(entries.size());
-  auto future = waiter->promise.get_future();
+  waiter->done = std::move(done);
   std::vector<Pending> items;
   items.reserve(entries.size());
   const auto now = std::chrono::steady_clock::now();
@@ -651,7 +657,16 @@ std::future<std::vector<Result<AppendReceipt>>> Ledger::SubmitBatch(
       items.clear();
     }
   }
-  if (items.empty()) waiter->promise.set_value(std::move(waiter->results));
+  if (items.empty()) waiter->done(std::move(waiter->results));
+}
+
+std::future<std::vector<Result<AppendReceipt>>> Ledger::SubmitBatch(
+    std::vector<std::string> entries) {
+  auto promise = std::make_shared<std::promise<std::vector<Result<AppendReceipt>>>>();
+  auto future = promise->get_future();
+  SubmitBatchAsync(std::move(entries), [promise](std::vector<Result<AppendReceipt>> results) {
+    promise->set_value(std::move(results));
+  });
   return future;
 }
 

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <memory>
 #include <string>
@@ -128,6 +129,13 @@ class Ledger {
   // Submit for bulk loads. The whole batch is refused (each result ResourceExhausted) if it
   // does not fit in the queue.
   std::future<std::vector<Result<AppendReceipt>>> SubmitBatch(std::vector<std::string> entries);
+  // Submit and SubmitBatch with a completion instead of a future, for callers that must not
+  // block a thread per write (the HTTP server). `done` runs exactly once, either on the calling
+  // thread (refused before queueing) or on the sequencer thread: it must be quick and must
+  // not call back into this Ledger's writes; hand real work to another executor.
+  void SubmitAsync(std::string entry, std::function<void(Result<AppendReceipt>)> done);
+  void SubmitBatchAsync(std::vector<std::string> entries,
+                        std::function<void(std::vector<Result<AppendReceipt>>)> done);
 
   const LedgerParams& params() const;
   TreeHead Head() const;

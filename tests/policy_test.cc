@@ -334,6 +334,17 @@ TEST_CASE("status changes follow the record's life cycle", "[policy]") {
   s = d.ledger->Append(StatusChange(d, id, "expire", "expired")).status();
   CHECK(s.code() == StatusCode::kFailedPrecondition);
   CHECK(s.message().find("is revoked") != std::string::npos);
+  // The status as of each tree size follows the accepted changes only, in log order.
+  const RecordInfo& info = d.policy->records().at(id);
+  REQUIRE(info.changes.size() == 4);
+  const std::vector<std::string> expected = {"suspended", "valid", "suspended", "revoked"};
+  for (size_t i = 0; i < info.changes.size(); ++i) {
+    CHECK(info.changes[i].status == expected[i]);
+    CHECK(StatusAt(info, info.changes[i].index).status == (i == 0 ? "valid" : expected[i - 1]));
+    CHECK(StatusAt(info, info.changes[i].index + 1).status == expected[i]);
+  }
+  CHECK(StatusAt(info, info.index + 1).status == "valid");
+  CHECK(StatusAt(info, d.ledger->Head().tree_size).status == "revoked");
 }
 
 TEST_CASE("credit repair: minimum period, repairable kinds, once, never after withdrawal",

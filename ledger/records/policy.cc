@@ -122,6 +122,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     CREDLEDGER_RETURN_IF_ERROR(e.type == RecordType::kStatusChange
                                    ? ApplyStatusChange(body, &updated)
                                    : ApplyCreditRepair(body, index, &updated));
+    updated.changes.push_back({index, record_id, updated.status, updated.repaired});
     p.target_id = body.at("target").get<std::string>();
     p.target_before = target;
     target = std::move(updated);
@@ -162,6 +163,16 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   if (!p.document_hash.empty()) by_document_[p.document_hash].push_back(record_id);
   pending_.push_back(std::move(p));
   return Status::Ok();
+}
+
+RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size) {
+  RecordStatus out;
+  for (const RecordInfo::Change& c : info.changes) {
+    if (c.index >= tree_size) break;
+    out.status = c.status;
+    out.repaired = c.repaired;
+  }
+  return out;
 }
 
 Status RecordPolicy::ApplyStatusChange(const Json& body, RecordInfo* target) {

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,24 @@ struct RecordInfo {
   std::vector<std::string> kinds;
   std::string display_ended_on;  // date an approved repair or a withdrawal took it down
   bool repaired = false;
+  // The status_change and credit_repair records that acted on it, in log order, each with the
+  // status it left, so that readers can state the status as of any tree size.
+  struct Change {
+    uint64_t index = 0;
+    std::string record_id;
+    std::string status;
+    bool repaired = false;
+  };
+  std::vector<Change> changes;
 };
+
+// The status and repair flag of `info` counting only the changes below `tree_size` (a
+// checkpoint's size): what a reader of that checkpoint can prove.
+struct RecordStatus {
+  std::string status = "valid";
+  bool repaired = false;
+};
+RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size);
 
 // Whether a penalty is on public display on a date, and why.
 struct DisplayState {
@@ -125,6 +143,38 @@ class RecordPolicy : public AdmissionPolicy {
   // Derived indexes, in log order (rebuilt by Replay; pending entries at the back).
   std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> by_subject_;
   std::map<std::string, std::vector<std::string>> by_document_;
+};
+
+// A RecordPolicy that readers (HTTP handlers) may query while the sequencer admits entries:
+// the sequencer's calls hold the lock exclusively, Read holds it shared. Readers see admitted
+// entries that may not be durable yet; they filter by the committed tree size.
+class SharedRecordPolicy : public AdmissionPolicy {
+ public:
+  explicit SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy) : policy_(std::move(policy)) {}
+
+  Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override {
+    std::unique_lock lock(mu_);
+    return policy_->Admit(entry, leaf_hash, index);
+  }
+  void Committed(uint64_t tree_size) override {
+    std::unique_lock lock(mu_);
+    policy_->Committed(tree_size);
+  }
+  void RolledBack(uint64_t first_index) override {
+    std::unique_lock lock(mu_);
+    policy_->RolledBack(first_index);
+  }
+  // Calls read(const RecordPolicy&) under the shared lock and returns what it returns; `read`
+  // must copy out what it needs.
+  template <typename F>
+  auto Read(F&& read) const {
+    std::shared_lock lock(mu_);
+    return read(static_cast<const RecordPolicy&>(*policy_));
+  }
+
+ private:
+  mutable std::shared_mutex mu_;
+  std::shared_ptr<RecordPolicy> policy_;
 };
 
 }  // namespace credledger::records
