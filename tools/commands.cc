@@ -215,14 +215,6 @@ Status GenesisCommand(const Args& args) {
   }
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey node, public_key(node_key_path));
   Json genesis = config;
-  genesis["type"] = "genesis";
-  genesis["schema_version"] = 1;
-  if (!genesis.contains("tree_hash")) genesis["tree_hash"] = "sha256";
-  if (!genesis.contains("display_rules")) genesis["display_rules"] = records::DefaultDisplayRules();
-  genesis["created_at"] = NowTimestamp();
-  genesis["node_key"] = {{"alg", std::string(crypto::KeyAlgorithmName(node.algorithm()))},
-                         {"key_id", node.KeyId()},
-                         {"spki", crypto::Base64Encode(node.spki_der())}};
   CREDLEDGER_ASSIGN_OR_RETURN(genesis["admins"]["keys"], keys_json(config["admins"]["keys"]));
   for (Json& agency : genesis["agencies"]) {
     if (!agency.is_object() || !agency.contains("keys")) {
@@ -230,9 +222,7 @@ Status GenesisCommand(const Args& args) {
     }
     CREDLEDGER_ASSIGN_OR_RETURN(agency["keys"], keys_json(agency["keys"]));
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(genesis));
-  auto registry = records::Registry::FromGenesis(text);
-  if (!registry.ok()) return registry.status().WithContext("genesis");
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, records::MakeGenesis(std::move(genesis), node));
   std::cout << text << "\n";
   return Status::Ok();
 }

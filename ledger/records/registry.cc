@@ -1,6 +1,7 @@
 #include "ledger/records/registry.h"
 
 #include "crypto/encoding.h"
+#include "ledger/block.h"
 #include "ledger/records/schema.h"
 
 namespace credledger::records {
@@ -406,6 +407,22 @@ Json DefaultDisplayRules() {
              {"license_revocation", "business_suspension", "practice_restriction"}}}}};
 }
 
+Result<std::string> MakeGenesis(Json config, const crypto::PublicKey& node_key) {
+  if (!config.is_object()) return Status::InvalidArgument("the genesis config must be an object");
+  config["type"] = "genesis";
+  config["schema_version"] = 1;
+  if (!config.contains("tree_hash")) config["tree_hash"] = "sha256";
+  if (!config.contains("display_rules")) config["display_rules"] = DefaultDisplayRules();
+  config["created_at"] = NowTimestamp();
+  config["node_key"] = {{"alg", std::string(crypto::KeyAlgorithmName(node_key.algorithm()))},
+                        {"key_id", node_key.KeyId()},
+                        {"spki", crypto::Base64Encode(node_key.spki_der())}};
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(config));
+  auto registry = Registry::FromGenesis(text);
+  if (!registry.ok()) return registry.status().WithContext("genesis");
+  return text;
+}
+
 Json Registry::ToJson(uint64_t index) const {
   Json agencies = Json::array();
   for (const auto& [id, a] : agencies_) {
@@ -414,6 +431,7 @@ Json Registry::ToJson(uint64_t index) const {
       if (k.added_at >= index) continue;
       keys.push_back({{"key_id", key_id},
                       {"alg", std::string(crypto::KeyAlgorithmName(k.key.algorithm()))},
+                      {"spki", crypto::Base64Encode(k.key.spki_der())},
                       {"valid", k.ValidAt(index)}});
     }
     if (keys.empty()) continue;  // added after `index`

@@ -87,6 +87,12 @@ struct Agency {
   History<std::set<std::string>> delegates;
 };
 
+// The genesis entry (canonical JSON) for `config`: {"origin", "admins": {"threshold", "keys"},
+// "agencies": [...], optionally "tree_hash" (default sha256) and "display_rules" (default
+// DefaultDisplayRules)}, keys as {"alg", "spki"}; type, schema_version, created_at (now) and
+// node_key are filled in. Errors: InvalidArgument naming what FromGenesis refuses.
+Result<std::string> MakeGenesis(Json config, const crypto::PublicKey& node_key);
+
 class Registry {
  public:
   // Parses and checks the genesis entry (index 0). Errors: InvalidArgument with the JSON

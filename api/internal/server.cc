@@ -1,0 +1,325 @@
+// Boost.Beast listener and sessions for api/server.h.
+#include "api/server.h"
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "api/problem.h"
+#include "ledger/block.h"
+
+namespace credledger::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// logfmt value: quoted, with quotes, backslashes and control characters escaped.
+std::string LogValue(std::string_view v) {
+  std::string out = "\"";
+  for (char c : v.substr(0, 512)) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += "\\x";
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += kHex[(c >> 4) & 0xF];
+      out += kHex[c & 0xF];
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// A client's X-Request-Id is kept if it is short and plain; otherwise we make one.
+bool UsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+class Session;
+
+struct Server::Impl {
+  Impl(Service& s, ServerOptions o)
+      : service(s), options(std::move(o)), acceptor(net::make_strand(ioc)) {
+    std::random_device rd;
+    id_prefix = std::to_string(rd() % 100000);
+  }
+
+  void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  std::string NextRequestId() { return id_prefix + "-" + std::to_string(++request_counter); }
+
+  Service& service;
+  const ServerOptions options;
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  bool shut_down = false;
+  std::string id_prefix;
+  std::atomic<uint64_t> request_counter{0};
+
+  std::mutex sessions_mu;
+  std::condition_variable sessions_cv;
+  std::set<std::shared_ptr<Session>> sessions;  // live connections
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, Server::Impl& server)
+      : stream_(std::move(socket)), server_(server) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+  }
+
+  // Closes the connection if it is waiting for a request; a busy one closes after answering.
+  void CloseIfIdle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (!self->busy_) self->Close();
+    });
+  }
+
+ private:
+  void Read() {
+    if (server_.stopping) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
+    parser_->body_limit(server_.options.max_body_bytes);
+    stream_.expires_after(server_.options.read_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::connection_reset ||
+        ec == net::error::eof) {
+      return Close();
+    }
+    if (ec) {
+      // The request cannot be read: answer what was wrong, then close (the stream is no
+      // longer in a known state).
+      Problem problem =
+          ec == http::error::body_limit
+              ? Problem{413, "payload_too_large",
+                        "the body exceeds " + std::to_string(server_.options.max_body_bytes) +
+                            " bytes"}
+          : ec == http::error::header_limit
+              ? Problem{431, "headers_too_large",
+                        "the headers exceed " + std::to_string(server_.options.max_header_bytes) +
+                            " bytes"}
+              : Problem{400, "malformed_http", "cannot parse the request: " + ec.message()};
+      Response response{static_cast<http::status>(problem.status), 11};
+      response.set(http::field::content_type, "application/problem+json");
+      const std::string id = server_.NextRequestId();
+      response.set("X-Request-Id", id);
+      response.body() = ProblemJson(problem, "", id);
+      response.keep_alive(false);
+      response.prepare_payload();
+      busy_ = true;
+      started_ = std::chrono::steady_clock::now();
+      request_id_ = id;
+      request_ = Request{};
+      return Write(std::move(response));
+    }
+    request_ = parser_->release();
+    busy_ = true;
+    started_ = std::chrono::steady_clock::now();
+    auto header = request_.find("X-Request-Id");
+    request_id_ = header != request_.end() && UsableRequestId(header->value())
+                      ? std::string(header->value())
+                      : server_.NextRequestId();
+    // The completion may run on the ledger's sequencer thread: hop back onto this
+    // connection's strand, and keep the io_context running until it does.
+    auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(
+        server_.ioc.get_executor());
+    server_.service.Handle(
+        request_, request_id_, [self = shared_from_this(), work](Response response) {
+          net::post(self->stream_.get_executor(),
+                    [self, work, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+        });
+  }
+
+  void Write(Response response) {
+    response_.emplace(std::move(response));
+    if (server_.stopping) response_->keep_alive(false);
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write(stream_, *response_,
+                      [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                        self->OnWrite(ec, bytes);
+                      });
+  }
+
+  void OnWrite(beast::error_code ec, size_t bytes) {
+    Log(bytes, ec);
+    const bool keep_alive = response_->keep_alive();
+    response_.reset();
+    busy_ = false;
+    if (ec || !keep_alive || server_.stopping) return Close();
+    Read();
+  }
+
+  void Log(size_t bytes, beast::error_code ec) {
+    if (!server_.options.log) return;
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+            .count();
+    std::ostringstream line;
+    line << "time=" << NowTimestamp() << " level=info msg=request request_id=" << request_id_
+         << " remote=" << remote_ << " method=" << request_.method_string()
+         << " target=" << LogValue(request_.target()) << " status=" << response_->result_int()
+         << " bytes=" << bytes << " duration_ms=" << ms;
+    if (ec) line << " write_error=" << LogValue(ec.message());
+    server_.options.log(line.str());
+  }
+
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+    std::lock_guard lock(server_.sessions_mu);
+    server_.sessions.erase(shared_from_this());
+    server_.sessions_cv.notify_all();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  Server::Impl& server_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Request request_;
+  std::optional<Response> response_;
+  std::string request_id_;
+  std::string remote_;
+  std::chrono::steady_clock::time_point started_;
+  bool busy_ = false;
+  bool closed_ = false;
+};
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping || ec == net::error::operation_aborted) return;
+  if (!ec) {
+    std::shared_ptr<Session> session;
+    {
+      std::lock_guard lock(sessions_mu);
+      if (sessions.size() < options.max_connections) {
+        session = std::make_shared<Session>(std::move(socket), *this);
+        sessions.insert(session);
+      }
+    }
+    if (session) session->Run();
+    // Otherwise the socket closes as it goes out of scope: over the connection limit.
+  }
+  Accept();
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { Shutdown(std::chrono::milliseconds(5000)); }
+
+Result<std::unique_ptr<Server>> Server::Start(Service& service, ServerOptions options) {
+  auto impl = std::make_unique<Impl>(service, std::move(options));
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl->options.address, ec);
+  if (ec) {
+    return Status::InvalidArgument("bad listen address \"" + impl->options.address +
+                                   "\": " + ec.message());
+  }
+  tcp::endpoint endpoint{address, impl->options.port};
+  auto fail = [&](const char* what) {
+    return Status::Unavailable(std::string("cannot ") + what + " " + impl->options.address + ":" +
+                               std::to_string(impl->options.port) + ": " + ec.message());
+  };
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (ec) return fail("open");
+  impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail("configure");
+  impl->acceptor.bind(endpoint, ec);
+  if (ec) return fail("bind");
+  impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on");
+  impl->work.emplace(impl->ioc.get_executor());
+  impl->Accept();
+  unsigned n = impl->options.threads;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) {
+    impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (impl_->shut_down) return;
+  impl_->shut_down = true;
+  impl_->stopping = true;
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(impl_->sessions_mu);
+    live.assign(impl_->sessions.begin(), impl_->sessions.end());
+  }
+  for (const auto& s : live) s->CloseIfIdle();
+  live.clear();
+  {
+    std::unique_lock lock(impl_->sessions_mu);
+    impl_->sessions_cv.wait_for(lock, grace, [this] { return impl_->sessions.empty(); });
+  }
+  impl_->work.reset();
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+  std::lock_guard lock(impl_->sessions_mu);
+  impl_->sessions.clear();
+}
+
+}  // namespace credledger::api

@@ -1,0 +1,669 @@
+#include "api/service.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <charconv>
+#include <chrono>
+#include <map>
+
+#include "api/problem.h"
+#include "crypto/encoding.h"
+#include "ledger/canonical_json.h"
+#include "ledger/checkpoint.h"
+#include "ledger/records/identifiers.h"
+
+namespace credledger::api {
+
+namespace http = boost::beast::http;
+
+struct Service::Call {
+  const Request& request;
+  std::string request_id;
+  std::string route = "unmatched";
+  std::vector<std::string> params;  // the {captures} of the route, in order
+  std::map<std::string, std::string> query;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  Respond respond;
+  Service* service = nullptr;
+
+  Call(const Request& r, std::string id, Respond done)
+      : request(r), request_id(std::move(id)), respond(std::move(done)) {}
+
+  void Send(unsigned status, std::string content_type, std::string body) {
+    Response response{static_cast<http::status>(status), request.version()};
+    response.set(http::field::content_type, content_type);
+    response.set(http::field::cache_control, "no-store");
+    response.set("X-Request-Id", request_id);
+    response.keep_alive(request.keep_alive());
+    response.body() = std::move(body);
+    response.prepare_payload();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    service->metrics_.ObserveRequest(route, std::string(request.method_string()), status, seconds);
+    respond(std::move(response));
+  }
+  void Json(unsigned status, const credledger::Json& body) {
+    Send(status, "application/json", body.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+  void Text(unsigned status, std::string body) {
+    Send(status, "text/plain; charset=utf-8", std::move(body));
+  }
+  void Fail(const Problem& problem) {
+    std::string path(request.target().substr(0, request.target().find('?')));
+    Send(problem.status, "application/problem+json", ProblemJson(problem, path, request_id));
+  }
+};
+
+namespace {
+
+std::string Hex(const merkle::Hash& h) { return crypto::HexEncode(h); }
+
+Json HashList(const std::vector<merkle::Hash>& hashes) {
+  Json out = Json::array();
+  for (const auto& h : hashes) out.push_back(Hex(h));
+  return out;
+}
+
+// Splits "/a/b/c" into {"a", "b", "c"}; an empty segment (a double or trailing slash) stays,
+// so that it matches nothing.
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  if (path.empty() || path[0] != '/') return out;
+  path.remove_prefix(1);
+  while (true) {
+    size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes `in` ('+' is a space in a query). False on a malformed escape.
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      if (i + 2 >= in.size()) return false;
+      const int hi = HexDigit(in[i + 1]), lo = HexDigit(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (in[i] == '+' && plus_is_space) {
+      out->push_back(' ');
+    } else {
+      out->push_back(in[i]);
+    }
+  }
+  return true;
+}
+
+// A decimal uint64 with no sign, no leading zeros (but "0"), no overflow.
+Result<uint64_t> ParseIndex(std::string_view name, std::string_view text) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
+      (text.size() > 1 && text[0] == '0')) {
+    return Status::InvalidArgument(std::string(name) +
+                                   " must be a decimal integer in 0..2^64-1, got \"" +
+                                   std::string(text.substr(0, 40)) + "\"");
+  }
+  return value;
+}
+
+bool IsLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+bool IsJsonContentType(std::string_view value) {
+  std::string_view type = value.substr(0, value.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (type.size() != 16) return false;
+  for (size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != "application/json"[i]) return false;
+  }
+  return true;
+}
+
+// Matches `path` against `pattern`; on success fills `params` with the {captures}.
+bool Match(std::string_view pattern, const std::vector<std::string_view>& path,
+           std::vector<std::string>* params) {
+  std::vector<std::string_view> want = Segments(pattern);
+  if (want.size() != path.size()) return false;
+  std::vector<std::string> captured;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!want[i].empty() && want[i].front() == '{') {
+      std::string decoded;
+      if (path[i].empty() || !PercentDecode(path[i], false, &decoded)) return false;
+      captured.push_back(std::move(decoded));
+    } else if (want[i] != path[i]) {
+      return false;
+    }
+  }
+  *params = std::move(captured);
+  return true;
+}
+
+}  // namespace
+
+struct Service::RouteEntry {
+  http::verb method;
+  const char* path;
+  void (Service::*handler)(const std::shared_ptr<Call>&);
+};
+
+const std::vector<Service::RouteEntry>& Service::RouteTable() {
+  static const std::vector<RouteEntry> table = {
+      {http::verb::get, "/healthz", &Service::Health},
+      {http::verb::get, "/readyz", &Service::Ready},
+      {http::verb::get, "/metrics", &Service::MetricsText},
+      {http::verb::get, "/v1/node", &Service::NodeInfo},
+      {http::verb::get, "/v1/checkpoint", &Service::GetCheckpoint},
+      {http::verb::post, "/v1/entries", &Service::PostEntry},
+      {http::verb::post, "/v1/entries/batch", &Service::PostBatch},
+      {http::verb::get, "/v1/entries/{index}", &Service::GetEntry},
+      {http::verb::get, "/v1/records/{id}", &Service::GetRecord},
+      {http::verb::get, "/v1/records/{id}/history", &Service::GetRecordHistory},
+      {http::verb::get, "/v1/subjects/{uscc}/records", &Service::GetSubjectRecords},
+      {http::verb::get, "/v1/blocks/latest", &Service::GetLatestBlock},
+      {http::verb::get, "/v1/blocks/{height}", &Service::GetBlock},
+      {http::verb::get, "/v1/agencies", &Service::GetAgencies},
+      {http::verb::get, "/v1/agencies/{id}", &Service::GetAgency},
+      {http::verb::get, "/v1/proofs/inclusion", &Service::InclusionProof},
+      {http::verb::get, "/v1/proofs/consistency", &Service::ConsistencyProof},
+  };
+  return table;
+}
+
+Service::Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy,
+                 ServiceOptions options)
+    : ledger_(ledger), policy_(std::move(policy)), options_(std::move(options)) {
+  metrics_.AddGauge("credledger_tree_size", "Entries in the log (committed tree size).",
+                    [this] { return static_cast<double>(ledger_.Head().tree_size); });
+  metrics_.AddGauge("credledger_block_height", "Height of the last committed block.",
+                    [this] { return static_cast<double>(ledger_.Head().block_height); });
+}
+
+Service::~Service() = default;
+
+std::vector<RouteInfo> Service::Routes() {
+  std::vector<RouteInfo> out;
+  for (const RouteEntry& r : RouteTable()) {
+    out.push_back({std::string(http::to_string(r.method)), r.path});
+  }
+  return out;
+}
+
+void Service::Handle(const Request& request, const std::string& request_id, Respond respond) {
+  auto call = std::make_shared<Call>(request, request_id, std::move(respond));
+  call->service = this;
+  Dispatch(call);
+}
+
+void Service::Dispatch(const std::shared_ptr<Call>& call) {
+  std::string_view target = call->request.target();
+  const size_t question = target.find('?');
+  std::string_view path = target.substr(0, question);
+  if (question != std::string_view::npos) {
+    std::string_view query = target.substr(question + 1);
+    while (!query.empty()) {
+      std::string_view pair = query.substr(0, query.find('&'));
+      query.remove_prefix(std::min(query.size(), pair.size() + 1));
+      if (pair.empty()) continue;
+      std::string name, value;
+      const size_t eq = pair.find('=');
+      if (!PercentDecode(pair.substr(0, eq), true, &name) ||
+          (eq != std::string_view::npos && !PercentDecode(pair.substr(eq + 1), true, &value))) {
+        return call->Fail(BadRequest("bad_parameter", "malformed percent-encoding in the query"));
+      }
+      if (!call->query.emplace(std::move(name), std::move(value)).second) {
+        return call->Fail(BadRequest("bad_parameter", "a query parameter is given twice"));
+      }
+    }
+  }
+  const std::vector<std::string_view> segments = Segments(path);
+  bool path_known = false;
+  for (const RouteEntry& r : RouteTable()) {
+    std::vector<std::string> params;
+    if (!Match(r.path, segments, &params)) continue;
+    path_known = true;
+    if (r.method != call->request.method()) continue;
+    call->route = r.path;
+    call->params = std::move(params);
+    try {
+      (this->*r.handler)(call);
+    } catch (const std::exception& e) {
+      // Handlers return errors as values; a throw is a bug. Answer, log, keep serving.
+      call->Fail({500, "internal", std::string("unexpected error: ") + e.what()});
+    }
+    return;
+  }
+  if (path_known) {
+    return call->Fail(
+        {405, "method_not_allowed",
+         std::string(call->request.method_string()) + " is not allowed on " + std::string(path)});
+  }
+  call->Fail(NotFound("no route " + std::string(path.substr(0, 200))));
+}
+
+// ---- Health, metrics, node ----
+
+void Service::Health(const std::shared_ptr<Call>& call) { call->Text(200, "ok\n"); }
+
+void Service::Ready(const std::shared_ptr<Call>& call) {
+  if (draining_) return call->Fail({503, "unavailable", "the node is shutting down"});
+  call->Json(200, {{"ready", true}, {"tree_size", ledger_.Head().tree_size}});
+}
+
+void Service::MetricsText(const std::shared_ptr<Call>& call) {
+  call->Send(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.Exposition());
+}
+
+void Service::NodeInfo(const std::shared_ptr<Call>& call) {
+  const TreeHead head = ledger_.Head();
+  const LedgerParams& params = ledger_.params();
+  call->Json(200, {{"origin", params.origin},
+                   {"verifier_key", ledger_.VerifierKey()},
+                   {"node_key_id", params.node_key.KeyId()},
+                   {"tree_hash", std::string(crypto::HashAlgorithmName(params.tree_hash))},
+                   {"checkpoint_signature", "ed25519"},
+                   {"agency_signature_algorithms", {"p256", "ed25519", "sm2"}},
+                   {"version", options_.version},
+                   {"tree_size", head.tree_size},
+                   {"block_height", head.block_height}});
+}
+
+Result<std::pair<uint64_t, std::string>> Service::Checkpoint() {
+  std::lock_guard lock(checkpoint_.mu);
+  const uint64_t size = ledger_.Head().tree_size;
+  if (checkpoint_.tree_size != size) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger_.SignedCheckpoint());
+    CREDLEDGER_ASSIGN_OR_RETURN(credledger::Checkpoint parsed,
+                                ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)));
+    checkpoint_.tree_size = parsed.tree_size;
+    checkpoint_.note = std::move(note);
+  }
+  return std::make_pair(checkpoint_.tree_size, checkpoint_.note);
+}
+
+void Service::GetCheckpoint(const std::shared_ptr<Call>& call) {
+  auto checkpoint = Checkpoint();
+  if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
+  call->Send(200, "text/plain; charset=utf-8", checkpoint->second);
+}
+
+// ---- Writes ----
+
+Result<std::string> Service::Receipt(const AppendReceipt& receipt) {
+  CREDLEDGER_ASSIGN_OR_RETURN(auto checkpoint, Checkpoint());
+  CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger_.InclusionProof(receipt.index, checkpoint.first));
+  credledger::Json body = {{"index", receipt.index},
+                           {"record_id", Hex(receipt.leaf_hash)},
+                           {"leaf_hash", Hex(receipt.leaf_hash)},
+                           {"block_height", receipt.block_height},
+                           {"already_present", receipt.already_present},
+                           {"tree_size", checkpoint.first},
+                           {"checkpoint", checkpoint.second},
+                           {"inclusion_proof", HashList(proof)}};
+  return body.dump();
+}
+
+namespace {
+
+// The entry in the form the log stores: RFC 8785 bytes of the submitted JSON.
+Result<std::string> CanonicalEntry(std::string_view body) {
+  bool canonical = false;
+  auto parsed = ParseJson(body, &canonical);
+  if (!parsed.ok()) return parsed.status();
+  if (canonical) return std::string(body);
+  return CanonicalJson(*parsed);
+}
+
+}  // namespace
+
+void Service::PostEntry(const std::shared_ptr<Call>& call) {
+  if (!IsJsonContentType(call->request[http::field::content_type])) {
+    return call->Fail({415, "unsupported_media_type", "send the entry as application/json"});
+  }
+  if (draining_) return call->Fail({503, "unavailable", "the node is shutting down"});
+  auto entry = CanonicalEntry(call->request.body());
+  if (!entry.ok()) return call->Fail(BadRequest("malformed_json", entry.status().message()));
+  ledger_.SubmitAsync(std::move(*entry), [this, call](Result<AppendReceipt> result) {
+    // On the sequencer thread: the proof and the checkpoint are cheap (cached tiles, one
+    // signature per tree size), but a heavy completion would hold up the next block.
+    if (!result.ok()) return call->Fail(ProblemFromStatus(result.status()));
+    if (!result->already_present) metrics_.AddEntriesAppended(1);
+    auto receipt = Receipt(*result);
+    if (!receipt.ok()) return call->Fail(ProblemFromStatus(receipt.status()));
+    call->Send(result->already_present ? 200 : 201, "application/json", std::move(*receipt));
+  });
+}
+
+void Service::PostBatch(const std::shared_ptr<Call>& call) {
+  if (!IsJsonContentType(call->request[http::field::content_type])) {
+    return call->Fail({415, "unsupported_media_type", "send the batch as application/json"});
+  }
+  if (draining_) return call->Fail({503, "unavailable", "the node is shutting down"});
+  auto parsed = ParseJson(call->request.body());
+  if (!parsed.ok()) return call->Fail(BadRequest("malformed_json", parsed.status().message()));
+  if (!parsed->is_object() || parsed->size() != 1 || !parsed->contains("entries") ||
+      !(*parsed)["entries"].is_array()) {
+    return call->Fail(
+        BadRequest("malformed_batch", "the body must be {\"entries\": [entry, ...]}"));
+  }
+  const Json& items = (*parsed)["entries"];
+  if (items.empty() || items.size() > options_.max_batch_entries) {
+    return call->Fail({413, "batch_too_large",
+                       "a batch holds 1 to " + std::to_string(options_.max_batch_entries) +
+                           " entries, got " + std::to_string(items.size())});
+  }
+  // Each entry stands alone: one that fails (even to serialize) fails only its own slot.
+  std::vector<std::string> entries;
+  std::vector<size_t> slots;  // entries[k] answers item slots[k]
+  auto results = std::make_shared<std::vector<credledger::Json>>(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto canonical = CanonicalJson(items[i]);
+    if (!canonical.ok()) {
+      Problem p = BadRequest("malformed_json", canonical.status().message());
+      (*results)[i] = {{"status", p.status}, {"code", p.code}, {"detail", p.detail}};
+      continue;
+    }
+    entries.push_back(std::move(*canonical));
+    slots.push_back(i);
+  }
+  ledger_.SubmitBatchAsync(
+      std::move(entries), [this, call, results, slots](std::vector<Result<AppendReceipt>> out) {
+        auto checkpoint = Checkpoint();
+        if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
+        uint64_t appended = 0;
+        for (size_t k = 0; k < out.size(); ++k) {
+          credledger::Json& slot = (*results)[slots[k]];
+          if (!out[k].ok()) {
+            Problem p = ProblemFromStatus(out[k].status());
+            slot = {{"status", p.status}, {"code", p.code}, {"detail", p.detail}};
+            continue;
+          }
+          const AppendReceipt& r = *out[k];
+          appended += r.already_present ? 0 : 1;
+          auto proof = ledger_.InclusionProof(r.index, checkpoint->first);
+          if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
+          slot = {{"status", r.already_present ? 200 : 201}, {"index", r.index},
+                  {"record_id", Hex(r.leaf_hash)},           {"leaf_hash", Hex(r.leaf_hash)},
+                  {"block_height", r.block_height},          {"already_present", r.already_present},
+                  {"inclusion_proof", HashList(*proof)}};
+        }
+        metrics_.AddEntriesAppended(appended);
+        call->Json(200, {{"tree_size", checkpoint->first},
+                         {"checkpoint", checkpoint->second},
+                         {"results", std::move(*results)}});
+      });
+}
+
+// ---- Reads ----
+
+void Service::GetEntry(const std::shared_ptr<Call>& call) {
+  auto index = ParseIndex("index", call->params[0]);
+  if (!index.ok()) return call->Fail(BadRequest("bad_parameter", index.status().message()));
+  auto entry = ledger_.GetEntry(*index);
+  if (!entry.ok()) return call->Fail(ProblemFromStatus(entry.status()));
+  auto block = ledger_.BlockOfEntry(*index);
+  if (!block.ok()) return call->Fail(ProblemFromStatus(block.status()));
+  auto parsed = ParseJson(*entry);
+  credledger::Json body = {{"index", *index},
+                           {"leaf_hash", Hex(merkle::LeafHash(ledger_.params().tree_hash, *entry))},
+                           {"block_height", block->height}};
+  // Entries are canonical JSON: served as the object whose RFC 8785 form is the leaf.
+  if (parsed.ok()) {
+    body["entry"] = std::move(*parsed);
+  } else {
+    body["entry_base64"] = crypto::Base64Encode(
+        std::span(reinterpret_cast<const uint8_t*>(entry->data()), entry->size()));
+  }
+  call->Json(200, body);
+}
+
+namespace {
+
+credledger::Json RecordJson(const std::string& id, const records::RecordInfo& info,
+                            uint64_t tree_size) {
+  const records::RecordStatus status = records::StatusAt(info, tree_size);
+  credledger::Json out = {{"record_id", id},
+                          {"index", info.index},
+                          {"type", std::string(records::RecordTypeName(info.type))},
+                          {"agency", info.agency},
+                          {"status", status.status},
+                          {"as_of_tree_size", tree_size}};
+  if (info.type == records::RecordType::kPenalty) out["repaired"] = status.repaired;
+  return out;
+}
+
+}  // namespace
+
+void Service::GetRecord(const std::shared_ptr<Call>& call) {
+  const std::string& id = call->params[0];
+  if (!IsLowerHex64(id)) {
+    return call->Fail(BadRequest("bad_parameter", "a record id is 64 lowercase hex digits"));
+  }
+  const uint64_t size = ledger_.Head().tree_size;
+  auto info = policy_->Read([&](const records::RecordPolicy& p) {
+    auto it = p.records().find(id);
+    return it == p.records().end() || it->second.index >= size
+               ? std::optional<records::RecordInfo>()
+               : std::optional<records::RecordInfo>(it->second);
+  });
+  if (!info) return call->Fail(NotFound("no record " + id));
+  auto entry = ledger_.GetEntry(info->index);
+  if (!entry.ok()) return call->Fail(ProblemFromStatus(entry.status()));
+  credledger::Json body = RecordJson(id, *info, size);
+  body["entry"] = *ParseJson(*entry);
+  call->Json(200, body);
+}
+
+void Service::GetRecordHistory(const std::shared_ptr<Call>& call) {
+  const std::string& id = call->params[0];
+  if (!IsLowerHex64(id)) {
+    return call->Fail(BadRequest("bad_parameter", "a record id is 64 lowercase hex digits"));
+  }
+  const uint64_t size = ledger_.Head().tree_size;
+  auto info = policy_->Read([&](const records::RecordPolicy& p) {
+    auto it = p.records().find(id);
+    return it == p.records().end() || it->second.index >= size
+               ? std::optional<records::RecordInfo>()
+               : std::optional<records::RecordInfo>(it->second);
+  });
+  if (!info) return call->Fail(NotFound("no record " + id));
+  credledger::Json history = credledger::Json::array();
+  history.push_back({{"index", info->index}, {"record_id", id}, {"status_after", "valid"}});
+  for (const records::RecordInfo::Change& c : info->changes) {
+    if (c.index >= size) break;
+    credledger::Json item = {
+        {"index", c.index}, {"record_id", c.record_id}, {"status_after", c.status}};
+    if (info->type == records::RecordType::kPenalty) item["repaired_after"] = c.repaired;
+    history.push_back(std::move(item));
+  }
+  credledger::Json body = RecordJson(id, *info, size);
+  body["history"] = std::move(history);
+  call->Json(200, body);
+}
+
+void Service::GetSubjectRecords(const std::shared_ptr<Call>& call) {
+  const std::string& subject = call->params[0];
+  if (!records::ValidateUscc(subject).ok() && !IsLowerHex64(subject)) {
+    return call->Fail(BadRequest(
+        "bad_parameter",
+        "the subject is a unified social credit code (GB 32100) or a 64-hex person commitment"));
+  }
+  uint64_t cursor = 0, limit = 50;
+  if (auto it = call->query.find("cursor"); it != call->query.end()) {
+    auto v = ParseIndex("cursor", it->second);
+    if (!v.ok()) return call->Fail(BadRequest("bad_parameter", v.status().message()));
+    cursor = *v;
+  }
+  if (auto it = call->query.find("limit"); it != call->query.end()) {
+    auto v = ParseIndex("limit", it->second);
+    if (!v.ok() || *v == 0 || *v > options_.max_page) {
+      return call->Fail(
+          BadRequest("bad_parameter", "limit must be 1.." + std::to_string(options_.max_page)));
+    }
+    limit = *v;
+  }
+  std::optional<records::RecordType> type;
+  if (auto it = call->query.find("type"); it != call->query.end()) {
+    auto t = records::ParseRecordType(it->second);
+    if (!t.ok()) return call->Fail(BadRequest("bad_parameter", t.status().message()));
+    type = *t;
+  }
+  const uint64_t size = ledger_.Head().tree_size;
+  // One more than the page, to know whether there is a next one.
+  auto page = policy_->Read([&](const records::RecordPolicy& p) {
+    std::vector<credledger::Json> out;
+    for (const auto& [index, id] : p.SubjectRecords(subject, cursor, limit + 1, type)) {
+      if (index >= size) break;
+      out.push_back(RecordJson(id, p.records().at(id), size));
+    }
+    return out;
+  });
+  credledger::Json body = {{"subject", subject}, {"as_of_tree_size", size}};
+  const bool more = page.size() > limit;
+  if (more) page.resize(limit);
+  body["next_cursor"] = more ? credledger::Json(page.back()["index"]) : credledger::Json(nullptr);
+  body["records"] = std::move(page);
+  call->Json(200, body);
+}
+
+void Service::GetBlock(const std::shared_ptr<Call>& call) {
+  auto height = ParseIndex("height", call->params[0]);
+  if (!height.ok()) return call->Fail(BadRequest("bad_parameter", height.status().message()));
+  auto block = ledger_.GetBlock(*height);
+  if (!block.ok()) return call->Fail(ProblemFromStatus(block.status()));
+  call->Send(200, "application/json", block->ToJson());
+}
+
+void Service::GetLatestBlock(const std::shared_ptr<Call>& call) {
+  auto block = ledger_.GetBlock(ledger_.Head().block_height);
+  if (!block.ok()) return call->Fail(ProblemFromStatus(block.status()));
+  call->Send(200, "application/json", block->ToJson());
+}
+
+void Service::GetAgencies(const std::shared_ptr<Call>& call) {
+  const uint64_t size = ledger_.Head().tree_size;
+  credledger::Json registry =
+      policy_->Read([&](const records::RecordPolicy& p) { return p.registry().ToJson(size); });
+  call->Json(200, registry);
+}
+
+void Service::GetAgency(const std::shared_ptr<Call>& call) {
+  const uint64_t size = ledger_.Head().tree_size;
+  credledger::Json registry =
+      policy_->Read([&](const records::RecordPolicy& p) { return p.registry().ToJson(size); });
+  for (credledger::Json& agency : registry["agencies"]) {
+    if (agency["id"] == call->params[0]) {
+      agency["at_index"] = size;
+      return call->Json(200, agency);
+    }
+  }
+  call->Fail(NotFound("no agency \"" + call->params[0].substr(0, 64) + "\""));
+}
+
+// ---- Proofs ----
+
+void Service::InclusionProof(const std::shared_ptr<Call>& call) {
+  const auto& q = call->query;
+  const bool by_index = q.count("index") > 0, by_hash = q.count("leaf_hash") > 0;
+  if (by_index == by_hash) {
+    return call->Fail(BadRequest("bad_parameter", "give exactly one of index= or leaf_hash="));
+  }
+  uint64_t index = 0;
+  if (by_index) {
+    auto v = ParseIndex("index", q.at("index"));
+    if (!v.ok()) return call->Fail(BadRequest("bad_parameter", v.status().message()));
+    index = *v;
+  } else {
+    auto bytes = crypto::HexDecode(q.at("leaf_hash"));
+    if (!bytes.ok() || bytes->size() != merkle::Hash().size()) {
+      return call->Fail(BadRequest("bad_parameter", "leaf_hash must be 64 hex digits"));
+    }
+    merkle::Hash leaf;
+    std::copy(bytes->begin(), bytes->end(), leaf.begin());
+    auto found = ledger_.FindLeaf(leaf);
+    if (!found.ok()) return call->Fail(ProblemFromStatus(found.status()));
+    index = *found;
+  }
+  // Against the latest checkpoint unless a tree size is given.
+  credledger::Json body;
+  uint64_t size = 0;
+  if (auto it = q.find("tree_size"); it != q.end()) {
+    auto v = ParseIndex("tree_size", it->second);
+    if (!v.ok()) return call->Fail(BadRequest("bad_parameter", v.status().message()));
+    size = *v;
+    if (size > ledger_.Head().tree_size) {
+      return call->Fail(BadRequest("bad_parameter",
+                                   "tree_size " + std::to_string(size) + " is beyond the tree (" +
+                                       std::to_string(ledger_.Head().tree_size) + ")"));
+    }
+  } else {
+    auto checkpoint = Checkpoint();
+    if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
+    size = checkpoint->first;
+    body["checkpoint"] = checkpoint->second;
+  }
+  if (index >= size) {
+    return call->Fail(BadRequest(
+        "bad_parameter",
+        "index " + std::to_string(index) + " is not below tree_size " + std::to_string(size)));
+  }
+  auto proof = ledger_.InclusionProof(index, size);
+  if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
+  auto entry = ledger_.GetEntry(index);
+  if (!entry.ok()) return call->Fail(ProblemFromStatus(entry.status()));
+  auto root = ledger_.RootAt(size);
+  if (!root.ok()) return call->Fail(ProblemFromStatus(root.status()));
+  body["index"] = index;
+  body["tree_size"] = size;
+  body["leaf_hash"] = Hex(merkle::LeafHash(ledger_.params().tree_hash, *entry));
+  body["root"] = Hex(*root);
+  body["inclusion_proof"] = HashList(*proof);
+  call->Json(200, body);
+}
+
+void Service::ConsistencyProof(const std::shared_ptr<Call>& call) {
+  const auto& q = call->query;
+  if (!q.count("from") || !q.count("to")) {
+    return call->Fail(BadRequest("bad_parameter", "give from= and to= (tree sizes)"));
+  }
+  auto from = ParseIndex("from", q.at("from"));
+  auto to = ParseIndex("to", q.at("to"));
+  if (!from.ok()) return call->Fail(BadRequest("bad_parameter", from.status().message()));
+  if (!to.ok()) return call->Fail(BadRequest("bad_parameter", to.status().message()));
+  const uint64_t size = ledger_.Head().tree_size;
+  if (*from > *to || *to > size) {
+    return call->Fail(
+        BadRequest("bad_parameter", "need from <= to <= tree size (" + std::to_string(size) + ")"));
+  }
+  auto proof = ledger_.ConsistencyProof(*from, *to);
+  if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
+  auto old_root = ledger_.RootAt(*from);
+  auto new_root = ledger_.RootAt(*to);
+  if (!old_root.ok() || !new_root.ok()) {
+    return call->Fail(ProblemFromStatus(!old_root.ok() ? old_root.status() : new_root.status()));
+  }
+  call->Json(200, {{"old_size", *from},
+                   {"new_size", *to},
+                   {"old_root", Hex(*old_root)},
+                   {"new_root", Hex(*new_root)},
+                   {"consistency_proof", HashList(*proof)}});
+}
+
+}  // namespace credledger::api

@@ -1,0 +1,205 @@
+#include "node/config.h"
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+#include "ledger/canonical_json.h"
+#include "ledger/data_dir.h"
+
+namespace credledger::node {
+namespace {
+
+// One configurable member: how to set it from JSON and from flag text.
+struct Member {
+  const char* help;
+  std::function<Status(NodeConfig&, const Json&)> from_json;
+  std::function<Status(NodeConfig&, const std::string&)> from_flag;
+  std::function<std::string(const NodeConfig&)> show;
+};
+
+Member Uint(uint64_t NodeConfig::*field, const char* help) {
+  return {
+      help,
+      [field](NodeConfig& c, const Json& v) -> Status {
+        if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) {
+          return Status::InvalidArgument("must be a non-negative integer");
+        }
+        c.*field = v.get<uint64_t>();
+        return Status::Ok();
+      },
+      [field](NodeConfig& c, const std::string& text) -> Status {
+        uint64_t value = 0;
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) {
+          return Status::InvalidArgument("must be a non-negative integer, got \"" + text + "\"");
+        }
+        c.*field = value;
+        return Status::Ok();
+      },
+      [field](const NodeConfig& c) { return std::to_string(c.*field); }};
+}
+
+Member Text(std::string NodeConfig::*field, const char* help) {
+  return {help,
+          [field](NodeConfig& c, const Json& v) -> Status {
+            if (!v.is_string()) return Status::InvalidArgument("must be a string");
+            c.*field = v.get<std::string>();
+            return Status::Ok();
+          },
+          [field](NodeConfig& c, const std::string& text) -> Status {
+            c.*field = text;
+            return Status::Ok();
+          },
+          [field](const NodeConfig& c) { return "\"" + c.*field + "\""; }};
+}
+
+Member Bool(bool NodeConfig::*field, const char* help) {
+  return {help,
+          [field](NodeConfig& c, const Json& v) -> Status {
+            if (!v.is_boolean()) return Status::InvalidArgument("must be true or false");
+            c.*field = v.get<bool>();
+            return Status::Ok();
+          },
+          nullptr,  // a switch: present means true
+          [field](const NodeConfig& c) { return std::string(c.*field ? "true" : "false"); }};
+}
+
+const std::map<std::string, Member>& Members() {
+  static const std::map<std::string, Member> members = {
+      {"data_dir", Text(&NodeConfig::data_dir, "ledger data directory (store, node key)")},
+      {"listen_address", Text(&NodeConfig::listen_address, "IP address to listen on")},
+      {"port", Uint(&NodeConfig::port, "TCP port; 0 picks a free one")},
+      {"threads", Uint(&NodeConfig::threads, "HTTP worker threads; 0 = one per core")},
+      {"max_body_bytes", Uint(&NodeConfig::max_body_bytes, "largest request body (413 past it)")},
+      {"max_header_bytes", Uint(&NodeConfig::max_header_bytes, "largest request head (431)")},
+      {"max_batch_entries", Uint(&NodeConfig::max_batch_entries, "entries per batch request")},
+      {"max_connections", Uint(&NodeConfig::max_connections, "open connections at most")},
+      {"read_timeout_ms", Uint(&NodeConfig::read_timeout_ms, "time to send one whole request")},
+      {"write_timeout_ms", Uint(&NodeConfig::write_timeout_ms, "time to take one response")},
+      {"shutdown_grace_ms",
+       Uint(&NodeConfig::shutdown_grace_ms, "time for requests in flight at shutdown")},
+      {"block_max_entries", Uint(&NodeConfig::block_max_entries, "entries per block at most")},
+      {"block_max_delay_us",
+       Uint(&NodeConfig::block_max_delay_us, "longest an entry waits for its block")},
+      {"log_format", Text(&NodeConfig::log_format, "request log: logfmt, json or none")},
+      {"dev", Bool(&NodeConfig::dev, "create a development ledger on first start")},
+  };
+  return members;
+}
+
+std::string FlagToMember(std::string flag) {
+  for (char& c : flag) {
+    if (c == '-') c = '_';
+  }
+  return flag;
+}
+
+Status Check(const NodeConfig& c) {
+  if (c.port > 65535) return Status::InvalidArgument("port must be 0..65535");
+  if (c.log_format != "logfmt" && c.log_format != "json" && c.log_format != "none") {
+    return Status::InvalidArgument("log_format must be logfmt, json or none");
+  }
+  if (c.max_body_bytes == 0 || c.max_batch_entries == 0 || c.block_max_entries == 0) {
+    return Status::InvalidArgument(
+        "max_body_bytes, max_batch_entries and block_max_entries must be at least 1");
+  }
+  if (c.read_timeout_ms == 0 || c.write_timeout_ms == 0) {
+    return Status::InvalidArgument("timeouts must be at least 1 ms");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<NodeConfig> LoadConfig(const std::vector<std::string>& args) {
+  NodeConfig config;
+  // Pass 1: the config file, so that flags override it wherever they appear.
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string file;
+    if (args[i] == "--config" && i + 1 < args.size()) {
+      file = args[i + 1];
+    } else if (args[i].rfind("--config=", 0) == 0) {
+      file = args[i].substr(9);
+    } else {
+      continue;
+    }
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(file));
+    auto json = ParseJson(text);
+    if (!json.ok()) return json.status().WithContext(file);
+    if (!json->is_object()) return Status::InvalidArgument(file + ": must be a JSON object");
+    for (const auto& [name, value] : json->items()) {
+      auto member = Members().find(name);
+      if (member == Members().end()) {
+        return Status::InvalidArgument(file + ": unknown member \"" + name + "\"");
+      }
+      Status s = member->second.from_json(config, value);
+      if (!s.ok()) return Status::InvalidArgument(file + ": " + name + " " + s.message());
+    }
+  }
+  // Pass 2: flags.
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      config.help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      return Status::InvalidArgument("unexpected argument \"" + arg + "\" (see --help)");
+    }
+    std::string name = arg.substr(2), value;
+    bool has_value = false;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    if (name == "config") {
+      if (!has_value) ++i;  // read in pass 1
+      continue;
+    }
+    auto member = Members().find(FlagToMember(name));
+    if (member == Members().end()) {
+      return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
+    }
+    Status s;
+    if (!member->second.from_flag) {  // a switch
+      s = has_value ? member->second.from_json(config, value == "true"    ? Json(true)
+                                                       : value == "false" ? Json(false)
+                                                                          : Json(value))
+                    : member->second.from_json(config, Json(true));
+    } else {
+      if (!has_value) {
+        if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
+        value = args[++i];
+      }
+      s = member->second.from_flag(config, value);
+    }
+    if (!s.ok()) return Status::InvalidArgument("--" + name + " " + s.message());
+  }
+  CREDLEDGER_RETURN_IF_ERROR(Check(config));
+  return config;
+}
+
+std::string ConfigHelp() {
+  std::string out =
+      "ledgerd: the credledger HTTP node\n\n"
+      "usage: ledgerd [--config FILE.json] [--<member> VALUE ...] [--dev] [--help]\n\n"
+      "Each member below may be set in the JSON config file (as \"member\": value) and\n"
+      "overridden by a flag (--member VALUE, with '-' or '_'). Defaults:\n";
+  const NodeConfig defaults;
+  for (const auto& [name, member] : Members()) {
+    std::string flag = name;
+    for (char& c : flag) {
+      if (c == '_') c = '-';
+    }
+    out += "  --" + flag + std::string(flag.size() < 20 ? 20 - flag.size() : 1, ' ') +
+           member.show(defaults) + "\n      " + member.help + "\n";
+  }
+  out +=
+      "\nSignals: SIGINT or SIGTERM stop accepting, finish requests in flight, commit pending\n"
+      "blocks and exit 0.\n";
+  return out;
+}
+
+}  // namespace credledger::node

@@ -1,0 +1,46 @@
+// ledgerd's configuration: one JSON file and command-line flags that override it, member for
+// member ("--max-body-bytes 2048" sets "max_body_bytes"). Every member has a default that
+// works on a developer machine; `ledgerd --help` prints them (ConfigHelp).
+#ifndef CREDLEDGER_NODE_CONFIG_H_
+#define CREDLEDGER_NODE_CONFIG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crypto/status.h"
+
+namespace credledger::node {
+
+struct NodeConfig {
+  std::string data_dir = "data";
+  std::string listen_address = "127.0.0.1";
+  uint64_t port = 8080;  // 0: an ephemeral port, printed at start
+  uint64_t threads = 0;  // HTTP threads; 0: one per core
+  uint64_t max_body_bytes = 1 << 20;
+  uint64_t max_header_bytes = 16 << 10;
+  uint64_t max_batch_entries = 1000;
+  uint64_t max_connections = 4096;
+  uint64_t read_timeout_ms = 10000;
+  uint64_t write_timeout_ms = 30000;
+  uint64_t shutdown_grace_ms = 10000;
+  uint64_t block_max_entries = 4096;
+  uint64_t block_max_delay_us = 2000;
+  std::string log_format = "logfmt";  // logfmt | json | none
+  // On first start with an empty data dir, create a development ledger: a genesis with a
+  // development admin and three demo agencies, their keys written under <data_dir>/dev-keys.
+  bool dev = false;
+  // Set by the "--help" flag.
+  bool help = false;
+};
+
+// Defaults, then the file named by "--config FILE" (if given), then the other flags.
+// Errors: InvalidArgument naming the unknown member or flag, or the bad value.
+Result<NodeConfig> LoadConfig(const std::vector<std::string>& args);
+
+// The text `ledgerd --help` prints.
+std::string ConfigHelp();
+
+}  // namespace credledger::node
+
+#endif  // CREDLEDGER_NODE_CONFIG_H_
