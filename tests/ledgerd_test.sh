@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Integration test of ledgerd over HTTP: starts the real node on an ephemeral loopback port
+# with a development ledger, drives every route's success path, and for writes every error
+# class with its status and problem code; after each bad request the node still serves and
+# nothing was written (the tree size is unchanged). Ends with SIGTERM: exit 0, and the
+# acknowledged entries are there after a restart.
+# Usage: ledgerd_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL
+set -uo pipefail
+ledgerd=$1 ctl=$2
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work"
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+start() {
+  "$ledgerd" --dev --data-dir data --port 0 --max-body-bytes 65536 --max-batch-entries 5 \
+    --read-timeout-ms 2000 2>>node.log &
+  pid=$!
+  for _ in $(seq 100); do
+    base=$(grep -o 'url="http://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//')
+    [ -n "$base" ] && curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "ledgerd did not start"; cat node.log; exit 1
+}
+
+# req NAME WANT_STATUS [curl args...] URL_PATH: the body lands in body.json.
+req() {
+  local name=$1 want=$2
+  shift 2
+  local path=${*: -1}
+  local args=("${@:1:$#-1}")
+  local got
+  got=$(curl -sS -o body.json -w '%{http_code}' "${args[@]}" "$base$path")
+  if [ "$got" = "$want" ]; then ok; else bad "$name: status $got, want $want: $(head -c 400 body.json)"; fi
+}
+has() {  # has NAME TEXT: body.json contains TEXT
+  if grep -qF -- "$2" body.json; then ok; else bad "$1: body lacks '$2': $(head -c 400 body.json)"; fi
+}
+tree_size() { curl -sS "$base/v1/node" | sed 's/.*"tree_size":\([0-9]*\).*/\1/'; }
+json=(-H 'Content-Type: application/json')
+
+start
+req "healthz" 200 /healthz
+req "readyz" 200 /readyz
+has "readyz says ready" '"ready":true'
+req "node" 200 /v1/node
+has "node gives the verifier key" '"verifier_key":"dev.credledger.local/log+'
+req "checkpoint" 200 /v1/checkpoint
+has "checkpoint is a signed note" "— dev.credledger.local/log "
+
+# A signed license from the development agency (Ed25519: the same bytes every time).
+"$ctl" sign --key data/dev-keys/sz-amr.pem data/dev-keys/example-license.json >license.json
+req "submit a license" 201 "${json[@]}" --data-binary @license.json /v1/entries
+has "receipt has the index" '"index":1'
+has "receipt has the checkpoint" '"checkpoint":"dev.credledger.local/log\n2\n'
+has "receipt has the inclusion proof" '"inclusion_proof":["'
+record_id=$(sed 's/.*"record_id":"\([0-9a-f]*\)".*/\1/' body.json)
+req "resubmitting the same bytes is idempotent" 200 "${json[@]}" --data-binary @license.json /v1/entries
+has "the same index again" '"already_present":true'
+# The same entry pretty-printed is canonicalized to the same bytes.
+python_free_pretty=$(sed 's/,/, /g' license.json)
+req "non-canonical JSON is canonicalized" 200 "${json[@]}" --data-binary "$python_free_pretty" /v1/entries
+has "canonicalized to the same record" "\"record_id\":\"$record_id\""
+
+size=$(tree_size)
+[ "$size" = 2 ] && ok || bad "tree size after one record: $size"
+
+# Every write error class: status, code, and nothing written.
+write_error() {  # write_error NAME STATUS CODE [curl args...]
+  local name=$1 status=$2 code=$3
+  shift 3
+  req "$name" "$status" "$@" /v1/entries
+  has "$name: code" "\"code\":\"$code\""
+  has "$name: problem type" '"type":"https://credledger.dev/problems/'
+  [ "$(tree_size)" = "$size" ] && ok || bad "$name: the tree grew"
+}
+write_error "bad JSON" 400 malformed_json "${json[@]}" --data-binary '{"type":'
+write_error "wrong content type" 415 unsupported_media_type -H 'Content-Type: text/plain' --data-binary @license.json
+sed 's/"license_number":"SZ-DEMO/"license_number":"XX-DEMO/' license.json >tampered.json
+write_error "bad signature" 401 unauthenticated "${json[@]}" --data-binary @tampered.json
+sed 's/"agency": *"sz-amr"/"agency": "nobody"/' data/dev-keys/example-license.json >nobody.json
+"$ctl" sign --key data/dev-keys/sz-amr.pem nobody.json >nobody-signed.json
+write_error "unknown agency" 401 unauthenticated "${json[@]}" --data-binary @nobody-signed.json
+sed 's/"agency": *"sz-amr"/"agency": "sz-tax"/' data/dev-keys/example-license.json >other.json
+"$ctl" sign --key data/dev-keys/sz-amr.pem other.json >other-signed.json
+write_error "another agency's key" 401 unauthenticated "${json[@]}" --data-binary @other-signed.json
+sed 's/"type":"license"/"type":"certificate"/' license.json >wrongtype.json
+write_error "schema violation names the member" 422 invalid_entry "${json[@]}" --data-binary @wrongtype.json
+has "the pointer is named" '/body/'
+sed 's/"issued_at": *"2026-11-27T09:00:00.000Z"/"issued_at": "2026-11-27T09:00:01.000Z"/' \
+  data/dev-keys/example-license.json >dup.json
+cmp -s dup.json data/dev-keys/example-license.json && bad "the duplicate template did not change"
+"$ctl" sign --key data/dev-keys/sz-amr.pem dup.json >dup-signed.json
+write_error "a reused license number" 409 conflict "${json[@]}" --data-binary @dup-signed.json
+head -c 70000 /dev/zero | tr '\0' ' ' >big.json
+write_error "oversized body" 413 payload_too_large "${json[@]}" --data-binary @big.json
+
+# Reads and proofs.
+req "entry by index" 200 /v1/entries/1
+has "entry carries the record" '"agency":"sz-amr"'
+req "record" 200 "/v1/records/$record_id"
+has "record status" '"status":"valid"'
+req "record history" 200 "/v1/records/$record_id/history"
+has "history lists the record" "\"record_id\":\"$record_id\""
+req "subject records" 200 "/v1/subjects/914403001922038216/records?limit=10&type=license"
+has "subject page holds the license" "\"record_id\":\"$record_id\""
+req "block" 200 /v1/blocks/1
+has "block header" '"height":1'
+req "latest block" 200 /v1/blocks/latest
+req "agencies" 200 /v1/agencies
+has "three demo agencies" '"id":"sz-eco"'
+req "agency" 200 /v1/agencies/sz-tax
+has "agency key algorithm" '"alg":"p256"'
+req "inclusion proof by index" 200 "/v1/proofs/inclusion?index=1"
+has "inclusion proof with checkpoint" '"checkpoint":"dev.credledger.local/log'
+req "inclusion proof by leaf hash" 200 "/v1/proofs/inclusion?leaf_hash=$record_id&tree_size=2"
+req "consistency proof" 200 "/v1/proofs/consistency?from=1&to=2"
+has "consistency proof" '"consistency_proof":["'
+req "metrics" 200 /metrics
+has "request counter" 'credledger_http_requests_total{route="/v1/entries",method="POST",status="201"} 1'
+has "tree size gauge" 'credledger_tree_size 2'
+
+# Read errors.
+req "unknown route" 404 /v1/nothing
+has "unknown route code" '"code":"not_found"'
+req "wrong method" 405 -X DELETE /v1/checkpoint
+has "wrong method code" '"code":"method_not_allowed"'
+req "bad path parameter" 400 /v1/entries/-1
+has "bad parameter code" '"code":"bad_parameter"'
+req "index beyond the tree" 404 /v1/entries/99
+req "overflowing index" 400 /v1/entries/18446744073709551616
+req "tree_size beyond the tree" 400 "/v1/proofs/inclusion?index=0&tree_size=99"
+has "names the tree size" 'beyond the tree'
+req "bad record id" 400 /v1/records/XYZ
+req "unknown record" 404 "/v1/records/$(printf '%064d' 0)"
+req "bad subject" 400 /v1/subjects/914403001922038217/records
+req "bad limit" 400 "/v1/subjects/914403001922038216/records?limit=0"
+req "batch too large" 413 "${json[@]}" --data-binary '{"entries":[1,2,3,4,5,6]}' /v1/entries/batch
+req "batch: one result per item" 200 "${json[@]}" --data-binary "{\"entries\":[$(cat license.json),{\"type\":1}]}" /v1/entries/batch
+has "batch item 0 answered" '"already_present":true'
+has "batch item 1 refused on its own" '"code":"invalid_entry"'
+[ "$(tree_size)" = "$size" ] && ok || bad "the tree grew after the errors"
+
+# Graceful shutdown: exit 0, and after a restart the acknowledged record is there.
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+[ "$rc" = 0 ] && ok || bad "SIGTERM exit status $rc"
+grep -q 'msg=stopped' node.log && ok || bad "no stop line in the log"
+pid=
+start
+req "the record survives a restart" 200 "/v1/records/$record_id"
+[ "$(tree_size)" = "$size" ] && ok || bad "tree size after restart"
+kill -TERM "$pid"; wait "$pid"; pid=
+
+echo "ledgerd_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
