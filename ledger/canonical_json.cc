@@ -600,7 +600,8 @@ bool IsValidUtf8(std::string_view text) {
 }
 
 Result<Json> ParseJson(std::string_view text, const ParseOptions& options) {
-  return Parser(text, options).ParseDocument();
+  bool ignored = false;
+  return ParseJson(text, &ignored, options);
 }
 
 Result<Json> ParseJson(std::string_view text, bool* text_is_canonical,

@@ -2,6 +2,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
+#include "ledger/records/schema.h"
 
 namespace credledger::records {
 namespace {
@@ -9,10 +10,6 @@ namespace {
 // Key prefixes in the payload store (its own Store, not the ledger's).
 std::string BytesKey(const std::string& hash) { return "p" + hash; }
 std::string TombstoneKey(const std::string& hash) { return "x" + hash; }
-
-bool IsHashHex(const std::string& s) {
-  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
-}
 
 }  // namespace
 

@@ -140,15 +140,12 @@ Status CheckTimestamp(const Json& v, const JsonPointer& pointer) {
   return Status::Ok();
 }
 
+bool IsHashHex(std::string_view s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+}
+
 Status CheckHash(const Json& v, const JsonPointer& pointer) {
-  if (v.is_string()) {
-    const std::string& s = v.get_ref<const std::string&>();
-    if (s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
-          return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-        })) {
-      return Status::Ok();
-    }
-  }
+  if (v.is_string() && IsHashHex(v.get_ref<const std::string&>())) return Status::Ok();
   return Violation(pointer, "must be 64 lowercase hex digits");
 }
 

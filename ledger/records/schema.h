@@ -68,6 +68,7 @@ Status CheckDate(const Json& v, const JsonPointer& pointer);
 // An RFC 3339 UTC time "YYYY-MM-DDTHH:MM:SS[.fff]Z".
 Status CheckTimestamp(const Json& v, const JsonPointer& pointer);
 // 64 lowercase hex digits (a SHA-256/SM3 hash, a record id, a commitment).
+bool IsHashHex(std::string_view s);
 Status CheckHash(const Json& v, const JsonPointer& pointer);
 // An integer amount of fen (分), 0 <= v < 2^53: never a float.
 Status CheckFen(const Json& v, const JsonPointer& pointer);
