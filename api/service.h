@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,6 +92,10 @@ class Service {
   void InclusionProof(const std::shared_ptr<Call>& call);
   void ConsistencyProof(const std::shared_ptr<Call>& call);
 
+  // The record named by the call's {id}, if it is committed below `tree_size`; otherwise the
+  // call is answered (400 or 404) and the result is empty.
+  std::optional<records::RecordInfo> CommittedRecord(const std::shared_ptr<Call>& call,
+                                                     uint64_t tree_size);
   // The signed checkpoint of the current head and its tree size (signed once per size).
   Result<std::pair<uint64_t, std::string>> Checkpoint();
   // A durable entry's receipt: index, leaf hash, block, checkpoint and inclusion proof.
