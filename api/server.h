@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "api/log.h"
 #include "api/service.h"
 #include "crypto/status.h"
 
@@ -35,8 +36,9 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30000};
   // Connections beyond this are closed as soon as they are accepted.
   size_t max_connections = 4096;
-  // One line per request (logfmt). Null: no request log.
-  std::function<void(const std::string&)> log;
+  // Called once per answered request with its fields (request_id, method, target, status,
+  // bytes, duration_ms...). Null: no request log.
+  std::function<void(const LogFields&)> log;
 };
 
 class Server {

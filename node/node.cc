@@ -7,9 +7,9 @@
 #include <iostream>
 #include <mutex>
 
+#include "api/log.h"
 #include "api/server.h"
 #include "api/service.h"
-#include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
 #include "ledger/records/policy.h"
 #include "node/dev_ledger.h"
@@ -17,53 +17,35 @@
 namespace credledger::node {
 namespace {
 
-std::mutex log_mu;
+// The node's own events and the server's request lines, in the configured format, one line
+// each on stderr. Errors are printed even with log_format "none": an operator must see why the
+// node did not start.
+class Logger {
+ public:
+  explicit Logger(const std::string& format)
+      : enabled_(format != "none"),
+        format_(format == "json" ? api::LogFormat::kJson : api::LogFormat::kLogfmt) {}
 
-void LogLine(const std::string& line) {
-  std::lock_guard lock(log_mu);
-  std::cerr << line << std::endl;
-}
-
-// logfmt line to JSON: the server writes logfmt; "json" re-encodes each pair.
-std::string LogfmtToJson(const std::string& line) {
-  Json out = Json::object();
-  size_t i = 0;
-  while (i < line.size()) {
-    size_t eq = line.find('=', i);
-    if (eq == std::string::npos) break;
-    std::string key = line.substr(i, eq - i);
-    std::string value;
-    size_t j = eq + 1;
-    if (j < line.size() && line[j] == '"') {
-      for (++j; j < line.size() && line[j] != '"'; ++j) {
-        if (line[j] == '\\' && j + 1 < line.size()) ++j;
-        value += line[j];
-      }
-      ++j;
-    } else {
-      size_t sp = line.find(' ', j);
-      value = line.substr(j, sp == std::string::npos ? std::string::npos : sp - j);
-      j = sp == std::string::npos ? line.size() : sp;
-    }
-    out[key] = value;
-    i = j + 1;
+  void Info(const api::LogFields& fields) const {
+    if (enabled_) Write("info", fields);
   }
-  return out.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+  // Logs why the node cannot run and returns the exit code for it.
+  int Fail(const std::string& what, const Status& status) const {
+    Write("error", {{"msg", what}, {"error", status.ToString()}});
+    return 1;
+  }
 
-void Event(const NodeConfig& config, const std::string& logfmt) {
-  if (config.log_format == "none") return;
-  LogLine(config.log_format == "json" ? LogfmtToJson(logfmt) : logfmt);
-}
+ private:
+  void Write(std::string_view level, const api::LogFields& fields) const {
+    std::string line = api::FormatLogLine(format_, level, fields);
+    std::lock_guard lock(mu_);
+    std::cerr << line << std::endl;
+  }
 
-std::string Now() { return NowTimestamp(); }
-
-int Fail(const NodeConfig& config, const std::string& what, const Status& s) {
-  // Startup failures are printed whatever the log format: the operator must see them.
-  (void)config;
-  LogLine("time=" + Now() + " level=error msg=\"" + what + "\" error=\"" + s.ToString() + "\"");
-  return 1;
-}
+  const bool enabled_;
+  const api::LogFormat format_;
+  mutable std::mutex mu_;
+};
 
 }  // namespace
 
@@ -74,6 +56,7 @@ int RunNode(const NodeConfig& config) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const Logger log(config.log_format);
 
   DataDirOptions options;
   options.ledger.max_block_entries = config.block_max_entries;
@@ -85,18 +68,19 @@ int RunNode(const NodeConfig& config) {
   std::unique_ptr<Ledger> ledger;
   if (!exists && config.dev) {
     auto created = CreateDevLedger(config.data_dir, options);
-    if (!created.ok())
-      return Fail(config, "cannot create the development ledger", created.status());
+    if (!created.ok()) return log.Fail("cannot create the development ledger", created.status());
     ledger = std::move(*created);
-    Event(config, "time=" + Now() + " level=info msg=\"created a development ledger\" data_dir=\"" +
-                      config.data_dir + "\" keys=\"" + config.data_dir + "/dev-keys\"");
+    log.Info({{"msg", "created a development ledger"},
+              {"data_dir", config.data_dir},
+              {"keys", config.data_dir + "/dev-keys"}});
   } else if (!exists) {
-    return Fail(config, "no ledger in " + config.data_dir,
-                Status::NotFound("create one with `ledgerctl init --genesis`, or start with --dev "
-                                 "for a development ledger"));
+    return log.Fail(
+        "no ledger in " + config.data_dir,
+        Status::NotFound("create one with `ledgerctl init --genesis`, or start with --dev "
+                         "for a development ledger"));
   } else {
     auto opened = OpenLedgerInDir(config.data_dir, options);
-    if (!opened.ok()) return Fail(config, "cannot open the ledger", opened.status());
+    if (!opened.ok()) return log.Fail("cannot open the ledger", opened.status());
     ledger = std::move(*opened);
   }
 
@@ -104,7 +88,7 @@ int RunNode(const NodeConfig& config) {
   const auto replay_start = std::chrono::steady_clock::now();
   auto replayed = records::RecordPolicy::Replay(ledger->Head().tree_size,
                                                 [&](uint64_t i) { return ledger->GetEntry(i); });
-  if (!replayed.ok()) return Fail(config, "cannot rebuild the record indexes", replayed.status());
+  if (!replayed.ok()) return log.Fail("cannot rebuild the record indexes", replayed.status());
   auto policy = std::make_shared<records::SharedRecordPolicy>(std::move(*replayed));
   ledger->SetAdmissionPolicy(policy);
   const double replay_ms =
@@ -124,27 +108,30 @@ int RunNode(const NodeConfig& config) {
   server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
   server_options.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
   if (config.log_format != "none") {
-    server_options.log = [&config](const std::string& line) { Event(config, line); };
+    server_options.log = [&log](const api::LogFields& fields) { log.Info(fields); };
   }
   auto server = api::Server::Start(service, server_options);
-  if (!server.ok()) return Fail(config, "cannot start the HTTP server", server.status());
+  if (!server.ok()) return log.Fail("cannot start the HTTP server", server.status());
 
   const TreeHead head = ledger->Head();
-  Event(config, "time=" + Now() + " level=info msg=listening url=\"http://" +
-                    config.listen_address + ":" + std::to_string((*server)->port()) +
-                    "\" origin=\"" + ledger->params().origin + "\" verifier_key=\"" +
-                    ledger->VerifierKey() + "\" tree_size=" + std::to_string(head.tree_size) +
-                    " index_rebuild_ms=" + std::to_string(replay_ms));
+  log.Info({{"msg", "listening"},
+            {"url", "http://" + config.listen_address + ":" + std::to_string((*server)->port())},
+            {"origin", ledger->params().origin},
+            {"verifier_key", ledger->VerifierKey()},
+            {"tree_size", std::to_string(head.tree_size)},
+            {"index_rebuild_ms", std::to_string(replay_ms)}});
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  Event(config, "time=" + Now() +
-                    " level=info msg=\"shutting down\" signal=" + std::to_string(signal_number));
+  log.Info({{"msg", "shutting down"}, {"signal", std::to_string(signal_number)}});
   service.SetDraining();
   (*server)->Shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
+  // The ledger goes before the server: destroying it commits pending blocks and answers
+  // their writers, whose completions post to the server's io_context (now stopped, so they
+  // are dropped), which must still exist then.
+  ledger.reset();
   server->reset();
-  ledger.reset();  // commits every pending block before returning
-  Event(config, "time=" + Now() + " level=info msg=stopped");
+  log.Info({{"msg", "stopped"}});
   return 0;
 }
 

@@ -15,12 +15,10 @@
 #include <optional>
 #include <random>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <vector>
 
 #include "api/problem.h"
-#include "ledger/block.h"
 
 namespace credledger::api {
 
@@ -30,25 +28,6 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 namespace {
-
-// logfmt value: quoted, with quotes, backslashes and control characters escaped.
-std::string LogValue(std::string_view v) {
-  std::string out = "\"";
-  for (char c : v.substr(0, 512)) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      out += "\\x";
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += kHex[(c >> 4) & 0xF];
-      out += kHex[c & 0xF];
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // A client's X-Request-Id is kept if it is short and plain; otherwise we make one.
 bool UsableRequestId(std::string_view id) {
@@ -198,13 +177,16 @@ class Session : public std::enable_shared_from_this<Session> {
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
             .count();
-    std::ostringstream line;
-    line << "time=" << NowTimestamp() << " level=info msg=request request_id=" << request_id_
-         << " remote=" << remote_ << " method=" << request_.method_string()
-         << " target=" << LogValue(request_.target()) << " status=" << response_->result_int()
-         << " bytes=" << bytes << " duration_ms=" << ms;
-    if (ec) line << " write_error=" << LogValue(ec.message());
-    server_.options.log(line.str());
+    LogFields fields = {{"msg", "request"},
+                        {"request_id", request_id_},
+                        {"remote", remote_},
+                        {"method", std::string(request_.method_string())},
+                        {"target", std::string(request_.target())},
+                        {"status", std::to_string(response_->result_int())},
+                        {"bytes", std::to_string(bytes)},
+                        {"duration_ms", std::to_string(ms)}};
+    if (ec) fields.emplace_back("write_error", ec.message());
+    server_.options.log(fields);
   }
 
   void Close() {
