@@ -618,19 +618,6 @@ Result<std::string> CanonicalJson(const Json& value) {
   return out;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> CanonicalMembers(const Json& value) {
-  if (!value.is_object()) return Status::InvalidArgument("not a JSON object");
-  std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(value.size());
-  for (auto it : MembersInOrder(value)) {
-    std::pair<std::string, std::string> member;
-    CREDLEDGER_RETURN_IF_ERROR(WriteString(it.key(), &member.first));
-    CREDLEDGER_RETURN_IF_ERROR(WriteValue(it.value(), &member.second));
-    out.push_back(std::move(member));
-  }
-  return out;
-}
-
 Result<std::string> CanonicalizeJson(std::string_view text, const ParseOptions& options) {
   CREDLEDGER_ASSIGN_OR_RETURN(Json value, ParseJson(text, options));
   return CanonicalJson(value);

@@ -20,8 +20,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "crypto/status.h"
 
@@ -47,12 +45,6 @@ Result<Json> ParseJson(std::string_view text, bool* text_is_canonical,
 // RFC 8785 serialization of `value`. Errors (InvalidArgument): a string that is not valid
 // UTF-8, a non-finite number, an integer beyond +/-2^53.
 Result<std::string> CanonicalJson(const Json& value);
-
-// The members of object `value` in RFC 8785 order, each as (canonical name with quotes,
-// canonical value): lets a caller assemble the canonical form of the object with and without
-// some members (a signature) from one serialization. Errors as CanonicalJson; InvalidArgument
-// if `value` is not an object.
-Result<std::vector<std::pair<std::string, std::string>>> CanonicalMembers(const Json& value);
 
 // ParseJson then CanonicalJson.
 Result<std::string> CanonicalizeJson(std::string_view text, const ParseOptions& options = {});

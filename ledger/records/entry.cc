@@ -423,27 +423,14 @@ Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc, std::string_view canoni
   e.signature = std::move(*sig);
   e.agency = At(doc, "agency").get<std::string>();
   e.key_id = At(doc, "key_id").get<std::string>();
-  if (!canonical_text.empty()) {
-    // The usual case (signers send canonical bytes): no serialization at all.
+  // Signers send canonical bytes, so usually there is nothing to serialize. Either way the
+  // signed bytes are the canonical entry without its "signature" member.
+  if (canonical_text.empty()) {
+    CREDLEDGER_ASSIGN_OR_RETURN(e.canonical, CanonicalJson(doc));
+  } else {
     e.canonical = std::string(canonical_text);
-    e.signed_bytes = WithoutTopLevelMember(canonical_text, "\"signature\"");
-    e.document = std::move(doc);
-    return e;
   }
-  // One serialization gives both forms: the stored entry and the bytes its signature covers.
-  CREDLEDGER_ASSIGN_OR_RETURN(auto members, CanonicalMembers(doc));
-  e.canonical = "{";
-  e.signed_bytes = "{";
-  for (const auto& [name, value] : members) {
-    std::string member = name + ":" + value;
-    if (e.canonical.size() > 1) e.canonical += ',';
-    e.canonical += member;
-    if (name == "\"signature\"") continue;
-    if (e.signed_bytes.size() > 1) e.signed_bytes += ',';
-    e.signed_bytes += member;
-  }
-  e.canonical += '}';
-  e.signed_bytes += '}';
+  e.signed_bytes = WithoutTopLevelMember(e.canonical, "\"signature\"");
   e.document = std::move(doc);
   return e;
 }
