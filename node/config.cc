@@ -16,6 +16,7 @@ struct Member {
   std::function<Status(NodeConfig&, const Json&)> from_json;
   std::function<Status(NodeConfig&, const std::string&)> from_flag;
   std::function<std::string(const NodeConfig&)> show;
+  bool is_switch = false;  // "--name" alone means true
 };
 
 Member Uint(uint64_t NodeConfig::*field, const char* help) {
@@ -61,8 +62,15 @@ Member Bool(bool NodeConfig::*field, const char* help) {
             c.*field = v.get<bool>();
             return Status::Ok();
           },
-          nullptr,  // a switch: present means true
-          [field](const NodeConfig& c) { return std::string(c.*field ? "true" : "false"); }};
+          [field](NodeConfig& c, const std::string& text) -> Status {
+            if (text != "true" && text != "false") {
+              return Status::InvalidArgument("must be true or false, got \"" + text + "\"");
+            }
+            c.*field = text == "true";
+            return Status::Ok();
+          },
+          [field](const NodeConfig& c) { return std::string(c.*field ? "true" : "false"); },
+          /*is_switch=*/true};
 }
 
 const std::map<std::string, Member>& Members() {
@@ -162,19 +170,16 @@ Result<NodeConfig> LoadConfig(const std::vector<std::string>& args) {
     if (member == Members().end()) {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
     }
-    Status s;
-    if (!member->second.from_flag) {  // a switch
-      s = has_value ? member->second.from_json(config, value == "true"    ? Json(true)
-                                                       : value == "false" ? Json(false)
-                                                                          : Json(value))
-                    : member->second.from_json(config, Json(true));
-    } else {
-      if (!has_value) {
-        if (i + 1 >= args.size()) return Status::InvalidArgument("--" + name + " needs a value");
+    if (!has_value) {
+      if (member->second.is_switch) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
         value = args[++i];
+      } else {
+        return Status::InvalidArgument("--" + name + " needs a value");
       }
-      s = member->second.from_flag(config, value);
     }
+    Status s = member->second.from_flag(config, value);
     if (!s.ok()) return Status::InvalidArgument("--" + name + " " + s.message());
   }
   CREDLEDGER_RETURN_IF_ERROR(Check(config));
