@@ -31,14 +31,9 @@ struct Service::Call {
   Call(const Request& r, std::string id, Respond done)
       : request(r), request_id(std::move(id)), respond(std::move(done)) {}
 
-  void Send(unsigned status, std::string content_type, std::string body) {
-    Response response{static_cast<http::status>(status), request.version()};
-    response.set(http::field::content_type, content_type);
-    response.set(http::field::cache_control, "no-store");
-    response.set("X-Request-Id", request_id);
-    response.keep_alive(request.keep_alive());
-    response.body() = std::move(body);
-    response.prepare_payload();
+  void Send(unsigned status, std::string_view content_type, std::string body) {
+    Response response = MakeResponse(status, content_type, std::move(body), request_id,
+                                     request.version(), request.keep_alive());
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     service->metrics_.ObserveRequest(route, std::string(request.method_string()), status, seconds);
@@ -55,6 +50,18 @@ struct Service::Call {
     Send(problem.status, "application/problem+json", ProblemJson(problem, path, request_id));
   }
 };
+
+Response MakeResponse(unsigned status, std::string_view content_type, std::string body,
+                      std::string_view request_id, unsigned http_version, bool keep_alive) {
+  Response response{static_cast<http::status>(status), http_version};
+  response.set(http::field::content_type, content_type);
+  response.set(http::field::cache_control, "no-store");
+  response.set("X-Request-Id", request_id);
+  response.keep_alive(keep_alive);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
 
 namespace {
 
@@ -330,11 +337,20 @@ Result<std::string> CanonicalEntry(std::string_view body) {
 
 }  // namespace
 
-void Service::PostEntry(const std::shared_ptr<Call>& call) {
+bool Service::AcceptWrite(const std::shared_ptr<Call>& call) {
   if (!IsJsonContentType(call->request[http::field::content_type])) {
-    return call->Fail({415, "unsupported_media_type", "send the entry as application/json"});
+    call->Fail({415, "unsupported_media_type", "send entries as application/json"});
+    return false;
   }
-  if (draining_) return call->Fail({503, "unavailable", "the node is shutting down"});
+  if (draining_) {
+    call->Fail({503, "unavailable", "the node is shutting down"});
+    return false;
+  }
+  return true;
+}
+
+void Service::PostEntry(const std::shared_ptr<Call>& call) {
+  if (!AcceptWrite(call)) return;
   auto entry = CanonicalEntry(call->request.body());
   if (!entry.ok()) return call->Fail(BadRequest("malformed_json", entry.status().message()));
   ledger_.SubmitAsync(std::move(*entry), [this, call](Result<AppendReceipt> result) {
@@ -350,10 +366,7 @@ void Service::PostEntry(const std::shared_ptr<Call>& call) {
 }
 
 void Service::PostBatch(const std::shared_ptr<Call>& call) {
-  if (!IsJsonContentType(call->request[http::field::content_type])) {
-    return call->Fail({415, "unsupported_media_type", "send the batch as application/json"});
-  }
-  if (draining_) return call->Fail({503, "unavailable", "the node is shutting down"});
+  if (!AcceptWrite(call)) return;
   auto parsed = ParseJson(call->request.body());
   if (!parsed.ok()) return call->Fail(BadRequest("malformed_json", parsed.status().message()));
   if (!parsed->is_object() || parsed->size() != 1 || !parsed->contains("entries") ||

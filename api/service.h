@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "api/metrics.h"
@@ -37,6 +38,11 @@ struct ServiceOptions {
   size_t max_page = 500;
   std::string version = "0.1.0";
 };
+
+// A response with the headers every answer carries (content type, no-store, X-Request-Id):
+// what handlers send, and what the server sends for a request it could not parse.
+Response MakeResponse(unsigned status, std::string_view content_type, std::string body,
+                      std::string_view request_id, unsigned http_version, bool keep_alive);
 
 // One route: method and path template ("/v1/entries/{index}").
 struct RouteInfo {
@@ -92,6 +98,9 @@ class Service {
   void InclusionProof(const std::shared_ptr<Call>& call);
   void ConsistencyProof(const std::shared_ptr<Call>& call);
 
+  // Writes take application/json and are refused while draining; otherwise the call is
+  // answered (415, 503) and this returns false.
+  bool AcceptWrite(const std::shared_ptr<Call>& call);
   // The record named by the call's {id}, if it is committed below `tree_size`; otherwise the
   // call is answered (400 or 404) and the result is empty.
   std::optional<records::RecordInfo> CommittedRecord(const std::shared_ptr<Call>& call,

@@ -122,13 +122,9 @@ class Session : public std::enable_shared_from_this<Session> {
                         "the headers exceed " + std::to_string(server_.options.max_header_bytes) +
                             " bytes"}
               : Problem{400, "malformed_http", "cannot parse the request: " + ec.message()};
-      Response response{static_cast<http::status>(problem.status), 11};
-      response.set(http::field::content_type, "application/problem+json");
       const std::string id = server_.NextRequestId();
-      response.set("X-Request-Id", id);
-      response.body() = ProblemJson(problem, "", id);
-      response.keep_alive(false);
-      response.prepare_payload();
+      Response response = MakeResponse(problem.status, "application/problem+json",
+                                       ProblemJson(problem, "", id), id, 11, /*keep_alive=*/false);
       busy_ = true;
       started_ = std::chrono::steady_clock::now();
       request_id_ = id;
