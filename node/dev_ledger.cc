@@ -4,7 +4,6 @@
 
 #include <cerrno>
 
-#include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/registry.h"
@@ -29,11 +28,6 @@ Result<crypto::PublicKey> NewKeyFile(const std::string& path, crypto::KeyAlgorit
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(alg));
   CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(path, key.ToPem(), 0600));
   return key.public_key();
-}
-
-Json KeyJson(const crypto::PublicKey& key) {
-  return {{"alg", std::string(crypto::KeyAlgorithmName(key.algorithm()))},
-          {"spki", crypto::Base64Encode(key.spki_der())}};
 }
 
 }  // namespace
@@ -68,11 +62,11 @@ Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
         {{"id", a.id},
          {"name", a.name},
          {"uscc", uscc},
-         {"keys", {KeyJson(key)}},
+         {"keys", {records::PublicKeyJson(key)}},
          {"types", {"license", "certificate", "penalty", "credit_repair", "status_change"}}});
   }
   Json config = {{"origin", "dev.credledger.local/log"},
-                 {"admins", {{"threshold", 1}, {"keys", {KeyJson(admin)}}}},
+                 {"admins", {{"threshold", 1}, {"keys", {records::PublicKeyJson(admin)}}}},
                  {"agencies", agencies}};
   CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, records::MakeGenesis(config, *node_key));
   CREDLEDGER_RETURN_IF_ERROR(

@@ -196,8 +196,7 @@ Status GenesisCommand(const Args& args) {
   auto key_json = [&](const Json& path) -> Result<Json> {
     if (!path.is_string()) return Status::InvalidArgument("key entries are PEM file paths");
     CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey k, public_key(path.get<std::string>()));
-    return Json{{"alg", std::string(crypto::KeyAlgorithmName(k.algorithm()))},
-                {"spki", crypto::Base64Encode(k.spki_der())}};
+    return records::PublicKeyJson(k);
   };
   auto keys_json = [&](const Json& paths) -> Result<Json> {
     Json out = Json::array();

@@ -407,6 +407,11 @@ Json DefaultDisplayRules() {
              {"license_revocation", "business_suspension", "practice_restriction"}}}}};
 }
 
+Json PublicKeyJson(const crypto::PublicKey& key) {
+  return {{"alg", std::string(crypto::KeyAlgorithmName(key.algorithm()))},
+          {"spki", crypto::Base64Encode(key.spki_der())}};
+}
+
 Result<std::string> MakeGenesis(Json config, const crypto::PublicKey& node_key) {
   if (!config.is_object()) return Status::InvalidArgument("the genesis config must be an object");
   config["type"] = "genesis";
@@ -414,9 +419,8 @@ Result<std::string> MakeGenesis(Json config, const crypto::PublicKey& node_key) 
   if (!config.contains("tree_hash")) config["tree_hash"] = "sha256";
   if (!config.contains("display_rules")) config["display_rules"] = DefaultDisplayRules();
   config["created_at"] = NowTimestamp();
-  config["node_key"] = {{"alg", std::string(crypto::KeyAlgorithmName(node_key.algorithm()))},
-                        {"key_id", node_key.KeyId()},
-                        {"spki", crypto::Base64Encode(node_key.spki_der())}};
+  config["node_key"] = PublicKeyJson(node_key);
+  config["node_key"]["key_id"] = node_key.KeyId();
   CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(config));
   auto registry = Registry::FromGenesis(text);
   if (!registry.ok()) return registry.status().WithContext("genesis");
@@ -429,10 +433,10 @@ Json Registry::ToJson(uint64_t index) const {
     Json keys = Json::array();
     for (const auto& [key_id, k] : a.keys) {
       if (k.added_at >= index) continue;
-      keys.push_back({{"key_id", key_id},
-                      {"alg", std::string(crypto::KeyAlgorithmName(k.key.algorithm()))},
-                      {"spki", crypto::Base64Encode(k.key.spki_der())},
-                      {"valid", k.ValidAt(index)}});
+      Json key = PublicKeyJson(k.key);
+      key["key_id"] = key_id;
+      key["valid"] = k.ValidAt(index);
+      keys.push_back(std::move(key));
     }
     if (keys.empty()) continue;  // added after `index`
     Json types = Json::array();

@@ -87,6 +87,10 @@ struct Agency {
   History<std::set<std::string>> delegates;
 };
 
+// A key as genesis and config entries carry it: {"alg": "p256"|"ed25519"|"sm2", "spki":
+// base64 DER SubjectPublicKeyInfo}.
+Json PublicKeyJson(const crypto::PublicKey& key);
+
 // The genesis entry (canonical JSON) for `config`: {"origin", "admins": {"threshold", "keys"},
 // "agencies": [...], optionally "tree_hash" (default sha256) and "display_rules" (default
 // DefaultDisplayRules)}, keys as {"alg", "spki"}; type, schema_version, created_at (now) and
