@@ -761,6 +761,15 @@ Result<merkle::Hash> Ledger::RootAt(uint64_t tree_size) const {
   return impl_->reader.RangeHash({0, tree_size});
 }
 
+Result<merkle::Hash> Ledger::LeafHashAt(uint64_t index) const {
+  TreeHead head = impl_->CurrentHead();
+  if (index >= head.tree_size) {
+    return Status::NotFound("index " + std::to_string(index) + " is beyond the tree (" +
+                            std::to_string(head.tree_size) + ")");
+  }
+  return impl_->reader.RangeHash({index, index + 1});
+}
+
 void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
   std::lock_guard lock(impl_->queue_mu);
   impl_->admission_policy = std::move(policy);

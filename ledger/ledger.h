@@ -154,6 +154,9 @@ class Ledger {
   Result<std::vector<merkle::Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
   Result<std::vector<merkle::Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
   Result<merkle::Hash> RootAt(uint64_t tree_size) const;
+  // The RFC 9162 leaf hash of entry `index`, read from the tree's tiles (no entry is read or
+  // hashed). NotFound beyond the head.
+  Result<merkle::Hash> LeafHashAt(uint64_t index) const;
 
   // The C2SP signed checkpoint of the current head.
   Result<std::string> SignedCheckpoint() const;

@@ -252,6 +252,7 @@ TEST_CASE("bad requests get precise errors and change nothing", "[ledger]") {
   CHECK(l->ConsistencyProof(1, 2).status().code() == StatusCode::kNotFound);
   CHECK(l->ConsistencyProof(1, 0).status().code() == StatusCode::kInvalidArgument);
   CHECK(l->RootAt(5).status().code() == StatusCode::kNotFound);
+  CHECK(l->LeafHashAt(1).status().code() == StatusCode::kNotFound);
   CHECK(l->BlockOfEntry(3).status().code() == StatusCode::kNotFound);
 }
 
@@ -356,6 +357,7 @@ TEST_CASE("trees spanning two tile levels give RFC 9162 roots and proofs", "[led
     REQUIRE(*l->RootAt(size) == root);
     for (int k = 0; k < 50; ++k) {
       uint64_t i = k < 3 ? size - 1 - static_cast<uint64_t>(k) : rng() % size;
+      REQUIRE(*l->LeafHashAt(i) == leaves[i]);  // read from the tiles, not the entry
       auto proof = l->InclusionProof(i, size);
       REQUIRE(proof.ok());
       REQUIRE(
