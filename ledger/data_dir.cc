@@ -67,6 +67,15 @@ Result<crypto::PrivateKey> LoadNodeKey(const std::string& path) {
 
 }  // namespace
 
+Result<crypto::PrivateKey> LoadOrCreateNodeKey(const std::string& path) {
+  Result<crypto::PrivateKey> key = LoadNodeKey(path);
+  if (key.status().code() != StatusCode::kNotFound) return key;
+  key = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+  if (!key.ok()) return key.status();
+  CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(path, key->ToPem(), 0600));
+  return key;
+}
+
 Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const std::string& origin,
                                                   merkle::HashAlgorithm tree_hash,
                                                   const DataDirOptions& options) {
@@ -81,12 +90,7 @@ Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const 
     return Status::AlreadyExists(dir + " already holds a ledger store");
   }
   std::string key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
-  Result<crypto::PrivateKey> key = LoadNodeKey(key_path);
-  if (key.status().code() == StatusCode::kNotFound) {
-    key = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
-    if (!key.ok()) return key.status();
-    CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(key_path, key->ToPem(), 0600));
-  }
+  Result<crypto::PrivateKey> key = LoadOrCreateNodeKey(key_path);
   if (!key.ok()) return key.status();
   LevelDbOptions leveldb = options.leveldb;
   leveldb.create_if_missing = true;

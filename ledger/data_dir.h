@@ -29,6 +29,10 @@ Result<std::string> ReadFileToString(const std::string& path);
 // Writes a file atomically (temporary file, fsync, rename) with permission bits `mode`.
 Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode);
 
+// The node key at `path`; if there is no file there, a new Ed25519 key written to it (0600).
+// Errors: those of reading or parsing an existing file (never overwritten), or of writing.
+Result<crypto::PrivateKey> LoadOrCreateNodeKey(const std::string& path);
+
 // Creates a new ledger in `dir` (created if missing; must not already hold a store). If no
 // key exists at the node key path, generates an Ed25519 key and writes it there (0600).
 Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const std::string& origin,

@@ -1,8 +1,6 @@
 #include "node/dev_ledger.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
+#include <filesystem>
 
 #include "ledger/canonical_json.h"
 #include "ledger/records/identifiers.h"
@@ -35,20 +33,12 @@ Result<crypto::PublicKey> NewKeyFile(const std::string& path, crypto::KeyAlgorit
 Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
                                                 const DataDirOptions& options) {
   const std::string keys_dir = data_dir + "/dev-keys";
-  ::mkdir(data_dir.c_str(), 0700);
-  if (::mkdir(keys_dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return Status::Unavailable("cannot create " + keys_dir);
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(keys_dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + keys_dir + ": " + ec.message());
   const std::string node_key_path = options.node_key_path.value_or(DefaultNodeKeyPath(data_dir));
   // A node key already there (an earlier, interrupted first start) is kept.
-  auto node_key = [&]() -> Result<crypto::PublicKey> {
-    if (auto pem = ReadFileToString(node_key_path); pem.ok()) {
-      CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey existing, crypto::PrivateKey::FromPem(*pem));
-      return existing.public_key();
-    }
-    return NewKeyFile(node_key_path, crypto::KeyAlgorithm::kEd25519);
-  }();
-  if (!node_key.ok()) return node_key.status();
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey node_key, LoadOrCreateNodeKey(node_key_path));
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey admin,
                               NewKeyFile(keys_dir + "/admin.pem", crypto::KeyAlgorithm::kEd25519));
   Json agencies = Json::array();
@@ -68,7 +58,8 @@ Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
   Json config = {{"origin", "dev.credledger.local/log"},
                  {"admins", {{"threshold", 1}, {"keys", {records::PublicKeyJson(admin)}}}},
                  {"agencies", agencies}};
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, records::MakeGenesis(config, *node_key));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis,
+                              records::MakeGenesis(config, node_key.public_key()));
   CREDLEDGER_RETURN_IF_ERROR(
       WriteFileAtomically(data_dir + "/dev-genesis.json", genesis + "\n", 0644));
 

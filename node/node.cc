@@ -1,9 +1,9 @@
 #include "node/node.h"
 
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <mutex>
 
@@ -63,26 +63,26 @@ int RunNode(const NodeConfig& config) {
   options.ledger.max_block_delay = std::chrono::microseconds(config.block_max_delay_us);
   options.ledger.max_entry_bytes = config.max_body_bytes;
 
-  struct stat st;
-  const bool exists = ::stat(StorePath(config.data_dir).c_str(), &st) == 0;
-  std::unique_ptr<Ledger> ledger;
-  if (!exists && config.dev) {
-    auto created = CreateDevLedger(config.data_dir, options);
-    if (!created.ok()) return log.Fail("cannot create the development ledger", created.status());
-    ledger = std::move(*created);
+  // No store yet: with --dev, create the development ledger; otherwise say how to make one.
+  // (Other NotFound errors, such as a missing node key beside a store, are not "no ledger".)
+  const bool has_store = std::filesystem::exists(StorePath(config.data_dir));
+  if (!has_store && !config.dev) {
+    return log.Fail("no ledger in " + config.data_dir,
+                    Status::NotFound("create one with `ledgerctl init --genesis`, or start with "
+                                     "--dev for a development ledger"));
+  }
+  auto opened = has_store ? OpenLedgerInDir(config.data_dir, options)
+                          : CreateDevLedger(config.data_dir, options);
+  if (!opened.ok()) {
+    return log.Fail(has_store ? "cannot open the ledger" : "cannot create the development ledger",
+                    opened.status());
+  }
+  if (!has_store) {
     log.Info({{"msg", "created a development ledger"},
               {"data_dir", config.data_dir},
               {"keys", config.data_dir + "/dev-keys"}});
-  } else if (!exists) {
-    return log.Fail(
-        "no ledger in " + config.data_dir,
-        Status::NotFound("create one with `ledgerctl init --genesis`, or start with --dev "
-                         "for a development ledger"));
-  } else {
-    auto opened = OpenLedgerInDir(config.data_dir, options);
-    if (!opened.ok()) return log.Fail("cannot open the ledger", opened.status());
-    ledger = std::move(*opened);
   }
+  std::unique_ptr<Ledger> ledger = std::move(*opened);
 
   // The record indexes live in memory and are rebuilt from the log at every start.
   const auto replay_start = std::chrono::steady_clock::now();
