@@ -18,6 +18,20 @@ namespace credledger::api {
 
 namespace http = boost::beast::http;
 
+namespace {
+
+// An answer's JSON text. RFC 8785 form: deterministic, and its writer copies runs of plain
+// ASCII (hashes, the bulk of proofs) in one append, where nlohmann's dump decodes every byte.
+// A value it refuses (invalid UTF-8 from a stored entry, an integer past 2^53) is still
+// answered, through dump with invalid bytes replaced.
+std::string JsonText(const Json& value) {
+  auto canonical = CanonicalJson(value);
+  if (canonical.ok()) return std::move(*canonical);
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace
+
 struct Service::Call {
   const Request& request;
   std::string request_id;
@@ -40,7 +54,7 @@ struct Service::Call {
     respond(std::move(response));
   }
   void SendJson(unsigned status, const Json& body) {
-    Send(status, "application/json", body.dump(-1, ' ', false, Json::error_handler_t::replace));
+    Send(status, "application/json", JsonText(body));
   }
   void SendText(unsigned status, std::string body) {
     Send(status, "text/plain; charset=utf-8", std::move(body));
@@ -321,18 +335,30 @@ Result<std::string> Service::Receipt(const AppendReceipt& receipt) {
                {"tree_size", checkpoint.first},
                {"checkpoint", checkpoint.second},
                {"inclusion_proof", HashList(proof)}};
-  return body.dump();
+  return JsonText(body);
 }
 
 namespace {
 
-// The entry in the form the log stores: RFC 8785 bytes of the submitted JSON.
-Result<std::string> CanonicalEntry(std::string_view body) {
+// A submitted entry, parsed, and in the form the log stores: its RFC 8785 bytes.
+struct SubmittedEntry {
+  Json doc;
+  std::string canonical;
+};
+
+// One batch item's failure, in the batch answer's results.
+Json ItemProblem(const Problem& p) {
+  return {{"status", p.status}, {"code", p.code}, {"detail", p.detail}};
+}
+
+Result<SubmittedEntry> CanonicalEntry(std::string_view body) {
   bool canonical = false;
   auto parsed = ParseJson(body, &canonical);
   if (!parsed.ok()) return parsed.status();
-  if (canonical) return std::string(body);
-  return CanonicalJson(*parsed);
+  if (canonical) return SubmittedEntry{std::move(*parsed), std::string(body)};
+  auto text = CanonicalJson(*parsed);
+  if (!text.ok()) return text.status();
+  return SubmittedEntry{std::move(*parsed), std::move(*text)};
 }
 
 }  // namespace
@@ -353,7 +379,10 @@ void Service::PostEntry(const std::shared_ptr<Call>& call) {
   if (!AcceptWrite(call)) return;
   auto entry = CanonicalEntry(call->request.body());
   if (!entry.ok()) return call->Fail(BadRequest("malformed_json", entry.status().message()));
-  ledger_.SubmitAsync(std::move(*entry), [this, call](Result<AppendReceipt> result) {
+  // The signature is checked here, on this request's thread, not in the serial sequencer.
+  Status checked = policy_->Precheck(std::move(entry->doc), entry->canonical);
+  if (!checked.ok()) return call->Fail(ProblemFromStatus(checked));
+  ledger_.SubmitAsync(std::move(entry->canonical), [this, call](Result<AppendReceipt> result) {
     // This runs on the ledger's sequencer thread, which keeps the ledger alive for it even
     // during shutdown. It is kept light: an inclusion proof from cached tiles (bench: ~3 us)
     // and one checkpoint signature per tree size, not per entry.
@@ -374,7 +403,7 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
     return call->Fail(
         BadRequest("malformed_batch", "the body must be {\"entries\": [entry, ...]}"));
   }
-  const Json& items = (*parsed)["entries"];
+  Json& items = (*parsed)["entries"];
   if (items.empty() || items.size() > options_.max_batch_entries) {
     return call->Fail({413, "batch_too_large",
                        "a batch holds 1 to " + std::to_string(options_.max_batch_entries) +
@@ -387,8 +416,12 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
   for (size_t i = 0; i < items.size(); ++i) {
     auto canonical = CanonicalJson(items[i]);
     if (!canonical.ok()) {
-      Problem p = BadRequest("malformed_json", canonical.status().message());
-      (*results)[i] = {{"status", p.status}, {"code", p.code}, {"detail", p.detail}};
+      (*results)[i] = ItemProblem(BadRequest("malformed_json", canonical.status().message()));
+      continue;
+    }
+    Status checked = policy_->Precheck(std::move(items[i]), *canonical);
+    if (!checked.ok()) {
+      (*results)[i] = ItemProblem(ProblemFromStatus(checked));
       continue;
     }
     entries.push_back(std::move(*canonical));
@@ -402,8 +435,7 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
         for (size_t k = 0; k < out.size(); ++k) {
           Json& slot = (*results)[slots[k]];
           if (!out[k].ok()) {
-            Problem p = ProblemFromStatus(out[k].status());
-            slot = {{"status", p.status}, {"code", p.code}, {"detail", p.detail}};
+            slot = ItemProblem(ProblemFromStatus(out[k].status()));
             continue;
           }
           const AppendReceipt& r = *out[k];

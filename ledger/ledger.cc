@@ -24,14 +24,6 @@ namespace {
 
 using merkle::Hash;
 
-struct HashHasher {
-  size_t operator()(const Hash& h) const {
-    size_t v;
-    std::memcpy(&v, h.data(), sizeof v);
-    return v;
-  }
-};
-
 std::string EncodeIndex(uint64_t index) {
   std::string s;
   format::PutBigEndian64(&s, index);
@@ -154,7 +146,7 @@ struct Ledger::Impl {
     std::vector<Pending> items;
     std::vector<Outcome> outcomes;
     internal::TreeWriter before;  // the tree before this block: restored if the write fails
-    std::unordered_map<Hash, uint64_t, HashHasher> added;  // leaf hash -> index
+    std::unordered_map<Hash, uint64_t, merkle::HashHasher> added;  // leaf hash -> index
     bool has_block = false;  // false when every item was a duplicate or failed
     BlockHeader header;
     Hash header_hash{};

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,16 @@ namespace credledger::merkle {
 
 using crypto::HashAlgorithm;
 using Hash = crypto::Digest;
+
+// For unordered containers keyed by hashes: their bytes are already uniform, so the first
+// eight do.
+struct HashHasher {
+  size_t operator()(const Hash& h) const {
+    size_t v;
+    std::memcpy(&v, h.data(), sizeof v);
+    return v;
+  }
+};
 
 // HASH(0x00 || entry).
 Hash LeafHash(HashAlgorithm alg, std::string_view entry);

@@ -510,3 +510,63 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   CHECK(d.policy->SubjectRecords(uscc, 0, 100).size() == 8);
   CHECK(d.policy->RecordsByDocument(kH).size() == 7);
 }
+
+TEST_CASE("signatures checked before sequencing: bad ones refused early, marks used once",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  auto shared = std::make_shared<SharedRecordPolicy>(d.policy);
+  d.ledger->SetAdmissionPolicy(shared);
+  auto precheck = [&](const std::string& entry) {
+    return shared->Precheck(ParseJson(entry).value(), entry);
+  };
+  std::string good = d.Penalty(d.sz, "sz-amr", "P-1");
+  CHECK(precheck(good).ok());
+  CHECK(d.ledger->Append(good).ok());
+
+  // A registered key's signature over other bytes: refused before sequencing, as Admit would.
+  Json doc = ParseJson(d.Penalty(d.sz, "sz-amr", "P-2")).value();
+  doc["signature"] = ParseJson(d.Penalty(d.sz, "sz-amr", "P-3")).value()["signature"];
+  const std::string bad_signature = *CanonicalJson(doc);
+  CHECK(precheck(bad_signature).code() == StatusCode::kUnauthenticated);
+  CHECK(d.ledger->Append(bad_signature).status().code() == StatusCode::kUnauthenticated);
+  // A key the agency does not have passes the precheck; Admit refuses it.
+  const std::string other_key = d.Penalty(d.gz, "sz-amr", "P-4");
+  CHECK(precheck(other_key).ok());
+  CHECK(d.ledger->Append(other_key).status().code() == StatusCode::kUnauthenticated);
+  // Malformed records: refused as Admit refuses them.
+  Json no_body = ParseJson(good).value();
+  no_body.erase("body");
+  CHECK(precheck(*CanonicalJson(no_body)).code() == StatusCode::kInvalidArgument);
+
+  // What a mark skips: the signature check, and nothing else.
+  auto verified = std::make_shared<VerifiedSignatures>(16);
+  d.policy->UseVerifiedSignatures(verified);
+  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature));
+  CHECK(d.ledger->Append(bad_signature).ok());
+  REQUIRE(d.ledger->Append(d.Rotate()).ok());
+  const std::string old_key = d.Penalty(d.sz, "sz-amr", "P-5");
+  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, old_key));
+  CHECK(d.ledger->Append(old_key).status().code() == StatusCode::kUnauthenticated);
+  // A mark is used once.
+  CHECK_FALSE(verified->Take(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature)));
+}
+
+TEST_CASE("verified-signature marks are bounded: the oldest are dropped", "[policy]") {
+  auto hash = [](uint8_t b) {
+    merkle::Hash h{};
+    h.fill(b);
+    return h;
+  };
+  VerifiedSignatures marks(2);
+  marks.Add(hash(1));
+  marks.Add(hash(2));
+  marks.Add(hash(3));
+  CHECK_FALSE(marks.Take(hash(1)));
+  CHECK(marks.Take(hash(2)));
+  CHECK_FALSE(marks.Take(hash(2)));
+  // Taken marks still count until they age out, so memory stays within the bound.
+  marks.Add(hash(4));
+  CHECK(marks.Take(hash(3)));
+  CHECK(marks.Take(hash(4)));
+}

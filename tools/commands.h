@@ -23,6 +23,7 @@ Status CheckpointCommand(const Args& args);
 Status ProveCommand(const Args& args);
 Status BenchCommand(const Args& args);
 Status BenchRecordsCommand(const Args& args);
+Status BenchEntriesCommand(const Args& args);
 
 }  // namespace credledger::tools
 

@@ -42,6 +42,9 @@ commands:
   bench-records [--seconds S] [--rounds N]
         record validation + signature verification per core for p256, ed25519 and sm2,
         as a ratio of `openssl speed` verify/s measured in the same run
+  bench-entries --key KEY.pem --agency ID --out FILE [--count N] [--series S]
+        write N distinct signed penalty entries of agency ID, one canonical entry per line,
+        for HTTP load tests (scripts/bench-http.sh); S keeps decision numbers of runs apart
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 
@@ -66,6 +69,7 @@ int main(int argc, char** argv) {
       {"registry", RegistryCommand},
       {"bench", BenchCommand},
       {"bench-records", BenchRecordsCommand},
+      {"bench-entries", BenchEntriesCommand},
   };
   std::string command = argv[1];
   auto it = commands.find(command);

@@ -139,13 +139,16 @@ class Session : public std::enable_shared_from_this<Session> {
                       ? std::string(header->value())
                       : server_.NextRequestId();
     // The completion may run on the ledger's sequencer thread: hop back onto this
-    // connection's strand, and keep the io_context running until it does.
+    // connection's strand, and keep the io_context running until it does. A read answered
+    // at once is already on the strand: dispatch writes it without a trip through the queue
+    // (and a wake-up of another thread).
     auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(
         server_.ioc.get_executor());
     server_.service.Handle(
         request_, request_id_, [self = shared_from_this(), work](Response response) {
-          net::post(self->stream_.get_executor(),
-                    [self, work, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+          net::dispatch(
+              self->stream_.get_executor(),
+              [self, work, r = std::move(response)]() mutable { self->Write(std::move(r)); });
         });
   }
 

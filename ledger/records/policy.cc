@@ -89,8 +89,53 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
       ValidatedEntry e,
       ValidateCanonicalEntry(std::move(doc), canonical ? entry : std::string_view()));
   if (!canonical) return not_canonical;
-  CREDLEDGER_RETURN_IF_ERROR(registry_.Authorize(e, index));
+  const bool verified = verified_ && verified_->Take(leaf_hash);
+  CREDLEDGER_RETURN_IF_ERROR(registry_.Authorize(
+      e, index,
+      verified ? Registry::SignatureCheck::kAlreadyVerified : Registry::SignatureCheck::kVerify));
   return AdmitRecord(e, crypto::HexEncode(leaf_hash), index);
+}
+
+void VerifiedSignatures::Add(const merkle::Hash& leaf_hash) {
+  std::lock_guard lock(mu_);
+  if (!marked_.insert(leaf_hash).second) return;
+  order_.push_back(leaf_hash);
+  // Marks taken by Admit leave stale hashes in order_; they count towards the bound too, so
+  // both containers stay within it.
+  while (order_.size() > capacity_) {
+    marked_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+bool VerifiedSignatures::Take(const merkle::Hash& leaf_hash) {
+  std::lock_guard lock(mu_);
+  return marked_.erase(leaf_hash) > 0;
+}
+
+SharedRecordPolicy::SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy,
+                                       size_t verified_capacity)
+    : policy_(std::move(policy)),
+      verified_(std::make_shared<VerifiedSignatures>(verified_capacity)) {
+  policy_->UseVerifiedSignatures(verified_);
+}
+
+Status SharedRecordPolicy::Precheck(Json doc, std::string_view canonical_entry) const {
+  if (doc.is_object() && doc.value("type", Json()) == "config") return Status::Ok();
+  CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e,
+                              ValidateCanonicalEntry(std::move(doc), canonical_entry));
+  std::optional<crypto::PublicKey> key;
+  crypto::HashAlgorithm alg;
+  {
+    std::shared_lock lock(mu_);
+    if (const crypto::PublicKey* k = policy_->registry().FindKey(e.agency, e.key_id)) key = *k;
+    alg = policy_->tree_hash();
+  }
+  if (!key) return Status::Ok();
+  // Outside the lock: the sequencer's exclusive lock must not wait for signature checks.
+  CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(e, *key));
+  verified_->Add(merkle::LeafHash(alg, canonical_entry));
+  return Status::Ok();
 }
 
 Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& record_id,

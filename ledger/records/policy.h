@@ -19,12 +19,15 @@
 #ifndef CREDLEDGER_LEDGER_RECORDS_POLICY_H_
 #define CREDLEDGER_LEDGER_RECORDS_POLICY_H_
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -80,6 +83,29 @@ struct DisplayState {
 // `date` (YYYY-MM-DD) plus `months` calendar months, the day clamped to the month's length.
 std::string AddMonths(std::string_view date, int months);
 
+// Leaf hashes of record entries whose agency signature has been verified, so that the
+// sequencer need not verify it again: the expensive check moves to the threads that receive
+// entries, which run in parallel, out of the sequencer, which is serial. Sound because the
+// leaf hash commits to every byte of the entry, the entry names its agency and key id, and a
+// registered key id always names the same key; whether that key is valid at the entry's index
+// is still Admit's check. Bounded: past `capacity` the oldest marks are dropped (such an entry
+// is verified again in Admit).
+//
+// Thread-safe.
+class VerifiedSignatures {
+ public:
+  explicit VerifiedSignatures(size_t capacity) : capacity_(capacity) {}
+  void Add(const merkle::Hash& leaf_hash);
+  // Whether `leaf_hash` is marked; the mark is removed (an entry is admitted once).
+  bool Take(const merkle::Hash& leaf_hash);
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  std::unordered_set<merkle::Hash, merkle::HashHasher> marked_;
+  std::deque<merkle::Hash> order_;  // insertion order, for dropping the oldest
+};
+
 class RecordPolicy : public AdmissionPolicy {
  public:
   // Builds the policy by replaying entries 0..tree_size-1 (entry 0: the genesis). Errors:
@@ -90,6 +116,12 @@ class RecordPolicy : public AdmissionPolicy {
   Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override;
   void Committed(uint64_t tree_size) override;
   void RolledBack(uint64_t first_index) override;
+
+  // Admit skips the signature check of entries marked in `verified` (and takes the mark).
+  void UseVerifiedSignatures(std::shared_ptr<VerifiedSignatures> verified) {
+    verified_ = std::move(verified);
+  }
+  crypto::HashAlgorithm tree_hash() const { return alg_; }
 
   // The registry including admitted (possibly not yet durable) config entries.
   const Registry& registry() const { return registry_; }
@@ -137,6 +169,7 @@ class RecordPolicy : public AdmissionPolicy {
   Registry committed_registry_;  // durable config only
   Registry registry_;            // committed + pending config
   crypto::HashAlgorithm alg_;
+  std::shared_ptr<VerifiedSignatures> verified_;     // may be null
   std::map<std::string, RecordInfo> records_;        // record id -> info
   std::map<std::string, std::string> business_ids_;  // business key -> record id
   std::vector<Pending> pending_;                     // admitted, not yet durable, in order
@@ -148,9 +181,21 @@ class RecordPolicy : public AdmissionPolicy {
 // A RecordPolicy that readers (HTTP handlers) may query while the sequencer admits entries:
 // the sequencer's calls hold the lock exclusively, Read holds it shared. Readers see admitted
 // entries that may not be durable yet; they filter by the committed tree size.
+//
+// Precheck lets the threads that receive entries do the per-entry work that does not depend
+// on the log (validation and the signature check) in parallel, before the sequencer sees them.
 class SharedRecordPolicy : public AdmissionPolicy {
  public:
-  explicit SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy) : policy_(std::move(policy)) {}
+  explicit SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy,
+                              size_t verified_capacity = 1 << 16);
+
+  // Checks entry `doc`, parsed from `canonical_entry` (its RFC 8785 text), as far as it can
+  // be checked before it has an index: its form, and its signature if its key is registered;
+  // a verified signature is marked for Admit (VerifiedSignatures). Config entries and
+  // entries whose agency or key is unknown here pass: Admit decides them against the
+  // registry at their index. Errors: InvalidArgument, Unauthenticated (bad signature), as
+  // Admit would give.
+  Status Precheck(Json doc, std::string_view canonical_entry) const;
 
   Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override {
     std::unique_lock lock(mu_);
@@ -175,6 +220,7 @@ class SharedRecordPolicy : public AdmissionPolicy {
  private:
   mutable std::shared_mutex mu_;
   std::shared_ptr<RecordPolicy> policy_;
+  std::shared_ptr<VerifiedSignatures> verified_;
 };
 
 }  // namespace credledger::records

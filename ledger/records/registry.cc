@@ -356,7 +356,16 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
   }
 }
 
-Status Registry::Authorize(const ValidatedEntry& entry, uint64_t index) const {
+const crypto::PublicKey* Registry::FindKey(const std::string& agency,
+                                           const std::string& key_id) const {
+  auto a = agencies_.find(agency);
+  if (a == agencies_.end()) return nullptr;
+  auto key = a->second.keys.find(key_id);
+  return key == a->second.keys.end() ? nullptr : &key->second.key;
+}
+
+Status Registry::Authorize(const ValidatedEntry& entry, uint64_t index,
+                           SignatureCheck check) const {
   auto it = agencies_.find(entry.agency);
   if (it == agencies_.end()) {
     return Status::Unauthenticated("/agency: no agency \"" + entry.agency + "\" is registered");
@@ -371,7 +380,9 @@ Status Registry::Authorize(const ValidatedEntry& entry, uint64_t index) const {
                                    "\" is not valid at index " + std::to_string(index) +
                                    (key->second.revoked_at ? " (revoked)" : " (not yet added)"));
   }
-  CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(entry, key->second.key));
+  if (check == SignatureCheck::kVerify) {
+    CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(entry, key->second.key));
+  }
   if (a.suspended.AsOf(index)) {
     return Status::PermissionDenied("/agency: agency \"" + a.id + "\" is suspended");
   }

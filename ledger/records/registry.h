@@ -117,8 +117,15 @@ class Registry {
 
   // May `entry` be appended at log index `index`? Errors: Unauthenticated (unknown agency or
   // key, key not valid at that index, bad signature), PermissionDenied (agency suspended,
-  // type not permitted, historical code without permission).
-  Status Authorize(const ValidatedEntry& entry, uint64_t index) const;
+  // type not permitted, historical code without permission). kAlreadyVerified skips only the
+  // signature check, for a caller that has verified it against FindKey's key.
+  enum class SignatureCheck { kVerify, kAlreadyVerified };
+  Status Authorize(const ValidatedEntry& entry, uint64_t index,
+                   SignatureCheck check = SignatureCheck::kVerify) const;
+  // The key `key_id` of agency `agency` as registered (whether valid at some index or not);
+  // null if there is none. A key id is the SHA-256 of the key, so a registered key id always
+  // names the same key.
+  const crypto::PublicKey* FindKey(const std::string& agency, const std::string& key_id) const;
 
   const std::string& origin() const { return origin_; }
   const std::string& tree_hash() const { return tree_hash_; }
