@@ -97,8 +97,9 @@ int RunNode(const NodeConfig& config) {
 
   // The record indexes live in memory and are rebuilt from the log at every start.
   const auto replay_start = std::chrono::steady_clock::now();
-  auto replayed = records::RecordPolicy::Replay(ledger->Head().tree_size,
-                                                [&](uint64_t i) { return ledger->GetEntry(i); });
+  auto replayed = records::RecordPolicy::Replay(
+      ledger->Head().tree_size, [&](uint64_t i) { return ledger->GetEntry(i); },
+      records::RecordPolicy::Signatures::kTrustLog);
   if (!replayed.ok()) return log.Fail("cannot rebuild the record indexes", replayed.status());
   auto policy = std::make_shared<records::SharedRecordPolicy>(std::move(*replayed));
   ledger->SetAdmissionPolicy(policy);

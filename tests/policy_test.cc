@@ -27,6 +27,7 @@ struct Domain {
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
   std::unique_ptr<Ledger> ledger;
   std::shared_ptr<RecordPolicy> policy;
+  RecordPolicy::Signatures replay = RecordPolicy::Signatures::kVerify;
 
   std::string Genesis() const {
     Json g = {
@@ -63,8 +64,8 @@ struct Domain {
                     : Ledger::Open(std::make_unique<SharedStore>(store), node, o);
     if (!l.ok()) FAIL(l.status().ToString());
     ledger = std::move(*l);
-    auto p = RecordPolicy::Replay(ledger->Head().tree_size,
-                                  [&](uint64_t i) { return ledger->GetEntry(i); });
+    auto p = RecordPolicy::Replay(
+        ledger->Head().tree_size, [&](uint64_t i) { return ledger->GetEntry(i); }, replay);
     if (!p.ok()) FAIL(p.status().ToString());
     policy = *p;
     ledger->SetAdmissionPolicy(policy);
@@ -550,6 +551,17 @@ TEST_CASE("signatures checked before sequencing: bad ones refused early, marks u
   CHECK(d.ledger->Append(old_key).status().code() == StatusCode::kUnauthenticated);
   // A mark is used once.
   CHECK_FALSE(verified->Take(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature)));
+
+  // Replaying this log: an auditor's replay finds the record with the bad signature; the
+  // node's own replay trusts the signatures in its log and rebuilds the same indexes.
+  const uint64_t size = d.ledger->Head().tree_size;
+  auto entry_at = [&](uint64_t i) { return d.ledger->GetEntry(i); };
+  auto audit = RecordPolicy::Replay(size, entry_at, RecordPolicy::Signatures::kVerify);
+  CHECK(audit.status().code() == StatusCode::kDataLoss);
+  auto own = RecordPolicy::Replay(size, entry_at, RecordPolicy::Signatures::kTrustLog);
+  REQUIRE(own.ok());
+  CHECK((*own)->records().size() == d.policy->records().size());
+  CHECK((*own)->records().count(RecordId(bad_signature)) == 1);
 }
 
 TEST_CASE("verified-signature marks are bounded: the oldest are dropped", "[policy]") {
