@@ -1,9 +1,10 @@
-// The HTTP/1.1 server: Boost.Beast, in the shape of Beast's advanced server example. A pool of
-// threads runs one io_context; each connection runs on its own strand; every read has a
-// deadline (a slow or idle client cannot hold a connection or a thread); header and body sizes
-// are capped (431 and 413); requests on a connection are answered one at a time, in order, so
-// pipelined requests wait in the connection's bounded read buffer. The server is a transport
-// only: what to answer is Service's business (service.h).
+// The HTTP/1.1 server: Boost.Beast, in the shape of Beast's advanced server example, except
+// that each thread of the pool runs an io_context of its own and each connection stays on one
+// of them (serialized as a strand would, with no lock shared across threads: measured in
+// docs/PERFORMANCE.md); every read has a deadline (a slow or idle client cannot hold a connection
+// or a thread); header and body sizes are capped (431 and 413); requests on a connection are
+// answered one at a time, in order, so pipelined requests wait in the connection's bounded read
+// buffer. The server is a transport only: what to answer is Service's business (service.h).
 //
 // Shutdown stops accepting, closes idle connections, lets requests in flight (including writes
 // waiting for their block to be durable) finish within a grace period, then returns.

@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
@@ -44,11 +43,24 @@ bool UsableRequestId(std::string_view id) {
 
 class Session;
 
+// One io_context per thread, each run by that thread alone: a connection lives on one of them
+// (dealt round-robin), so its handlers never run concurrently without a strand, and the
+// request path shares no scheduler lock or wake-up between threads. The ledger's completions
+// reach a connection by posting to its io_context.
 struct Server::Impl {
-  Impl(Service& s, ServerOptions o)
-      : service(s), options(std::move(o)), acceptor(net::make_strand(ioc)) {
+  Impl(Service& s, ServerOptions o, unsigned threads)
+      : service(s),
+        options(std::move(o)),
+        contexts(MakeContexts(threads)),
+        acceptor(*contexts.front()) {
     std::random_device rd;
     id_prefix = std::to_string(rd() % 100000);
+  }
+
+  static std::vector<std::unique_ptr<net::io_context>> MakeContexts(unsigned n) {
+    std::vector<std::unique_ptr<net::io_context>> out;
+    for (unsigned i = 0; i < n; ++i) out.push_back(std::make_unique<net::io_context>(1));
+    return out;
   }
 
   void Accept();
@@ -57,9 +69,10 @@ struct Server::Impl {
 
   Service& service;
   const ServerOptions options;
-  net::io_context ioc;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  size_t next_context = 0;  // the acceptor's: used on contexts[0]'s thread only
   tcp::acceptor acceptor;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
   bool shut_down = false;
@@ -139,11 +152,10 @@ class Session : public std::enable_shared_from_this<Session> {
                       ? std::string(header->value())
                       : server_.NextRequestId();
     // The completion may run on the ledger's sequencer thread: hop back onto this
-    // connection's strand, and keep the io_context running until it does. A read answered
-    // at once is already on the strand: dispatch writes it without a trip through the queue
-    // (and a wake-up of another thread).
-    auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(
-        server_.ioc.get_executor());
+    // connection's io_context, and keep it running until it does. A read answered at once is
+    // already there: dispatch writes it without a trip through the queue.
+    auto work =
+        std::make_shared<net::executor_work_guard<net::any_io_executor>>(stream_.get_executor());
     server_.service.Handle(
         request_, request_id_, [self = shared_from_this(), work](Response response) {
           net::dispatch(
@@ -213,7 +225,8 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void Server::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  net::io_context& context = *contexts[next_context++ % contexts.size()];
+  acceptor.async_accept(context, [this](beast::error_code ec, tcp::socket socket) {
     OnAccept(ec, std::move(socket));
   });
 }
@@ -240,7 +253,9 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { Shutdown(std::chrono::milliseconds(5000)); }
 
 Result<std::unique_ptr<Server>> Server::Start(Service& service, ServerOptions options) {
-  auto impl = std::make_unique<Impl>(service, std::move(options));
+  unsigned n = options.threads;
+  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
+  auto impl = std::make_unique<Impl>(service, std::move(options), n);
   beast::error_code ec;
   auto address = net::ip::make_address(impl->options.address, ec);
   if (ec) {
@@ -260,13 +275,11 @@ Result<std::unique_ptr<Server>> Server::Start(Service& service, ServerOptions op
   if (ec) return fail("bind");
   impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen on");
-  impl->work.emplace(impl->ioc.get_executor());
-  impl->Accept();
-  unsigned n = impl->options.threads;
-  if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < n; ++i) {
-    impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
+  for (auto& context : impl->contexts) {
+    impl->work.push_back(net::make_work_guard(*context));
+    impl->threads.emplace_back([context = context.get()] { context->run(); });
   }
+  net::post(*impl->contexts.front(), [impl = impl.get()] { impl->Accept(); });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -295,8 +308,8 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     std::unique_lock lock(impl_->sessions_mu);
     impl_->sessions_cv.wait_for(lock, grace, [this] { return impl_->sessions.empty(); });
   }
-  impl_->work.reset();
-  impl_->ioc.stop();
+  impl_->work.clear();
+  for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
   std::lock_guard lock(impl_->sessions_mu);
