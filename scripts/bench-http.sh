@@ -34,6 +34,7 @@ trap '[ -n "$node" ] && kill "$node" 2>/dev/null; [ -n "$ngx" ] && kill "$ngx" 2
 cd "$work"
 
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }  # field NAME < wrk RESULT line
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
 
 echo "== machine: $(nproc) cores; $(openssl version)"
 "$root/build/release/node/ledgerd" --dev --data-dir data --port 0 --log-format logfmt 2>node.log &
@@ -60,10 +61,18 @@ bound=$(openssl speed -multi 2 -seconds 5 -elapsed ecdsap256 2>/dev/null |
 echo "   p256 verify/s on 2 cores: $bound"
 
 echo "== ingest: wrk -t$wrk_threads -c$conns -d${seconds}s POST /v1/entries"
+ticks_before=$(cpu_ticks "$node")
 wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/scripts/wrk/post-entries.lua" \
   "$base" -- "$work/full.jsonl" "$wrk_threads" | tee ingest.txt | grep -E 'Requests/sec|RESULT'
+ticks=$(($(cpu_ticks "$node") - ticks_before))
 rate=$(grep RESULT ingest.txt | field created_per_s)
+created=$(grep RESULT ingest.txt | field created)
 echo "   ratio to the 2-core verify bound: $(awk -v a="$rate" -v b="$bound" 'BEGIN {printf "%.2f", a / b}')"
+# Where the CPU goes: ledgerd's CPU time per entry, against one p256 verification's share of
+# the reference (2 cores / bound); the rest of the 2 cores went to wrk and the kernel.
+echo "   ledgerd CPU: $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v s="$seconds" 'BEGIN {printf "%.2f", t / hz / s}') cores;" \
+  "$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$created" 'BEGIN {printf "%.0f", t / hz / n * 1e6}') us per entry," \
+  "of which one verification is $(awk -v b="$bound" 'BEGIN {printf "%.0f", 2 / b * 1e6}') us"
 
 half=$(awk -v r="$rate" 'BEGIN {printf "%d", r / 2}')
 pause=$(awk -v r="$half" -v c="$conns" 'BEGIN {printf "%d", c * 1000 / r}')
