@@ -9,6 +9,7 @@
 
 #include "api/problem.h"
 #include "crypto/encoding.h"
+#include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
 #include "ledger/records/identifiers.h"
@@ -41,6 +42,7 @@ struct Service::Call {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   Respond respond;
   Service* service = nullptr;
+  std::vector<std::pair<http::field, std::string>> headers;  // added to the answer
 
   Call(const Request& r, std::string id, Respond done)
       : request(r), request_id(std::move(id)), respond(std::move(done)) {}
@@ -48,6 +50,7 @@ struct Service::Call {
   void Send(unsigned status, std::string_view content_type, std::string body) {
     Response response = MakeResponse(status, content_type, std::move(body), request_id,
                                      request.version(), request.keep_alive());
+    for (const auto& [name, value] : headers) response.set(name, value);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     service->metrics_.ObserveRequest(route, std::string(request.method_string()), status, seconds);
@@ -198,6 +201,9 @@ const std::vector<Service::RouteEntry>& Service::RouteTable() {
         {http::verb::get, "/v1/agencies/{id}", &Service::GetAgency},
         {http::verb::get, "/v1/proofs/inclusion", &Service::InclusionProof},
         {http::verb::get, "/v1/proofs/consistency", &Service::ConsistencyProof},
+        {http::verb::put, "/v1/payloads/{hash}", &Service::PutPayload},
+        {http::verb::get, "/v1/payloads/{hash}", &Service::GetPayload},
+        {http::verb::delete_, "/v1/payloads/{hash}", &Service::DeletePayload},
     };
     for (RouteEntry& r : routes) r.segments = Segments(r.path);
     return routes;
@@ -208,6 +214,10 @@ const std::vector<Service::RouteEntry>& Service::RouteTable() {
 Service::Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy,
                  ServiceOptions options)
     : ledger_(ledger), policy_(std::move(policy)), options_(std::move(options)) {
+  // Bank reads logged before a crash, or while anchoring failed, are anchored now.
+  anchored_size_ =
+      policy_->Read([](const records::RecordPolicy& p) { return p.anchored_audit_size(); });
+  if (options_.query_audit && options_.query_audit->head().size > anchored_size_) Anchor();
   metrics_.AddGauge("credledger_tree_size", "Entries in the log (committed tree size).",
                     [this] { return static_cast<double>(ledger_.Head().tree_size); });
   metrics_.AddGauge("credledger_block_height", "Height of the last committed block.",
@@ -711,6 +721,233 @@ void Service::ConsistencyProof(const std::shared_ptr<Call>& call) {
                        {"old_root", Hex(*old_root)},
                        {"new_root", Hex(*new_root)},
                        {"consistency_proof", HashList(*proof)}});
+}
+
+// ---- Documents (payloads) and bank reads ----
+
+std::optional<std::string> Service::PayloadHash(const std::shared_ptr<Call>& call) {
+  if (options_.payloads == nullptr) {
+    call->Fail({503, "unavailable", "this node keeps no documents"});
+    return std::nullopt;
+  }
+  if (!records::IsHashHex(call->params[0])) {
+    call->Fail(BadRequest("bad_parameter", "a document hash is 64 lowercase hex digits"));
+    return std::nullopt;
+  }
+  return call->params[0];
+}
+
+void Service::PutPayload(const std::shared_ptr<Call>& call) {
+  auto hash = PayloadHash(call);
+  if (!hash) return;
+  if (draining_) return call->Fail({503, "unavailable", "the node is shutting down"});
+  // The upload needs no credential: only the document whose hash an agency has signed into
+  // a committed record is taken, so nobody can place other bytes under that hash.
+  const std::string& body = call->request.body();
+  const crypto::HashAlgorithm alg =
+      policy_->Read([](const records::RecordPolicy& p) { return p.tree_hash(); });
+  const std::string actual = Hex(crypto::Hash(alg, body));
+  if (actual != *hash) {
+    return call->Fail({422, "payload_mismatch",
+                       "the body's " + std::string(crypto::HashAlgorithmName(alg)) + " is " +
+                           actual + ", not " + *hash});
+  }
+  const uint64_t size = ledger_.Head().tree_size;
+  Json records = policy_->Read([&](const records::RecordPolicy& p) {
+    Json ids = Json::array();
+    for (const std::string& id : p.RecordsByDocument(*hash)) {
+      if (p.records().at(id).index < size) ids.push_back(id);
+    }
+    return ids;
+  });
+  if (records.empty()) {
+    return call->Fail({409, "conflict",
+                       "no committed record carries document " + *hash +
+                           "; submit the record first, then its document"});
+  }
+  auto existing = options_.payloads->Get(*hash);
+  if (existing.ok() && existing->erasure) {
+    return call->Fail({410, "gone",
+                       "document " + *hash + " was erased on " + existing->erasure->erased_at +
+                           " (" + existing->erasure->legal_basis + ")"});
+  }
+  const bool already = existing.ok();
+  if (!already) {
+    auto put = options_.payloads->Put(body);
+    if (!put.ok()) return call->Fail(ProblemFromStatus(put.status()));
+  }
+  call->SendJson(already ? 200 : 201,
+                 {{"hash", *hash}, {"bytes", body.size()}, {"records", std::move(records)}});
+}
+
+std::optional<std::pair<Bank, std::string>> Service::BankCall(const std::shared_ptr<Call>& call) {
+  if (options_.query_audit == nullptr) {
+    call->Fail(
+        {503, "unavailable", "this node has no query audit log, so it serves no bank reads"});
+    return std::nullopt;
+  }
+  auto bank = options_.banks.Authenticate(call->request[http::field::authorization]);
+  if (!bank.ok()) {
+    call->headers.emplace_back(http::field::www_authenticate, "Bearer realm=\"credledger\"");
+    call->Fail(ProblemFromStatus(bank.status()));
+    return std::nullopt;
+  }
+  auto purpose = call->query.find("purpose");
+  if (purpose == call->query.end() || purpose->second.empty() || purpose->second.size() > 200) {
+    call->Fail(BadRequest("bad_parameter",
+                          "state the purpose of the read: ?purpose= (1 to 200 characters), "
+                          "kept in the query audit log"));
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(*bank), purpose->second);
+}
+
+bool Service::Audit(const std::shared_ptr<Call>& call, const Bank& bank, const std::string& purpose,
+                    const std::string& subject, unsigned status) {
+  auto appended = options_.query_audit->Append(
+      {bank.id, subject, purpose, std::string(call->request.target()), status});
+  if (!appended.ok()) {
+    call->Fail({503, "unavailable",
+                "the query audit log cannot be written, so the read is "
+                "refused: " +
+                    appended.status().message()});
+    return false;
+  }
+  Anchor();
+  return true;
+}
+
+void Service::Anchor() {
+  if (!options_.make_anchor) return;
+  std::string entry;
+  {
+    std::lock_guard lock(anchor_mu_);
+    const AuditHead head = options_.query_audit->head();
+    if (anchor_in_flight_ || head.size <= anchored_size_) return;
+    auto made = options_.make_anchor(head);
+    if (!made.ok()) return;  // the next read tries again
+    anchor_in_flight_ = true;
+    entry = std::move(*made);
+  }
+  // The completion runs on the sequencer thread; submitting from there only queues.
+  const uint64_t size = options_.query_audit->head().size;
+  ledger_.SubmitAsync(std::move(entry), [this, size](Result<AppendReceipt> result) {
+    {
+      std::lock_guard lock(anchor_mu_);
+      anchor_in_flight_ = false;
+      if (!result.ok()) return;  // not retried here (shutting down, store full): next read
+      anchored_size_ = std::max(anchored_size_, size);
+    }
+    Anchor();
+  });
+}
+
+void Service::GetPayload(const std::shared_ptr<Call>& call) {
+  auto hash = PayloadHash(call);
+  if (!hash) return;
+  auto bank = BankCall(call);
+  if (!bank) return;
+  // The audit line names the subjects of the records that carry the document.
+  std::string subjects;
+  const std::vector<uint64_t> indexes = policy_->Read([&](const records::RecordPolicy& p) {
+    std::vector<uint64_t> out;
+    for (const std::string& id : p.RecordsByDocument(*hash))
+      out.push_back(p.records().at(id).index);
+    return out;
+  });
+  for (uint64_t index : indexes) {
+    auto entry = ledger_.GetEntry(index);
+    if (!entry.ok()) continue;  // not committed yet
+    auto doc = ParseJson(*entry);
+    if (!doc.ok()) continue;
+    const Json& subject = (*doc)["subject"];
+    const std::string id = subject.value("uscc", subject.value("commitment", ""));
+    if (!id.empty() && subjects.find(id) == std::string::npos) {
+      subjects += (subjects.empty() ? "" : ",") + id;
+    }
+  }
+  auto payload = options_.payloads->Get(*hash);
+  const unsigned status =
+      payload.ok() ? (payload->erasure ? 410 : 200) : ProblemFromStatus(payload.status()).status;
+  if (!Audit(call, bank->first, bank->second, subjects.empty() ? "document:" + *hash : subjects,
+             status)) {
+    return;
+  }
+  if (!payload.ok()) return call->Fail(ProblemFromStatus(payload.status()));
+  if (payload->erasure) {
+    return call->Fail({410, "gone",
+                       "document " + *hash + " was erased on " + payload->erasure->erased_at +
+                           " by " + payload->erasure->erased_by + " (" +
+                           payload->erasure->legal_basis + ")"});
+  }
+  call->headers.emplace_back(http::field::content_disposition,
+                             "attachment; filename=\"" + *hash + "\"");
+  call->Send(200, "application/octet-stream", std::move(*payload->bytes));
+}
+
+void Service::DeletePayload(const std::shared_ptr<Call>& call) {
+  auto hash = PayloadHash(call);
+  if (!hash) return;
+  if (!AcceptWrite(call)) return;
+  // A lawful erasure request, signed by the issuing agency's key or by an admin key
+  // (records::ErasureRequest).
+  auto doc = ParseJson(call->request.body());
+  if (!doc.ok()) return call->Fail(BadRequest("malformed_json", doc.status().message()));
+  auto request = records::ParseErasureRequest(*doc);
+  if (!request.ok()) return call->Fail(ProblemFromStatus(request.status()));
+  if (request->hash != *hash) {
+    return call->Fail({422, "invalid_entry",
+                       "/hash: the request is for " + request->hash + ", not the path's " + *hash});
+  }
+  // A request is good for a short while only, so a captured one cannot be replayed later
+  // (against a document re-uploaded after a mistaken erasure, say).
+  const auto now = std::chrono::system_clock::now();
+  const auto skew = options_.erasure_clock_skew;
+  if (request->requested_at < FormatTimestamp(now - skew) ||
+      request->requested_at > FormatTimestamp(now + skew)) {
+    return call->Fail({422, "invalid_entry",
+                       "/requested_at: must be within " + std::to_string(skew.count()) +
+                           " s of the node's clock (" + FormatTimestamp(now) + ")"});
+  }
+  const std::string& agency = request->agency;
+  const uint64_t size = ledger_.Head().tree_size;
+  std::optional<crypto::PublicKey> key;
+  Status allowed = policy_->Read([&](const records::RecordPolicy& p) -> Status {
+    if (agency.empty()) {
+      const crypto::PublicKey* admin = p.registry().FindAdminKey(request->key_id);
+      if (admin == nullptr) return Status::Unauthenticated("/key_id: not an admin key");
+      key = *admin;
+      return Status::Ok();
+    }
+    auto a = p.registry().agencies().find(agency);
+    if (a == p.registry().agencies().end()) {
+      return Status::Unauthenticated("/agency: no agency \"" + agency + "\" is registered");
+    }
+    auto k = a->second.keys.find(request->key_id);
+    if (k == a->second.keys.end() || !k->second.ValidAt(size)) {
+      return Status::Unauthenticated("/key_id: not a current key of agency \"" + agency + "\"");
+    }
+    key = k->second.key;
+    return p.MayErase(*hash, agency);
+  });
+  if (!allowed.ok()) return call->Fail(ProblemFromStatus(allowed));
+  Status signed_ok = records::VerifyObjectSignature(*doc, *key);
+  if (!signed_ok.ok()) return call->Fail(ProblemFromStatus(signed_ok));
+  auto current = options_.payloads->Get(*hash);
+  if (current.ok() && current->erasure) {
+    return call->Fail(
+        {410, "gone",
+         "document " + *hash + " was already erased on " + current->erasure->erased_at});
+  }
+  const records::Erasure erasure{FormatTimestamp(now),
+                                 agency.empty() ? "admin:" + request->key_id : agency,
+                                 request->legal_basis};
+  Status erased = options_.payloads->Erase(*hash, erasure);
+  if (!erased.ok()) return call->Fail(ProblemFromStatus(erased));
+  call->SendJson(200, {{"hash", *hash},
+                       {"erased_at", erasure.erased_at},
+                       {"erased_by", erasure.erased_by},
+                       {"legal_basis", erasure.legal_basis}});
 }
 
 }  // namespace credledger::api

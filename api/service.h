@@ -13,6 +13,7 @@
 #include <atomic>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,8 +22,11 @@
 #include <string_view>
 #include <vector>
 
+#include "api/access.h"
 #include "api/metrics.h"
+#include "api/query_audit.h"
 #include "ledger/ledger.h"
+#include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
 
 namespace credledger::api {
@@ -37,6 +41,18 @@ struct ServiceOptions {
   // Most records in one page of GET /v1/subjects/{uscc}/records. Default 500.
   size_t max_page = 500;
   std::string version = "0.1.0";
+  // Documents off the log (/v1/payloads/{hash}); null: those routes answer 503.
+  records::PayloadStore* payloads = nullptr;
+  // The banks that may read access-controlled routes (default: none may).
+  BankAccess banks;
+  // Where every bank read is logged before it is answered; null: bank routes answer 503,
+  // since no read may go unlogged.
+  QueryAuditLog* query_audit = nullptr;
+  // The node's anchor entry for an audit log head (records::MakeQueryAuditAnchor with the
+  // node key); null: the audit log is not anchored.
+  std::function<Result<std::string>(const AuditHead&)> make_anchor;
+  // How far an erasure request's requested_at may be from the node's clock. Default 10 min.
+  std::chrono::seconds erasure_clock_skew{600};
 };
 
 // A response with the headers every answer carries (content type, no-store, X-Request-Id):
@@ -97,6 +113,23 @@ class Service {
   void GetAgency(const std::shared_ptr<Call>& call);
   void InclusionProof(const std::shared_ptr<Call>& call);
   void ConsistencyProof(const std::shared_ptr<Call>& call);
+  void PutPayload(const std::shared_ptr<Call>& call);
+  void GetPayload(const std::shared_ptr<Call>& call);
+  void DeletePayload(const std::shared_ptr<Call>& call);
+
+  // The {hash} of a payload route, if the payload store is configured and it is 64 hex;
+  // otherwise the call is answered (503, 400) and the result is empty.
+  std::optional<std::string> PayloadHash(const std::shared_ptr<Call>& call);
+  // The bank making the call and its stated purpose (?purpose=), if the audit log is there,
+  // the bearer token is a bank's and a purpose is given; otherwise answered (503, 401, 400).
+  std::optional<std::pair<Bank, std::string>> BankCall(const std::shared_ptr<Call>& call);
+  // Logs a bank read with the status it is about to get. False (and the call answered 503)
+  // if the log cannot be written: the read is then refused.
+  bool Audit(const std::shared_ptr<Call>& call, const Bank& bank, const std::string& purpose,
+             const std::string& subject, unsigned status);
+  // Submits an anchor of the audit log's head unless one is in flight; the completion
+  // submits again if the log grew meanwhile, so each block after a bank read anchors it.
+  void Anchor();
 
   // Writes take application/json and are refused while draining; otherwise the call is
   // answered (415, 503) and this returns false.
@@ -116,6 +149,9 @@ class Service {
   Metrics metrics_;
   CheckpointCache checkpoint_;
   std::atomic<bool> draining_{false};
+  std::mutex anchor_mu_;
+  bool anchor_in_flight_ = false;  // GUARDED_BY(anchor_mu_)
+  uint64_t anchored_size_ = 0;     // GUARDED_BY(anchor_mu_): audit lines anchored so far
 };
 
 }  // namespace credledger::api

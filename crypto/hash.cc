@@ -1,6 +1,9 @@
 #include "crypto/hash.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -85,6 +88,19 @@ Digest Hmac(HashAlgorithm alg, std::span<const uint8_t> key, std::span<const uin
       EVP_MAC_update(ctx.get(), data.data(), data.size()) != 1 ||
       EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != kDigestSize) {
     DieOnBrokenDigest("HMAC");
+  }
+  return out;
+}
+
+bool ConstantTimeEqual(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Result<std::vector<uint8_t>> RandomBytes(size_t n) {
+  std::vector<uint8_t> out(n);
+  if (n > 0 && RAND_bytes(out.data(), static_cast<int>(n)) != 1) {
+    ERR_clear_error();
+    return Status::Unavailable("the random number generator cannot be seeded");
   }
   return out;
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "crypto/status.h"
 
@@ -34,6 +35,12 @@ Digest HashParts(HashAlgorithm alg, std::initializer_list<std::span<const uint8_
 
 // HMAC (RFC 2104) with `alg` as the hash. REQUIRES: !key.empty().
 Digest Hmac(HashAlgorithm alg, std::span<const uint8_t> key, std::span<const uint8_t> data);
+
+// Whether a == b, in time that depends on their sizes only (for secrets: token hashes).
+bool ConstantTimeEqual(std::span<const uint8_t> a, std::span<const uint8_t> b);
+
+// `n` bytes from OpenSSL's CSPRNG. Errors: Unavailable if it cannot be seeded.
+Result<std::vector<uint8_t>> RandomBytes(size_t n);
 
 // Streaming hash: Update any number of times, then Finish once.
 class Hasher {

@@ -113,9 +113,10 @@ Result<BlockHeader> ParseBlockHeader(std::string_view json) {
   return h;
 }
 
-std::string NowTimestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+std::string NowTimestamp() { return FormatTimestamp(std::chrono::system_clock::now()); }
+
+std::string FormatTimestamp(std::chrono::system_clock::time_point t) {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);

@@ -9,6 +9,7 @@
 #ifndef CREDLEDGER_LEDGER_BLOCK_H_
 #define CREDLEDGER_LEDGER_BLOCK_H_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -42,6 +43,8 @@ Result<BlockHeader> ParseBlockHeader(std::string_view json);
 
 // The current UTC time in the header's timestamp form.
 std::string NowTimestamp();
+// `t` in that form: RFC 3339 UTC with milliseconds, "2026-11-28T02:00:00.000Z".
+std::string FormatTimestamp(std::chrono::system_clock::time_point t);
 
 }  // namespace credledger
 

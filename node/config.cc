@@ -91,6 +91,8 @@ const std::map<std::string, Member>& Members() {
       {"block_max_delay_us",
        Uint(&NodeConfig::block_max_delay_us, "longest an entry waits for its block")},
       {"log_format", Text(&NodeConfig::log_format, "request log: logfmt, json or none")},
+      {"banks_file",
+       Text(&NodeConfig::banks_file, "banks and their token hashes (JSON); --dev: a demo bank")},
       {"dev", Bool(&NodeConfig::dev, "create a development ledger on first start")},
   };
   return members;

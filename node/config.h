@@ -27,6 +27,9 @@ struct NodeConfig {
   uint64_t block_max_entries = 4096;
   uint64_t block_max_delay_us = 2000;
   std::string log_format = "logfmt";  // logfmt | json | none
+  // The banks that may read access-controlled routes: {"banks": [{"id", "name",
+  // "token_sha256"}]} (api/access.h). Empty: none, or with --dev the demo bank.
+  std::string banks_file;
   // On first start with an empty data dir, create a development ledger: a genesis with a
   // development admin and three demo agencies, their keys written under <data_dir>/dev-keys.
   bool dev = false;

@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "api/access.h"
+#include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/registry.h"
@@ -92,6 +94,23 @@ Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
   DataDirOptions with_key = options;
   with_key.node_key_path = node_key_path;
   return CreateLedgerFromGenesis(data_dir, genesis, with_key);
+}
+
+Result<std::string> EnsureDevBank(const std::string& data_dir) {
+  const std::string banks_path = data_dir + "/dev-banks.json";
+  if (std::filesystem::exists(banks_path)) return banks_path;
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir + "/dev-keys", ec);
+  if (ec) return Status::Unavailable("cannot create " + data_dir + "/dev-keys: " + ec.message());
+  CREDLEDGER_ASSIGN_OR_RETURN(auto token, api::BankAccess::NewToken());
+  CREDLEDGER_RETURN_IF_ERROR(
+      WriteFileAtomically(data_dir + "/dev-keys/demo-bank.token", token.first + "\n", 0600));
+  Json banks = {{"banks",
+                 {{{"id", "demo-bank"},
+                   {"name", "Demo Bank (development)"},
+                   {"token_sha256", crypto::HexEncode(token.second)}}}}};
+  CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(banks_path, banks.dump(2) + "\n", 0644));
+  return banks_path;
 }
 
 }  // namespace credledger::node

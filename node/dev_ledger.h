@@ -19,6 +19,11 @@ namespace credledger::node {
 Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
                                                 const DataDirOptions& options);
 
+// The demo bank's banks file in `data_dir` (created if missing, also for a development ledger
+// made before it existed): <data_dir>/dev-banks.json holds the token's hash, the token itself
+// is in <data_dir>/dev-keys/demo-bank.token (mode 0600). Returns the banks file's path.
+Result<std::string> EnsureDevBank(const std::string& data_dir);
+
 }  // namespace credledger::node
 
 #endif  // CREDLEDGER_NODE_DEV_LEDGER_H_

@@ -12,7 +12,10 @@
 #include "api/log.h"
 #include "api/server.h"
 #include "api/service.h"
+#include "ledger/block.h"
 #include "ledger/data_dir.h"
+#include "ledger/records/anchor.h"
+#include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
 #include "node/dev_ledger.h"
 
@@ -107,8 +110,44 @@ int RunNode(const NodeConfig& config) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - replay_start)
           .count();
 
+  // Documents, and the log of banks' reads of them, live beside the ledger's store.
+  LevelDbOptions payload_options;
+  payload_options.create_if_missing = true;  // documents come and go; the log is what matters
+  payload_options.block_cache_bytes = 8 << 20;
+  payload_options.write_buffer_bytes = 4 << 20;
+  auto payload_store = OpenLevelDbStore(config.data_dir + "/payloads", payload_options);
+  if (!payload_store.ok())
+    return log.Fail("cannot open the document store", payload_store.status());
+  records::PayloadStore payloads(payload_store->get(), ledger->params().tree_hash);
+  auto query_audit = api::QueryAuditLog::Open(config.data_dir + "/query-audit.jsonl");
+  if (!query_audit.ok()) return log.Fail("cannot open the query audit log", query_audit.status());
+  std::string banks_file = config.banks_file;
+  if (banks_file.empty() && config.dev) {
+    auto dev_banks = EnsureDevBank(config.data_dir);
+    if (!dev_banks.ok()) return log.Fail("cannot create the demo bank", dev_banks.status());
+    banks_file = *dev_banks;
+  }
+  api::BankAccess banks;
+  if (!banks_file.empty()) {
+    auto text = ReadFileToString(banks_file);
+    auto parsed = text.ok() ? ParseJson(*text) : Result<Json>(text.status());
+    auto loaded =
+        parsed.ok() ? api::BankAccess::FromJson(*parsed) : Result<api::BankAccess>(parsed.status());
+    if (!loaded.ok()) return log.Fail("cannot load the banks file " + banks_file, loaded.status());
+    banks = std::move(*loaded);
+  }
+  // The node's own key signs the anchors of the query audit log.
+  auto node_key = LoadOrCreateNodeKey(DefaultNodeKeyPath(config.data_dir));
+  if (!node_key.ok()) return log.Fail("cannot read the node key", node_key.status());
+
   api::ServiceOptions service_options;
   service_options.max_batch_entries = config.max_batch_entries;
+  service_options.payloads = &payloads;
+  service_options.banks = std::move(banks);
+  service_options.query_audit = query_audit->get();
+  service_options.make_anchor = [&key = *node_key](const api::AuditHead& head) {
+    return records::MakeQueryAuditAnchor(head.size, head.hash, NowTimestamp(), key);
+  };
   api::Service service(*ledger, policy, service_options);
   api::ServerOptions server_options;
   server_options.address = config.listen_address;

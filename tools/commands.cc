@@ -8,6 +8,7 @@
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
 #include "ledger/records/entry.h"
+#include "ledger/records/payloads.h"
 #include "ledger/records/registry.h"
 #include "tools/flags.h"
 
@@ -176,6 +177,23 @@ Status SignCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(records::ValidatedEntry signed_entry,
                               records::SignEntry(std::move(entry), key));
   std::cout << signed_entry.canonical << "\n";
+  return Status::Ok();
+}
+
+Status ErasureRequestCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"key", "hash", "legal-basis", "agency"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string key_path, flags.Required("key"));
+  records::ErasureRequest request;
+  CREDLEDGER_ASSIGN_OR_RETURN(request.hash, flags.Required("hash"));
+  CREDLEDGER_ASSIGN_OR_RETURN(request.legal_basis, flags.Required("legal-basis"));
+  request.agency = flags.GetOr("agency", "");
+  request.requested_at = NowTimestamp();
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string pem, ReadFileToString(key_path));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(pem));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_request,
+                              records::MakeErasureRequest(std::move(request), key));
+  std::cout << signed_request << "\n";
   return Status::Ok();
 }
 

@@ -17,6 +17,7 @@ Status InitCommand(const Args& args);
 Status AppendCommand(const Args& args);
 Status EntryCommand(const Args& args);
 Status SignCommand(const Args& args);
+Status ErasureRequestCommand(const Args& args);
 Status GenesisCommand(const Args& args);
 Status RegistryCommand(const Args& args);
 Status CheckpointCommand(const Args& args);

@@ -29,6 +29,9 @@ commands:
   sign --key KEY.pem TEMPLATE.json|-
         validate a record template (docs/RECORDS.md), fill issued_at/schema_version if absent,
         set key_id and sign it; prints the canonical signed entry
+  erasure-request --key KEY.pem --hash H --legal-basis TEXT [--agency ID]
+        print a signed request to erase document H (DELETE /v1/payloads/H): by the issuing
+        agency ID with one of its keys, or without --agency by an admin key
   entry --data DIR --index I
         print entry I's exact bytes (no newline added)
   checkpoint --data DIR [--vkey]
@@ -65,6 +68,7 @@ int main(int argc, char** argv) {
       {"checkpoint", CheckpointCommand},
       {"prove", ProveCommand},
       {"sign", SignCommand},
+      {"erasure-request", ErasureRequestCommand},
       {"genesis", GenesisCommand},
       {"registry", RegistryCommand},
       {"bench", BenchCommand},

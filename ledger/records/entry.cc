@@ -447,6 +447,20 @@ Status VerifyEntrySignature(const ValidatedEntry& entry, const crypto::PublicKey
   return Status::Ok();
 }
 
+Status VerifyObjectSignature(const Json& doc, const crypto::PublicKey& key) {
+  if (!doc.is_object() || !doc.contains("signature") || !doc["signature"].is_string()) {
+    return Status::InvalidArgument("/signature: must be base64 text");
+  }
+  auto signature = crypto::Base64Decode(doc["signature"].get<std::string>());
+  if (!signature.ok()) return Status::InvalidArgument("/signature: must be base64 text");
+  Json unsigned_doc = doc;
+  unsigned_doc.erase("signature");
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(unsigned_doc));
+  Status s = key.Verify(signed_bytes, *signature);
+  if (!s.ok()) return Status::Unauthenticated("/signature: " + s.message());
+  return Status::Ok();
+}
+
 Result<ValidatedEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key) {
   if (!unsigned_entry.is_object()) return Violation("", "must be an object");
   unsigned_entry.erase("signature");

@@ -53,6 +53,11 @@ Result<ValidatedEntry> ValidateCanonicalEntry(Json doc, std::string_view canonic
 // signed_bytes. Errors: Unauthenticated naming which.
 Status VerifyEntrySignature(const ValidatedEntry& entry, const crypto::PublicKey& key);
 
+// For other signed JSON objects (the node's anchors, erasure requests): OK if `doc`'s
+// "signature" member (base64) is `key`'s signature over the RFC 8785 bytes of `doc` without
+// it. Errors: InvalidArgument (no base64 signature), Unauthenticated (it does not verify).
+Status VerifyObjectSignature(const Json& doc, const crypto::PublicKey& key);
+
 // Signs `unsigned_entry` (an entry object without "signature"; "key_id" is set from `key`)
 // and returns the validated, canonical signed entry.
 Result<ValidatedEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key);

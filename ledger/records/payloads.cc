@@ -13,6 +13,42 @@ std::string TombstoneKey(const std::string& hash) { return "x" + hash; }
 
 }  // namespace
 
+Result<ErasureRequest> ParseErasureRequest(const Json& doc) {
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(
+      doc, "", {"type", "hash", "legal_basis", "requested_at", "key_id", "signature"}, {"agency"}));
+  if (At(doc, "type") != "erasure_request") {
+    return Status::InvalidArgument("/type: must be \"erasure_request\"");
+  }
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(doc, "hash"), "/hash"));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(doc, "legal_basis"), "/legal_basis", 500));
+  CREDLEDGER_RETURN_IF_ERROR(CheckTimestamp(At(doc, "requested_at"), "/requested_at"));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(doc, "key_id"), "/key_id"));
+  ErasureRequest r;
+  if (Has(doc, "agency")) {
+    CREDLEDGER_RETURN_IF_ERROR(CheckText(At(doc, "agency"), "/agency", 64));
+    r.agency = At(doc, "agency").get<std::string>();
+  }
+  r.hash = At(doc, "hash").get<std::string>();
+  r.legal_basis = At(doc, "legal_basis").get<std::string>();
+  r.requested_at = At(doc, "requested_at").get<std::string>();
+  r.key_id = At(doc, "key_id").get<std::string>();
+  return r;
+}
+
+Result<std::string> MakeErasureRequest(ErasureRequest request, const crypto::PrivateKey& key) {
+  Json doc = {{"type", "erasure_request"},
+              {"hash", request.hash},
+              {"legal_basis", request.legal_basis},
+              {"requested_at", request.requested_at},
+              {"key_id", key.public_key().KeyId()}};
+  if (!request.agency.empty()) doc["agency"] = request.agency;
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(doc));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes signature, key.Sign(signed_bytes));
+  doc["signature"] = crypto::Base64Encode(signature);
+  CREDLEDGER_RETURN_IF_ERROR(ParseErasureRequest(doc).status());
+  return CanonicalJson(doc);
+}
+
 Result<std::string> PayloadStore::Put(std::string_view bytes) {
   std::string hash = crypto::HexEncode(crypto::Hash(alg_, bytes));
   std::string ignored;

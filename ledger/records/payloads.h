@@ -12,6 +12,8 @@
 #include <string>
 
 #include "crypto/hash.h"
+#include "crypto/keys.h"
+#include "ledger/canonical_json.h"
 #include "ledger/store.h"
 
 namespace credledger::records {
@@ -26,6 +28,23 @@ struct Payload {
   std::optional<std::string> bytes;  // present unless erased
   std::optional<Erasure> erasure;    // present once erased
 };
+
+// A lawful erasure request, as the issuing agency (or an admin) signs it:
+//   {"agency"?: <id; absent for an admin>, "hash", "key_id", "legal_basis", "requested_at",
+//    "signature", "type": "erasure_request"}
+// signed like an entry: over the RFC 8785 bytes without "signature" (VerifyObjectSignature).
+struct ErasureRequest {
+  std::string hash;
+  std::string legal_basis;
+  std::string requested_at;  // RFC 3339 UTC
+  std::string agency;        // empty: an admin's request
+  std::string key_id;
+};
+// Errors: InvalidArgument with the JSON Pointer of what is malformed (the signature is the
+// caller's to check, against the key the request names).
+Result<ErasureRequest> ParseErasureRequest(const Json& doc);
+// The signed request (canonical JSON) for `request` (its key_id is set from `key`).
+Result<std::string> MakeErasureRequest(ErasureRequest request, const crypto::PrivateKey& key);
 
 class PayloadStore {
  public:

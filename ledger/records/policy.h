@@ -1,7 +1,8 @@
 // RecordPolicy: the domain's admission rules, applied by the sequencer to every new entry at
 // the index it would get (ledger.h, AdmissionPolicy). See docs/RECORDS.md ("Admission").
 //
-//   - entries are canonical JSON records (entry.h) or config entries (registry.h);
+//   - entries are canonical JSON records (entry.h), config entries (registry.h) or the
+//     node's query audit anchors (anchor.h), which need the node key's signature;
 //   - config entries need M admin signatures and change the registry from the next index on;
 //   - a record needs a key of its agency valid at its index, a permitted type, and
 //     (historical codes) a permitted agency;
@@ -130,6 +131,8 @@ class RecordPolicy : public AdmissionPolicy {
     verified_ = std::move(verified);
   }
   crypto::HashAlgorithm tree_hash() const { return alg_; }
+  // The largest query audit log size anchored so far (0: none).
+  uint64_t anchored_audit_size() const { return anchored_audit_size_; }
 
   // The registry including admitted (possibly not yet durable) config entries.
   const Registry& registry() const { return registry_; }
@@ -177,8 +180,9 @@ class RecordPolicy : public AdmissionPolicy {
   Registry committed_registry_;  // durable config only
   Registry registry_;            // committed + pending config
   crypto::HashAlgorithm alg_;
-  std::shared_ptr<VerifiedSignatures> verified_;     // may be null
-  bool trust_signatures_ = false;                    // during a kTrustLog replay
+  std::shared_ptr<VerifiedSignatures> verified_;  // may be null
+  bool trust_signatures_ = false;                 // during a kTrustLog replay
+  uint64_t anchored_audit_size_ = 0;
   std::map<std::string, RecordInfo> records_;        // record id -> info
   std::map<std::string, std::string> business_ids_;  // business key -> record id
   std::vector<Pending> pending_;                     // admitted, not yet durable, in order

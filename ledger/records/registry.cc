@@ -159,6 +159,7 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
     r.origin_ = At(g, "origin").get<std::string>();
     r.tree_hash_ = At(g, "tree_hash").get<std::string>();
     r.node_key_id_ = node.KeyId();
+    r.node_key_ = node;
     const Json& admins = At(g, "admins");
     CREDLEDGER_RETURN_IF_ERROR(CheckObject(admins, "/admins", {"threshold", "keys"}));
     const Json& admin_keys = At(admins, "keys");
@@ -354,6 +355,11 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
   } catch (const Json::exception& e) {
     return Status::Internal(std::string("config validation: ") + e.what());
   }
+}
+
+const crypto::PublicKey* Registry::FindAdminKey(const std::string& key_id) const {
+  auto it = admins_.find(key_id);
+  return it == admins_.end() ? nullptr : &it->second;
 }
 
 const crypto::PublicKey* Registry::FindKey(const std::string& agency,

@@ -130,6 +130,10 @@ class Registry {
   const std::string& origin() const { return origin_; }
   const std::string& tree_hash() const { return tree_hash_; }
   const std::string& node_key_id() const { return node_key_id_; }
+  // The node's key, as the genesis names it (it signs checkpoints and the node's own entries).
+  const crypto::PublicKey& node_key() const { return *node_key_; }
+  // Admin key `key_id`; null if there is none.
+  const crypto::PublicKey* FindAdminKey(const std::string& key_id) const;
   const std::map<std::string, Agency>& agencies() const { return agencies_; }
   // May agency `actor` act (status_change, credit_repair) on a record of agency `owner` at
   // `index`: the same agency, or one `owner` delegated to.
@@ -145,6 +149,7 @@ class Registry {
   std::string origin_;
   std::string tree_hash_;
   std::string node_key_id_;
+  std::optional<crypto::PublicKey> node_key_;        // set by FromGenesis
   std::map<std::string, crypto::PublicKey> admins_;  // by key id
   size_t admin_threshold_ = 0;
   std::map<std::string, Agency> agencies_;

@@ -1,0 +1,103 @@
+#include "api/query_audit.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "crypto/encoding.h"
+#include "ledger/block.h"
+#include "ledger/canonical_json.h"
+#include "ledger/data_dir.h"
+
+namespace credledger::api {
+namespace {
+
+Status Io(const std::string& what, const std::string& path) {
+  return Status::Unavailable(what + " " + path + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QueryAuditLog>> QueryAuditLog::Open(const std::string& path) {
+  std::string text;
+  if (auto read = ReadFileToString(path); read.ok()) {
+    text = std::move(*read);
+  } else if (read.status().code() != StatusCode::kNotFound) {
+    return read.status();
+  }
+  AuditHead head;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const size_t end = text.find('\n', pos);
+    if (end == std::string::npos) break;  // a torn last line: dropped below
+    const std::string_view line(text.data() + pos, end - pos);
+    const std::string where = path + " line " + std::to_string(head.size + 1);
+    auto doc = ParseJson(line);
+    if (!doc.ok() || !doc->is_object() || !doc->contains("prev") || !(*doc)["prev"].is_string() ||
+        !doc->contains("seq") || (*doc)["seq"] != head.size + 1) {
+      return Status::DataLoss(where + ": not an audit line");
+    }
+    if ((*doc)["prev"].get<std::string>() != crypto::HexEncode(head.hash)) {
+      return Status::DataLoss(where +
+                              ": does not chain to the line before it (edited, "
+                              "removed or reordered lines)");
+    }
+    head.hash = crypto::Hash(crypto::HashAlgorithm::kSha256, line);
+    ++head.size;
+    pos = end + 1;
+  }
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Io("cannot open", path);
+  if (pos < text.size() && ::ftruncate(fd, static_cast<off_t>(pos)) != 0) {
+    ::close(fd);
+    return Io("cannot drop the torn last line of", path);
+  }
+  if (::lseek(fd, static_cast<off_t>(pos), SEEK_SET) < 0 || ::fsync(fd) != 0) {
+    ::close(fd);
+    return Io("cannot prepare", path);
+  }
+  return std::unique_ptr<QueryAuditLog>(new QueryAuditLog(fd, head, pos));
+}
+
+QueryAuditLog::~QueryAuditLog() { ::close(fd_); }
+
+Result<AuditHead> QueryAuditLog::Append(const QueryRecord& record) {
+  std::lock_guard lock(mu_);
+  Json line = {{"seq", head_.size + 1},     {"prev", crypto::HexEncode(head_.hash)},
+               {"time", NowTimestamp()},    {"bank", record.bank},
+               {"subject", record.subject}, {"purpose", record.purpose},
+               {"target", record.target},   {"result", record.result}};
+  auto text = CanonicalJson(line);
+  if (!text.ok()) return text.status();  // not UTF-8: the caller passed raw bytes
+  const AuditHead next{head_.size + 1, crypto::Hash(crypto::HashAlgorithm::kSha256, *text)};
+  text->push_back('\n');
+  // A failed append is cut off again, so that the next one does not land after a torn line.
+  auto fail = [&](const char* what) {
+    Status s =
+        Status::Unavailable(std::string(what) + " the query audit log: " + std::strerror(errno));
+    if (::ftruncate(fd_, static_cast<off_t>(end_)) == 0) {
+      ::lseek(fd_, static_cast<off_t>(end_), SEEK_SET);
+    }
+    return s;
+  };
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    const ssize_t n = ::write(fd_, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    rest.remove_prefix(static_cast<size_t>(n));
+  }
+  if (::fdatasync(fd_) != 0) return fail("cannot sync");
+  head_ = next;
+  end_ += text->size();
+  return head_;
+}
+
+AuditHead QueryAuditLog::head() const {
+  std::lock_guard lock(mu_);
+  return head_;
+}
+
+}  // namespace credledger::api
