@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/encoding.h"
+#include "ledger/records/anchor.h"
+#include "ledger/records/payloads.h"
 #include "ledger_test_util.h"
 #include "test_util.h"
 
@@ -581,4 +583,48 @@ TEST_CASE("verified-signature marks are bounded: the oldest are dropped", "[poli
   marks.Add(hash(4));
   CHECK(marks.Take(hash(3)));
   CHECK(marks.Take(hash(4)));
+}
+
+TEST_CASE("query audit anchors: admitted when the node key signed them, refused otherwise",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  crypto::Digest head{};
+  head.fill(7);
+  auto anchor = MakeQueryAuditAnchor(3, head, "2026-11-28T00:00:00.000Z", d.node);
+  REQUIRE(anchor.ok());
+  REQUIRE(d.ledger->Append(*anchor).ok());
+  CHECK(d.policy->anchored_audit_size() == 3);
+  // Signed by anyone else: 401; malformed: 422.
+  auto forged = MakeQueryAuditAnchor(4, head, "2026-11-28T00:00:00.000Z", d.sz);
+  REQUIRE(forged.ok());
+  CHECK(d.ledger->Append(*forged).status().code() == StatusCode::kUnauthenticated);
+  Json tampered =
+      ParseJson(*MakeQueryAuditAnchor(5, head, "2026-11-28T00:00:00.000Z", d.node)).value();
+  tampered["size"] = 6;
+  CHECK(d.ledger->Append(*CanonicalJson(tampered)).status().code() == StatusCode::kUnauthenticated);
+  tampered.erase("head");
+  CHECK(d.ledger->Append(*CanonicalJson(tampered)).status().code() == StatusCode::kInvalidArgument);
+  CHECK(d.policy->anchored_audit_size() == 3);
+  // Rebuilt from the log.
+  d.ledger.reset();
+  d.Start(false);
+  CHECK(d.policy->anchored_audit_size() == 3);
+}
+
+TEST_CASE("erasure requests: made, parsed and verified against the signer's key", "[payloads]") {
+  const crypto::PrivateKey key = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  ErasureRequest r{kH, "PIPL art. 47", "2026-11-28T00:00:00.000Z", "sz-amr", ""};
+  auto text = MakeErasureRequest(r, key);
+  REQUIRE(text.ok());
+  Json doc = ParseJson(*text).value();
+  auto parsed = ParseErasureRequest(doc);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->agency == "sz-amr");
+  CHECK(parsed->key_id == key.public_key().KeyId());
+  CHECK(VerifyObjectSignature(doc, key.public_key()).ok());
+  doc["legal_basis"] = "something else";
+  CHECK(VerifyObjectSignature(doc, key.public_key()).code() == StatusCode::kUnauthenticated);
+  doc.erase("requested_at");
+  CHECK(ParseErasureRequest(doc).status().message().find("requested_at") != std::string::npos);
 }

@@ -48,10 +48,10 @@ class Session;
 // request path shares no scheduler lock or wake-up between threads. The ledger's completions
 // reach a connection by posting to its io_context.
 struct Server::Impl {
-  Impl(Service& s, ServerOptions o, unsigned threads)
+  Impl(Service& s, ServerOptions o, unsigned thread_count)
       : service(s),
         options(std::move(o)),
-        contexts(MakeContexts(threads)),
+        contexts(MakeContexts(thread_count)),
         acceptor(*contexts.front()) {
     std::random_device rd;
     id_prefix = std::to_string(rd() % 100000);
