@@ -38,6 +38,9 @@ verifier key: $vkey
 Sign the example license as agency sz-amr and submit it (run it twice: same bytes, same index):
   build/release/tools/ledgerctl sign --key $data/dev-keys/sz-amr.pem $data/dev-keys/example-license.json | curl -sS -H 'Content-Type: application/json' --data-binary @- $url/v1/entries
 Then: curl -sS $url/v1/checkpoint ; curl -sS '$url/v1/subjects/914403001922038216/records'
+Documents: PUT /v1/payloads/{file_hash} uploads a record's document; banks read it with
+  -H "Authorization: Bearer \$(cat $data/dev-keys/demo-bank.token)" '$url/v1/payloads/{hash}?purpose=loan'
+  (each read lands in $data/query-audit.jsonl, anchored in the log).
 API: docs/openapi.yaml. Ctrl-C stops the node.
 
 TEXT
