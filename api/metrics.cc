@@ -21,19 +21,45 @@ std::string Label(const std::string& value) {
 
 }  // namespace
 
+void Metrics::Histogram::Observe(double seconds) {
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++buckets[i];
+      break;
+    }
+  }
+  ++count;
+  sum += seconds;
+}
+
+void Metrics::Histogram::Write(std::ostream& out, const std::string& name,
+                               const std::string& labels) const {
+  const std::string sep = labels.empty() ? "" : ",";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    cumulative += buckets[i];
+    out << name << "_bucket{" << labels << sep << "le=\"" << kBuckets[i] << "\"} " << cumulative
+        << "\n";
+  }
+  const std::string braces = labels.empty() ? "" : "{" + labels + "}";
+  out << name << "_bucket{" << labels << sep << "le=\"+Inf\"} " << count << "\n"
+      << name << "_sum" << braces << " " << sum << "\n"
+      << name << "_count" << braces << " " << count << "\n";
+}
+
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, unsigned status,
                              double seconds) {
   std::lock_guard lock(mu_);
   ++requests_[{route, method, status}];
-  Histogram& h = durations_[{route, method}];
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) {
-      ++h.buckets[i];
-      break;
-    }
-  }
-  ++h.count;
-  h.sum += seconds;
+  durations_[{route, method}].Observe(seconds);
+}
+
+void Metrics::ObserveBlockCommit(double write_seconds, double wait_seconds, uint64_t entries) {
+  std::lock_guard lock(mu_);
+  block_commit_.Observe(write_seconds);
+  block_wait_.Observe(wait_seconds);
+  ++blocks_;
+  block_entries_ += entries;
 }
 
 void Metrics::AddEntriesAppended(uint64_t n) {
@@ -61,19 +87,23 @@ std::string Metrics::Exposition() const {
          "response being queued, by route template and method.\n"
       << "# TYPE credledger_http_request_duration_seconds histogram\n";
   for (const auto& [key, h] : durations_) {
-    const std::string labels =
-        "route=\"" + Label(key.first) + "\",method=\"" + Label(key.second) + "\"";
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < kBuckets.size(); ++i) {
-      cumulative += h.buckets[i];
-      out << "credledger_http_request_duration_seconds_bucket{" << labels << ",le=\"" << kBuckets[i]
-          << "\"} " << cumulative << "\n";
-    }
-    out << "credledger_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} "
-        << h.count << "\n"
-        << "credledger_http_request_duration_seconds_sum{" << labels << "} " << h.sum << "\n"
-        << "credledger_http_request_duration_seconds_count{" << labels << "} " << h.count << "\n";
+    h.Write(out, "credledger_http_request_duration_seconds",
+            "route=\"" + Label(key.first) + "\",method=\"" + Label(key.second) + "\"");
   }
+  out << "# HELP credledger_block_commit_seconds Time from handing a block to the store until "
+         "it was durable (synced).\n"
+      << "# TYPE credledger_block_commit_seconds histogram\n";
+  block_commit_.Write(out, "credledger_block_commit_seconds", "");
+  out << "# HELP credledger_block_wait_seconds Time from a block's oldest entry's arrival until "
+         "the block was durable.\n"
+      << "# TYPE credledger_block_wait_seconds histogram\n";
+  block_wait_.Write(out, "credledger_block_wait_seconds", "");
+  out << "# HELP credledger_blocks_committed_total Blocks this node made durable.\n"
+      << "# TYPE credledger_blocks_committed_total counter\n"
+      << "credledger_blocks_committed_total " << blocks_ << "\n"
+      << "# HELP credledger_block_entries_total Entries in the blocks this node made durable.\n"
+      << "# TYPE credledger_block_entries_total counter\n"
+      << "credledger_block_entries_total " << block_entries_ << "\n";
   out << "# HELP credledger_entries_appended_total Entries this node appended and acknowledged.\n"
       << "# TYPE credledger_entries_appended_total counter\n"
       << "credledger_entries_appended_total " << entries_appended_ << "\n";

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -29,6 +30,10 @@ class Metrics {
   void ObserveRequest(const std::string& route, const std::string& method, unsigned status,
                       double seconds);
   void AddEntriesAppended(uint64_t n);
+  // A durable block: credledger_block_commit_seconds (store write until durable),
+  // credledger_block_wait_seconds (oldest entry's arrival until durable), histograms, and
+  // credledger_block_entries_total.
+  void ObserveBlockCommit(double write_seconds, double wait_seconds, uint64_t entries);
 
   // A gauge read at exposition time (name, help, read).
   void AddGauge(std::string name, std::string help, std::function<double()> read);
@@ -40,6 +45,9 @@ class Metrics {
     std::array<uint64_t, kBuckets.size()> buckets{};  // cumulative counts are built on output
     uint64_t count = 0;
     double sum = 0;
+    void Observe(double seconds);
+    // The _bucket, _sum and _count lines of metric `name` with `labels` ("" for none).
+    void Write(std::ostream& out, const std::string& name, const std::string& labels) const;
   };
   struct Gauge {
     std::string name, help;
@@ -49,6 +57,10 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, unsigned>, uint64_t> requests_;
   std::map<std::pair<std::string, std::string>, Histogram> durations_;
   uint64_t entries_appended_ = 0;
+  Histogram block_commit_;
+  Histogram block_wait_;
+  uint64_t blocks_ = 0;
+  uint64_t block_entries_ = 0;
   std::vector<Gauge> gauges_;
 };
 

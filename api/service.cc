@@ -222,6 +222,12 @@ Service::Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> po
                     [this] { return static_cast<double>(ledger_.Head().tree_size); });
   metrics_.AddGauge("credledger_block_height", "Height of the last committed block.",
                     [this] { return static_cast<double>(ledger_.Head().block_height); });
+  metrics_.AddGauge("credledger_pending_entries",
+                    "Entries submitted and waiting for the sequencer to take them into a block.",
+                    [this] { return static_cast<double>(ledger_.PendingEntries()); });
+  ledger_.SetCommitObserver([this](const BlockCommit& c) {
+    metrics_.ObserveBlockCommit(c.write_seconds, c.wait_seconds, c.entries);
+  });
 }
 
 Service::~Service() = default;

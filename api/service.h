@@ -68,6 +68,8 @@ struct RouteInfo {
 
 class Service {
  public:
+  // Installs itself as `ledger`'s commit observer (block metrics): the ledger must be
+  // destroyed before this Service, or stop being used.
   Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy,
           ServiceOptions options = {});
   ~Service();

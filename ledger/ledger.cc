@@ -151,7 +151,8 @@ struct Ledger::Impl {
     BlockHeader header;
     Hash header_hash{};
     WriteBatch batch;
-    std::shared_ptr<AdmissionPolicy> policy;  // the one that admitted this block's entries
+    std::shared_ptr<AdmissionPolicy> policy;          // the one that admitted this block's entries
+    std::chrono::steady_clock::time_point handed_at;  // to the writer
   };
 
   void Run();
@@ -190,9 +191,10 @@ struct Ledger::Impl {
 
   std::mutex queue_mu;
   std::condition_variable queue_cv;
-  std::deque<Pending> queue;                          // GUARDED_BY(queue_mu)
-  bool stopping = false;                              // GUARDED_BY(queue_mu)
-  std::shared_ptr<AdmissionPolicy> admission_policy;  // GUARDED_BY(queue_mu)
+  std::deque<Pending> queue;                                // GUARDED_BY(queue_mu)
+  bool stopping = false;                                    // GUARDED_BY(queue_mu)
+  std::shared_ptr<AdmissionPolicy> admission_policy;        // GUARDED_BY(queue_mu)
+  std::function<void(const BlockCommit&)> commit_observer;  // GUARDED_BY(queue_mu)
   std::thread sequencer;
   internal::SerialExecutor writer_thread{
       "cl-writer"};  // runs store writes, one at a time, in order
@@ -265,6 +267,7 @@ void Ledger::Impl::Run() {
         std::promise<Status> done;
         in_flight_done = done.get_future();
         WriteBatch* wb = &next->batch;
+        next->handed_at = std::chrono::steady_clock::now();
         writer_thread.Post([this, wb, done = std::move(done)]() mutable {
           done.set_value(store->Write(*wb, options.sync));
         });
@@ -410,8 +413,23 @@ void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
       last_block = block.header;
       last_block_hash = block.header_hash;
       if (block.policy) block.policy->Committed(last_block.tree_size);
-      std::lock_guard lock(head_mu);
-      head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
+      {
+        std::lock_guard lock(head_mu);
+        head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
+      }
+      std::function<void(const BlockCommit&)> observer;
+      {
+        std::lock_guard lock(queue_mu);
+        observer = commit_observer;
+      }
+      if (observer) {
+        const auto now = std::chrono::steady_clock::now();
+        auto oldest = block.handed_at;
+        for (const Pending& p : block.items) oldest = std::min(oldest, p.arrived);
+        observer({block.header.height, block.header.entry_count,
+                  std::chrono::duration<double>(now - block.handed_at).count(),
+                  std::chrono::duration<double>(now - oldest).count()});
+      }
     } else {
       writer = block.before;
       if (block.policy) block.policy->RolledBack(block.header.first_index);
@@ -765,6 +783,16 @@ Result<merkle::Hash> Ledger::LeafHashAt(uint64_t index) const {
 void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
   std::lock_guard lock(impl_->queue_mu);
   impl_->admission_policy = std::move(policy);
+}
+
+void Ledger::SetCommitObserver(std::function<void(const BlockCommit&)> observer) {
+  std::lock_guard lock(impl_->queue_mu);
+  impl_->commit_observer = std::move(observer);
+}
+
+size_t Ledger::PendingEntries() const {
+  std::lock_guard lock(impl_->queue_mu);
+  return impl_->queue.size();
 }
 
 Result<std::string> Ledger::SignedCheckpoint() const {

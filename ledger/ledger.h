@@ -81,6 +81,14 @@ struct AppendReceipt {
   bool already_present = false;  // an identical entry was already in the log
 };
 
+// What one durable block cost, for monitoring (Ledger::SetCommitObserver).
+struct BlockCommit {
+  uint64_t height = 0;
+  uint64_t entries = 0;
+  double write_seconds = 0;  // from handing the block to the store until it was durable
+  double wait_seconds = 0;   // from its oldest entry's arrival until it was durable
+};
+
 struct TreeHead {
   uint64_t tree_size = 0;
   merkle::Hash root{};
@@ -164,6 +172,10 @@ class Ledger {
   // Installs `policy` for every block cut after this call (null: admit everything, the
   // default). Typically set right after Open, once the policy has replayed the log.
   void SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy);
+  // `observer` is called on the sequencer thread after each block is durable; keep it short.
+  void SetCommitObserver(std::function<void(const BlockCommit&)> observer);
+  // Entries submitted and not yet taken into a block.
+  size_t PendingEntries() const;
 
  private:
   struct Impl;

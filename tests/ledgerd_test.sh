@@ -123,6 +123,9 @@ has "consistency proof" '"consistency_proof":["'
 req "metrics" 200 /metrics
 has "request counter" 'credledger_http_requests_total{route="/v1/entries",method="POST",status="201"} 1'
 has "tree size gauge" 'credledger_tree_size 2'
+has "block commit latency histogram" 'credledger_block_commit_seconds_bucket{le="+Inf"}'
+has "blocks committed" 'credledger_blocks_committed_total 1'
+has "pending queue depth" 'credledger_pending_entries 0'
 
 # Read errors.
 req "unknown route" 404 /v1/nothing
