@@ -37,6 +37,12 @@ struct ServerOptions {
   std::chrono::milliseconds write_timeout{30000};
   // Connections beyond this are closed as soon as they are accepted.
   size_t max_connections = 4096;
+  // HTTPS: the certificate chain and private key (PEM files). Both empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // With HTTPS, require every client to present a certificate issued by a CA in this PEM
+  // file (mutual TLS). Empty: no client certificates.
+  std::string tls_client_ca_file;
   // Called once per answered request with its fields (request_id, method, target, status,
   // bytes, duration_ms...). Null: no request log.
   std::function<void(const LogFields&)> log;

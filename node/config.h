@@ -30,6 +30,11 @@ struct NodeConfig {
   // The banks that may read access-controlled routes: {"banks": [{"id", "name",
   // "token_sha256"}]} (api/access.h). Empty: none, or with --dev the demo bank.
   std::string banks_file;
+  // HTTPS (all three are PEM file paths): the server's certificate chain and key; with a
+  // client CA, every client must present a certificate it issued. Empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
   // On first start with an empty data dir, create a development ledger: a genesis with a
   // development admin and three demo agencies, their keys written under <data_dir>/dev-keys.
   bool dev = false;

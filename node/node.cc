@@ -158,6 +158,9 @@ int RunNode(const NodeConfig& config) {
   server_options.max_connections = config.max_connections;
   server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
   server_options.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
+  server_options.tls_cert_file = config.tls_cert_file;
+  server_options.tls_key_file = config.tls_key_file;
+  server_options.tls_client_ca_file = config.tls_client_ca_file;
   if (config.log_format != "none") {
     server_options.log = [&log](const api::LogFields& fields) { log.Info(fields); };
   }
@@ -166,7 +169,8 @@ int RunNode(const NodeConfig& config) {
 
   const TreeHead head = ledger->Head();
   log.Info({{"msg", "listening"},
-            {"url", "http://" + config.listen_address + ":" + std::to_string((*server)->port())},
+            {"url", std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" +
+                        config.listen_address + ":" + std::to_string((*server)->port())},
             {"origin", ledger->params().origin},
             {"verifier_key", ledger->VerifierKey()},
             {"tree_size", std::to_string(head.tree_size)},

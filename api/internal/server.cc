@@ -7,14 +7,17 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <set>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "api/problem.h"
@@ -37,6 +40,34 @@ bool UsableRequestId(std::string_view id) {
     }
   }
   return true;
+}
+
+// The server's TLS settings: TLS 1.2 or later, the certificate chain and key from PEM files,
+// and, with a client CA, a valid client certificate required of every connection.
+Result<net::ssl::context> MakeTlsContext(const ServerOptions& o) {
+  if (o.tls_cert_file.empty() || o.tls_key_file.empty()) {
+    return Status::InvalidArgument("HTTPS needs both tls_cert_file and tls_key_file");
+  }
+  net::ssl::context context(net::ssl::context::tls_server);
+  beast::error_code ec;
+  context.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                          net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                          net::ssl::context::no_tlsv1_1 | net::ssl::context::single_dh_use,
+                      ec);
+  if (!ec) context.use_certificate_chain_file(o.tls_cert_file, ec);
+  if (ec) return Status::InvalidArgument("tls_cert_file " + o.tls_cert_file + ": " + ec.message());
+  context.use_private_key_file(o.tls_key_file, net::ssl::context::pem, ec);
+  if (ec) return Status::InvalidArgument("tls_key_file " + o.tls_key_file + ": " + ec.message());
+  if (!o.tls_client_ca_file.empty()) {
+    context.load_verify_file(o.tls_client_ca_file, ec);
+    if (ec) {
+      return Status::InvalidArgument("tls_client_ca_file " + o.tls_client_ca_file + ": " +
+                                     ec.message());
+    }
+    context.set_verify_mode(net::ssl::verify_peer | net::ssl::verify_fail_if_no_peer_cert, ec);
+    if (ec) return Status::InvalidArgument("cannot require client certificates: " + ec.message());
+  }
+  return context;
 }
 
 }  // namespace
@@ -79,47 +110,88 @@ struct Server::Impl {
   std::string id_prefix;
   std::atomic<uint64_t> request_counter{0};
 
+  std::optional<net::ssl::context> tls;  // set when the server speaks HTTPS
+
   std::mutex sessions_mu;
   std::condition_variable sessions_cv;
   std::set<std::shared_ptr<Session>> sessions;  // live connections
 };
 
+// One connection, over plain TCP or TLS: the HTTP code is the same for both (it visits the
+// stream variant), only the start (the TLS handshake) and the end (close_notify) differ.
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  using PlainStream = beast::tcp_stream;
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
   Session(tcp::socket&& socket, Server::Impl& server)
-      : stream_(std::move(socket)), server_(server) {
+      : stream_(MakeStream(std::move(socket), server)), server_(server) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = tcp_stream().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
   void Run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
+    net::dispatch(tcp_stream().get_executor(), [self = shared_from_this()] { self->Start(); });
   }
 
   // Closes the connection if it is waiting for a request; a busy one closes after answering.
   void CloseIfIdle() {
-    net::post(stream_.get_executor(), [self = shared_from_this()] {
+    net::post(tcp_stream().get_executor(), [self = shared_from_this()] {
       if (!self->busy_) self->Close();
     });
   }
 
  private:
+  static std::variant<PlainStream, TlsStream> MakeStream(tcp::socket&& socket,
+                                                         Server::Impl& server) {
+    if (server.tls) {
+      return std::variant<PlainStream, TlsStream>(std::in_place_type<TlsStream>, std::move(socket),
+                                                  *server.tls);
+    }
+    return std::variant<PlainStream, TlsStream>(std::in_place_type<PlainStream>, std::move(socket));
+  }
+
+  beast::tcp_stream& tcp_stream() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                      stream_);
+  }
+
+  // The TLS handshake (with the client's certificate checked, if the server asks for one)
+  // must finish within the read timeout, like a request.
+  void Start() {
+    auto* tls = std::get_if<TlsStream>(&stream_);
+    if (tls == nullptr) return Read();
+    tcp_stream().expires_after(server_.options.read_timeout);
+    tls->async_handshake(net::ssl::stream_base::server,
+                         [self = shared_from_this()](beast::error_code ec) {
+                           if (ec) {
+                             self->LogEvent("tls handshake failed", ec);
+                             return self->CloseSocket();
+                           }
+                           self->handshake_done_ = true;
+                           self->Read();
+                         });
+  }
   void Read() {
     if (server_.stopping) return Close();
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
     parser_->body_limit(server_.options.max_body_bytes);
-    stream_.expires_after(server_.options.read_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    tcp_stream().expires_after(server_.options.read_timeout);
+    std::visit(
+        [this](auto& stream) {
+          http::async_read(
+              stream, buffer_, *parser_,
+              [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        },
+        stream_);
   }
 
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
         ec == beast::error::timeout || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
+        ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
       return Close();
     }
     if (ec) {
@@ -154,12 +226,12 @@ class Session : public std::enable_shared_from_this<Session> {
     // The completion may run on the ledger's sequencer thread: hop back onto this
     // connection's io_context, and keep it running until it does. A read answered at once is
     // already there: dispatch writes it without a trip through the queue.
-    auto work =
-        std::make_shared<net::executor_work_guard<net::any_io_executor>>(stream_.get_executor());
+    auto work = std::make_shared<net::executor_work_guard<net::any_io_executor>>(
+        tcp_stream().get_executor());
     server_.service.Handle(
         request_, request_id_, [self = shared_from_this(), work](Response response) {
           net::dispatch(
-              self->stream_.get_executor(),
+              self->tcp_stream().get_executor(),
               [self, work, r = std::move(response)]() mutable { self->Write(std::move(r)); });
         });
   }
@@ -167,11 +239,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(Response response) {
     response_.emplace(std::move(response));
     if (server_.stopping) response_->keep_alive(false);
-    stream_.expires_after(server_.options.write_timeout);
-    http::async_write(stream_, *response_,
-                      [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                        self->OnWrite(ec, bytes);
-                      });
+    tcp_stream().expires_after(server_.options.write_timeout);
+    std::visit(
+        [this](auto& stream) {
+          http::async_write(stream, *response_,
+                            [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                              self->OnWrite(ec, bytes);
+                            });
+        },
+        stream_);
   }
 
   void OnWrite(beast::error_code ec, size_t bytes) {
@@ -200,18 +276,32 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.options.log(fields);
   }
 
+  void LogEvent(const char* what, beast::error_code ec) {
+    if (!server_.options.log) return;
+    server_.options.log({{"msg", what}, {"remote", remote_}, {"error", ec.message()}});
+  }
+
+  // Over TLS, says close_notify first (bounded by the write timeout), then closes.
   void Close() {
+    auto* tls = std::get_if<TlsStream>(&stream_);
+    if (tls == nullptr || !handshake_done_ || shutting_down_) return CloseSocket();
+    shutting_down_ = true;
+    tcp_stream().expires_after(server_.options.write_timeout);
+    tls->async_shutdown([self = shared_from_this()](beast::error_code) { self->CloseSocket(); });
+  }
+
+  void CloseSocket() {
     if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    tcp_stream().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_stream().socket().close(ignored);
     std::lock_guard lock(server_.sessions_mu);
     server_.sessions.erase(shared_from_this());
     server_.sessions_cv.notify_all();
   }
 
-  beast::tcp_stream stream_;
+  std::variant<PlainStream, TlsStream> stream_;
   beast::flat_buffer buffer_;
   Server::Impl& server_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -221,6 +311,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string remote_;
   std::chrono::steady_clock::time_point started_;
   bool busy_ = false;
+  bool handshake_done_ = false;
+  bool shutting_down_ = false;
   bool closed_ = false;
 };
 
@@ -267,6 +359,10 @@ Result<std::unique_ptr<Server>> Server::Start(Service& service, ServerOptions op
     return Status::Unavailable(std::string("cannot ") + what + " " + impl->options.address + ":" +
                                std::to_string(impl->options.port) + ": " + ec.message());
   };
+  if (!impl->options.tls_cert_file.empty() || !impl->options.tls_key_file.empty()) {
+    CREDLEDGER_ASSIGN_OR_RETURN(net::ssl::context context, MakeTlsContext(impl->options));
+    impl->tls.emplace(std::move(context));
+  }
   impl->acceptor.open(endpoint.protocol(), ec);
   if (ec) return fail("open");
   impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
