@@ -35,6 +35,12 @@ cd "$work"
 
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }  # field NAME < wrk RESULT line
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, in clock ticks
+thread_ticks() {  # thread_ticks PID NAME: the same for the thread named NAME
+  for t in /proc/"$1"/task/*; do
+    [ "$(cat "$t/comm")" = "$2" ] && awk '{print $14 + $15}' "$t/stat" && return
+  done
+  echo 0
+}
 
 echo "== machine: $(nproc) cores; $(openssl version)"
 "$root/build/release/node/ledgerd" --dev --data-dir data --port 0 --log-format logfmt 2>node.log &
@@ -62,9 +68,11 @@ echo "   p256 verify/s on 2 cores: $bound"
 
 echo "== ingest: wrk -t$wrk_threads -c$conns -d${seconds}s POST /v1/entries"
 ticks_before=$(cpu_ticks "$node")
+seq_before=$(thread_ticks "$node" cl-sequencer)
 wrk -t"$wrk_threads" -c"$conns" -d"${seconds}s" --timeout 10s -s "$root/scripts/wrk/post-entries.lua" \
   "$base" -- "$work/full.jsonl" "$wrk_threads" | tee ingest.txt | grep -E 'Requests/sec|RESULT'
 ticks=$(($(cpu_ticks "$node") - ticks_before))
+seq_ticks=$(($(thread_ticks "$node" cl-sequencer) - seq_before))
 rate=$(grep RESULT ingest.txt | field created_per_s)
 created=$(grep RESULT ingest.txt | field created)
 echo "   ratio to the 2-core verify bound: $(awk -v a="$rate" -v b="$bound" 'BEGIN {printf "%.2f", a / b}')"
@@ -72,7 +80,8 @@ echo "   ratio to the 2-core verify bound: $(awk -v a="$rate" -v b="$bound" 'BEG
 # the reference (2 cores / bound); the rest of the 2 cores went to wrk and the kernel.
 echo "   ledgerd CPU: $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v s="$seconds" 'BEGIN {printf "%.2f", t / hz / s}') cores;" \
   "$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$created" 'BEGIN {printf "%.0f", t / hz / n * 1e6}') us per entry," \
-  "of which one verification is $(awk -v b="$bound" 'BEGIN {printf "%.0f", 2 / b * 1e6}') us"
+  "of which one verification is $(awk -v b="$bound" 'BEGIN {printf "%.0f", 2 / b * 1e6}') us;" \
+  "the serial sequencer: $(awk -v t="$seq_ticks" -v hz="$(getconf CLK_TCK)" -v n="$created" 'BEGIN {printf "%.0f", t / hz / n * 1e6}') us per entry"
 
 half=$(awk -v r="$rate" 'BEGIN {printf "%d", r / 2}')
 pause=$(awk -v r="$half" -v c="$conns" 'BEGIN {printf "%d", c * 1000 / r}')

@@ -543,13 +543,15 @@ TEST_CASE("signatures checked before sequencing: bad ones refused early, marks u
   CHECK(precheck(*CanonicalJson(no_body)).code() == StatusCode::kInvalidArgument);
 
   // What a mark skips: the signature check, and nothing else.
-  auto verified = std::make_shared<VerifiedSignatures>(16);
-  d.policy->UseVerifiedSignatures(verified);
-  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature));
+  auto verified = std::make_shared<PrecheckedEntries>(16);
+  d.policy->UsePrecheckedEntries(verified);
+  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature),
+                ValidateEntry(bad_signature).value());
   CHECK(d.ledger->Append(bad_signature).ok());
   REQUIRE(d.ledger->Append(d.Rotate()).ok());
   const std::string old_key = d.Penalty(d.sz, "sz-amr", "P-5");
-  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, old_key));
+  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, old_key),
+                ValidateEntry(old_key).value());
   CHECK(d.ledger->Append(old_key).status().code() == StatusCode::kUnauthenticated);
   // A mark is used once.
   CHECK_FALSE(verified->Take(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature)));
@@ -566,21 +568,21 @@ TEST_CASE("signatures checked before sequencing: bad ones refused early, marks u
   CHECK((*own)->records().count(RecordId(bad_signature)) == 1);
 }
 
-TEST_CASE("verified-signature marks are bounded: the oldest are dropped", "[policy]") {
+TEST_CASE("prechecked entries are bounded: the oldest are dropped", "[policy]") {
   auto hash = [](uint8_t b) {
     merkle::Hash h{};
     h.fill(b);
     return h;
   };
-  VerifiedSignatures marks(2);
-  marks.Add(hash(1));
-  marks.Add(hash(2));
-  marks.Add(hash(3));
+  PrecheckedEntries marks(2);
+  marks.Add(hash(1), {});
+  marks.Add(hash(2), {});
+  marks.Add(hash(3), {});
   CHECK_FALSE(marks.Take(hash(1)));
   CHECK(marks.Take(hash(2)));
   CHECK_FALSE(marks.Take(hash(2)));
-  // Taken marks still count until they age out, so memory stays within the bound.
-  marks.Add(hash(4));
+  // Taken entries still count until they age out, so memory stays within the bound.
+  marks.Add(hash(4), {});
   CHECK(marks.Take(hash(3)));
   CHECK(marks.Take(hash(4)));
 }

@@ -73,6 +73,12 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
 }
 
 Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) {
+  if (auto pre = prechecked_ ? prechecked_->Take(leaf_hash) : nullptr) {
+    // Parsed, validated (canonical form included) and signature-checked on arrival.
+    CREDLEDGER_RETURN_IF_ERROR(
+        registry_.Authorize(*pre, index, Registry::SignatureCheck::kAlreadyVerified));
+    return AdmitRecord(*pre, crypto::HexEncode(leaf_hash), index);
+  }
   // The record id is the hash of the stored bytes, so only the canonical form may be stored.
   const Status not_canonical = Status::InvalidArgument(
       ": entries are submitted in RFC 8785 canonical form (ledgerctl sign writes it)");
@@ -99,35 +105,40 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
       ValidatedEntry e,
       ValidateCanonicalEntry(std::move(doc), canonical ? entry : std::string_view()));
   if (!canonical) return not_canonical;
-  const bool verified = trust_signatures_ || (verified_ && verified_->Take(leaf_hash));
-  CREDLEDGER_RETURN_IF_ERROR(registry_.Authorize(
-      e, index,
-      verified ? Registry::SignatureCheck::kAlreadyVerified : Registry::SignatureCheck::kVerify));
+  CREDLEDGER_RETURN_IF_ERROR(registry_.Authorize(e, index,
+                                                 trust_signatures_
+                                                     ? Registry::SignatureCheck::kAlreadyVerified
+                                                     : Registry::SignatureCheck::kVerify));
   return AdmitRecord(e, crypto::HexEncode(leaf_hash), index);
 }
 
-void VerifiedSignatures::Add(const merkle::Hash& leaf_hash) {
+void PrecheckedEntries::Add(const merkle::Hash& leaf_hash, ValidatedEntry entry) {
+  auto shared = std::make_shared<const ValidatedEntry>(std::move(entry));
   std::lock_guard lock(mu_);
-  if (!marked_.insert(leaf_hash).second) return;
+  if (!entries_.emplace(leaf_hash, std::move(shared)).second) return;
   order_.push_back(leaf_hash);
-  // Marks taken by Admit leave stale hashes in order_; they count towards the bound too, so
-  // both containers stay within it.
+  // Entries taken by Admit leave stale hashes in order_; they count towards the bound too,
+  // so both containers stay within it.
   while (order_.size() > capacity_) {
-    marked_.erase(order_.front());
+    entries_.erase(order_.front());
     order_.pop_front();
   }
 }
 
-bool VerifiedSignatures::Take(const merkle::Hash& leaf_hash) {
+std::shared_ptr<const ValidatedEntry> PrecheckedEntries::Take(const merkle::Hash& leaf_hash) {
   std::lock_guard lock(mu_);
-  return marked_.erase(leaf_hash) > 0;
+  auto it = entries_.find(leaf_hash);
+  if (it == entries_.end()) return nullptr;
+  auto entry = std::move(it->second);
+  entries_.erase(it);
+  return entry;
 }
 
 SharedRecordPolicy::SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy,
-                                       size_t verified_capacity)
+                                       size_t prechecked_capacity)
     : policy_(std::move(policy)),
-      verified_(std::make_shared<VerifiedSignatures>(verified_capacity)) {
-  policy_->UseVerifiedSignatures(verified_);
+      prechecked_(std::make_shared<PrecheckedEntries>(prechecked_capacity)) {
+  policy_->UsePrecheckedEntries(prechecked_);
 }
 
 Status SharedRecordPolicy::Precheck(Json doc, std::string_view canonical_entry) const {
@@ -147,7 +158,7 @@ Status SharedRecordPolicy::Precheck(Json doc, std::string_view canonical_entry) 
   if (!key) return Status::Ok();
   // Outside the lock: the sequencer's exclusive lock must not wait for signature checks.
   CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(e, *key));
-  verified_->Add(merkle::LeafHash(alg, canonical_entry));
+  prechecked_->Add(merkle::LeafHash(alg, canonical_entry), std::move(e));
   return Status::Ok();
 }
 

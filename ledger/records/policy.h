@@ -28,7 +28,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "ledger/ledger.h"
@@ -84,26 +84,29 @@ struct DisplayState {
 // `date` (YYYY-MM-DD) plus `months` calendar months, the day clamped to the month's length.
 std::string AddMonths(std::string_view date, int months);
 
-// Leaf hashes of record entries whose agency signature has been verified, so that the
-// sequencer need not verify it again: the expensive check moves to the threads that receive
-// entries, which run in parallel, out of the sequencer, which is serial. Sound because the
-// leaf hash commits to every byte of the entry, the entry names its agency and key id, and a
-// registered key id always names the same key; whether that key is valid at the entry's index
-// is still Admit's check. Bounded: past `capacity` the oldest marks are dropped (such an entry
-// is verified again in Admit).
+// Record entries already validated and signature-checked before they reached the sequencer,
+// by leaf hash, so that Admit neither parses, validates nor verifies them again: that work
+// moves to the threads that receive entries, which run in parallel, out of the sequencer,
+// which is serial. Sound because the leaf hash commits to every byte of the entry (validation
+// is a function of those bytes), the entry names its agency and key id, and a registered key
+// id always names the same key; whether that key is valid at the entry's index, and every
+// rule that depends on the log, is still Admit's check. Bounded: past `capacity` the oldest
+// are dropped (such an entry is checked whole in Admit).
 //
 // Thread-safe.
-class VerifiedSignatures {
+class PrecheckedEntries {
  public:
-  explicit VerifiedSignatures(size_t capacity) : capacity_(capacity) {}
-  void Add(const merkle::Hash& leaf_hash);
-  // Whether `leaf_hash` is marked; the mark is removed (an entry is admitted once).
-  bool Take(const merkle::Hash& leaf_hash);
+  explicit PrecheckedEntries(size_t capacity) : capacity_(capacity) {}
+  // REQUIRES: `entry` is valid and its signature verified against its key.
+  void Add(const merkle::Hash& leaf_hash, ValidatedEntry entry);
+  // The entry checked under `leaf_hash`, if any; it is removed (an entry is admitted once).
+  std::shared_ptr<const ValidatedEntry> Take(const merkle::Hash& leaf_hash);
 
  private:
   const size_t capacity_;
   std::mutex mu_;
-  std::unordered_set<merkle::Hash, merkle::HashHasher> marked_;
+  std::unordered_map<merkle::Hash, std::shared_ptr<const ValidatedEntry>, merkle::HashHasher>
+      entries_;
   std::deque<merkle::Hash> order_;  // insertion order, for dropping the oldest
 };
 
@@ -126,9 +129,9 @@ class RecordPolicy : public AdmissionPolicy {
   void Committed(uint64_t tree_size) override;
   void RolledBack(uint64_t first_index) override;
 
-  // Admit skips the signature check of entries marked in `verified` (and takes the mark).
-  void UseVerifiedSignatures(std::shared_ptr<VerifiedSignatures> verified) {
-    verified_ = std::move(verified);
+  // Admit takes entries found in `prechecked` as they are there (see PrecheckedEntries).
+  void UsePrecheckedEntries(std::shared_ptr<PrecheckedEntries> prechecked) {
+    prechecked_ = std::move(prechecked);
   }
   crypto::HashAlgorithm tree_hash() const { return alg_; }
   // The largest query audit log size anchored so far (0: none).
@@ -180,8 +183,8 @@ class RecordPolicy : public AdmissionPolicy {
   Registry committed_registry_;  // durable config only
   Registry registry_;            // committed + pending config
   crypto::HashAlgorithm alg_;
-  std::shared_ptr<VerifiedSignatures> verified_;  // may be null
-  bool trust_signatures_ = false;                 // during a kTrustLog replay
+  std::shared_ptr<PrecheckedEntries> prechecked_;  // may be null
+  bool trust_signatures_ = false;                  // during a kTrustLog replay
   uint64_t anchored_audit_size_ = 0;
   std::map<std::string, RecordInfo> records_;        // record id -> info
   std::map<std::string, std::string> business_ids_;  // business key -> record id
@@ -200,11 +203,11 @@ class RecordPolicy : public AdmissionPolicy {
 class SharedRecordPolicy : public AdmissionPolicy {
  public:
   explicit SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy,
-                              size_t verified_capacity = 1 << 16);
+                              size_t prechecked_capacity = 8192);
 
   // Checks entry `doc`, parsed from `canonical_entry` (its RFC 8785 text), as far as it can
   // be checked before it has an index: its form, and its signature if its key is registered;
-  // a verified signature is marked for Admit (VerifiedSignatures). Config entries and
+  // an entry that passes both is handed to Admit (PrecheckedEntries). Config entries and
   // entries whose agency or key is unknown here pass: Admit decides them against the
   // registry at their index. Errors: InvalidArgument, Unauthenticated (bad signature), as
   // Admit would give.
@@ -233,7 +236,7 @@ class SharedRecordPolicy : public AdmissionPolicy {
  private:
   mutable std::shared_mutex mu_;
   std::shared_ptr<RecordPolicy> policy_;
-  std::shared_ptr<VerifiedSignatures> verified_;
+  std::shared_ptr<PrecheckedEntries> prechecked_;
 };
 
 }  // namespace credledger::records
