@@ -6,14 +6,8 @@
 # acknowledged entries are there after a restart.
 # Usage: ledgerd_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL
 set -uo pipefail
-ledgerd=$1 ctl=$2
-work=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-cd "$work"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# shellcheck source=node_test_lib.sh
+source "$(dirname "$0")/node_test_lib.sh"
 
 start() {
   "$ledgerd" --dev --data-dir data --port 0 --max-body-bytes 65536 --max-batch-entries 5 \

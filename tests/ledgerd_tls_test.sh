@@ -5,14 +5,8 @@
 # serving; a missing certificate file stops the node at start with a message naming it.
 # Usage: ledgerd_tls_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL
 set -uo pipefail
-ledgerd=$1 ctl=$2
-work=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-cd "$work"
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# shellcheck source=node_test_lib.sh
+source "$(dirname "$0")/node_test_lib.sh"
 
 # issue NAME EXTENSIONS: a P-256 key and a certificate signed by the test CA.
 issue() {
