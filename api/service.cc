@@ -834,8 +834,9 @@ bool Service::Audit(const std::shared_ptr<Call>& call, const Bank& bank, const s
 }
 
 void Service::Anchor() {
-  if (!options_.make_anchor) return;
+  if (!options_.make_anchor || options_.query_audit == nullptr) return;
   std::string entry;
+  uint64_t size = 0;  // the audit lines this anchor covers
   {
     std::lock_guard lock(anchor_mu_);
     const AuditHead head = options_.query_audit->head();
@@ -844,9 +845,9 @@ void Service::Anchor() {
     if (!made.ok()) return;  // the next read tries again
     anchor_in_flight_ = true;
     entry = std::move(*made);
+    size = head.size;
   }
   // The completion runs on the sequencer thread; submitting from there only queues.
-  const uint64_t size = options_.query_audit->head().size;
   ledger_.SubmitAsync(std::move(entry), [this, size](Result<AppendReceipt> result) {
     {
       std::lock_guard lock(anchor_mu_);
@@ -944,11 +945,17 @@ void Service::DeletePayload(const std::shared_ptr<Call>& call) {
       return Status::Unauthenticated("/key_id: not a current key of agency \"" + agency + "\"");
     }
     key = k->second.key;
-    return p.MayErase(*hash, agency);
+    return Status::Ok();
   });
   if (!allowed.ok()) return call->Fail(ProblemFromStatus(allowed));
+  // Who is asking first (401), then whether they may (403, 404).
   Status signed_ok = records::VerifyObjectSignature(*doc, *key);
   if (!signed_ok.ok()) return call->Fail(ProblemFromStatus(signed_ok));
+  if (!agency.empty()) {
+    Status may =
+        policy_->Read([&](const records::RecordPolicy& p) { return p.MayErase(*hash, agency); });
+    if (!may.ok()) return call->Fail(ProblemFromStatus(may));
+  }
   auto current = options_.payloads->Get(*hash);
   if (current.ok() && current->erasure) {
     return call->Fail(
