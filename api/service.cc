@@ -84,6 +84,18 @@ namespace {
 
 std::string Hex(const merkle::Hash& h) { return crypto::HexEncode(h); }
 
+// `hashes` as a JSON array of hex strings, appended to `out` (hex needs no escaping).
+void AppendHashArray(const std::vector<merkle::Hash>& hashes, std::string* out) {
+  out->push_back('[');
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    out->push_back('"');
+    *out += Hex(hashes[i]);
+    out->push_back('"');
+  }
+  out->push_back(']');
+}
+
 Json HashList(const std::vector<merkle::Hash>& hashes) {
   Json out = Json::array();
   for (const auto& h : hashes) out.push_back(Hex(h));
@@ -352,13 +364,9 @@ Result<std::string> Service::Receipt(const AppendReceipt& receipt) {
   out += receipt.already_present ? "{\"already_present\":true" : "{\"already_present\":false";
   out += ",\"block_height\":" + std::to_string(receipt.block_height);
   out += ",\"checkpoint\":" + JsonText(Json(checkpoint.second));
-  out += ",\"inclusion_proof\":[";
-  for (size_t i = 0; i < proof.size(); ++i) {
-    out += i == 0 ? "\"" : ",\"";
-    out += Hex(proof[i]);
-    out += '"';
-  }
-  out += "],\"index\":" + std::to_string(receipt.index);
+  out += ",\"inclusion_proof\":";
+  AppendHashArray(proof, &out);
+  out += ",\"index\":" + std::to_string(receipt.index);
   out += ",\"leaf_hash\":\"" + leaf + "\",\"record_id\":\"" + leaf;
   out += "\",\"tree_size\":" + std::to_string(checkpoint.first) + "}";
   return out;
@@ -672,7 +680,7 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
     index = *found;
   }
   // Against the latest checkpoint unless a tree size is given.
-  Json body;
+  std::string checkpoint_note;  // with no tree_size: the latest checkpoint, sent along
   uint64_t size = 0;
   if (auto it = q.find("tree_size"); it != q.end()) {
     auto v = ParseUint("tree_size", it->second);
@@ -687,7 +695,7 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
     auto checkpoint = Checkpoint();
     if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
     size = checkpoint->first;
-    body["checkpoint"] = checkpoint->second;
+    checkpoint_note = std::move(checkpoint->second);
   }
   if (index >= size) {
     return call->Fail(BadRequest(
@@ -703,12 +711,17 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
   if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
   auto root = ledger_.RootAt(size);
   if (!root.ok()) return call->Fail(ProblemFromStatus(root.status()));
-  body["index"] = index;
-  body["tree_size"] = size;
-  body["leaf_hash"] = Hex(leaf);
-  body["root"] = Hex(*root);
-  body["inclusion_proof"] = HashList(*proof);
-  call->SendJson(200, body);
+  // The busiest read: written directly in RFC 8785 form (as JsonText would) instead of
+  // through a DOM.
+  std::string out;
+  out.reserve(320 + 67 * proof->size() + checkpoint_note.size());
+  out.push_back('{');
+  if (!checkpoint_note.empty()) out += "\"checkpoint\":" + JsonText(Json(checkpoint_note)) + ",";
+  out += "\"inclusion_proof\":";
+  AppendHashArray(*proof, &out);
+  out += ",\"index\":" + std::to_string(index) + ",\"leaf_hash\":\"" + Hex(leaf) +
+         "\",\"root\":\"" + Hex(*root) + "\",\"tree_size\":" + std::to_string(size) + "}";
+  call->Send(200, "application/json", std::move(out));
 }
 
 void Service::ConsistencyProof(const std::shared_ptr<Call>& call) {
