@@ -1,11 +1,15 @@
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <future>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "api/problem.h"
 #include "api/service.h"
+#include "crypto/encoding.h"
+#include "ledger/merkle.h"
+#include "ledger/records/registry.h"
 
 using namespace credledger;
 
@@ -90,4 +94,131 @@ TEST_CASE("every Status maps to one documented HTTP status and stable code", "[a
         std::string::npos);
   CHECK(body.find("\"status\":400") != std::string::npos);
   CHECK(body.find("\"instance\":\"/v1/entries\"") != std::string::npos);
+}
+
+namespace {
+
+// A Service over an in-memory domain ledger with one agency, driven without sockets.
+struct Node {
+  crypto::PrivateKey node_key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey agency_key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+  std::unique_ptr<Ledger> ledger;
+  std::shared_ptr<records::SharedRecordPolicy> policy;
+  std::unique_ptr<api::Service> service;
+
+  Node() {
+    const crypto::PrivateKey admin = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+    Json config = {
+        {"origin", "api.test/log"},
+        {"admins", {{"threshold", 1}, {"keys", {records::PublicKeyJson(admin.public_key())}}}},
+        {"agencies",
+         {{{"id", "sz-amr"},
+           {"name", "SZ AMR"},
+           {"uscc", "91110000101623741K"},
+           {"keys", {records::PublicKeyJson(agency_key.public_key())}},
+           {"types", {"penalty"}}}}}};
+    auto genesis = records::MakeGenesis(config, node_key.public_key());
+    REQUIRE(genesis.ok());
+    LedgerOptions o;
+    o.max_block_delay = std::chrono::microseconds(100);
+    auto l = Ledger::Create(std::make_unique<MemoryStore>(), node_key, "api.test/log",
+                            crypto::HashAlgorithm::kSha256, *genesis, o);
+    REQUIRE(l.ok());
+    ledger = std::move(*l);
+    auto p = records::RecordPolicy::Replay(
+        1, [&](uint64_t i) { return ledger->GetEntry(i); },
+        records::RecordPolicy::Signatures::kVerify);
+    REQUIRE(p.ok());
+    policy = std::make_shared<records::SharedRecordPolicy>(*p);
+    ledger->SetAdmissionPolicy(policy);
+    service = std::make_unique<api::Service>(*ledger, policy);
+  }
+  ~Node() { ledger.reset(); }  // first: it calls back into the service
+
+  api::Response Call(boost::beast::http::verb method, const std::string& target,
+                     std::string body = {}) {
+    api::Request request{method, target, 11};
+    request.set(boost::beast::http::field::content_type, "application/json");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    std::promise<api::Response> answered;
+    service->Handle(request, "test", [&](api::Response r) { answered.set_value(std::move(r)); });
+    return answered.get_future().get();
+  }
+
+  std::string Penalty(const std::string& number) {
+    const std::string h(64, 'a');
+    Json e = {
+        {"type", "penalty"},
+        {"schema_version", 1},
+        {"agency", "sz-amr"},
+        {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
+        {"issued_at", "2026-11-28T09:00:00Z"},
+        {"body",
+         {{"decision_number", number},
+          {"party", {{"category", "legal_person"}, {"name", "Co"}, {"uscc", "914403001922038216"}}},
+          {"violation_type", "x"},
+          {"facts_hash", h},
+          {"legal_basis", "law"},
+          {"penalty_kinds", {"fine"}},
+          {"fine_fen", 100000},
+          {"confiscation_fen", 0},
+          {"decision_date", "2026-01-01"},
+          {"severity", "general"},
+          {"punishing_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
+          {"decision_document_hash", h},
+          {"display_regime", "2026"}}}};
+    auto signed_entry = records::SignEntry(e, agency_key);
+    REQUIRE(signed_entry.ok());
+    return signed_entry->canonical;
+  }
+};
+
+// The body is RFC 8785 JSON: what re-serializing its parse gives, byte for byte.
+void CheckCanonical(const api::Response& r) {
+  INFO(r.body());
+  auto parsed = ParseJson(r.body());
+  REQUIRE(parsed.ok());
+  CHECK(CanonicalJson(*parsed).value() == r.body());
+}
+
+}  // namespace
+
+TEST_CASE("hand-written answers (receipts, proofs) are the RFC 8785 text of their content",
+          "[api]") {
+  namespace http = boost::beast::http;
+  Node node;
+  for (int i = 0; i < 5; ++i) {
+    api::Response receipt =
+        node.Call(http::verb::post, "/v1/entries", node.Penalty("P-" + std::to_string(i)));
+    CHECK(receipt.result_int() == 201);
+    CheckCanonical(receipt);
+  }
+  api::Response again = node.Call(http::verb::post, "/v1/entries", node.Penalty("P-0"));
+  CHECK(again.result_int() == 200);
+  CheckCanonical(again);
+  for (const char* target :
+       {"/v1/proofs/inclusion?index=3", "/v1/proofs/inclusion?index=0&tree_size=4",
+        "/v1/proofs/inclusion?index=5&tree_size=6"}) {
+    api::Response proof = node.Call(http::verb::get, target);
+    CHECK(proof.result_int() == 200);
+    CheckCanonical(proof);
+  }
+  // The proof in an answer verifies against the root in the same answer, by RFC 9162.
+  api::Response proof = node.Call(http::verb::get, "/v1/proofs/inclusion?index=2&tree_size=6");
+  Json p = ParseJson(proof.body()).value();
+  std::vector<merkle::Hash> path;
+  for (const Json& h : p["inclusion_proof"]) {
+    auto bytes = crypto::HexDecode(h.get<std::string>());
+    merkle::Hash hash{};
+    std::copy(bytes->begin(), bytes->end(), hash.begin());
+    path.push_back(hash);
+  }
+  auto leaf = crypto::HexDecode(p["leaf_hash"].get<std::string>());
+  auto root = crypto::HexDecode(p["root"].get<std::string>());
+  merkle::Hash leaf_hash{}, root_hash{};
+  std::copy(leaf->begin(), leaf->end(), leaf_hash.begin());
+  std::copy(root->begin(), root->end(), root_hash.begin());
+  CHECK(merkle::VerifyInclusion(crypto::HashAlgorithm::kSha256, 2, 6, leaf_hash, path, root_hash)
+            .ok());
 }
