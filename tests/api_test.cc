@@ -10,6 +10,7 @@
 #include "crypto/encoding.h"
 #include "ledger/merkle.h"
 #include "ledger/records/registry.h"
+#include "ledger_test_util.h"
 
 using namespace credledger;
 
@@ -147,30 +148,7 @@ struct Node {
   }
 
   std::string Penalty(const std::string& number) {
-    const std::string h(64, 'a');
-    Json e = {
-        {"type", "penalty"},
-        {"schema_version", 1},
-        {"agency", "sz-amr"},
-        {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
-        {"issued_at", "2026-11-28T09:00:00Z"},
-        {"body",
-         {{"decision_number", number},
-          {"party", {{"category", "legal_person"}, {"name", "Co"}, {"uscc", "914403001922038216"}}},
-          {"violation_type", "x"},
-          {"facts_hash", h},
-          {"legal_basis", "law"},
-          {"penalty_kinds", {"fine"}},
-          {"fine_fen", 100000},
-          {"confiscation_fen", 0},
-          {"decision_date", "2026-01-01"},
-          {"severity", "general"},
-          {"punishing_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
-          {"decision_document_hash", h},
-          {"display_regime", "2026"}}}};
-    auto signed_entry = records::SignEntry(e, agency_key);
-    REQUIRE(signed_entry.ok());
-    return signed_entry->canonical;
+    return credledger::testing::SignedPenalty(agency_key, "sz-amr", number);
   }
 };
 

@@ -1,4 +1,4 @@
-// Helpers shared by the ledger_test binary's files.
+// Helpers shared by the test binaries' files.
 #ifndef CREDLEDGER_TESTS_LEDGER_TEST_UTIL_H_
 #define CREDLEDGER_TESTS_LEDGER_TEST_UTIL_H_
 
@@ -8,6 +8,7 @@
 #include "crypto/encoding.h"
 #include "crypto/keys.h"
 #include "ledger/canonical_json.h"
+#include "ledger/records/entry.h"
 #include "ledger/store.h"
 
 namespace credledger::testing {
@@ -37,6 +38,36 @@ inline crypto::PrivateKey GenerateKey(crypto::KeyAlgorithm alg) {
 inline Json PublicKeyJson(const crypto::PrivateKey& k) {
   return {{"alg", std::string(crypto::KeyAlgorithmName(k.algorithm()))},
           {"spki", crypto::Base64Encode(k.public_key().spki_der())}};
+}
+
+// A penalty record of `agency` (docs/RECORDS.md) with decision number `number`, signed with
+// `key`: the canonical signed entry.
+inline std::string SignedPenalty(const crypto::PrivateKey& key, const std::string& agency,
+                                 const std::string& number, int64_t fine = 100000) {
+  const std::string h(64, 'c');
+  Json e = {
+      {"type", "penalty"},
+      {"schema_version", 1},
+      {"agency", agency},
+      {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
+      {"issued_at", "2026-11-27T09:00:00Z"},
+      {"body",
+       {{"decision_number", number},
+        {"party", {{"category", "legal_person"}, {"name", "Co"}, {"uscc", "914403001922038216"}}},
+        {"violation_type", "x"},
+        {"facts_hash", h},
+        {"legal_basis", "law"},
+        {"penalty_kinds", {"fine"}},
+        {"fine_fen", fine},
+        {"confiscation_fen", 0},
+        {"decision_date", "2026-01-01"},
+        {"severity", "general"},
+        {"punishing_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
+        {"decision_document_hash", h},
+        {"display_regime", "2026"}}}};
+  auto s = records::SignEntry(e, key);
+  REQUIRE(s.ok());
+  return s->canonical;
 }
 
 }  // namespace credledger::testing

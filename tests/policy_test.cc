@@ -75,29 +75,7 @@ struct Domain {
 
   std::string Penalty(const crypto::PrivateKey& key, const std::string& agency,
                       const std::string& number, int64_t fine = 100000) const {
-    Json e = {
-        {"type", "penalty"},
-        {"schema_version", 1},
-        {"agency", agency},
-        {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
-        {"issued_at", "2026-11-27T09:00:00Z"},
-        {"body",
-         {{"decision_number", number},
-          {"party", {{"category", "legal_person"}, {"name", "Co"}, {"uscc", "914403001922038216"}}},
-          {"violation_type", "x"},
-          {"facts_hash", kH},
-          {"legal_basis", "law"},
-          {"penalty_kinds", {"fine"}},
-          {"fine_fen", fine},
-          {"confiscation_fen", 0},
-          {"decision_date", "2026-01-01"},
-          {"severity", "general"},
-          {"punishing_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
-          {"decision_document_hash", kH},
-          {"display_regime", "2026"}}}};
-    auto s = SignEntry(e, key);
-    REQUIRE(s.ok());
-    return s->canonical;
+    return credledger::testing::SignedPenalty(key, agency, number, fine);
   }
 
   std::string Change(const crypto::PrivateKey& key, const std::string& agency,
