@@ -3,6 +3,7 @@
 #include <set>
 
 #include "crypto/encoding.h"
+#include "ledger/data_dir.h"
 
 namespace credledger::api {
 
@@ -35,6 +36,16 @@ Result<BankAccess> BankAccess::FromJson(const Json& banks_file) {
     std::copy(hash->begin(), hash->end(), bank.token_sha256.begin());
     access.banks_.push_back(std::move(bank));
   }
+  return access;
+}
+
+Result<BankAccess> BankAccess::FromFile(const std::string& path) {
+  auto text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  auto parsed = ParseJson(*text);
+  if (!parsed.ok()) return parsed.status().WithContext(path);
+  auto access = FromJson(*parsed);
+  if (!access.ok()) return access.status().WithContext(path);
   return access;
 }
 

@@ -29,6 +29,8 @@ class BankAccess {
   BankAccess() = default;  // no banks: every token is refused
   // Errors: InvalidArgument naming the member at fault (ids must be unique and plain).
   static Result<BankAccess> FromJson(const Json& banks_file);
+  // The same, read from the file at `path`. Errors also name the file.
+  static Result<BankAccess> FromFile(const std::string& path);
 
   // The bank presenting `authorization` ("Bearer <token>"). Every configured hash is compared,
   // whichever matches. Errors: Unauthenticated (missing, malformed or unknown token; which of

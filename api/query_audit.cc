@@ -73,23 +73,17 @@ Result<AuditHead> QueryAuditLog::Append(const QueryRecord& record) {
   if (!text.ok()) return text.status();  // not UTF-8: the caller passed raw bytes
   const AuditHead next{head_.size + 1, crypto::Hash(crypto::HashAlgorithm::kSha256, *text)};
   text->push_back('\n');
-  // A failed append is cut off again, so that the next one does not land after a torn line.
-  auto fail = [&](const char* what) {
-    Status s =
-        Status::Unavailable(std::string(what) + " the query audit log: " + std::strerror(errno));
+  Status written = WriteAll(fd_, *text);
+  if (written.ok() && ::fdatasync(fd_) != 0) {
+    written = Status::Unavailable(std::string("cannot sync: ") + std::strerror(errno));
+  }
+  if (!written.ok()) {
+    // Cut a failed append off again, so that the next one does not land after a torn line.
     if (::ftruncate(fd_, static_cast<off_t>(end_)) == 0) {
       ::lseek(fd_, static_cast<off_t>(end_), SEEK_SET);
     }
-    return s;
-  };
-  std::string_view rest = *text;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd_, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("cannot write");
-    rest.remove_prefix(static_cast<size_t>(n));
+    return written.WithContext("the query audit log");
   }
-  if (::fdatasync(fd_) != 0) return fail("cannot sync");
   head_ = next;
   end_ += text->size();
   return head_;

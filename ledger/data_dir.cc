@@ -30,20 +30,23 @@ Result<std::string> ReadFileToString(const std::string& path) {
   return ss.str();
 }
 
+Status WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::Unavailable(std::string("cannot write: ") + std::strerror(errno));
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
 Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Status::Unavailable("cannot create " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return Status::Unavailable("cannot write " + tmp + ": " + std::strerror(e));
-    }
-    done += static_cast<size_t>(n);
+  if (Status written = WriteAll(fd, data); !written.ok()) {
+    ::close(fd);
+    return written.WithContext(tmp);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     return Status::Unavailable("cannot sync " + tmp + ": " + std::strerror(errno));
@@ -55,8 +58,6 @@ Status WriteFileAtomically(const std::string& path, const std::string& data, uns
   return Status::Ok();
 }
 
-namespace {
-
 Result<crypto::PrivateKey> LoadNodeKey(const std::string& path) {
   auto pem = ReadFileToString(path);
   if (!pem.ok()) return pem.status().WithContext("node key");
@@ -64,8 +65,6 @@ Result<crypto::PrivateKey> LoadNodeKey(const std::string& path) {
   if (!key.ok()) return key.status().WithContext("node key " + path);
   return key;
 }
-
-}  // namespace
 
 Result<crypto::PrivateKey> LoadOrCreateNodeKey(const std::string& path) {
   Result<crypto::PrivateKey> key = LoadNodeKey(path);

@@ -26,9 +26,15 @@ std::string DefaultNodeKeyPath(const std::string& dir);
 
 // Reads a whole file. NotFound if it does not exist, Unavailable on other I/O errors.
 Result<std::string> ReadFileToString(const std::string& path);
+// Writes all of `data` to file descriptor `fd` (retrying short writes and EINTR). Errors:
+// Unavailable with the system's reason.
+Status WriteAll(int fd, std::string_view data);
 // Writes a file atomically (temporary file, fsync, rename) with permission bits `mode`.
 Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode);
 
+// The node key at `path`. Errors: NotFound (no file), InvalidArgument (not a PKCS#8 key),
+// Unavailable.
+Result<crypto::PrivateKey> LoadNodeKey(const std::string& path);
 // The node key at `path`; if there is no file there, a new Ed25519 key written to it (0600).
 // Errors: those of reading or parsing an existing file (never overwritten), or of writing.
 Result<crypto::PrivateKey> LoadOrCreateNodeKey(const std::string& path);

@@ -3,7 +3,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -47,13 +46,8 @@ class Logger {
     std::string line = api::FormatLogLine(format_, level, fields);
     line.push_back('\n');
     std::lock_guard lock(mu_);
-    std::string_view rest = line;
-    while (!rest.empty()) {
-      const ssize_t n = ::write(STDERR_FILENO, rest.data(), rest.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // nowhere to log to: the node goes on serving
-      rest.remove_prefix(static_cast<size_t>(n));
-    }
+    Status written = WriteAll(STDERR_FILENO, line);
+    (void)written;  // nowhere to log to: the node goes on serving
   }
 
   const bool enabled_;
@@ -129,15 +123,12 @@ int RunNode(const NodeConfig& config) {
   }
   api::BankAccess banks;
   if (!banks_file.empty()) {
-    auto text = ReadFileToString(banks_file);
-    auto parsed = text.ok() ? ParseJson(*text) : Result<Json>(text.status());
-    auto loaded =
-        parsed.ok() ? api::BankAccess::FromJson(*parsed) : Result<api::BankAccess>(parsed.status());
-    if (!loaded.ok()) return log.Fail("cannot load the banks file " + banks_file, loaded.status());
+    auto loaded = api::BankAccess::FromFile(banks_file);
+    if (!loaded.ok()) return log.Fail("cannot load the banks file", loaded.status());
     banks = std::move(*loaded);
   }
-  // The node's own key signs the anchors of the query audit log.
-  auto node_key = LoadOrCreateNodeKey(DefaultNodeKeyPath(config.data_dir));
+  // The node's own key (the ledger opened with it) signs the anchors of the query audit log.
+  auto node_key = LoadNodeKey(DefaultNodeKeyPath(config.data_dir));
   if (!node_key.ok()) return log.Fail("cannot read the node key", node_key.status());
 
   api::ServiceOptions service_options;
