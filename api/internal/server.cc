@@ -125,19 +125,21 @@ class Session : public std::enable_shared_from_this<Session> {
   using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
   Session(tcp::socket&& socket, Server::Impl& server)
-      : stream_(MakeStream(std::move(socket), server)), server_(server) {
+      : stream_(MakeStream(std::move(socket), server)),
+        executor_(tcp_stream().get_executor()),
+        server_(server) {
     beast::error_code ec;
     auto ep = tcp_stream().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
   void Run() {
-    net::dispatch(tcp_stream().get_executor(), [self = shared_from_this()] { self->Start(); });
+    net::dispatch(executor_, [self = shared_from_this()] { self->Start(); });
   }
 
   // Closes the connection if it is waiting for a request; a busy one closes after answering.
   void CloseIfIdle() {
-    net::post(tcp_stream().get_executor(), [self = shared_from_this()] {
+    net::post(executor_, [self = shared_from_this()] {
       if (!self->busy_) self->Close();
     });
   }
@@ -224,16 +226,13 @@ class Session : public std::enable_shared_from_this<Session> {
                       ? std::string(header->value())
                       : server_.NextRequestId();
     // The completion may run on the ledger's sequencer thread: hop back onto this
-    // connection's io_context, and keep it running until it does. A read answered at once is
-    // already there: dispatch writes it without a trip through the queue.
-    auto work = std::make_shared<net::executor_work_guard<net::any_io_executor>>(
-        tcp_stream().get_executor());
-    server_.service.Handle(
-        request_, request_id_, [self = shared_from_this(), work](Response response) {
-          net::dispatch(
-              self->tcp_stream().get_executor(),
-              [self, work, r = std::move(response)]() mutable { self->Write(std::move(r)); });
-        });
+    // connection's io_context (which runs until Shutdown stops it, pending work or not). A
+    // read answered at once is already there: dispatch writes it without a trip through the
+    // queue.
+    server_.service.Handle(request_, request_id_, [self = shared_from_this()](Response response) {
+      net::dispatch(self->executor_,
+                    [self, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+    });
   }
 
   void Write(Response response) {
@@ -302,6 +301,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   std::variant<PlainStream, TlsStream> stream_;
+  const net::any_io_executor executor_;  // the connection's io_context, fixed for its life
   beast::flat_buffer buffer_;
   Server::Impl& server_;
   std::optional<http::request_parser<http::string_body>> parser_;
