@@ -331,44 +331,49 @@ void Service::NodeInfo(const std::shared_ptr<Call>& call) {
                        {"block_height", head.block_height}});
 }
 
-Result<std::pair<uint64_t, std::string>> Service::Checkpoint() {
+Result<std::shared_ptr<const Service::SignedHead>> Service::Checkpoint() {
   std::lock_guard lock(checkpoint_.mu);
   const uint64_t size = ledger_.Head().tree_size;
-  if (checkpoint_.tree_size != size) {
+  if (!checkpoint_.head || checkpoint_.head->tree_size != size) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger_.SignedCheckpoint());
+    // Signed from the head as it is now, which may have moved on from `size`.
     CREDLEDGER_ASSIGN_OR_RETURN(credledger::Checkpoint parsed,
                                 ParseCheckpointBody(note.substr(0, note.find("\n\n") + 1)));
-    checkpoint_.tree_size = parsed.tree_size;
-    checkpoint_.note = std::move(note);
+    auto head = std::make_shared<SignedHead>();
+    head->tree_size = parsed.tree_size;
+    head->note_json = JsonText(Json(note));
+    head->note = std::move(note);
+    checkpoint_.head = std::move(head);
   }
-  return std::make_pair(checkpoint_.tree_size, checkpoint_.note);
+  return checkpoint_.head;
 }
 
 void Service::GetCheckpoint(const std::shared_ptr<Call>& call) {
   auto checkpoint = Checkpoint();
   if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
-  call->Send(200, "text/plain; charset=utf-8", checkpoint->second);
+  call->Send(200, "text/plain; charset=utf-8", (*checkpoint)->note);
 }
 
 // ---- Writes ----
 
 Result<std::string> Service::Receipt(const AppendReceipt& receipt) {
   CREDLEDGER_ASSIGN_OR_RETURN(auto checkpoint, Checkpoint());
-  CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger_.InclusionProof(receipt.index, checkpoint.first));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto proof,
+                              ledger_.InclusionProof(receipt.index, checkpoint->tree_size));
   // Written directly, not through a DOM: this runs on the serial sequencer thread for every
   // entry. The same RFC 8785 text JsonText would write (members in order; only the
   // checkpoint needs escaping).
   const std::string leaf = Hex(receipt.leaf_hash);
   std::string out;
-  out.reserve(400 + 67 * proof.size() + checkpoint.second.size());
+  out.reserve(400 + 67 * proof.size() + checkpoint->note_json.size());
   out += receipt.already_present ? "{\"already_present\":true" : "{\"already_present\":false";
   out += ",\"block_height\":" + std::to_string(receipt.block_height);
-  out += ",\"checkpoint\":" + JsonText(Json(checkpoint.second));
+  out += ",\"checkpoint\":" + checkpoint->note_json;
   out += ",\"inclusion_proof\":";
   AppendHashArray(proof, &out);
   out += ",\"index\":" + std::to_string(receipt.index);
   out += ",\"leaf_hash\":\"" + leaf + "\",\"record_id\":\"" + leaf;
-  out += "\",\"tree_size\":" + std::to_string(checkpoint.first) + "}";
+  out += "\",\"tree_size\":" + std::to_string(checkpoint->tree_size) + "}";
   return out;
 }
 
@@ -474,7 +479,7 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
           }
           const AppendReceipt& r = *out[k];
           appended += r.already_present ? 0 : 1;
-          auto proof = ledger_.InclusionProof(r.index, checkpoint->first);
+          auto proof = ledger_.InclusionProof(r.index, (*checkpoint)->tree_size);
           if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
           slot = {{"status", r.already_present ? 200 : 201}, {"index", r.index},
                   {"record_id", Hex(r.leaf_hash)},           {"leaf_hash", Hex(r.leaf_hash)},
@@ -482,8 +487,8 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
                   {"inclusion_proof", HashList(*proof)}};
         }
         metrics_.AddEntriesAppended(appended);
-        call->SendJson(200, {{"tree_size", checkpoint->first},
-                             {"checkpoint", checkpoint->second},
+        call->SendJson(200, {{"tree_size", (*checkpoint)->tree_size},
+                             {"checkpoint", (*checkpoint)->note},
                              {"results", std::move(*results)}});
       });
 }
@@ -497,10 +502,10 @@ void Service::GetEntry(const std::shared_ptr<Call>& call) {
   if (!entry.ok()) return call->Fail(ProblemFromStatus(entry.status()));
   auto block = ledger_.BlockOfEntry(*index);
   if (!block.ok()) return call->Fail(ProblemFromStatus(block.status()));
+  auto leaf = ledger_.LeafHashAt(*index);  // from the cached tiles, not hashed again
+  if (!leaf.ok()) return call->Fail(ProblemFromStatus(leaf.status()));
   auto parsed = ParseJson(*entry);
-  Json body = {{"index", *index},
-               {"leaf_hash", Hex(merkle::LeafHash(ledger_.params().tree_hash, *entry))},
-               {"block_height", block->height}};
+  Json body = {{"index", *index}, {"leaf_hash", Hex(*leaf)}, {"block_height", block->height}};
   // Entries are canonical JSON: served as the object whose RFC 8785 form is the leaf.
   if (parsed.ok()) {
     body["entry"] = std::move(*parsed);
@@ -680,7 +685,7 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
     index = *found;
   }
   // Against the latest checkpoint unless a tree size is given.
-  std::string checkpoint_note;  // with no tree_size: the latest checkpoint, sent along
+  std::shared_ptr<const SignedHead> checkpoint;  // with no tree_size: the latest, sent along
   uint64_t size = 0;
   if (auto it = q.find("tree_size"); it != q.end()) {
     auto v = ParseUint("tree_size", it->second);
@@ -692,10 +697,10 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
                                        std::to_string(ledger_.Head().tree_size) + ")"));
     }
   } else {
-    auto checkpoint = Checkpoint();
-    if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
-    size = checkpoint->first;
-    checkpoint_note = std::move(checkpoint->second);
+    auto latest = Checkpoint();
+    if (!latest.ok()) return call->Fail(ProblemFromStatus(latest.status()));
+    checkpoint = std::move(*latest);
+    size = checkpoint->tree_size;
   }
   if (index >= size) {
     return call->Fail(BadRequest(
@@ -714,9 +719,9 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
   // The busiest read: written directly in RFC 8785 form (as JsonText would) instead of
   // through a DOM.
   std::string out;
-  out.reserve(320 + 67 * proof->size() + checkpoint_note.size());
+  out.reserve(320 + 67 * proof->size() + (checkpoint ? checkpoint->note_json.size() : 0));
   out.push_back('{');
-  if (!checkpoint_note.empty()) out += "\"checkpoint\":" + JsonText(Json(checkpoint_note)) + ",";
+  if (checkpoint) out += "\"checkpoint\":" + checkpoint->note_json + ",";
   out += "\"inclusion_proof\":";
   AppendHashArray(*proof, &out);
   out += ",\"index\":" + std::to_string(index) + ",\"leaf_hash\":\"" + Hex(leaf) +
@@ -754,6 +759,17 @@ void Service::ConsistencyProof(const std::shared_ptr<Call>& call) {
 
 // ---- Documents (payloads) and bank reads ----
 
+namespace {
+
+// 410 for a document erased on a lawful request: when, by whom and on what basis.
+Problem Gone(const std::string& hash, const records::Erasure& e) {
+  return {410, "gone",
+          "document " + hash + " was erased on " + e.erased_at + " by " + e.erased_by + " (" +
+              e.legal_basis + ")"};
+}
+
+}  // namespace
+
 std::optional<std::string> Service::PayloadHash(const std::shared_ptr<Call>& call) {
   if (options_.payloads == nullptr) {
     call->Fail({503, "unavailable", "this node keeps no documents"});
@@ -773,13 +789,12 @@ void Service::PutPayload(const std::shared_ptr<Call>& call) {
   // The upload needs no credential: only the document whose hash an agency has signed into
   // a committed record is taken, so nobody can place other bytes under that hash.
   const std::string& body = call->request.body();
-  const crypto::HashAlgorithm alg =
-      policy_->Read([](const records::RecordPolicy& p) { return p.tree_hash(); });
-  const std::string actual = Hex(crypto::Hash(alg, body));
+  const std::string actual = options_.payloads->Address(body);
   if (actual != *hash) {
     return call->Fail({422, "payload_mismatch",
-                       "the body's " + std::string(crypto::HashAlgorithmName(alg)) + " is " +
-                           actual + ", not " + *hash});
+                       "the body's " +
+                           std::string(crypto::HashAlgorithmName(options_.payloads->algorithm())) +
+                           " is " + actual + ", not " + *hash});
   }
   const uint64_t size = ledger_.Head().tree_size;
   Json records = policy_->Read([&](const records::RecordPolicy& p) {
@@ -796,9 +811,7 @@ void Service::PutPayload(const std::shared_ptr<Call>& call) {
   }
   auto existing = options_.payloads->Get(*hash);
   if (existing.ok() && existing->erasure) {
-    return call->Fail({410, "gone",
-                       "document " + *hash + " was erased on " + existing->erasure->erased_at +
-                           " (" + existing->erasure->legal_basis + ")"});
+    return call->Fail(Gone(*hash, *existing->erasure));
   }
   const bool already = existing.ok();
   if (!already) {
@@ -905,10 +918,7 @@ void Service::GetPayload(const std::shared_ptr<Call>& call) {
   }
   if (!payload.ok()) return call->Fail(ProblemFromStatus(payload.status()));
   if (payload->erasure) {
-    return call->Fail({410, "gone",
-                       "document " + *hash + " was erased on " + payload->erasure->erased_at +
-                           " by " + payload->erasure->erased_by + " (" +
-                           payload->erasure->legal_basis + ")"});
+    return call->Fail(Gone(*hash, *payload->erasure));
   }
   call->headers.emplace_back(http::field::content_disposition,
                              "attachment; filename=\"" + *hash + "\"");
@@ -971,9 +981,7 @@ void Service::DeletePayload(const std::shared_ptr<Call>& call) {
   }
   auto current = options_.payloads->Get(*hash);
   if (current.ok() && current->erasure) {
-    return call->Fail(
-        {410, "gone",
-         "document " + *hash + " was already erased on " + current->erasure->erased_at});
+    return call->Fail(Gone(*hash, *current->erasure));
   }
   const records::Erasure erasure{FormatTimestamp(now),
                                  agency.empty() ? "admin:" + request->key_id : agency,

@@ -90,10 +90,15 @@ class Service {
   struct Call;
   struct RouteEntry;
   static const std::vector<RouteEntry>& RouteTable();
+  // The signed checkpoint of one tree size, as answers carry it.
+  struct SignedHead {
+    uint64_t tree_size = 0;
+    std::string note;       // the C2SP signed note
+    std::string note_json;  // the note as a JSON string (escaped once, not per answer)
+  };
   struct CheckpointCache {
     std::mutex mu;
-    uint64_t tree_size = UINT64_MAX;
-    std::string note;
+    std::shared_ptr<const SignedHead> head;  // of the latest tree size asked for
   };
 
   void Dispatch(const std::shared_ptr<Call>& call);
@@ -140,8 +145,8 @@ class Service {
   // call is answered (400 or 404) and the result is empty.
   std::optional<records::RecordInfo> CommittedRecord(const std::shared_ptr<Call>& call,
                                                      uint64_t tree_size);
-  // The signed checkpoint of the current head and its tree size (signed once per size).
-  Result<std::pair<uint64_t, std::string>> Checkpoint();
+  // The signed checkpoint of the current head (signed once per tree size, then shared).
+  Result<std::shared_ptr<const SignedHead>> Checkpoint();
   // A durable entry's receipt: index, leaf hash, block, checkpoint and inclusion proof.
   Result<std::string> Receipt(const AppendReceipt& receipt);
 

@@ -49,8 +49,12 @@ Result<std::string> MakeErasureRequest(ErasureRequest request, const crypto::Pri
   return CanonicalJson(doc);
 }
 
+std::string PayloadStore::Address(std::string_view bytes) const {
+  return crypto::HexEncode(crypto::Hash(alg_, bytes));
+}
+
 Result<std::string> PayloadStore::Put(std::string_view bytes) {
-  std::string hash = crypto::HexEncode(crypto::Hash(alg_, bytes));
+  std::string hash = Address(bytes);
   std::string ignored;
   Status erased = store_->Get(TombstoneKey(hash), &ignored);
   if (erased.ok()) {

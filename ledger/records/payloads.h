@@ -51,6 +51,9 @@ class PayloadStore {
   // *store must outlive this object. `alg` is the hash documents are addressed by.
   PayloadStore(Store* store, crypto::HashAlgorithm alg) : store_(store), alg_(alg) {}
 
+  crypto::HashAlgorithm algorithm() const { return alg_; }
+  // The address of `bytes`: their hash, lowercase hex.
+  std::string Address(std::string_view bytes) const;
   // Stores `bytes` under their hash (lowercase hex, returned). Idempotent. Errors:
   // FailedPrecondition if that document was erased (it is not taken back in), Unavailable.
   Result<std::string> Put(std::string_view bytes);
