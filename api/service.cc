@@ -959,15 +959,9 @@ void Service::DeletePayload(const std::shared_ptr<Call>& call) {
       key = *admin;
       return Status::Ok();
     }
-    auto a = p.registry().agencies().find(agency);
-    if (a == p.registry().agencies().end()) {
-      return Status::Unauthenticated("/agency: no agency \"" + agency + "\" is registered");
-    }
-    auto k = a->second.keys.find(request->key_id);
-    if (k == a->second.keys.end() || !k->second.ValidAt(size)) {
-      return Status::Unauthenticated("/key_id: not a current key of agency \"" + agency + "\"");
-    }
-    key = k->second.key;
+    CREDLEDGER_ASSIGN_OR_RETURN(const crypto::PublicKey* current,
+                                p.registry().KeyAt(agency, request->key_id, size));
+    key = *current;
     return Status::Ok();
   });
   if (!allowed.ok()) return call->Fail(ProblemFromStatus(allowed));

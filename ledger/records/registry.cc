@@ -370,25 +370,32 @@ const crypto::PublicKey* Registry::FindKey(const std::string& agency,
   return key == a->second.keys.end() ? nullptr : &key->second.key;
 }
 
-Status Registry::Authorize(const ValidatedEntry& entry, uint64_t index,
-                           SignatureCheck check) const {
-  auto it = agencies_.find(entry.agency);
+Result<const crypto::PublicKey*> Registry::KeyAt(const std::string& agency,
+                                                 const std::string& key_id, uint64_t index) const {
+  auto it = agencies_.find(agency);
   if (it == agencies_.end()) {
-    return Status::Unauthenticated("/agency: no agency \"" + entry.agency + "\" is registered");
+    return Status::Unauthenticated("/agency: no agency \"" + agency + "\" is registered");
   }
-  const Agency& a = it->second;
-  auto key = a.keys.find(entry.key_id);
-  if (key == a.keys.end()) {
-    return Status::Unauthenticated("/key_id: not a key of agency \"" + a.id + "\"");
+  auto key = it->second.keys.find(key_id);
+  if (key == it->second.keys.end()) {
+    return Status::Unauthenticated("/key_id: not a key of agency \"" + agency + "\"");
   }
   if (!key->second.ValidAt(index)) {
-    return Status::Unauthenticated("/key_id: key of agency \"" + a.id +
+    return Status::Unauthenticated("/key_id: key of agency \"" + agency +
                                    "\" is not valid at index " + std::to_string(index) +
                                    (key->second.revoked_at ? " (revoked)" : " (not yet added)"));
   }
+  return &key->second.key;
+}
+
+Status Registry::Authorize(const ValidatedEntry& entry, uint64_t index,
+                           SignatureCheck check) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(const crypto::PublicKey* key,
+                              KeyAt(entry.agency, entry.key_id, index));
   if (check == SignatureCheck::kVerify) {
-    CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(entry, key->second.key));
+    CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(entry, *key));
   }
+  const Agency& a = agencies_.at(entry.agency);
   if (a.suspended.AsOf(index)) {
     return Status::PermissionDenied("/agency: agency \"" + a.id + "\" is suspended");
   }

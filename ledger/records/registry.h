@@ -122,6 +122,11 @@ class Registry {
   enum class SignatureCheck { kVerify, kAlreadyVerified };
   Status Authorize(const ValidatedEntry& entry, uint64_t index,
                    SignatureCheck check = SignatureCheck::kVerify) const;
+  // The key `key_id` of agency `agency` if it is valid at log index `index` (for the entry
+  // at that index; the tree size for "now"). Errors: Unauthenticated naming which of agency,
+  // key and validity fails, as Authorize reports them.
+  Result<const crypto::PublicKey*> KeyAt(const std::string& agency, const std::string& key_id,
+                                         uint64_t index) const;
   // The key `key_id` of agency `agency` as registered (whether valid at some index or not);
   // null if there is none. A key id is the SHA-256 of the key, so a registered key id always
   // names the same key.
