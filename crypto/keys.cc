@@ -5,6 +5,8 @@
 #include <openssl/x509.h>
 
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 
 #include "crypto/hash.h"
 #include "crypto/internal/openssl.h"
@@ -186,6 +188,24 @@ PublicKey::PublicKey(std::shared_ptr<Handle> h, KeyAlgorithm alg, Bytes der)
     : handle_(std::move(h)), alg_(alg), spki_der_(std::move(der)) {}
 
 Result<PublicKey> PublicKey::FromDer(std::span<const uint8_t> spki_der) {
+  // OpenSSL 3 builds a decoder context for every d2i_PUBKEY, about 30 µs, more than a
+  // signature check: an offline verifier that rebuilds a registry from a proof bundle parses
+  // every registered key each time. Keys are immutable, so parsed ones are kept, by their DER.
+  static std::mutex mu;
+  static std::unordered_map<std::string, PublicKey> parsed;
+  std::string der_key(spki_der.begin(), spki_der.end());
+  {
+    std::lock_guard lock(mu);
+    if (auto it = parsed.find(der_key); it != parsed.end()) return it->second;
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(PublicKey key, ParseDer(spki_der));
+  std::lock_guard lock(mu);
+  if (parsed.size() >= 4096) parsed.clear();  // bounded; the working set is the registry
+  parsed.emplace(std::move(der_key), key);
+  return key;
+}
+
+Result<PublicKey> PublicKey::ParseDer(std::span<const uint8_t> spki_der) {
   const unsigned char* p = spki_der.data();
   EVP_PKEY* raw = d2i_PUBKEY(nullptr, &p, static_cast<long>(spki_der.size()));
   if (raw == nullptr) {

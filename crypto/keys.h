@@ -58,6 +58,7 @@ class PublicKey {
  private:
   struct Handle;
   PublicKey(std::shared_ptr<Handle> h, KeyAlgorithm alg, Bytes der);
+  static Result<PublicKey> ParseDer(std::span<const uint8_t> spki_der);  // FromDer, uncached
   std::shared_ptr<Handle> handle_;
   KeyAlgorithm alg_;
   Bytes spki_der_;

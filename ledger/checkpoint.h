@@ -64,6 +64,8 @@ class NoteVerifier {
 
   const std::string& name() const { return name_; }
   uint32_t key_id() const { return key_id_; }
+  // The Ed25519 key notes are checked against (the log's node key).
+  const crypto::PublicKey& public_key() const { return key_; }
 
   // Checks that `note` is well formed and carries a valid signature by this key (signatures
   // by other keys are ignored). On success returns the note's text (the signed part).

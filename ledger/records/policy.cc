@@ -53,15 +53,11 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
     Signatures signatures) {
   if (tree_size == 0) return Status::FailedPrecondition("the log is empty: no genesis");
   CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, entry_at(0));
-  auto registry = Registry::FromGenesis(genesis);
-  if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
-  CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
-                              crypto::ParseHashAlgorithm(registry->tree_hash()));
-  std::shared_ptr<RecordPolicy> policy(new RecordPolicy(std::move(*registry), alg));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<RecordPolicy> policy, FromGenesis(genesis));
   policy->trust_signatures_ = signatures == Signatures::kTrustLog;
   for (uint64_t i = 1; i < tree_size; ++i) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, entry_at(i));
-    Status s = policy->Admit(entry, merkle::LeafHash(alg, entry), i);
+    Status s = policy->Admit(entry, merkle::LeafHash(policy->alg_, entry), i);
     if (!s.ok()) {
       return Status::DataLoss("entry " + std::to_string(i) +
                               " breaks the admission rules: " + s.ToString());
@@ -70,6 +66,14 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
   policy->trust_signatures_ = false;
   policy->Committed(tree_size);
   return policy;
+}
+
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromGenesis(std::string_view genesis) {
+  auto registry = Registry::FromGenesis(genesis);
+  if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
+                              crypto::ParseHashAlgorithm(registry->tree_hash()));
+  return std::shared_ptr<RecordPolicy>(new RecordPolicy(std::move(*registry), alg));
 }
 
 Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) {
@@ -93,6 +97,7 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
   if (doc.is_object() && doc.value("type", Json()) == "config") {
     if (!canonical) return not_canonical;
     CREDLEDGER_RETURN_IF_ERROR(registry_.ApplyConfig(entry, index));
+    config_indexes_.push_back(index);
     Pending p;
     p.index = index;
     p.config = std::string(entry);
@@ -215,6 +220,9 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   info.index = index;
   info.type = e.type;
   info.agency = e.agency;
+  if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
+    info.target = body.at("target").get<std::string>();
+  }
   if (e.type == RecordType::kPenalty) {
     info.decision_date = body.at("decision_date").get<std::string>();
     info.severity = body.at("severity").get<std::string>();
@@ -406,6 +414,9 @@ void RecordPolicy::RolledBack(uint64_t first_index) {
     pending_.pop_back();
   }
   if (config_dropped) {
+    while (!config_indexes_.empty() && config_indexes_.back() >= first_index) {
+      config_indexes_.pop_back();
+    }
     // Rebuild the working registry: durable config plus what is still pending.
     registry_ = committed_registry_;
     for (const Pending& p : pending_) {

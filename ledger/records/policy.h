@@ -43,6 +43,7 @@ struct RecordInfo {
   uint64_t index = 0;
   RecordType type = RecordType::kLicense;
   std::string agency;
+  std::string target;  // status changes and credit repairs: the record they act on
   // Current status after the status_change records that targeted it: "valid", "suspended",
   // "revoked", "cancelled", "expired", "withdrawn", "superseded".
   std::string status = "valid";
@@ -124,6 +125,10 @@ class RecordPolicy : public AdmissionPolicy {
   static Result<std::shared_ptr<RecordPolicy>> Replay(
       uint64_t tree_size, const std::function<Result<std::string>(uint64_t)>& entry_at,
       Signatures signatures);
+  // A policy that has seen only `genesis` (entry 0): where Replay starts, and where an
+  // offline verifier starts before it admits the few entries a proof bundle carries
+  // (bundle.h), in increasing index order. Errors: those of Registry::FromGenesis.
+  static Result<std::shared_ptr<RecordPolicy>> FromGenesis(std::string_view genesis);
 
   Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override;
   void Committed(uint64_t tree_size) override;
@@ -136,6 +141,9 @@ class RecordPolicy : public AdmissionPolicy {
   crypto::HashAlgorithm tree_hash() const { return alg_; }
   // The largest query audit log size anchored so far (0: none).
   uint64_t anchored_audit_size() const { return anchored_audit_size_; }
+  // Indexes of the config entries admitted so far, in log order: with the genesis, all a
+  // reader needs to rebuild the registry (a proof bundle carries those entries).
+  const std::vector<uint64_t>& config_indexes() const { return config_indexes_; }
 
   // The registry including admitted (possibly not yet durable) config entries.
   const Registry& registry() const { return registry_; }
@@ -186,6 +194,7 @@ class RecordPolicy : public AdmissionPolicy {
   std::shared_ptr<PrecheckedEntries> prechecked_;  // may be null
   bool trust_signatures_ = false;                  // during a kTrustLog replay
   uint64_t anchored_audit_size_ = 0;
+  std::vector<uint64_t> config_indexes_;             // pending ones at the back
   std::map<std::string, RecordInfo> records_;        // record id -> info
   std::map<std::string, std::string> business_ids_;  // business key -> record id
   std::vector<Pending> pending_;                     // admitted, not yet durable, in order

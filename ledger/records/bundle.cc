@@ -1,0 +1,573 @@
+#include "ledger/records/bundle.h"
+
+#include <algorithm>
+
+#include "crypto/encoding.h"
+#include "ledger/block.h"
+#include "ledger/records/schema.h"
+
+namespace credledger::records {
+namespace {
+
+Json HashList(const std::vector<merkle::Hash>& hashes) {
+  Json out = Json::array();
+  for (const merkle::Hash& h : hashes) out.push_back(crypto::HexEncode(h));
+  return out;
+}
+
+// What the bundle of one record holds, read from the policy under its lock.
+struct BundlePlan {
+  uint64_t record_index = 0;
+  std::string status;
+  std::vector<uint64_t> registry;  // genesis and config entries
+  std::vector<uint64_t> history;   // entries deciding the record's status
+};
+
+Result<BundlePlan> PlanBundle(const RecordPolicy& policy, const std::string& record_id,
+                              uint64_t tree_size) {
+  auto it = policy.records().find(record_id);
+  if (it == policy.records().end() || it->second.index >= tree_size) {
+    return Status::NotFound("no record " + record_id + " in tree size " +
+                            std::to_string(tree_size));
+  }
+  const RecordInfo& record = it->second;
+  BundlePlan plan;
+  plan.record_index = record.index;
+  plan.status = StatusName(StatusAt(record, tree_size));
+  plan.registry.push_back(0);
+  for (uint64_t i : policy.config_indexes()) {
+    if (i < tree_size) plan.registry.push_back(i);
+  }
+  auto add_changes = [&](const RecordInfo& info) {
+    for (const RecordInfo::Change& c : info.changes) {
+      if (c.index < tree_size && c.index != record.index) plan.history.push_back(c.index);
+    }
+  };
+  add_changes(record);
+  if (!record.target.empty()) {
+    const RecordInfo& target = policy.records().at(record.target);
+    plan.history.push_back(target.index);
+    add_changes(target);
+  }
+  std::sort(plan.history.begin(), plan.history.end());
+  return plan;
+}
+
+// ---- Reading a bundle ----
+
+struct BundleItem {
+  uint64_t index = 0;
+  std::string entry;
+  std::vector<merkle::Hash> inclusion;
+};
+
+struct ParsedBundle {
+  std::string checkpoint;
+  BundleItem record;
+  merkle::Hash leaf_hash{};
+  std::string status;
+  std::string block_header;
+  std::vector<merkle::Hash> block_consistency;
+  std::vector<BundleItem> registry;
+  std::vector<BundleItem> history;
+};
+
+Status Bad(const JsonPointer& pointer, std::string_view rule) { return Violation(pointer, rule); }
+
+Result<std::vector<merkle::Hash>> ParseHashes(const Json& v, const JsonPointer& pointer) {
+  if (!v.is_array() || v.size() > 64) return Bad(pointer, "must be an array of at most 64 hashes");
+  std::vector<merkle::Hash> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (!v[i].is_string() || !IsHashHex(v[i].get_ref<const std::string&>())) {
+      return Bad(Child(pointer, i), "must be 64 lowercase hex digits");
+    }
+    auto bytes = crypto::HexDecode(v[i].get_ref<const std::string&>());
+    merkle::Hash h;
+    std::copy(bytes->begin(), bytes->end(), h.begin());
+    out.push_back(h);
+  }
+  return out;
+}
+
+Result<uint64_t> ParseIndex(const Json& v, const JsonPointer& pointer) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 0)
+    return Bad(pointer, "must be an integer >= 0");
+  return static_cast<uint64_t>(v.get<int64_t>());
+}
+
+Result<std::string> ParseString(const Json& v, const JsonPointer& pointer) {
+  if (!v.is_string() || v.get_ref<const std::string&>().empty()) {
+    return Bad(pointer, "must be a non-empty string");
+  }
+  return v.get<std::string>();
+}
+
+Result<BundleItem> ParseItem(const Json& v, const JsonPointer& pointer,
+                             std::initializer_list<std::string_view> extra = {}) {
+  std::vector<std::string_view> required = {"index", "entry", "inclusion"};
+  required.insert(required.end(), extra.begin(), extra.end());
+  if (!v.is_object()) return Bad(pointer, "must be an object");
+  for (const auto& [name, value] : v.items()) {
+    if (std::find(required.begin(), required.end(), name) == required.end()) {
+      return Bad(Child(pointer, name), "unknown member");
+    }
+  }
+  for (std::string_view name : required) {
+    if (!Has(v, name)) return Bad(Child(pointer, name), "is required");
+  }
+  BundleItem item;
+  CREDLEDGER_ASSIGN_OR_RETURN(item.index, ParseIndex(At(v, "index"), Child(pointer, "index")));
+  CREDLEDGER_ASSIGN_OR_RETURN(item.entry, ParseString(At(v, "entry"), Child(pointer, "entry")));
+  CREDLEDGER_ASSIGN_OR_RETURN(item.inclusion,
+                              ParseHashes(At(v, "inclusion"), Child(pointer, "inclusion")));
+  return item;
+}
+
+Result<std::vector<BundleItem>> ParseItems(const Json& v, const JsonPointer& pointer) {
+  if (!v.is_array()) return Bad(pointer, "must be an array");
+  std::vector<BundleItem> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    CREDLEDGER_ASSIGN_OR_RETURN(BundleItem item, ParseItem(v[i], Child(pointer, i)));
+    if (!out.empty() && item.index <= out.back().index) {
+      return Bad(Child(Child(pointer, i), "index"), "indexes must increase");
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<ParsedBundle> ParseBundle(std::string_view text) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(text));
+  const JsonPointer root("");
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(doc, root, {"format", "checkpoint", "record", "block", "registry", "history"}));
+  if (At(doc, "format") != kProofBundleFormat) {
+    return Bad("/format", "must be \"" + std::string(kProofBundleFormat) + "\"");
+  }
+  ParsedBundle b;
+  CREDLEDGER_ASSIGN_OR_RETURN(b.checkpoint, ParseString(At(doc, "checkpoint"), "/checkpoint"));
+  const JsonPointer record("/record");
+  CREDLEDGER_ASSIGN_OR_RETURN(b.record,
+                              ParseItem(At(doc, "record"), record, {"leaf_hash", "status"}));
+  const Json& leaf = At(At(doc, "record"), "leaf_hash");
+  if (!leaf.is_string() || !IsHashHex(leaf.get_ref<const std::string&>())) {
+    return Bad(Child(record, "leaf_hash"), "must be 64 lowercase hex digits");
+  }
+  auto leaf_bytes = crypto::HexDecode(leaf.get_ref<const std::string&>());
+  std::copy(leaf_bytes->begin(), leaf_bytes->end(), b.leaf_hash.begin());
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      b.status, ParseString(At(At(doc, "record"), "status"), Child(record, "status")));
+  const Json& block = At(doc, "block");
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(block, "/block", {"header", "consistency"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(b.block_header, ParseString(At(block, "header"), "/block/header"));
+  CREDLEDGER_ASSIGN_OR_RETURN(b.block_consistency,
+                              ParseHashes(At(block, "consistency"), "/block/consistency"));
+  CREDLEDGER_ASSIGN_OR_RETURN(b.registry, ParseItems(At(doc, "registry"), "/registry"));
+  if (b.registry.empty() || b.registry[0].index != 0) {
+    return Bad("/registry", "must start with the genesis, entry 0");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(b.history, ParseItems(At(doc, "history"), "/history"));
+  for (const BundleItem& h : b.history) {
+    if (h.index == b.record.index) return Bad("/history", "must not repeat the record");
+  }
+  return b;
+}
+
+// The record's validity window on `date` (YYYY-MM-DD): its effective status and whether it
+// is in force.
+struct Window {
+  std::string status;
+  bool in_force = false;
+  std::string detail;
+};
+
+Window CheckWindow(const BundleVerdict& v, std::string_view date) {
+  Window w;
+  w.status = v.status_on_log;
+  if (v.status_on_log != "valid") {
+    w.detail =
+        "the record is " + v.status_on_log + " as of tree size " + std::to_string(v.tree_size);
+    return w;
+  }
+  if (!v.valid_from.empty() && date < v.valid_from) {
+    w.status = "not_yet_valid";
+    w.detail = "valid from " + v.valid_from + ", checked on " + std::string(date);
+    return w;
+  }
+  if (!v.valid_until.empty() && date > v.valid_until) {
+    w.status = "expired";
+    w.detail = "valid until " + v.valid_until + ", checked on " + std::string(date);
+    return w;
+  }
+  w.in_force = true;
+  if (v.type == "license" || v.type == "certificate") {
+    w.detail = "valid from " + v.valid_from + " " +
+               (v.valid_until.empty() ? "with no end (long-term)" : "until " + v.valid_until) +
+               ", checked on " + std::string(date);
+  } else if (v.display) {
+    w.detail = std::string(v.display->displayed ? "on public display" : "not on public display") +
+               " on " + std::string(date) + ": " + v.display->reason;
+  } else {
+    w.detail = "in force since it was recorded";
+  }
+  return w;
+}
+
+// Runs the checks in order; the first failure ends the run (later checks stay skipped).
+class Checker {
+ public:
+  explicit Checker(BundleVerdict* verdict) : verdict_(verdict) {
+    for (const char* name :
+         {"format", "checkpoint", "genesis", "registry", "record", "inclusion", "block",
+          "signature", "authority", "history", "status", "validity", "document"}) {
+      verdict_->checks.push_back({name, BundleCheck::Result::kSkipped, ""});
+    }
+  }
+  BundleCheck& Get(std::string_view name) {
+    for (BundleCheck& c : verdict_->checks) {
+      if (c.name == name) return c;
+    }
+    return verdict_->checks.front();  // unreachable: names are fixed above
+  }
+  void Pass(std::string_view name, std::string detail) {
+    BundleCheck& c = Get(name);
+    c.result = BundleCheck::Result::kPass;
+    c.detail = std::move(detail);
+  }
+  // Returns false, for `return checker.Fail(...)` chains.
+  bool Fail(std::string_view name, std::string detail) {
+    BundleCheck& c = Get(name);
+    c.result = BundleCheck::Result::kFail;
+    c.detail = std::move(detail);
+    return false;
+  }
+
+ private:
+  BundleVerdict* verdict_;
+};
+
+std::string IncludedAt(uint64_t index, uint64_t size) {
+  return "entry " + std::to_string(index) + " is in the tree of size " + std::to_string(size);
+}
+
+// The checks up to "status"; false once one fails.
+bool RunChecks(std::string_view text, const NoteVerifier& verifier, BundleVerdict* v,
+               Checker* check, std::shared_ptr<RecordPolicy>* policy_out) {
+  auto parsed = ParseBundle(text);
+  if (!parsed.ok()) return check->Fail("format", parsed.status().message());
+  ParsedBundle& b = *parsed;
+  check->Pass("format", std::string(kProofBundleFormat));
+
+  auto cp = VerifyCheckpoint(b.checkpoint, verifier, verifier.name());
+  if (!cp.ok()) return check->Fail("checkpoint", cp.status().message());
+  v->origin = cp->origin;
+  v->tree_size = cp->tree_size;
+  const uint64_t size = cp->tree_size;
+  check->Pass("checkpoint",
+              "signed by " + verifier.name() + " for tree size " + std::to_string(size));
+
+  auto policy_or = RecordPolicy::FromGenesis(b.registry[0].entry);
+  if (!policy_or.ok()) return check->Fail("genesis", policy_or.status().message());
+  std::shared_ptr<RecordPolicy> policy = std::move(*policy_or);
+  const crypto::HashAlgorithm alg = policy->tree_hash();
+  auto included = [&](const BundleItem& item) {
+    return merkle::VerifyInclusion(alg, item.index, size, merkle::LeafHash(alg, item.entry),
+                                   item.inclusion, cp->root);
+  };
+  if (Status s = included(b.registry[0]); !s.ok()) {
+    return check->Fail("genesis", "entry 0: " + s.message());
+  }
+  if (policy->registry().node_key().spki_der() != verifier.public_key().spki_der()) {
+    return check->Fail("genesis", "the genesis names another node key than the verifier key");
+  }
+  if (policy->registry().origin() != cp->origin) {
+    return check->Fail("genesis", "the genesis names origin \"" + policy->registry().origin() +
+                                      "\", the checkpoint \"" + cp->origin + "\"");
+  }
+  check->Pass("genesis", IncludedAt(0, size) + " and names the verifier's node key");
+
+  for (size_t i = 1; i < b.registry.size(); ++i) {
+    const BundleItem& c = b.registry[i];
+    if (Status s = included(c); !s.ok()) {
+      return check->Fail("registry", "entry " + std::to_string(c.index) + ": " + s.message());
+    }
+    auto doc = ParseJson(c.entry);
+    if (!doc.ok() || !doc->is_object() || doc->value("type", Json()) != "config") {
+      return check->Fail("registry", "entry " + std::to_string(c.index) + " is not a config entry");
+    }
+    Status s = policy->Admit(c.entry, merkle::LeafHash(alg, c.entry), c.index);
+    if (!s.ok())
+      return check->Fail("registry", "entry " + std::to_string(c.index) + ": " + s.ToString());
+  }
+  check->Pass("registry", "genesis and " + std::to_string(b.registry.size() - 1) +
+                              " config entries, each included and signed by the admins");
+
+  bool canonical = false;
+  auto doc = ParseJson(b.record.entry, &canonical);
+  if (!doc.ok()) return check->Fail("record", doc.status().message());
+  if (!canonical) return check->Fail("record", "the entry is not in RFC 8785 canonical form");
+  auto e = ValidateCanonicalEntry(std::move(*doc), b.record.entry);
+  if (!e.ok()) return check->Fail("record", e.status().message());
+  const Json& body = e->document.at("body");
+  v->entry = e->document;
+  v->type = std::string(RecordTypeName(e->type));
+  v->agency = e->agency;
+  v->index = b.record.index;
+  if (body.contains("valid_from")) v->valid_from = body.at("valid_from").get<std::string>();
+  if (body.contains("valid_until")) v->valid_until = body.at("valid_until").get<std::string>();
+  if (body.contains("purpose_expiry")) {
+    const std::string expiry = body.at("purpose_expiry").get<std::string>();
+    if (v->valid_until.empty() || expiry < v->valid_until) v->valid_until = expiry;
+  }
+  check->Pass("record", "a valid " + v->type + " entry of agency \"" + e->agency + "\"");
+
+  const merkle::Hash leaf = merkle::LeafHash(alg, b.record.entry);
+  if (leaf != b.leaf_hash) {
+    return check->Fail("inclusion", "the entry hashes to " + crypto::HexEncode(leaf) +
+                                        ", not the leaf hash the bundle states");
+  }
+  v->record_id = crypto::HexEncode(leaf);
+  if (Status s = included(b.record); !s.ok()) return check->Fail("inclusion", s.message());
+  check->Pass("inclusion", IncludedAt(b.record.index, size));
+
+  auto header = ParseBlockHeader(b.block_header);
+  if (!header.ok()) return check->Fail("block", header.status().message());
+  if (header->ToJson() != b.block_header) {
+    return check->Fail("block", "the header is not in its canonical form");
+  }
+  if (Status s = header->VerifySignature(verifier.public_key()); !s.ok()) {
+    return check->Fail("block", "block " + std::to_string(header->height) + ": " + s.message());
+  }
+  if (header->origin != cp->origin || b.record.index < header->first_index ||
+      b.record.index - header->first_index >= header->entry_count ||
+      header->first_index + header->entry_count != header->tree_size) {
+    return check->Fail("block", "block " + std::to_string(header->height) +
+                                    " does not hold entry " + std::to_string(b.record.index));
+  }
+  if (header->tree_size > size) {
+    return check->Fail("block",
+                       "block " + std::to_string(header->height) + " is beyond the checkpoint");
+  }
+  if (Status s = merkle::VerifyConsistency(alg, header->tree_size, size, header->root, cp->root,
+                                           b.block_consistency);
+      !s.ok()) {
+    return check->Fail("block", "block " + std::to_string(header->height) +
+                                    " is not a prefix of the checkpoint's tree: " + s.message());
+  }
+  v->anchored_at = header->timestamp;
+  check->Pass("block", "block " + std::to_string(header->height) + " of " + header->timestamp +
+                           ", signed by the node, consistent with the checkpoint");
+
+  const crypto::PublicKey* key = policy->registry().FindKey(e->agency, e->key_id);
+  if (key == nullptr) {
+    return check->Fail("signature",
+                       "agency \"" + e->agency + "\" has no key " + e->key_id + " in the registry");
+  }
+  if (Status s = VerifyEntrySignature(*e, *key); !s.ok()) {
+    return check->Fail("signature", s.message());
+  }
+  check->Pass("signature", std::string(crypto::KeyAlgorithmName(key->algorithm())) + " key " +
+                               e->key_id.substr(0, 16) + "… of agency \"" + e->agency + "\"");
+
+  if (Status s = policy->registry().Authorize(*e, b.record.index,
+                                              Registry::SignatureCheck::kAlreadyVerified);
+      !s.ok()) {
+    return check->Fail("authority", s.message());
+  }
+  const Agency& agency = policy->registry().agencies().at(e->agency);
+  v->agency_name = agency.name;
+  check->Pass("authority", "\"" + agency.name + "\" (" + agency.uscc + ") held that key and " +
+                               "may issue " + v->type + " records at entry " +
+                               std::to_string(b.record.index));
+
+  // The record and the entries that decide its status, admitted in log order under the rules
+  // the node applied: each is checked whole, the record's signature only once.
+  auto prechecked = std::make_shared<PrecheckedEntries>(1);
+  prechecked->Add(leaf, std::move(*e));
+  policy->UsePrecheckedEntries(prechecked);
+  std::vector<const BundleItem*> order;
+  for (const BundleItem& h : b.history) order.push_back(&h);
+  order.push_back(&b.record);
+  std::sort(order.begin(), order.end(),
+            [](const BundleItem* x, const BundleItem* y) { return x->index < y->index; });
+  for (const BundleItem* item : order) {
+    if (item != &b.record) {
+      if (Status s = included(*item); !s.ok()) {
+        return check->Fail("history", "entry " + std::to_string(item->index) + ": " + s.message());
+      }
+    }
+    Status s = policy->Admit(item->entry, merkle::LeafHash(alg, item->entry), item->index);
+    if (!s.ok()) {
+      return check->Fail("history", "entry " + std::to_string(item->index) + ": " + s.ToString());
+    }
+  }
+  policy->Committed(size);
+  const RecordInfo& info = policy->records().at(v->record_id);
+  for (const BundleItem& h : b.history) {
+    const std::string id = crypto::HexEncode(merkle::LeafHash(alg, h.entry));
+    auto it = policy->records().find(id);
+    const bool relevant = it != policy->records().end() &&
+                          (id == info.target || it->second.target == v->record_id ||
+                           (!info.target.empty() && it->second.target == info.target));
+    if (!relevant) {
+      return check->Fail("history", "entry " + std::to_string(h.index) +
+                                        " neither is nor acts on this record or its target");
+    }
+  }
+  check->Pass("history", std::to_string(b.history.size()) +
+                             " related entries, each included and admitted under the log's rules");
+
+  v->status_on_log = StatusName(StatusAt(info, size));
+  if (v->status_on_log != b.status) {
+    return check->Fail("status", "the bundle states \"" + b.status + "\"; its entries give \"" +
+                                     v->status_on_log + "\"");
+  }
+  if (!info.target.empty()) {
+    v->target_id = info.target;
+    v->target_status = StatusName(StatusAt(policy->records().at(info.target), size));
+  }
+  check->Pass("status", v->status_on_log + " as of tree size " + std::to_string(size));
+  *policy_out = std::move(policy);
+  return true;
+}
+
+}  // namespace
+
+std::string StatusName(const RecordStatus& status) {
+  return status.repaired ? "repaired" : status.status;
+}
+
+Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPolicy& policy,
+                                    const std::string& record_id, uint64_t tree_size,
+                                    std::string_view checkpoint_note) {
+  CREDLEDGER_ASSIGN_OR_RETURN(BundlePlan plan, policy.Read([&](const RecordPolicy& p) {
+    return PlanBundle(p, record_id, tree_size);
+  }));
+  auto item = [&](uint64_t index) -> Result<Json> {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger.GetEntry(index));
+    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger.InclusionProof(index, tree_size));
+    return Json{{"index", index}, {"entry", std::move(entry)}, {"inclusion", HashList(proof)}};
+  };
+  CREDLEDGER_ASSIGN_OR_RETURN(Json record, item(plan.record_index));
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger.LeafHashAt(plan.record_index));
+  record["leaf_hash"] = crypto::HexEncode(leaf);
+  record["status"] = plan.status;
+  CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader block, ledger.BlockOfEntry(plan.record_index));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto consistency,
+                              ledger.ConsistencyProof(block.tree_size, tree_size));
+  Json registry = Json::array(), history = Json::array();
+  for (uint64_t i : plan.registry) {
+    CREDLEDGER_ASSIGN_OR_RETURN(Json j, item(i));
+    registry.push_back(std::move(j));
+  }
+  for (uint64_t i : plan.history) {
+    CREDLEDGER_ASSIGN_OR_RETURN(Json j, item(i));
+    history.push_back(std::move(j));
+  }
+  Json bundle = {{"format", kProofBundleFormat},
+                 {"checkpoint", checkpoint_note},
+                 {"record", std::move(record)},
+                 {"block", {{"header", block.ToJson()}, {"consistency", HashList(consistency)}}},
+                 {"registry", std::move(registry)},
+                 {"history", std::move(history)}};
+  return CanonicalJson(bundle);
+}
+
+BundleVerdict VerifyProofBundle(std::string_view bundle, const NoteVerifier& verifier,
+                                const VerifyOptions& options) {
+  BundleVerdict v;
+  Checker check(&v);
+  v.checked_at = options.checked_at.empty() ? NowTimestamp() : options.checked_at;
+  if (!CheckTimestamp(Json(v.checked_at), "checked_at").ok()) {
+    check.Fail("format", "checked_at must be an RFC 3339 UTC time, YYYY-MM-DDTHH:MM:SSZ");
+    return v;
+  }
+  std::shared_ptr<RecordPolicy> policy;
+  if (!RunChecks(bundle, verifier, &v, &check, &policy)) return v;
+  v.authentic = true;
+
+  const std::string date = v.checked_at.substr(0, 10);
+  if (v.type == "penalty") {
+    auto display = policy->PenaltyDisplay(v.record_id, date);
+    if (display.ok()) v.display = *display;
+  }
+  const Window window = CheckWindow(v, date);
+  v.status = window.status;
+  if (window.in_force) {
+    check.Pass("validity", window.detail);
+  } else {
+    check.Fail("validity", window.detail);
+  }
+
+  if (options.document) {
+    const Json& body = v.entry.at("body");
+    std::string want;
+    for (const char* member : {"file_hash", "decision_document_hash"}) {
+      if (body.contains(member)) want = body.at(member).get<std::string>();
+    }
+    const std::string got = crypto::HexEncode(crypto::Hash(policy->tree_hash(), *options.document));
+    if (want.empty()) {
+      check.Fail("document", "a " + v.type + " record carries no document hash");
+      v.authentic = false;
+    } else if (got != want) {
+      check.Fail("document", "the document hashes to " + got + "; the record carries " + want);
+      v.authentic = false;
+    } else {
+      check.Pass("document", "the document hashes to the record's " + want);
+    }
+  } else {
+    check.Get("document").detail = "no document given";
+  }
+  v.in_force = v.authentic && window.in_force;
+  return v;
+}
+
+const BundleCheck* BundleVerdict::FirstFailure() const {
+  for (const BundleCheck& c : checks) {
+    if (c.result == BundleCheck::Result::kFail) return &c;
+  }
+  return nullptr;
+}
+
+Json BundleVerdict::ToJson() const {
+  Json checks_json = Json::array();
+  for (const BundleCheck& c : checks) {
+    const char* result = c.result == BundleCheck::Result::kPass   ? "pass"
+                         : c.result == BundleCheck::Result::kFail ? "fail"
+                                                                  : "skipped";
+    checks_json.push_back({{"check", c.name}, {"result", result}, {"detail", c.detail}});
+  }
+  Json out = {{"authentic", authentic},
+              {"in_force", in_force},
+              {"checked_at", checked_at},
+              {"checks", std::move(checks_json)}};
+  if (tree_size != 0) out["checkpoint"] = {{"origin", origin}, {"tree_size", tree_size}};
+  if (!record_id.empty()) {
+    Json record = {{"record_id", record_id},
+                   {"index", index},
+                   {"type", type},
+                   {"agency", agency},
+                   {"entry", entry}};
+    if (!agency_name.empty()) record["agency_name"] = agency_name;
+    if (!anchored_at.empty()) record["anchored_at"] = anchored_at;
+    if (!status_on_log.empty()) record["status_on_log"] = status_on_log;
+    if (!status.empty()) record["status"] = status;
+    if (!valid_from.empty()) record["valid_from"] = valid_from;
+    if (type == "license" || type == "certificate") {
+      record["valid_until"] = valid_until.empty() ? Json(nullptr) : Json(valid_until);
+    }
+    if (display) {
+      record["display"] = {{"displayed", display->displayed},
+                           {"reason", display->reason},
+                           {"from", display->from},
+                           {"until", display->until}};
+    }
+    if (!target_id.empty()) {
+      record["target"] = {{"record_id", target_id}, {"status_on_log", target_status}};
+    }
+    out["record"] = std::move(record);
+  }
+  return out;
+}
+
+}  // namespace credledger::records

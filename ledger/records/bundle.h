@@ -1,0 +1,102 @@
+// Proof bundles: one self-contained file that proves a record to anyone who knows only the
+// node's verifier key, offline. Normative format: docs/PROOF-BUNDLE.md ("credledger-proof/v1").
+//
+// A bundle carries a signed checkpoint and, each with its RFC 9162 inclusion proof to that
+// checkpoint: the record's entry, the genesis and every config entry below the checkpoint (so
+// the verifier rebuilds the registry and so proves, rather than is told, that the agency's
+// key was registered and permitted at the record's index), and the entries that decide the
+// record's status (the status changes and credit repairs acting on it; for a status change or
+// credit repair, its target and the target's other changes). Also the block header holding
+// the record, with a consistency proof from that block's tree to the checkpoint's.
+//
+// VerifyProofBundle re-derives everything from those entries with the same admission rules
+// the node applies (RecordPolicy), and reports each check it made.
+//
+// What a bundle cannot prove: that it left nothing out. A later revocation omitted from the
+// bundle, or from an older bundle, is invisible to an offline check; a fresh bundle
+// (POST /v1/verify) or an audit of the whole log (`ledgerctl audit`) shows it.
+//
+// Thread-safety: pure functions (MakeProofBundle reads the ledger and the policy, which are
+// safe to read concurrently).
+#ifndef CREDLEDGER_LEDGER_RECORDS_BUNDLE_H_
+#define CREDLEDGER_LEDGER_RECORDS_BUNDLE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ledger/canonical_json.h"
+#include "ledger/checkpoint.h"
+#include "ledger/ledger.h"
+#include "ledger/records/policy.h"
+
+namespace credledger::records {
+
+inline constexpr std::string_view kProofBundleFormat = "credledger-proof/v1";
+
+// The bundle (RFC 8785 JSON) of record `record_id` as of the checkpoint `checkpoint_note`,
+// the node's signed note for tree size `tree_size` (committed). Errors: NotFound (no such
+// record below tree_size), and those of the ledger's reads.
+Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPolicy& policy,
+                                    const std::string& record_id, uint64_t tree_size,
+                                    std::string_view checkpoint_note);
+
+// The status a reader is told: the record's status on the log, "repaired" for a penalty an
+// approved credit repair took down.
+std::string StatusName(const RecordStatus& status);
+
+struct VerifyOptions {
+  // When the validity window is checked: RFC 3339 UTC ("2026-11-28T10:00:00Z"); empty: now.
+  std::string checked_at;
+  // The document's bytes, if the verifier holds it: checked against the record's document
+  // hash (file_hash, or a penalty's decision_document_hash).
+  std::optional<std::string> document;
+};
+
+struct BundleCheck {
+  enum class Result { kPass, kFail, kSkipped };
+  std::string name;  // stable identifier: "format", "checkpoint", "genesis", ...
+  Result result = Result::kSkipped;
+  std::string detail;
+};
+
+// What VerifyProofBundle found. The record's facts are filled in as far as the checks got.
+struct BundleVerdict {
+  std::vector<BundleCheck> checks;  // in the order made; every check is listed
+  bool authentic = false;           // every check passed except possibly "validity"
+  bool in_force = false;            // authentic, and "validity" passed too
+  std::string checked_at;           // RFC 3339 UTC
+  std::string record_id;
+  uint64_t index = 0;
+  uint64_t tree_size = 0;   // of the checkpoint
+  std::string origin;       // the log's name
+  std::string anchored_at;  // the timestamp of the block holding the record
+  Json entry;               // the record's entry, parsed
+  std::string type;
+  std::string agency;
+  std::string agency_name;
+  std::string status_on_log;  // StatusName as of the checkpoint
+  // The status on the checked date: status_on_log, or "expired" / "not_yet_valid" when a
+  // license's or certificate's validity window says so.
+  std::string status;
+  std::string valid_from, valid_until;   // licenses and certificates; until empty: long-term
+  std::optional<DisplayState> display;   // penalties: public display on the checked date
+  std::string target_id, target_status;  // status changes and credit repairs: what they act on
+
+  // {"authentic", "in_force", "checks": [{"check", "result", "detail"}], "record": {...},
+  //  "checked_at", "checkpoint": {"origin", "tree_size"}, ...}: docs/PROOF-BUNDLE.md.
+  Json ToJson() const;
+  // The first failed check, or null.
+  const BundleCheck* FirstFailure() const;
+};
+
+// Verifies `bundle` against the node's verifier key. Never fails as a call: a malformed or
+// forged bundle is a verdict with a failed check naming what is wrong.
+BundleVerdict VerifyProofBundle(std::string_view bundle, const NoteVerifier& verifier,
+                                const VerifyOptions& options = {});
+
+}  // namespace credledger::records
+
+#endif  // CREDLEDGER_LEDGER_RECORDS_BUNDLE_H_
