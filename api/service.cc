@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 
+#include "api/internal/call.h"
 #include "api/problem.h"
 #include "crypto/encoding.h"
 #include "ledger/block.h"
@@ -16,57 +17,6 @@
 #include "ledger/records/schema.h"
 
 namespace credledger::api {
-
-namespace http = boost::beast::http;
-
-namespace {
-
-// An answer's JSON text. RFC 8785 form: deterministic, and its writer copies runs of plain
-// ASCII (hashes, the bulk of proofs) in one append, where nlohmann's dump decodes every byte.
-// A value it refuses (invalid UTF-8 from a stored entry, an integer past 2^53) is still
-// answered, through dump with invalid bytes replaced.
-std::string JsonText(const Json& value) {
-  auto canonical = CanonicalJson(value);
-  if (canonical.ok()) return std::move(*canonical);
-  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-}  // namespace
-
-struct Service::Call {
-  const Request& request;
-  std::string request_id;
-  std::string route = "unmatched";
-  std::vector<std::string> params;  // the {captures} of the route, in order
-  std::map<std::string, std::string> query;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  Respond respond;
-  Service* service = nullptr;
-  std::vector<std::pair<http::field, std::string>> headers;  // added to the answer
-
-  Call(const Request& r, std::string id, Respond done)
-      : request(r), request_id(std::move(id)), respond(std::move(done)) {}
-
-  void Send(unsigned status, std::string_view content_type, std::string body) {
-    Response response = MakeResponse(status, content_type, std::move(body), request_id,
-                                     request.version(), request.keep_alive());
-    for (const auto& [name, value] : headers) response.set(name, value);
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    service->metrics_.ObserveRequest(route, std::string(request.method_string()), status, seconds);
-    respond(std::move(response));
-  }
-  void SendJson(unsigned status, const Json& body) {
-    Send(status, "application/json", JsonText(body));
-  }
-  void SendText(unsigned status, std::string body) {
-    Send(status, "text/plain; charset=utf-8", std::move(body));
-  }
-  void Fail(const Problem& problem) {
-    std::string path(request.target().substr(0, request.target().find('?')));
-    Send(problem.status, "application/problem+json", ProblemJson(problem, path, request_id));
-  }
-};
 
 Response MakeResponse(unsigned status, std::string_view content_type, std::string body,
                       std::string_view request_id, unsigned http_version, bool keep_alive) {
@@ -78,6 +28,28 @@ Response MakeResponse(unsigned status, std::string_view content_type, std::strin
   response.body() = std::move(body);
   response.prepare_payload();
   return response;
+}
+
+Result<uint64_t> ParseUint(std::string_view name, std::string_view text) {
+  uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
+      (text.size() > 1 && text[0] == '0')) {
+    return Status::InvalidArgument(std::string(name) +
+                                   " must be a decimal integer in 0..2^64-1, got \"" +
+                                   std::string(text.substr(0, 40)) + "\"");
+  }
+  return value;
+}
+
+bool IsJsonContentType(std::string_view value) {
+  std::string_view type = value.substr(0, value.find(';'));
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (type.size() != 16) return false;
+  for (size_t i = 0; i < type.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(type[i])) != "application/json"[i]) return false;
+  }
+  return true;
 }
 
 namespace {
@@ -143,29 +115,6 @@ bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
   return true;
 }
 
-// A decimal uint64 with no sign, no leading zeros (but "0"), no overflow.
-Result<uint64_t> ParseUint(std::string_view name, std::string_view text) {
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
-      (text.size() > 1 && text[0] == '0')) {
-    return Status::InvalidArgument(std::string(name) +
-                                   " must be a decimal integer in 0..2^64-1, got \"" +
-                                   std::string(text.substr(0, 40)) + "\"");
-  }
-  return value;
-}
-
-bool IsJsonContentType(std::string_view value) {
-  std::string_view type = value.substr(0, value.find(';'));
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  if (type.size() != 16) return false;
-  for (size_t i = 0; i < type.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(type[i])) != "application/json"[i]) return false;
-  }
-  return true;
-}
-
 // Matches `path` against a route's segments; on success fills `params` with the {captures}.
 bool Match(const std::vector<std::string_view>& want, const std::vector<std::string_view>& path,
            std::vector<std::string>* params) {
@@ -216,6 +165,10 @@ const std::vector<Service::RouteEntry>& Service::RouteTable() {
         {http::verb::put, "/v1/payloads/{hash}", &Service::PutPayload},
         {http::verb::get, "/v1/payloads/{hash}", &Service::GetPayload},
         {http::verb::delete_, "/v1/payloads/{hash}", &Service::DeletePayload},
+        {http::verb::get, "/v1/records/{id}/bundle", &Service::GetRecordBundle},
+        {http::verb::get, "/v1/entries/{index}/bundle", &Service::GetEntryBundle},
+        {http::verb::post, "/v1/verify", &Service::PostVerify},
+        {http::verb::get, "/v/{id}", &Service::VerifyPage},
     };
     for (RouteEntry& r : routes) r.segments = Segments(r.path);
     return routes;
@@ -225,7 +178,10 @@ const std::vector<Service::RouteEntry>& Service::RouteTable() {
 
 Service::Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy,
                  ServiceOptions options)
-    : ledger_(ledger), policy_(std::move(policy)), options_(std::move(options)) {
+    : ledger_(ledger),
+      policy_(std::move(policy)),
+      options_(std::move(options)),
+      verifier_(*NoteVerifier::FromVerifierKey(ledger.VerifierKey())) {
   // Bank reads logged before a crash, or while anchoring failed, are anchored now.
   anchored_size_ =
       policy_->Read([](const records::RecordPolicy& p) { return p.anchored_audit_size(); });

@@ -25,7 +25,9 @@
 #include "api/access.h"
 #include "api/metrics.h"
 #include "api/query_audit.h"
+#include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
+#include "ledger/records/bundle.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
 
@@ -123,6 +125,23 @@ class Service {
   void PutPayload(const std::shared_ptr<Call>& call);
   void GetPayload(const std::shared_ptr<Call>& call);
   void DeletePayload(const std::shared_ptr<Call>& call);
+  // verify.cc: proof bundles and verification.
+  void GetRecordBundle(const std::shared_ptr<Call>& call);
+  void GetEntryBundle(const std::shared_ptr<Call>& call);
+  void PostVerify(const std::shared_ptr<Call>& call);
+  void VerifyPage(const std::shared_ptr<Call>& call);
+
+  // Record `record_id`'s bundle at the current checkpoint, and its verdict as any outside
+  // verifier reaches it: with the node's verifier key only (and `document` if given).
+  struct Verified {
+    std::string bundle;
+    records::BundleVerdict verdict;
+    Json ToJson() const;  // the verdict, with the bundle as "bundle"
+  };
+  Result<Verified> VerifyRecord(const std::string& record_id,
+                                std::optional<std::string> document = std::nullopt);
+  // Answers with record `record_id`'s bundle as a download (404 if there is no such record).
+  void SendBundle(const std::shared_ptr<Call>& call, const std::string& record_id);
 
   // The {hash} of a payload route, if the payload store is configured and it is 64 hex;
   // otherwise the call is answered (503, 400) and the result is empty.
@@ -154,6 +173,7 @@ class Service {
   std::shared_ptr<records::SharedRecordPolicy> policy_;
   const ServiceOptions options_;
   Metrics metrics_;
+  NoteVerifier verifier_;  // the node's own verifier key: it checks bundles as outsiders do
   CheckpointCache checkpoint_;
   std::atomic<bool> draining_{false};
   std::mutex anchor_mu_;

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "api/multipart.h"
 #include "api/problem.h"
 #include "api/service.h"
 #include "crypto/encoding.h"
@@ -137,9 +138,11 @@ struct Node {
   ~Node() { ledger.reset(); }  // first: it calls back into the service
 
   api::Response Call(boost::beast::http::verb method, const std::string& target,
-                     std::string body = {}) {
+                     std::string body = {}, const std::string& content_type = "application/json",
+                     const std::string& accept = "") {
     api::Request request{method, target, 11};
-    request.set(boost::beast::http::field::content_type, "application/json");
+    request.set(boost::beast::http::field::content_type, content_type);
+    if (!accept.empty()) request.set(boost::beast::http::field::accept, accept);
     request.body() = std::move(body);
     request.prepare_payload();
     std::promise<api::Response> answered;
@@ -199,4 +202,117 @@ TEST_CASE("hand-written answers (receipts, proofs) are the RFC 8785 text of thei
   std::copy(root->begin(), root->end(), root_hash.begin());
   CHECK(merkle::VerifyInclusion(crypto::HashAlgorithm::kSha256, 2, 6, leaf_hash, path, root_hash)
             .ok());
+}
+
+TEST_CASE("multipart/form-data: the first file field's bytes", "[api]") {
+  const std::string body =
+      "preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"document\"; filename=\"a.pdf\"\r\n"
+      "Content-Type: application/pdf\r\n\r\n%PDF\r\nbytes\r\n--XyZ--\r\n";
+  CHECK(api::IsMultipartFormData("Multipart/Form-Data; boundary=XyZ"));
+  CHECK(api::FirstFormFile("multipart/form-data; boundary=XyZ", body).value() == "%PDF\r\nbytes");
+  CHECK(api::FirstFormFile("multipart/form-data; boundary=\"XyZ\"", body).value() ==
+        "%PDF\r\nbytes");
+  // No file field: the first part.
+  const std::string plain = "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nv\r\n--b--";
+  CHECK(api::FirstFormFile("multipart/form-data; boundary=b", plain).value() == "v");
+  CHECK_FALSE(api::FirstFormFile("multipart/form-data", body).ok());
+  CHECK_FALSE(api::FirstFormFile("multipart/form-data; boundary=other", body).ok());
+  CHECK_FALSE(
+      api::FirstFormFile("multipart/form-data; boundary=XyZ", "--XyZ\r\nno end of headers").ok());
+  CHECK_FALSE(
+      api::FirstFormFile("multipart/form-data; boundary=XyZ", "--XyZ\r\nA: b\r\n\r\nunterminated")
+          .ok());
+}
+
+TEST_CASE("bundles, POST /v1/verify and /v/{id} answer as an offline verifier would", "[api]") {
+  namespace http = boost::beast::http;
+  Node node;
+  const std::string document = "%PDF-1.7 decision 2026-001";
+  Json e = ParseJson(node.Penalty("P-1")).value();
+  e.erase("signature");
+  e["body"]["decision_document_hash"] =
+      crypto::HexEncode(crypto::Hash(crypto::HashAlgorithm::kSha256, document));
+  const std::string entry = records::SignEntry(e, node.agency_key).value().canonical;
+  api::Response receipt = node.Call(http::verb::post, "/v1/entries", entry);
+  REQUIRE(receipt.result_int() == 201);
+  const std::string id = ParseJson(receipt.body()).value()["record_id"].get<std::string>();
+  const NoteVerifier verifier = NoteVerifier::FromVerifierKey(node.ledger->VerifierKey()).value();
+
+  // Downloads, checked offline.
+  api::Response bundle = node.Call(http::verb::get, "/v1/records/" + id + "/bundle");
+  REQUIRE(bundle.result_int() == 200);
+  CHECK(bundle[http::field::content_disposition] ==
+        "attachment; filename=\"credledger-proof-" + id.substr(0, 16) + ".json\"");
+  CheckCanonical(bundle);
+  CHECK(records::VerifyProofBundle(bundle.body(), verifier).in_force);
+  CHECK(node.Call(http::verb::get, "/v1/entries/1/bundle").body() == bundle.body());
+  CHECK(node.Call(http::verb::get, "/v1/entries/0/bundle").result_int() == 404);  // genesis
+  CHECK(node.Call(http::verb::get, "/v1/entries/9/bundle").result_int() == 404);
+  CHECK(
+      node.Call(http::verb::get, "/v1/records/" + std::string(64, 'a') + "/bundle").result_int() ==
+      404);
+  CHECK(node.Call(http::verb::get, "/v1/records/xyz/bundle").result_int() == 400);
+
+  auto verify = [&](const std::string& body, const std::string& type) {
+    api::Response r = node.Call(http::verb::post, "/v1/verify", body, type);
+    INFO(r.body());
+    REQUIRE(r.result_int() == 200);
+    return ParseJson(r.body()).value();
+  };
+  // The document: raw, as a form upload, or by hash.
+  for (const Json& answer :
+       {verify(document, "application/pdf"),
+        verify("--b\r\nContent-Disposition: form-data; name=\"document\"; filename=\"d.pdf\"\r\n"
+               "\r\n" +
+                   document + "\r\n--b--\r\n",
+               "multipart/form-data; boundary=b"),
+        verify(Json{{"hash", e["body"]["decision_document_hash"]}}.dump(), "application/json")}) {
+    CHECK(answer["found"] == true);
+    REQUIRE(answer["results"].size() == 1);
+    const Json& result = answer["results"][0];
+    CHECK(result["authentic"] == true);
+    CHECK(result["in_force"] == true);
+    CHECK(result["record"]["record_id"] == id);
+    CHECK(result["record"]["agency_name"] == "SZ AMR");
+    CHECK(result["record"]["status"] == "valid");
+    CHECK(result["bundle"]["format"] == "credledger-proof/v1");
+  }
+  // With the document in hand, its hash is one of the checks.
+  CHECK(verify(document, "application/octet-stream")["results"][0]["checks"].back() ==
+        Json{{"check", "document"},
+             {"result", "pass"},
+             {"detail", "the document hashes to the record's " +
+                            e["body"]["decision_document_hash"].get<std::string>()}});
+  // Never anchored: a clean answer.
+  Json unknown = verify("%PDF-1.7 a forged decision", "application/pdf");
+  CHECK(unknown["found"] == false);
+  CHECK(unknown["results"].empty());
+  // A bundle: checked as submitted, and as the ledger stands now.
+  Json submitted = verify(bundle.body(), "application/json");
+  CHECK(submitted["submitted"]["authentic"] == true);
+  CHECK(submitted["results"][0]["record"]["record_id"] == id);
+  std::string forged = bundle.body();
+  forged[forged.find("\"status\":\"valid\"") + 10] = 'V';
+  Json refused = verify(forged, "application/json");
+  CHECK(refused["found"] == false);
+  CHECK(refused["submitted"]["authentic"] == false);
+  CHECK(refused["results"].empty());
+  // What is not a question.
+  CHECK(node.Call(http::verb::post, "/v1/verify", "{\"x\":1}").result_int() == 400);
+  CHECK(node.Call(http::verb::post, "/v1/verify", "{", "application/json").result_int() == 400);
+  CHECK(node.Call(http::verb::post, "/v1/verify", "", "application/pdf").result_int() == 400);
+
+  // The page a printed QR code opens.
+  api::Response page = node.Call(http::verb::get, "/v/" + id);
+  CHECK(page.result_int() == 200);
+  CHECK(page[http::field::content_type] == "text/html; charset=utf-8");
+  CHECK(page.body().find("AUTHENTIC \u00b7 IN FORCE") != std::string::npos);
+  CHECK(page.body().find("/v1/records/" + id + "/bundle") != std::string::npos);
+  api::Response json_page = node.Call(http::verb::get, "/v/" + id, "", "", "application/json");
+  CHECK(ParseJson(json_page.body()).value()["in_force"] == true);
+  api::Response missing = node.Call(http::verb::get, "/v/" + std::string(64, 'a'));
+  CHECK(missing.result_int() == 404);
+  CHECK(missing.body().find("NOT FOUND") != std::string::npos);
+  CHECK(node.Call(http::verb::get, "/v/nothex").result_int() == 400);
 }

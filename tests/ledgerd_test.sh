@@ -189,6 +189,62 @@ req "the record stays after erasure" 200 "/v1/records/$doc_record"
 sleep 0.3  # let the last anchor land before the tree size is noted
 size=$(tree_size)
 
+# Paper-free verification: the bundle, checked offline by ledgerctl with the verifier key
+# alone; POST /v1/verify; the page a QR code opens; a revocation shows in fresh bundles.
+vkey=$(curl -sS "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
+req "record bundle" 200 -D headers.txt "/v1/records/$record_id/bundle"
+cp body.json bundle.json
+has "bundle format" '"format":"credledger-proof/v1"'
+grep -qi "content-disposition: attachment; filename=\"credledger-proof-${record_id:0:16}.json\"" headers.txt &&
+  ok || bad "the bundle is not a named download: $(cat headers.txt)"
+"$ctl" verify bundle.json --vkey "$vkey" >verify.txt; rc=$?
+[ "$rc" = 0 ] && grep -q "verdict: AUTHENTIC, IN FORCE" verify.txt && ok ||
+  bad "ledgerctl verify of a valid license: rc $rc: $(cat verify.txt)"
+"$ctl" verify bundle.json --vkey "$vkey" --json | grep -q '"in_force":true' && ok || bad "verify --json"
+sed 's/"status":"valid"/"status":"valie"/' bundle.json >forged.json
+"$ctl" verify forged.json --vkey "$vkey" >verify.txt; rc=$?
+[ "$rc" = 1 ] && grep -q "FAIL  status" verify.txt && grep -q "verdict: NOT AUTHENTIC" verify.txt && ok ||
+  bad "a forged bundle: rc $rc: $(cat verify.txt)"
+doc_index=$(curl -sS "$base/v1/records/$doc_record" | sed 's/.*"index":\([0-9]*\).*/\1/')
+req "bundle by entry index" 200 "/v1/entries/$doc_index/bundle"
+cp body.json doc-bundle.json
+# The holder of an erased document still proves it offline: only its hash is on the log.
+"$ctl" verify doc-bundle.json --vkey "$vkey" --document doc.txt | grep -q "ok    document" && ok ||
+  bad "verify --document"
+printf 'edited' >edited.txt
+"$ctl" verify doc-bundle.json --vkey "$vkey" --document edited.txt >/dev/null; rc=$?
+[ "$rc" = 1 ] && ok || bad "an edited document verified: rc $rc"
+req "no bundle for the genesis" 404 /v1/entries/0/bundle
+req "verify a document that was never anchored" 200 -H 'Content-Type: application/pdf' --data-binary 'forged' /v1/verify
+has "not found, cleanly" '"found":false'
+req "verify a document as a form upload" 200 -F "document=@doc.txt" /v1/verify
+has "found by its bytes" '"found":true'
+req "verify by hash" 200 "${json[@]}" --data-binary "{\"hash\":\"$doc_hash\"}" /v1/verify
+has "found by hash" '"found":true'
+has "answers the status" '"status":"valid"'
+req "verification page" 200 "/v/$record_id"
+has "the page's verdict" 'AUTHENTIC · IN FORCE'
+"$ctl" qr "$base/v/$record_id" --out qr.svg && grep -q '<svg' qr.svg && ok || bad "ledgerctl qr"
+cat >revoke.json <<EOF
+{"type":"status_change","agency":"sz-amr","refs":["$record_id"],
+ "subject":{"kind":"organization","uscc":"914403001922038216"},
+ "body":{"target":"$record_id","action":"revoke","new_status":"revoked","reversible":false,
+         "reason":"obtained by fraud","effective_at":"2026-11-28T00:00:00Z"}}
+EOF
+"$ctl" sign --key data/dev-keys/sz-amr.pem revoke.json >revoke-signed.json
+req "revoke the license" 201 "${json[@]}" --data-binary @revoke-signed.json /v1/entries
+req "bundle after the revocation" 200 "/v1/records/$record_id/bundle"
+"$ctl" verify body.json --vkey "$vkey" >verify.txt; rc=$?
+[ "$rc" = 3 ] && grep -q "NOT IN FORCE (revoked)" verify.txt && ok ||
+  bad "a revoked license: rc $rc: $(cat verify.txt)"
+req "an old bundle, checked against the ledger now" 200 "${json[@]}" --data-binary @bundle.json /v1/verify
+has "the old bundle itself is authentic" '"authentic":true'
+has "the ledger now says revoked" '"status":"revoked"'
+req "verification page of a revoked license" 200 "/v/$record_id"
+has "the page says revoked" 'AUTHENTIC · REVOKED'
+sleep 0.3
+size=$(tree_size)
+
 # Graceful shutdown: exit 0, and after a restart the acknowledged record is there.
 kill -TERM "$pid"
 wait "$pid"

@@ -48,6 +48,15 @@ commands:
   bench-entries --key KEY.pem --agency ID --out FILE [--count N] [--series S]
         write N distinct signed penalty entries of agency ID, one canonical entry per line,
         for HTTP load tests (scripts/bench-http.sh); S keeps decision numbers of runs apart
+  bundle --data DIR (--record ID | --index I) [--out FILE]
+        the record's proof bundle (docs/PROOF-BUNDLE.md) at the current checkpoint
+  verify BUNDLE|- --vkey KEY|FILE [--document FILE] [--at TIME] [--json]
+        check a proof bundle offline with the node's verifier key alone: prints each check
+        and a verdict; exits 0 if authentic and in force, 3 if authentic but not in force
+        (revoked, suspended, expired, ...), 1 if any check fails
+  qr URL [--out FILE.svg]
+        the QR code of a record's verification page (https://NODE/v/ID) for a printed
+        certificate: SVG with --out, else drawn in the terminal
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 
@@ -74,6 +83,9 @@ int main(int argc, char** argv) {
       {"bench", BenchCommand},
       {"bench-records", BenchRecordsCommand},
       {"bench-entries", BenchEntriesCommand},
+      {"bundle", BundleCommand},
+      {"verify", VerifyCommand},
+      {"qr", QrCommand},
   };
   std::string command = argv[1];
   auto it = commands.find(command);
@@ -84,6 +96,9 @@ int main(int argc, char** argv) {
   credledger::Status status = it->second(Args(argv + 2, argv + argc));
   if (!status.ok()) {
     std::cerr << "ledgerctl " << command << ": " << status.ToString() << "\n";
+    if (command == "verify" && status.code() == credledger::StatusCode::kFailedPrecondition) {
+      return 3;  // authentic, but the record is not in force
+    }
     return status.code() == credledger::StatusCode::kInvalidArgument ? 2 : 1;
   }
   return 0;

@@ -1,0 +1,197 @@
+// ledgerctl bundle, verify and qr: proof bundles made from a data directory, checked offline,
+// and the QR code of a record's verification page.
+#include <qrencode.h>
+
+#include <iostream>
+#include <iterator>
+#include <memory>
+
+#include "crypto/encoding.h"
+#include "ledger/data_dir.h"
+#include "ledger/records/bundle.h"
+#include "ledger/records/schema.h"
+#include "tools/commands.h"
+#include "tools/flags.h"
+
+namespace credledger::tools {
+namespace {
+
+// --vkey is the verifier key itself, or a file holding it.
+Result<NoteVerifier> VerifierFromFlag(const std::string& value) {
+  auto file = ReadFileToString(value);
+  std::string key = file.ok() ? *file : value;
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
+    key.pop_back();
+  }
+  return NoteVerifier::FromVerifierKey(key);
+}
+
+const char* Mark(records::BundleCheck::Result r) {
+  switch (r) {
+    case records::BundleCheck::Result::kPass:
+      return "ok  ";
+    case records::BundleCheck::Result::kFail:
+      return "FAIL";
+    case records::BundleCheck::Result::kSkipped:
+      break;
+  }
+  return "-   ";
+}
+
+std::string Describe(const records::BundleVerdict& v) {
+  std::string what = v.type;
+  if (v.entry.is_object() && v.entry.contains("body")) {
+    const Json& body = v.entry.at("body");
+    for (const char* member : {"license_number", "decision_number"}) {
+      if (body.contains(member)) what += " " + body.at(member).get<std::string>();
+    }
+  }
+  return what + " of " + (v.agency_name.empty() ? v.agency : v.agency_name) + ", record " +
+         v.record_id;
+}
+
+// The QR code of `text` (error correction M: a printed code survives some wear).
+Result<std::unique_ptr<QRcode, decltype(&QRcode_free)>> Encode(const std::string& text) {
+  QRcode* code = QRcode_encodeString(text.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  if (code == nullptr)
+    return Status::InvalidArgument("cannot encode \"" + text + "\" as a QR code");
+  return std::unique_ptr<QRcode, decltype(&QRcode_free)>(code, &QRcode_free);
+}
+
+bool Dark(const QRcode& code, int x, int y) {
+  if (x < 0 || y < 0 || x >= code.width || y >= code.width) return false;
+  return (code.data[y * code.width + x] & 1) != 0;
+}
+
+// An SVG with a 4-module quiet zone, one path of unit squares.
+std::string Svg(const QRcode& code) {
+  const int size = code.width + 8;
+  std::string path;
+  for (int y = 0; y < code.width; ++y) {
+    for (int x = 0; x < code.width; ++x) {
+      if (Dark(code, x, y)) {
+        path.append("M").append(std::to_string(x + 4)).append(" ");
+        path.append(std::to_string(y + 4)).append("h1v1h-1z");
+      }
+    }
+  }
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(size) + " " +
+         std::to_string(size) + "\" shape-rendering=\"crispEdges\"><rect width=\"100%\" " +
+         "height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"" + path + "\"/></svg>\n";
+}
+
+// Two modules per character with Unicode half blocks, dark on light, for a terminal.
+std::string Text(const QRcode& code) {
+  std::string out;
+  for (int y = -2; y < code.width + 2; y += 2) {
+    for (int x = -2; x < code.width + 2; ++x) {
+      const bool top = Dark(code, x, y), bottom = Dark(code, x, y + 1);
+      out += top && bottom ? " " : top ? "\u2584" : bottom ? "\u2580" : "\u2588";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Status BundleCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"data", "node-key", "record", "index", "out"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+  DataDirOptions options;
+  options.node_key_path = flags.Get("node-key");
+  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedgerInDir(dir, options));
+  const uint64_t size = ledger->Head().tree_size;
+  // The node's own log, whose records were verified when admitted: the indexes are rebuilt
+  // without checking each signature again (the bundle's verifier checks them).
+  CREDLEDGER_ASSIGN_OR_RETURN(auto policy,
+                              records::RecordPolicy::Replay(
+                                  size, [&](uint64_t i) { return ledger->GetEntry(i); },
+                                  records::RecordPolicy::Signatures::kTrustLog));
+  records::SharedRecordPolicy shared(policy);
+  std::string record_id;
+  if (auto index = flags.Get("index")) {
+    CREDLEDGER_ASSIGN_OR_RETURN(uint64_t i, flags.GetUint("index", 0));
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger->LeafHashAt(i));
+    record_id = crypto::HexEncode(leaf);
+  } else {
+    CREDLEDGER_ASSIGN_OR_RETURN(record_id, flags.Required("record"));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger->SignedCheckpoint());
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string bundle,
+                              records::MakeProofBundle(*ledger, shared, record_id, size, note));
+  if (auto out = flags.Get("out")) return WriteFileAtomically(*out, bundle, 0644);
+  std::cout << bundle << "\n";
+  return Status::Ok();
+}
+
+Status VerifyCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"vkey", "document", "at"}, {"json"}));
+  if (flags.positional().size() != 1) {
+    return Status::InvalidArgument(
+        "usage: ledgerctl verify BUNDLE --vkey KEY [--document FILE] "
+        "[--at TIME] [--json]");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, flags.Required("vkey"));
+  CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
+  const std::string& path = flags.positional()[0];
+  std::string bundle;
+  if (path == "-") {
+    bundle.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    CREDLEDGER_ASSIGN_OR_RETURN(bundle, ReadFileToString(path));
+  }
+  records::VerifyOptions options;
+  options.checked_at = flags.GetOr("at", "");
+  if (auto document = flags.Get("document")) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(*document));
+    options.document = std::move(bytes);
+  }
+  const records::BundleVerdict v = records::VerifyProofBundle(bundle, verifier, options);
+  if (flags.Has("json")) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(v.ToJson()));
+    std::cout << text << "\n";
+  } else {
+    std::cout << "bundle " << path << ", checked at " << v.checked_at << " against "
+              << verifier.name() << "\n";
+    for (const records::BundleCheck& c : v.checks) {
+      std::cout << "  " << Mark(c.result) << "  " << c.name
+                << std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ') << c.detail
+                << "\n";
+    }
+    if (!v.authentic) {
+      std::cout << "verdict: NOT AUTHENTIC\n";
+    } else if (v.in_force) {
+      std::cout << "verdict: AUTHENTIC, IN FORCE: " << Describe(v) << "\n";
+    } else {
+      std::cout << "verdict: AUTHENTIC, NOT IN FORCE (" << v.status << "): " << Describe(v) << "\n";
+    }
+  }
+  if (!v.authentic) {
+    const records::BundleCheck* failed = v.FirstFailure();
+    return Status::Unauthenticated("the bundle is not authentic: " +
+                                   (failed ? failed->name + ": " + failed->detail : ""));
+  }
+  if (!v.in_force) return Status::FailedPrecondition("the record is " + v.status);
+  return Status::Ok();
+}
+
+Status QrCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"out"}));
+  if (flags.positional().size() != 1) {
+    return Status::InvalidArgument(
+        "usage: ledgerctl qr URL [--out FILE.svg]  (URL: the record's /v/{id} page)");
+  }
+  const std::string& url = flags.positional()[0];
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return Status::InvalidArgument("the URL must start with http:// or https://");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(auto code, Encode(url));
+  if (auto out = flags.Get("out")) return WriteFileAtomically(*out, Svg(*code), 0644);
+  std::cout << Text(*code);
+  return Status::Ok();
+}
+
+}  // namespace credledger::tools
