@@ -124,5 +124,31 @@ contains "registry lists the agency" out.txt '"id":"sz-amr"'
 contains "registry lists its types" out.txt '"types":["penalty","status_change"]'
 check "registry index 0 is refused" 2 "$ctl" registry --data g --node-key node.pem --index 0
 
+# Proof bundles from the data directory, checked offline with the verifier key alone.
+check "append the penalty to the domain ledger" 0 "$ctl" append --data g --node-key node.pem signed.jsonl
+penalty_id=$(sed 's/.*"leaf_hash":"\([0-9a-f]*\)".*/\1/' out.txt)
+check "verifier key" 0 "$ctl" checkpoint --data g --node-key node.pem --vkey
+cp out.txt vkey.txt
+check "bundle of the penalty" 0 "$ctl" bundle --data g --node-key node.pem --record "$penalty_id" --out bundle.json
+check "verify: authentic and in force" 0 "$ctl" verify bundle.json --vkey vkey.txt --at 2026-11-28T00:00:00Z
+contains "verify names each check" out.txt "ok    authority"
+contains "verify's verdict" out.txt "verdict: AUTHENTIC, IN FORCE: penalty SZ-2026-123 of Shenzhen AMR"
+cat >suspend.json <<JSON
+{"type": "status_change", "agency": "sz-amr", "refs": ["$penalty_id"],
+ "subject": {"kind": "organization", "uscc": "914403001922038216"},
+ "body": {"target": "$penalty_id", "action": "suspend", "new_status": "suspended",
+          "reversible": true, "reason": "under review", "effective_at": "2026-11-28T00:00:00Z"}}
+JSON
+check "sign a suspension" 0 "$ctl" sign --key amr.pem suspend.json
+cp out.txt suspend.jsonl
+check "append the suspension" 0 "$ctl" append --data g --node-key node.pem suspend.jsonl
+check "bundle by index" 0 "$ctl" bundle --data g --node-key node.pem --index 1 --out suspended.json
+check "verify: authentic, not in force" 3 "$ctl" verify suspended.json --vkey vkey.txt
+contains "verify says why" out.txt "verdict: AUTHENTIC, NOT IN FORCE (suspended)"
+check "verify with another ledger's key" 1 "$ctl" verify suspended.json --vkey "$("$ctl" checkpoint --data d --vkey)"
+check "bundle of what is not a record" 1 "$ctl" bundle --data g --node-key node.pem --index 0
+check "qr in the terminal" 0 "$ctl" qr "https://ledger.example/v/$penalty_id"
+check "qr of what is not a URL" 2 "$ctl" qr "not a url"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

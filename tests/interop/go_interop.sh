@@ -23,5 +23,45 @@ for spec in "1 300" "2 5" "6 8" "7 300" "256 300" "299 300" "300 300"; do
   "$ctl" prove --data "$work/ledger" --from "$1" --to "$2" >"$work/consistency-$1-$2.json"
 done
 
+# A domain ledger (genesis with an agency, a penalty, a status change) and the penalty's proof
+# bundle: Go checks its checkpoint, every inclusion proof, the block's signature and the
+# block's consistency with the checkpoint.
+"$ctl" keygen --alg ed25519 --out "$work/node.pem" >/dev/null
+"$ctl" keygen --alg ed25519 --out "$work/admin.pem" >/dev/null
+"$ctl" keygen --alg p256 --out "$work/amr.pem" >/dev/null
+cat >"$work/config.json" <<JSON
+{"origin": "interop.credledger.test/domain",
+ "admins": {"threshold": 1, "keys": ["$work/admin.pem.pub"]},
+ "agencies": [{"id": "sz-amr", "name": "SZ AMR", "uscc": "91110000101623741K",
+               "keys": ["$work/amr.pem.pub"], "types": ["penalty", "status_change"]}]}
+JSON
+"$ctl" genesis --config "$work/config.json" --node-key "$work/node.pem" >"$work/genesis.json"
+"$ctl" init --data "$work/domain" --genesis "$work/genesis.json" --node-key "$work/node.pem" >/dev/null
+h64=$(printf 'a%.0s' $(seq 64))
+cat >"$work/penalty.json" <<JSON
+{"type": "penalty", "agency": "sz-amr",
+ "subject": {"kind": "organization", "uscc": "914403001922038216"},
+ "body": {"decision_number": "GO-1", "violation_type": "x", "facts_hash": "$h64",
+          "party": {"category": "legal_person", "name": "Co", "uscc": "914403001922038216"},
+          "legal_basis": "law", "penalty_kinds": ["fine"], "fine_fen": 100, "confiscation_fen": 0,
+          "decision_date": "2026-03-01", "severity": "general", "display_regime": "2026",
+          "punishing_authority": {"uscc": "91110000101623741K", "name": "SZ AMR"},
+          "decision_document_hash": "$h64"}}
+JSON
+"$ctl" sign --key "$work/amr.pem" "$work/penalty.json" >"$work/penalty.jsonl"
+penalty_id=$("$ctl" append --data "$work/domain" --node-key "$work/node.pem" "$work/penalty.jsonl" |
+  sed 's/.*"leaf_hash":"\([0-9a-f]*\)".*/\1/')
+cat >"$work/suspend.json" <<JSON
+{"type": "status_change", "agency": "sz-amr", "refs": ["$penalty_id"],
+ "subject": {"kind": "organization", "uscc": "914403001922038216"},
+ "body": {"target": "$penalty_id", "action": "suspend", "new_status": "suspended",
+          "reversible": true, "reason": "review", "effective_at": "2026-11-28T00:00:00Z"}}
+JSON
+"$ctl" sign --key "$work/amr.pem" "$work/suspend.json" >"$work/suspend.jsonl"
+"$ctl" append --data "$work/domain" --node-key "$work/node.pem" "$work/suspend.jsonl" >/dev/null
+"$ctl" bundle --data "$work/domain" --node-key "$work/node.pem" --record "$penalty_id" \
+  --out "$work/bundle.json"
+"$ctl" checkpoint --data "$work/domain" --node-key "$work/node.pem" --vkey >"$work/bundle-vkey"
+
 export GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" GOFLAGS=
 go run "$here/verify.go" "$work"

@@ -8,11 +8,13 @@
 //	checkpoint      the signed checkpoint
 //	entries         the log's entries, one per line, index 0 first
 //	inclusion-*.json, consistency-*.json   `ledgerctl prove` output
+//	bundle.json, bundle-vkey   a proof bundle (docs/PROOF-BUNDLE.md) and its ledger's key
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -156,8 +158,89 @@ func main() {
 			expect(tlog.CheckTree(bad, p.NewSize, hexHash(p.NewRoot), p.OldSize, hexHash(p.OldRoot)) != nil, "%s: altered proof[%d] accepted", f, i)
 		}
 	}
+	if _, err := os.Stat(filepath.Join(dir, "bundle.json")); err == nil {
+		checkBundle(dir)
+	}
 	fmt.Printf("go interop: %d passed, %d failed\n", checks-failures, failures)
 	if failures > 0 {
 		os.Exit(1)
 	}
+}
+
+type bundleItem struct {
+	Index     int64    `json:"index"`
+	Entry     string   `json:"entry"`
+	Inclusion []string `json:"inclusion"`
+	LeafHash  string   `json:"leaf_hash"`
+	Status    string   `json:"status"`
+}
+
+type proofBundle struct {
+	Format     string     `json:"format"`
+	Checkpoint string     `json:"checkpoint"`
+	Record     bundleItem `json:"record"`
+	Block      struct {
+		Header      string   `json:"header"`
+		Consistency []string `json:"consistency"`
+	} `json:"block"`
+	Registry []bundleItem `json:"registry"`
+	History  []bundleItem `json:"history"`
+}
+
+// checkBundle checks a proof bundle's checkpoint, inclusion proofs, block signature and block
+// consistency with note, tlog and crypto/ed25519 alone.
+func checkBundle(dir string) {
+	var b proofBundle
+	expect(json.Unmarshal(mustRead(filepath.Join(dir, "bundle.json")), &b) == nil, "parse bundle.json")
+	expect(b.Format == "credledger-proof/v1", "bundle format %q", b.Format)
+	vkey := strings.TrimSpace(string(mustRead(filepath.Join(dir, "bundle-vkey"))))
+	verifier, err := note.NewVerifier(vkey)
+	expect(err == nil, "bundle note.NewVerifier: %v", err)
+	n, err := note.Open([]byte(b.Checkpoint), note.VerifierList(verifier))
+	expect(err == nil, "bundle checkpoint note.Open: %v", err)
+	if err != nil {
+		return
+	}
+	lines := strings.Split(n.Text, "\n")
+	size, _ := strconv.ParseInt(lines[1], 10, 64)
+	rootBytes, _ := base64.StdEncoding.DecodeString(lines[2])
+	var root tlog.Hash
+	copy(root[:], rootBytes)
+
+	items := append(append([]bundleItem{b.Record}, b.Registry...), b.History...)
+	expect(len(b.Registry) >= 1 && len(b.History) >= 1, "bundle: registry %d, history %d entries", len(b.Registry), len(b.History))
+	for _, item := range items {
+		leaf := tlog.RecordHash([]byte(item.Entry))
+		err := tlog.CheckRecord(hashes(item.Inclusion), size, root, item.Index, leaf)
+		expect(err == nil, "bundle entry %d: tlog.CheckRecord: %v", item.Index, err)
+		altered := tlog.RecordHash([]byte(item.Entry + " "))
+		expect(tlog.CheckRecord(hashes(item.Inclusion), size, root, item.Index, altered) != nil, "bundle entry %d: an altered entry was accepted", item.Index)
+	}
+	expect(hex.EncodeToString(func() []byte { h := tlog.RecordHash([]byte(b.Record.Entry)); return h[:] }()) == b.Record.LeafHash, "bundle record leaf_hash differs from tlog.RecordHash")
+	expect(b.Record.Status == "suspended", "bundle record status %q, want suspended", b.Record.Status)
+
+	// The block header: Ed25519 over its canonical JSON without "signature" (sorted keys,
+	// no whitespace, integers as written), by the key the verifier key carries.
+	decoder := json.NewDecoder(strings.NewReader(b.Block.Header))
+	decoder.UseNumber()
+	var header map[string]interface{}
+	expect(decoder.Decode(&header) == nil, "parse the block header")
+	sig, err := base64.StdEncoding.DecodeString(header["signature"].(string))
+	expect(err == nil, "block signature base64: %v", err)
+	delete(header, "signature")
+	var signed bytes.Buffer
+	encoder := json.NewEncoder(&signed)
+	encoder.SetEscapeHTML(false)
+	expect(encoder.Encode(header) == nil, "encode the block header")
+	message := bytes.TrimSuffix(signed.Bytes(), []byte("\n"))
+	keyBytes, err := base64.StdEncoding.DecodeString(strings.SplitN(vkey, "+", 3)[2])
+	expect(err == nil && len(keyBytes) == 33 && keyBytes[0] == 1, "verifier key bytes")
+	pub := ed25519.PublicKey(keyBytes[1:])
+	expect(ed25519.Verify(pub, message, sig), "block signature does not verify over %s", message)
+	expect(!ed25519.Verify(pub, append(message, ' '), sig), "block signature verifies over other bytes")
+	blockSize, err := header["tree_size"].(json.Number).Int64()
+	expect(err == nil, "block tree_size")
+	blockRoot := hexHash(header["root"].(string))
+	err = tlog.CheckTree(hashes(b.Block.Consistency), size, root, blockSize, blockRoot)
+	expect(err == nil, "bundle block consistency: tlog.CheckTree(%d -> %d): %v", blockSize, size, err)
 }
