@@ -9,13 +9,12 @@ namespace credledger::records {
 Result<std::string> MakeQueryAuditAnchor(uint64_t size, const crypto::Digest& head,
                                          const std::string& issued_at,
                                          const crypto::PrivateKey& node_key) {
-  Json anchor = {{"type", kQueryAuditAnchorType},   {"schema_version", 1},
-                 {"issued_at", issued_at},          {"size", size},
-                 {"head", crypto::HexEncode(head)}, {"key_id", node_key.public_key().KeyId()}};
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(anchor));
-  CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes signature, node_key.Sign(signed_bytes));
-  anchor["signature"] = crypto::Base64Encode(signature);
-  return CanonicalJson(anchor);
+  Json anchor = {{"type", kQueryAuditAnchorType},
+                 {"schema_version", 1},
+                 {"issued_at", issued_at},
+                 {"size", size},
+                 {"head", crypto::HexEncode(head)}};
+  return SignObject(std::move(anchor), node_key);
 }
 
 Status VerifyQueryAuditAnchor(const Json& doc, const crypto::PublicKey& node_key) {

@@ -461,14 +461,18 @@ Status VerifyObjectSignature(const Json& doc, const crypto::PublicKey& key) {
   return Status::Ok();
 }
 
-Result<ValidatedEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key) {
-  if (!unsigned_entry.is_object()) return Violation("", "must be an object");
-  unsigned_entry.erase("signature");
-  unsigned_entry["key_id"] = key.public_key().KeyId();
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(unsigned_entry));
+Result<std::string> SignObject(Json doc, const crypto::PrivateKey& key) {
+  if (!doc.is_object()) return Violation("", "must be an object");
+  doc.erase("signature");
+  doc["key_id"] = key.public_key().KeyId();
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(doc));
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes signature, key.Sign(signed_bytes));
-  unsigned_entry["signature"] = crypto::Base64Encode(signature);
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(unsigned_entry));
+  doc["signature"] = crypto::Base64Encode(signature);
+  return CanonicalJson(doc);
+}
+
+Result<ValidatedEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, SignObject(std::move(unsigned_entry), key));
   return ValidateEntry(text);
 }
 

@@ -57,6 +57,9 @@ Status VerifyEntrySignature(const ValidatedEntry& entry, const crypto::PublicKey
 // "signature" member (base64) is `key`'s signature over the RFC 8785 bytes of `doc` without
 // it. Errors: InvalidArgument (no base64 signature), Unauthenticated (it does not verify).
 Status VerifyObjectSignature(const Json& doc, const crypto::PublicKey& key);
+// The other way: sets `doc`'s "key_id" to `key`'s id and "signature" to its signature over
+// the RFC 8785 bytes of the rest, and returns the signed object's RFC 8785 text.
+Result<std::string> SignObject(Json doc, const crypto::PrivateKey& key);
 
 // Signs `unsigned_entry` (an entry object without "signature"; "key_id" is set from `key`)
 // and returns the validated, canonical signed entry.

@@ -2,6 +2,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
+#include "ledger/records/entry.h"
 #include "ledger/records/schema.h"
 
 namespace credledger::records {
@@ -39,14 +40,12 @@ Result<std::string> MakeErasureRequest(ErasureRequest request, const crypto::Pri
   Json doc = {{"type", "erasure_request"},
               {"hash", request.hash},
               {"legal_basis", request.legal_basis},
-              {"requested_at", request.requested_at},
-              {"key_id", key.public_key().KeyId()}};
+              {"requested_at", request.requested_at}};
   if (!request.agency.empty()) doc["agency"] = request.agency;
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(doc));
-  CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes signature, key.Sign(signed_bytes));
-  doc["signature"] = crypto::Base64Encode(signature);
-  CREDLEDGER_RETURN_IF_ERROR(ParseErasureRequest(doc).status());
-  return CanonicalJson(doc);
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, SignObject(std::move(doc), key));
+  CREDLEDGER_ASSIGN_OR_RETURN(Json signed_doc, ParseJson(text));
+  CREDLEDGER_RETURN_IF_ERROR(ParseErasureRequest(signed_doc).status());
+  return text;
 }
 
 std::string PayloadStore::Address(std::string_view bytes) const {
