@@ -13,6 +13,7 @@
 #include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
+#include "ledger/records/anchor.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/schema.h"
 
@@ -169,6 +170,7 @@ const std::vector<Service::RouteEntry>& Service::RouteTable() {
         {http::verb::get, "/v1/entries/{index}/bundle", &Service::GetEntryBundle},
         {http::verb::post, "/v1/verify", &Service::PostVerify},
         {http::verb::get, "/v/{id}", &Service::VerifyPage},
+        {http::verb::get, "/v1/subjects/{uscc}/profile", &Service::GetSubjectProfile},
     };
     for (RouteEntry& r : routes) r.segments = Segments(r.path);
     return routes;
@@ -816,14 +818,15 @@ bool Service::Audit(const std::shared_ptr<Call>& call, const Bank& bank, const s
 }
 
 void Service::Anchor() {
-  if (!options_.make_anchor || options_.query_audit == nullptr) return;
+  if (!options_.node_key || options_.query_audit == nullptr) return;
   std::string entry;
   uint64_t size = 0;  // the audit lines this anchor covers
   {
     std::lock_guard lock(anchor_mu_);
     const AuditHead head = options_.query_audit->head();
     if (anchor_in_flight_ || head.size <= anchored_size_) return;
-    auto made = options_.make_anchor(head);
+    auto made =
+        records::MakeQueryAuditAnchor(head.size, head.hash, NowTimestamp(), *options_.node_key);
     if (!made.ok()) return;  // the next read tries again
     anchor_in_flight_ = true;
     entry = std::move(*made);

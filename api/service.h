@@ -50,9 +50,10 @@ struct ServiceOptions {
   // Where every bank read is logged before it is answered; null: bank routes answer 503,
   // since no read may go unlogged.
   QueryAuditLog* query_audit = nullptr;
-  // The node's anchor entry for an audit log head (records::MakeQueryAuditAnchor with the
-  // node key); null: the audit log is not anchored.
-  std::function<Result<std::string>(const AuditHead&)> make_anchor;
+  // The node's key (the one its ledger signs checkpoints with): it signs the anchors of the
+  // query audit log and credit profiles. Absent: the audit log is not anchored and
+  // /v1/subjects/{uscc}/profile answers 503.
+  std::optional<crypto::PrivateKey> node_key;
   // How far an erasure request's requested_at may be from the node's clock. Default 10 min.
   std::chrono::seconds erasure_clock_skew{600};
 };
@@ -130,6 +131,8 @@ class Service {
   void GetEntryBundle(const std::shared_ptr<Call>& call);
   void PostVerify(const std::shared_ptr<Call>& call);
   void VerifyPage(const std::shared_ptr<Call>& call);
+  // profile.cc
+  void GetSubjectProfile(const std::shared_ptr<Call>& call);
 
   // Record `record_id`'s bundle at the current checkpoint, and its verdict as any outside
   // verifier reaches it: with the node's verifier key only (and `document` if given).

@@ -11,9 +11,7 @@
 #include "api/log.h"
 #include "api/server.h"
 #include "api/service.h"
-#include "ledger/block.h"
 #include "ledger/data_dir.h"
-#include "ledger/records/anchor.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
 #include "node/dev_ledger.h"
@@ -127,7 +125,8 @@ int RunNode(const NodeConfig& config) {
     if (!loaded.ok()) return log.Fail("cannot load the banks file", loaded.status());
     banks = std::move(*loaded);
   }
-  // The node's own key (the ledger opened with it) signs the anchors of the query audit log.
+  // The node's own key (the ledger opened with it) signs the anchors of the query audit log
+  // and credit profiles.
   auto node_key = LoadNodeKey(DefaultNodeKeyPath(config.data_dir));
   if (!node_key.ok()) return log.Fail("cannot read the node key", node_key.status());
 
@@ -136,9 +135,7 @@ int RunNode(const NodeConfig& config) {
   service_options.payloads = &payloads;
   service_options.banks = std::move(banks);
   service_options.query_audit = query_audit->get();
-  service_options.make_anchor = [&key = *node_key](const api::AuditHead& head) {
-    return records::MakeQueryAuditAnchor(head.size, head.hash, NowTimestamp(), key);
-  };
+  service_options.node_key = *node_key;
   api::Service service(*ledger, policy, service_options);
   api::ServerOptions server_options;
   server_options.address = config.listen_address;

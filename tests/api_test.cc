@@ -7,11 +7,15 @@
 
 #include "api/multipart.h"
 #include "api/problem.h"
+#include "api/query_audit.h"
 #include "api/service.h"
 #include "crypto/encoding.h"
+#include "ledger/block.h"
 #include "ledger/merkle.h"
+#include "ledger/records/profile.h"
 #include "ledger/records/registry.h"
 #include "ledger_test_util.h"
+#include "test_util.h"
 
 using namespace credledger;
 
@@ -108,7 +112,7 @@ struct Node {
   std::shared_ptr<records::SharedRecordPolicy> policy;
   std::unique_ptr<api::Service> service;
 
-  Node() {
+  explicit Node(api::ServiceOptions options = {}) {
     const crypto::PrivateKey admin = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
     Json config = {
         {"origin", "api.test/log"},
@@ -118,7 +122,7 @@ struct Node {
            {"name", "SZ AMR"},
            {"uscc", "91110000101623741K"},
            {"keys", {records::PublicKeyJson(agency_key.public_key())}},
-           {"types", {"penalty"}}}}}};
+           {"types", {"penalty", "status_change", "credit_repair"}}}}}};
     auto genesis = records::MakeGenesis(config, node_key.public_key());
     REQUIRE(genesis.ok());
     LedgerOptions o;
@@ -133,16 +137,20 @@ struct Node {
     REQUIRE(p.ok());
     policy = std::make_shared<records::SharedRecordPolicy>(*p);
     ledger->SetAdmissionPolicy(policy);
-    service = std::make_unique<api::Service>(*ledger, policy);
+    options.node_key = node_key;
+    service = std::make_unique<api::Service>(*ledger, policy, std::move(options));
   }
   ~Node() { ledger.reset(); }  // first: it calls back into the service
 
   api::Response Call(boost::beast::http::verb method, const std::string& target,
                      std::string body = {}, const std::string& content_type = "application/json",
-                     const std::string& accept = "") {
+                     const std::string& accept = "", const std::string& authorization = "") {
     api::Request request{method, target, 11};
     request.set(boost::beast::http::field::content_type, content_type);
     if (!accept.empty()) request.set(boost::beast::http::field::accept, accept);
+    if (!authorization.empty()) {
+      request.set(boost::beast::http::field::authorization, authorization);
+    }
     request.body() = std::move(body);
     request.prepare_payload();
     std::promise<api::Response> answered;
@@ -315,4 +323,118 @@ TEST_CASE("bundles, POST /v1/verify and /v/{id} answer as an offline verifier wo
   CHECK(missing.result_int() == 404);
   CHECK(missing.body().find("NOT FOUND") != std::string::npos);
   CHECK(node.Call(http::verb::get, "/v/nothex").result_int() == 400);
+}
+
+TEST_CASE("credit profiles: the bank sees every record, the public what is on display; signed",
+          "[api]") {
+  namespace http = boost::beast::http;
+  const auto [token, token_hash] = api::BankAccess::NewToken().value();
+  credledger::testing::TempDir dir;
+  const std::string audit_path = dir.file("audit.jsonl");
+  auto audit = api::QueryAuditLog::Open(audit_path).value();
+  api::ServiceOptions options;
+  options.banks = api::BankAccess::FromJson({{"banks",
+                                              {{{"id", "bank-1"},
+                                                {"name", "Bank One"},
+                                                {"token_sha256", crypto::HexEncode(token_hash)}}}}})
+                      .value();
+  options.query_audit = audit.get();
+  Node node(options);
+  auto post = [&](const std::string& entry) {
+    api::Response r = node.Call(http::verb::post, "/v1/entries", entry);
+    INFO(r.body());
+    REQUIRE(r.result_int() == 201);
+    return ParseJson(r.body()).value()["record_id"].get<std::string>();
+  };
+  auto change = [&](const std::string& target, Json body, const char* type) {
+    body["target"] = target;
+    Json e = {{"type", type},
+              {"schema_version", 1},
+              {"agency", "sz-amr"},
+              {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
+              {"issued_at", "2026-08-01T00:00:00Z"},
+              {"refs", {target}},
+              {"body", body}};
+    return records::SignEntry(e, node.agency_key).value().canonical;
+  };
+  // Decided 2026-01-01, general: on display until 2027-01-01 unless repaired or withdrawn.
+  const std::string shown = post(node.Penalty("P-shown"));
+  const std::string repaired = post(node.Penalty("P-repaired"));
+  const std::string withdrawn = post(node.Penalty("P-withdrawn"));
+  const std::string repair =
+      post(change(repaired,
+                  {{"applicant_uscc", "914403001922038216"},
+                   {"application_date", "2026-07-01"},
+                   {"decision_date", "2026-07-02"},
+                   {"deciding_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
+                   {"conditions_met", Json::array()},
+                   {"decision", "approved"},
+                   {"evidence_hashes", Json::array()}},
+                  "credit_repair"));
+  post(change(withdrawn,
+              {{"action", "withdraw"},
+               {"new_status", "withdrawn"},
+               {"reversible", false},
+               {"reason", "overturned on review"},
+               {"effective_at", "2026-05-01T00:00:00Z"}},
+              "status_change"));
+  const NoteVerifier verifier = NoteVerifier::FromVerifierKey(node.ledger->VerifierKey()).value();
+  auto ids = [](const Json& list) {
+    std::set<std::string> out;
+    for (const Json& item : list) out.insert(item["record_id"].get<std::string>());
+    return out;
+  };
+
+  api::Response bank =
+      node.Call(http::verb::get, "/v1/subjects/914403001922038216/profile?purpose=loan%201", "", "",
+                "", "Bearer " + token);
+  REQUIRE(bank.result_int() == 200);
+  CheckCanonical(bank);
+  CHECK(records::VerifyCreditProfile(bank.body(), verifier).value() == 4);
+  Json b = ParseJson(bank.body()).value();
+  CHECK(b["audience"] == "bank");
+  CHECK(b["bank"] == "bank-1");
+  CHECK(b["purpose"] == "loan 1");
+  CHECK(ids(b["penalties"]) == std::set<std::string>{shown, repaired, withdrawn});
+  CHECK(ids(b["credit_repairs"]) == std::set<std::string>{repair});
+  for (const Json& p : b["penalties"]) {
+    const std::string id = p["record_id"];
+    CHECK(p["status"] == (id == shown ? "valid" : id == repaired ? "repaired" : "withdrawn"));
+  }
+  // Logged before it was answered.
+  CHECK(credledger::testing::ReadFile(audit_path)
+            .find("\"purpose\":\"loan 1\",\"result\":200,"
+                  "\"seq\":1,\"subject\":"
+                  "\"914403001922038216\"") != std::string::npos);
+
+  // The public view: only what is on display today (the penalties were decided 2026-01-01,
+  // general tier: on display for 12 months), no repairs.
+  api::Response pub = node.Call(http::verb::get, "/v1/subjects/914403001922038216/profile");
+  REQUIRE(pub.result_int() == 200);
+  CHECK(records::VerifyCreditProfile(pub.body(), verifier).ok());
+  Json p = ParseJson(pub.body()).value();
+  CHECK(p["audience"] == "public");
+  CHECK_FALSE(p.contains("bank"));
+  const std::string today = NowTimestamp().substr(0, 10);
+  CHECK(ids(p["penalties"]) ==
+        (today < "2027-01-01" ? std::set<std::string>{shown} : std::set<std::string>{}));
+  CHECK(p["credit_repairs"].empty());
+
+  // A changed byte breaks the node's signature.
+  std::string forged = bank.body();
+  forged.replace(forged.find("\"status\":\"withdrawn\""), 20, "\"status\":\"valid\"    ");
+  CHECK(records::VerifyCreditProfile(forged, verifier).status().code() ==
+        StatusCode::kUnauthenticated);
+  // A wrong token is refused, not served the public view; a subject with no records is an
+  // empty profile.
+  CHECK(node.Call(http::verb::get, "/v1/subjects/914403001922038216/profile?purpose=x", "", "", "",
+                  "Bearer clb_wrong")
+            .result_int() == 401);
+  CHECK(node.Call(http::verb::get, "/v1/subjects/914403001922038216/profile", "", "", "",
+                  "Bearer " + token)
+            .result_int() == 400);  // no purpose
+  api::Response empty = node.Call(http::verb::get, "/v1/subjects/91110000101623741K/profile");
+  CHECK(empty.result_int() == 200);
+  CHECK(ParseJson(empty.body()).value()["penalties"].empty());
+  CHECK(node.Call(http::verb::get, "/v1/subjects/NOTACODE/profile").result_int() == 400);
 }

@@ -242,6 +242,23 @@ has "the old bundle itself is authentic" '"authentic":true'
 has "the ledger now says revoked" '"status":"revoked"'
 req "verification page of a revoked license" 200 "/v/$record_id"
 has "the page says revoked" 'AUTHENTIC · REVOKED'
+# Credit profiles: the bank's view, logged and signed; the public's, without a token.
+audit_lines=$(wc -l <data/query-audit.jsonl)
+req "bank credit profile" 200 "${bank[@]}" "/v1/subjects/914403001922038216/profile?purpose=loan%20review"
+has "bank view" '"audience":"bank"'
+has "lists the licenses" "\"record_id\":\"$record_id\""
+cp body.json profile.json
+"$ctl" verify profile.json --vkey "$vkey" >verify.txt && grep -q "verdict: AUTHENTIC credit profile" verify.txt &&
+  ok || bad "ledgerctl verify of a profile: $(cat verify.txt)"
+sed 's/"audience":"bank"/"audience":"bonk"/' profile.json >forged-profile.json
+"$ctl" verify forged-profile.json --vkey "$vkey" >/dev/null 2>&1 && bad "a forged profile verified" || ok
+[ "$(wc -l <data/query-audit.jsonl)" = $((audit_lines + 1)) ] &&
+  grep -q '"purpose":"loan review","result":200,"seq":[0-9]*,"subject":"914403001922038216","target":"/v1/subjects/914403001922038216/profile' data/query-audit.jsonl &&
+  ok || bad "the profile read is not in the query audit log: $(tail -1 data/query-audit.jsonl)"
+req "public credit profile" 200 "/v1/subjects/914403001922038216/profile"
+has "public view" '"audience":"public"'
+req "profile with a wrong token" 401 -H "Authorization: Bearer clb_wrong" "/v1/subjects/914403001922038216/profile?purpose=x"
+
 sleep 0.3
 size=$(tree_size)
 

@@ -53,7 +53,8 @@ commands:
   verify BUNDLE|- --vkey KEY|FILE [--document FILE] [--at TIME] [--json]
         check a proof bundle offline with the node's verifier key alone: prints each check
         and a verdict; exits 0 if authentic and in force, 3 if authentic but not in force
-        (revoked, suspended, expired, ...), 1 if any check fails
+        (revoked, suspended, expired, ...), 1 if any check fails; also checks a credit
+        profile (GET /v1/subjects/{uscc}/profile): node signature and every inclusion
   qr URL [--out FILE.svg]
         the QR code of a record's verification page (https://NODE/v/ID) for a printed
         certificate: SVG with --out, else drawn in the terminal

@@ -9,6 +9,7 @@
 #include "crypto/encoding.h"
 #include "ledger/data_dir.h"
 #include "ledger/records/bundle.h"
+#include "ledger/records/profile.h"
 #include "ledger/records/schema.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
@@ -142,6 +143,21 @@ Status VerifyCommand(const Args& args) {
     bundle.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
     CREDLEDGER_ASSIGN_OR_RETURN(bundle, ReadFileToString(path));
+  }
+  // A credit profile (GET /v1/subjects/{uscc}/profile) is checked too: node signature,
+  // checkpoint, and every record's inclusion.
+  auto parsed = ParseJson(bundle);
+  if (parsed.ok() && parsed->is_object() &&
+      parsed->value("type", Json()) == records::kCreditProfileType) {
+    auto listed = records::VerifyCreditProfile(bundle, verifier);
+    if (!listed.ok()) {
+      std::cout << "verdict: NOT AUTHENTIC: " << listed.status().message() << "\n";
+      return Status::Unauthenticated("the credit profile is not authentic: " +
+                                     listed.status().message());
+    }
+    std::cout << "verdict: AUTHENTIC credit profile, signed by " << verifier.name() << ", "
+              << *listed << " records, each included in the checkpoint's tree\n";
+    return Status::Ok();
   }
   records::VerifyOptions options;
   options.checked_at = flags.GetOr("at", "");

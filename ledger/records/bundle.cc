@@ -183,19 +183,17 @@ struct Window {
 
 Window CheckWindow(const BundleVerdict& v, std::string_view date) {
   Window w;
-  w.status = v.status_on_log;
+  w.status = StatusOn(v.status_on_log, {v.valid_from, v.valid_until}, date);
   if (v.status_on_log != "valid") {
     w.detail =
         "the record is " + v.status_on_log + " as of tree size " + std::to_string(v.tree_size);
     return w;
   }
-  if (!v.valid_from.empty() && date < v.valid_from) {
-    w.status = "not_yet_valid";
+  if (w.status == "not_yet_valid") {
     w.detail = "valid from " + v.valid_from + ", checked on " + std::string(date);
     return w;
   }
-  if (!v.valid_until.empty() && date > v.valid_until) {
-    w.status = "expired";
+  if (w.status == "expired") {
     w.detail = "valid until " + v.valid_until + ", checked on " + std::string(date);
     return w;
   }
@@ -313,12 +311,9 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, BundleVerdic
   v->type = std::string(RecordTypeName(e->type));
   v->agency = e->agency;
   v->index = b.record.index;
-  if (body.contains("valid_from")) v->valid_from = body.at("valid_from").get<std::string>();
-  if (body.contains("valid_until")) v->valid_until = body.at("valid_until").get<std::string>();
-  if (body.contains("purpose_expiry")) {
-    const std::string expiry = body.at("purpose_expiry").get<std::string>();
-    if (v->valid_until.empty() || expiry < v->valid_until) v->valid_until = expiry;
-  }
+  const ValidityWindow window = WindowOf(body);
+  v->valid_from = window.from;
+  v->valid_until = window.until;
   check->Pass("record", "a valid " + v->type + " entry of agency \"" + e->agency + "\"");
 
   const merkle::Hash leaf = merkle::LeafHash(alg, b.record.entry);
@@ -432,6 +427,27 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, BundleVerdic
 }
 
 }  // namespace
+
+ValidityWindow WindowOf(const Json& body) {
+  ValidityWindow w;
+  auto date = [&](const char* member) {
+    return body.contains(member) && body.at(member).is_string() ? body.at(member).get<std::string>()
+                                                                : std::string();
+  };
+  w.from = date("valid_from");
+  w.until = date("valid_until");
+  const std::string expiry = date("purpose_expiry");
+  if (!expiry.empty() && (w.until.empty() || expiry < w.until)) w.until = expiry;
+  return w;
+}
+
+std::string StatusOn(const std::string& status_on_log, const ValidityWindow& window,
+                     std::string_view date) {
+  if (status_on_log != "valid") return status_on_log;
+  if (!window.from.empty() && date < window.from) return "not_yet_valid";
+  if (!window.until.empty() && date > window.until) return "expired";
+  return status_on_log;
+}
 
 std::string StatusName(const RecordStatus& status) {
   return status.repaired ? "repaired" : status.status;

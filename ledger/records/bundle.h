@@ -47,6 +47,17 @@ Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPoli
 // approved credit repair took down.
 std::string StatusName(const RecordStatus& status);
 
+// A license's or certificate's validity window, from its body: valid_from, and the earlier
+// of valid_until and a certificate's purpose_expiry (empty: long-term). Empty for others.
+struct ValidityWindow {
+  std::string from, until;  // YYYY-MM-DD
+};
+ValidityWindow WindowOf(const Json& body);
+// The status a reader is told on `date` (YYYY-MM-DD): `status_on_log`, or "not_yet_valid" /
+// "expired" when the log says valid but the date is outside `window`.
+std::string StatusOn(const std::string& status_on_log, const ValidityWindow& window,
+                     std::string_view date);
+
 struct VerifyOptions {
   // When the validity window is checked: RFC 3339 UTC ("2026-11-28T10:00:00Z"); empty: now.
   std::string checked_at;

@@ -1,0 +1,177 @@
+#include "ledger/records/profile.h"
+
+#include "crypto/encoding.h"
+#include "ledger/records/bundle.h"
+#include "ledger/records/entry.h"
+#include "ledger/records/schema.h"
+
+namespace credledger::records {
+namespace {
+
+// One listed record, as read from the policy under its lock.
+struct Listed {
+  std::string id;
+  uint64_t index = 0;
+  RecordType type = RecordType::kLicense;
+  std::string status;  // StatusName as of the checkpoint
+  std::optional<DisplayState> display;
+  std::string target;
+};
+
+const char* Section(RecordType type) {
+  switch (type) {
+    case RecordType::kLicense:
+      return "licenses";
+    case RecordType::kCertificate:
+      return "certificates";
+    case RecordType::kPenalty:
+      return "penalties";
+    case RecordType::kCreditRepair:
+      return "credit_repairs";
+    case RecordType::kStatusChange:
+      break;
+  }
+  return nullptr;  // status changes show in their targets' status
+}
+
+}  // namespace
+
+Result<std::string> MakeCreditProfile(const Ledger& ledger, const SharedRecordPolicy& policy,
+                                      const ProfileRequest& request, uint64_t tree_size,
+                                      std::string_view checkpoint_note,
+                                      const crypto::PrivateKey& node_key) {
+  const std::string date = request.generated_at.substr(0, 10);
+  bool truncated = false;
+  std::vector<Listed> listed = policy.Read([&](const RecordPolicy& p) {
+    std::vector<Listed> out;
+    for (const auto& [index, id] : p.SubjectRecords(request.subject, 0, SIZE_MAX)) {
+      if (index >= tree_size) break;
+      const RecordInfo& info = p.records().at(id);
+      if (Section(info.type) == nullptr) continue;
+      Listed item{id,           index,      info.type, StatusName(StatusAt(info, tree_size)),
+                  std::nullopt, info.target};
+      if (info.type == RecordType::kPenalty) {
+        auto display = p.PenaltyDisplay(id, date);
+        if (display.ok()) item.display = *display;
+        // The public sees a penalty only while the display rules put it on display.
+        if (!request.bank && !(item.display && item.display->displayed)) continue;
+      }
+      // Credit repairs speak of penalties the public may not see.
+      if (!request.bank && info.type == RecordType::kCreditRepair) continue;
+      if (out.size() == request.max_records) {
+        truncated = true;
+        break;
+      }
+      out.push_back(std::move(item));
+    }
+    return out;
+  });
+
+  Json profile = {{"type", kCreditProfileType},
+                  {"schema_version", 1},
+                  {"subject", request.subject},
+                  {"audience", request.bank ? "bank" : "public"},
+                  {"generated_at", request.generated_at},
+                  {"origin", ledger.params().origin},
+                  {"tree_hash", std::string(crypto::HashAlgorithmName(ledger.params().tree_hash))},
+                  {"tree_size", tree_size},
+                  {"checkpoint", checkpoint_note},
+                  {"truncated", truncated},
+                  {"licenses", Json::array()},
+                  {"certificates", Json::array()},
+                  {"penalties", Json::array()},
+                  {"credit_repairs", Json::array()}};
+  if (request.bank) {
+    profile["bank"] = request.bank_id;
+    profile["purpose"] = request.purpose;
+  }
+  for (const Listed& r : listed) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ledger.GetEntry(r.index));
+    CREDLEDGER_ASSIGN_OR_RETURN(Json entry, ParseJson(text));
+    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger.InclusionProof(r.index, tree_size));
+    Json inclusion = Json::array();
+    for (const merkle::Hash& h : proof) inclusion.push_back(crypto::HexEncode(h));
+    Json item = {{"record_id", r.id}, {"index", r.index}, {"status", r.status}};
+    if (r.type == RecordType::kLicense || r.type == RecordType::kCertificate) {
+      const ValidityWindow window = WindowOf(entry.at("body"));
+      item["status"] = StatusOn(r.status, window, date);
+      item["in_force"] = item["status"] == "valid";
+      item["status_on_log"] = r.status;
+    }
+    if (r.display) {
+      item["display"] = {{"displayed", r.display->displayed},
+                         {"reason", r.display->reason},
+                         {"from", r.display->from},
+                         {"until", r.display->until}};
+    }
+    if (!r.target.empty()) item["target"] = r.target;
+    item["entry"] = std::move(entry);
+    item["inclusion"] = std::move(inclusion);
+    profile[Section(r.type)].push_back(std::move(item));
+  }
+  return SignObject(std::move(profile), node_key);
+}
+
+Result<size_t> VerifyCreditProfile(std::string_view text, const NoteVerifier& verifier) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(text));
+  if (!doc.is_object() || doc.value("type", Json()) != kCreditProfileType) {
+    return Status::InvalidArgument("not a credit profile (\"type\": \"credit_profile\")");
+  }
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(doc, "",
+                  {"type", "schema_version", "subject", "audience", "generated_at", "origin",
+                   "tree_hash", "tree_size", "checkpoint", "truncated", "licenses", "certificates",
+                   "penalties", "credit_repairs", "key_id", "signature"},
+                  {"bank", "purpose"}));
+  if (At(doc, "key_id") != verifier.public_key().KeyId()) {
+    return Status::Unauthenticated("/key_id: the profile is not signed by this node's key");
+  }
+  CREDLEDGER_RETURN_IF_ERROR(VerifyObjectSignature(doc, verifier.public_key()));
+  if (!At(doc, "checkpoint").is_string()) return Violation("/checkpoint", "must be a string");
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      Checkpoint cp,
+      VerifyCheckpoint(At(doc, "checkpoint").get<std::string>(), verifier, verifier.name()));
+  if (At(doc, "tree_size") != cp.tree_size) {
+    return Status::InvalidArgument("/tree_size: not the checkpoint's");
+  }
+  if (!At(doc, "tree_hash").is_string()) return Violation("/tree_hash", "must be a string");
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
+                              crypto::ParseHashAlgorithm(At(doc, "tree_hash").get<std::string>()));
+  size_t count = 0;
+  for (const char* section : {"licenses", "certificates", "penalties", "credit_repairs"}) {
+    const Json& items = At(doc, section);
+    if (!items.is_array())
+      return Violation(JsonPointer(std::string("/") + section), "must be an array");
+    for (size_t i = 0; i < items.size(); ++i) {
+      const Json& item = items[i];
+      const std::string where = std::string("/") + section + "/" + std::to_string(i);
+      if (!item.is_object() || !item.contains("entry") || !item.contains("index") ||
+          !item.contains("inclusion") || !item.at("index").is_number_integer() ||
+          !item.at("inclusion").is_array()) {
+        return Status::InvalidArgument(where + ": needs entry, index and inclusion");
+      }
+      CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, CanonicalJson(item.at("entry")));
+      std::vector<merkle::Hash> proof;
+      for (const Json& h : item.at("inclusion")) {
+        if (!h.is_string() || !IsHashHex(h.get_ref<const std::string&>())) {
+          return Status::InvalidArgument(where + "/inclusion: hashes are 64 lowercase hex");
+        }
+        merkle::Hash hash;
+        auto bytes = crypto::HexDecode(h.get_ref<const std::string&>());
+        std::copy(bytes->begin(), bytes->end(), hash.begin());
+        proof.push_back(hash);
+      }
+      const merkle::Hash leaf = merkle::LeafHash(alg, entry);
+      if (item.value("record_id", "") != crypto::HexEncode(leaf)) {
+        return Status::Unauthenticated(where + ": the record id is not its entry's hash");
+      }
+      Status s = merkle::VerifyInclusion(alg, item.at("index").get<uint64_t>(), cp.tree_size, leaf,
+                                         proof, cp.root);
+      if (!s.ok()) return Status::Unauthenticated(where + ": " + s.message());
+      ++count;
+    }
+  }
+  return count;
+}
+
+}  // namespace credledger::records
