@@ -105,6 +105,24 @@ Hash RootFromLeafHashes(HashAlgorithm alg, std::span<const Hash> leaf_hashes) {
                   RootFromLeafHashes(alg, leaf_hashes.subspan(k)));
 }
 
+void CompactRange::Append(const Hash& leaf_hash) {
+  nodes_.emplace_back(0, leaf_hash);
+  ++size_;
+  while (nodes_.size() >= 2 && nodes_[nodes_.size() - 2].first == nodes_.back().first) {
+    const auto right = nodes_.back();
+    nodes_.pop_back();
+    nodes_.back() = {right.first + 1, NodeHash(alg_, nodes_.back().second, right.second)};
+  }
+}
+
+Hash CompactRange::Root() const {
+  if (nodes_.empty()) return EmptyRoot(alg_);
+  std::vector<Hash> hashes;
+  hashes.reserve(nodes_.size());
+  for (const auto& node : nodes_) hashes.push_back(node.second);
+  return FoldRight(alg_, hashes);
+}
+
 Result<Hash> RootFromInclusionProof(HashAlgorithm alg, uint64_t index, uint64_t size,
                                     const Hash& leaf_hash, std::span<const Hash> proof) {
   if (index >= size) {

@@ -84,6 +84,23 @@ Hash FoldRight(HashAlgorithm alg, std::span<const Hash> hashes);
 // MTH over a list of leaf hashes, computed directly from the definition (no storage).
 Hash RootFromLeafHashes(HashAlgorithm alg, std::span<const Hash> leaf_hashes);
 
+// The MTH of a list of leaves that grows one leaf at a time, in O(log n) memory: the
+// perfect subtrees covering the leaves so far (a "compact range" from 0). What an auditor
+// replaying a log uses to check each block's root as it goes.
+class CompactRange {
+ public:
+  explicit CompactRange(HashAlgorithm alg) : alg_(alg) {}
+  void Append(const Hash& leaf_hash);
+  uint64_t size() const { return size_; }
+  // MTH of the leaves appended so far (EmptyRoot if none).
+  Hash Root() const;
+
+ private:
+  HashAlgorithm alg_;
+  uint64_t size_ = 0;
+  std::vector<std::pair<uint32_t, Hash>> nodes_;  // (level, hash), left to right, levels falling
+};
+
 // RFC 9162 2.1.3.2. Errors: InvalidArgument for impossible parameters (index >= size, wrong
 // proof length); Unauthenticated if the proof does not lead to `root`.
 Result<Hash> RootFromInclusionProof(HashAlgorithm alg, uint64_t index, uint64_t size,

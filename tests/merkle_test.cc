@@ -159,6 +159,29 @@ TEST_CASE("roots of the reference tree for every size 0..8", "[merkle]") {
   }
 }
 
+TEST_CASE("a compact range gives the published roots, and the recursive MTH for any size",
+          "[merkle]") {
+  auto hashes = LeafHashes(ReferenceLeaves());
+  CompactRange range(kSha);
+  CHECK(Hex(range.Root()) == kReferenceRoots[0]);
+  for (size_t n = 1; n <= 8; ++n) {
+    range.Append(hashes[n - 1]);
+    INFO("size " << n);
+    CHECK(range.size() == n);
+    CHECK(Hex(range.Root()) == kReferenceRoots[n]);
+  }
+  std::vector<Hash> many;
+  CompactRange grown(kSha);
+  for (int i = 0; i < 1100; ++i) {
+    many.push_back(LeafHash(kSha, std::to_string(i)));
+    grown.Append(many.back());
+    if (i % 37 == 0 || (i & (i + 1)) == 0) {
+      INFO("size " << many.size());
+      CHECK(grown.Root() == RootFromLeafHashes(kSha, many));
+    }
+  }
+}
+
 TEST_CASE("inclusion proofs match the published vectors", "[merkle]") {
   // transparency-dev/merkle proof/verify_test.go inclusionProofs; those leaves count from 1.
   struct Vector {

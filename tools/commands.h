@@ -30,6 +30,9 @@ Status BenchEntriesCommand(const Args& args);
 Status BundleCommand(const Args& args);
 Status VerifyCommand(const Args& args);
 Status QrCommand(const Args& args);
+// tools/monitor.cc. MonitorCommand: DataLoss on an alarm (ledgerctl exits 4).
+Status MonitorCommand(const Args& args);
+Status AuditCommand(const Args& args);
 
 }  // namespace credledger::tools
 

@@ -58,6 +58,15 @@ commands:
   qr URL [--out FILE.svg]
         the QR code of a record's verification page (https://NODE/v/ID) for a printed
         certificate: SVG with --out, else drawn in the terminal
+  monitor URL --vkey KEY|FILE --state FILE [--interval S] [--once] [--ca-file PEM]
+        poll the node's checkpoints; check each new one against the last one seen (saved in
+        FILE) with a consistency proof. Exits 4 with an ALARM on a fork, a shrinking tree or
+        a checkpoint that does not verify, saving both signed checkpoints in FILE.alarm.json
+  audit URL|DATA_DIR --vkey KEY|FILE [--query-audit FILE] [--ca-file PEM]
+        replay the whole log from genesis: every agency and admin signature, permission and
+        admission rule, block signature and link, root and the checkpoint (or, for a stopped
+        node's DATA_DIR, the head block); with --query-audit, the bank query log's chain and
+        its anchors. Exits 1 on the first discrepancy, naming it
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 
@@ -87,6 +96,8 @@ int main(int argc, char** argv) {
       {"bundle", BundleCommand},
       {"verify", VerifyCommand},
       {"qr", QrCommand},
+      {"monitor", MonitorCommand},
+      {"audit", AuditCommand},
   };
   std::string command = argv[1];
   auto it = commands.find(command);
@@ -99,6 +110,9 @@ int main(int argc, char** argv) {
     std::cerr << "ledgerctl " << command << ": " << status.ToString() << "\n";
     if (command == "verify" && status.code() == credledger::StatusCode::kFailedPrecondition) {
       return 3;  // authentic, but the record is not in force
+    }
+    if (command == "monitor" && status.code() == credledger::StatusCode::kDataLoss) {
+      return 4;  // an alarm: the node forked, rolled back or signed something that fails
     }
     return status.code() == credledger::StatusCode::kInvalidArgument ? 2 : 1;
   }

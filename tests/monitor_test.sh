@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# ledgerctl monitor and audit against real nodes: a node that only appends passes; a fork
+# (two ledgers grown apart from one genesis, one node key) and a rollback (a node restarted
+# on an older copy of its data) raise alarms; audit replays a live node and a stopped one,
+# checks the bank query log against its anchors, and catches a tampered store.
+# Usage: monitor_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL PATH_TO_STORE_TAMPER
+set -uo pipefail
+# shellcheck source=node_test_lib.sh
+source "$(dirname "$0")/node_test_lib.sh"
+tamper=$3
+
+start() {  # start DATA_DIR: a --dev node on an ephemeral port; sets $base
+  : >"$1.log"
+  "$ledgerd" --dev --data-dir "$1" --port 0 2>>"$1.log" &
+  pid=$!
+  for _ in $(seq 100); do
+    base=$(grep -o 'url="http://[0-9.:]*"' "$1.log" | tail -1 | sed 's/url="//; s/"$//')
+    [ -n "$base" ] && curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "ledgerd did not start"; cat "$1.log"; exit 1
+}
+stop() { kill -TERM "$pid"; wait "$pid"; pid=; }
+submit() {  # submit DATA_DIR LICENSE_NUMBER: a new license from the dev agency
+  sed "s/SZ-DEMO-2026-000001/$2/" "$1/dev-keys/example-license.json" >license.json
+  "$ctl" sign --key "$1/dev-keys/sz-amr.pem" license.json >signed.json
+  code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+    --data-binary @signed.json "$base/v1/entries")
+  [ "$code" = 201 ] || bad "submit $2: HTTP $code"
+}
+expect() {  # expect NAME WANT_STATUS TEXT command...: exit status and a line of its output
+  local name=$1 want=$2 text=$3
+  shift 3
+  "$@" >out.txt 2>&1
+  local rc=$?
+  if [ "$rc" = "$want" ] && grep -qF -- "$text" out.txt; then ok; else
+    bad "$name: exit $rc (want $want), output: $(cat out.txt)"
+  fi
+}
+
+start a
+vkey=$(curl -sS "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
+submit a SZ-1
+stop
+cp -r a b      # b: the same genesis and node key, to be grown apart from a
+cp -r a a-old  # a's data as it was at tree size 2, for the rollback
+
+start a
+expect "first poll" 0 "first checkpoint: tree size 2" "$ctl" monitor "$base" --vkey "$vkey" --state mon.json --once
+submit a SZ-2
+expect "an appended tree is consistent" 0 "consistent with 2" "$ctl" monitor "$base" --vkey "$vkey" --state mon.json --once
+expect "an unchanged tree" 0 "unchanged" "$ctl" monitor "$base" --vkey "$vkey" --state mon.json --once
+token=$(cat a/dev-keys/demo-bank.token)
+curl -fsS -o /dev/null -H "Authorization: Bearer $token" "$base/v1/subjects/914403001922038216/profile?purpose=loan"
+sleep 0.5  # the read's anchor lands in the log
+expect "audit of a live node" 0 "every signature, permission, block link and root holds" \
+  "$ctl" audit "$base" --vkey "$vkey" --query-audit a/query-audit.jsonl
+grep -q "1 query audit anchors" out.txt && grep -q "1 anchors match" out.txt && ok ||
+  bad "the audit did not check the anchor: $(cat out.txt)"
+stop
+cp mon.json mon-before-fork.json
+
+# A fork: b grows from the same tree size 2 with other entries.
+start b
+submit b SZ-OTHER
+expect "fork at the same size" 4 "with different roots (a fork)" "$ctl" monitor "$base" --vkey "$vkey" --state mon.json --once
+[ -s mon.json.alarm.json ] && grep -q '"previous_checkpoint"' mon.json.alarm.json && ok || bad "no evidence saved"
+"$ctl" init --data c --origin dev.credledger.local/log >/dev/null
+other_vkey=$("$ctl" checkpoint --data c --vkey)
+expect "a checkpoint signed by another key" 4 "a checkpoint that does not verify" \
+  "$ctl" monitor "$base" --vkey "$other_vkey" --state mon-other.json --once
+submit b SZ-OTHER-2
+cp mon-before-fork.json mon2.json
+expect "fork at a larger size" 4 "is not an append-only extension of 3 (a fork)" "$ctl" monitor "$base" --vkey "$vkey" --state mon2.json --once
+stop
+
+# A rollback: a restarted on its older data.
+cp mon-before-fork.json mon3.json
+start a-old
+expect "rollback" 4 "the tree shrank from 3 to 2 entries (rolled back)" "$ctl" monitor "$base" --vkey "$vkey" --state mon3.json --once
+stop
+
+expect "a malformed verifier key" 2 "InvalidArgument" "$ctl" monitor http://127.0.0.1:1 --vkey "not+a+key" --state x.json --once
+expect "an unreachable node is an error, not an alarm" 1 "Unavailable" "$ctl" monitor http://127.0.0.1:1 --vkey "$vkey" --state x.json --once
+
+# Audit of a stopped node's data directory, then of the same data with one byte changed.
+expect "audit of a data directory" 0 "up to the head block's signature" "$ctl" audit a --vkey "$vkey"
+"$tamper" a 1 || bad "store_tamper failed"
+expect "audit of a tampered store" 1 "AUDIT FAILED: block 1: its root is not the root of entries 0..1 as read (an entry was altered)" \
+  "$ctl" audit a --vkey "$vkey"
+expect "audit of another node's data" 1 "AUDIT FAILED: the head block's signature" "$ctl" audit c --vkey "$vkey"
+
+echo "monitor_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,45 @@
+// A small blocking HTTP/1.1 client for ledgerctl's monitor and audit: GETs over one
+// keep-alive connection to a node, http:// or https:// (certificate and host name checked
+// against the system's CAs, or a given CA file).
+//
+// Thread-compatible.
+#ifndef CREDLEDGER_TOOLS_HTTP_CLIENT_H_
+#define CREDLEDGER_TOOLS_HTTP_CLIENT_H_
+
+#include <memory>
+#include <string>
+
+#include "crypto/status.h"
+
+namespace credledger::tools {
+
+struct HttpAnswer {
+  unsigned status = 0;
+  std::string body;
+};
+
+class HttpClient {
+ public:
+  // `base_url`: "http://host:port" or "https://host[:port]" (a trailing path is a prefix of
+  // every request). `ca_file`: PEM CAs for https; empty: the system's. Errors:
+  // InvalidArgument (malformed URL). Connecting happens on the first Get.
+  static Result<HttpClient> Create(const std::string& base_url, const std::string& ca_file = "");
+  HttpClient(HttpClient&&) noexcept;
+  HttpClient& operator=(HttpClient&&) noexcept;
+  ~HttpClient();
+
+  // GET base_url + `target`. A dropped keep-alive connection is reopened once. Errors:
+  // Unavailable (cannot connect, TLS refused, I/O), naming the URL.
+  Result<HttpAnswer> Get(const std::string& target);
+  // Get, and an error unless the status is 200 (naming the status and the problem detail).
+  Result<std::string> GetOk(const std::string& target);
+
+ private:
+  struct Impl;
+  explicit HttpClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace credledger::tools
+
+#endif  // CREDLEDGER_TOOLS_HTTP_CLIENT_H_
