@@ -177,6 +177,7 @@ class Service {
   const ServiceOptions options_;
   Metrics metrics_;
   NoteVerifier verifier_;  // the node's own verifier key: it checks bundles as outsiders do
+  records::VerificationCache verified_;  // its checkpoints and blocks, checked once each
   CheckpointCache checkpoint_;
   std::atomic<bool> draining_{false};
   std::mutex anchor_mu_;

@@ -132,6 +132,7 @@ Result<Service::Verified> Service::VerifyRecord(const std::string& record_id,
       records::MakeProofBundle(ledger_, *policy_, record_id, head->tree_size, head->note));
   records::VerifyOptions options;
   options.document = std::move(document);
+  options.verified = &verified_;
   records::BundleVerdict verdict = records::VerifyProofBundle(bundle, verifier_, options);
   return Verified{std::move(bundle), std::move(verdict)};
 }
@@ -183,7 +184,9 @@ void Service::PostVerify(const std::shared_ptr<Call>& call) {
     if (doc->is_object() && doc->contains("format")) {
       // A bundle someone holds: checked as it is, then against the ledger as it is now (a
       // later revocation shows only in a fresh bundle).
-      const records::BundleVerdict submitted = records::VerifyProofBundle(body, verifier_);
+      records::VerifyOptions options;
+      options.verified = &verified_;
+      const records::BundleVerdict submitted = records::VerifyProofBundle(body, verifier_, options);
       answer["query"] = {{"kind", "bundle"}};
       answer["submitted"] = submitted.ToJson();
       answer["found"] = submitted.authentic;

@@ -13,7 +13,9 @@
 
 #include "crypto/keys.h"
 #include "ledger/data_dir.h"
+#include "ledger/records/bundle.h"
 #include "ledger/records/entry.h"
+#include "ledger/records/registry.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
 
@@ -136,6 +138,110 @@ Status BenchRecordsCommand(const Args& args) {
                               }));
   std::cout << "validation alone (parse, schema, canonical and signed bytes): " << std::fixed
             << std::setprecision(0) << validations << " entries/s" << std::endl;
+  return Status::Ok();
+}
+
+Status BenchBundlesCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"seconds", "rounds", "records"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t seconds, flags.GetUint("seconds", 1));
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t rounds, flags.GetUint("rounds", 3));
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t count, flags.GetUint("records", 1000));
+  if (seconds == 0 || rounds == 0 || count == 0) {
+    return Status::InvalidArgument("--seconds, --rounds and --records must be at least 1");
+  }
+  // A ledger like the development one: three agencies, p256 keys, penalties.
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey node,
+                              crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey admin,
+                              crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey agency,
+                              crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kP256));
+  Json agencies = Json::array();
+  const char* usccs[] = {"91110000101623741K", "9144030071526726XG", "91440300708461136T"};
+  for (int i = 0; i < 3; ++i) {
+    CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey other,
+                                crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kP256));
+    agencies.push_back({{"id", i == 0 ? "sz-amr" : "agency-" + std::to_string(i)},
+                        {"name", "Agency " + std::to_string(i)},
+                        {"uscc", usccs[i]},
+                        {"keys", {records::PublicKeyJson((i == 0 ? agency : other).public_key())}},
+                        {"types", {"license", "penalty", "status_change", "credit_repair"}}});
+  }
+  Json config = {
+      {"origin", "bench.credledger.local/log"},
+      {"admins", {{"threshold", 1}, {"keys", {records::PublicKeyJson(admin.public_key())}}}},
+      {"agencies", agencies}};
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, records::MakeGenesis(config, node.public_key()));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, Ledger::Create(std::make_unique<MemoryStore>(), node,
+                                                          "bench.credledger.local/log",
+                                                          crypto::HashAlgorithm::kSha256, genesis));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto replayed, records::RecordPolicy::Replay(
+                                                 1, [&](uint64_t i) { return ledger->GetEntry(i); },
+                                                 records::RecordPolicy::Signatures::kVerify));
+  auto policy = std::make_shared<records::SharedRecordPolicy>(replayed);
+  ledger->SetAdmissionPolicy(policy);
+  std::vector<std::string> entries;
+  for (uint64_t n = 0; n < count; ++n) {
+    CREDLEDGER_ASSIGN_OR_RETURN(
+        records::ValidatedEntry e,
+        records::SignEntry(PenaltyTemplate("sz-amr", "BENCH-" + std::to_string(n)), agency));
+    entries.push_back(std::move(e.canonical));
+  }
+  std::vector<std::string> ids;
+  for (auto& r : ledger->SubmitBatch(std::move(entries)).get()) {
+    CREDLEDGER_RETURN_IF_ERROR(r.status());
+    ids.push_back(crypto::HexEncode(r->leaf_hash));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger->SignedCheckpoint());
+  const uint64_t size = ledger->Head().tree_size;
+  std::vector<std::string> bundles;
+  for (size_t i = 0; i < ids.size(); i += std::max<size_t>(1, ids.size() / 200)) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string b,
+                                records::MakeProofBundle(*ledger, *policy, ids[i], size, note));
+    bundles.push_back(std::move(b));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier,
+                              NoteVerifier::FromVerifierKey(ledger->VerifierKey()));
+  std::cout << "credledger bench-bundles: VerifyProofBundle of p256 penalty bundles (tree size "
+            << size << ", " << bundles.size() << " bundles of about " << bundles[0].size()
+            << " bytes), 1 thread; " << rounds << " rounds of " << seconds
+            << " s alternating with `openssl speed`, best of each" << std::endl;
+  double best_cold = 0, best_warm = 0, best_p256 = 0, best_ed25519 = 0;
+  size_t next = 0;
+  records::VerificationCache verified;
+  auto verify_with = [&](records::VerificationCache* cache) {
+    return PerSecond(seconds, [&]() -> Status {
+      records::VerifyOptions options;
+      options.verified = cache;
+      const records::BundleVerdict v =
+          records::VerifyProofBundle(bundles[next++ % bundles.size()], verifier, options);
+      return v.in_force ? Status::Ok() : Status::Internal("a bundle did not verify");
+    });
+  };
+  for (uint64_t round = 0; round < rounds; ++round) {
+    CREDLEDGER_ASSIGN_OR_RETURN(double p256,
+                                OpensslVerifySpeed(crypto::KeyAlgorithm::kP256, seconds));
+    CREDLEDGER_ASSIGN_OR_RETURN(double ed25519,
+                                OpensslVerifySpeed(crypto::KeyAlgorithm::kEd25519, seconds));
+    CREDLEDGER_ASSIGN_OR_RETURN(double cold, verify_with(nullptr));
+    CREDLEDGER_ASSIGN_OR_RETURN(double warm, verify_with(&verified));
+    best_cold = std::max(best_cold, cold);
+    best_warm = std::max(best_warm, warm);
+    best_p256 = std::max(best_p256, p256);
+    best_ed25519 = std::max(best_ed25519, ed25519);
+  }
+  // Cold, each bundle needs one agency signature (p256) and two node signatures (Ed25519:
+  // the checkpoint and the block header). Warm (a verifier that already checked this
+  // checkpoint and block: POST /v1/verify, or a bank's batch), only the p256 one.
+  const double cold_bound = 1 / (1 / best_p256 + 2 / best_ed25519);
+  std::cout << std::fixed << std::setprecision(0) << "openssl speed: p256 verify " << best_p256
+            << "/s, ed25519 verify " << best_ed25519 << "/s\n"
+            << "cold (every signature checked): " << best_cold
+            << " bundles/s per core; bound (1 p256 + 2 ed25519 per bundle) " << cold_bound
+            << "/s; ratio " << std::setprecision(2) << best_cold / cold_bound << "\n"
+            << std::setprecision(0) << "warm (checkpoint and block already checked): " << best_warm
+            << " bundles/s per core; bound (1 p256 per bundle) " << best_p256 << "/s; ratio "
+            << std::setprecision(2) << best_warm / best_p256 << std::endl;
   return Status::Ok();
 }
 

@@ -48,6 +48,9 @@ commands:
   bench-entries --key KEY.pem --agency ID --out FILE [--count N] [--series S]
         write N distinct signed penalty entries of agency ID, one canonical entry per line,
         for HTTP load tests (scripts/bench-http.sh); S keeps decision numbers of runs apart
+  bench-bundles [--seconds S] [--rounds N] [--records N]
+        offline proof-bundle verifications/s per core (p256 penalties), beside the bound
+        `openssl speed` gives for their signature checks, measured in the same run
   bundle --data DIR (--record ID | --index I) [--out FILE]
         the record's proof bundle (docs/PROOF-BUNDLE.md) at the current checkpoint
   verify BUNDLE|- --vkey KEY|FILE [--document FILE] [--at TIME] [--json]
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
       {"bench", BenchCommand},
       {"bench-records", BenchRecordsCommand},
       {"bench-entries", BenchEntriesCommand},
+      {"bench-bundles", BenchBundlesCommand},
       {"bundle", BundleCommand},
       {"verify", VerifyCommand},
       {"qr", QrCommand},

@@ -22,11 +22,15 @@
 #define CREDLEDGER_LEDGER_RECORDS_BUNDLE_H_
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
@@ -58,12 +62,41 @@ ValidityWindow WindowOf(const Json& body);
 std::string StatusOn(const std::string& status_on_log, const ValidityWindow& window,
                      std::string_view date);
 
+// What a long-lived verifier has checked already, by the exact bytes checked: node
+// signatures (checkpoint notes, block headers) and parsed geneses. A bank verifying a batch
+// of bundles, or a node answering POST /v1/verify with bundles of its current checkpoint,
+// then checks each of those once: they are the same few notes, blocks and genesis, and each
+// Ed25519 check costs about two p256 checks. Sound: a signature that verified over some
+// bytes under a key verifies over them again, and a genesis parses the same way again.
+// Thread-safe; bounded (cleared when full).
+class VerificationCache {
+ public:
+  explicit VerificationCache(size_t capacity = 1024) : capacity_(capacity) {}
+  // VerifyCheckpoint(note, verifier, verifier.name()), once per distinct note and key.
+  Result<Checkpoint> CheckpointOf(std::string_view note, const NoteVerifier& verifier);
+  // header.VerifySignature(key), once per distinct header text and key.
+  Status BlockSignature(const BlockHeader& header, std::string_view header_text,
+                        const crypto::PublicKey& key);
+  // RecordPolicy::FromGenesis(genesis), parsed once per distinct genesis (a fresh copy).
+  Result<std::shared_ptr<RecordPolicy>> PolicyFromGenesis(std::string_view genesis);
+
+ private:
+  const size_t capacity_;
+  std::mutex mu_;
+  std::unordered_map<crypto::Digest, Checkpoint, merkle::HashHasher> notes_;
+  std::unordered_set<crypto::Digest, merkle::HashHasher> blocks_;
+  std::unordered_map<crypto::Digest, std::shared_ptr<const RecordPolicy>, merkle::HashHasher>
+      geneses_;
+};
+
 struct VerifyOptions {
   // When the validity window is checked: RFC 3339 UTC ("2026-11-28T10:00:00Z"); empty: now.
   std::string checked_at;
   // The document's bytes, if the verifier holds it: checked against the record's document
   // hash (file_hash, or a penalty's decision_document_hash).
   std::optional<std::string> document;
+  // What this verifier has checked already (null: check everything).
+  VerificationCache* verified = nullptr;
 };
 
 struct BundleCheck {
