@@ -223,6 +223,13 @@ TEST_CASE("bundles of every record type and status verify offline and state the 
   const std::string replacement = d.Append(d.License(d.amr, "2046-01-01", "SZ-REPLACED", old));
   d.Append(d.Change(old, "supersede", "superseded", replacement));
   const std::string lapsed = d.Append(d.License(d.amr, "2026-06-30"));
+  const std::string expired = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.Change(expired, "expire", "expired"));
+  const std::string cancelled = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.Change(cancelled, "cancel", "cancelled"));
+  const std::string reinstated = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.Change(reinstated, "suspend", "suspended"));
+  d.Append(d.Change(reinstated, "reinstate", "valid"));
   const std::string certificate = d.Append(d.Certificate());
   const std::string penalty = d.Append(d.Penalty("P-1"));
   const std::string repaired = d.Append(d.Penalty("P-2"));
@@ -239,13 +246,14 @@ TEST_CASE("bundles of every record type and status verify offline and state the 
     bool in_force;
   };
   const Case cases[] = {
-      {valid, "license", "valid", true},           {long_term, "license", "valid", true},
-      {revoked, "license", "revoked", false},      {revocation, "status_change", "valid", true},
-      {suspended, "license", "suspended", false},  {old, "license", "superseded", false},
-      {replacement, "license", "valid", true},     {lapsed, "license", "expired", false},
-      {certificate, "certificate", "valid", true}, {penalty, "penalty", "valid", true},
-      {repaired, "penalty", "repaired", false},    {repair, "credit_repair", "valid", true},
-      {withdrawn, "penalty", "withdrawn", false},
+      {valid, "license", "valid", true},          {long_term, "license", "valid", true},
+      {revoked, "license", "revoked", false},     {revocation, "status_change", "valid", true},
+      {suspended, "license", "suspended", false}, {old, "license", "superseded", false},
+      {replacement, "license", "valid", true},    {lapsed, "license", "expired", false},
+      {expired, "license", "expired", false},     {cancelled, "license", "cancelled", false},
+      {reinstated, "license", "valid", true},     {certificate, "certificate", "valid", true},
+      {penalty, "penalty", "valid", true},        {repaired, "penalty", "repaired", false},
+      {repair, "credit_repair", "valid", true},   {withdrawn, "penalty", "withdrawn", false},
   };
   for (const Case& c : cases) {
     INFO(c.type << " " << c.status << " " << c.id);
