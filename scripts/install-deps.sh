@@ -9,7 +9,7 @@ packages=(
   libssl-dev openssl libleveldb-dev libsnappy-dev libboost1.81-dev nlohmann-json3-dev catch2
   clang-format curl  # curl: the ledgerd integration test and the README example
   golang-go golang-golang-x-mod-dev  # the Go cross-check of checkpoints and proofs
-  libqrencode-dev  # ledgerctl qr
+  libqrencode-dev zbar-tools  # ledgerctl qr, and an independent decoder to test it
 )
 
 missing=()

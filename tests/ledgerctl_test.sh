@@ -148,6 +148,10 @@ contains "verify says why" out.txt "verdict: AUTHENTIC, NOT IN FORCE (suspended)
 check "verify with another ledger's key" 1 "$ctl" verify suspended.json --vkey "$("$ctl" checkpoint --data d --vkey)"
 check "bundle of what is not a record" 1 "$ctl" bundle --data g --node-key node.pem --index 0
 check "qr in the terminal" 0 "$ctl" qr "https://ledger.example/v/$penalty_id"
+check "qr as a PBM image" 0 "$ctl" qr "https://ledger.example/v/$penalty_id" --out qr.pbm
+# zbar, an independent decoder, reads back exactly the URL.
+[ "$(zbarimg -q --raw qr.pbm 2>/dev/null)" = "https://ledger.example/v/$penalty_id" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: zbarimg read '$(zbarimg -q --raw qr.pbm 2>&1)'"; }
 check "qr of what is not a URL" 2 "$ctl" qr "not a url"
 
 echo "$passed passed, $failed failed"

@@ -58,9 +58,9 @@ commands:
         and a verdict; exits 0 if authentic and in force, 3 if authentic but not in force
         (revoked, suspended, expired, ...), 1 if any check fails; also checks a credit
         profile (GET /v1/subjects/{uscc}/profile): node signature and every inclusion
-  qr URL [--out FILE.svg]
+  qr URL [--out FILE.svg|FILE.pbm]
         the QR code of a record's verification page (https://NODE/v/ID) for a printed
-        certificate: SVG with --out, else drawn in the terminal
+        certificate: SVG or PBM with --out, else drawn in the terminal
   monitor URL --vkey KEY|FILE --state FILE [--interval S] [--once] [--ca-file PEM]
         poll the node's checkpoints; check each new one against the last one seen (saved in
         FILE) with a consistency proof. Exits 4 with an ALARM on a fork, a shrinking tree or

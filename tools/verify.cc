@@ -81,6 +81,22 @@ std::string Svg(const QRcode& code) {
          "height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"" + path + "\"/></svg>\n";
 }
 
+// A plain PBM (P1), 4 pixels per module with a 4-module quiet zone: for print pipelines, and
+// what an independent decoder (zbarimg) reads back in the tests.
+std::string Pbm(const QRcode& code) {
+  constexpr int kScale = 4;
+  const int modules = code.width + 8;
+  const int side = modules * kScale;
+  std::string out = "P1\n" + std::to_string(side) + " " + std::to_string(side) + "\n";
+  for (int y = 0; y < side; ++y) {
+    for (int x = 0; x < side; ++x) {
+      out.push_back(Dark(code, x / kScale - 4, y / kScale - 4) ? '1' : '0');
+      out.push_back(x + 1 == side ? '\n' : ' ');
+    }
+  }
+  return out;
+}
+
 // Two modules per character with Unicode half blocks, dark on light, for a terminal.
 std::string Text(const QRcode& code) {
   std::string out;
@@ -198,14 +214,17 @@ Status QrCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"out"}));
   if (flags.positional().size() != 1) {
     return Status::InvalidArgument(
-        "usage: ledgerctl qr URL [--out FILE.svg]  (URL: the record's /v/{id} page)");
+        "usage: ledgerctl qr URL [--out FILE.svg|FILE.pbm]  (URL: the record's /v/{id} page)");
   }
   const std::string& url = flags.positional()[0];
   if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
     return Status::InvalidArgument("the URL must start with http:// or https://");
   }
   CREDLEDGER_ASSIGN_OR_RETURN(auto code, Encode(url));
-  if (auto out = flags.Get("out")) return WriteFileAtomically(*out, Svg(*code), 0644);
+  if (auto out = flags.Get("out")) {
+    const bool pbm = out->size() > 4 && out->compare(out->size() - 4, 4, ".pbm") == 0;
+    return WriteFileAtomically(*out, pbm ? Pbm(*code) : Svg(*code), 0644);
+  }
   std::cout << Text(*code);
   return Status::Ok();
 }
