@@ -358,6 +358,7 @@ Status MonitorCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string state_path, flags.Required("state"));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t interval, flags.GetUint("interval", 60));
+  if (interval == 0) return Status::InvalidArgument("--interval is at least 1 second");
   CREDLEDGER_ASSIGN_OR_RETURN(
       HttpClient client, HttpClient::Create(flags.positional()[0], flags.GetOr("ca-file", "")));
   MonitorState state;
