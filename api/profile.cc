@@ -7,23 +7,17 @@
 
 #include "api/internal/call.h"
 #include "ledger/block.h"
-#include "ledger/records/identifiers.h"
-#include "ledger/records/schema.h"
 
 namespace credledger::api {
 
 void Service::GetSubjectProfile(const std::shared_ptr<Call>& call) {
-  const std::string& subject = call->params[0];
-  if (!records::ValidateUscc(subject).ok() && !records::IsHashHex(subject)) {
-    return call->Fail(BadRequest(
-        "bad_parameter",
-        "the subject is a unified social credit code (GB 32100) or a 64-hex person commitment"));
-  }
+  const std::optional<std::string> subject = SubjectParam(call);
+  if (!subject) return;
   if (!options_.node_key) {
     return call->Fail({503, "unavailable", "this node has no key to sign credit profiles with"});
   }
   records::ProfileRequest request;
-  request.subject = subject;
+  request.subject = *subject;
   request.generated_at = NowTimestamp();
   std::optional<std::pair<Bank, std::string>> bank;
   // A bearer token asks for the bank view; a wrong one is refused, not served the public view.
@@ -43,7 +37,7 @@ void Service::GetSubjectProfile(const std::shared_ptr<Call>& call) {
     profile = head.status();
   }
   const unsigned status = profile.ok() ? 200 : ProblemFromStatus(profile.status()).status;
-  if (bank && !Audit(call, bank->first, bank->second, subject, status)) return;
+  if (bank && !Audit(call, bank->first, bank->second, *subject, status)) return;
   if (!profile.ok()) return call->Fail(ProblemFromStatus(profile.status()));
   call->Send(200, "application/json", std::move(*profile));
 }

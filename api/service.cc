@@ -539,13 +539,21 @@ void Service::GetRecordHistory(const std::shared_ptr<Call>& call) {
   call->SendJson(200, body);
 }
 
-void Service::GetSubjectRecords(const std::shared_ptr<Call>& call) {
+std::optional<std::string> Service::SubjectParam(const std::shared_ptr<Call>& call) {
   const std::string& subject = call->params[0];
   if (!records::ValidateUscc(subject).ok() && !records::IsHashHex(subject)) {
-    return call->Fail(BadRequest(
+    call->Fail(BadRequest(
         "bad_parameter",
         "the subject is a unified social credit code (GB 32100) or a 64-hex person commitment"));
+    return std::nullopt;
   }
+  return subject;
+}
+
+void Service::GetSubjectRecords(const std::shared_ptr<Call>& call) {
+  const std::optional<std::string> subject_param = SubjectParam(call);
+  if (!subject_param) return;
+  const std::string& subject = *subject_param;
   uint64_t cursor = 0, limit = 50;
   if (auto it = call->query.find("cursor"); it != call->query.end()) {
     auto v = ParseUint("cursor", it->second);

@@ -133,6 +133,9 @@ class Service {
   void VerifyPage(const std::shared_ptr<Call>& call);
   // profile.cc
   void GetSubjectProfile(const std::shared_ptr<Call>& call);
+  // The {uscc} of a subject route: a GB 32100 code or a 64-hex person commitment; otherwise
+  // the call is answered (400) and the result is empty.
+  std::optional<std::string> SubjectParam(const std::shared_ptr<Call>& call);
 
   // Record `record_id`'s bundle at the current checkpoint, and its verdict as any outside
   // verifier reaches it: with the node's verifier key only (and `document` if given).

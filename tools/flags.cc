@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "ledger/data_dir.h"
+
 namespace credledger::tools {
 
 Result<Flags> Flags::Parse(const std::vector<std::string>& args, const std::set<std::string>& known,
@@ -60,6 +62,15 @@ Result<uint64_t> Flags::GetUint(const std::string& name, uint64_t fallback) cons
                                    "\"");
   }
   return out;
+}
+
+Result<NoteVerifier> VerifierFromFlag(const std::string& value) {
+  auto file = ReadFileToString(value);
+  std::string key = file.ok() ? *file : value;
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
+    key.pop_back();
+  }
+  return NoteVerifier::FromVerifierKey(key);
 }
 
 }  // namespace credledger::tools

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crypto/status.h"
+#include "ledger/checkpoint.h"
 
 namespace credledger::tools {
 
@@ -34,6 +35,10 @@ class Flags {
   std::map<std::string, std::string> values_;
   std::vector<std::string> positional_;
 };
+
+// A --vkey value: the note verifier key itself ("<name>+<id>+<key>"), or a file holding it.
+// Errors: those of NoteVerifier::FromVerifierKey.
+Result<NoteVerifier> VerifierFromFlag(const std::string& value);
 
 }  // namespace credledger::tools
 

@@ -23,15 +23,6 @@
 namespace credledger::tools {
 namespace {
 
-Result<NoteVerifier> VerifierFromFlag(const std::string& value) {
-  auto file = ReadFileToString(value);
-  std::string key = file.ok() ? *file : value;
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
-    key.pop_back();
-  }
-  return NoteVerifier::FromVerifierKey(key);
-}
-
 Result<merkle::Hash> HashFromHex(const std::string& hex) {
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes bytes, crypto::HexDecode(hex));
   if (bytes.size() != 32) return Status::InvalidArgument("a hash is 32 bytes: " + hex);

@@ -17,16 +17,6 @@
 namespace credledger::tools {
 namespace {
 
-// --vkey is the verifier key itself, or a file holding it.
-Result<NoteVerifier> VerifierFromFlag(const std::string& value) {
-  auto file = ReadFileToString(value);
-  std::string key = file.ok() ? *file : value;
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
-    key.pop_back();
-  }
-  return NoteVerifier::FromVerifierKey(key);
-}
-
 const char* Mark(records::BundleCheck::Result r) {
   switch (r) {
     case records::BundleCheck::Result::kPass:
