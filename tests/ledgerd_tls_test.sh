@@ -2,7 +2,8 @@
 # ledgerd over HTTPS with client certificates (mutual TLS): a test CA issues the server's and
 # a client's certificates (openssl CLI); the node answers a client that presents its
 # certificate, refuses the handshake of one that does not or that speaks plain HTTP, and keeps
-# serving; a missing certificate file stops the node at start with a message naming it.
+# serving; ledgerctl audit and monitor check a server-only TLS node's certificate; a missing
+# certificate file stops the node at start with a message naming it.
 # Usage: ledgerd_tls_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL
 set -uo pipefail
 # shellcheck source=node_test_lib.sh
@@ -54,6 +55,26 @@ wait "$pid"
 rc=$?
 pid=
 [ "$rc" = 0 ] && ok || bad "SIGTERM exit status $rc"
+
+# Server-only TLS: ledgerctl's monitor and audit check the node's certificate and host.
+: >node.log
+"$ledgerd" --data-dir data --port 0 --tls-cert-file server.pem --tls-key-file server.key 2>>node.log &
+pid=$!
+base=
+for _ in $(seq 100); do
+  base=$(grep -o 'url="https://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//' || true)
+  [ -n "$base" ] && break
+  sleep 0.1
+done
+vkey=$(curl -sS --cacert ca.pem "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
+"$ctl" audit "$base" --vkey "$vkey" --ca-file ca.pem >audit.txt 2>&1 && ok || bad "audit over https: $(cat audit.txt)"
+"$ctl" monitor "$base" --vkey "$vkey" --ca-file ca.pem --state mon.json --once >mon.txt 2>&1 && ok ||
+  bad "monitor over https: $(cat mon.txt)"
+"$ctl" audit "$base" --vkey "$vkey" >audit.txt 2>&1 && bad "audit trusted a certificate from an unknown CA" ||
+  { grep -q "TLS handshake failed" audit.txt && ok || bad "audit without the CA: $(cat audit.txt)"; }
+kill -TERM "$pid"
+wait "$pid"
+pid=
 
 "$ledgerd" --data-dir data --port 0 --tls-cert-file missing.pem --tls-key-file server.key \
   2>start.log
