@@ -124,6 +124,15 @@ contains "registry lists the agency" out.txt '"id":"sz-amr"'
 contains "registry lists its types" out.txt '"types":["penalty","status_change"]'
 check "registry index 0 is refused" 2 "$ctl" registry --data g --node-key node.pem --index 0
 
+# Config entries for the admins, M-of-N: one signs, another adds a signature.
+check "config signed by one admin" 0 "$ctl" config --keys admin1.pem --action add_key \
+  --params "{\"agency_id\":\"sz-amr\",\"key\":{\"alg\":\"p256\",\"spki\":\"$(sed -n 's/.*"spki":"\([^"]*\)".*/\1/p' genesis.json | head -1)\"}}"
+cp out.txt config1.json
+check "a second admin adds a signature" 0 "$ctl" config --keys admin2.pem --add-to config1.json
+[ "$(grep -o '"signature":' out.txt | wc -l)" = 2 ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: two signatures expected: $(cat out.txt)"; }
+check "adding to what is not a config entry" 2 "$ctl" config --keys admin1.pem --add-to penalty.json
+
 # Proof bundles from the data directory, checked offline with the verifier key alone.
 check "append the penalty to the domain ledger" 0 "$ctl" append --data g --node-key node.pem signed.jsonl
 penalty_id=$(sed 's/.*"leaf_hash":"\([0-9a-f]*\)".*/\1/' out.txt)

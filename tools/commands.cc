@@ -197,6 +197,43 @@ Status ErasureRequestCommand(const Args& args) {
   return Status::Ok();
 }
 
+Status ConfigCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"keys", "action", "params", "add-to"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string key_paths, flags.Required("keys"));
+  Json entry;
+  if (auto existing = flags.Get("add-to")) {
+    // Another admin's signatures on an entry already signed by some (M-of-N, passed around).
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(*existing));
+    CREDLEDGER_ASSIGN_OR_RETURN(entry, ParseJson(text));
+    if (!entry.is_object() || entry.value("type", Json()) != "config") {
+      return Status::InvalidArgument(*existing + " is not a config entry");
+    }
+  } else {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string action, flags.Required("action"));
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string params_text, flags.Required("params"));
+    CREDLEDGER_ASSIGN_OR_RETURN(Json params, ParseJson(params_text));
+    entry = {{"type", "config"}, {"schema_version", 1},         {"issued_at", NowTimestamp()},
+             {"action", action}, {"params", std::move(params)}, {"signatures", Json::array()}};
+  }
+  Json signatures = entry.value("signatures", Json::array());
+  entry.erase("signatures");
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(entry));
+  for (size_t at = 0; at <= key_paths.size();) {
+    const size_t comma = std::min(key_paths.find(',', at), key_paths.size());
+    const std::string path = key_paths.substr(at, comma - at);
+    at = comma + 1;
+    if (path.empty()) continue;
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string pem, ReadFileToString(path));
+    CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(pem));
+    CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes signature, key.Sign(signed_bytes));
+    signatures.push_back(
+        {{"key_id", key.public_key().KeyId()}, {"signature", crypto::Base64Encode(signature)}});
+  }
+  entry["signatures"] = std::move(signatures);
+  return PrintJson(entry);
+}
+
 Status GenesisCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"config", "node-key"}));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string config_path, flags.Required("config"));

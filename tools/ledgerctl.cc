@@ -21,6 +21,12 @@ commands:
         print a genesis from a config: {"origin", "tree_hash"?, "admins": {"threshold",
         "keys": [PEM paths]}, "agencies": [{"id", "name", "uscc", "keys": [PEM paths],
         "types": [...], "historical_codes"?}]}
+  config --keys ADMIN.pem[,ADMIN2.pem...] --action ACTION --params JSON
+  config --keys ADMIN.pem[,...] --add-to ENTRY.json
+        print a config entry (docs/RECORDS.md: add_agency, add_key, revoke_key, rotate_key,
+        set_types, suspend_agency, delegate, ...) signed by the given admin keys; with
+        --add-to, add more admins' signatures to one already signed (M-of-N); submit it with
+        POST /v1/entries
   registry --data DIR [--index I]
         print the registry (agencies, keys, permissions) in force for an entry at index I
   append --data DIR [--raw] [FILE... | -]
@@ -92,6 +98,7 @@ int main(int argc, char** argv) {
       {"sign", SignCommand},
       {"erasure-request", ErasureRequestCommand},
       {"genesis", GenesisCommand},
+      {"config", ConfigCommand},
       {"registry", RegistryCommand},
       {"bench", BenchCommand},
       {"bench-records", BenchRecordsCommand},

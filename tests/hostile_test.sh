@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# Hostile input against a running ledgerd: malformed, truncated, deeply nested, huge and
+# invalid-UTF-8 JSON, duplicate keys, oversized bodies, header floods, slowloris, idle
+# connections, wrong methods, path tricks, bad indices, and entries that are well formed but
+# not allowed (a signature over other bytes, a revoked key, another agency's key, a forbidden
+# type, a repair of another agency's penalty). Each gets its documented status and problem
+# code, the node keeps serving, and nothing is written (the tree size is unchanged).
+# Usage: hostile_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL
+set -uo pipefail
+# shellcheck source=node_test_lib.sh
+source "$(dirname "$0")/node_test_lib.sh"
+
+"$ledgerd" --dev --data-dir data --port 0 --max-body-bytes 65536 --max-header-bytes 8192 \
+  --read-timeout-ms 1000 --max-connections 64 2>>node.log &
+pid=$!
+for _ in $(seq 100); do
+  base=$(grep -o 'url="http://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//')
+  [ -n "$base" ] && curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "ledgerd did not start"; cat node.log; exit 1; }
+port=${base##*:}
+tree_size() { curl -sS "$base/v1/node" | sed 's/.*"tree_size":\([0-9]*\).*/\1/'; }
+json=(-H 'Content-Type: application/json')
+
+# hostile NAME STATUS CODE [curl args...] PATH: the answer, its problem code, the node still
+# serving, and no entry written.
+hostile() {
+  local name=$1 want=$2 code=$3
+  shift 3
+  local path=${*: -1}
+  local args=("${@:1:$#-1}")
+  local before got
+  before=$(tree_size)
+  got=$(curl -sS -o body.json -w '%{http_code}' "${args[@]}" "$base$path" 2>/dev/null)
+  if [ "$got" = "$want" ] && grep -qF "\"code\":\"$code\"" body.json; then ok; else
+    bad "$name: HTTP $got (want $want $code): $(head -c 300 body.json)"
+  fi
+  curl -fsS -o /dev/null "$base/healthz" && ok || bad "$name: the node stopped serving"
+  [ "$(tree_size)" = "$before" ] && ok || bad "$name: the tree grew"
+}
+
+"$ctl" sign --key data/dev-keys/sz-amr.pem data/dev-keys/example-license.json >license.json
+half=$(head -c 300 license.json)
+hostile "malformed JSON" 400 malformed_json "${json[@]}" --data-binary '{"type":' /v1/entries
+hostile "truncated entry" 400 malformed_json "${json[@]}" --data-binary "$half" /v1/entries
+printf '%*s' 60000 '' | tr ' ' '[' >deep.json
+hostile "60,000 levels of nesting" 400 malformed_json "${json[@]}" --data-binary @deep.json /v1/entries
+hostile "a number past a double" 400 malformed_json "${json[@]}" --data-binary '{"n":1e999}' /v1/entries
+hostile "an integer past 2^53" 400 malformed_json "${json[@]}" --data-binary '{"n":9007199254740993}' /v1/entries
+printf '{"type":"license","x":"%s"}' "$(head -c 60000 /dev/zero | tr '\0' 'A')" >huge-string.json
+hostile "a 60 KB string" 422 invalid_entry "${json[@]}" --data-binary @huge-string.json /v1/entries
+printf '{"type":"license","x":"\xff\xfe"}' >bad-utf8.json
+hostile "invalid UTF-8" 400 malformed_json "${json[@]}" --data-binary @bad-utf8.json /v1/entries
+hostile "duplicate member names" 400 malformed_json "${json[@]}" --data-binary '{"type":"license","type":"penalty"}' /v1/entries
+head -c 70000 /dev/zero | tr '\0' ' ' >big.json
+hostile "a body over max-body-bytes" 413 payload_too_large "${json[@]}" --data-binary @big.json /v1/entries
+hostile "a batch that is not a batch" 400 malformed_batch "${json[@]}" --data-binary '[1,2]' /v1/entries/batch
+hostile "PUT on the entries" 405 method_not_allowed -X PUT "${json[@]}" --data-binary @license.json /v1/entries
+hostile "DELETE on a checkpoint" 405 method_not_allowed -X DELETE /v1/checkpoint
+hostile "dot segments" 404 not_found --path-as-is /v1/../v1/node
+hostile "an empty segment" 404 not_found --path-as-is /v1//node
+hostile "a malformed percent escape" 400 bad_parameter "/v1/proofs/inclusion?index=%zz"
+hostile "a parameter given twice" 400 bad_parameter "/v1/proofs/inclusion?index=1&index=2"
+hostile "a negative index" 400 bad_parameter /v1/entries/-1
+hostile "an index past 2^64" 400 bad_parameter /v1/entries/18446744073709551616
+hostile "a tree size past the tree" 400 bad_parameter "/v1/proofs/inclusion?index=0&tree_size=18446744073709551615"
+hostile "an index past the tree" 404 not_found /v1/entries/9999999
+flood=()
+for i in $(seq 200); do flood+=(-H "X-Flood-$i: $(printf '%*s' 60 '' | tr ' ' x)"); done
+hostile "a header flood" 431 headers_too_large "${flood[@]}" /healthz
+
+# Well-formed entries that are not allowed.
+sed 's/"license_number":"SZ-DEMO/"license_number":"XX-DEMO/' license.json >other-bytes.json
+hostile "a signature over other bytes" 401 unauthenticated "${json[@]}" --data-binary @other-bytes.json /v1/entries
+sed 's/"agency": *"sz-amr"/"agency": "sz-tax"/' data/dev-keys/example-license.json >as-tax.json
+"$ctl" sign --key data/dev-keys/sz-amr.pem as-tax.json >as-tax-signed.json
+hostile "another agency's key" 401 unauthenticated "${json[@]}" --data-binary @as-tax-signed.json /v1/entries
+# Admin config entries (legitimate writes): revoke sz-eco's key, restrict sz-tax to certificates.
+eco_key=$(curl -sS "$base/v1/agencies/sz-eco" | sed 's/.*"key_id":"\([0-9a-f]*\)".*/\1/')
+"$ctl" config --keys data/dev-keys/admin.pem --action revoke_key \
+  --params "{\"agency_id\":\"sz-eco\",\"key_id\":\"$eco_key\"}" >revoke.json
+code=$(curl -sS -o body.json -w '%{http_code}' "${json[@]}" --data-binary @revoke.json "$base/v1/entries")
+[ "$code" = 201 ] && ok || bad "the admins' revocation: HTTP $code $(head -c 300 body.json)"
+"$ctl" config --keys data/dev-keys/admin.pem --action set_types \
+  --params '{"agency_id":"sz-tax","types":["certificate"]}' >types.json
+code=$(curl -sS -o body.json -w '%{http_code}' "${json[@]}" --data-binary @types.json "$base/v1/entries")
+[ "$code" = 201 ] && ok || bad "the admins' set_types: HTTP $code $(head -c 300 body.json)"
+sed 's/"agency": *"sz-amr"/"agency": "sz-eco"/; s/SZ-DEMO-2026-000001/ECO-1/' \
+  data/dev-keys/example-license.json >eco.json
+"$ctl" sign --key data/dev-keys/sz-eco.pem eco.json >eco-signed.json
+hostile "a revoked key" 401 unauthenticated "${json[@]}" --data-binary @eco-signed.json /v1/entries
+sed 's/SZ-DEMO-2026-000001/TAX-1/' as-tax.json >tax.json
+"$ctl" sign --key data/dev-keys/sz-tax.pem tax.json >tax-signed.json
+hostile "a type the agency may not issue" 403 forbidden "${json[@]}" --data-binary @tax-signed.json /v1/entries
+code=$(curl -sS -o body.json -w '%{http_code}' "${json[@]}" --data-binary @license.json "$base/v1/entries")
+[ "$code" = 201 ] && ok || bad "the license: HTTP $code"
+record_id=$(sed 's/.*"record_id":"\([0-9a-f]*\)".*/\1/' body.json)
+size=$(tree_size)
+code=$(curl -sS -o body.json -w '%{http_code}' "${json[@]}" --data-binary @license.json "$base/v1/entries")
+[ "$code" = 200 ] && grep -q '"already_present":true' body.json && [ "$(tree_size)" = "$size" ] && ok ||
+  bad "a replayed entry: HTTP $code, tree $(tree_size) (was $size): $(head -c 200 body.json)"
+cat >repair.json <<JSON
+{"type":"status_change","agency":"sz-tax","refs":["$record_id"],
+ "subject":{"kind":"organization","uscc":"914403001922038216"},
+ "body":{"target":"$record_id","action":"revoke","new_status":"revoked","reversible":false,
+         "reason":"not ours","effective_at":"2026-11-28T00:00:00Z"}}
+JSON
+"$ctl" config --keys data/dev-keys/admin.pem --action set_types \
+  --params '{"agency_id":"sz-tax","types":["certificate","status_change"]}' >types2.json
+curl -sS -o /dev/null "${json[@]}" --data-binary @types2.json "$base/v1/entries"
+"$ctl" sign --key data/dev-keys/sz-tax.pem repair.json >repair-signed.json
+hostile "revoking another agency's record" 403 forbidden "${json[@]}" --data-binary @repair-signed.json /v1/entries
+
+# Connections: a slowloris request is cut at the read deadline; idle connections past the
+# limit do not stop the node.
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&3
+closed=no
+for _ in $(seq 20); do
+  # In a subshell: a write to the closed socket raises SIGPIPE, which ends only it.
+  (printf 'X' >&3) 2>/dev/null || { closed=yes; break; }
+  if read -r -t 0.25 -u 3 _ 2>/dev/null; then :; fi
+  if ! kill -0 "$pid" 2>/dev/null; then break; fi
+  sleep 0.05
+done
+[ "$closed" = yes ] && ok || bad "a slowloris request was not cut off within 6 s"
+exec 3>&-
+fds=()
+for _ in $(seq 100); do exec {fd}<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null && fds+=("$fd"); done
+sleep 1.5  # past the read deadline
+code=$(curl -sS -o /dev/null -w '%{http_code}' -m 5 "$base/healthz")
+[ "$code" = 200 ] && ok || bad "after 100 idle connections: HTTP $code"
+for fd in "${fds[@]}"; do exec {fd}>&-; done
+kill -0 "$pid" && ok || bad "the node died"
+
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=
+[ "$rc" = 0 ] && ok || bad "SIGTERM exit status $rc"
+echo "hostile_test: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
