@@ -2,7 +2,8 @@
 # ledgerctl monitor and audit against real nodes: a node that only appends passes; a fork
 # (two ledgers grown apart from one genesis, one node key) and a rollback (a node restarted
 # on an older copy of its data) raise alarms; audit replays a live node and a stopped one,
-# checks the bank query log against its anchors, and catches a tampered store.
+# checks the bank query log against its anchors, and catches a tampered store, which ledgerd
+# then refuses to start on.
 # Usage: monitor_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL PATH_TO_STORE_TAMPER
 set -uo pipefail
 # shellcheck source=node_test_lib.sh
@@ -86,6 +87,11 @@ expect "an unreachable node is an error, not an alarm" 1 "Unavailable" "$ctl" mo
 # Audit of a stopped node's data directory, then of the same data with one byte changed.
 expect "audit of a data directory" 0 "up to the head block's signature" "$ctl" audit a --vkey "$vkey"
 "$tamper" a 1 || bad "store_tamper failed"
+"$ledgerd" --data-dir a --port 0 2>refused.log &
+pid=$!
+wait "$pid"; rc=$?; pid=
+[ "$rc" != 0 ] && grep -q 'entry 1 in the store does not hash to leaf 1 of the tree' refused.log && ok ||
+  bad "ledgerd started on a tampered store (exit $rc): $(cat refused.log)"
 expect "audit of a tampered store" 1 "AUDIT FAILED: block 1: its root is not the root of entries 0..1 as read (an entry was altered)" \
   "$ctl" audit a --vkey "$vkey"
 expect "audit of another node's data" 1 "AUDIT FAILED: the head block's signature" "$ctl" audit c --vkey "$vkey"
