@@ -10,15 +10,8 @@ set -uo pipefail
 # shellcheck source=node_test_lib.sh
 source "$(dirname "$0")/node_test_lib.sh"
 
-"$ledgerd" --dev --data-dir data --port 0 --max-body-bytes 65536 --max-header-bytes 8192 \
-  --read-timeout-ms 1000 --max-connections 64 2>>node.log &
-pid=$!
-for _ in $(seq 100); do
-  base=$(grep -o 'url="http://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//')
-  [ -n "$base" ] && curl -fsS "$base/healthz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "ledgerd did not start"; cat node.log; exit 1; }
+start_node node.log --dev --data-dir data --port 0 --max-body-bytes 65536 \
+  --max-header-bytes 8192 --read-timeout-ms 1000 --max-connections 64
 port=${base##*:}
 tree_size() { curl -sS "$base/v1/node" | sed 's/.*"tree_size":\([0-9]*\).*/\1/'; }
 json=(-H 'Content-Type: application/json')

@@ -10,15 +10,8 @@ set -uo pipefail
 source "$(dirname "$0")/node_test_lib.sh"
 
 start() {
-  "$ledgerd" --dev --data-dir data --port 0 --max-body-bytes 65536 --max-batch-entries 5 \
-    --read-timeout-ms 2000 2>>node.log &
-  pid=$!
-  for _ in $(seq 100); do
-    base=$(grep -o 'url="http://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//')
-    [ -n "$base" ] && curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "ledgerd did not start"; cat node.log; exit 1
+  start_node node.log --dev --data-dir data --port 0 --max-body-bytes 65536 \
+    --max-batch-entries 5 --read-timeout-ms 2000
 }
 
 # req NAME WANT_STATUS [curl args...] URL_PATH: the body lands in body.json.

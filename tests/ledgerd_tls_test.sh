@@ -23,16 +23,8 @@ issue server "subjectAltName=IP:127.0.0.1"
 issue client "extendedKeyUsage=clientAuth"
 [ -s server.pem ] && [ -s client.pem ] || { echo "openssl could not make the test certificates"; exit 1; }
 
-"$ledgerd" --dev --data-dir data --port 0 --tls-cert-file server.pem --tls-key-file server.key \
-  --tls-client-ca-file ca.pem 2>>node.log &
-pid=$!
-base=
-for _ in $(seq 100); do
-  base=$(grep -o 'url="https://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//' || true)
-  [ -n "$base" ] && break
-  sleep 0.1
-done
-[ -n "$base" ] || { echo "ledgerd did not start"; cat node.log; exit 1; }
+start_node node.log --dev --data-dir data --port 0 --tls-cert-file server.pem \
+  --tls-key-file server.key --tls-client-ca-file ca.pem
 mtls=(--cacert ca.pem --cert client.pem --key client.key)
 
 code=$(curl -sS -o /dev/null -w '%{http_code}' "${mtls[@]}" "$base/healthz")
@@ -57,15 +49,7 @@ pid=
 [ "$rc" = 0 ] && ok || bad "SIGTERM exit status $rc"
 
 # Server-only TLS: ledgerctl's monitor and audit check the node's certificate and host.
-: >node.log
-"$ledgerd" --data-dir data --port 0 --tls-cert-file server.pem --tls-key-file server.key 2>>node.log &
-pid=$!
-base=
-for _ in $(seq 100); do
-  base=$(grep -o 'url="https://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//' || true)
-  [ -n "$base" ] && break
-  sleep 0.1
-done
+start_node node.log --data-dir data --port 0 --tls-cert-file server.pem --tls-key-file server.key
 vkey=$(curl -sS --cacert ca.pem "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
 "$ctl" audit "$base" --vkey "$vkey" --ca-file ca.pem >audit.txt 2>&1 && ok || bad "audit over https: $(cat audit.txt)"
 "$ctl" monitor "$base" --vkey "$vkey" --ca-file ca.pem --state mon.json --once >mon.txt 2>&1 && ok ||

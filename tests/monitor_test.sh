@@ -10,17 +10,7 @@ set -uo pipefail
 source "$(dirname "$0")/node_test_lib.sh"
 tamper=$3
 
-start() {  # start DATA_DIR: a --dev node on an ephemeral port; sets $base
-  : >"$1.log"
-  "$ledgerd" --dev --data-dir "$1" --port 0 2>>"$1.log" &
-  pid=$!
-  for _ in $(seq 100); do
-    base=$(grep -o 'url="http://[0-9.:]*"' "$1.log" | tail -1 | sed 's/url="//; s/"$//')
-    [ -n "$base" ] && curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "ledgerd did not start"; cat "$1.log"; exit 1
-}
+start() { start_node "$1.log" --dev --data-dir "$1" --port 0; }  # start DATA_DIR
 stop() { kill -TERM "$pid"; wait "$pid"; pid=; }
 submit() {  # submit DATA_DIR LICENSE_NUMBER: a new license from the dev agency
   sed "s/SZ-DEMO-2026-000001/$2/" "$1/dev-keys/example-license.json" >license.json

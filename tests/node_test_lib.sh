@@ -9,3 +9,30 @@ cd "$work" || exit 1
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+# start_node LOG ARGS...: starts ledgerd with ARGS, its stderr appended to LOG, and waits
+# until it serves (an http node answers /healthz; an https one has printed its URL); sets
+# $pid and $base. A node that exits or does not start ends the test, showing its log.
+start_node() {
+  local log=$1
+  shift
+  local before
+  before=$(grep -c 'url="' "$log" 2>/dev/null)
+  "$ledgerd" "$@" 2>>"$log" &
+  pid=$!
+  base=
+  for _ in $(seq 200); do
+    if [ "$(grep -c 'url="' "$log" 2>/dev/null)" -gt "${before:-0}" ]; then
+      base=$(grep -o 'url="https\?://[0-9.:]*"' "$log" | tail -1 | sed 's/url="//; s/"$//')
+      case $base in
+        https://*) return 0 ;;
+        *) curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0 ;;
+      esac
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "ledgerd exited at start:"; cat "$log"; exit 1
+    fi
+    sleep 0.05
+  done
+  echo "ledgerd did not start"; cat "$log"; exit 1
+}

@@ -15,20 +15,7 @@ source "$(dirname "$0")/../node_test_lib.sh"
 cycles=${3:-20}
 writers=4
 
-start() {
-  : >node.log
-  "$ledgerd" --dev --data-dir data --port 0 2>>node.log &
-  pid=$!
-  for _ in $(seq 200); do
-    base=$(grep -o 'url="http://[0-9.:]*"' node.log | tail -1 | sed 's/url="//; s/"$//')
-    [ -n "$base" ] && curl -fsS "$base/healthz" >/dev/null 2>&1 && return 0
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "ledgerd refused to start after a crash:"; cat node.log; exit 1
-    fi
-    sleep 0.05
-  done
-  echo "ledgerd did not start"; cat node.log; exit 1
-}
+start() { start_node node.log --dev --data-dir data --port 0; }
 
 # writer W CYCLE: posts its share of the entries until the node dies; a complete receipt
 # (status 200/201, a whole JSON body) is an acknowledgement.
