@@ -162,7 +162,19 @@ struct Ledger::Impl {
   std::vector<Pending> TakeBatch(bool wait_for_block);
   std::unique_ptr<PreparedBlock> Prepare(std::vector<Pending> items,
                                          const PreparedBlock* in_flight);
-  void Finish(PreparedBlock& block, const Status& written);
+  enum class Fate { kDurable, kRolledBack, kUnsettled };
+  // Answers `block`'s callers once its write returned `written`. A failed write is settled
+  // first if the store can tell whether the block landed (Landed); kUnsettled leaves the block
+  // admitted and built, for the caller to keep in `unsettled`.
+  Fate Finish(PreparedBlock& block, const Status& written);
+  void Commit(const PreparedBlock& block);
+  void RollBack(const PreparedBlock& block);
+  // After `block`'s write failed: recovers the store and reads back whether the block is in
+  // it. An error if the store cannot tell yet.
+  Result<bool> Landed(const PreparedBlock& block);
+  // Settles `unsettled` if the store can now tell its fate. OK: no block is unsettled; else
+  // the error to refuse writes with meanwhile.
+  Status SettleUnsettled();
   // Rebuilds leaf_filter for `capacity` leaves from the stored level-0 tiles (which hold every
   // leaf hash) plus the block being written.
   Status RebuildLeafFilter(uint64_t capacity, const PreparedBlock* in_flight);
@@ -185,6 +197,21 @@ struct Ledger::Impl {
   Hash last_block_hash;
   internal::LeafFilter leaf_filter{1};
   bool leaf_filter_ok = false;  // false: every idempotency check reads the store
+  // A block whose write failed when the store could not say whether it holds it (LevelDB
+  // cannot until reopened, and reopening needs disk space). Its entries stay admitted and its
+  // tree built until a later Recover settles it; meanwhile every write is refused, since the
+  // next block would have to build on one of two different trees.
+  std::unique_ptr<PreparedBlock> unsettled;
+  Status unsettled_error;  // what writes are refused with meanwhile
+  std::chrono::steady_clock::time_point next_recover_attempt;
+  // Sets unsettled_error and when to try the store again (a reopen costs a directory listing
+  // and a probe file: not for every request).
+  void RefuseWritesUntilRecovered(uint64_t height, const Status& why) {
+    unsettled_error = Status::Unavailable(
+        "the node takes no writes until its store recovers from a failed write (block " +
+        std::to_string(height) + "): " + why.ToString());
+    next_recover_attempt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+  }
 
   mutable std::mutex head_mu;
   TreeHead head;  // GUARDED_BY(head_mu): the last durable block's tree
@@ -248,18 +275,33 @@ void Ledger::Impl::Run() {
   while (true) {
     std::unique_ptr<PreparedBlock> next;
     std::vector<Pending> batch = TakeBatch(/*wait_for_block=*/in_flight == nullptr);
-    if (!batch.empty()) next = Prepare(std::move(batch), in_flight.get());
+    const bool took = !batch.empty();
+    if (took) {
+      // Only when nothing is in flight: a failed block is settled before another is built.
+      if (Status settled = SettleUnsettled(); !settled.ok()) {
+        for (Pending& p : batch) p.Resolve(settled);
+      } else {
+        next = Prepare(std::move(batch), in_flight.get());
+      }
+    }
     if (in_flight) {
       Status written = in_flight_done.get();
-      if (!written.ok() && next) {
-        // next was built on top of the failed block; rebuild it on the rolled-back tree.
-        Finish(*in_flight, written);
-        next = Prepare(std::move(next->items), nullptr);
-      } else {
-        Finish(*in_flight, written);
+      const Fate fate = Finish(*in_flight, written);
+      if (fate != Fate::kDurable && next) {
+        // next was built on top of the failed block.
+        std::vector<Pending> items = std::move(next->items);
+        if (fate == Fate::kRolledBack) {
+          next = Prepare(std::move(items), nullptr);  // on the rolled-back tree
+        } else {
+          if (next->has_block && next->policy) next->policy->RolledBack(next->header.first_index);
+          writer = next->before;  // the tree with in_flight's entries, still unsettled
+          next.reset();
+          for (Pending& p : items) p.Resolve(unsettled_error);
+        }
       }
+      if (fate == Fate::kUnsettled) unsettled = std::move(in_flight);
       in_flight.reset();
-    } else if (!next) {
+    } else if (!took) {
       return;  // stopping and drained
     }
     if (next) {
@@ -406,35 +448,90 @@ Status Ledger::Impl::RebuildLeafFilter(uint64_t capacity, const PreparedBlock* i
   return Status::Ok();
 }
 
-void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
+void Ledger::Impl::Commit(const PreparedBlock& block) {
+  last_block = block.header;
+  last_block_hash = block.header_hash;
+  if (block.policy) block.policy->Committed(last_block.tree_size);
+  {
+    std::lock_guard lock(head_mu);
+    head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
+  }
+  std::function<void(const BlockCommit&)> observer;
+  {
+    std::lock_guard lock(queue_mu);
+    observer = commit_observer;
+  }
+  if (observer) {
+    const auto now = std::chrono::steady_clock::now();
+    auto oldest = block.handed_at;
+    for (const Pending& p : block.items) oldest = std::min(oldest, p.arrived);
+    observer({block.header.height, block.header.entry_count,
+              std::chrono::duration<double>(now - block.handed_at).count(),
+              std::chrono::duration<double>(now - oldest).count()});
+  }
+}
+
+void Ledger::Impl::RollBack(const PreparedBlock& block) {
+  writer = block.before;
+  if (block.policy) block.policy->RolledBack(block.header.first_index);
+}
+
+Result<bool> Ledger::Impl::Landed(const PreparedBlock& block) {
+  CREDLEDGER_RETURN_IF_ERROR(store->Recover());
+  std::string value;
+  Status s = store->Get(format::kHeadKey, &value);
+  if (!s.ok() || value.size() != 8) {
+    return Status::Unavailable("cannot read the head pointer back: " + s.ToString());
+  }
+  const uint64_t height = format::GetBigEndian64(value);
+  if (height == last_block.height) return false;
+  if (height == block.header.height) {
+    // The batch is atomic, so its head pointer means all of it; the hash makes sure it is ours.
+    CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader stored, ReadBlock(store.get(), height));
+    if (stored.Hash(params.tree_hash) == block.header_hash) return true;
+  }
+  return Status::DataLoss("after a failed write the store's head is block " +
+                          std::to_string(height) + ", neither the last durable block " +
+                          std::to_string(last_block.height) + " nor the block being written");
+}
+
+Status Ledger::Impl::SettleUnsettled() {
+  if (!unsettled) return Status::Ok();
+  if (std::chrono::steady_clock::now() < next_recover_attempt) return unsettled_error;
+  Result<bool> landed = Landed(*unsettled);
+  if (!landed.ok()) {
+    RefuseWritesUntilRecovered(unsettled->header.height, landed.status());
+    return unsettled_error;
+  }
+  if (*landed) {
+    Commit(*unsettled);
+  } else {
+    RollBack(*unsettled);
+  }
+  unsettled.reset();
+  return Status::Ok();
+}
+
+Ledger::Impl::Fate Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
   Status failure;
+  Fate fate = Fate::kDurable;
   if (block.has_block) {
-    if (written.ok()) {
-      last_block = block.header;
-      last_block_hash = block.header_hash;
-      if (block.policy) block.policy->Committed(last_block.tree_size);
-      {
-        std::lock_guard lock(head_mu);
-        head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
-      }
-      std::function<void(const BlockCommit&)> observer;
-      {
-        std::lock_guard lock(queue_mu);
-        observer = commit_observer;
-      }
-      if (observer) {
-        const auto now = std::chrono::steady_clock::now();
-        auto oldest = block.handed_at;
-        for (const Pending& p : block.items) oldest = std::min(oldest, p.arrived);
-        observer({block.header.height, block.header.entry_count,
-                  std::chrono::duration<double>(now - block.handed_at).count(),
-                  std::chrono::duration<double>(now - oldest).count()});
-      }
+    Result<bool> landed = written.ok() ? Result<bool>(true) : Landed(block);
+    const std::string height = std::to_string(block.header.height);
+    if (landed.ok() && *landed) {
+      Commit(block);  // written, or its write failed after the batch reached the disk
+    } else if (landed.ok()) {
+      RollBack(block);
+      fate = Fate::kRolledBack;
+      failure = Status::Unavailable("block " + height + " was not written: " + written.ToString());
     } else {
-      writer = block.before;
-      if (block.policy) block.policy->RolledBack(block.header.first_index);
-      failure = Status::Unavailable("block " + std::to_string(block.header.height) +
-                                    " was not written: " + written.ToString());
+      fate = Fate::kUnsettled;
+      RefuseWritesUntilRecovered(block.header.height, landed.status());
+      failure = Status::Unavailable(
+          "block " + height + " may not have been written: " + written.ToString() +
+          "; the store cannot tell yet (" + landed.status().ToString() +
+          "). Resubmit the same entry once the node takes writes again: the answer gives its "
+          "index if it was logged");
     }
   }
   for (size_t i = 0; i < block.items.size(); ++i) {
@@ -446,6 +543,11 @@ void Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
       block.items[i].Resolve(out.error);
     }
   }
+  if (fate == Fate::kUnsettled) {
+    block.items.clear();  // answered; the block is kept only for its tree and header
+    block.batch = WriteBatch();
+  }
+  return fate;
 }
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {

@@ -9,6 +9,8 @@ struct MemoryStore::Impl {
   std::mutex mu;
   std::map<std::string, std::string, std::less<>> data;
   std::optional<int> writes_left;
+  bool apply_failed_writes = false;
+  bool fail_recover = false;
 };
 
 MemoryStore::MemoryStore() : impl_(std::make_unique<Impl>()) {}
@@ -24,9 +26,14 @@ Status MemoryStore::Get(std::string_view key, std::string* value) {
 
 Status MemoryStore::Write(const WriteBatch& batch, bool /*sync*/) {
   std::lock_guard lock(impl_->mu);
+  Status result;
   if (impl_->writes_left.has_value()) {
-    if (*impl_->writes_left <= 0) return Status::Unavailable("injected write failure");
-    --*impl_->writes_left;
+    if (*impl_->writes_left <= 0) {
+      result = Status::Unavailable("injected write failure");
+      if (!impl_->apply_failed_writes) return result;
+    } else {
+      --*impl_->writes_left;
+    }
   }
   for (const auto& [key, value] : batch.ops()) {
     if (value.has_value()) {
@@ -35,7 +42,23 @@ Status MemoryStore::Write(const WriteBatch& batch, bool /*sync*/) {
       impl_->data.erase(key);
     }
   }
+  return result;
+}
+
+Status MemoryStore::Recover() {
+  std::lock_guard lock(impl_->mu);
+  if (impl_->fail_recover) return Status::Unavailable("injected recovery failure");
   return Status::Ok();
+}
+
+void MemoryStore::ApplyFailedWrites(bool apply) {
+  std::lock_guard lock(impl_->mu);
+  impl_->apply_failed_writes = apply;
+}
+
+void MemoryStore::FailRecover(bool fail) {
+  std::lock_guard lock(impl_->mu);
+  impl_->fail_recover = fail;
 }
 
 Status MemoryStore::Scan(std::string_view start,

@@ -51,6 +51,13 @@ class Store {
   // Calls `visit(key, value)` for each key >= `start` in order until it returns false.
   virtual Status Scan(std::string_view start,
                       const std::function<bool(std::string_view, std::string_view)>& visit) = 0;
+  // After a failed Write: makes the store show what really reached the disk, and take writes
+  // again. A failed Write may or may not have been applied (a log write that reached the disk
+  // before its sync failed reappears on recovery), so the caller must read back whatever
+  // tells it which. OK: the store is ready; Unavailable: not yet (the disk is still full, say),
+  // try again later. Reads keep working while it is not ready, except as the implementation
+  // documents. Cheap when nothing failed.
+  virtual Status Recover() { return Status::Ok(); }
 };
 
 struct LevelDbOptions {
@@ -66,11 +73,17 @@ struct LevelDbOptions {
 // Opens (or with create_if_missing, creates) a LevelDB store in directory `path`.
 // Errors: NotFound (missing and not creating), Unavailable (locked by another process, I/O),
 // DataLoss (corruption).
+//
+// After a failed write LevelDB refuses every later write until it is reopened, so Recover
+// reopens it, which replays its log. It first makes sure the disk has room for that (the
+// logs and manifest again, plus 1 MiB) and syncs, with a preallocated and synced probe file,
+// so that reads keep being served from the open database while the disk is full or failing;
+// only a reopen that fails anyway leaves the store closed (every call Unavailable) until a
+// later Recover succeeds.
 Result<std::unique_ptr<Store>> OpenLevelDbStore(const std::string& path,
                                                 const LevelDbOptions& options = {});
 
-// An in-memory store. `fail_writes_after` (if set) makes every Write after that many
-// successful ones fail with Unavailable, for fault-injection tests.
+// An in-memory store for tests, with hooks to inject write and recovery failures.
 class MemoryStore : public Store {
  public:
   MemoryStore();
@@ -80,8 +93,15 @@ class MemoryStore : public Store {
   Status Scan(std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& visit) override;
 
+  Status Recover() override;
+
   // Test hooks.
   void FailWritesAfter(std::optional<int> successful_writes);
+  // Failed writes are applied all the same, as a log write can reach the disk before its
+  // sync fails: the writer cannot tell, and only Recover shows it.
+  void ApplyFailedWrites(bool apply);
+  // Recover fails with Unavailable (the disk is still full).
+  void FailRecover(bool fail);
   // Sets a raw key, bypassing batches (to simulate corruption).
   void Corrupt(std::string key, std::optional<std::string> value);
 

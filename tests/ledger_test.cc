@@ -320,6 +320,139 @@ TEST_CASE("a failed block write is reported, rolled back, and appending resumes"
         l->Head().root);
 }
 
+TEST_CASE("a failed write that reached the store is kept and acknowledged", "[ledger][faults]") {
+  // LevelDB reports a failed sync after the log record may have reached the disk; recovery
+  // shows it. The ledger reads the store back instead of assuming the block was lost.
+  auto mem = std::make_shared<MemoryStore>();
+  auto l = CreateLedger(mem, NodeKey());
+  const uint64_t size = l->Head().tree_size;
+  mem->ApplyFailedWrites(true);
+  mem->FailWritesAfter(0);
+  auto landed = l->Append("landed");
+  REQUIRE(landed.ok());
+  CHECK(landed->index == size);
+  CHECK(l->Head().tree_size == size + 1);
+  CHECK(*l->GetEntry(size) == "landed");
+  mem->FailWritesAfter(std::nullopt);
+  auto next = l->Append("next");
+  REQUIRE(next.ok());
+  CHECK(next->index == size + 1);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
+}
+
+TEST_CASE(
+    "until the store can say whether a failed block landed, writes are refused and reads "
+    "served",
+    "[ledger][faults]") {
+  const bool landed = GENERATE(false, true);
+  CAPTURE(landed);
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key);
+  REQUIRE(l->Append("before").ok());
+  const TreeHead before = l->Head();
+  auto checkpoint = l->SignedCheckpoint();
+  REQUIRE(checkpoint.ok());
+
+  mem->ApplyFailedWrites(landed);
+  mem->FailWritesAfter(0);
+  mem->FailRecover(true);  // the disk is still full: no reopen yet
+  auto failed = l->Append("during");
+  CHECK(failed.status().code() == StatusCode::kUnavailable);
+  CHECK(failed.status().message().find("may not have been written") != std::string::npos);
+  auto refused = l->Append("refused");
+  CHECK(refused.status().code() == StatusCode::kUnavailable);
+  CHECK(refused.status().message().find("takes no writes until its store recovers") !=
+        std::string::npos);
+  // Reads answer from the last durable block.
+  CHECK(l->Head().tree_size == before.tree_size);
+  CHECK(*l->SignedCheckpoint() == *checkpoint);
+  CHECK(*l->GetEntry(1) == "before");
+  CHECK(l->InclusionProof(1, before.tree_size).ok());
+  CHECK(l->FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "during")).status().code() ==
+        StatusCode::kNotFound);
+
+  mem->FailWritesAfter(std::nullopt);
+  mem->FailRecover(false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the ledger retries at 200 ms
+  auto after = l->Append("after");
+  REQUIRE(after.ok());
+  auto during = l->Append("during");
+  REQUIRE(during.ok());
+  if (landed) {
+    // The failed block was in the store: kept, and the resubmission finds it.
+    CHECK(during->already_present);
+    CHECK(during->index == before.tree_size);
+    CHECK(after->index == before.tree_size + 1);
+  } else {
+    CHECK_FALSE(during->already_present);
+    CHECK(after->index == before.tree_size);  // no gap where the lost block was
+    CHECK(during->index == before.tree_size + 1);
+  }
+  CHECK(l->Append("refused")->index == before.tree_size + 2);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
+  // And the store holds exactly what the ledger says, as a reopen shows.
+  const TreeHead head = l->Head();
+  l.reset();
+  auto reopened = ReopenLedger(mem, key);
+  CHECK(reopened->Head().root == head.root);
+}
+
+TEST_CASE("failures under concurrent load: every answer is the truth about the log",
+          "[ledger][faults]") {
+  const bool landed = GENERATE(false, true);
+  CAPTURE(landed);
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key);
+  mem->ApplyFailedWrites(landed);
+  mem->FailWritesAfter(3);
+  mem->FailRecover(true);
+  constexpr uint64_t kEntries = 400;
+  std::vector<std::future<Result<AppendReceipt>>> futures;
+  for (uint64_t i = 0; i < kEntries; ++i) {
+    futures.push_back(l->Submit(Entry(i)));
+    if (i == kEntries / 2) {
+      mem->FailWritesAfter(std::nullopt);
+      mem->FailRecover(false);
+    }
+    if (i % 16 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  }
+  size_t acknowledged = 0, refused = 0;
+  for (uint64_t i = 0; i < kEntries; ++i) {
+    auto r = futures[i].get();
+    if (r.ok()) {
+      ++acknowledged;
+      REQUIRE(l->GetEntry(r->index).ok());
+      CHECK(*l->GetEntry(r->index) == Entry(i));
+    } else {
+      ++refused;
+      CHECK(r.status().code() == StatusCode::kUnavailable);
+    }
+  }
+  CHECK(acknowledged > 0);
+  CHECK(refused > 0);
+  // Resubmitting everything gives each entry exactly one index.
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the ledger retries at 200 ms
+  std::set<uint64_t> indexes;
+  for (uint64_t i = 0; i < kEntries; ++i) {
+    auto r = l->Append(Entry(i));
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(*l->GetEntry(r->index) == Entry(i));
+    indexes.insert(r->index);
+  }
+  CHECK(indexes.size() == kEntries);
+  CHECK(l->Head().tree_size == kEntries + 1);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
+  const TreeHead head = l->Head();
+  l.reset();
+  CHECK(ReopenLedger(mem, key)->Head().root == head.root);
+}
+
 TEST_CASE("destroying a ledger commits what was queued", "[ledger]") {
   auto mem = std::make_shared<MemoryStore>();
   auto key = NodeKey();

@@ -23,6 +23,7 @@ class SharedStore : public Store {
               const std::function<bool(std::string_view, std::string_view)>& visit) override {
     return s_->Scan(start, visit);
   }
+  Status Recover() override { return s_->Recover(); }
 
  private:
   std::shared_ptr<MemoryStore> s_;
