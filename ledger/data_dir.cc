@@ -11,12 +11,24 @@
 #include <sstream>
 
 #include "ledger/canonical_json.h"
+#include "ledger/format.h"
 #include "ledger/records/registry.h"
 
 namespace credledger {
 
 std::string StorePath(const std::string& dir) { return dir + "/store"; }
 std::string DefaultNodeKeyPath(const std::string& dir) { return dir + "/node-key.pem"; }
+
+namespace {
+
+// The ledger options for `dir`: its head record at <dir>/head unless the caller chose one.
+LedgerOptions LedgerOptionsFor(const std::string& dir, const DataDirOptions& options) {
+  LedgerOptions ledger = options.ledger;
+  if (ledger.head_record_path.empty()) ledger.head_record_path = dir + "/head";
+  return ledger;
+}
+
+}  // namespace
 
 Result<std::string> ReadFileToString(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -94,7 +106,8 @@ Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const 
   LevelDbOptions leveldb = options.leveldb;
   leveldb.create_if_missing = true;
   CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
-  return Ledger::Create(std::move(store), std::move(*key), origin, tree_hash, {}, options.ledger);
+  return Ledger::Create(std::move(store), std::move(*key), origin, tree_hash, {},
+                        LedgerOptionsFor(dir, options));
 }
 
 Result<std::unique_ptr<Ledger>> CreateLedgerFromGenesis(const std::string& dir,
@@ -128,7 +141,7 @@ Result<std::unique_ptr<Ledger>> CreateLedgerFromGenesis(const std::string& dir,
   leveldb.create_if_missing = true;
   CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
   return Ledger::Create(std::move(store), std::move(*key), registry->origin(), alg,
-                        std::move(canonical), options.ledger);
+                        std::move(canonical), LedgerOptionsFor(dir, options));
 }
 
 Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,
@@ -140,8 +153,11 @@ Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,
                               LoadNodeKey(options.node_key_path.value_or(DefaultNodeKeyPath(dir))));
   LevelDbOptions leveldb = options.leveldb;
   leveldb.create_if_missing = false;
+  // A damaged file is named at start, not by whichever request first reads it.
+  leveldb.check_files = true;
+  leveldb.describe_key = format::DescribeKey;
   CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
-  return Ledger::Open(std::move(store), std::move(key), options.ledger);
+  return Ledger::Open(std::move(store), std::move(key), LedgerOptionsFor(dir, options));
 }
 
 }  // namespace credledger

@@ -2,6 +2,8 @@
 //   <dir>/store/         the LevelDB store
 //   <dir>/node-key.pem   the node's Ed25519 private key (PKCS#8, mode 0600), unless the
 //                        caller keeps the key elsewhere
+//   <dir>/head           the head record: the last durable tree size and root
+//                        (LedgerOptions::head_record_path), unless the caller sets another
 // See docs/DESIGN.md ("Data directory").
 #ifndef CREDLEDGER_LEDGER_DATA_DIR_H_
 #define CREDLEDGER_LEDGER_DATA_DIR_H_

@@ -1,5 +1,7 @@
 #include "ledger/format.h"
 
+#include "crypto/encoding.h"
+
 namespace credledger::format {
 
 void PutBigEndian64(std::string* out, uint64_t v) {
@@ -35,6 +37,28 @@ std::string BlockKey(uint64_t height) {
   std::string k(1, kBlockPrefix);
   PutBigEndian64(&k, height);
   return k;
+}
+
+std::string DescribeKey(std::string_view key) {
+  if (key == kParamsKey) return "the ledger parameters";
+  if (key == kHeadKey) return "the head pointer";
+  if (key.size() == 9 && key[0] == kEntryPrefix) {
+    return "entry " + std::to_string(GetBigEndian64(key.substr(1)));
+  }
+  if (key.size() == 9 && key[0] == kBlockPrefix) {
+    return "block " + std::to_string(GetBigEndian64(key.substr(1)));
+  }
+  if (key.size() == 10 && key[0] == kTilePrefix) {
+    return "tree tile " + std::to_string(static_cast<uint8_t>(key[1])) + "/" +
+           std::to_string(GetBigEndian64(key.substr(2)));
+  }
+  if (key.size() == 33 && key[0] == kLeafPrefix) {
+    return "the leaf index of " +
+           crypto::HexEncode(
+               std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(key.data()) + 1, 4)) +
+           "...";
+  }
+  return "a key of " + std::to_string(key.size()) + " bytes not in the ledger's layout";
 }
 
 }  // namespace credledger::format

@@ -36,6 +36,10 @@ std::string LeafKey(const crypto::Digest& leaf_hash);
 std::string TileKey(uint32_t tile_level, uint64_t tile_index);
 std::string BlockKey(uint64_t height);
 
+// What a store key names, for error messages: "entry 150", "block 3", "tree tile 0/2",
+// "the leaf index of 3fa2b1c0…", "the head pointer", "the ledger parameters".
+std::string DescribeKey(std::string_view key);
+
 }  // namespace credledger::format
 
 #endif  // CREDLEDGER_LEDGER_FORMAT_H_

@@ -1,14 +1,18 @@
 #include "ledger/ledger.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
 #include <unordered_map>
 
@@ -168,6 +172,15 @@ struct Ledger::Impl {
   // admitted and built, for the caller to keep in `unsettled`.
   Fate Finish(PreparedBlock& block, const Status& written);
   void Commit(const PreparedBlock& block);
+  // Writes the last durable block's tree size and root to the head record, if any. Its
+  // length never shrinks (sizes grow), so an overwrite in place leaves no stale tail.
+  void RecordHead() const {
+    if (head_record_fd < 0) return;
+    const std::string line =
+        std::to_string(last_block.tree_size) + " " + crypto::HexEncode(last_block.root) + "\n";
+    // A failure only weakens the open-time check; it must not fail the block.
+    [[maybe_unused]] ssize_t n = ::pwrite(head_record_fd, line.data(), line.size(), 0);
+  }
   void RollBack(const PreparedBlock& block);
   // After `block`'s write failed: recovers the store and reads back whether the block is in
   // it. An error if the store cannot tell yet.
@@ -179,6 +192,8 @@ struct Ledger::Impl {
   // leaf hash) plus the block being written.
   Status RebuildLeafFilter(uint64_t capacity, const PreparedBlock* in_flight);
   Result<BlockHeader> FindBlockOfEntry(uint64_t index, uint64_t max_height) const;
+  // DataLoss if the store ends before the head record or disagrees with it.
+  Status CheckHeadRecord() const;
   TreeHead CurrentHead() const {
     std::lock_guard lock(head_mu);
     return head;
@@ -204,6 +219,7 @@ struct Ledger::Impl {
   std::unique_ptr<PreparedBlock> unsettled;
   Status unsettled_error;  // what writes are refused with meanwhile
   std::chrono::steady_clock::time_point next_recover_attempt;
+  int head_record_fd = -1;  // LedgerOptions::head_record_path, open for writing; -1: none
   // Sets unsettled_error and when to try the store again (a reopen costs a directory listing
   // and a probe file: not for every request).
   void RefuseWritesUntilRecovered(uint64_t height, const Status& why) {
@@ -226,6 +242,44 @@ struct Ledger::Impl {
   internal::SerialExecutor writer_thread{
       "cl-writer"};  // runs store writes, one at a time, in order
 };
+
+Status Ledger::Impl::CheckHeadRecord() const {
+  const std::string& path = options.head_record_path;
+  std::ifstream in(path);
+  if (!in) return Status::Ok();  // none yet
+  std::string line;
+  std::getline(in, line);
+  if (line.empty()) return Status::Ok();  // created, then a crash before the first write
+  const std::string advice =
+      " Restore the store from a copy that holds these blocks; remove " + path +
+      " only if this store is meant to serve as it is, which forks the log for every monitor "
+      "that saw a later checkpoint.";
+  uint64_t size = 0;
+  std::string root_hex;
+  std::istringstream fields(line);
+  fields >> size >> root_hex;
+  if (!fields || root_hex.size() != 2 * sizeof(Hash) || !crypto::HexDecode(root_hex).ok()) {
+    return Status::DataLoss(path + " is not a head record (\"<tree size> <root hex>\"): \"" +
+                            line.substr(0, 100) + "\"." + advice);
+  }
+  const std::string store_end = "the store ends at tree size " +
+                                std::to_string(last_block.tree_size) + " (block " +
+                                std::to_string(last_block.height) + ")";
+  if (size > last_block.tree_size) {
+    return Status::DataLoss(store_end + ", but this node made tree size " + std::to_string(size) +
+                            " durable and signed it (" + path +
+                            "): the store has lost blocks, to a truncated or replaced file?" +
+                            advice);
+  }
+  auto at =
+      size == 0 ? Result<Hash>(merkle::EmptyRoot(params.tree_hash)) : reader.RangeHash({0, size});
+  if (!at.ok() || crypto::HexEncode(*at) != root_hex) {
+    return Status::DataLoss(store_end + "; its root at tree size " + std::to_string(size) +
+                            " is not the one this node made durable and signed (" + path +
+                            "): the store was replaced." + advice);
+  }
+  return Status::Ok();
+}
 
 Result<BlockHeader> Ledger::Impl::FindBlockOfEntry(uint64_t index, uint64_t max_height) const {
   // Binary search for the last block whose first_index <= index.
@@ -456,6 +510,7 @@ void Ledger::Impl::Commit(const PreparedBlock& block) {
     std::lock_guard lock(head_mu);
     head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
   }
+  RecordHead();
   std::function<void(const BlockCommit&)> observer;
   {
     std::lock_guard lock(queue_mu);
@@ -564,6 +619,7 @@ Ledger::~Ledger() {
   }
   impl_->queue_cv.notify_all();
   impl_->sequencer.join();
+  if (impl_->head_record_fd >= 0) ::close(impl_->head_record_fd);
 }
 
 Result<std::unique_ptr<Ledger>> Ledger::Create(std::unique_ptr<Store> store,
@@ -686,6 +742,16 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
   auto impl =
       std::make_unique<Impl>(std::move(store), std::move(params), std::move(signer),
                              std::move(node_key), options, std::move(*writer), std::move(last));
+  if (!options.head_record_path.empty()) {
+    CREDLEDGER_RETURN_IF_ERROR(impl->CheckHeadRecord());
+    impl->head_record_fd =
+        ::open(options.head_record_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (impl->head_record_fd < 0) {
+      return Status::Unavailable("cannot open " + options.head_record_path + ": " +
+                                 std::strerror(errno));
+    }
+    impl->RecordHead();
+  }
   const uint64_t capacity = std::max<uint64_t>(uint64_t{1} << 20, 2 * impl->writer.size());
   impl->leaf_filter_ok = impl->RebuildLeafFilter(capacity, nullptr).ok();
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));

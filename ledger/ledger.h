@@ -65,6 +65,13 @@ struct LedgerOptions {
   size_t tile_cache_tiles = 4096;
   // Sync every block to stable storage. Only benchmarks of the non-durable path turn it off.
   bool sync = true;
+  // A file outside the store where the ledger records the tree size and root of its last
+  // durable block, after each block ("<size> <root hex>\n"; not synced: it can only lag the
+  // store). Open refuses a store that ends before it, or disagrees with it (DataLoss): such a
+  // store lost blocks it had made durable, say to a truncated log file, which LevelDB reads
+  // as a crash in mid-write and a kill -9 test cannot tell apart, and serving it would sign
+  // a fork of the checkpoints already handed out. Empty: none (the default).
+  std::string head_record_path;
 };
 
 // Fixed at genesis.

@@ -68,6 +68,13 @@ struct LevelDbOptions {
   // Create the database if it does not exist. Default false: opening a ledger must not
   // silently create an empty one.
   bool create_if_missing = false;
+  // Before opening, read every table and log file through with checksums, so that a damaged
+  // file is named (DataLoss: "<file> is damaged after <key>: ...") instead of failing
+  // whichever read first lands on it, possibly long after start. Costs one read of the whole
+  // store. Default false.
+  bool check_files = false;
+  // Describes a key in check_files' messages ("entry 150"); default: its length.
+  std::function<std::string(std::string_view key)> describe_key;
 };
 
 // Opens (or with create_if_missing, creates) a LevelDB store in directory `path`.

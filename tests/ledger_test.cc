@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -13,6 +15,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
+#include "ledger/data_dir.h"
 #include "ledger/format.h"
 #include "ledger/internal/leaf_filter.h"
 #include "ledger_test_util.h"
@@ -636,6 +639,142 @@ TEST_CASE("a damaged store is refused at open with a precise DataLoss", "[ledger
     CHECK(s.code() == StatusCode::kDataLoss);
     CHECK(s.message().find("is corrupt") != std::string::npos);
   }
+}
+
+namespace {
+
+// A copy of everything in `from`.
+std::shared_ptr<MemoryStore> CopyOf(MemoryStore& from) {
+  auto to = std::make_shared<MemoryStore>();
+  WriteBatch all;
+  REQUIRE(from.Scan("",
+                    [&](std::string_view k, std::string_view v) {
+                      all.Put(std::string(k), std::string(v));
+                      return true;
+                    })
+              .ok());
+  REQUIRE(to->Write(all, true).ok());
+  return to;
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << data;
+}
+
+// The largest file in `dir` whose name ends with `extension`.
+std::string LargestFile(const std::string& dir, const std::string& extension) {
+  std::string largest;
+  uintmax_t largest_size = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir)) {
+    if (f.path().extension() == extension && f.file_size() > largest_size) {
+      largest = f.path().string();
+      largest_size = f.file_size();
+    }
+  }
+  REQUIRE_FALSE(largest.empty());
+  return largest;
+}
+
+}  // namespace
+
+TEST_CASE("a store that lost durable blocks is refused at open, by the head record",
+          "[ledger][corruption]") {
+  credledger::testing::TempDir dir;
+  auto key = NodeKey();
+  LedgerOptions options = FastOptions();
+  options.head_record_path = dir.file("head");
+  auto mem = std::make_shared<MemoryStore>();
+  std::shared_ptr<MemoryStore> older;
+  {
+    auto l = Ledger::Create(std::make_unique<SharedStore>(mem), key, kOrigin,
+                            merkle::HashAlgorithm::kSha256, {}, options);
+    REQUIRE(l.ok());
+    REQUIRE((*l)->Append("one").ok());
+    older = CopyOf(*mem);  // as a truncated log would leave it: tree size 2
+    REQUIRE((*l)->Append("two").ok());
+  }
+  CHECK(Ledger::Open(std::make_unique<SharedStore>(mem), key, options).ok());
+
+  auto lost = Ledger::Open(std::make_unique<SharedStore>(older), key, options);
+  CHECK(lost.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(lost.status().message(),
+             Catch::Contains("the store ends at tree size 2 (block 1), but this node made tree "
+                             "size 3 durable and signed it (" +
+                             options.head_record_path + ")"));
+  // The same size with other entries: a replaced store.
+  auto other = std::make_shared<MemoryStore>();
+  {
+    auto l = CreateLedger(other, key);
+    REQUIRE(l->Append("uno").ok());
+    REQUIRE(l->Append("dos").ok());
+  }
+  auto replaced = Ledger::Open(std::make_unique<SharedStore>(other), key, options);
+  CHECK(replaced.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(replaced.status().message(),
+             Catch::Contains("its root at tree size 3 is not the one this node made durable"));
+  // A record that is not one is not ignored; an empty one (a crash before its first write) is.
+  WriteFile(options.head_record_path, "3 not-a-root\n");
+  CHECK(Ledger::Open(std::make_unique<SharedStore>(mem), key, options).status().code() ==
+        StatusCode::kDataLoss);
+  WriteFile(options.head_record_path, "");
+  CHECK(Ledger::Open(std::make_unique<SharedStore>(older), key, options).ok());
+  // Opening wrote the record again: now the older store is the one it knows.
+  CHECK(Ledger::Open(std::make_unique<SharedStore>(older), key, options).ok());
+  CHECK(Ledger::Open(std::make_unique<SharedStore>(mem), key, options).ok());
+}
+
+TEST_CASE("a damaged LevelDB file is named before the store opens", "[ledger][corruption]") {
+  credledger::testing::TempDir dir;
+  const std::string path = dir.file("db");
+  auto key = NodeKey();
+  {
+    LevelDbOptions create;
+    create.create_if_missing = true;
+    auto l = Ledger::Create(*OpenLevelDbStore(path, create), key, kOrigin,
+                            merkle::HashAlgorithm::kSha256, {}, FastOptions());
+    REQUIRE(l.ok());
+    std::vector<std::string> entries;
+    for (uint64_t i = 0; i < 2000; ++i) entries.push_back(Entry(i) + std::string(200, 'x'));
+    for (auto& r : (*l)->SubmitBatch(std::move(entries)).get()) REQUIRE(r.ok());
+  }
+  REQUIRE(OpenLevelDbStore(path).ok());  // the reopen moves the log into a table file
+  const std::string table = LargestFile(path, ".ldb");
+  const std::string original = *ReadFileToString(table);
+  LevelDbOptions check;
+  check.check_files = true;
+  check.describe_key = format::DescribeKey;
+  REQUIRE(OpenLevelDbStore(path, check).ok());
+
+  std::string flipped = original;
+  flipped[flipped.size() / 3] ^= 0x01;  // past the first of the table's many blocks
+  WriteFile(table, flipped);
+  // Unchecked, LevelDB opens it: the damage waits for the first read that lands on it.
+  CHECK(OpenLevelDbStore(path).ok());
+  auto damaged = OpenLevelDbStore(path, check);
+  CHECK(damaged.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(damaged.status().message(), Catch::Contains(table + " is damaged after the key of ") &&
+                                             Catch::Contains("block checksum mismatch"));
+
+  WriteFile(table, original.substr(0, original.size() / 2));
+  auto truncated = OpenLevelDbStore(path, check);
+  CHECK(truncated.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(truncated.status().message(), Catch::Contains(table + " is damaged"));
+  WriteFile(table, original);
+
+  // Recent writes live in the log file until the next reopen.
+  {
+    auto l = Ledger::Open(*OpenLevelDbStore(path), key, FastOptions());
+    REQUIRE(l.ok());
+    for (uint64_t i = 0; i < 50; ++i) REQUIRE((*l)->Append("late " + Entry(i)).ok());
+  }
+  const std::string log = LargestFile(path, ".log");
+  std::string bytes = *ReadFileToString(log);
+  bytes[bytes.size() / 2] ^= 0x01;
+  WriteFile(log, bytes);
+  auto bad_log = OpenLevelDbStore(path, check);
+  CHECK(bad_log.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(bad_log.status().message(),
+             Catch::Contains(log + " is damaged") && Catch::Contains("checksum mismatch"));
 }
 
 TEST_CASE("a LevelDB ledger survives close and reopen", "[ledger][leveldb]") {

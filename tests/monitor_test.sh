@@ -3,7 +3,8 @@
 # (two ledgers grown apart from one genesis, one node key) and a rollback (a node restarted
 # on an older copy of its data) raise alarms; audit replays a live node and a stopped one,
 # checks the bank query log against its anchors, and catches a tampered store, which ledgerd
-# then refuses to start on.
+# then refuses to start on; so are a store with a flipped bit in a table file (named) and one
+# whose log file lost an acknowledged block (the head record).
 # Usage: monitor_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL PATH_TO_STORE_TAMPER
 set -uo pipefail
 # shellcheck source=node_test_lib.sh
@@ -76,6 +77,7 @@ expect "an unreachable node is an error, not an alarm" 1 "Unavailable" "$ctl" mo
 
 # Audit of a stopped node's data directory, then of the same data with one byte changed.
 expect "audit of a data directory" 0 "up to the head block's signature" "$ctl" audit a --vkey "$vkey"
+cp -r a a-file && cp -r a a-log
 "$tamper" a 1 || bad "store_tamper failed"
 "$ledgerd" --data-dir a --port 0 2>refused.log &
 pid=$!
@@ -85,6 +87,30 @@ wait "$pid"; rc=$?; pid=
 expect "audit of a tampered store" 1 "AUDIT FAILED: block 1: its root is not the root of entries 0..1 as read (an entry was altered)" \
   "$ctl" audit a --vkey "$vkey"
 expect "audit of another node's data" 1 "AUDIT FAILED: the head block's signature" "$ctl" audit c --vkey "$vkey"
+
+# refuses NAME DATA_DIR TEXT: ledgerd will not start on DATA_DIR, and says TEXT.
+refuses() {
+  "$ledgerd" --data-dir "$2" --port 0 2>refused.log &
+  pid=$!
+  wait "$pid"; local rc=$?; pid=
+  [ "$rc" != 0 ] && grep -qF -- "$3" refused.log && ok || bad "$1: exit $rc: $(cat refused.log)"
+}
+# One bit of a LevelDB table file flipped: the start and the audit name the file (and, in a
+# table of many blocks, the last key before the damage: tests/ledger_test.cc).
+table=$(ls -S a-file/store/*.ldb | head -1)
+offset=$(($(stat -c %s "$table") / 2))
+byte=$(od -An -tu1 -j "$offset" -N1 "$table" | tr -d ' ')
+printf "\\$(printf %o $((byte ^ 1)))" | dd of="$table" bs=1 seek="$offset" conv=notrunc status=none
+refuses "a flipped bit in $table" a-file "DataLoss: $table is damaged"
+expect "audit of a damaged table file" 1 "DataLoss: $table is damaged" "$ctl" audit a-file --vkey "$vkey"
+# A log file cut short after an acknowledged entry: LevelDB reads it as a crash in mid-write,
+# so only the head record outside the store shows that durable blocks were lost.
+start a-log
+submit a-log SZ-IN-THE-LOG
+kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=
+log=$(ls -S a-log/store/*.log | head -1)
+truncate -s 0 "$log"
+refuses "a truncated $log" a-log "durable and signed it (a-log/head): the store has lost blocks"
 
 echo "monitor_test: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

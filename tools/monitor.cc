@@ -394,7 +394,11 @@ Status AuditCommand(const Args& args) {
                                 HttpClient::Create(where, flags.GetOr("ca-file", "")));
     source = std::make_unique<HttpSource>(std::move(client));
   } else {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store, OpenLevelDbStore(StorePath(where)));
+    LevelDbOptions options;
+    options.check_files = true;  // names a damaged file before the audit reads it
+    options.describe_key = format::DescribeKey;
+    CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                                OpenLevelDbStore(StorePath(where), options));
     source = std::make_unique<DataDirSource>(std::move(store));
   }
   const auto start = std::chrono::steady_clock::now();
