@@ -641,11 +641,11 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
     if (!v.ok()) return call->Fail(BadRequest("bad_parameter", v.status().message()));
     index = *v;
   } else {
-    auto bytes = crypto::HexDecode(q.at("leaf_hash"));
-    if (!bytes.ok() || bytes->size() != merkle::Hash().size()) {
-      return call->Fail(BadRequest("bad_parameter", "leaf_hash must be 64 hex digits"));
+    auto hash = merkle::HashFromHex(q.at("leaf_hash"));
+    if (!hash.ok()) {
+      return call->Fail(BadRequest("bad_parameter", "leaf_hash must be 64 lowercase hex digits"));
     }
-    std::copy(bytes->begin(), bytes->end(), leaf.begin());
+    leaf = *hash;
     auto found = ledger_.FindLeaf(leaf);
     if (!found.ok()) return call->Fail(ProblemFromStatus(found.status()));
     index = *found;

@@ -123,6 +123,18 @@ Hash CompactRange::Root() const {
   return FoldRight(alg_, hashes);
 }
 
+Result<Hash> HashFromHex(std::string_view hex) {
+  auto bytes = hex.size() == 2 * sizeof(Hash) ? crypto::HexDecode(hex)
+                                              : Result<crypto::Bytes>(Status::InvalidArgument(""));
+  if (!bytes.ok()) {
+    return Status::InvalidArgument("a hash is 64 lowercase hex digits, not \"" +
+                                   std::string(hex.substr(0, 80)) + "\"");
+  }
+  Hash h;
+  std::copy(bytes->begin(), bytes->end(), h.begin());
+  return h;
+}
+
 Result<Hash> RootFromInclusionProof(HashAlgorithm alg, uint64_t index, uint64_t size,
                                     const Hash& leaf_hash, std::span<const Hash> proof) {
   if (index >= size) {

@@ -101,6 +101,10 @@ class CompactRange {
   std::vector<std::pair<uint32_t, Hash>> nodes_;  // (level, hash), left to right, levels falling
 };
 
+// A hash written as 64 lowercase hex digits, as every JSON answer and bundle carries it.
+// Errors: InvalidArgument.
+Result<Hash> HashFromHex(std::string_view hex);
+
 // RFC 9162 2.1.3.2. Errors: InvalidArgument for impossible parameters (index >= size, wrong
 // proof length); Unauthenticated if the proof does not lead to `root`.
 Result<Hash> RootFromInclusionProof(HashAlgorithm alg, uint64_t index, uint64_t size,

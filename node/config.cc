@@ -90,6 +90,11 @@ const std::map<std::string, Member>& Members() {
       {"block_max_entries", Uint(&NodeConfig::block_max_entries, "entries per block at most")},
       {"block_max_delay_us",
        Uint(&NodeConfig::block_max_delay_us, "longest an entry waits for its block")},
+      {"store_cache_mb", Uint(&NodeConfig::store_cache_mb, "LevelDB block cache, MiB")},
+      {"store_write_buffer_mb",
+       Uint(&NodeConfig::store_write_buffer_mb, "LevelDB memtable, MiB (two while it flushes)")},
+      {"tile_cache_tiles",
+       Uint(&NodeConfig::tile_cache_tiles, "tree tiles cached for proofs (16 KiB each)")},
       {"log_format", Text(&NodeConfig::log_format, "request log: logfmt, json or none")},
       {"tls_cert_file", Text(&NodeConfig::tls_cert_file, "HTTPS certificate chain (PEM)")},
       {"tls_key_file", Text(&NodeConfig::tls_key_file, "HTTPS private key (PEM)")},
@@ -117,6 +122,11 @@ Status Check(const NodeConfig& c) {
   if (c.max_body_bytes == 0 || c.max_batch_entries == 0 || c.block_max_entries == 0) {
     return Status::InvalidArgument(
         "max_body_bytes, max_batch_entries and block_max_entries must be at least 1");
+  }
+  if (c.store_write_buffer_mb == 0 || c.store_cache_mb > (1 << 20) ||
+      c.store_write_buffer_mb > (1 << 12)) {
+    return Status::InvalidArgument(
+        "store_write_buffer_mb must be 1..4096 and store_cache_mb at most 1048576");
   }
   if (c.read_timeout_ms == 0 || c.write_timeout_ms == 0) {
     return Status::InvalidArgument("timeouts must be at least 1 ms");

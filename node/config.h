@@ -26,6 +26,11 @@ struct NodeConfig {
   uint64_t shutdown_grace_ms = 10000;
   uint64_t block_max_entries = 4096;
   uint64_t block_max_delay_us = 2000;
+  // Memory the node keeps for speed (each fills up, then stays at its size): LevelDB's block
+  // cache and memtable, and the tree tiles kept for proofs (16 KiB each).
+  uint64_t store_cache_mb = 64;
+  uint64_t store_write_buffer_mb = 64;
+  uint64_t tile_cache_tiles = 4096;
   std::string log_format = "logfmt";  // logfmt | json | none
   // The banks that may read access-controlled routes: {"banks": [{"id", "name",
   // "token_sha256"}]} (api/access.h). Empty: none, or with --dev the demo bank.

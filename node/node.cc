@@ -69,6 +69,9 @@ int RunNode(const NodeConfig& config) {
   options.ledger.max_block_entries = config.block_max_entries;
   options.ledger.max_block_delay = std::chrono::microseconds(config.block_max_delay_us);
   options.ledger.max_entry_bytes = config.max_body_bytes;
+  options.ledger.tile_cache_tiles = config.tile_cache_tiles;
+  options.leveldb.block_cache_bytes = config.store_cache_mb << 20;
+  options.leveldb.write_buffer_bytes = config.store_write_buffer_mb << 20;
 
   // No store yet: with --dev, create the development ledger; otherwise say how to make one.
   // (Other NotFound errors, such as a missing node key beside a store, are not "no ledger".)

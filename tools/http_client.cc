@@ -58,11 +58,7 @@ struct HttpClient::Impl {
   }
 
   template <typename Stream>
-  Result<HttpAnswer> Exchange(Stream& stream, const std::string& target) {
-    http::request<http::empty_body> request{http::verb::get, prefix + target, 11};
-    request.set(http::field::host, host);
-    request.set(http::field::user_agent, "ledgerctl");
-    request.keep_alive(true);
+  Result<HttpAnswer> Exchange(Stream& stream, const http::request<http::string_body>& request) {
     beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
     beast::error_code ec;
     http::write(stream, request, ec);
@@ -79,9 +75,32 @@ struct HttpClient::Impl {
     return answer;
   }
 
-  Result<HttpAnswer> Once(const std::string& target) {
+  Result<HttpAnswer> Once(const http::request<http::string_body>& request) {
     if (!plain && !secure) CREDLEDGER_RETURN_IF_ERROR(Connect());
-    return tls ? Exchange(*secure, target) : Exchange(*plain, target);
+    return tls ? Exchange(*secure, request) : Exchange(*plain, request);
+  }
+
+  // Sends `request`; a keep-alive connection the node closed meanwhile is retried once on a
+  // fresh one.
+  Result<HttpAnswer> Send(http::verb method, const std::string& target,
+                          const std::string& content_type, std::string body) {
+    http::request<http::string_body> request{method, prefix + target, 11};
+    request.set(http::field::host, host);
+    request.set(http::field::user_agent, "ledgerctl");
+    if (!content_type.empty()) request.set(http::field::content_type, content_type);
+    request.keep_alive(true);
+    request.body() = std::move(body);
+    request.prepare_payload();
+    auto answer = Once(request);
+    if (answer.ok()) return answer;
+    plain.reset();
+    secure.reset();
+    answer = Once(request);
+    if (!answer.ok()) {
+      return Status::Unavailable(std::string(request.method_string()) + " " + url + target + ": " +
+                                 answer.status().message());
+    }
+    return answer;
   }
 };
 
@@ -135,16 +154,12 @@ Result<HttpClient> HttpClient::Create(const std::string& base_url, const std::st
 }
 
 Result<HttpAnswer> HttpClient::Get(const std::string& target) {
-  auto answer = impl_->Once(target);
-  if (answer.ok()) return answer;
-  // A keep-alive connection the node closed meanwhile: once more on a fresh one.
-  impl_->plain.reset();
-  impl_->secure.reset();
-  answer = impl_->Once(target);
-  if (!answer.ok()) {
-    return Status::Unavailable("GET " + impl_->url + target + ": " + answer.status().message());
-  }
-  return answer;
+  return impl_->Send(http::verb::get, target, "", "");
+}
+
+Result<HttpAnswer> HttpClient::Post(const std::string& target, const std::string& content_type,
+                                    std::string body) {
+  return impl_->Send(http::verb::post, target, content_type, std::move(body));
 }
 
 Result<std::string> HttpClient::GetOk(const std::string& target) {

@@ -1,4 +1,4 @@
-// A small blocking HTTP/1.1 client for ledgerctl's monitor and audit: GETs over one
+// A small blocking HTTP/1.1 client for ledgerctl's monitor, audit and soak: requests over one
 // keep-alive connection to a node, http:// or https:// (certificate and host name checked
 // against the system's CAs, or a given CA file).
 //
@@ -31,6 +31,11 @@ class HttpClient {
   // GET base_url + `target`. A dropped keep-alive connection is reopened once. Errors:
   // Unavailable (cannot connect, TLS refused, I/O), naming the URL.
   Result<HttpAnswer> Get(const std::string& target);
+  // POST `body` to base_url + `target`. Retried once on a dropped keep-alive connection, as
+  // Get: for the node's writes, which are idempotent (a resubmitted entry is answered with
+  // its index). Errors: as Get.
+  Result<HttpAnswer> Post(const std::string& target, const std::string& content_type,
+                          std::string body);
   // Get, and an error unless the status is 200 (naming the status and the problem detail).
   Result<std::string> GetOk(const std::string& target);
 

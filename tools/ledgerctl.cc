@@ -57,6 +57,13 @@ commands:
   bench-bundles [--seconds S] [--rounds N] [--records N]
         offline proof-bundle verifications/s per core (p256 penalties), beside the bound
         `openssl speed` gives for their signature checks, measured in the same run
+  soak URL --entries FILE --vkey KEY --pid PID [--seconds S] [--warmup W] [--writers N]
+       [--readers N] [--max-growth-per-entry BYTES] [--max-read-growth-kib KIB]
+        mixed writes (entries from FILE, as bench-entries writes them) and reads for S
+        seconds, the last W of them reads only; then every acknowledged entry is proven in
+        the final checkpoint's tree. The node's resident memory growth per entry written
+        after the first W seconds, and while it only served reads, is reported and bounded
+        (tests/soak/soak_test.sh)
   bundle --data DIR (--record ID | --index I) [--out FILE]
         the record's proof bundle (docs/PROOF-BUNDLE.md) at the current checkpoint
   verify BUNDLE|- --vkey KEY|FILE [--document FILE] [--at TIME] [--json]
@@ -96,6 +103,7 @@ int main(int argc, char** argv) {
       {"checkpoint", CheckpointCommand},
       {"prove", ProveCommand},
       {"sign", SignCommand},
+      {"soak", SoakCommand},
       {"erasure-request", ErasureRequestCommand},
       {"genesis", GenesisCommand},
       {"config", ConfigCommand},

@@ -23,14 +23,6 @@
 namespace credledger::tools {
 namespace {
 
-Result<merkle::Hash> HashFromHex(const std::string& hex) {
-  CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes bytes, crypto::HexDecode(hex));
-  if (bytes.size() != 32) return Status::InvalidArgument("a hash is 32 bytes: " + hex);
-  merkle::Hash h;
-  std::copy(bytes.begin(), bytes.end(), h.begin());
-  return h;
-}
-
 // ---- monitor ----
 
 // What the monitor saw last: the checkpoint it verified, and the log's tree hash.
@@ -109,7 +101,7 @@ Status Poll(HttpClient& client, const NoteVerifier& verifier, const std::string&
       proof_json["consistency_proof"].is_array()) {
     for (const Json& h : proof_json["consistency_proof"]) {
       if (!h.is_string()) break;
-      auto hash = HashFromHex(h.get<std::string>());
+      auto hash = merkle::HashFromHex(h.get<std::string>());
       if (!hash.ok()) break;
       proof.push_back(*hash);
     }

@@ -78,13 +78,10 @@ Result<std::vector<merkle::Hash>> ParseHashes(const Json& v, const JsonPointer& 
   if (!v.is_array() || v.size() > 64) return Bad(pointer, "must be an array of at most 64 hashes");
   std::vector<merkle::Hash> out;
   for (size_t i = 0; i < v.size(); ++i) {
-    if (!v[i].is_string() || !IsHashHex(v[i].get_ref<const std::string&>())) {
-      return Bad(Child(pointer, i), "must be 64 lowercase hex digits");
-    }
-    auto bytes = crypto::HexDecode(v[i].get_ref<const std::string&>());
-    merkle::Hash h;
-    std::copy(bytes->begin(), bytes->end(), h.begin());
-    out.push_back(h);
+    auto h = v[i].is_string() ? merkle::HashFromHex(v[i].get_ref<const std::string&>())
+                              : Result<merkle::Hash>(Status::InvalidArgument("not a string"));
+    if (!h.ok()) return Bad(Child(pointer, i), "must be 64 lowercase hex digits");
+    out.push_back(*h);
   }
   return out;
 }
@@ -150,11 +147,10 @@ Result<ParsedBundle> ParseBundle(std::string_view text) {
   CREDLEDGER_ASSIGN_OR_RETURN(b.record,
                               ParseItem(At(doc, "record"), record, {"leaf_hash", "status"}));
   const Json& leaf = At(At(doc, "record"), "leaf_hash");
-  if (!leaf.is_string() || !IsHashHex(leaf.get_ref<const std::string&>())) {
-    return Bad(Child(record, "leaf_hash"), "must be 64 lowercase hex digits");
-  }
-  auto leaf_bytes = crypto::HexDecode(leaf.get_ref<const std::string&>());
-  std::copy(leaf_bytes->begin(), leaf_bytes->end(), b.leaf_hash.begin());
+  auto leaf_hash = leaf.is_string() ? merkle::HashFromHex(leaf.get_ref<const std::string&>())
+                                    : Result<merkle::Hash>(Status::InvalidArgument("not a string"));
+  if (!leaf_hash.ok()) return Bad(Child(record, "leaf_hash"), "must be 64 lowercase hex digits");
+  b.leaf_hash = *leaf_hash;
   CREDLEDGER_ASSIGN_OR_RETURN(
       b.status, ParseString(At(At(doc, "record"), "status"), Child(record, "status")));
   const Json& block = At(doc, "block");

@@ -153,13 +153,12 @@ Result<size_t> VerifyCreditProfile(std::string_view text, const NoteVerifier& ve
       CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, CanonicalJson(item.at("entry")));
       std::vector<merkle::Hash> proof;
       for (const Json& h : item.at("inclusion")) {
-        if (!h.is_string() || !IsHashHex(h.get_ref<const std::string&>())) {
+        auto hash = h.is_string() ? merkle::HashFromHex(h.get_ref<const std::string&>())
+                                  : Result<merkle::Hash>(Status::InvalidArgument("not a string"));
+        if (!hash.ok()) {
           return Status::InvalidArgument(where + "/inclusion: hashes are 64 lowercase hex");
         }
-        merkle::Hash hash;
-        auto bytes = crypto::HexDecode(h.get_ref<const std::string&>());
-        std::copy(bytes->begin(), bytes->end(), hash.begin());
-        proof.push_back(hash);
+        proof.push_back(*hash);
       }
       const merkle::Hash leaf = merkle::LeafHash(alg, entry);
       if (item.value("record_id", "") != crypto::HexEncode(leaf)) {
