@@ -387,14 +387,24 @@ class Parser {
       auto exact = static_cast<int64_t>(value);
       *out = exact;
       if (canonical_ && text != std::to_string(exact)) canonical_ = false;
-    } else if (integral) {
+    } else if (integral && text != ExactDigits(value) && text != EcmaScriptNumber(value)) {
       // A double would round it (2^53 + 1 reads as 2^53): refuse rather than change the value.
-      return ParseError(start, "integer " + std::string(text) + " is beyond +/-(2^53-1)");
+      // Accepted: the double's exact digits, and its RFC 8785 form, which writes doubles below
+      // 1e21 in integer digits (1e20 as 100000000000000000000): canonical text parses back.
+      return ParseError(start, "integer " + std::string(text) +
+                                   " is beyond +/-(2^53-1), and a double would round it");
     } else {
       *out = value;
       if (canonical_ && text != EcmaScriptNumber(value)) canonical_ = false;
     }
     return Status::Ok();
+  }
+
+  // The exact decimal digits of an integral double ("%.0f").
+  static std::string ExactDigits(double value) {
+    char buf[400];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::fixed, 0);
+    return ec == std::errc() ? std::string(buf, end) : std::string();
   }
 
   static bool HasUppercaseHex(std::string_view hex) {

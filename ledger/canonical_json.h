@@ -8,7 +8,9 @@
 //   - nesting deeper than ParseOptions::max_depth;
 //   - numbers that do not fit an IEEE 754 double (overflow, underflow to zero or a subnormal
 //     from a non-zero literal), and integer literals (no fraction, no exponent) beyond
-//     +/-2^53, which a double would silently round: money in fen must never change value.
+//     +/-2^53 that a double would silently round (money in fen must never change value);
+//     a double's exact digits or its RFC 8785 form (1e20 is written 100000000000000000000)
+//     are read as that double, so canonical text always parses back.
 // Numbers are IEEE 754 doubles as RFC 8785 requires; integral values within +/-2^53 are held
 // as integers in the DOM so domain code can read them exactly.
 //

@@ -126,7 +126,7 @@ TEST_CASE("numbers parse into exact integers or doubles, never silently rounded"
   REQUIRE(fen.ok());
   CHECK((*fen)["fine_fen"].is_number_integer());
   CHECK((*fen)["fine_fen"].get<int64_t>() == 123456789012);
-  for (const char* bad : {"9007199254740992", "9007199254740993", "-9007199254740993",
+  for (const char* bad : {"9007199254740993", "-9007199254740993", "100000000000000000001",
                           "123456789012345678901234567890", "1e400", "-1e400", "1e-400", "01", "1.",
                           ".5", "-", "+1", "1e", "0x10", "NaN", "Infinity", "1.5e+"}) {
     INFO(bad);
@@ -137,6 +137,18 @@ TEST_CASE("numbers parse into exact integers or doubles, never silently rounded"
   // The same magnitude with a fraction or exponent is an ordinary double.
   CHECK(Canon("9007199254740993.0") == "9007199254740992");
   CHECK(Canon("1e30") == "1e+30");
+  // An integer literal a double holds exactly is that double. RFC 8785 writes 1e20 in integer
+  // digits, so canonical output must parse back (fuzz_canonical_json found it did not).
+  CHECK(Canon("1e20") == "100000000000000000000");
+  CHECK(Canon("100000000000000000000") == "100000000000000000000");
+  CHECK(Canon("9007199254740992") == "9007199254740992");
+  // 2^66: its exact digits, and its RFC 8785 form (shortest digits, then zeros).
+  auto big = ParseJson("[-73786976294838206464, 73786976294838210000]");
+  REQUIRE(big.ok());
+  CHECK((*big)[0].is_number_float());  // not an integer a domain field would take as fen
+  CHECK((*big)[1].get<double>() == 73786976294838206464.0);
+  CHECK(Canon("123456789254741000") == "123456789254741000");
+  CHECK_FALSE(CanonicalizeJson("73786976294838206465").ok());  // neither: a double rounds it
 }
 
 TEST_CASE("strings: escaping is exact and invalid text is rejected", "[jcs]") {
