@@ -1,8 +1,8 @@
 # The one place where our warning and sanitizer flags are set.
 #
 # credledger_target_options(target): warnings for our own code, sanitizers when
-# CREDLEDGER_SANITIZE (ASan + UBSan) or CREDLEDGER_TSAN is on. Every library, executable and
-# test calls it.
+# CREDLEDGER_SANITIZE (ASan + UBSan) or CREDLEDGER_TSAN is on, libFuzzer coverage when
+# CREDLEDGER_FUZZ is. Every library, executable and test calls it.
 function(credledger_target_options target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                                            -Wno-sign-conversion)
@@ -10,6 +10,10 @@ function(credledger_target_options target)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all
                                              -fno-omit-frame-pointer)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
+  endif()
+  if(CREDLEDGER_FUZZ)
+    # Coverage feedback for libFuzzer in every library; the fuzz targets link its main.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
   endif()
   if(CREDLEDGER_TSAN)
     target_compile_options(${target} PRIVATE -fsanitize=thread -fno-omit-frame-pointer)

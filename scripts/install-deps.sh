@@ -10,6 +10,7 @@ packages=(
   clang-format curl  # curl: the ledgerd integration test and the README example
   golang-go golang-golang-x-mod-dev  # the Go cross-check of checkpoints and proofs
   libqrencode-dev zbar-tools  # ledgerctl qr, and an independent decoder to test it
+  clang libclang-rt-14-dev  # the sanitizer build and its libFuzzer targets
 )
 
 missing=()
