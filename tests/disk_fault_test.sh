@@ -19,6 +19,9 @@ export IO_FAULT_DIR="$work/data/store" IO_FAULT_FILE="$work/fault"
 # The library comes before the sanitizer runtime in a sanitizer build; it only wraps libc.
 LD_PRELOAD=$fault_lib ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
   start_node node.log --dev --data-dir data --port 0
+# The loader only warns about a library it cannot preload: without it every check below would
+# fail for the wrong reason.
+grep -q "${fault_lib##*/}" "/proc/$pid/maps" || { echo "ledgerd did not load $fault_lib"; exit 1; }
 vkey=$(curl -sS "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
 tree_size() { curl -sS "$base/v1/node" | sed 's/.*"tree_size":\([0-9]*\).*/\1/'; }
 "$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --series D --count 8 \
