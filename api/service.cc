@@ -69,12 +69,6 @@ void AppendHashArray(const std::vector<merkle::Hash>& hashes, std::string* out) 
   out->push_back(']');
 }
 
-Json HashList(const std::vector<merkle::Hash>& hashes) {
-  Json out = Json::array();
-  for (const auto& h : hashes) out.push_back(Hex(h));
-  return out;
-}
-
 // Splits "/a/b/c" into {"a", "b", "c"}; an empty segment (a double or trailing slash) stays,
 // so that it matches nothing.
 std::vector<std::string_view> Segments(std::string_view path) {
@@ -439,10 +433,13 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
           appended += r.already_present ? 0 : 1;
           auto proof = ledger_.InclusionProof(r.index, (*checkpoint)->tree_size);
           if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
-          slot = {{"status", r.already_present ? 200 : 201}, {"index", r.index},
-                  {"record_id", Hex(r.leaf_hash)},           {"leaf_hash", Hex(r.leaf_hash)},
-                  {"block_height", r.block_height},          {"already_present", r.already_present},
-                  {"inclusion_proof", HashList(*proof)}};
+          slot = {{"status", r.already_present ? 200 : 201},
+                  {"index", r.index},
+                  {"record_id", Hex(r.leaf_hash)},
+                  {"leaf_hash", Hex(r.leaf_hash)},
+                  {"block_height", r.block_height},
+                  {"already_present", r.already_present},
+                  {"inclusion_proof", Json(merkle::HashesToHex(*proof))}};
         }
         metrics_.AddEntriesAppended(appended);
         call->SendJson(200, {{"tree_size", (*checkpoint)->tree_size},
@@ -720,7 +717,7 @@ void Service::ConsistencyProof(const std::shared_ptr<Call>& call) {
                        {"new_size", *to},
                        {"old_root", Hex(*old_root)},
                        {"new_root", Hex(*new_root)},
-                       {"consistency_proof", HashList(*proof)}});
+                       {"consistency_proof", Json(merkle::HashesToHex(*proof))}});
 }
 
 // ---- Documents (payloads) and bank reads ----

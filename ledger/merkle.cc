@@ -123,6 +123,13 @@ Hash CompactRange::Root() const {
   return FoldRight(alg_, hashes);
 }
 
+std::vector<std::string> HashesToHex(std::span<const Hash> hashes) {
+  std::vector<std::string> out;
+  out.reserve(hashes.size());
+  for (const Hash& h : hashes) out.push_back(crypto::HexEncode(h));
+  return out;
+}
+
 Result<Hash> HashFromHex(std::string_view hex) {
   auto bytes = hex.size() == 2 * sizeof(Hash) ? crypto::HexDecode(hex)
                                               : Result<crypto::Bytes>(Status::InvalidArgument(""));

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -104,6 +105,8 @@ class CompactRange {
 // A hash written as 64 lowercase hex digits, as every JSON answer and bundle carries it.
 // Errors: InvalidArgument.
 Result<Hash> HashFromHex(std::string_view hex);
+// The other way, for a list (a proof): each hash as 64 lowercase hex digits.
+std::vector<std::string> HashesToHex(std::span<const Hash> hashes);
 
 // RFC 9162 2.1.3.2. Errors: InvalidArgument for impossible parameters (index >= size, wrong
 // proof length); Unauthenticated if the proof does not lead to `root`.

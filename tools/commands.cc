@@ -22,12 +22,6 @@ Result<std::unique_ptr<Ledger>> OpenFromFlags(const Flags& flags) {
   return OpenLedgerInDir(dir, options);
 }
 
-Json HashList(const std::vector<merkle::Hash>& hashes) {
-  Json list = Json::array();
-  for (const auto& h : hashes) list.push_back(crypto::HexEncode(h));
-  return list;
-}
-
 Status PrintJson(const Json& j) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(j));
   std::cout << text << "\n";
@@ -323,7 +317,7 @@ Status ProveCommand(const Args& args) {
                       {"new_size", to},
                       {"old_root", crypto::HexEncode(old_root)},
                       {"new_root", crypto::HexEncode(new_root)},
-                      {"consistency_proof", HashList(proof)}});
+                      {"consistency_proof", Json(merkle::HashesToHex(proof))}});
   }
   if (!flags.Has("index")) return Status::InvalidArgument("give --index I, or --from M [--to N]");
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, flags.GetUint("index", 0));
@@ -336,7 +330,7 @@ Status ProveCommand(const Args& args) {
        {"tree_size", size},
        {"leaf_hash", crypto::HexEncode(merkle::LeafHash(ledger->params().tree_hash, entry))},
        {"root", crypto::HexEncode(root)},
-       {"inclusion_proof", HashList(proof)}});
+       {"inclusion_proof", Json(merkle::HashesToHex(proof))}});
 }
 
 }  // namespace credledger::tools

@@ -9,12 +9,6 @@
 namespace credledger::records {
 namespace {
 
-Json HashList(const std::vector<merkle::Hash>& hashes) {
-  Json out = Json::array();
-  for (const merkle::Hash& h : hashes) out.push_back(crypto::HexEncode(h));
-  return out;
-}
-
 // What the bundle of one record holds, read from the policy under its lock.
 struct BundlePlan {
   uint64_t record_index = 0;
@@ -515,7 +509,9 @@ Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPoli
   auto item = [&](uint64_t index) -> Result<Json> {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger.GetEntry(index));
     CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger.InclusionProof(index, tree_size));
-    return Json{{"index", index}, {"entry", std::move(entry)}, {"inclusion", HashList(proof)}};
+    return Json{{"index", index},
+                {"entry", std::move(entry)},
+                {"inclusion", Json(merkle::HashesToHex(proof))}};
   };
   CREDLEDGER_ASSIGN_OR_RETURN(Json record, item(plan.record_index));
   CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger.LeafHashAt(plan.record_index));
@@ -533,12 +529,14 @@ Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPoli
     CREDLEDGER_ASSIGN_OR_RETURN(Json j, item(i));
     history.push_back(std::move(j));
   }
-  Json bundle = {{"format", kProofBundleFormat},
-                 {"checkpoint", checkpoint_note},
-                 {"record", std::move(record)},
-                 {"block", {{"header", block.ToJson()}, {"consistency", HashList(consistency)}}},
-                 {"registry", std::move(registry)},
-                 {"history", std::move(history)}};
+  Json bundle = {
+      {"format", kProofBundleFormat},
+      {"checkpoint", checkpoint_note},
+      {"record", std::move(record)},
+      {"block",
+       {{"header", block.ToJson()}, {"consistency", Json(merkle::HashesToHex(consistency))}}},
+      {"registry", std::move(registry)},
+      {"history", std::move(history)}};
   return CanonicalJson(bundle);
 }
 

@@ -89,8 +89,7 @@ Result<std::string> MakeCreditProfile(const Ledger& ledger, const SharedRecordPo
     CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ledger.GetEntry(r.index));
     CREDLEDGER_ASSIGN_OR_RETURN(Json entry, ParseJson(text));
     CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger.InclusionProof(r.index, tree_size));
-    Json inclusion = Json::array();
-    for (const merkle::Hash& h : proof) inclusion.push_back(crypto::HexEncode(h));
+    Json inclusion = merkle::HashesToHex(proof);
     Json item = {{"record_id", r.id}, {"index", r.index}, {"status", r.status}};
     if (r.type == RecordType::kLicense || r.type == RecordType::kCertificate) {
       const ValidityWindow window = WindowOf(entry.at("body"));
