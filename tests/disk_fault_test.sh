@@ -69,6 +69,7 @@ expect "a write on a full disk" 503 "$(post 2)" post-2.json "No space left on de
 echo "  the answer: $(cat post-2.json)"
 grep -qi '^content-type: application/problem+json' post-2.headers && ok ||
   bad "the 503 is not application/problem+json"
+grep -qi '^retry-after: 1' post-2.headers && ok || bad "the 503 has no Retry-After"
 expect "the next write, still full" 503 "$(post 3)" post-3.json "takes no writes until its store recovers"
 echo "  the next: $(cat post-3.json)"
 reads_work "on a full disk" cp-before.txt

@@ -63,6 +63,11 @@ struct Service::Call {
     Send(status, "text/plain; charset=utf-8", std::move(body));
   }
   void Fail(const Problem& problem) {
+    // Overload and an unavailable store pass (the store is retried every 200 ms): say when to
+    // try again (RFC 9110, 10.2.3) rather than let clients hammer the node.
+    if (problem.status == 429 || problem.status == 503) {
+      headers.emplace_back(http::field::retry_after, "1");
+    }
     std::string path(request.target().substr(0, request.target().find('?')));
     Send(problem.status, "application/problem+json", ProblemJson(problem, path, request_id));
   }
