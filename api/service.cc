@@ -189,6 +189,10 @@ Service::Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> po
   metrics_.AddGauge("credledger_pending_entries",
                     "Entries submitted and waiting for the sequencer to take them into a block.",
                     [this] { return static_cast<double>(ledger_.PendingEntries()); });
+  metrics_.AddGauge("credledger_store_writable",
+                    "1 while the store takes writes; 0 while a failed block write is unsettled "
+                    "and writes are refused (a full or failing disk).",
+                    [this] { return ledger_.WriteRefusal().ok() ? 1.0 : 0.0; });
   ledger_.SetCommitObserver([this](const BlockCommit& c) {
     metrics_.ObserveBlockCommit(c.write_seconds, c.wait_seconds, c.entries);
   });
@@ -262,6 +266,9 @@ void Service::Health(const std::shared_ptr<Call>& call) { call->SendText(200, "o
 
 void Service::Ready(const std::shared_ptr<Call>& call) {
   if (draining_) return call->Fail({503, "unavailable", "the node is shutting down"});
+  if (Status refused = ledger_.WriteRefusal(); !refused.ok()) {
+    return call->Fail(ProblemFromStatus(refused));
+  }
   call->SendJson(200, {{"ready", true}, {"tree_size", ledger_.Head().tree_size}});
 }
 

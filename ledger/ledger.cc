@@ -218,6 +218,8 @@ struct Ledger::Impl {
   // next block would have to build on one of two different trees.
   std::unique_ptr<PreparedBlock> unsettled;
   Status unsettled_error;  // what writes are refused with meanwhile
+  mutable std::mutex refusal_mu;
+  Status refusal;  // GUARDED_BY(refusal_mu): unsettled_error while a block is unsettled
   std::chrono::steady_clock::time_point next_recover_attempt;
   int head_record_fd = -1;  // LedgerOptions::head_record_path, open for writing; -1: none
   // Sets unsettled_error and when to try the store again (a reopen costs a directory listing
@@ -226,6 +228,8 @@ struct Ledger::Impl {
     unsettled_error = Status::Unavailable(
         "the node takes no writes until its store recovers from a failed write (block " +
         std::to_string(height) + "): " + why.ToString());
+    std::lock_guard lock(refusal_mu);
+    refusal = unsettled_error;
     next_recover_attempt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   }
 
@@ -564,6 +568,8 @@ Status Ledger::Impl::SettleUnsettled() {
     RollBack(*unsettled);
   }
   unsettled.reset();
+  std::lock_guard lock(refusal_mu);
+  refusal = Status::Ok();
   return Status::Ok();
 }
 
@@ -956,6 +962,11 @@ void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
 void Ledger::SetCommitObserver(std::function<void(const BlockCommit&)> observer) {
   std::lock_guard lock(impl_->queue_mu);
   impl_->commit_observer = std::move(observer);
+}
+
+Status Ledger::WriteRefusal() const {
+  std::lock_guard lock(impl_->refusal_mu);
+  return impl_->refusal;
 }
 
 size_t Ledger::PendingEntries() const {

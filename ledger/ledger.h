@@ -183,6 +183,10 @@ class Ledger {
   void SetCommitObserver(std::function<void(const BlockCommit&)> observer);
   // Entries submitted and not yet taken into a block.
   size_t PendingEntries() const;
+  // OK while the store takes writes; Unavailable, naming the disk's error, while a failed
+  // block write is not yet settled and every write is refused (docs/DESIGN.md). For
+  // readiness checks and alarms: reads keep working meanwhile.
+  Status WriteRefusal() const;
 
  private:
   struct Impl;

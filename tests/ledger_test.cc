@@ -366,6 +366,7 @@ TEST_CASE(
   CHECK(failed.status().message().find("may not have been written") != std::string::npos);
   auto refused = l->Append("refused");
   CHECK(refused.status().code() == StatusCode::kUnavailable);
+  CHECK(l->WriteRefusal().code() == StatusCode::kUnavailable);  // for /readyz and alarms
   CHECK(refused.status().message().find("takes no writes until its store recovers") !=
         std::string::npos);
   // Reads answer from the last durable block.
@@ -381,6 +382,7 @@ TEST_CASE(
   std::this_thread::sleep_for(std::chrono::milliseconds(250));  // the ledger retries at 200 ms
   auto after = l->Append("after");
   REQUIRE(after.ok());
+  CHECK(l->WriteRefusal().ok());
   auto during = l->Append("during");
   REQUIRE(during.ok());
   if (landed) {
