@@ -217,19 +217,23 @@ struct Ledger::Impl {
   // tree built until a later Recover settles it; meanwhile every write is refused, since the
   // next block would have to build on one of two different trees.
   std::unique_ptr<PreparedBlock> unsettled;
-  Status unsettled_error;  // what writes are refused with meanwhile
+  // What writes are refused with while a block is unsettled; OK otherwise. Written by the
+  // sequencer, read by it and by WriteRefusal (readiness checks, metrics).
   mutable std::mutex refusal_mu;
-  Status refusal;  // GUARDED_BY(refusal_mu): unsettled_error while a block is unsettled
+  Status refusal;  // GUARDED_BY(refusal_mu)
+  Status Refusal() const {
+    std::lock_guard lock(refusal_mu);
+    return refusal;
+  }
   std::chrono::steady_clock::time_point next_recover_attempt;
   int head_record_fd = -1;  // LedgerOptions::head_record_path, open for writing; -1: none
-  // Sets unsettled_error and when to try the store again (a reopen costs a directory listing
+  // Sets `refusal` and when to try the store again (a reopen costs a directory listing
   // and a probe file: not for every request).
   void RefuseWritesUntilRecovered(uint64_t height, const Status& why) {
-    unsettled_error = Status::Unavailable(
+    std::lock_guard lock(refusal_mu);
+    refusal = Status::Unavailable(
         "the node takes no writes until its store recovers from a failed write (block " +
         std::to_string(height) + "): " + why.ToString());
-    std::lock_guard lock(refusal_mu);
-    refusal = unsettled_error;
     next_recover_attempt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   }
 
@@ -354,7 +358,8 @@ void Ledger::Impl::Run() {
           if (next->has_block && next->policy) next->policy->RolledBack(next->header.first_index);
           writer = next->before;  // the tree with in_flight's entries, still unsettled
           next.reset();
-          for (Pending& p : items) p.Resolve(unsettled_error);
+          const Status refused = Refusal();
+          for (Pending& p : items) p.Resolve(refused);
         }
       }
       if (fate == Fate::kUnsettled) unsettled = std::move(in_flight);
@@ -556,11 +561,11 @@ Result<bool> Ledger::Impl::Landed(const PreparedBlock& block) {
 
 Status Ledger::Impl::SettleUnsettled() {
   if (!unsettled) return Status::Ok();
-  if (std::chrono::steady_clock::now() < next_recover_attempt) return unsettled_error;
+  if (std::chrono::steady_clock::now() < next_recover_attempt) return Refusal();
   Result<bool> landed = Landed(*unsettled);
   if (!landed.ok()) {
     RefuseWritesUntilRecovered(unsettled->header.height, landed.status());
-    return unsettled_error;
+    return Refusal();
   }
   if (*landed) {
     Commit(*unsettled);
@@ -964,10 +969,7 @@ void Ledger::SetCommitObserver(std::function<void(const BlockCommit&)> observer)
   impl_->commit_observer = std::move(observer);
 }
 
-Status Ledger::WriteRefusal() const {
-  std::lock_guard lock(impl_->refusal_mu);
-  return impl_->refusal;
-}
+Status Ledger::WriteRefusal() const { return impl_->Refusal(); }
 
 size_t Ledger::PendingEntries() const {
   std::lock_guard lock(impl_->queue_mu);
