@@ -28,6 +28,8 @@ Response MakeResponse(unsigned status, std::string_view content_type, std::strin
   response.keep_alive(keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();
+  // RFC 9110 8.6, 15.3.5: a 204 has no content, and no Content-Length saying so.
+  if (status == 204) response.erase(http::field::content_length);
   return response;
 }
 
@@ -126,6 +128,43 @@ bool Match(const std::vector<std::string_view>& want, const std::vector<std::str
   }
   *params = std::move(captured);
   return true;
+}
+
+// The Allow header (RFC 9110 10.2.1) of a path served by `methods`: HEAD wherever GET is,
+// OPTIONS everywhere.
+std::string AllowHeader(const std::vector<http::verb>& methods) {
+  std::string out;
+  for (http::verb m : methods) {
+    out += std::string(http::to_string(m)) + ", ";
+    if (m == http::verb::get) out += "HEAD, ";
+  }
+  return out + "OPTIONS";
+}
+
+// Decoded query parameters and path captures are text: UTF-8 with no control characters
+// (they reach JSON answers and the query audit log). The problem's detail, or null if all are.
+const char* InvalidText(const std::map<std::string, std::string>& query,
+                        const std::vector<std::string>& params) {
+  auto text = [](std::string_view s) {
+    if (!IsValidUtf8(s)) return false;
+    for (char c : s) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+    }
+    return true;
+  };
+  for (const auto& [name, value] : query) {
+    if (!text(name) || !text(value)) {
+      return "a query parameter is not UTF-8 text (after percent-decoding: no invalid byte "
+             "sequences, no control characters)";
+    }
+  }
+  for (const std::string& p : params) {
+    if (!text(p)) {
+      return "a path segment is not UTF-8 text (after percent-decoding: no invalid byte "
+             "sequences, no control characters)";
+    }
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -236,12 +275,27 @@ void Service::Dispatch(const std::shared_ptr<Call>& call) {
     }
   }
   const std::vector<std::string_view> segments = Segments(path);
-  bool path_known = false;
+  // HEAD is GET without the body (the server drops it, RFC 9110 9.3.2).
+  const http::verb method =
+      call->request.method() == http::verb::head ? http::verb::get : call->request.method();
+  // A literal segment beats a {capture}: /v1/blocks/latest is not /v1/blocks/{height}. So
+  // of the routes the path matches, only those with the fewest captures count.
+  size_t fewest_captures = SIZE_MAX;
   for (const RouteEntry& r : RouteTable()) {
     std::vector<std::string> params;
-    if (!Match(r.segments, segments, &params)) continue;
-    path_known = true;
-    if (r.method != call->request.method()) continue;
+    if (Match(r.segments, segments, &params)) {
+      fewest_captures = std::min(fewest_captures, params.size());
+    }
+  }
+  std::vector<http::verb> allowed;  // the methods of the routes this path matches
+  for (const RouteEntry& r : RouteTable()) {
+    std::vector<std::string> params;
+    if (!Match(r.segments, segments, &params) || params.size() != fewest_captures) continue;
+    allowed.push_back(r.method);
+    if (r.method != method) continue;
+    if (const char* bad = InvalidText(call->query, params)) {
+      return call->Fail(BadRequest("bad_parameter", bad));
+    }
     call->route = r.path;
     call->params = std::move(params);
     try {
@@ -252,10 +306,19 @@ void Service::Dispatch(const std::shared_ptr<Call>& call) {
     }
     return;
   }
-  if (path_known) {
-    return call->Fail(
-        {405, "method_not_allowed",
-         std::string(call->request.method_string()) + " is not allowed on " + std::string(path)});
+  if (path == "*" && call->request.method() == http::verb::options) {
+    call->headers.emplace_back(http::field::allow, "GET, HEAD, POST, PUT, DELETE, OPTIONS");
+    return call->Send(204, "text/plain; charset=utf-8", "");
+  }
+  if (!allowed.empty()) {
+    call->headers.emplace_back(http::field::allow, AllowHeader(allowed));
+    if (call->request.method() == http::verb::options) {
+      return call->Send(204, "text/plain; charset=utf-8", "");
+    }
+    return call->Fail({405, "method_not_allowed",
+                       std::string(call->request.method_string().substr(0, 40)) +
+                           " is not allowed on " + std::string(path.substr(0, 200)) +
+                           "; allowed: " + AllowHeader(allowed)});
   }
   call->Fail(NotFound("no route " + std::string(path.substr(0, 200))));
 }

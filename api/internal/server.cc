@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "api/internal/request_reader.h"
 #include "api/problem.h"
 
 namespace credledger::api {
@@ -94,6 +95,21 @@ struct Server::Impl {
     return out;
   }
 
+  // Runs `context` until it is stopped. A handler that throws past its connection's own guard
+  // (Session::Step) is logged and the loop goes on: the node keeps serving.
+  void Run(net::io_context& context) {
+    while (true) {
+      try {
+        context.run();
+        return;
+      } catch (const std::exception& e) {
+        if (options.log) options.log({{"msg", "handler failed"}, {"error", e.what()}});
+      } catch (...) {
+        if (options.log) options.log({{"msg", "handler failed"}, {"error", "unknown exception"}});
+      }
+    }
+  }
+
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
   std::string NextRequestId() { return id_prefix + "-" + std::to_string(++request_counter); }
@@ -134,13 +150,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Run() {
-    net::dispatch(executor_, [self = shared_from_this()] { self->Start(); });
+    net::dispatch(executor_, [self = shared_from_this()] { self->Step([&] { self->Start(); }); });
   }
 
   // Closes the connection if it is waiting for a request; a busy one closes after answering.
   void CloseIfIdle() {
     net::post(executor_, [self = shared_from_this()] {
-      if (!self->busy_) self->Close();
+      self->Step([&] {
+        if (!self->busy_) self->Close();
+      });
     });
   }
 
@@ -175,50 +193,85 @@ class Session : public std::enable_shared_from_this<Session> {
                            self->Read();
                          });
   }
+  // One request: read and parsed by a RequestReader from this connection's buffer (which
+  // holds at most one header section or framing line, with what is pipelined behind it),
+  // all of it within one read deadline.
   void Read() {
     if (server_.stopping) return Close();
-    parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
-    parser_->body_limit(server_.options.max_body_bytes);
+    reader_.emplace(
+        RequestLimits{server_.options.max_header_bytes, server_.options.max_body_bytes});
+    continue_sent_ = false;
+    head_ = false;
     tcp_stream().expires_after(server_.options.read_timeout);
+    Parse();
+  }
+
+  void Parse() {
+    const auto data = buffer_.data();
+    buffer_.consume(
+        reader_->Put(std::string_view(static_cast<const char*>(data.data()), data.size())));
+    head_ = reader_->is_head();
+    if (reader_->error()) return Refuse(*reader_->error());
+    if (reader_->done()) return Answer();
+    if (reader_->expects_continue() && !continue_sent_) return SendContinue();
+    if (buffer_.size() >= reader_->buffer_limit()) {
+      reader_->BufferFull();
+      return Refuse(*reader_->error());
+    }
+    ReadSome();
+  }
+
+  void ReadSome() {
+    const size_t room = reader_->buffer_limit() - buffer_.size();
+    auto buffers = buffer_.prepare(std::min<size_t>(room, 64 << 10));
     std::visit(
-        [this](auto& stream) {
-          http::async_read(
-              stream, buffer_, *parser_,
-              [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+        [&](auto& stream) {
+          stream.async_read_some(buffers,
+                                 [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                   self->Step([&] { self->OnReadSome(ec, n); });
+                                 });
         },
         stream_);
   }
 
-  void OnRead(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == net::error::operation_aborted ||
-        ec == beast::error::timeout || ec == net::error::connection_reset ||
-        ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
-      return Close();
-    }
-    if (ec) {
-      // The request cannot be read: answer what was wrong, then close (the stream is no
-      // longer in a known state).
-      Problem problem =
-          ec == http::error::body_limit
-              ? Problem{413, "payload_too_large",
-                        "the body exceeds " + std::to_string(server_.options.max_body_bytes) +
-                            " bytes"}
-          : ec == http::error::header_limit
-              ? Problem{431, "headers_too_large",
-                        "the headers exceed " + std::to_string(server_.options.max_header_bytes) +
-                            " bytes"}
-              : Problem{400, "malformed_http", "cannot parse the request: " + ec.message()};
-      const std::string id = server_.NextRequestId();
-      Response response = MakeResponse(problem.status, "application/problem+json",
-                                       ProblemJson(problem, "", id), id, 11, /*keep_alive=*/false);
-      busy_ = true;
-      started_ = std::chrono::steady_clock::now();
-      request_id_ = id;
-      request_ = Request{};
-      return Write(std::move(response));
-    }
-    request_ = parser_->release();
+  void OnReadSome(beast::error_code ec, size_t n) {
+    buffer_.commit(n);
+    // End of stream, a deadline, a reset: nothing to answer (an unfinished request is
+    // dropped with its connection).
+    if (ec) return Close();
+    Parse();
+  }
+
+  // RFC 9110 10.1.1: a client that waits for 100 Continue sends the body after it.
+  void SendContinue() {
+    continue_sent_ = true;
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    std::visit(
+        [&](auto& stream) {
+          net::async_write(stream, net::buffer(kContinue.data(), kContinue.size()),
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             self->Step([&] { ec ? self->Close() : self->Parse(); });
+                           });
+        },
+        stream_);
+  }
+
+  // The request cannot be read: answer what was wrong, then close (the stream is no longer in
+  // a known state).
+  void Refuse(const Problem& problem) {
+    const std::string id = server_.NextRequestId();
+    Response response =
+        MakeResponse(problem.status, "application/problem+json", ProblemJson(problem, "", id), id,
+                     reader_->version() == 10 ? 10 : 11, /*keep_alive=*/false);
+    busy_ = true;
+    started_ = std::chrono::steady_clock::now();
+    request_id_ = id;
+    request_ = Request{};
+    Write(std::move(response));
+  }
+
+  void Answer() {
+    request_ = reader_->Release();
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
     auto header = request_.find("X-Request-Id");
@@ -230,20 +283,39 @@ class Session : public std::enable_shared_from_this<Session> {
     // read answered at once is already there: dispatch writes it without a trip through the
     // queue.
     server_.service.Handle(request_, request_id_, [self = shared_from_this()](Response response) {
-      net::dispatch(self->executor_,
-                    [self, r = std::move(response)]() mutable { self->Write(std::move(r)); });
+      net::dispatch(self->executor_, [self, r = std::move(response)]() mutable {
+        self->Step([&] { self->Write(std::move(r)); });
+      });
     });
+  }
+
+  // Runs one step of the connection. An exception there (a bug, or memory running out) ends
+  // this connection, never the node: nothing a client sends may terminate the process.
+  template <class F>
+  void Step(F&& step) noexcept {
+    try {
+      step();
+    } catch (const std::exception& e) {
+      LogEvent("connection failed", e.what());
+      CloseSocket();
+    } catch (...) {
+      LogEvent("connection failed", "unknown exception");
+      CloseSocket();
+    }
   }
 
   void Write(Response response) {
     response_.emplace(std::move(response));
     if (server_.stopping) response_->keep_alive(false);
+    // A HEAD answer is the GET answer's header alone (RFC 9110 9.3.2), Content-Length
+    // included; a body would be read as the start of the next response.
+    if (head_) response_->body().clear();
     tcp_stream().expires_after(server_.options.write_timeout);
     std::visit(
         [this](auto& stream) {
           http::async_write(stream, *response_,
                             [self = shared_from_this()](beast::error_code ec, size_t bytes) {
-                              self->OnWrite(ec, bytes);
+                              self->Step([&] { self->OnWrite(ec, bytes); });
                             });
         },
         stream_);
@@ -275,9 +347,10 @@ class Session : public std::enable_shared_from_this<Session> {
     server_.options.log(fields);
   }
 
-  void LogEvent(const char* what, beast::error_code ec) {
+  void LogEvent(const char* what, beast::error_code ec) { LogEvent(what, ec.message()); }
+  void LogEvent(const char* what, const std::string& error) {
     if (!server_.options.log) return;
-    server_.options.log({{"msg", what}, {"remote", remote_}, {"error", ec.message()}});
+    server_.options.log({{"msg", what}, {"remote", remote_}, {"error", error}});
   }
 
   // Over TLS, says close_notify first (bounded by the write timeout), then closes.
@@ -286,7 +359,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (tls == nullptr || !handshake_done_ || shutting_down_) return CloseSocket();
     shutting_down_ = true;
     tcp_stream().expires_after(server_.options.write_timeout);
-    tls->async_shutdown([self = shared_from_this()](beast::error_code) { self->CloseSocket(); });
+    tls->async_shutdown([self = shared_from_this()](beast::error_code) {
+      self->Step([&] { self->CloseSocket(); });
+    });
   }
 
   void CloseSocket() {
@@ -302,15 +377,17 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::variant<PlainStream, TlsStream> stream_;
   const net::any_io_executor executor_;  // the connection's io_context, fixed for its life
-  beast::flat_buffer buffer_;
   Server::Impl& server_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  beast::flat_buffer buffer_;
+  std::optional<RequestReader> reader_;
   Request request_;
   std::optional<Response> response_;
   std::string request_id_;
   std::string remote_;
   std::chrono::steady_clock::time_point started_;
   bool busy_ = false;
+  bool head_ = false;           // the request being answered is HEAD
+  bool continue_sent_ = false;  // 100 Continue was sent for the request being read
   bool handshake_done_ = false;
   bool shutting_down_ = false;
   bool closed_ = false;
@@ -326,16 +403,21 @@ void Server::Impl::Accept() {
 void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (stopping || ec == net::error::operation_aborted) return;
   if (!ec) {
-    std::shared_ptr<Session> session;
-    {
-      std::lock_guard lock(sessions_mu);
-      if (sessions.size() < options.max_connections) {
-        session = std::make_shared<Session>(std::move(socket), *this);
-        sessions.insert(session);
+    try {
+      std::shared_ptr<Session> session;
+      {
+        std::lock_guard lock(sessions_mu);
+        if (sessions.size() < options.max_connections) {
+          session = std::make_shared<Session>(std::move(socket), *this);
+          sessions.insert(session);
+        }
       }
+      if (session) session->Run();
+      // Otherwise the socket closes as it goes out of scope: over the connection limit.
+    } catch (const std::exception& e) {
+      // Out of memory for one more connection: drop it, keep accepting.
+      if (options.log) options.log({{"msg", "cannot take a connection"}, {"error", e.what()}});
     }
-    if (session) session->Run();
-    // Otherwise the socket closes as it goes out of scope: over the connection limit.
   }
   Accept();
 }
@@ -373,7 +455,8 @@ Result<std::unique_ptr<Server>> Server::Start(Service& service, ServerOptions op
   if (ec) return fail("listen on");
   for (auto& context : impl->contexts) {
     impl->work.push_back(net::make_work_guard(*context));
-    impl->threads.emplace_back([context = context.get()] { context->run(); });
+    impl->threads.emplace_back(
+        [impl = impl.get(), context = context.get()] { impl->Run(*context); });
   }
   net::post(*impl->contexts.front(), [impl = impl.get()] { impl->Accept(); });
   return std::unique_ptr<Server>(new Server(std::move(impl)));

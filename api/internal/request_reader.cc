@@ -1,0 +1,339 @@
+#include "api/internal/request_reader.h"
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <string>
+#include <vector>
+
+namespace credledger::api {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace {
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The elements of a comma-separated list (RFC 9110 5.6.1), empty elements skipped.
+std::vector<std::string_view> ListElements(std::string_view value) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const size_t comma = value.find(',');
+    std::string_view element = Trim(value.substr(0, comma));
+    if (!element.empty()) out.push_back(element);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// uri-host [":" port] (RFC 9112 3.2, RFC 3986 3.2.2), loosely: the characters those may hold.
+// Empty is allowed (an authority with no host).
+bool ValidHost(std::string_view host) {
+  for (char c : host) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) ||
+                    std::string_view("-._~%!$&'()*+,;=:[]").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A request-target's bytes: visible ASCII, no fragment (RFC 9112 3.2, RFC 3986).
+bool ValidTargetBytes(std::string_view target) {
+  for (char c : target) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '#') return false;
+  }
+  return true;
+}
+
+// Before the header section is whole: whether the bytes so far fold a line (a line end
+// followed by a space or tab, RFC 9112 5.2), which Beast would unfold and we refuse.
+bool HasObsFold(std::string_view bytes) {
+  const size_t end = bytes.find("\r\n\r\n");
+  const std::string_view header = bytes.substr(0, end);
+  for (size_t i = header.find("\r\n"); i != std::string_view::npos;
+       i = header.find("\r\n", i + 2)) {
+    if (i + 2 < bytes.size() && (bytes[i + 2] == ' ' || bytes[i + 2] == '\t')) return true;
+  }
+  return false;
+}
+
+// Whether a request line, complete in `bytes`, is well formed but for an HTTP version other
+// than 1.0 and 1.1 (which Beast reports as it would a malformed one): 505, not 400.
+bool OtherHttpVersion(std::string_view bytes) {
+  const std::string_view line = bytes.substr(0, bytes.find("\r\n"));
+  if (line.size() == bytes.size() || line.size() < 9) return false;
+  const std::string_view version = line.substr(line.size() - 9);
+  return version.substr(0, 6) == " HTTP/" && std::isdigit(static_cast<unsigned char>(version[6])) &&
+         version[7] == '.' && std::isdigit(static_cast<unsigned char>(version[8]));
+}
+
+}  // namespace
+
+// Beast's tokenizer, building a Request and checking what RFC 9112 asks of a server.
+class RequestReader::Parser : public http::basic_parser<true> {
+ public:
+  explicit Parser(const RequestLimits& limits) {
+    header_limit(static_cast<uint32_t>(std::min<size_t>(limits.max_header_bytes, UINT32_MAX)));
+    body_limit(limits.max_body_bytes);
+    // Not eager until the header is done, so that a call stops at its end and the reader
+    // knows how many bytes were header and how many framing.
+    eager(false);
+  }
+
+  Request request;
+  std::optional<Problem> problem;  // set with the error code Beast is given
+  bool is_head = false;
+  bool expect_continue = false;
+  bool got_request_line = false;
+
+ private:
+  void Refuse(beast::error_code& ec, Problem p) {
+    problem = std::move(p);
+    ec = http::error::bad_value;
+  }
+
+  void on_request_impl(http::verb method, beast::string_view method_str, beast::string_view target,
+                       int version, beast::error_code& ec) override {
+    got_request_line = true;
+    is_head = method == http::verb::head;
+    request.method_string(method_str);
+    request.version(static_cast<unsigned>(version));
+    if (version != 10 && version != 11) {
+      return Refuse(ec, {505, "http_version_not_supported",
+                         "only HTTP/1.0 and HTTP/1.1 are served, not HTTP/" +
+                             std::to_string(version / 10) + "." + std::to_string(version % 10)});
+    }
+    std::string_view t(target.data(), target.size());
+    if (!ValidTargetBytes(t)) {
+      return Refuse(ec, BadRequest("malformed_http",
+                                   "the request-target must be visible ASCII with no fragment"));
+    }
+    if (t.front() == '/') {
+      request.target(target);
+    } else if (t == "*" && method == http::verb::options) {
+      request.target(target);
+    } else if (size_t scheme_end = t.find("://"); scheme_end != std::string_view::npos &&
+                                                  (IEquals(t.substr(0, scheme_end), "http") ||
+                                                   IEquals(t.substr(0, scheme_end), "https"))) {
+      // Absolute-form (RFC 9112 3.2.2): the authority replaces Host, the rest is the target.
+      std::string_view rest = t.substr(scheme_end + 3);
+      const size_t path_start = rest.find_first_of("/?");
+      absolute_authority = std::string(rest.substr(0, path_start));
+      if (absolute_authority->empty() || absolute_authority->find('@') != std::string::npos ||
+          !ValidHost(*absolute_authority)) {
+        return Refuse(ec, BadRequest("malformed_http",
+                                     "the absolute-form request-target has no valid authority"));
+      }
+      std::string origin(path_start == std::string_view::npos ? "" : rest.substr(path_start));
+      if (origin.empty() || origin.front() == '?') origin.insert(0, "/");
+      request.target(origin);
+    } else {
+      return Refuse(ec, BadRequest("malformed_http",
+                                   "the request-target must be a path (\"/v1/node\"), an "
+                                   "absolute URI (\"http://host/v1/node\") or \"*\" for OPTIONS"));
+    }
+  }
+
+  void on_response_impl(int, beast::string_view, int, beast::error_code& ec) override {
+    ec = http::error::bad_version;  // never called for a request parser
+  }
+
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                     beast::error_code& ec) override {
+    if (name_string.size() > kMaxFieldBytes || value.size() > kMaxFieldBytes) {
+      return Refuse(ec,
+                    {is_header_done() ? 413u : 431u,
+                     is_header_done() ? "payload_too_large" : "headers_too_large",
+                     "a field line is longer than " + std::to_string(kMaxFieldBytes) + " bytes"});
+    }
+    // Trailer fields: counted (as framing, by the reader) and dropped.
+    if (is_header_done()) return;
+    std::string_view v(value.data(), value.size());
+    if (name == http::field::host) {
+      if (++host_fields > 1) {
+        return Refuse(ec, BadRequest("malformed_http", "Host is given more than once"));
+      }
+      if (!ValidHost(v)) return Refuse(ec, BadRequest("malformed_http", "Host is not a host"));
+    } else if (name == http::field::transfer_encoding) {
+      for (std::string_view coding : ListElements(v)) codings.emplace_back(coding);
+      if (codings.empty()) {
+        return Refuse(ec, BadRequest("malformed_http", "Transfer-Encoding names no coding"));
+      }
+    } else if (name == http::field::expect) {
+      for (std::string_view expectation : ListElements(v)) {
+        if (IEquals(expectation, "100-continue")) {
+          expect_continue = true;
+        } else {
+          return Refuse(ec, {417, "expectation_failed",
+                             "only Expect: 100-continue is met, not \"" +
+                                 std::string(expectation.substr(0, 100)) + "\""});
+        }
+      }
+    }
+    request.insert(name, name_string, value);
+  }
+
+  void on_header_impl(beast::error_code& ec) override {
+    if (request.version() == 11 && host_fields == 0 && !absolute_authority) {
+      return Refuse(ec, BadRequest("malformed_http", "an HTTP/1.1 request must carry Host"));
+    }
+    if (absolute_authority) request.set(http::field::host, *absolute_authority);
+    if (!codings.empty()) {
+      // RFC 9112 6.1 and 6.3: chunked must be the final coding, and only once; any other
+      // coding we do not implement. HTTP/1.0 has no Transfer-Encoding at all.
+      if (request.version() == 10) {
+        return Refuse(ec,
+                      BadRequest("malformed_http", "an HTTP/1.0 request has no Transfer-Encoding"));
+      }
+      if (!IEquals(codings.back(), "chunked")) {
+        return Refuse(ec, BadRequest("malformed_http",
+                                     "Transfer-Encoding must end in chunked (RFC 9112 6.3)"));
+      }
+      for (size_t i = 0; i + 1 < codings.size(); ++i) {
+        if (IEquals(codings[i], "chunked")) {
+          return Refuse(ec, BadRequest("malformed_http", "chunked is applied more than once"));
+        }
+        return Refuse(ec, {501, "not_implemented",
+                           "the transfer coding \"" + codings[i].substr(0, 100) +
+                               "\" is not supported; send the body as it is"});
+      }
+    }
+    if (request.version() == 10) expect_continue = false;  // RFC 9110 10.1.1
+  }
+
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) request.body().reserve(static_cast<size_t>(*length));
+  }
+
+  size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request.body().append(body.data(), body.size());
+    return body.size();
+  }
+
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+
+  size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+    request.body().append(body.data(), body.size());
+    return body.size();
+  }
+
+  void on_finish_impl(beast::error_code&) override {
+    if (chunked()) {
+      request.erase(http::field::transfer_encoding);  // the body is now whole
+      request.content_length(request.body().size());
+    }
+  }
+
+  int host_fields = 0;
+  std::vector<std::string> codings;
+  std::optional<std::string> absolute_authority;
+};
+
+RequestReader::RequestReader(RequestLimits limits)
+    : limits_(limits), parser_(std::make_unique<Parser>(limits_)) {}
+
+RequestReader::~RequestReader() = default;
+
+bool RequestReader::header_done() const { return parser_->is_header_done(); }
+
+bool RequestReader::done() const { return !error_ && parser_->is_done(); }
+
+bool RequestReader::expects_continue() const {
+  return !error_ && parser_->is_header_done() && parser_->expect_continue && !parser_->is_done() &&
+         after_header_ == 0;
+}
+
+void RequestReader::Fail(Problem problem) {
+  if (!error_) error_ = std::move(problem);
+}
+
+size_t RequestReader::Put(std::string_view bytes) {
+  if (error_ || parser_->is_done()) return 0;
+  size_t used = 0;
+  while (used < bytes.size() && !parser_->is_done()) {
+    const std::string_view rest = bytes.substr(used);
+    const bool in_header = !parser_->is_header_done();
+    if (in_header && HasObsFold(rest)) {
+      Fail(BadRequest("malformed_http", "a header line is folded (obs-fold, RFC 9112 5.2)"));
+      break;
+    }
+    beast::error_code ec;
+    const size_t n = parser_->put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
+    used += n;
+    if (in_header) {
+      // Beast holds each call's bytes to its header limit, but a header that arrives in
+      // pieces is consumed field by field: the total is counted here.
+      header_bytes_ += n;
+      if (header_bytes_ > limits_.max_header_bytes) {
+        Fail({431, "headers_too_large",
+              "the headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes"});
+        break;
+      }
+      if (parser_->is_header_done()) parser_->eager(true);
+    } else {
+      after_header_ += n;
+    }
+    is_head_ = parser_->is_head;
+    if (parser_->got_request_line) version_ = parser_->request.version();
+    // Everything after the header but the body's data: chunk sizes, extensions, line ends,
+    // trailers. Beast counts none of it; it gets a budget of max_header_bytes.
+    if (after_header_ - parser_->request.body().size() > limits_.max_header_bytes) {
+      Fail({413, "payload_too_large",
+            "the chunked body's framing (chunk sizes, extensions, trailers) exceeds " +
+                std::to_string(limits_.max_header_bytes) + " bytes"});
+      break;
+    }
+    if (ec == http::error::need_more) break;
+    if (ec) {
+      if (parser_->problem) {
+        Fail(*parser_->problem);
+      } else if (ec == http::error::body_limit) {
+        Fail({413, "payload_too_large",
+              "the body exceeds " + std::to_string(limits_.max_body_bytes) + " bytes"});
+      } else if (ec == http::error::header_limit) {
+        Fail({431, "headers_too_large",
+              "the headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes"});
+      } else if (ec == http::error::bad_version && OtherHttpVersion(rest)) {
+        Fail({505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served"});
+      } else {
+        Fail(BadRequest("malformed_http", "cannot parse the request: " + ec.message()));
+      }
+      break;
+    }
+    if (n == 0) break;
+  }
+  return used;
+}
+
+void RequestReader::BufferFull() {
+  if (!parser_->is_header_done()) {
+    Fail({431, "headers_too_large",
+          "the headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes"});
+  } else {
+    Fail({413, "payload_too_large",
+          "a line of the chunked body's framing exceeds " +
+              std::to_string(limits_.max_header_bytes) + " bytes"});
+  }
+}
+
+Request RequestReader::Release() { return std::move(parser_->request); }
+
+}  // namespace credledger::api

@@ -1,0 +1,76 @@
+// A Service over an in-memory domain ledger, shared by the api test binary's files.
+#ifndef CREDLEDGER_TESTS_API_TEST_UTIL_H_
+#define CREDLEDGER_TESTS_API_TEST_UTIL_H_
+
+#include <catch2/catch.hpp>
+#include <future>
+#include <memory>
+
+#include "api/service.h"
+#include "ledger/records/registry.h"
+#include "ledger_test_util.h"
+
+namespace credledger::testing {
+
+// A Service over an in-memory domain ledger with one agency, driven without sockets.
+struct Node {
+  crypto::PrivateKey node_key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey agency_key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+  std::unique_ptr<Ledger> ledger;
+  std::shared_ptr<records::SharedRecordPolicy> policy;
+  std::unique_ptr<api::Service> service;
+
+  explicit Node(api::ServiceOptions options = {}) {
+    const crypto::PrivateKey admin = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+    Json config = {
+        {"origin", "api.test/log"},
+        {"admins", {{"threshold", 1}, {"keys", {records::PublicKeyJson(admin.public_key())}}}},
+        {"agencies",
+         {{{"id", "sz-amr"},
+           {"name", "SZ AMR"},
+           {"uscc", "91110000101623741K"},
+           {"keys", {records::PublicKeyJson(agency_key.public_key())}},
+           {"types", {"penalty", "status_change", "credit_repair"}}}}}};
+    auto genesis = records::MakeGenesis(config, node_key.public_key());
+    REQUIRE(genesis.ok());
+    LedgerOptions o;
+    o.max_block_delay = std::chrono::microseconds(100);
+    auto l = Ledger::Create(std::make_unique<MemoryStore>(), node_key, "api.test/log",
+                            crypto::HashAlgorithm::kSha256, *genesis, o);
+    REQUIRE(l.ok());
+    ledger = std::move(*l);
+    auto p = records::RecordPolicy::Replay(
+        1, [&](uint64_t i) { return ledger->GetEntry(i); },
+        records::RecordPolicy::Signatures::kVerify);
+    REQUIRE(p.ok());
+    policy = std::make_shared<records::SharedRecordPolicy>(*p);
+    ledger->SetAdmissionPolicy(policy);
+    options.node_key = node_key;
+    service = std::make_unique<api::Service>(*ledger, policy, std::move(options));
+  }
+  ~Node() { ledger.reset(); }  // first: it calls back into the service
+
+  api::Response Call(boost::beast::http::verb method, const std::string& target,
+                     std::string body = {}, const std::string& content_type = "application/json",
+                     const std::string& accept = "", const std::string& authorization = "") {
+    api::Request request{method, target, 11};
+    request.set(boost::beast::http::field::content_type, content_type);
+    if (!accept.empty()) request.set(boost::beast::http::field::accept, accept);
+    if (!authorization.empty()) {
+      request.set(boost::beast::http::field::authorization, authorization);
+    }
+    request.body() = std::move(body);
+    request.prepare_payload();
+    std::promise<api::Response> answered;
+    service->Handle(request, "test", [&](api::Response r) { answered.set_value(std::move(r)); });
+    return answered.get_future().get();
+  }
+
+  std::string Penalty(const std::string& number) {
+    return credledger::testing::SignedPenalty(agency_key, "sz-amr", number);
+  }
+};
+
+}  // namespace credledger::testing
+
+#endif  // CREDLEDGER_TESTS_API_TEST_UTIL_H_
