@@ -105,6 +105,104 @@ curl -sS -o /dev/null "${json[@]}" --data-binary @types2.json "$base/v1/entries"
 "$ctl" sign --key data/dev-keys/sz-tax.pem repair.json >repair-signed.json
 hostile "revoking another agency's record" 403 forbidden "${json[@]}" --data-binary @repair-signed.json /v1/entries
 
+# Raw HTTP: framing, smuggling, limits on every part of a request, HEAD and OPTIONS on every
+# route (tests/server_test.cc has every variant; these are the classes, against ledgerd).
+# raw NAME WANT BYTES_FILE: sends the bytes on a new connection with a second request
+# (GET /healthz) behind them, reads every answer until the node closes (or 3 s), and wants
+# WANT as the status lines of all answers, space separated ("400": the second was not run).
+raw() {
+  local name=$1 want=$2 file=$3 got
+  printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >>"$file"
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  (cat "$file" >&3) 2>/dev/null
+  timeout 3 cat <&3 >raw.out 2>/dev/null
+  exec 3>&-
+  got=$(grep -a -o '^HTTP/1\.[01] [0-9]*' raw.out | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')
+  [ "$got" = "$want" ] && ok || bad "$name: answers '$got' (want '$want'): $(head -c 300 raw.out)"
+  kill -0 "$pid" 2>/dev/null && curl -fsS -o /dev/null "$base/healthz" && ok ||
+    bad "$name: the node stopped serving"
+}
+crlf() { printf '%b' "$1" >req.bin; }
+{ printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: '
+  head -c 65534 /dev/zero | tr '\0' v; printf '\r\n\r\n'; } >req.bin
+raw "a 65,534-byte trailer field" 413 req.bin
+{ printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;'
+  head -c 200000 /dev/zero | tr '\0' e; printf '\r\nx\r\n0\r\n\r\n'; } >req.bin
+raw "a 200 KB chunk extension" 413 req.bin
+{ printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n'
+  head -c 200000 /dev/zero | tr '\0' 0; printf '1\r\nx\r\n0\r\n\r\n'; } >req.bin
+raw "200,000 leading zeros of a chunk size" 413 req.bin
+for te in gzip identity compress xchunked 'chunked, gzip' 'chunked;q=1'; do
+  crlf "POST /v1/entries HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: $te\r\n\r\n"
+  raw "Transfer-Encoding: $te (smuggling)" 400 req.bin
+done
+crlf 'POST /v1/entries HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n'
+raw "Transfer-Encoding: gzip, chunked" 501 req.bin
+crlf 'POST /v1/entries HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n'
+raw "Transfer-Encoding folded onto a continuation line" 400 req.bin
+crlf 'POST /v1/entries HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'
+raw "Content-Length and Transfer-Encoding" 400 req.bin
+crlf 'GET /healthz HTTP/1.1\r\n\r\n'
+raw "no Host" 400 req.bin
+crlf 'GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n'
+raw "two Hosts" 400 req.bin
+crlf 'GET http://node.example/healthz HTTP/1.1\r\n\r\n'
+raw "an absolute-form target" "200 200" req.bin
+crlf 'GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n'
+raw "HTTP/2.0 in an HTTP/1 request line" 505 req.bin
+crlf 'POST /v1/entries HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nContent-Length: 2\r\n\r\n{}'
+raw "an Expect other than 100-continue" 417 req.bin
+{ printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n'; for i in $(seq 150); do printf 'X-F%d: %060d\r\n' "$i" 0; done
+  printf '\r\n'; } >req.bin
+raw "a header section over the limit, sent whole" 431 req.bin
+# Expect: 100-continue: the 100 comes before the body is sent.
+exec 3<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /v1/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n' >&3
+IFS= read -r -t 3 -u 3 line
+[ "$line" = $'HTTP/1.1 100 Continue\r' ] && ok || bad "Expect: 100-continue: got '$line'"
+printf '{}' >&3
+timeout 3 cat <&3 >raw.out
+grep -q '^HTTP/1.1 422' raw.out && ok || bad "the body after 100 Continue: $(head -c 200 raw.out)"
+exec 3>&-
+# HEAD answers carry no body (the GET /healthz behind each is read right after its header),
+# OPTIONS answers 204 with Allow, on every route.
+for path in /healthz /readyz /metrics /v1/node /v1/checkpoint /v1/entries /v1/entries/batch \
+  /v1/entries/1 "/v1/records/$record_id" "/v1/records/$record_id/history" \
+  /v1/subjects/914403001922038216/records /v1/blocks/latest /v1/blocks/0 /v1/agencies \
+  /v1/agencies/sz-amr "/v1/proofs/inclusion?index=1" "/v1/proofs/consistency?first=1&second=2" \
+  "/v1/payloads/$(printf '%064d' 0)" "/v1/records/$record_id/bundle" /v1/entries/1/bundle \
+  /v1/verify "/v/$record_id" /v1/subjects/914403001922038216/profile /nowhere; do
+  crlf "HEAD $path HTTP/1.1\r\nHost: x\r\n\r\n"
+  printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >>req.bin
+  exec 3<>"/dev/tcp/127.0.0.1/$port"
+  (cat req.bin >&3) 2>/dev/null
+  timeout 3 cat <&3 >raw.out 2>/dev/null
+  exec 3>&-
+  # The answer to HEAD, its blank line, then at once the next status line; and "ok" last.
+  after=$(sed -n '/^\r$/{n;p;q}' raw.out | head -c 12)
+  [ "$after" = "HTTP/1.1 200" ] && [ "$(tail -c 3 raw.out)" = ok ] && ok ||
+    bad "HEAD $path: a body or no answer: $(head -c 400 raw.out | tr '\r\n' '  ')"
+  code=$(curl -sS -o /dev/null -D headers.txt -w '%{http_code}' -X OPTIONS "$base$path")
+  if [ "$path" = /nowhere ]; then want=404; else want=204; fi
+  [ "$code" = "$want" ] && { [ "$want" = 404 ] || grep -qi '^Allow: .*OPTIONS' headers.txt; } && ok ||
+    bad "OPTIONS $path: HTTP $code $(tr '\r\n' '  ' <headers.txt)"
+done
+hostile "DELETE on the node has Allow" 405 method_not_allowed -D headers.txt -X DELETE /v1/node
+grep -qi '^Allow: GET, HEAD, OPTIONS' headers.txt && ok || bad "405 without Allow: $(cat headers.txt)"
+# Encodings in every query parameter and path segment: invalid UTF-8 (a lone byte, an overlong
+# form, a surrogate) and control characters are the client's mistake (400), never the node's
+# (a bank read used to get 503 when the audit log refused the purpose).
+token=$(cat data/dev-keys/demo-bank.token)
+for bad_text in %FF %C0%AE %ED%A0%80 %00 %0A; do
+  for path in "/v1/subjects/914403001922038216/profile?purpose=$bad_text" \
+    "/v1/subjects/914403001922038216/records?cursor=$bad_text" \
+    "/v1/payloads/$(printf '%064d' 0)?purpose=$bad_text" "/v1/proofs/inclusion?index=$bad_text" \
+    "/v1/proofs/consistency?first=$bad_text&second=1" "/v1/node?x=$bad_text" \
+    "/v1/agencies/$bad_text" "/v1/records/$bad_text" "/v/$bad_text"; do
+    hostile "$path" 400 bad_parameter -H "Authorization: Bearer $token" "$path"
+  done
+done
+
 # Connections: a slowloris request is cut at the read deadline; idle connections past the
 # limit do not stop the node.
 exec 3<>"/dev/tcp/127.0.0.1/$port"
