@@ -1,6 +1,7 @@
 #include "ledger/data_dir.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +29,84 @@ LedgerOptions LedgerOptionsFor(const std::string& dir, const DataDirOptions& opt
   return ledger;
 }
 
+Status SyncDirectory(const std::string& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::Unavailable("cannot open " + dir + ": " + std::strerror(errno));
+  const int synced = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (synced != 0) return Status::Unavailable("cannot sync " + dir + ": " + std::strerror(error));
+  return Status::Ok();
+}
+
+// Makes the store of a new ledger with `genesis` as entry 0 (empty: an untyped ledger) so that
+// a crash at any instant leaves either no store, and creation starts over, or a whole one: the
+// store is built in <dir>/store.new, closed, synced, and renamed into place. A head record
+// left by a creation that never finished names no store and is removed.
+Result<std::unique_ptr<Ledger>> CreateStore(const std::string& dir, crypto::PrivateKey key,
+                                            const std::string& origin,
+                                            merkle::HashAlgorithm tree_hash, std::string genesis,
+                                            const DataDirOptions& options) {
+  const std::string staging = StorePath(dir) + ".new";
+  std::error_code ec;
+  std::filesystem::remove_all(staging, ec);
+  if (ec) return Status::Unavailable("cannot remove " + staging + ": " + ec.message());
+  const std::string head_record = LedgerOptionsFor(dir, options).head_record_path;
+  std::filesystem::remove(head_record, ec);
+  if (ec) return Status::Unavailable("cannot remove " + head_record + ": " + ec.message());
+  {
+    LevelDbOptions leveldb = options.leveldb;
+    leveldb.create_if_missing = true;
+    CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(staging, leveldb));
+    LedgerOptions staged = options.ledger;
+    staged.head_record_path.clear();
+    CREDLEDGER_ASSIGN_OR_RETURN(auto ledger,
+                                Ledger::Create(std::move(store), std::move(key), origin, tree_hash,
+                                               std::move(genesis), staged));
+  }  // closed: LevelDB names its files by the directory's path
+  CREDLEDGER_RETURN_IF_ERROR(SyncDirectory(staging));
+  if (::rename(staging.c_str(), StorePath(dir).c_str()) != 0) {
+    return Status::Unavailable("cannot rename " + staging + " to " + StorePath(dir) + ": " +
+                               std::strerror(errno));
+  }
+  CREDLEDGER_RETURN_IF_ERROR(SyncDirectory(dir));
+  DataDirOptions reopen = options;
+  reopen.node_key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
+  return OpenLedgerInDir(dir, reopen);
+}
+
 }  // namespace
+
+Result<DataDirLock> DataDirLock::Acquire(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
+  const std::string path = dir + "/ledgerd.lock";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    char holder[32] = {};
+    [[maybe_unused]] ssize_t n = ::pread(fd, holder, sizeof holder - 1, 0);
+    ::close(fd);
+    if (error == EWOULDBLOCK) {
+      return Status::FailedPrecondition(dir + " is in use by another process (pid " +
+                                        std::string(holder) + ", holding " + path + ")");
+    }
+    return Status::Unavailable("cannot lock " + path + ": " + std::strerror(error));
+  }
+  const std::string pid = std::to_string(::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+    // The pid is only for the message another process gives; the lock holds without it.
+  }
+  return DataDirLock(fd);
+}
+
+DataDirLock::DataDirLock(DataDirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+
+DataDirLock::~DataDirLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 Result<std::string> ReadFileToString(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -67,7 +145,9 @@ Status WriteFileAtomically(const std::string& path, const std::string& data, uns
     return Status::Unavailable("cannot rename " + tmp + " to " + path + ": " +
                                std::strerror(errno));
   }
-  return Status::Ok();
+  // The rename is durable once the directory is.
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  return SyncDirectory(parent.empty() ? "." : parent);
 }
 
 Result<crypto::PrivateKey> LoadNodeKey(const std::string& path) {
@@ -103,11 +183,7 @@ Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const 
   std::string key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
   Result<crypto::PrivateKey> key = LoadOrCreateNodeKey(key_path);
   if (!key.ok()) return key.status();
-  LevelDbOptions leveldb = options.leveldb;
-  leveldb.create_if_missing = true;
-  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
-  return Ledger::Create(std::move(store), std::move(*key), origin, tree_hash, {},
-                        LedgerOptionsFor(dir, options));
+  return CreateStore(dir, std::move(*key), origin, tree_hash, {}, options);
 }
 
 Result<std::unique_ptr<Ledger>> CreateLedgerFromGenesis(const std::string& dir,
@@ -137,11 +213,7 @@ Result<std::unique_ptr<Ledger>> CreateLedgerFromGenesis(const std::string& dir,
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
-  LevelDbOptions leveldb = options.leveldb;
-  leveldb.create_if_missing = true;
-  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
-  return Ledger::Create(std::move(store), std::move(*key), registry->origin(), alg,
-                        std::move(canonical), LedgerOptionsFor(dir, options));
+  return CreateStore(dir, std::move(*key), registry->origin(), alg, std::move(canonical), options);
 }
 
 Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,

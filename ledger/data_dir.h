@@ -4,6 +4,8 @@
 //                        caller keeps the key elsewhere
 //   <dir>/head           the head record: the last durable tree size and root
 //                        (LedgerOptions::head_record_path), unless the caller sets another
+//   <dir>/ledgerd.lock   held (flock) by the one process serving the directory
+//   <dir>/store.new      a store being created; renamed to store once whole
 // See docs/DESIGN.md ("Data directory").
 #ifndef CREDLEDGER_LEDGER_DATA_DIR_H_
 #define CREDLEDGER_LEDGER_DATA_DIR_H_
@@ -21,6 +23,22 @@ struct DataDirOptions {
   std::optional<std::string> node_key_path;
   LedgerOptions ledger;
   LevelDbOptions leveldb;
+};
+
+// An exclusive lock on a data directory, held while this object lives: the kernel releases it
+// when the process ends, kill -9 included, so it is never stale. Move-only.
+class DataDirLock {
+ public:
+  // Takes the lock on `dir` (created if missing). Errors: FailedPrecondition (another process
+  // holds it, naming its pid), Unavailable.
+  static Result<DataDirLock> Acquire(const std::string& dir);
+  DataDirLock(DataDirLock&& other) noexcept;
+  DataDirLock& operator=(DataDirLock&&) = delete;
+  ~DataDirLock();
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
 };
 
 std::string StorePath(const std::string& dir);
@@ -43,6 +61,8 @@ Result<crypto::PrivateKey> LoadOrCreateNodeKey(const std::string& path);
 
 // Creates a new ledger in `dir` (created if missing; must not already hold a store). If no
 // key exists at the node key path, generates an Ed25519 key and writes it there (0600).
+// Creation is atomic: a crash at any instant leaves no store (so creating again works) or a
+// whole one. REQUIRES: no other process creates a ledger in `dir` (see DataDirLock).
 Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const std::string& origin,
                                                   merkle::HashAlgorithm tree_hash,
                                                   const DataDirOptions& options = {});

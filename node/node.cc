@@ -73,6 +73,11 @@ int RunNode(const NodeConfig& config) {
   options.leveldb.block_cache_bytes = config.store_cache_mb << 20;
   options.leveldb.write_buffer_bytes = config.store_write_buffer_mb << 20;
 
+  // One process serves a data directory: a second start on it (two first --dev starts racing
+  // to create it, above all) is refused, naming the first, before it touches anything.
+  auto lock = DataDirLock::Acquire(config.data_dir);
+  if (!lock.ok()) return log.Fail("cannot take the data directory", lock.status());
+
   // No store yet: with --dev, create the development ledger; otherwise say how to make one.
   // (Other NotFound errors, such as a missing node key beside a store, are not "no ledger".)
   const bool has_store = std::filesystem::exists(StorePath(config.data_dir));

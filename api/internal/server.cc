@@ -356,11 +356,34 @@ class Session : public std::enable_shared_from_this<Session> {
   // Over TLS, says close_notify first (bounded by the write timeout), then closes.
   void Close() {
     auto* tls = std::get_if<TlsStream>(&stream_);
-    if (tls == nullptr || !handshake_done_ || shutting_down_) return CloseSocket();
+    if (tls == nullptr) return Linger();
+    if (!handshake_done_ || shutting_down_) return CloseSocket();
     shutting_down_ = true;
     tcp_stream().expires_after(server_.options.write_timeout);
     tls->async_shutdown([self = shared_from_this()](beast::error_code) {
       self->Step([&] { self->CloseSocket(); });
+    });
+  }
+
+  // Closes in two steps (RFC 9112 9.6): stops sending, then reads and drops what still comes
+  // (a body we refused) for up to a second and 1 MiB before closing. Closing with unread bytes
+  // would send a reset, which can make the client's kernel discard our answer unread.
+  void Linger() {
+    if (shutting_down_) return CloseSocket();
+    shutting_down_ = true;
+    beast::error_code ignored;
+    tcp_stream().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp_stream().expires_after(std::chrono::seconds(1));
+    buffer_.clear();
+    Drain(0);
+  }
+  void Drain(size_t drained) {
+    tcp_stream().async_read_some(buffer_.prepare(4096), [self = shared_from_this(), drained](
+                                                            beast::error_code ec, size_t n) {
+      self->Step([&] {
+        if (ec || drained + n > (1u << 20)) return self->CloseSocket();
+        self->Drain(drained + n);
+      });
     });
   }
 

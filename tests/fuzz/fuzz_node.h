@@ -1,0 +1,60 @@
+// The node the HTTP fuzz targets answer with: api::Service over an in-memory ledger whose
+// agency "sz-amr" signs with tests/fuzz/agency-key.pem (so seed requests carry valid entries
+// and grow the log).
+#ifndef CREDLEDGER_TESTS_FUZZ_FUZZ_NODE_H_
+#define CREDLEDGER_TESTS_FUZZ_FUZZ_NODE_H_
+
+#include <chrono>
+#include <memory>
+
+#include "api/service.h"
+#include "ledger/data_dir.h"
+#include "ledger/records/registry.h"
+#include "tests/fuzz/fuzz_util.h"
+
+namespace credledger::fuzz {
+
+struct Node {
+  std::unique_ptr<credledger::Ledger> ledger;
+  std::shared_ptr<credledger::records::SharedRecordPolicy> policy;
+  std::unique_ptr<credledger::api::Service> service;
+
+  Node() {
+    using namespace credledger;
+    auto node_key = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+    auto agency_key = LoadNodeKey(CREDLEDGER_FUZZ_DIR "/agency-key.pem");
+    Check(node_key.ok() && agency_key.ok(), "the fuzz node's keys load");
+    Json config = {
+        {"origin", "fuzz.credledger/log"},
+        {"admins",
+         {{"threshold", 1}, {"keys", {records::PublicKeyJson(agency_key->public_key())}}}},
+        {"agencies",
+         {{{"id", "sz-amr"},
+           {"name", "SZ AMR"},
+           {"uscc", "91110000101623741K"},
+           {"keys", {records::PublicKeyJson(agency_key->public_key())}},
+           {"types", {"license", "certificate", "penalty", "status_change", "credit_repair"}}}}}};
+    auto genesis = records::MakeGenesis(config, node_key->public_key());
+    LedgerOptions options;
+    options.max_block_delay = std::chrono::microseconds(100);
+    auto created = genesis.ok() ? Ledger::Create(std::make_unique<MemoryStore>(), *node_key,
+                                                 "fuzz.credledger/log",
+                                                 crypto::HashAlgorithm::kSha256, *genesis, options)
+                                : Result<std::unique_ptr<Ledger>>(genesis.status());
+    Check(created.ok(), "the fuzz ledger is created");
+    ledger = std::move(*created);
+    auto replayed = records::RecordPolicy::Replay(
+        1, [&](uint64_t i) { return ledger->GetEntry(i); },
+        records::RecordPolicy::Signatures::kVerify);
+    Check(replayed.ok(), "the fuzz ledger replays");
+    policy = std::make_shared<records::SharedRecordPolicy>(*replayed);
+    ledger->SetAdmissionPolicy(policy);
+    api::ServiceOptions service_options;
+    service_options.node_key = *node_key;
+    service = std::make_unique<api::Service>(*ledger, policy, std::move(service_options));
+  }
+};
+
+}  // namespace credledger::fuzz
+
+#endif  // CREDLEDGER_TESTS_FUZZ_FUZZ_NODE_H_
