@@ -549,7 +549,7 @@ Json RecordJson(const std::string& id, const records::RecordInfo& info, uint64_t
               {"index", info.index},
               {"type", std::string(records::RecordTypeName(info.type))},
               {"agency", info.agency},
-              {"status", status.status},
+              {"status", records::StatusName(status)},
               {"as_of_tree_size", tree_size}};
   if (info.type == records::RecordType::kPenalty) out["repaired"] = status.repaired;
   return out;
@@ -597,7 +597,9 @@ void Service::GetRecordHistory(const std::shared_ptr<Call>& call) {
   history.push_back({{"index", info->index}, {"record_id", id}, {"status_after", "valid"}});
   for (const records::RecordInfo::Change& c : info->changes) {
     if (c.index >= size) break;
-    Json item = {{"index", c.index}, {"record_id", c.record_id}, {"status_after", c.status}};
+    Json item = {{"index", c.index},
+                 {"record_id", c.record_id},
+                 {"status_after", records::StatusName({c.status, c.repaired})}};
     if (info->type == records::RecordType::kPenalty) item["repaired_after"] = c.repaired;
     history.push_back(std::move(item));
   }
@@ -608,10 +610,12 @@ void Service::GetRecordHistory(const std::shared_ptr<Call>& call) {
 
 std::optional<std::string> Service::SubjectParam(const std::shared_ptr<Call>& call) {
   const std::string& subject = call->params[0];
-  if (!records::ValidateUscc(subject).ok() && !records::IsHashHex(subject)) {
-    call->Fail(BadRequest(
-        "bad_parameter",
-        "the subject is a unified social credit code (GB 32100) or a 64-hex person commitment"));
+  // Any 18-character code of the GB 32100 alphabet: historical pilot codes that fail the
+  // check character are admitted where flagged, so they must be readable too.
+  if (!records::ValidateUsccShape(subject).ok() && !records::IsHashHex(subject)) {
+    call->Fail(BadRequest("bad_parameter",
+                          "the subject is a unified social credit code (GB 32100: 18 characters "
+                          "of its alphabet) or a 64-hex person commitment"));
     return std::nullopt;
   }
   return subject;

@@ -55,9 +55,9 @@ done
 # Enough distinct entries that no run wraps around (a wrapped run would resend duplicates).
 count=$((25000 * seconds))
 echo "== signing $count + $((count / 2)) p256 penalties as sz-tax (2 processes)"
-"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --series A \
+"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series A \
   --count "$count" --out full.jsonl &
-"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --series B \
+"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series B \
   --count $((count / 2)) --out half.jsonl
 wait %%
 

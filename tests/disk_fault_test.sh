@@ -24,7 +24,7 @@ LD_PRELOAD=$fault_lib ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" 
 grep -q "${fault_lib##*/}" "/proc/$pid/maps" || { echo "ledgerd did not load $fault_lib"; exit 1; }
 vkey=$(curl -sS "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
 tree_size() { curl -sS "$base/v1/node" | sed 's/.*"tree_size":\([0-9]*\).*/\1/'; }
-"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --series D --count 8 \
+"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series D --count 8 \
   --out entries.jsonl >/dev/null
 
 # post N: submits entry N of entries.jsonl; prints the status, keeps the answer in post-N.json
@@ -130,7 +130,7 @@ if mount -t tmpfs -o size=16m tmpfs small 2>/dev/null; then
   echo "== a real full disk (tmpfs)"
   trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null && wait "$pid"; umount "$work/small"; rm -rf "$work"' EXIT
   start_node node.log --dev --data-dir small/data --port 0
-  "$ctl" bench-entries --key small/data/dev-keys/sz-tax.pem --agency sz-tax --series F \
+  "$ctl" bench-entries --key small/data/dev-keys/sz-tax.pem --agency sz-tax --genesis small/data/dev-genesis.json --series F \
     --count 50 --out entries.jsonl >/dev/null
   head -c 32M /dev/zero >small/filler 2>/dev/null  # fills the disk: head's write fails
   size=$(tree_size) n=0 got=

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "crypto/encoding.h"
+#include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "ledger/canonical_json.h"
 #include "ledger/records/entry.h"
@@ -42,10 +43,18 @@ inline Json PublicKeyJson(const crypto::PrivateKey& k) {
 }
 
 // A penalty record of `agency` (docs/RECORDS.md) with decision number `number`, signed with
-// `key`: the canonical signed entry.
+// `key`: the canonical signed entry. Its punishing authority is `authority_uscc` (the agency's
+// own code in the registry); its decision document hash is `document_hash`, or by default
+// one of its own.
 inline std::string SignedPenalty(const crypto::PrivateKey& key, const std::string& agency,
-                                 const std::string& number, int64_t fine = 100000) {
+                                 const std::string& number, int64_t fine = 100000,
+                                 const std::string& authority_uscc = "91110000101623741K",
+                                 std::string document = "") {
   const std::string h(64, 'c');
+  if (document.empty()) {
+    document = crypto::HexEncode(
+        crypto::Hash(crypto::HashAlgorithm::kSha256, agency + "|" + number + " decision"));
+  }
   Json e = {
       {"type", "penalty"},
       {"schema_version", 1},
@@ -63,8 +72,8 @@ inline std::string SignedPenalty(const crypto::PrivateKey& key, const std::strin
         {"confiscation_fen", 0},
         {"decision_date", "2026-01-01"},
         {"severity", "general"},
-        {"punishing_authority", {{"uscc", "91110000101623741K"}, {"name", "SZ AMR"}}},
-        {"decision_document_hash", h},
+        {"punishing_authority", {{"uscc", authority_uscc}, {"name", "authority"}}},
+        {"decision_document_hash", document},
         {"display_regime", "2026"}}}};
   auto s = records::SignEntry(e, key);
   REQUIRE(s.ok());

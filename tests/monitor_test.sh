@@ -14,7 +14,7 @@ tamper=$3
 start() { start_node "$1.log" --dev --data-dir "$1" --port 0; }  # start DATA_DIR
 stop() { kill -TERM "$pid"; wait "$pid"; pid=; }
 submit() {  # submit DATA_DIR LICENSE_NUMBER: a new license from the dev agency
-  sed "s/SZ-DEMO-2026-000001/$2/" "$1/dev-keys/example-license.json" >license.json
+  dev_license "$1" "$2" >license.json
   "$ctl" sign --key "$1/dev-keys/sz-amr.pem" license.json >signed.json
   code=$(curl -sS -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
     --data-binary @signed.json "$base/v1/entries")

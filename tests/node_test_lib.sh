@@ -36,3 +36,15 @@ start_node() {
   done
   echo "ledgerd did not start"; cat "$log"; exit 1
 }
+
+# dev_license DATA_DIR NUMBER: the dev example license of DATA_DIR with license number NUMBER
+# and an e-license identifier of its own (an identifier is held by one record), on stdout.
+dev_license() {
+  local template=$1/dev-keys/example-license.json old issuer serial new
+  old=$(grep -o '"identifier": "[^"]*"' "$template" | cut -d'"' -f4)
+  issuer=$(echo "$old" | cut -d. -f7)
+  serial=$(echo "$2" | tr -cd 'A-Z0-9')
+  new=$("$ctl" license-id --type-code 11100000000000000A --issuer "$issuer" --serial "$serial") ||
+    return 1
+  sed "s/\"$old\"/\"$new\"/; s/SZ-DEMO-2026-000001/$2/" "$template"
+}

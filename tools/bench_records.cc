@@ -60,8 +60,10 @@ Result<double> PerSecond(uint64_t seconds, const std::function<Status()>& step) 
   return static_cast<double>(n) / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// A penalty of `agency`, whose code (its punishing authority's) is `agency_uscc`.
 Json PenaltyTemplate(const std::string& agency = "sz-amr",
-                     const std::string& decision_number = "深市监罚〔2026〕123号") {
+                     const std::string& decision_number = "深市监罚〔2026〕123号",
+                     const std::string& agency_uscc = "91110000101623741K") {
   const std::string h(64, 'a');
   return {
       {"type", "penalty"},
@@ -81,7 +83,7 @@ Json PenaltyTemplate(const std::string& agency = "sz-amr",
         {"confiscation_fen", 0},
         {"decision_date", "2026-03-01"},
         {"severity", "general"},
-        {"punishing_authority", {{"uscc", "91110000101623741K"}, {"name", "深圳市市场监督管理局"}}},
+        {"punishing_authority", {{"uscc", agency_uscc}, {"name", "深圳市市场监督管理局"}}},
         {"decision_document_hash", h},
         {"display_regime", "2026"}}}};
 }
@@ -246,10 +248,20 @@ Status BenchBundlesCommand(const Args& args) {
 }
 
 Status BenchEntriesCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
-                              Flags::Parse(args, {"key", "agency", "count", "out", "series"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      Flags flags, Flags::Parse(args, {"key", "agency", "genesis", "count", "out", "series"}));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string key_path, flags.Required("key"));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string agency, flags.Required("agency"));
+  // A penalty speaks in its signer's name: its punishing authority is the agency's own code,
+  // as the ledger's genesis registers it.
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis_path, flags.Required("genesis"));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, ReadFileToString(genesis_path));
+  CREDLEDGER_ASSIGN_OR_RETURN(records::Registry registry, records::Registry::FromGenesis(genesis));
+  auto registered = registry.agencies().find(agency);
+  if (registered == registry.agencies().end()) {
+    return Status::InvalidArgument(genesis_path + " registers no agency \"" + agency + "\"");
+  }
+  const std::string agency_uscc = registered->second.uscc;
   CREDLEDGER_ASSIGN_OR_RETURN(std::string out_path, flags.Required("out"));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t count, flags.GetUint("count", 10000));
   // Decision numbers must be unique per agency (a second one is a 409), so each run of a
@@ -263,7 +275,8 @@ Status BenchEntriesCommand(const Args& args) {
     CREDLEDGER_ASSIGN_OR_RETURN(
         records::ValidatedEntry entry,
         records::SignEntry(
-            PenaltyTemplate(agency, "深市监罚〔2026〕" + series + "-" + std::to_string(n) + "号"),
+            PenaltyTemplate(agency, "深市监罚〔2026〕" + series + "-" + std::to_string(n) + "号",
+                            agency_uscc),
             key));
     entry.canonical.push_back('\n');
     if (fwrite(entry.canonical.data(), 1, entry.canonical.size(), out.get()) !=

@@ -8,6 +8,7 @@
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
 #include "ledger/records/entry.h"
+#include "ledger/records/identifiers.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/registry.h"
 #include "tools/flags.h"
@@ -188,6 +189,19 @@ Status ErasureRequestCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_request,
                               records::MakeErasureRequest(std::move(request), key));
   std::cout << signed_request << "\n";
+  return Status::Ok();
+}
+
+Status LicenseIdCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"type-code", "issuer", "serial", "version"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string type_code, flags.Required("type-code"));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string issuer, flags.Required("issuer"));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string serial, flags.Required("serial"));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      std::string identifier,
+      records::MakeLicenseIdentifier(type_code, issuer, serial, flags.GetOr("version", "001")));
+  std::cout << identifier << "\n";
   return Status::Ok();
 }
 

@@ -20,6 +20,7 @@ Status SignCommand(const Args& args);
 Status ErasureRequestCommand(const Args& args);
 Status GenesisCommand(const Args& args);
 Status ConfigCommand(const Args& args);
+Status LicenseIdCommand(const Args& args);
 Status RegistryCommand(const Args& args);
 Status CheckpointCommand(const Args& args);
 Status ProveCommand(const Args& args);

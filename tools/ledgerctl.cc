@@ -35,6 +35,10 @@ commands:
   sign --key KEY.pem TEMPLATE.json|-
         validate a record template (docs/RECORDS.md), fill issued_at/schema_version if absent,
         set key_id and sign it; prints the canonical signed entry
+  license-id --type-code T --issuer USCC --serial S [--version V]
+        print the e-license identifier (GB/T 36904: 1.2.156.3005.2.T.USCC.S.V.check, the check
+        character by ISO/IEC 7064 MOD 37,36); V defaults to 001. An identifier is held by one
+        record: a license's identifier names its issuing authority, which must be its signer
   erasure-request --key KEY.pem --hash H --legal-basis TEXT [--agency ID]
         print a signed request to erase document H (DELETE /v1/payloads/H): by the issuing
         agency ID with one of its keys, or without --agency by an admin key
@@ -51,8 +55,10 @@ commands:
   bench-records [--seconds S] [--rounds N]
         record validation + signature verification per core for p256, ed25519 and sm2,
         as a ratio of `openssl speed` verify/s measured in the same run
-  bench-entries --key KEY.pem --agency ID --out FILE [--count N] [--series S]
-        write N distinct signed penalty entries of agency ID, one canonical entry per line,
+  bench-entries --key KEY.pem --agency ID --genesis GENESIS.json --out FILE [--count N]
+       [--series S]
+        write N distinct signed penalty entries of agency ID (its code from the genesis),
+        one canonical entry per line,
         for HTTP load tests (scripts/bench-http.sh); S keeps decision numbers of runs apart
   bench-bundles [--seconds S] [--rounds N] [--records N]
         offline proof-bundle verifications/s per core (p256 penalties), beside the bound
@@ -105,6 +111,7 @@ int main(int argc, char** argv) {
       {"sign", SignCommand},
       {"soak", SoakCommand},
       {"erasure-request", ErasureRequestCommand},
+      {"license-id", LicenseIdCommand},
       {"genesis", GenesisCommand},
       {"config", ConfigCommand},
       {"registry", RegistryCommand},

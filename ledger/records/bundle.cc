@@ -497,7 +497,8 @@ Result<std::shared_ptr<RecordPolicy>> VerificationCache::PolicyFromGenesis(
 }
 
 std::string StatusName(const RecordStatus& status) {
-  return status.repaired ? "repaired" : status.status;
+  // A repair changes what a valid penalty shows; a later withdrawal (terminal) says more.
+  return status.repaired && status.status == "valid" ? "repaired" : status.status;
 }
 
 Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPolicy& policy,

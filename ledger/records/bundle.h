@@ -47,8 +47,9 @@ Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPoli
                                     const std::string& record_id, uint64_t tree_size,
                                     std::string_view checkpoint_note);
 
-// The status a reader is told: the record's status on the log, "repaired" for a penalty an
-// approved credit repair took down.
+// The status every answer and verdict states (one vocabulary: docs/RECORDS.md): the record's
+// status on the log, or "repaired" for a valid penalty an approved credit repair took down (a
+// later terminal change, such as a withdrawal, shows as itself).
 std::string StatusName(const RecordStatus& status);
 
 // A license's or certificate's validity window, from its body: valid_from, and the earlier

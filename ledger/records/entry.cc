@@ -69,7 +69,11 @@ Status CheckLicenseLike(const Json& b, const Json& subject) {
       CheckEnum(At(b, "holder_type"), Child(p, "holder_type"), {"001", "111"}));
   const bool organization = At(b, "holder_type") == "001";
   if (organization) {
-    CREDLEDGER_RETURN_IF_ERROR(CheckUscc(At(b, "holder_code"), Child(p, "holder_code")));
+    // A historical pilot code (flagged on the subject, and only for an agency permitted to
+    // import them) is checked for its shape alone, as the subject's is.
+    if (!subject.value("historical_code", false)) {
+      CREDLEDGER_RETURN_IF_ERROR(CheckUscc(At(b, "holder_code"), Child(p, "holder_code")));
+    }
     if (subject.value("kind", "") != "organization" ||
         subject.value("uscc", "") != At(b, "holder_code")) {
       return Violation(Child(p, "holder_code"), "must equal /subject/uscc (holder type 001)");
@@ -206,7 +210,17 @@ Status CheckCreditRepair(const Json& b, const Json& entry) {
                    "deciding_authority", "conditions_met", "decision", "evidence_hashes"},
                   {"acceptance_date", "reason"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
-  CREDLEDGER_RETURN_IF_ERROR(CheckUscc(At(b, "applicant_uscc"), Child(p, "applicant_uscc")));
+  // The applicant is the penalty's party (RecordPolicy), whose code may be a flagged
+  // historical one: then only its shape is checked here.
+  if (At(entry, "subject").value("historical_code", false)) {
+    if (!At(b, "applicant_uscc").is_string() ||
+        !ValidateUsccShape(At(b, "applicant_uscc").get<std::string>()).ok()) {
+      return Violation(Child(p, "applicant_uscc"),
+                       "must be an 18-character code of the GB 32100 alphabet");
+    }
+  } else {
+    CREDLEDGER_RETURN_IF_ERROR(CheckUscc(At(b, "applicant_uscc"), Child(p, "applicant_uscc")));
+  }
   CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "application_date"), Child(p, "application_date")));
   if (Has(b, "acceptance_date")) {
     CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "acceptance_date"), Child(p, "acceptance_date")));

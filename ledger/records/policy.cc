@@ -12,21 +12,49 @@
 namespace credledger::records {
 namespace {
 
-// agency|type|number for the records that carry a unique business identifier.
-std::string BusinessKey(const ValidatedEntry& e) {
+// The business identifiers a record holds, each held by one record at a time: agency|type|
+// number for the records that carry a license or decision number, and for licenses and
+// certificates their GB/T 36904 identifier, which names its issuer and so belongs to one record
+// whoever submits it.
+std::vector<std::pair<std::string, const char*>> BusinessKeys(const ValidatedEntry& e) {
   const Json& body = e.document.at("body");
   switch (e.type) {
     case RecordType::kLicense:
     case RecordType::kCertificate:
-      return e.agency + "|" + std::string(RecordTypeName(e.type)) + "|" +
-             body.at("license_number").get<std::string>();
+      return {{e.agency + "|" + std::string(RecordTypeName(e.type)) + "|" +
+                   body.at("license_number").get<std::string>(),
+               "license number"},
+              {"identifier|" + body.at("identifier").get<std::string>(), "e-license identifier"}};
     case RecordType::kPenalty:
-      return e.agency + "|penalty|" + body.at("decision_number").get<std::string>();
+      return {{e.agency + "|penalty|" + body.at("decision_number").get<std::string>(),
+               "decision number"}};
     case RecordType::kCreditRepair:
     case RecordType::kStatusChange:
       break;
   }
   return {};
+}
+
+// The member of a record's body that names the agency in whose name it speaks.
+const char* AuthorityMember(RecordType type) {
+  switch (type) {
+    case RecordType::kLicense:
+    case RecordType::kCertificate:
+      return "issuing_authority";
+    case RecordType::kPenalty:
+      return "punishing_authority";
+    case RecordType::kCreditRepair:
+      return "deciding_authority";
+    case RecordType::kStatusChange:
+      break;
+  }
+  return nullptr;
+}
+
+// The subject's key in the indexes: a USCC, or a person's commitment.
+std::string SubjectKey(const Json& subject) {
+  return subject.at("kind") == "person" ? subject.at("commitment").get<std::string>()
+                                        : subject.at("uscc").get<std::string>();
 }
 
 bool Terminal(const std::string& status) {
@@ -167,9 +195,47 @@ Status SharedRecordPolicy::Precheck(Json doc, std::string_view canonical_entry) 
   return Status::Ok();
 }
 
+Status RecordPolicy::CheckIssuer(const ValidatedEntry& e, uint64_t index) const {
+  const char* member = AuthorityMember(e.type);
+  if (member == nullptr) return Status::Ok();
+  const std::string uscc = e.document.at("body").at(member).at("uscc").get<std::string>();
+  for (const auto& [id, agency] : registry_.agencies()) {
+    if (agency.uscc == uscc && registry_.ActsFor(e.agency, id, index)) return Status::Ok();
+  }
+  return Status::PermissionDenied(
+      "/body/" + std::string(member) + "/uscc: " + uscc + " is neither agency \"" + e.agency +
+      "\" (" + registry_.agencies().at(e.agency).uscc +
+      ") nor an agency that has delegated to it: a record speaks only in its signer's name");
+}
+
 Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& record_id,
                                  uint64_t index) {
   const Json& body = e.document.at("body");
+  CREDLEDGER_RETURN_IF_ERROR(CheckIssuer(e, index));
+  const std::string subject = SubjectKey(e.document.at("subject"));
+  if (e.type == RecordType::kPenalty) {
+    const std::string regime = body.at("display_regime").get<std::string>();
+    if (registry_.RulesFor(regime, index) == nullptr) {
+      return Status::InvalidArgument("/body/display_regime: no display rules are in force for "
+                                     "regime \"" +
+                                     regime + "\" (the registry's display_rules)");
+    }
+  }
+  // A document (its hash) belongs to the agency that anchored it first, and to those it
+  // delegated to: a copy under another agency's signature would verify as that agency's.
+  for (const char* member : {"file_hash", "decision_document_hash"}) {
+    if (!body.contains(member)) continue;
+    auto anchored = by_document_.find(body.at(member).get<std::string>());
+    if (anchored == by_document_.end()) continue;
+    for (const std::string& other : anchored->second) {
+      const std::string& owner = records_.at(other).agency;
+      if (!registry_.ActsFor(e.agency, owner, index)) {
+        return Status::AlreadyExists("/body/" + std::string(member) +
+                                     ": the document is anchored by record " + other +
+                                     " of agency \"" + owner + "\"; a document has one issuer");
+      }
+    }
+  }
   if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
     const std::string target = body.at("target").get<std::string>();
     auto t = records_.find(target);
@@ -185,11 +251,36 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
       return Status::FailedPrecondition("/body/target: a credit repair targets a penalty, not a " +
                                         std::string(RecordTypeName(t->second.type)));
     }
+    // A change is listed under its target's subject: it must be that subject.
+    if (subject != t->second.subject) {
+      return Status::InvalidArgument("/subject: must be the subject of record " + target + " (" +
+                                     t->second.subject + ")");
+    }
+    if (e.type == RecordType::kCreditRepair && body.at("applicant_uscc") != t->second.subject) {
+      return Status::InvalidArgument(
+          "/body/applicant_uscc: must be the penalty's party (" + t->second.subject +
+          "): an enterprise applies to repair its own record");
+    }
   }
   Pending p;
   p.index = index;
   p.record_id = record_id;
-  p.business_key = BusinessKey(e);
+  // Every business identifier is checked before any state changes.
+  for (const auto& [key, what] : BusinessKeys(e)) {
+    auto holder = business_ids_.find(key);
+    std::string previous;
+    if (holder != business_ids_.end()) {
+      const bool supersedes =
+          body.contains("supersedes") && body.at("supersedes") == holder->second;
+      if (!supersedes) {
+        return Status::AlreadyExists("record " + holder->second + " already holds this " + what +
+                                     "; a replacement by its issuer must name it in "
+                                     "/body/supersedes");
+      }
+      previous = holder->second;
+    }
+    p.business_keys.emplace_back(key, std::move(previous));
+  }
   if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
     RecordInfo& target = records_.at(body.at("target").get<std::string>());
     RecordInfo updated = target;
@@ -201,25 +292,12 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     p.target_before = target;
     target = std::move(updated);
   }
-  if (!p.business_key.empty()) {
-    auto holder = business_ids_.find(p.business_key);
-    if (holder != business_ids_.end()) {
-      const bool supersedes =
-          body.contains("supersedes") && body.at("supersedes") == holder->second;
-      if (!supersedes) {
-        return Status::AlreadyExists(
-            "record " + holder->second + " already holds this " +
-            (e.type == RecordType::kPenalty ? "decision number" : "license number") +
-            " for agency \"" + e.agency + "\"; a replacement must name it in /body/supersedes");
-      }
-      p.previous_holder = holder->second;
-    }
-    business_ids_[p.business_key] = record_id;
-  }
+  for (const auto& [key, previous] : p.business_keys) business_ids_[key] = record_id;
   RecordInfo info;
   info.index = index;
   info.type = e.type;
   info.agency = e.agency;
+  info.subject = subject;
   if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
     info.target = body.at("target").get<std::string>();
   }
@@ -230,9 +308,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     for (const Json& k : body.at("penalty_kinds")) info.kinds.push_back(k.get<std::string>());
   }
   records_[record_id] = std::move(info);
-  const Json& subject = e.document.at("subject");
-  p.subject = subject.at("kind") == "person" ? subject.at("commitment").get<std::string>()
-                                             : subject.at("uscc").get<std::string>();
+  p.subject = subject;
   by_subject_[p.subject].emplace_back(index, record_id);
   for (const char* member : {"file_hash", "decision_document_hash"}) {
     if (body.contains(member)) p.document_hash = body.at(member).get<std::string>();
@@ -403,11 +479,11 @@ void RecordPolicy::RolledBack(uint64_t first_index) {
         docs.pop_back();
         if (docs.empty()) by_document_.erase(p.document_hash);
       }
-      if (!p.business_key.empty()) {
-        if (p.previous_holder.empty()) {
-          business_ids_.erase(p.business_key);
+      for (const auto& [key, previous] : p.business_keys) {
+        if (previous.empty()) {
+          business_ids_.erase(key);
         } else {
-          business_ids_[p.business_key] = p.previous_holder;
+          business_ids_[key] = previous;
         }
       }
     }

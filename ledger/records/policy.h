@@ -9,8 +9,13 @@
 //   - a license, certificate or penalty takes a business identifier (agency + type + license
 //     or decision number) that no other record holds, unless it names the holder in
 //     /body/supersedes;
-//   - a status_change or credit_repair targets a known record of the same agency; a
-//     credit_repair targets a penalty.
+//   - a status_change or credit_repair targets a known record of the same agency (or one
+//     that delegated to it) and the same subject; a credit_repair targets a penalty, and its
+//     applicant is the penalty's party;
+//   - the authority a record names (issuing_authority, punishing_authority,
+//     deciding_authority) is its signing agency or one that delegated to it; an e-license
+//     identifier is held by one record, and a document hash by records of one issuer;
+//   - a penalty's display_regime has display rules in force.
 //
 // Errors, by what the client should learn: InvalidArgument (malformed), Unauthenticated (key or
 // signature), PermissionDenied (not allowed), AlreadyExists (business identifier taken),
@@ -43,7 +48,8 @@ struct RecordInfo {
   uint64_t index = 0;
   RecordType type = RecordType::kLicense;
   std::string agency;
-  std::string target;  // status changes and credit repairs: the record they act on
+  std::string subject;  // the subject's USCC (historical codes included) or commitment
+  std::string target;   // status changes and credit repairs: the record they act on
   // Current status after the status_change records that targeted it: "valid", "suspended",
   // "revoked", "cancelled", "expired", "withdrawn", "superseded".
   std::string status = "valid";
@@ -172,6 +178,9 @@ class RecordPolicy : public AdmissionPolicy {
       : committed_registry_(registry), registry_(std::move(registry)), alg_(alg) {}
 
   Status AdmitRecord(const ValidatedEntry& e, const std::string& record_id, uint64_t index);
+  // The authority a record names (issuing, punishing, deciding) is its signing agency or one
+  // that delegated to it. Errors: PermissionDenied.
+  Status CheckIssuer(const ValidatedEntry& e, uint64_t index) const;
   // The status_change and credit_repair rules; may update *target.
   Status ApplyStatusChange(const Json& body, RecordInfo* target);
   Status ApplyCreditRepair(const Json& body, uint64_t index, RecordInfo* target);
@@ -179,8 +188,8 @@ class RecordPolicy : public AdmissionPolicy {
   struct Pending {
     uint64_t index = 0;
     std::string record_id;                    // empty for config entries
-    std::string business_key;                 // empty if none
-    std::string previous_holder;              // the business key's holder before this entry
+    // The business identifiers this record took, each with its holder before (empty: none).
+    std::vector<std::pair<std::string, std::string>> business_keys;
     std::string config;                       // the config entry, for config entries
     std::string target_id;                    // the record a status change or repair updated
     std::optional<RecordInfo> target_before;  // and its state before, for rollback

@@ -44,7 +44,7 @@ reader() {
 
 start
 vkey=$(curl -sS "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
-"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --series K \
+"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series K \
   --count $((cycles * 1000 + 1000)) --out entries.jsonl
 mkdir -p acks seen states
 kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=

@@ -31,7 +31,7 @@ struct Node {
         {"agencies",
          {{{"id", "sz-amr"},
            {"name", "SZ AMR"},
-           {"uscc", "91110000101623741K"},
+           {"uscc", "11440300MB2C123452"},  // the dev ledger's sz-amr: its example license
            {"keys", {records::PublicKeyJson(agency_key->public_key())}},
            {"types", {"license", "certificate", "penalty", "status_change", "credit_repair"}}}}}};
     auto genesis = records::MakeGenesis(config, node_key->public_key());

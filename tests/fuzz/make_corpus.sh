@@ -18,9 +18,9 @@ done
 # with the fuzz agency key for fuzz_http's node.
 "$ctl" sign --key data/dev-keys/sz-amr.pem data/dev-keys/example-license.json >license.json
 "$ctl" sign --key "$out/../agency-key.pem" data/dev-keys/example-license.json >fuzz-license.json
-sed 's/SZ-DEMO-2026-000001/SZ-DEMO-2026-000002/' data/dev-keys/example-license.json >second.json
+dev_license data SZ-DEMO-2026-000002 >second.json
 "$ctl" sign --key "$out/../agency-key.pem" second.json >fuzz-second.json
-"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --series S --count 2 \
+"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series S --count 2 \
   --out penalties.jsonl >/dev/null
 cp license.json "$out/fuzz_entry/seed-license"
 sed -n 1p penalties.jsonl >"$out/fuzz_entry/seed-penalty"

@@ -15,7 +15,7 @@ caches=(--store-cache-mb 4 --store-write-buffer-mb 4 --tile-cache-tiles 64)
 start_node node.log --dev --data-dir data --port 0 "${caches[@]}"
 vkey=$(curl -sS "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
 # More entries than two writers can send in the time (each run's are new: series by time).
-"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --series "soak$$" \
+"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series "soak$$" \
   --count $((seconds * 1500 + 5000)) --out entries.jsonl >/dev/null
 warmup=$((seconds / 6 > 2 ? seconds / 6 : 2))
 if "$ctl" soak "$base" --entries entries.jsonl --vkey "$vkey" --pid "$pid" --seconds "$seconds" \
