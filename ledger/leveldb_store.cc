@@ -11,11 +11,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <shared_mutex>
+#include <sstream>
 
 #include "ledger/store.h"
 
@@ -95,13 +99,15 @@ Status CheckRoomToReopen(const std::string& dir) {
   return Status::Ok();
 }
 
-// Keeps only the corruption reports of leveldb::DumpFile's listing of a log file.
+// Keeps leveldb::DumpFile's listing of a file: its corruption reports, and all of its text.
 class CorruptionSink : public leveldb::WritableFile {
  public:
   leveldb::Status Append(const leveldb::Slice& data) override {
     if (data.starts_with("corruption: ") && first_.empty()) first_ = data.ToString();
+    text_.append(data.data(), data.size());
     return leveldb::Status::OK();
   }
+  const std::string& text() const { return text_; }
   leveldb::Status Close() override { return leveldb::Status::OK(); }
   leveldb::Status Flush() override { return leveldb::Status::OK(); }
   leveldb::Status Sync() override { return leveldb::Status::OK(); }
@@ -114,6 +120,7 @@ class CorruptionSink : public leveldb::WritableFile {
 
  private:
   std::string first_;
+  std::string text_;
 };
 
 // Reads table file `file` through, checking every block's checksum.
@@ -151,8 +158,64 @@ Status CheckTableFile(leveldb::Env* env, const std::string& file, const LevelDbO
   return Status::DataLoss(file + " is damaged " + where + ": " + it->status().ToString());
 }
 
-// Reads every table and log file of the store at `path` through with checksums, naming the
-// first damaged one. LevelDB's own open reads logs but not tables, and names neither.
+// The files the store's current MANIFEST says are live: the tables of its current version and
+// the logs it still needs. Other files are left by a crash during a flush, a compaction or an
+// open (an unfinished table, a log already merged into one): LevelDB deletes them at open and
+// never reads them, so they are not damage.
+struct LiveFiles {
+  std::set<uint64_t> tables;
+  uint64_t log_number = 0;       // logs numbered from this on are live
+  uint64_t prev_log_number = 0;  // and this one (older LevelDB versions)
+};
+
+// The number of a LevelDB file name ("000005.ldb" -> 5), or nullopt.
+std::optional<uint64_t> FileNumber(const std::string& name) {
+  uint64_t n = 0;
+  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
+  if (ec != std::errc() || end == name.data() || *end != '.') return std::nullopt;
+  return n;
+}
+
+// Replays the MANIFEST that CURRENT names, as leveldb::DumpFile lists its version edits
+// ("AddFile: <level> <number> <size> ...", "RemoveFile: <level> <number>", "LogNumber: <n>").
+Result<LiveFiles> ReadLiveFiles(leveldb::Env* env, const std::string& path) {
+  std::string current;
+  leveldb::Status s = leveldb::ReadFileToString(env, path + "/CURRENT", &current);
+  if (!s.ok()) return FromLevelDb(s, "reading " + path + "/CURRENT");
+  while (!current.empty() && current.back() == '\n') current.pop_back();
+  if (!current.starts_with("MANIFEST-") || current.find('/') != std::string::npos) {
+    return Status::DataLoss(path + "/CURRENT does not name a MANIFEST: \"" +
+                            current.substr(0, 100) + "\"");
+  }
+  CorruptionSink listing;
+  s = leveldb::DumpFile(env, path + "/" + current, &listing);
+  if (!s.ok()) return FromLevelDb(s, "reading " + path + "/" + current);
+  if (!listing.first().empty()) {
+    return Status::DataLoss(path + "/" + current + " is damaged: " + listing.first());
+  }
+  LiveFiles live;
+  std::istringstream lines(listing.text());
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string tag;
+    uint64_t level = 0, number = 0;
+    fields >> tag;
+    if (tag == "AddFile:" && fields >> level >> number) {
+      live.tables.insert(number);
+    } else if (tag == "RemoveFile:" && fields >> level >> number) {
+      live.tables.erase(number);
+    } else if (tag == "LogNumber:" && fields >> number) {
+      live.log_number = number;
+    } else if (tag == "PrevLogNumber:" && fields >> number) {
+      live.prev_log_number = number;
+    }
+  }
+  return live;
+}
+
+// Reads every live table and log file of the store at `path` through with checksums, naming
+// the first damaged one. LevelDB's own open reads logs but not tables, and names neither.
 Status CheckStoreFiles(const std::string& path, const LevelDbOptions& options) {
   std::error_code ec;
   std::vector<std::string> files;
@@ -162,10 +225,16 @@ Status CheckStoreFiles(const std::string& path, const LevelDbOptions& options) {
   if (ec) return Status::Unavailable("cannot list " + path + ": " + ec.message());
   std::sort(files.begin(), files.end());
   leveldb::Env* env = leveldb::Env::Default();
+  CREDLEDGER_ASSIGN_OR_RETURN(LiveFiles live, ReadLiveFiles(env, path));
   for (const std::string& file : files) {
+    const std::optional<uint64_t> number =
+        FileNumber(std::filesystem::path(file).filename().string());
+    if (!number) continue;
     if (file.ends_with(".ldb") || file.ends_with(".sst")) {
+      if (!live.tables.count(*number)) continue;
       CREDLEDGER_RETURN_IF_ERROR(CheckTableFile(env, file, options));
     } else if (file.ends_with(".log")) {
+      if (*number < live.log_number && *number != live.prev_log_number) continue;
       CorruptionSink sink;
       leveldb::Status s = leveldb::DumpFile(env, file, &sink);
       if (!s.ok()) return FromLevelDb(s, "reading " + file);

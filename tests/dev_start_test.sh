@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # The first `ledgerd --dev` start, interrupted or raced:
-#   - kill -9 at a random instant of a first start leaves a data directory that the next
-#     start takes up (finishing or starting over), and whose dev keys sign entries the node
-#     accepts (they match its genesis);
+#   - killed (SIGKILL, as by kill -9) at each of its changes on disk in turn (the Nth write,
+#     sync, rename, mkdir or unlink, through tests/faults/io_fault.cc), every first start
+#     leaves a data directory that the next start takes up (finishing or starting over), and
+#     whose dev keys sign entries the node accepts (they match its genesis);
 #   - two first starts on one fresh directory: one serves, the other refuses at once, naming
 #     the first; the keys in the directory match the genesis of the one that serves.
-# Usage: dev_start_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL [CYCLES]   (default 20)
+# Usage: dev_start_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL PATH_TO_IO_FAULT_SO [STRIDE]
+# (STRIDE: try every STRIDE-th crash point; default 1, all of them)
 set -uo pipefail
 # shellcheck source=node_test_lib.sh
 source "$(dirname "$0")/node_test_lib.sh"
-cycles=${3:-20}
+fault=$3 stride=${4:-1}
 
 # The node at $base takes an entry signed with the directory's dev key of sz-amr.
 accepts_dev_key() {
@@ -19,21 +21,38 @@ accepts_dev_key() {
       --data-binary @signed.json "$base/v1/entries"
 }
 
-for cycle in $(seq "$cycles"); do
-  dir=kill-$cycle
-  "$ledgerd" --dev --data-dir "$dir" --port 0 2>>kill.log &
+point=1
+while true; do
+  dir=crash-$point
+  : >crash.log
+  # ASan accepts a preloaded library with this (its own check of the link order refuses it).
+  LD_PRELOAD=$fault IO_FAULT_CRASH_AT=$point \
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+    "$ledgerd" --dev --data-dir "$dir" --port 0 2>>crash.log &
   victim=$!
-  # Anywhere from before the first file to after the node serves (a first start takes ~50 ms
-  # here; longer under the sanitizers).
-  sleep "0.$(printf '%03d' $((RANDOM % 300)))"
-  kill -9 "$victim" 2>/dev/null
-  wait "$victim" 2>/dev/null
+  for _ in $(seq 500); do
+    kill -0 "$victim" 2>/dev/null || break
+    grep -q 'url="' crash.log && break
+    sleep 0.01
+  done
+  if kill -0 "$victim" 2>/dev/null; then
+    # It got to serving before its crash point: every point before this one was tried.
+    kill -9 "$victim"; wait "$victim" 2>/dev/null
+    break
+  fi
+  wait "$victim"; rc=$?
+  [ "$rc" = 137 ] && ok || { bad "crash point $point: exit $rc, not the crash: $(cat crash.log)"; break; }
   : >start.log
   start_node start.log --dev --data-dir "$dir" --port 0
   code=$(accepts_dev_key "$dir")
-  [ "$code" = 201 ] && ok || bad "cycle $cycle: after kill -9 of a first start, a dev-signed entry: HTTP $code $(head -c 300 answer.json)"
+  [ "$code" = 201 ] && ok ||
+    bad "crash point $point: after a kill there, a dev-signed entry: HTTP $code $(head -c 300 answer.json)"
   kill -TERM "$pid"; wait "$pid"; pid=
+  point=$((point + stride))
+  rm -rf "$dir"
 done
+echo "dev_start_test: a first start killed at each of $point crash points (stride $stride)"
+[ "$point" -gt 20 ] && ok || bad "only $point crash points: was the fault library loaded?"
 
 for round in $(seq 5); do
   dir=race-$round

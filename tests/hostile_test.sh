@@ -119,8 +119,11 @@ raw() {
   exec 3>&-
   got=$(grep -a -o '^HTTP/1\.[01] [0-9]*' raw.out | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')
   [ "$got" = "$want" ] && ok || bad "$name: answers '$got' (want '$want'): $(head -c 300 raw.out)"
-  kill -0 "$pid" 2>/dev/null && curl -fsS -o /dev/null "$base/healthz" && ok ||
-    bad "$name: the node stopped serving"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    bad "$name: the node died"; cat node.log
+    echo "hostile_test: $passed passed, $failed failed"; exit 1
+  fi
+  curl -fsS -o /dev/null "$base/healthz" && ok || bad "$name: the node stopped serving"
 }
 crlf() { printf '%b' "$1" >req.bin; }
 { printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: '
@@ -158,6 +161,7 @@ raw "a header section over the limit, sent whole" 431 req.bin
 # Expect: 100-continue: the 100 comes before the body is sent.
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 printf 'POST /v1/entries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: 2\r\nConnection: close\r\n\r\n' >&3
+line=
 IFS= read -r -t 3 -u 3 line
 [ "$line" = $'HTTP/1.1 100 Continue\r' ] && ok || bad "Expect: 100-continue: got '$line'"
 printf '{}' >&3

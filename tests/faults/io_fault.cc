@@ -9,11 +9,19 @@
 //                            preallocation, fails with ENOSPC
 //                    eio     every fsync and fdatasync fails with EIO (a failing device; the
 //                            written bytes stay in the page cache, as Linux does)
+//   IO_FAULT_CRASH_AT=N
+//                  the process kills itself (SIGKILL, as kill -9 would) at its Nth call that
+//                  changes files, before it acts: write, pwrite, writev, fsync, fdatasync,
+//                  rename, mkdir, unlink, rmdir, on any file (IO_FAULT_DIR does not apply).
+//                  Stepping N through 1, 2, 3... crashes a program at each of its steps on
+//                  disk in turn (tests/dev_start_test.sh).
 //
 // No privileges are needed, unlike a loop-mounted or size-limited tmpfs data dir, and the
 // fault is switched on and off between two requests.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -92,6 +100,16 @@ ssize_t FaultyWrite(int fd, size_t count, WriteN write_n) {
   return -1;
 }
 
+// IO_FAULT_CRASH_AT: counts this call that changes files, and on the Nth kills the process.
+void MaybeCrash() {
+  static const long crash_at = [] {
+    const char* n = std::getenv("IO_FAULT_CRASH_AT");
+    return n == nullptr ? 0L : std::strtol(n, nullptr, 10);
+  }();
+  static std::atomic<long> calls{0};
+  if (crash_at > 0 && calls.fetch_add(1) + 1 == crash_at) ::kill(::getpid(), SIGKILL);
+}
+
 template <typename F>
 F Next(const char* name) {
   return reinterpret_cast<F>(dlsym(RTLD_NEXT, name));
@@ -102,22 +120,26 @@ F Next(const char* name) {
 extern "C" {
 
 ssize_t write(int fd, const void* buf, size_t count) {
+  MaybeCrash();
   static auto next = Next<ssize_t (*)(int, const void*, size_t)>("write");
   return FaultyWrite(fd, count, [&](size_t n) { return next(fd, buf, n); });
 }
 
 ssize_t pwrite(int fd, const void* buf, size_t count, off_t offset) {
+  MaybeCrash();
   static auto next = Next<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite");
   return FaultyWrite(fd, count, [&](size_t n) { return next(fd, buf, n, offset); });
 }
 
 ssize_t pwrite64(int fd, const void* buf, size_t count, off_t offset) {
+  MaybeCrash();
   static auto next = Next<ssize_t (*)(int, const void*, size_t, off_t)>("pwrite64");
   return FaultyWrite(fd, count, [&](size_t n) { return next(fd, buf, n, offset); });
 }
 
 // Whole or nothing (LevelDB does not use it; here so that nothing slips past).
 ssize_t writev(int fd, const struct iovec* iov, int iovcnt) {
+  MaybeCrash();
   static auto next = Next<ssize_t (*)(int, const struct iovec*, int)>("writev");
   if (int e = FaultFor(fd, Fault::kNoSpace)) {
     errno = e;
@@ -139,6 +161,7 @@ int posix_fallocate64(int fd, off_t offset, off_t len) {
 }
 
 int fsync(int fd) {
+  MaybeCrash();
   static auto next = Next<int (*)(int)>("fsync");
   if (int e = FaultFor(fd, Fault::kIoError)) {
     errno = e;
@@ -148,12 +171,37 @@ int fsync(int fd) {
 }
 
 int fdatasync(int fd) {
+  MaybeCrash();
   static auto next = Next<int (*)(int)>("fdatasync");
   if (int e = FaultFor(fd, Fault::kIoError)) {
     errno = e;
     return -1;
   }
   return next(fd);
+}
+
+int rename(const char* from, const char* to) {
+  static auto next = Next<int (*)(const char*, const char*)>("rename");
+  MaybeCrash();
+  return next(from, to);
+}
+
+int mkdir(const char* path, mode_t mode) {
+  static auto next = Next<int (*)(const char*, mode_t)>("mkdir");
+  MaybeCrash();
+  return next(path, mode);
+}
+
+int unlink(const char* path) {
+  static auto next = Next<int (*)(const char*)>("unlink");
+  MaybeCrash();
+  return next(path);
+}
+
+int rmdir(const char* path) {
+  static auto next = Next<int (*)(const char*)>("rmdir");
+  MaybeCrash();
+  return next(path);
 }
 
 }  // extern "C"
