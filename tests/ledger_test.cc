@@ -763,6 +763,15 @@ TEST_CASE("a damaged LevelDB file is named before the store opens", "[ledger][co
   CHECK_THAT(truncated.status().message(), Catch::Contains(table + " is damaged"));
   WriteFile(table, original);
 
+  // What a kill during a flush or compaction leaves: an unfinished table, and an old log,
+  // that the MANIFEST does not name. LevelDB never reads them (it deletes them at open), so
+  // they are no damage: the store opens, and LevelDB clears them away.
+  const std::string orphan_table = path + "/999990.ldb", orphan_log = path + "/000001.log";
+  WriteFile(orphan_table, original.substr(0, original.size() / 2));
+  WriteFile(orphan_log, "torn");
+  CHECK(OpenLevelDbStore(path, check).ok());
+  CHECK_FALSE(std::filesystem::exists(orphan_table));
+
   // Recent writes live in the log file until the next reopen.
   {
     auto l = Ledger::Open(*OpenLevelDbStore(path), key, FastOptions());

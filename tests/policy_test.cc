@@ -76,7 +76,8 @@ struct Domain {
   std::string Penalty(const crypto::PrivateKey& key, const std::string& agency,
                       const std::string& number, int64_t fine = 100000) const {
     return credledger::testing::SignedPenalty(
-        key, agency, number, fine, agency == "gz-amr" ? "9144030071526726XG" : "91110000101623741K");
+        key, agency, number, fine,
+        agency == "gz-amr" ? "9144030071526726XG" : "91110000101623741K");
   }
 
   std::string Change(const crypto::PrivateKey& key, const std::string& agency,
@@ -490,9 +491,10 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   CHECK(d.policy->records().at(ids[0]).status == "suspended");
   // A rolled-back record leaves no index entry behind.
   d.store->FailWritesAfter(0);
-  CHECK_FALSE(d.ledger->Append(credledger::testing::SignedPenalty(
-                                   d.sz, "sz-amr", "IDX-X", 100000, "91110000101623741K", kH))
-                   .ok());
+  CHECK_FALSE(d.ledger
+                  ->Append(credledger::testing::SignedPenalty(d.sz, "sz-amr", "IDX-X", 100000,
+                                                              "91110000101623741K", kH))
+                  .ok());
   CHECK(d.policy->SubjectRecords(uscc, 0, 100).size() == 8);
   CHECK(d.policy->RecordsByDocument(kH).size() == 7);
 }

@@ -216,9 +216,10 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   if (e.type == RecordType::kPenalty) {
     const std::string regime = body.at("display_regime").get<std::string>();
     if (registry_.RulesFor(regime, index) == nullptr) {
-      return Status::InvalidArgument("/body/display_regime: no display rules are in force for "
-                                     "regime \"" +
-                                     regime + "\" (the registry's display_rules)");
+      return Status::InvalidArgument(
+          "/body/display_regime: no display rules are in force for "
+          "regime \"" +
+          regime + "\" (the registry's display_rules)");
     }
   }
   // A document (its hash) belongs to the agency that anchored it first, and to those it
@@ -257,9 +258,9 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
                                      t->second.subject + ")");
     }
     if (e.type == RecordType::kCreditRepair && body.at("applicant_uscc") != t->second.subject) {
-      return Status::InvalidArgument(
-          "/body/applicant_uscc: must be the penalty's party (" + t->second.subject +
-          "): an enterprise applies to repair its own record");
+      return Status::InvalidArgument("/body/applicant_uscc: must be the penalty's party (" +
+                                     t->second.subject +
+                                     "): an enterprise applies to repair its own record");
     }
   }
   Pending p;

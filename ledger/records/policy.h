@@ -187,7 +187,7 @@ class RecordPolicy : public AdmissionPolicy {
 
   struct Pending {
     uint64_t index = 0;
-    std::string record_id;                    // empty for config entries
+    std::string record_id;  // empty for config entries
     // The business identifiers this record took, each with its holder before (empty: none).
     std::vector<std::pair<std::string, std::string>> business_keys;
     std::string config;                       // the config entry, for config entries
