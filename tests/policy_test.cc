@@ -4,6 +4,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/records/anchor.h"
+#include "ledger/records/identifiers.h"
 #include "ledger/records/payloads.h"
 #include "ledger_test_util.h"
 #include "test_util.h"
@@ -614,4 +615,194 @@ TEST_CASE("erasure requests: made, parsed and verified against the signer's key"
   CHECK(VerifyObjectSignature(doc, key.public_key()).code() == StatusCode::kUnauthenticated);
   doc.erase("requested_at");
   CHECK(ParseErasureRequest(doc).status().message().find("requested_at") != std::string::npos);
+}
+
+namespace {
+
+// `entry` (a signed entry) changed by `edit` and signed again with `key`.
+std::string Resign(const std::string& entry, const crypto::PrivateKey& key,
+                   const std::function<void(Json&)>& edit) {
+  Json e = Json::parse(entry);
+  e.erase("signature");
+  edit(e);
+  auto s = SignEntry(std::move(e), key);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+// A license of `agency` whose issuing authority is `issuer_uscc`, with license number and
+// identifier serial `serial`, document hash `file_hash`.
+std::string License(const crypto::PrivateKey& key, const std::string& agency,
+                    const std::string& issuer_uscc, const std::string& serial,
+                    const std::string& file_hash, const std::string& holder = "914403001922038216",
+                    bool historical = false) {
+  Json subject = {{"kind", "organization"}, {"uscc", holder}};
+  if (historical) subject["historical_code"] = true;
+  Json e = {{"type", "license"},
+            {"schema_version", 1},
+            {"agency", agency},
+            {"subject", subject},
+            {"issued_at", "2026-11-27T09:00:00Z"},
+            {"body",
+             {{"identifier",
+               *MakeLicenseIdentifier("11100000000000000A", issuer_uscc, serial, "001")},
+              {"type_code", "11100000000000000A"},
+              {"type_name", "营业执照"},
+              {"license_number", "L-" + serial},
+              {"holder_type", "001"},
+              {"holder_code", holder},
+              {"issuing_authority", {{"uscc", issuer_uscc}, {"name", "authority"}}},
+              {"issue_date", "2026-11-27"},
+              {"valid_from", "2026-11-27"},
+              {"area_code", "440300"},
+              {"file_hash", file_hash}}}};
+  auto s = SignEntry(std::move(e), key);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+const std::string kSzUscc = "91110000101623741K", kGzUscc = "9144030071526726XG";
+
+}  // namespace
+
+TEST_CASE("a record speaks only in its signer's name, or in that of an agency that delegated "
+          "to it; identifiers and documents have one issuer",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  for (const char* agency : {"sz-amr", "gz-amr"}) {
+    REQUIRE(d.ledger
+                ->Append(d.Config("set_types", {{"agency_id", agency},
+                                                {"types",
+                                                 {"license", "penalty", "status_change",
+                                                  "credit_repair"}}}))
+                .ok());
+  }
+  const std::string doc_a(64, 'a'), doc_b(64, 'b'), doc_c(64, 'd');
+  // Each authority member, naming another agency: refused (403), naming the member.
+  Status s = d.ledger->Append(License(d.gz, "gz-amr", kSzUscc, "1", doc_a)).status();
+  CHECK(s.code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(s.message(), Catch::Contains("/body/issuing_authority/uscc"));
+  s = d.ledger
+          ->Append(credledger::testing::SignedPenalty(d.gz, "gz-amr", "GZ-1", 100, kSzUscc))
+          .status();
+  CHECK(s.code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(s.message(), Catch::Contains("/body/punishing_authority/uscc"));
+  const std::string sz_penalty = d.Penalty(d.sz, "sz-amr", "SZ-P");
+  REQUIRE(d.ledger->Append(sz_penalty).ok());
+  const std::string gz_penalty = d.Penalty(d.gz, "gz-amr", "GZ-P");
+  REQUIRE(d.ledger->Append(gz_penalty).ok());
+  const std::string repair_in_sz_name = d.Change(d.gz, "gz-amr", RecordId(gz_penalty), "credit_repair");
+  s = d.ledger->Append(repair_in_sz_name).status();
+  CHECK(s.code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(s.message(), Catch::Contains("/body/deciding_authority/uscc"));
+
+  // sz-amr's own license; a copy of it (same identifier, number, document) signed by gz-amr is
+  // refused whatever it names: in sz-amr's name (403), or in its own (its identifier then
+  // names sz-amr as issuer, refused at validation; with its own identifier, the document is
+  // sz-amr's: 409).
+  const std::string original = License(d.sz, "sz-amr", kSzUscc, "1", doc_a);
+  REQUIRE(d.ledger->Append(original).ok());
+  CHECK(d.ledger->Append(License(d.gz, "gz-amr", kSzUscc, "1", doc_a)).status().code() ==
+        StatusCode::kPermissionDenied);
+  s = d.ledger->Append(License(d.gz, "gz-amr", kGzUscc, "1", doc_a)).status();
+  CHECK(s.code() == StatusCode::kAlreadyExists);
+  CHECK_THAT(s.message(), Catch::Contains("/body/file_hash") && Catch::Contains(RecordId(original)));
+  // The identifier is held by one record, even within the agency (under another number).
+  s = d.ledger->Append(Resign(original, d.sz, [](Json& e) {
+                 e["body"]["license_number"] = "OTHER";
+                 e["body"]["file_hash"] = std::string(64, 'e');
+               }))
+          .status();
+  CHECK(s.code() == StatusCode::kAlreadyExists);
+  CHECK_THAT(s.message(), Catch::Contains("e-license identifier"));
+  // A penalty's decision document too.
+  s = d.ledger
+          ->Append(credledger::testing::SignedPenalty(d.gz, "gz-amr", "GZ-2", 100, kGzUscc,
+                                                      Json::parse(sz_penalty)["body"]
+                                                          ["decision_document_hash"]))
+          .status();
+  CHECK(s.code() == StatusCode::kAlreadyExists);
+  CHECK_THAT(s.message(), Catch::Contains("/body/decision_document_hash"));
+  // Only the two records of their own issuers carry the documents.
+  CHECK(d.policy->RecordsByDocument(doc_a) == std::vector<std::string>{RecordId(original)});
+
+  // Once sz-amr delegates to gz-amr, gz-amr may issue in sz-amr's name and share its
+  // documents: its license with a new identifier, under sz-amr's authority.
+  REQUIRE(d.ledger->Append(d.Config("delegate", {{"agency_id", "sz-amr"}, {"to", "gz-amr"}})).ok());
+  CHECK(d.ledger->Append(License(d.gz, "gz-amr", kSzUscc, "2", doc_a)).ok());
+  CHECK(d.ledger->Append(License(d.gz, "gz-amr", kSzUscc, "3", doc_b)).ok());
+  // sz-amr did not delegate the other way: doc_c of gz-amr stays gz-amr's.
+  REQUIRE(d.ledger->Append(License(d.gz, "gz-amr", kGzUscc, "4", doc_c)).ok());
+  CHECK(d.ledger->Append(License(d.sz, "sz-amr", kSzUscc, "5", doc_c)).status().code() ==
+        StatusCode::kAlreadyExists);
+  // A replay of the log agrees.
+  d.ledger.reset();
+  d.Start(false);
+  CHECK(d.policy->RecordsByDocument(doc_a).size() == 2);
+}
+
+TEST_CASE("changes and repairs belong to their target's subject; a penalty's regime has rules",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  const std::string penalty = d.Penalty(d.sz, "sz-amr", "SZ-1");
+  REQUIRE(d.ledger->Append(penalty).ok());
+  const std::string other = "9144030071526726XG";
+  // A status change filed under another enterprise.
+  Status s = d.ledger
+                 ->Append(Resign(d.Change(d.sz, "sz-amr", RecordId(penalty)), d.sz,
+                                 [&](Json& e) { e["subject"]["uscc"] = other; }))
+                 .status();
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("/subject") && Catch::Contains("914403001922038216"));
+  // A repair applied for by another enterprise, or filed under one.
+  const std::string repair = d.Change(d.sz, "sz-amr", RecordId(penalty), "credit_repair");
+  s = d.ledger
+          ->Append(Resign(repair, d.sz, [&](Json& e) { e["body"]["applicant_uscc"] = other; }))
+          .status();
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("/body/applicant_uscc"));
+  s = d.ledger->Append(Resign(repair, d.sz, [&](Json& e) { e["subject"]["uscc"] = other; }))
+          .status();
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  // Nothing was listed under the other enterprise; the right repair is admitted.
+  CHECK(d.policy->SubjectRecords(other, 0, 10).empty());
+  CHECK(d.ledger->Append(repair).ok());
+
+  // A regime the registry has no display rules for (the genesis has "2026" only).
+  s = d.ledger
+          ->Append(Resign(d.Penalty(d.sz, "sz-amr", "SZ-2"), d.sz,
+                          [](Json& e) { e["body"]["display_regime"] = "2019"; }))
+          .status();
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("/body/display_regime"));
+}
+
+TEST_CASE("historical codes: a permitted agency's license and penalty for such a holder",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  REQUIRE(d.ledger
+              ->Append(d.Config("set_types", {{"agency_id", "sz-amr"},
+                                              {"types", {"license", "penalty"}}}))
+              .ok());
+  const std::string pilot = "91350100M0001TGQXM";  // legally issued, fails the check
+  REQUIRE_FALSE(ValidateUscc(pilot).ok());
+  const std::string license =
+      License(d.sz, "sz-amr", kSzUscc, "7", std::string(64, 'a'), pilot, /*historical=*/true);
+  // Not yet permitted: 403; permitted: admitted and indexed under the code.
+  CHECK(d.ledger->Append(license).status().code() == StatusCode::kPermissionDenied);
+  REQUIRE(d.ledger
+              ->Append(d.Config("set_historical_codes", {{"agency_id", "sz-amr"}, {"allowed", true}}))
+              .ok());
+  REQUIRE(d.ledger->Append(license).ok());
+  CHECK(d.policy->SubjectRecords(pilot, 0, 10).size() == 1);
+  // Unflagged, the same code is a bad check character (422 on the field).
+  Json unflagged = Json::parse(license);
+  unflagged.erase("signature");
+  unflagged["subject"].erase("historical_code");
+  auto refused = SignEntry(std::move(unflagged), d.sz);
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("/subject/uscc"));
 }
