@@ -344,6 +344,18 @@ TEST_CASE("credit profiles: the bank sees every record, the public what is on di
   for (const Json& p : b["penalties"]) {
     const std::string id = p["record_id"];
     CHECK(p["status"] == (id == shown ? "valid" : id == repaired ? "repaired" : "withdrawn"));
+    // One vocabulary: the record, its history and its bundle state the profile's status.
+    const std::string want = p["status"];
+    Json record = ParseJson(node.Call(http::verb::get, "/v1/records/" + id).body()).value();
+    CHECK(record["status"] == want);
+    Json history =
+        ParseJson(node.Call(http::verb::get, "/v1/records/" + id + "/history").body()).value();
+    CHECK(history["status"] == want);
+    CHECK(history["history"].back()["status_after"] == want);
+    Json bundle =
+        ParseJson(node.Call(http::verb::get, "/v1/records/" + id + "/bundle").body()).value();
+    INFO(bundle.dump().substr(0, 400));
+    CHECK(bundle.dump().find("\"status\":\"" + want + "\"") != std::string::npos);
   }
   // Logged before it was answered.
   CHECK(credledger::testing::ReadFile(audit_path)
