@@ -69,6 +69,29 @@ hostile "a signature over other bytes" 401 unauthenticated "${json[@]}" --data-b
 sed 's/"agency": *"sz-amr"/"agency": "sz-tax"/' data/dev-keys/example-license.json >as-tax.json
 "$ctl" sign --key data/dev-keys/sz-amr.pem as-tax.json >as-tax-signed.json
 hostile "another agency's key" 401 unauthenticated "${json[@]}" --data-binary @as-tax-signed.json /v1/entries
+# Records in another agency's name (docs/RECORDS.md, "Who may say what"): sz-tax copies a
+# license of sz-amr. In sz-amr's name it is refused (403); in its own name, with its own
+# identifier but sz-amr's document, too (409); a document verifies as its one issuer's.
+doc=$(printf 'the hostile test license' | sha256sum | cut -c1-64)
+dev_license data SZ-HOSTILE-1 | sed "s/\"file_hash\": *\"0*\"/\"file_hash\": \"$doc\"/" >amr-doc.json
+"$ctl" sign --key data/dev-keys/sz-amr.pem amr-doc.json >amr-doc-signed.json
+code=$(curl -sS -o body.json -w '%{http_code}' "${json[@]}" --data-binary @amr-doc-signed.json "$base/v1/entries")
+[ "$code" = 201 ] && ok || bad "sz-amr's license with a document: HTTP $code $(head -c 300 body.json)"
+sed 's/"agency": *"sz-amr"/"agency": "sz-tax"/' amr-doc.json >copy.json
+"$ctl" sign --key data/dev-keys/sz-tax.pem copy.json >copy-signed.json
+hostile "a copy of another agency's license in its name" 403 forbidden "${json[@]}" --data-binary @copy-signed.json /v1/entries
+grep -q 'issuing_authority/uscc' body.json && ok || bad "the 403 does not name issuing_authority: $(cat body.json)"
+amr_id=$(grep -o '"identifier": "[^"]*"' amr-doc.json | cut -d'"' -f4)
+tax_uscc=$(curl -sS "$base/v1/agencies/sz-tax" | grep -o '"uscc":"[^"]*"' | head -1 | cut -d'"' -f4)
+tax_id=$("$ctl" license-id --type-code 11100000000000000A --issuer "$tax_uscc" --serial 9)
+amr_uscc=$(echo "$amr_id" | cut -d. -f7)
+sed "s/\"$amr_id\"/\"$tax_id\"/; s/\"uscc\": \"$amr_uscc\"/\"uscc\": \"$tax_uscc\"/" copy.json >own.json
+"$ctl" sign --key data/dev-keys/sz-tax.pem own.json >own-signed.json
+hostile "another agency's document in its own license" 409 conflict "${json[@]}" --data-binary @own-signed.json /v1/entries
+curl -sS -o verify.json "${json[@]}" --data-binary "{\"hash\":\"$doc\"}" "$base/v1/verify"
+[ "$(grep -o '"record_id"' verify.json | wc -l)" = 1 ] && grep -q '"agency":"sz-amr"' verify.json && ok ||
+  bad "the document does not verify as sz-amr's alone: $(head -c 400 verify.json)"
+
 # Admin config entries (legitimate writes): revoke sz-eco's key, restrict sz-tax to certificates.
 eco_key=$(curl -sS "$base/v1/agencies/sz-eco" | sed 's/.*"key_id":"\([0-9a-f]*\)".*/\1/')
 "$ctl" config --keys data/dev-keys/admin.pem --action revoke_key \
@@ -104,6 +127,25 @@ JSON
 curl -sS -o /dev/null "${json[@]}" --data-binary @types2.json "$base/v1/entries"
 "$ctl" sign --key data/dev-keys/sz-tax.pem repair.json >repair-signed.json
 hostile "revoking another agency's record" 403 forbidden "${json[@]}" --data-binary @repair-signed.json /v1/entries
+
+# A holder with a historical (pre-GB 32100) code, from an agency the admins allow to import
+# them: admitted, and readable by every subject route.
+pilot=91350100M0001TGQXM
+"$ctl" config --keys data/dev-keys/admin.pem --action set_historical_codes \
+  --params '{"agency_id":"sz-amr","allowed":true}' >historical.json
+curl -sS -o /dev/null "${json[@]}" --data-binary @historical.json "$base/v1/entries"
+dev_license data SZ-PILOT-1 |
+  sed "s/\"uscc\": \"914403001922038216\"/\"uscc\": \"$pilot\", \"historical_code\": true/; s/\"holder_code\": \"914403001922038216\"/\"holder_code\": \"$pilot\"/" >pilot.json
+"$ctl" sign --key data/dev-keys/sz-amr.pem pilot.json >pilot-signed.json
+code=$(curl -sS -o body.json -w '%{http_code}' "${json[@]}" --data-binary @pilot-signed.json "$base/v1/entries")
+[ "$code" = 201 ] && ok || bad "a license for a historical code: HTTP $code $(head -c 300 body.json)"
+pilot_record=$(sed 's/.*"record_id":"\([0-9a-f]*\)".*/\1/' body.json)
+curl -sS -o body.json "$base/v1/subjects/$pilot/records"
+grep -q "$pilot_record" body.json && ok || bad "the historical holder's records: $(head -c 300 body.json)"
+code=$(curl -sS -o body.json -w '%{http_code}' -H "Authorization: Bearer $(cat data/dev-keys/demo-bank.token)" \
+  "$base/v1/subjects/$pilot/profile?purpose=loan")
+[ "$code" = 200 ] && grep -q "$pilot_record" body.json && ok ||
+  bad "the historical holder's profile: HTTP $code $(head -c 300 body.json)"
 
 # Raw HTTP: framing, smuggling, limits on every part of a request, HEAD and OPTIONS on every
 # route (tests/server_test.cc has every variant; these are the classes, against ledgerd).
