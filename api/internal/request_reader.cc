@@ -62,26 +62,44 @@ bool ValidTargetBytes(std::string_view target) {
   return true;
 }
 
-// Before the header section is whole: whether the bytes so far fold a line (a line end
-// followed by a space or tab, RFC 9112 5.2), which Beast would unfold and we refuse.
-bool HasObsFold(std::string_view bytes) {
-  const size_t end = bytes.find("\r\n\r\n");
-  const std::string_view header = bytes.substr(0, end);
-  for (size_t i = header.find("\r\n"); i != std::string_view::npos;
-       i = header.find("\r\n", i + 2)) {
-    if (i + 2 < bytes.size() && (bytes[i + 2] == ' ' || bytes[i + 2] == '\t')) return true;
+// Whether a header section folds a line (a line end followed by a space or tab, RFC 9112 5.2),
+// which Beast would unfold and we refuse.
+bool HasObsFold(std::string_view header) {
+  for (size_t i = header.find('\n'); i != std::string_view::npos && i + 1 < header.size();
+       i = header.find('\n', i + 1)) {
+    if (header[i + 1] == ' ' || header[i + 1] == '\t') return true;
   }
   return false;
 }
 
-// Whether a request line, complete in `bytes`, is well formed but for an HTTP version other
-// than 1.0 and 1.1 (which Beast reports as it would a malformed one): 505, not 400.
-bool OtherHttpVersion(std::string_view bytes) {
-  const std::string_view line = bytes.substr(0, bytes.find("\r\n"));
-  if (line.size() == bytes.size() || line.size() < 9) return false;
-  const std::string_view version = line.substr(line.size() - 9);
-  return version.substr(0, 6) == " HTTP/" && std::isdigit(static_cast<unsigned char>(version[6])) &&
-         version[7] == '.' && std::isdigit(static_cast<unsigned char>(version[8]));
+// The request line (RFC 9112 3: method SP request-target SP HTTP-version), checked before
+// Beast sees it: Beast reads 8 bytes of version whatever the line holds, so a short version
+// would make its verdict depend on the bytes after the header. Null if it is well formed;
+// 505 for a version other than HTTP/1.0 and 1.1.
+std::optional<Problem> CheckRequestLine(std::string_view line) {
+  auto tchar = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  };
+  const size_t sp1 = line.find(' ');
+  const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  const Problem malformed = BadRequest(
+      "malformed_http", "the request line is not \"METHOD TARGET HTTP/1.1\" (RFC 9112 3)");
+  if (sp1 == 0 || sp2 == std::string_view::npos || sp2 == sp1 + 1) return malformed;
+  for (char c : line.substr(0, sp1)) {
+    if (!tchar(c)) return malformed;
+  }
+  const std::string_view version = line.substr(sp2 + 1);
+  if (version.size() != 8 || version.substr(0, 5) != "HTTP/" ||
+      !std::isdigit(static_cast<unsigned char>(version[5])) || version[6] != '.' ||
+      !std::isdigit(static_cast<unsigned char>(version[7]))) {
+    return malformed;
+  }
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+    return Problem{505, "http_version_not_supported",
+                   "only HTTP/1.0 and HTTP/1.1 are served, not " + std::string(version)};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -271,12 +289,36 @@ size_t RequestReader::Put(std::string_view bytes) {
   while (used < bytes.size() && !parser_->is_done()) {
     const std::string_view rest = bytes.substr(used);
     const bool in_header = !parser_->is_header_done();
-    if (in_header && HasObsFold(rest)) {
-      Fail(BadRequest("malformed_http", "a header line is folded (obs-fold, RFC 9112 5.2)"));
-      break;
+    std::string_view header_section;
+    if (in_header) {
+      // Beast is given the header section whole, to its blank line and no further (or what
+      // there is at the limit): it reports some errors in a header that arrives in pieces
+      // sooner than in one that arrives whole, and reads past a short request line into what
+      // follows; how TCP cuts a request must not change how it is read.
+      size_t end = std::min(rest.find("\r\n\r\n"), rest.find("\n\n"));
+      if (end == std::string_view::npos && rest.size() < limits_.max_header_bytes) break;
+      end = end == std::string_view::npos ? rest.size() : end + (rest[end] == '\r' ? 4 : 2);
+      const size_t line_end = rest.find('\n');
+      if (header_bytes_ == 0 && line_end < end) {  // the request line is still ahead
+        const std::string_view line = rest.substr(0, line_end);
+        if (line.empty() || line.back() != '\r') {
+          Fail(BadRequest("malformed_http", "the request line does not end in CRLF"));
+          break;
+        }
+        if (auto bad = CheckRequestLine(line.substr(0, line.size() - 1))) {
+          Fail(std::move(*bad));
+          break;
+        }
+      }
+      header_section = rest.substr(0, end);
+      if (HasObsFold(header_section)) {
+        Fail(BadRequest("malformed_http", "a header line is folded (obs-fold, RFC 9112 5.2)"));
+        break;
+      }
     }
     beast::error_code ec;
-    const size_t n = parser_->put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
+    const std::string_view feed = in_header ? header_section : rest;
+    const size_t n = parser_->put(boost::asio::const_buffer(feed.data(), feed.size()), ec);
     used += n;
     if (in_header) {
       // Beast holds each call's bytes to its header limit, but a header that arrives in
@@ -301,7 +343,12 @@ size_t RequestReader::Put(std::string_view bytes) {
                 std::to_string(limits_.max_header_bytes) + " bytes"});
       break;
     }
-    if (ec == http::error::need_more) break;
+    // Beast stops at a line it cannot finish yet; what it took may let the next call go on
+    // (the header is given to it in sections).
+    if (ec == http::error::need_more) {
+      if (n == 0) break;
+      continue;
+    }
     if (ec) {
       if (parser_->problem) {
         Fail(*parser_->problem);
@@ -311,8 +358,6 @@ size_t RequestReader::Put(std::string_view bytes) {
       } else if (ec == http::error::header_limit) {
         Fail({431, "headers_too_large",
               "the headers exceed " + std::to_string(limits_.max_header_bytes) + " bytes"});
-      } else if (ec == http::error::bad_version && OtherHttpVersion(rest)) {
-        Fail({505, "http_version_not_supported", "only HTTP/1.0 and HTTP/1.1 are served"});
       } else {
         Fail(BadRequest("malformed_http", "cannot parse the request: " + ec.message()));
       }
