@@ -295,6 +295,10 @@ TEST_CASE("months are calendar months, clamped to the month's end", "[policy]") 
   CHECK(AddMonths("2026-11-15", 3) == "2027-02-15");
   CHECK(AddMonths("2026-01-01", 36) == "2029-01-01");
   CHECK(AddMonths("2026-12-31", 0) == "2026-12-31");
+  // The examples docs/RECORDS.md gives.
+  CHECK(AddMonths("2028-01-31", 1) == "2028-02-29");
+  CHECK(AddMonths("2026-03-31", 3) == "2026-06-30");
+  CHECK(AddMonths("2026-08-31", 6) == "2027-02-28");
 }
 
 TEST_CASE("status changes follow the record's life cycle", "[policy]") {
