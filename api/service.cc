@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <map>
@@ -872,7 +873,14 @@ std::optional<std::pair<Bank, std::string>> Service::BankCall(const std::shared_
     return std::nullopt;
   }
   auto purpose = call->query.find("purpose");
-  if (purpose == call->query.end() || purpose->second.empty() || purpose->second.size() > 200) {
+  // Characters, not bytes (Dispatch has checked the value is UTF-8): a code point is every
+  // byte but the continuation bytes 10xxxxxx.
+  const size_t characters =
+      purpose == call->query.end()
+          ? 0
+          : static_cast<size_t>(std::count_if(purpose->second.begin(), purpose->second.end(),
+                                              [](char c) { return (c & 0xC0) != 0x80; }));
+  if (characters == 0 || characters > 200) {
     call->Fail(BadRequest("bad_parameter",
                           "state the purpose of the read: ?purpose= (1 to 200 characters), "
                           "kept in the query audit log"));
