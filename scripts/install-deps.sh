@@ -11,6 +11,7 @@ packages=(
   golang-go golang-golang-x-mod-dev  # the Go cross-check of checkpoints and proofs
   libqrencode-dev zbar-tools  # ledgerctl qr, and an independent decoder to test it
   clang libclang-rt-14-dev  # the sanitizer build and its libFuzzer targets
+  python3 python3-jsonschema python3-yaml  # answers checked against docs/openapi.yaml
 )
 
 missing=()

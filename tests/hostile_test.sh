@@ -215,7 +215,7 @@ exec 3>&-
 for path in /healthz /readyz /metrics /v1/node /v1/checkpoint /v1/entries /v1/entries/batch \
   /v1/entries/1 "/v1/records/$record_id" "/v1/records/$record_id/history" \
   /v1/subjects/914403001922038216/records /v1/blocks/latest /v1/blocks/0 /v1/agencies \
-  /v1/agencies/sz-amr "/v1/proofs/inclusion?index=1" "/v1/proofs/consistency?first=1&second=2" \
+  /v1/agencies/sz-amr "/v1/proofs/inclusion?index=1" "/v1/proofs/consistency?from=1&to=2" \
   "/v1/payloads/$(printf '%064d' 0)" "/v1/records/$record_id/bundle" /v1/entries/1/bundle \
   /v1/verify "/v/$record_id" /v1/subjects/914403001922038216/profile /nowhere; do
   crlf "HEAD $path HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -243,7 +243,7 @@ for bad_text in %FF %C0%AE %ED%A0%80 %00 %0A; do
   for path in "/v1/subjects/914403001922038216/profile?purpose=$bad_text" \
     "/v1/subjects/914403001922038216/records?cursor=$bad_text" \
     "/v1/payloads/$(printf '%064d' 0)?purpose=$bad_text" "/v1/proofs/inclusion?index=$bad_text" \
-    "/v1/proofs/consistency?first=$bad_text&second=1" "/v1/node?x=$bad_text" \
+    "/v1/proofs/consistency?from=$bad_text&to=1" "/v1/node?x=$bad_text" \
     "/v1/agencies/$bad_text" "/v1/records/$bad_text" "/v/$bad_text"; do
     hostile "$path" 400 bad_parameter -H "Authorization: Bearer $token" "$path"
   done

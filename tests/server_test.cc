@@ -491,7 +491,7 @@ TEST_CASE("HEAD and OPTIONS on every route; 405 names what is allowed", "[server
   for (const api::RouteInfo& r : api::Service::Routes()) methods[r.path].push_back(r.method);
   for (const auto& [path, allowed] : methods) {
     const std::string target =
-        Concrete(path) + (path == "/v1/proofs/consistency" ? "?first=1&second=1"
+        Concrete(path) + (path == "/v1/proofs/consistency" ? "?from=1&to=1"
                           : path == "/v1/proofs/inclusion" ? "?index=0"
                                                            : "");
     INFO(target);
