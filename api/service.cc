@@ -1,9 +1,9 @@
 #include "api/service.h"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
-#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <map>

@@ -642,24 +642,24 @@ std::string License(const crypto::PrivateKey& key, const std::string& agency,
                     bool historical = false) {
   Json subject = {{"kind", "organization"}, {"uscc", holder}};
   if (historical) subject["historical_code"] = true;
-  Json e = {{"type", "license"},
-            {"schema_version", 1},
-            {"agency", agency},
-            {"subject", subject},
-            {"issued_at", "2026-11-27T09:00:00Z"},
-            {"body",
-             {{"identifier",
-               *MakeLicenseIdentifier("11100000000000000A", issuer_uscc, serial, "001")},
-              {"type_code", "11100000000000000A"},
-              {"type_name", "营业执照"},
-              {"license_number", "L-" + serial},
-              {"holder_type", "001"},
-              {"holder_code", holder},
-              {"issuing_authority", {{"uscc", issuer_uscc}, {"name", "authority"}}},
-              {"issue_date", "2026-11-27"},
-              {"valid_from", "2026-11-27"},
-              {"area_code", "440300"},
-              {"file_hash", file_hash}}}};
+  Json e = {
+      {"type", "license"},
+      {"schema_version", 1},
+      {"agency", agency},
+      {"subject", subject},
+      {"issued_at", "2026-11-27T09:00:00Z"},
+      {"body",
+       {{"identifier", *MakeLicenseIdentifier("11100000000000000A", issuer_uscc, serial, "001")},
+        {"type_code", "11100000000000000A"},
+        {"type_name", "营业执照"},
+        {"license_number", "L-" + serial},
+        {"holder_type", "001"},
+        {"holder_code", holder},
+        {"issuing_authority", {{"uscc", issuer_uscc}, {"name", "authority"}}},
+        {"issue_date", "2026-11-27"},
+        {"valid_from", "2026-11-27"},
+        {"area_code", "440300"},
+        {"file_hash", file_hash}}}};
   auto s = SignEntry(std::move(e), key);
   REQUIRE(s.ok());
   return s->canonical;
@@ -669,26 +669,26 @@ const std::string kSzUscc = "91110000101623741K", kGzUscc = "9144030071526726XG"
 
 }  // namespace
 
-TEST_CASE("a record speaks only in its signer's name, or in that of an agency that delegated "
-          "to it; identifiers and documents have one issuer",
-          "[policy]") {
+TEST_CASE(
+    "a record speaks only in its signer's name, or in that of an agency that delegated "
+    "to it; identifiers and documents have one issuer",
+    "[policy]") {
   Domain d;
   d.Start(true);
   for (const char* agency : {"sz-amr", "gz-amr"}) {
-    REQUIRE(d.ledger
-                ->Append(d.Config("set_types", {{"agency_id", agency},
-                                                {"types",
-                                                 {"license", "penalty", "status_change",
-                                                  "credit_repair"}}}))
-                .ok());
+    REQUIRE(
+        d.ledger
+            ->Append(d.Config(
+                "set_types", {{"agency_id", agency},
+                              {"types", {"license", "penalty", "status_change", "credit_repair"}}}))
+            .ok());
   }
   const std::string doc_a(64, 'a'), doc_b(64, 'b'), doc_c(64, 'd');
   // Each authority member, naming another agency: refused (403), naming the member.
   Status s = d.ledger->Append(License(d.gz, "gz-amr", kSzUscc, "1", doc_a)).status();
   CHECK(s.code() == StatusCode::kPermissionDenied);
   CHECK_THAT(s.message(), Catch::Contains("/body/issuing_authority/uscc"));
-  s = d.ledger
-          ->Append(credledger::testing::SignedPenalty(d.gz, "gz-amr", "GZ-1", 100, kSzUscc))
+  s = d.ledger->Append(credledger::testing::SignedPenalty(d.gz, "gz-amr", "GZ-1", 100, kSzUscc))
           .status();
   CHECK(s.code() == StatusCode::kPermissionDenied);
   CHECK_THAT(s.message(), Catch::Contains("/body/punishing_authority/uscc"));
@@ -696,7 +696,8 @@ TEST_CASE("a record speaks only in its signer's name, or in that of an agency th
   REQUIRE(d.ledger->Append(sz_penalty).ok());
   const std::string gz_penalty = d.Penalty(d.gz, "gz-amr", "GZ-P");
   REQUIRE(d.ledger->Append(gz_penalty).ok());
-  const std::string repair_in_sz_name = d.Change(d.gz, "gz-amr", RecordId(gz_penalty), "credit_repair");
+  const std::string repair_in_sz_name =
+      d.Change(d.gz, "gz-amr", RecordId(gz_penalty), "credit_repair");
   s = d.ledger->Append(repair_in_sz_name).status();
   CHECK(s.code() == StatusCode::kPermissionDenied);
   CHECK_THAT(s.message(), Catch::Contains("/body/deciding_authority/uscc"));
@@ -711,20 +712,23 @@ TEST_CASE("a record speaks only in its signer's name, or in that of an agency th
         StatusCode::kPermissionDenied);
   s = d.ledger->Append(License(d.gz, "gz-amr", kGzUscc, "1", doc_a)).status();
   CHECK(s.code() == StatusCode::kAlreadyExists);
-  CHECK_THAT(s.message(), Catch::Contains("/body/file_hash") && Catch::Contains(RecordId(original)));
+  CHECK_THAT(s.message(),
+             Catch::Contains("/body/file_hash") && Catch::Contains(RecordId(original)));
   // The identifier is held by one record, even within the agency (under another number).
-  s = d.ledger->Append(Resign(original, d.sz, [](Json& e) {
-                 e["body"]["license_number"] = "OTHER";
-                 e["body"]["file_hash"] = std::string(64, 'e');
-               }))
+  s = d.ledger
+          ->Append(Resign(original, d.sz,
+                          [](Json& e) {
+                            e["body"]["license_number"] = "OTHER";
+                            e["body"]["file_hash"] = std::string(64, 'e');
+                          }))
           .status();
   CHECK(s.code() == StatusCode::kAlreadyExists);
   CHECK_THAT(s.message(), Catch::Contains("e-license identifier"));
   // A penalty's decision document too.
   s = d.ledger
-          ->Append(credledger::testing::SignedPenalty(d.gz, "gz-amr", "GZ-2", 100, kGzUscc,
-                                                      Json::parse(sz_penalty)["body"]
-                                                          ["decision_document_hash"]))
+          ->Append(credledger::testing::SignedPenalty(
+              d.gz, "gz-amr", "GZ-2", 100, kGzUscc,
+              Json::parse(sz_penalty)["body"]["decision_document_hash"]))
           .status();
   CHECK(s.code() == StatusCode::kAlreadyExists);
   CHECK_THAT(s.message(), Catch::Contains("/body/decision_document_hash"));
@@ -762,8 +766,7 @@ TEST_CASE("changes and repairs belong to their target's subject; a penalty's reg
   CHECK_THAT(s.message(), Catch::Contains("/subject") && Catch::Contains("914403001922038216"));
   // A repair applied for by another enterprise, or filed under one.
   const std::string repair = d.Change(d.sz, "sz-amr", RecordId(penalty), "credit_repair");
-  s = d.ledger
-          ->Append(Resign(repair, d.sz, [&](Json& e) { e["body"]["applicant_uscc"] = other; }))
+  s = d.ledger->Append(Resign(repair, d.sz, [&](Json& e) { e["body"]["applicant_uscc"] = other; }))
           .status();
   CHECK(s.code() == StatusCode::kInvalidArgument);
   CHECK_THAT(s.message(), Catch::Contains("/body/applicant_uscc"));
@@ -788,8 +791,8 @@ TEST_CASE("historical codes: a permitted agency's license and penalty for such a
   Domain d;
   d.Start(true);
   REQUIRE(d.ledger
-              ->Append(d.Config("set_types", {{"agency_id", "sz-amr"},
-                                              {"types", {"license", "penalty"}}}))
+              ->Append(d.Config("set_types",
+                                {{"agency_id", "sz-amr"}, {"types", {"license", "penalty"}}}))
               .ok());
   const std::string pilot = "91350100M0001TGQXM";  // legally issued, fails the check
   REQUIRE_FALSE(ValidateUscc(pilot).ok());
@@ -797,9 +800,10 @@ TEST_CASE("historical codes: a permitted agency's license and penalty for such a
       License(d.sz, "sz-amr", kSzUscc, "7", std::string(64, 'a'), pilot, /*historical=*/true);
   // Not yet permitted: 403; permitted: admitted and indexed under the code.
   CHECK(d.ledger->Append(license).status().code() == StatusCode::kPermissionDenied);
-  REQUIRE(d.ledger
-              ->Append(d.Config("set_historical_codes", {{"agency_id", "sz-amr"}, {"allowed", true}}))
-              .ok());
+  REQUIRE(
+      d.ledger
+          ->Append(d.Config("set_historical_codes", {{"agency_id", "sz-amr"}, {"allowed", true}}))
+          .ok());
   REQUIRE(d.ledger->Append(license).ok());
   CHECK(d.policy->SubjectRecords(pilot, 0, 10).size() == 1);
   // Unflagged, the same code is a bad check character (422 on the field).

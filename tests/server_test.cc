@@ -490,10 +490,9 @@ TEST_CASE("HEAD and OPTIONS on every route; 405 names what is allowed", "[server
   std::map<std::string, std::vector<std::string>> methods;  // path template -> methods
   for (const api::RouteInfo& r : api::Service::Routes()) methods[r.path].push_back(r.method);
   for (const auto& [path, allowed] : methods) {
-    const std::string target =
-        Concrete(path) + (path == "/v1/proofs/consistency" ? "?from=1&to=1"
-                          : path == "/v1/proofs/inclusion" ? "?index=0"
-                                                           : "");
+    const std::string target = Concrete(path) + (path == "/v1/proofs/consistency" ? "?from=1&to=1"
+                                                 : path == "/v1/proofs/inclusion" ? "?index=0"
+                                                                                  : "");
     INFO(target);
     const bool has_get = std::find(allowed.begin(), allowed.end(), "GET") != allowed.end();
     // HEAD, then GET, then OPTIONS on one connection: a body after HEAD would be read as the
