@@ -1,23 +1,40 @@
 // The node the HTTP fuzz targets answer with: api::Service over an in-memory ledger whose
 // agency "sz-amr" signs with tests/fuzz/agency-key.pem (so seed requests carry valid entries
-// and grow the log).
+// and grow the log), with a document store and a query audit log (in a temporary directory)
+// and one bank, whose token is kFuzzBankToken: every route is served, so a 5xx can only be a
+// fault, never the node's configuration.
 #ifndef CREDLEDGER_TESTS_FUZZ_FUZZ_NODE_H_
 #define CREDLEDGER_TESTS_FUZZ_FUZZ_NODE_H_
 
-#include <chrono>
-#include <memory>
+#include <stdlib.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "api/access.h"
+#include "api/query_audit.h"
 #include "api/service.h"
+#include "crypto/encoding.h"
+#include "crypto/hash.h"
 #include "ledger/data_dir.h"
 #include "ledger/records/registry.h"
 #include "tests/fuzz/fuzz_util.h"
 
 namespace credledger::fuzz {
 
+// The fuzz bank's bearer token (seed requests carry it: "Authorization: Bearer <token>").
+inline const std::string kFuzzBankToken = "clb_" + std::string(64, '0');
+
 struct Node {
   std::unique_ptr<credledger::Ledger> ledger;
   std::shared_ptr<credledger::records::SharedRecordPolicy> policy;
   std::unique_ptr<credledger::api::Service> service;
+  credledger::MemoryStore payload_store;
+  std::unique_ptr<credledger::records::PayloadStore> payloads;
+  std::unique_ptr<credledger::api::QueryAuditLog> query_audit;
 
   Node() {
     using namespace credledger;
@@ -51,6 +68,23 @@ struct Node {
     ledger->SetAdmissionPolicy(policy);
     api::ServiceOptions service_options;
     service_options.node_key = *node_key;
+    payloads = std::make_unique<records::PayloadStore>(&payload_store, crypto::HashAlgorithm::kSha256);
+    service_options.payloads = payloads.get();
+    static char dir[] = "/tmp/credledger-fuzz-XXXXXX";
+    Check(::mkdtemp(dir) != nullptr, "a temporary directory for the query audit log");
+    std::atexit([] { std::filesystem::remove_all(dir); });
+    auto audit = api::QueryAuditLog::Open(std::string(dir) + "/query-audit.jsonl");
+    Check(audit.ok(), "the query audit log opens");
+    query_audit = std::move(*audit);
+    service_options.query_audit = query_audit.get();
+    auto banks = api::BankAccess::FromJson(
+        {{"banks",
+          {{{"id", "fuzz-bank"},
+            {"name", "Fuzz Bank"},
+            {"token_sha256",
+             crypto::HexEncode(crypto::Hash(crypto::HashAlgorithm::kSha256, kFuzzBankToken))}}}}});
+    Check(banks.ok(), "the fuzz bank is configured");
+    service_options.banks = std::move(*banks);
     service = std::make_unique<api::Service>(*ledger, policy, std::move(service_options));
   }
 };
