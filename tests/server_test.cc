@@ -373,6 +373,8 @@ TEST_CASE("framing the server cannot be sure of is refused and the connection cl
       // Line ends and whitespace where none may be.
       {"a space before a field's colon", "GET /healthz HTTP/1.1\r\nHost : x\r\n\r\n", 400},
       {"a bare CR in a field", "GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n", 400},
+      {"a bare LF ending the header", "GET /healthz HTTP/1.1\r\nHost: x\n\r\n", 400},
+      {"bare LFs throughout", "GET /healthz HTTP/1.1\nHost: x\n\n", 400},
       {"a NUL in a field", "GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\0b\r\n\r\n"s, 400},
   };
   for (const Case& c : cases) {

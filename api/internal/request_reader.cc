@@ -295,9 +295,11 @@ size_t RequestReader::Put(std::string_view bytes) {
       // there is at the limit): it reports some errors in a header that arrives in pieces
       // sooner than in one that arrives whole, and reads past a short request line into what
       // follows; how TCP cuts a request must not change how it is read.
-      size_t end = std::min(rest.find("\r\n\r\n"), rest.find("\n\n"));
+      // The blank line: CRLF CRLF, or a bare LF before or after it (refused by Beast, 400).
+      const size_t crlf = rest.find("\n\r\n"), lf = rest.find("\n\n");
+      size_t end = std::min(crlf, lf);
       if (end == std::string_view::npos && rest.size() < limits_.max_header_bytes) break;
-      end = end == std::string_view::npos ? rest.size() : end + (rest[end] == '\r' ? 4 : 2);
+      end = end == std::string_view::npos ? rest.size() : end + (end == crlf ? 3 : 2);
       const size_t line_end = rest.find('\n');
       if (header_bytes_ == 0 && line_end < end) {  // the request line is still ahead
         const std::string_view line = rest.substr(0, line_end);
