@@ -1,5 +1,6 @@
 #include "api/metrics.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace credledger::api {
@@ -49,9 +50,16 @@ void Metrics::Histogram::Write(std::ostream& out, const std::string& name,
 
 void Metrics::ObserveRequest(const std::string& route, const std::string& method, unsigned status,
                              double seconds) {
+  // The method is the client's word: only the methods HTTP defines name a series, so that no
+  // client can grow the label set (and this process's memory, and every scrape) at will.
+  static constexpr std::string_view kMethods[] = {"GET",     "HEAD",  "POST",    "PUT",  "DELETE",
+                                                  "OPTIONS", "PATCH", "CONNECT", "TRACE"};
+  const bool known =
+      std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
+  const std::string label = known ? method : "other";
   std::lock_guard lock(mu_);
-  ++requests_[{route, method, status}];
-  durations_[{route, method}].Observe(seconds);
+  ++requests_[{route, label, status}];
+  durations_[{route, label}].Observe(seconds);
 }
 
 void Metrics::ObserveBlockCommit(double write_seconds, double wait_seconds, uint64_t entries) {

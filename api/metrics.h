@@ -27,6 +27,9 @@ class Metrics {
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5};
 
+  // One answered request. `route` is a route template (or "unmatched"); `method` may be any
+  // token a client sent: methods HTTP does not define are counted as "other", so the series
+  // stay a fixed set whatever clients send.
   void ObserveRequest(const std::string& route, const std::string& method, unsigned status,
                       double seconds);
   void AddEntriesAppended(uint64_t n);

@@ -394,3 +394,28 @@ TEST_CASE("credit profiles: the bank sees every record, the public what is on di
   CHECK(ParseJson(empty.body()).value()["penalties"].empty());
   CHECK(node.Call(http::verb::get, "/v1/subjects/NOTACODE/profile").result_int() == 400);
 }
+
+namespace http = boost::beast::http;
+
+TEST_CASE("clients cannot grow the metrics: a method HTTP does not define counts as other",
+          "[api]") {
+  Node node;
+  auto exposition_after = [&](int distinct_methods) {
+    for (int i = 0; i < distinct_methods; ++i) {
+      api::Request request{http::verb::get, "/v1/node", 11};
+      request.method_string("X-METHOD-" + std::to_string(i));
+      std::promise<api::Response> answered;
+      node.service->Handle(request, "m",
+                           [&](api::Response r) { answered.set_value(std::move(r)); });
+      CHECK(answered.get_future().get().result_int() == 405);
+    }
+    return node.Call(http::verb::get, "/metrics").body();
+  };
+  exposition_after(0);  // so that /metrics's own series exists in both below
+  const std::string after_10 = exposition_after(10);
+  const std::string after_1000 = exposition_after(1000);
+  CHECK(after_1000.find("method=\"other\"") != std::string::npos);
+  CHECK(after_1000.find("X-METHOD") == std::string::npos);
+  // Only the counts changed (a few digits), not the set of series.
+  CHECK(after_1000.size() < after_10.size() + 100);
+}
