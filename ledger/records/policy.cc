@@ -224,17 +224,17 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   }
   // A document (its hash) belongs to the agency that anchored it first, and to those it
   // delegated to: a copy under another agency's signature would verify as that agency's.
+  // (by_document_ lists its records in log order, so the first anchor is at the front.)
   for (const char* member : {"file_hash", "decision_document_hash"}) {
     if (!body.contains(member)) continue;
     auto anchored = by_document_.find(body.at(member).get<std::string>());
     if (anchored == by_document_.end()) continue;
-    for (const std::string& other : anchored->second) {
-      const std::string& owner = records_.at(other).agency;
-      if (!registry_.ActsFor(e.agency, owner, index)) {
-        return Status::AlreadyExists("/body/" + std::string(member) +
-                                     ": the document is anchored by record " + other +
-                                     " of agency \"" + owner + "\"; a document has one issuer");
-      }
+    const std::string& first = anchored->second.front();
+    const std::string& owner = records_.at(first).agency;
+    if (!registry_.ActsFor(e.agency, owner, index)) {
+      return Status::AlreadyExists("/body/" + std::string(member) +
+                                   ": the document is anchored by record " + first +
+                                   " of agency \"" + owner + "\"; a document has one issuer");
     }
   }
   if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
