@@ -58,6 +58,10 @@ bool IsJsonContentType(std::string_view value) {
 
 namespace {
 
+// The most records a document route names or reads (an upload's answer, a bank read's audit
+// line): one agency may anchor a document in any number of records.
+constexpr size_t kMaxDocumentRecords = 100;
+
 std::string Hex(const merkle::Hash& h) { return crypto::HexEncode(h); }
 
 // `hashes` as a JSON array of hex strings, appended to `out` (hex needs no escaping).
@@ -836,11 +840,7 @@ void Service::PutPayload(const std::shared_ptr<Call>& call) {
   }
   const uint64_t size = ledger_.Head().tree_size;
   Json records = policy_->Read([&](const records::RecordPolicy& p) {
-    Json ids = Json::array();
-    for (const std::string& id : p.RecordsByDocument(*hash)) {
-      if (p.records().at(id).index < size) ids.push_back(id);
-    }
-    return ids;
+    return Json(p.RecordsByDocument(*hash, size, kMaxDocumentRecords));
   });
   if (records.empty()) {
     return call->Fail({409, "conflict",
@@ -940,8 +940,10 @@ void Service::GetPayload(const std::shared_ptr<Call>& call) {
   std::string subjects;
   const std::vector<uint64_t> indexes = policy_->Read([&](const records::RecordPolicy& p) {
     std::vector<uint64_t> out;
-    for (const std::string& id : p.RecordsByDocument(*hash))
+    for (const std::string& id :
+         p.RecordsByDocument(*hash, ledger_.Head().tree_size, kMaxDocumentRecords)) {
       out.push_back(p.records().at(id).index);
+    }
     return out;
   });
   for (uint64_t index : indexes) {

@@ -227,13 +227,8 @@ void Service::PostVerify(const std::shared_ptr<Call>& call) {
         {"hash_algorithm", std::string(crypto::HashAlgorithmName(ledger_.params().tree_hash))}};
   }
   const uint64_t size = ledger_.Head().tree_size;
-  auto ids = policy_->Read([&](const records::RecordPolicy& p) {
-    std::vector<std::string> out;
-    for (const std::string& id : p.RecordsByDocument(hash)) {
-      if (p.records().at(id).index < size && out.size() < kMaxMatches) out.push_back(id);
-    }
-    return out;
-  });
+  auto ids = policy_->Read(
+      [&](const records::RecordPolicy& p) { return p.RecordsByDocument(hash, size, kMaxMatches); });
   answer["found"] = !ids.empty();
   answer["results"] = Json::array();
   for (const std::string& id : ids) {

@@ -484,6 +484,11 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   // Every penalty here carries the same decision document hash.
   CHECK(d.policy->RecordsByDocument(kH).size() == 7);
   CHECK(d.policy->RecordsByDocument(std::string(64, '0')).empty());
+  // Bounded, in log order, and only below a tree size.
+  CHECK(d.policy->RecordsByDocument(kH, UINT64_MAX, 3) ==
+        std::vector<std::string>{ids[0], ids[1], ids[2]});
+  CHECK(d.policy->RecordsByDocument(kH, d.policy->records().at(ids[2]).index, 100) ==
+        std::vector<std::string>{ids[0], ids[1]});
   // Only the issuing agency may have a document erased.
   CHECK(d.policy->MayErase(kH, "sz-amr").ok());
   CHECK(d.policy->MayErase(kH, "gz-amr").code() == StatusCode::kPermissionDenied);

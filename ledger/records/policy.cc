@@ -403,9 +403,17 @@ std::vector<std::pair<uint64_t, std::string>> RecordPolicy::SubjectRecords(
   return out;
 }
 
-std::vector<std::string> RecordPolicy::RecordsByDocument(const std::string& hash) const {
+std::vector<std::string> RecordPolicy::RecordsByDocument(const std::string& hash,
+                                                         uint64_t below_index, size_t limit) const {
+  std::vector<std::string> out;
   auto it = by_document_.find(hash);
-  return it == by_document_.end() ? std::vector<std::string>{} : it->second;
+  if (it == by_document_.end()) return out;
+  for (const std::string& id : it->second) {
+    // In log order: the first record at or past below_index ends the list.
+    if (out.size() == limit || records_.at(id).index >= below_index) break;
+    out.push_back(id);
+  }
+  return out;
 }
 
 Status RecordPolicy::MayErase(const std::string& hash, const std::string& agency_id) const {

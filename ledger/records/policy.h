@@ -162,8 +162,12 @@ class RecordPolicy : public AdmissionPolicy {
       const std::string& subject, uint64_t after_index, size_t limit,
       std::optional<RecordType> type = std::nullopt) const;
   // Record ids whose document hash (license/certificate file_hash, penalty
-  // decision_document_hash) is `hash`, in log order: paper-free verification of a document.
-  std::vector<std::string> RecordsByDocument(const std::string& hash) const;
+  // decision_document_hash) is `hash`, in log order, of records below log index
+  // `below_index` (a tree size), at most `limit`: paper-free verification of a document.
+  // O(limit): one agency may anchor a document in any number of records.
+  std::vector<std::string> RecordsByDocument(const std::string& hash,
+                                             uint64_t below_index = UINT64_MAX,
+                                             size_t limit = SIZE_MAX) const;
   // May agency `agency_id` have the document `hash` erased (DOMAIN.md: the issuing agency, or
   // an admin, on a lawful request)? OK if a record of that agency carries the hash. An admin's
   // request is checked by the caller against the registry's admin keys. Errors: NotFound (no
