@@ -68,7 +68,8 @@ struct Node {
     ledger->SetAdmissionPolicy(policy);
     api::ServiceOptions service_options;
     service_options.node_key = *node_key;
-    payloads = std::make_unique<records::PayloadStore>(&payload_store, crypto::HashAlgorithm::kSha256);
+    payloads =
+        std::make_unique<records::PayloadStore>(&payload_store, crypto::HashAlgorithm::kSha256);
     service_options.payloads = payloads.get();
     static char dir[] = "/tmp/credledger-fuzz-XXXXXX";
     Check(::mkdtemp(dir) != nullptr, "a temporary directory for the query audit log");
