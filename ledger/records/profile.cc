@@ -44,25 +44,38 @@ Result<std::string> MakeCreditProfile(const Ledger& ledger, const SharedRecordPo
   bool truncated = false;
   std::vector<Listed> listed = policy.Read([&](const RecordPolicy& p) {
     std::vector<Listed> out;
-    for (const auto& [index, id] : p.SubjectRecords(request.subject, 0, SIZE_MAX)) {
-      if (index >= tree_size) break;
-      const RecordInfo& info = p.records().at(id);
-      if (Section(info.type) == nullptr) continue;
-      Listed item{id,           index,      info.type, StatusName(StatusAt(info, tree_size)),
-                  std::nullopt, info.target};
-      if (info.type == RecordType::kPenalty) {
-        auto display = p.PenaltyDisplay(id, date);
-        if (display.ok()) item.display = *display;
-        // The public sees a penalty only while the display rules put it on display.
-        if (!request.bank && !(item.display && item.display->displayed)) continue;
+    // In pages: an enterprise may have far more records than a profile lists, and each is
+    // looked at once, never copied out whole.
+    constexpr size_t kPage = 256;
+    uint64_t cursor = 0;
+    bool more = true;
+    while (more && !truncated) {
+      const auto page = p.SubjectRecords(request.subject, cursor, kPage);
+      more = page.size() == kPage;
+      if (!page.empty()) cursor = page.back().first;
+      for (const auto& [index, id] : page) {
+        if (index >= tree_size) {
+          more = false;
+          break;
+        }
+        const RecordInfo& info = p.records().at(id);
+        if (Section(info.type) == nullptr) continue;
+        Listed item{id,           index,      info.type, StatusName(StatusAt(info, tree_size)),
+                    std::nullopt, info.target};
+        if (info.type == RecordType::kPenalty) {
+          auto display = p.PenaltyDisplay(id, date);
+          if (display.ok()) item.display = *display;
+          // The public sees a penalty only while the display rules put it on display.
+          if (!request.bank && !(item.display && item.display->displayed)) continue;
+        }
+        // Credit repairs speak of penalties the public may not see.
+        if (!request.bank && info.type == RecordType::kCreditRepair) continue;
+        if (out.size() == request.max_records) {
+          truncated = true;
+          break;
+        }
+        out.push_back(std::move(item));
       }
-      // Credit repairs speak of penalties the public may not see.
-      if (!request.bank && info.type == RecordType::kCreditRepair) continue;
-      if (out.size() == request.max_records) {
-        truncated = true;
-        break;
-      }
-      out.push_back(std::move(item));
     }
     return out;
   });
