@@ -194,6 +194,15 @@ void CheckProblem(const Answer& a, int status, const std::string& code) {
   CHECK(a.body.find("\"code\":\"" + code + "\"") != std::string::npos);
 }
 
+// `request`, with a second request riding behind it, gets one problem answer and nothing more:
+// the second was not read as a request of its own.
+void CheckRefused(TestServer& s, const std::string& request, int status, const std::string& code) {
+  INFO(request);
+  auto answers = s.Exchange(request + kSmuggled);
+  REQUIRE(answers.size() == 1);
+  CheckProblem(answers[0], status, code);
+}
+
 // What a request's route template becomes with its parameters filled in.
 std::string Concrete(std::string path) {
   static const std::map<std::string, std::string> values = {{"{index}", "1"},
@@ -410,10 +419,7 @@ TEST_CASE("well-framed requests are read as RFC 9112 says", "[server]") {
          {"GET /healthz HTTP/1.1\r\n\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\nHost: x\r\n\r\n",
           "GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n",
           "GET /healthz HTTP/1.1\r\nHost: a/b\r\n\r\n"}) {
-      INFO(request);
-      auto answers = s.Exchange(request + kSmuggled);
-      REQUIRE(answers.size() == 1);
-      CheckProblem(answers[0], 400, "malformed_http");
+      CheckRefused(s, request, 400, "malformed_http");
     }
   }
   SECTION("HTTP/1.0 without Host; HTTP/2.0 and 0.9 are not served") {
@@ -447,10 +453,7 @@ TEST_CASE("well-framed requests are read as RFC 9112 says", "[server]") {
           "GET http://u@x/healthz HTTP/1.1\r\nHost: x\r\n\r\n",
           "GET /healthz#f HTTP/1.1\r\nHost: x\r\n\r\n",
           "GET /v1/agencies/\xe6\xb7\xb1 HTTP/1.1\r\nHost: x\r\n\r\n"}) {
-      INFO(request);
-      auto answers = s.Exchange(request + kSmuggled);
-      REQUIRE(answers.size() == 1);
-      CheckProblem(answers[0], 400, "malformed_http");
+      CheckRefused(s, request, 400, "malformed_http");
     }
   }
 }

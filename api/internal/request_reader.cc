@@ -270,8 +270,6 @@ RequestReader::RequestReader(RequestLimits limits)
 
 RequestReader::~RequestReader() = default;
 
-bool RequestReader::header_done() const { return parser_->is_header_done(); }
-
 bool RequestReader::done() const { return !error_ && parser_->is_done(); }
 
 bool RequestReader::expects_continue() const {

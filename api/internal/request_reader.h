@@ -65,7 +65,6 @@ class RequestReader {
   // The most bytes the caller needs to buffer for Put: a header section or one framing line.
   size_t buffer_limit() const { return limits_.max_header_bytes; }
 
-  bool header_done() const;
   bool done() const;
   // Set once the request cannot be read: answer it and close the connection.
   const std::optional<Problem>& error() const { return error_; }
@@ -75,7 +74,8 @@ class RequestReader {
   // Whether the request line said HEAD (known before the request is whole, for answering an
   // error to it without a body).
   bool is_head() const { return is_head_; }
-  // Whether the request line has been read (an error before it has no method to answer).
+  // The request line's HTTP version (10 or 11; 11 until it is read), for answering an error
+  // in the client's version.
   unsigned version() const { return version_; }
 
   // REQUIRES: done(). The request, in origin-form.
