@@ -111,7 +111,11 @@ struct Server {
 };
 
 // Sends `bytes`, half-closes, and reads until the server closes; false after 30 s (a slow
-// handler under the sanitizers, on two cores shared with the fuzzer, is not a hang).
+// handler under the sanitizers, on two cores shared with the fuzzer, is not a hang). Never
+// blocks in a system call: a blocking send of pipelined bytes could wait on a server that
+// waits for this side to read its answer. A signal is not a failure either: libFuzzer's
+// -timeout alarm (SIGALRM, every timeout/2 + 1 s) interrupts poll, which SA_RESTART does not
+// restart; taking that EINTR for a stall once failed runs at random after minutes.
 bool Exchange(uint16_t port, std::string_view bytes, std::string* answer) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   Check(fd >= 0, "a socket");
@@ -119,7 +123,11 @@ bool Exchange(uint16_t port, std::string_view bytes, std::string* answer) {
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+  int connected;
+  do {
+    connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  } while (connected != 0 && errno == EINTR);
+  if (connected != 0) {
     std::fprintf(stderr, "connect: %s\n", std::strerror(errno));
     Check(false, "the server accepts connections");
   }
@@ -129,10 +137,15 @@ bool Exchange(uint16_t port, std::string_view bytes, std::string* answer) {
   bool ok = false;
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{fd, static_cast<short>(POLLIN | (half_closed ? 0 : POLLOUT)), 0};
-    if (::poll(&p, 1, 100) < 0) break;
+    if (::poll(&p, 1, 100) < 0) {
+      if (errno == EINTR) continue;
+      std::fprintf(stderr, "poll: %s\n", std::strerror(errno));
+      break;
+    }
     if (p.revents & POLLIN) {
       char buf[65536];
-      const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      const ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) {
         ok = true;  // closed (or reset after an error answer with bytes unread)
         break;
@@ -143,9 +156,12 @@ bool Exchange(uint16_t port, std::string_view bytes, std::string* answer) {
       break;
     }
     if (!half_closed && (p.revents & POLLOUT)) {
-      const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      const ssize_t n =
+          ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n > 0) sent += static_cast<size_t>(n);
-      if (n < 0 || sent == bytes.size()) {
+      const bool retry = n < 0 && (errno == EINTR || errno == EAGAIN);
+      // All sent, or the server stopped reading (it answered an error and closed).
+      if ((n < 0 && !retry) || sent == bytes.size()) {
         ::shutdown(fd, SHUT_WR);
         half_closed = true;
       }
