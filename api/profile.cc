@@ -19,7 +19,7 @@ void Service::GetSubjectProfile(const std::shared_ptr<Call>& call) {
   records::ProfileRequest request;
   request.subject = *subject;
   request.generated_at = NowTimestamp();
-  std::optional<std::pair<Bank, std::string>> bank;
+  std::optional<std::pair<records::Bank, std::string>> bank;
   // A bearer token asks for the bank view; a wrong one is refused, not served the public view.
   if (!call->request[http::field::authorization].empty()) {
     bank = BankCall(call);

@@ -860,7 +860,8 @@ void Service::PutPayload(const std::shared_ptr<Call>& call) {
                  {{"hash", *hash}, {"bytes", body.size()}, {"records", std::move(records)}});
 }
 
-std::optional<std::pair<Bank, std::string>> Service::BankCall(const std::shared_ptr<Call>& call) {
+std::optional<std::pair<records::Bank, std::string>> Service::BankCall(
+    const std::shared_ptr<Call>& call) {
   if (options_.query_audit == nullptr) {
     call->Fail(
         {503, "unavailable", "this node has no query audit log, so it serves no bank reads"});
@@ -889,8 +890,8 @@ std::optional<std::pair<Bank, std::string>> Service::BankCall(const std::shared_
   return std::make_pair(std::move(*bank), purpose->second);
 }
 
-bool Service::Audit(const std::shared_ptr<Call>& call, const Bank& bank, const std::string& purpose,
-                    const std::string& subject, unsigned status) {
+bool Service::Audit(const std::shared_ptr<Call>& call, const records::Bank& bank,
+                    const std::string& purpose, const std::string& subject, unsigned status) {
   auto appended = options_.query_audit->Append(
       {bank.id, subject, purpose, std::string(call->request.target()), status});
   if (!appended.ok()) {
@@ -910,7 +911,7 @@ void Service::Anchor() {
   uint64_t size = 0;  // the audit lines this anchor covers
   {
     std::lock_guard lock(anchor_mu_);
-    const AuditHead head = options_.query_audit->head();
+    const records::AuditHead head = options_.query_audit->head();
     if (anchor_in_flight_ || head.size <= anchored_size_) return;
     auto made =
         records::MakeQueryAuditAnchor(head.size, head.hash, NowTimestamp(), *options_.node_key);

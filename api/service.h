@@ -22,14 +22,15 @@
 #include <string_view>
 #include <vector>
 
-#include "api/access.h"
+#include "api/log.h"
 #include "api/metrics.h"
-#include "api/query_audit.h"
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
+#include "ledger/records/access.h"
 #include "ledger/records/bundle.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
+#include "ledger/records/query_audit.h"
 
 namespace credledger::api {
 
@@ -46,16 +47,19 @@ struct ServiceOptions {
   // Documents off the log (/v1/payloads/{hash}); null: those routes answer 503.
   records::PayloadStore* payloads = nullptr;
   // The banks that may read access-controlled routes (default: none may).
-  BankAccess banks;
+  records::BankAccess banks;
   // Where every bank read is logged before it is answered; null: bank routes answer 503,
   // since no read may go unlogged.
-  QueryAuditLog* query_audit = nullptr;
+  records::QueryAuditLog* query_audit = nullptr;
   // The node's key (the one its ledger signs checkpoints with): it signs the anchors of the
   // query audit log and credit profiles. Absent: the audit log is not anchored and
   // /v1/subjects/{uscc}/profile answers 503.
   std::optional<crypto::PrivateKey> node_key;
   // How far an erasure request's requested_at may be from the node's clock. Default 10 min.
   std::chrono::seconds erasure_clock_skew{600};
+  // Where a 500's detail goes, with its request id: the client is told only the request id
+  // (the detail may name files, keys or internal state). Null: not logged.
+  std::function<void(const LogFields&)> log_error;
 };
 
 // A response with the headers every answer carries (content type, no-store, X-Request-Id):
@@ -154,11 +158,11 @@ class Service {
   std::optional<std::string> PayloadHash(const std::shared_ptr<Call>& call);
   // The bank making the call and its stated purpose (?purpose=), if the audit log is there,
   // the bearer token is a bank's and a purpose is given; otherwise answered (503, 401, 400).
-  std::optional<std::pair<Bank, std::string>> BankCall(const std::shared_ptr<Call>& call);
+  std::optional<std::pair<records::Bank, std::string>> BankCall(const std::shared_ptr<Call>& call);
   // Logs a bank read with the status it is about to get. False (and the call answered 503)
   // if the log cannot be written: the read is then refused.
-  bool Audit(const std::shared_ptr<Call>& call, const Bank& bank, const std::string& purpose,
-             const std::string& subject, unsigned status);
+  bool Audit(const std::shared_ptr<Call>& call, const records::Bank& bank,
+             const std::string& purpose, const std::string& subject, unsigned status);
   // Submits an anchor of the audit log's head unless one is in flight; the completion
   // submits again if the log grew meanwhile, so each block after a bank read anchors it.
   void Anchor();

@@ -13,7 +13,6 @@
 
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
-#include "ledger/records/registry.h"
 
 namespace credledger {
 
@@ -183,37 +182,23 @@ Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const 
   std::string key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
   Result<crypto::PrivateKey> key = LoadOrCreateNodeKey(key_path);
   if (!key.ok()) return key.status();
-  return CreateStore(dir, std::move(*key), origin, tree_hash, {}, options);
+  return CreateLedgerWithFirstEntry(dir, std::move(*key), origin, tree_hash, {}, options);
 }
 
-Result<std::unique_ptr<Ledger>> CreateLedgerFromGenesis(const std::string& dir,
-                                                        std::string_view genesis,
-                                                        const DataDirOptions& options) {
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string canonical, CanonicalizeJson(genesis));
-  auto registry = records::Registry::FromGenesis(canonical);
-  if (!registry.ok()) return registry.status().WithContext("genesis");
-  if (!IsValidNoteKeyName(registry->origin())) {
-    return Status::InvalidArgument("genesis: /origin: is not a valid note key name");
+Result<std::unique_ptr<Ledger>> CreateLedgerWithFirstEntry(
+    const std::string& dir, crypto::PrivateKey node_key, const std::string& origin,
+    merkle::HashAlgorithm tree_hash, std::string first_entry, const DataDirOptions& options) {
+  if (!IsValidNoteKeyName(origin)) {
+    return Status::InvalidArgument("origin \"" + origin +
+                                   "\" is not a valid note key name (UTF-8, no spaces, no '+')");
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
-                              crypto::ParseHashAlgorithm(registry->tree_hash()));
   if (std::filesystem::exists(StorePath(dir))) {
     return Status::AlreadyExists(dir + " already holds a ledger store");
-  }
-  std::string key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
-  auto key = LoadNodeKey(key_path);
-  if (!key.ok()) {
-    return Status::FailedPrecondition("the genesis names node key " + registry->node_key_id() +
-                                      "; " + key.status().message());
-  }
-  if (key->public_key().KeyId() != registry->node_key_id()) {
-    return Status::FailedPrecondition("node key " + key_path + " is " + key->public_key().KeyId() +
-                                      ", but the genesis names " + registry->node_key_id());
   }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
-  return CreateStore(dir, std::move(*key), registry->origin(), alg, std::move(canonical), options);
+  return CreateStore(dir, std::move(node_key), origin, tree_hash, std::move(first_entry), options);
 }
 
 Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,

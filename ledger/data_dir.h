@@ -67,13 +67,13 @@ Result<std::unique_ptr<Ledger>> CreateLedgerInDir(const std::string& dir, const 
                                                   merkle::HashAlgorithm tree_hash,
                                                   const DataDirOptions& options = {});
 
-// Creates a new ledger in `dir` whose entry 0 is `genesis` (a domain genesis document,
-// docs/RECORDS.md): origin and tree hash come from it, and the node key at the node key path
-// must be the one it names. Errors: InvalidArgument (the genesis, with a JSON Pointer),
-// FailedPrecondition (node key mismatch or missing), AlreadyExists.
-Result<std::unique_ptr<Ledger>> CreateLedgerFromGenesis(const std::string& dir,
-                                                        std::string_view genesis,
-                                                        const DataDirOptions& options = {});
+// Creates a new ledger in `dir` (created if missing; must not already hold a store) signed
+// with `node_key`, whose entry 0 is `first_entry` (the domain's genesis; see
+// records::CreateLedgerFromGenesis, which checks it first). Atomic like CreateLedgerInDir.
+// Errors: InvalidArgument (origin), AlreadyExists, Unavailable.
+Result<std::unique_ptr<Ledger>> CreateLedgerWithFirstEntry(
+    const std::string& dir, crypto::PrivateKey node_key, const std::string& origin,
+    merkle::HashAlgorithm tree_hash, std::string first_entry, const DataDirOptions& options = {});
 
 // Opens the ledger in `dir` with the node key from the node key path.
 Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,

@@ -1,6 +1,6 @@
 // RFC 9162 section 2.1 Merkle tree math: hashes, proof shapes and proof verification.
 //
-// Pure functions: no I/O, no locks, no storage. Storage (ledger/tree_store.h) asks these
+// Pure functions: no I/O, no locks, no storage. Storage (ledger/internal/tree_store.h) asks these
 // functions which subtree hashes a proof needs, fetches them, and returns them in order.
 //
 // Terms. A "perfect node" (level, index) is the root of the complete subtree over leaves

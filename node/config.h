@@ -33,7 +33,7 @@ struct NodeConfig {
   uint64_t tile_cache_tiles = 4096;
   std::string log_format = "logfmt";  // logfmt | json | none
   // The banks that may read access-controlled routes: {"banks": [{"id", "name",
-  // "token_sha256"}]} (api/access.h). Empty: none, or with --dev the demo bank.
+  // "token_sha256"}]} (ledger/records/access.h). Empty: none, or with --dev the demo bank.
   std::string banks_file;
   // HTTPS (all three are PEM file paths): the server's certificate chain and key; with a
   // client CA, every client must present a certificate it issued. Empty: plain HTTP.

@@ -2,9 +2,10 @@
 
 #include <filesystem>
 
-#include "api/access.h"
 #include "crypto/encoding.h"
 #include "ledger/canonical_json.h"
+#include "ledger/records/access.h"
+#include "ledger/records/genesis.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/registry.h"
 
@@ -93,7 +94,7 @@ Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
 
   DataDirOptions with_key = options;
   with_key.node_key_path = node_key_path;
-  return CreateLedgerFromGenesis(data_dir, genesis, with_key);
+  return records::CreateLedgerFromGenesis(data_dir, genesis, with_key);
 }
 
 Result<std::string> EnsureDevBank(const std::string& data_dir) {
@@ -102,7 +103,7 @@ Result<std::string> EnsureDevBank(const std::string& data_dir) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir + "/dev-keys", ec);
   if (ec) return Status::Unavailable("cannot create " + data_dir + "/dev-keys: " + ec.message());
-  CREDLEDGER_ASSIGN_OR_RETURN(auto token, api::BankAccess::NewToken());
+  CREDLEDGER_ASSIGN_OR_RETURN(auto token, records::BankAccess::NewToken());
   CREDLEDGER_RETURN_IF_ERROR(
       WriteFileAtomically(data_dir + "/dev-keys/demo-bank.token", token.first + "\n", 0600));
   Json banks = {{"banks",

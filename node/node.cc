@@ -32,6 +32,8 @@ class Logger {
   void Info(const api::LogFields& fields) const {
     if (enabled_) Write("info", fields);
   }
+  // Printed whatever the log format: an operator must see it.
+  void Error(const api::LogFields& fields) const { Write("error", fields); }
   // Logs why the node cannot run and returns the exit code for it.
   int Fail(const std::string& what, const Status& status) const {
     Write("error", {{"msg", what}, {"error", status.ToString()}});
@@ -133,7 +135,7 @@ int RunNode(const NodeConfig& config) {
   if (!payload_store.ok())
     return log.Fail("cannot open the document store", payload_store.status());
   records::PayloadStore payloads(payload_store->get(), ledger->params().tree_hash);
-  auto query_audit = api::QueryAuditLog::Open(config.data_dir + "/query-audit.jsonl");
+  auto query_audit = records::QueryAuditLog::Open(config.data_dir + "/query-audit.jsonl");
   if (!query_audit.ok()) return log.Fail("cannot open the query audit log", query_audit.status());
   std::string banks_file = config.banks_file;
   if (banks_file.empty() && config.dev) {
@@ -141,9 +143,9 @@ int RunNode(const NodeConfig& config) {
     if (!dev_banks.ok()) return log.Fail("cannot create the demo bank", dev_banks.status());
     banks_file = *dev_banks;
   }
-  api::BankAccess banks;
+  records::BankAccess banks;
   if (!banks_file.empty()) {
-    auto loaded = api::BankAccess::FromFile(banks_file);
+    auto loaded = records::BankAccess::FromFile(banks_file);
     if (!loaded.ok()) return log.Fail("cannot load the banks file", loaded.status());
     banks = std::move(*loaded);
   }
@@ -158,6 +160,7 @@ int RunNode(const NodeConfig& config) {
   service_options.banks = std::move(banks);
   service_options.query_audit = query_audit->get();
   service_options.node_key = *node_key;
+  service_options.log_error = [&log](const api::LogFields& fields) { log.Error(fields); };
   api::Service service(*ledger, policy, service_options);
   api::ServerOptions server_options;
   server_options.address = config.listen_address;

@@ -1,9 +1,9 @@
-// Bank tokens and the query audit log (api/access.h, api/query_audit.h).
-#include "api/access.h"
+// Bank tokens and the query audit log (ledger/records/access.h, ledger/records/query_audit.h).
+#include "ledger/records/access.h"
 
 #include <catch2/catch.hpp>
 
-#include "api/query_audit.h"
+#include "ledger/records/query_audit.h"
 #include "crypto/encoding.h"
 #include "test_util.h"
 
@@ -28,7 +28,7 @@ Json BanksFile(const std::vector<std::pair<std::string, std::string>>& id_and_to
 }  // namespace
 
 TEST_CASE("bank tokens: the right bank for its token, nothing for anything else", "[access]") {
-  auto access = api::BankAccess::FromJson(BanksFile({{"bank-a", "clb_a"}, {"bank-b", "clb_b"}}));
+  auto access = records::BankAccess::FromJson(BanksFile({{"bank-a", "clb_a"}, {"bank-b", "clb_b"}}));
   REQUIRE(access.ok());
   auto a = access->Authenticate("Bearer clb_a");
   REQUIRE(a.ok());
@@ -40,25 +40,25 @@ TEST_CASE("bank tokens: the right bank for its token, nothing for anything else"
     CHECK(access->Authenticate(refused).status().code() == StatusCode::kUnauthenticated);
   }
   // A node configured without banks refuses every token.
-  CHECK(api::BankAccess().Authenticate("Bearer clb_a").status().code() ==
+  CHECK(records::BankAccess().Authenticate("Bearer clb_a").status().code() ==
         StatusCode::kUnauthenticated);
 }
 
 TEST_CASE("the banks file: bad members are named", "[access]") {
-  CHECK(api::BankAccess::FromJson(Json::object()).status().code() == StatusCode::kInvalidArgument);
+  CHECK(records::BankAccess::FromJson(Json::object()).status().code() == StatusCode::kInvalidArgument);
   Json dup = BanksFile({{"same", "x"}, {"same", "y"}});
-  auto s = api::BankAccess::FromJson(dup).status();
+  auto s = records::BankAccess::FromJson(dup).status();
   CHECK(s.code() == StatusCode::kInvalidArgument);
   CHECK(s.message().find("/banks/1/id") != std::string::npos);
   Json short_hash = BanksFile({{"bank", "x"}});
   short_hash["banks"][0]["token_sha256"] = "abcd";
-  CHECK(api::BankAccess::FromJson(short_hash).status().message().find("/banks/0/token_sha256") !=
+  CHECK(records::BankAccess::FromJson(short_hash).status().message().find("/banks/0/token_sha256") !=
         std::string::npos);
 }
 
 TEST_CASE("new tokens are random, and their hash is what the banks file holds", "[access]") {
-  auto t1 = api::BankAccess::NewToken();
-  auto t2 = api::BankAccess::NewToken();
+  auto t1 = records::BankAccess::NewToken();
+  auto t2 = records::BankAccess::NewToken();
   REQUIRE(t1.ok());
   REQUIRE(t2.ok());
   CHECK(t1->first != t2->first);
@@ -70,7 +70,7 @@ TEST_CASE("the query audit log chains its lines, survives reopening, refuses edi
   TempDir dir;
   const std::string path = dir.file("audit.jsonl");
   {
-    auto log = api::QueryAuditLog::Open(path);
+    auto log = records::QueryAuditLog::Open(path);
     REQUIRE(log.ok());
     CHECK((*log)->head().size == 0);
     for (int i = 0; i < 3; ++i) {
@@ -89,7 +89,7 @@ TEST_CASE("the query audit log chains its lines, survives reopening, refuses edi
                   crypto::HexEncode(crypto::Hash(crypto::HashAlgorithm::kSha256, first_line)) +
                   "\"") != std::string::npos);
   {
-    auto log = api::QueryAuditLog::Open(path);
+    auto log = records::QueryAuditLog::Open(path);
     REQUIRE(log.ok());
     CHECK((*log)->head().size == 3);
     CHECK((*log)->head().hash == crypto::Hash(crypto::HashAlgorithm::kSha256, last_line));
@@ -97,12 +97,12 @@ TEST_CASE("the query audit log chains its lines, survives reopening, refuses edi
 
   SECTION("a torn last line (a crash mid-append) is dropped; the next append chains on") {
     WriteFile(path, text + "{\"bank\":\"bank-a\",\"pre");
-    auto log = api::QueryAuditLog::Open(path);
+    auto log = records::QueryAuditLog::Open(path);
     REQUIRE(log.ok());
     CHECK((*log)->head().size == 3);
     REQUIRE((*log)->Append({"bank-b", "s", "p", "/t", 404}).ok());
     log->reset();
-    auto again = api::QueryAuditLog::Open(path);
+    auto again = records::QueryAuditLog::Open(path);
     REQUIRE(again.ok());
     CHECK((*again)->head().size == 4);
   }
@@ -110,12 +110,12 @@ TEST_CASE("the query audit log chains its lines, survives reopening, refuses edi
     std::string edited = text;
     edited.replace(edited.find("bank-a"), 6, "bank-z");  // line 1
     WriteFile(path, edited);
-    auto log = api::QueryAuditLog::Open(path);
+    auto log = records::QueryAuditLog::Open(path);
     CHECK(log.status().code() == StatusCode::kDataLoss);
     CHECK(log.status().message().find("line 2") != std::string::npos);
   }
   SECTION("a removed line breaks the chain too") {
     WriteFile(path, text.substr(second));
-    CHECK(api::QueryAuditLog::Open(path).status().code() == StatusCode::kDataLoss);
+    CHECK(records::QueryAuditLog::Open(path).status().code() == StatusCode::kDataLoss);
   }
 }

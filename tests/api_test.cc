@@ -1,19 +1,21 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "api/multipart.h"
 #include "api/problem.h"
-#include "api/query_audit.h"
 #include "api/service.h"
 #include "api_test_util.h"
 #include "crypto/encoding.h"
 #include "ledger/block.h"
+#include "ledger/format.h"
 #include "ledger/merkle.h"
 #include "ledger/records/profile.h"
+#include "ledger/records/query_audit.h"
 #include "ledger/records/registry.h"
 #include "ledger_test_util.h"
 #include "test_util.h"
@@ -116,6 +118,48 @@ void CheckCanonical(const api::Response& r) {
 }
 
 }  // namespace
+
+TEST_CASE("a 500 tells the client its request id only; the cause goes to the node's log", "[api]") {
+  namespace http = boost::beast::http;
+  std::vector<api::LogFields> logged;
+  std::mutex logged_mu;
+  api::ServiceOptions options;
+  options.log_error = [&](const api::LogFields& f) {
+    std::lock_guard lock(logged_mu);
+    logged.push_back(f);
+  };
+  testing::Node node(std::move(options));
+  auto posted = node.Call(http::verb::post, "/v1/entries", node.Penalty("P-500"));
+  REQUIRE(posted.result_int() == 201);
+  const uint64_t index = Json::parse(posted.body())["index"].get<uint64_t>();
+  const std::string record_id = Json::parse(posted.body())["record_id"].get<std::string>();
+  // Damaged data: the stored entry is no longer the JSON that was admitted.
+  WriteBatch damage;
+  damage.Put(format::EntryKey(index), "{not json: /srv/secret/path");
+  REQUIRE(node.store->Write(damage, true).ok());
+
+  auto answer = node.Call(http::verb::get, "/v1/records/" + record_id);
+  CHECK(answer.result_int() == 500);
+  const Json problem = Json::parse(answer.body());
+  CHECK(problem["code"] == "internal");
+  CHECK(problem["request_id"] == "test");
+  const std::string detail = problem["detail"].get<std::string>();
+  CHECK(detail.find("request id test") != std::string::npos);
+  CHECK(answer.body().find("secret") == std::string::npos);
+  CHECK(answer.body().find("entry") == std::string::npos);  // no internal wording at all
+  std::lock_guard lock(logged_mu);
+  REQUIRE(logged.size() == 1);
+  const api::LogFields& line = logged[0];
+  auto field = [&](const std::string& name) {
+    for (const auto& [k, v] : line) {
+      if (k == name) return v;
+    }
+    return std::string();
+  };
+  CHECK(field("request_id") == "test");
+  CHECK(field("route") == "/v1/records/{id}");
+  CHECK(!field("error").empty());
+}
 
 TEST_CASE("hand-written answers (receipts, proofs) are the RFC 8785 text of their content",
           "[api]") {
@@ -272,16 +316,17 @@ TEST_CASE("bundles, POST /v1/verify and /v/{id} answer as an offline verifier wo
 TEST_CASE("credit profiles: the bank sees every record, the public what is on display; signed",
           "[api]") {
   namespace http = boost::beast::http;
-  const auto [token, token_hash] = api::BankAccess::NewToken().value();
+  const auto [token, token_hash] = records::BankAccess::NewToken().value();
   credledger::testing::TempDir dir;
   const std::string audit_path = dir.file("audit.jsonl");
-  auto audit = api::QueryAuditLog::Open(audit_path).value();
+  auto audit = records::QueryAuditLog::Open(audit_path).value();
   api::ServiceOptions options;
-  options.banks = api::BankAccess::FromJson({{"banks",
-                                              {{{"id", "bank-1"},
-                                                {"name", "Bank One"},
-                                                {"token_sha256", crypto::HexEncode(token_hash)}}}}})
-                      .value();
+  options.banks =
+      records::BankAccess::FromJson({{"banks",
+                                      {{{"id", "bank-1"},
+                                        {"name", "Bank One"},
+                                        {"token_sha256", crypto::HexEncode(token_hash)}}}}})
+          .value();
   options.query_audit = audit.get();
   Node node(options);
   auto post = [&](const std::string& entry) {

@@ -16,6 +16,7 @@ namespace credledger::testing {
 struct Node {
   crypto::PrivateKey node_key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
   crypto::PrivateKey agency_key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+  MemoryStore* store = nullptr;  // the ledger's, for tests that damage it
   std::unique_ptr<Ledger> ledger;
   std::shared_ptr<records::SharedRecordPolicy> policy;
   std::unique_ptr<api::Service> service;
@@ -35,7 +36,9 @@ struct Node {
     REQUIRE(genesis.ok());
     LedgerOptions o;
     o.max_block_delay = std::chrono::microseconds(100);
-    auto l = Ledger::Create(std::make_unique<MemoryStore>(), node_key, "api.test/log",
+    auto memory = std::make_unique<MemoryStore>();
+    store = memory.get();
+    auto l = Ledger::Create(std::move(memory), node_key, "api.test/log",
                             crypto::HashAlgorithm::kSha256, *genesis, o);
     REQUIRE(l.ok());
     ledger = std::move(*l);

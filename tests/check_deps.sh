@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fails if any source file includes what its module may not (the DAG in docs/DESIGN.md):
-#   crypto <- ledger <- api <- node;  tools -> ledger, crypto (never api or node)
+#   crypto <- ledger <- records <- api <- node;  tools -> records, ledger, crypto (never api or
+#   node). records is the domain library in ledger/records/: the log core never includes it.
 # and if a third-party library leaks outside the one module (or file) that owns it.
 # Usage: check_deps.sh SOURCE_DIR
 set -euo pipefail
@@ -12,20 +13,23 @@ allowed_for() {
   case "$1" in
     crypto) echo "crypto" ;;
     ledger) echo "crypto ledger" ;;
-    api) echo "crypto ledger api" ;;
-    node) echo "crypto ledger api node" ;;
-    tools) echo "crypto ledger tools" ;;
-    tests) echo "crypto ledger api node tools tests" ;;
+    records) echo "crypto ledger records" ;;
+    api) echo "crypto ledger records api" ;;
+    node) echo "crypto ledger records api node" ;;
+    tools) echo "crypto ledger records tools" ;;
+    tests) echo "crypto ledger records api node tools tests" ;;
   esac
 }
 
 while IFS= read -r file; do
   module=${file%%/*}
+  [[ "$file" == ledger/records/* ]] && module=records
   allowed=" $(allowed_for "$module") "
   while IFS= read -r inc; do
     target=${inc%%/*}
+    [[ "$inc" == ledger/records/* ]] && target=records
     case "$target" in
-      crypto | ledger | api | node | tools | tests)
+      crypto | ledger | records | api | node | tools | tests)
         if [[ "$allowed" != *" $target "* ]]; then
           echo "forbidden include: $file includes \"$inc\" ($module may include:$allowed)"
           fail=1
@@ -41,11 +45,11 @@ while IFS= read -r file; do
   if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<leveldb/' "$file" && [ "$file" != ledger/leveldb_store.cc ]; then
     echo "forbidden include: $file includes LevelDB (owned by ledger/leveldb_store.cc)"; fail=1
   fi
-  if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<boost/' "$file" && { [ "$module" = crypto ] || [ "$module" = ledger ]; }; then
+  if grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<boost/' "$file" && { [ "$module" = crypto ] || [ "$module" = ledger ] || [ "$module" = records ]; }; then
     echo "forbidden include: $file includes Boost (not allowed in $module/)"; fail=1
   fi
-  # Public headers (not internal/) of crypto/ and ledger/ expose no third-party types.
-  if [[ "$file" =~ ^(crypto|ledger)/[^/]+\.h$ ]] &&
+  # Public headers (not internal/) of crypto/, ledger/ and records expose no third-party types.
+  if [[ "$file" =~ ^(crypto|ledger|ledger/records)/[^/]+\.h$ ]] &&
      grep -qE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<(openssl|leveldb|boost)/' "$file"; then
     echo "public header $file includes a third-party library"; fail=1
   fi

@@ -8,6 +8,7 @@
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
 #include "ledger/records/entry.h"
+#include "ledger/records/genesis.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/registry.h"
@@ -91,7 +92,8 @@ Status InitCommand(const Args& args) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, ReadFileToString(*flags.Get("genesis")));
     DataDirOptions options;
     options.node_key_path = flags.Get("node-key");
-    CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, CreateLedgerFromGenesis(dir, genesis, options));
+    CREDLEDGER_ASSIGN_OR_RETURN(auto ledger,
+                                records::CreateLedgerFromGenesis(dir, genesis, options));
     return PrintLedgerSummary(dir, *ledger);
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string origin, flags.Required("origin"));

@@ -69,6 +69,18 @@ struct Service::Call {
       headers.emplace_back(http::field::retry_after, "1");
     }
     std::string path(request.target().substr(0, request.target().find('?')));
+    if (problem.status == 500) {
+      // A bug or damaged data: the detail is for the operator, found by the request id.
+      if (service->options_.log_error) {
+        service->options_.log_error({{"msg", "internal error"},
+                                     {"request_id", request_id},
+                                     {"route", route},
+                                     {"error", problem.detail}});
+      }
+      Problem hidden = problem;
+      hidden.detail = "internal error; the node's log has its cause under request id " + request_id;
+      return Send(500, "application/problem+json", ProblemJson(hidden, path, request_id));
+    }
     Send(problem.status, "application/problem+json", ProblemJson(problem, path, request_id));
   }
 };

@@ -1,7 +1,7 @@
 // Entries the node itself appends: anchors of its query audit log. Banks' reads of
 // access-controlled data are logged, each line chained to the one before by its hash
-// (api/query_audit.h); an anchor puts that chain's head and length into the Merkle log, so the
-// node cannot later rewrite or drop a logged query without contradicting its own log, which
+// (ledger/records/query_audit.h); an anchor puts that chain's head and length into the Merkle log,
+// so the node cannot later rewrite or drop a logged query without contradicting its own log, which
 // monitors hold it to. Format: docs/RECORDS.md ("Query audit anchors").
 //
 //   {"head": <64 hex: hash of the audit log's last line>, "issued_at", "key_id": <node key id>,

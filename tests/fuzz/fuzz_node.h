@@ -14,8 +14,8 @@
 #include <memory>
 #include <string>
 
-#include "api/access.h"
-#include "api/query_audit.h"
+#include "ledger/records/access.h"
+#include "ledger/records/query_audit.h"
 #include "api/service.h"
 #include "crypto/encoding.h"
 #include "crypto/hash.h"
@@ -34,7 +34,7 @@ struct Node {
   std::unique_ptr<credledger::api::Service> service;
   credledger::MemoryStore payload_store;
   std::unique_ptr<credledger::records::PayloadStore> payloads;
-  std::unique_ptr<credledger::api::QueryAuditLog> query_audit;
+  std::unique_ptr<credledger::records::QueryAuditLog> query_audit;
 
   Node() {
     using namespace credledger;
@@ -74,11 +74,11 @@ struct Node {
     static char dir[] = "/tmp/credledger-fuzz-XXXXXX";
     Check(::mkdtemp(dir) != nullptr, "a temporary directory for the query audit log");
     std::atexit([] { std::filesystem::remove_all(dir); });
-    auto audit = api::QueryAuditLog::Open(std::string(dir) + "/query-audit.jsonl");
+    auto audit = records::QueryAuditLog::Open(std::string(dir) + "/query-audit.jsonl");
     Check(audit.ok(), "the query audit log opens");
     query_audit = std::move(*audit);
     service_options.query_audit = query_audit.get();
-    auto banks = api::BankAccess::FromJson(
+    auto banks = records::BankAccess::FromJson(
         {{"banks",
           {{{"id", "fuzz-bank"},
             {"name", "Fuzz Bank"},

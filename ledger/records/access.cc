@@ -1,11 +1,11 @@
-#include "api/access.h"
+#include "ledger/records/access.h"
 
 #include <set>
 
 #include "crypto/encoding.h"
 #include "ledger/data_dir.h"
 
-namespace credledger::api {
+namespace credledger::records {
 
 Result<BankAccess> BankAccess::FromJson(const Json& banks_file) {
   if (!banks_file.is_object() || !banks_file.contains("banks") || !banks_file["banks"].is_array()) {
@@ -73,4 +73,4 @@ Result<std::pair<std::string, crypto::Digest>> BankAccess::NewToken() {
   return std::make_pair(token, crypto::Hash(crypto::HashAlgorithm::kSha256, token));
 }
 
-}  // namespace credledger::api
+}  // namespace credledger::records

@@ -1,4 +1,4 @@
-#include "api/query_audit.h"
+#include "ledger/records/query_audit.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
 
-namespace credledger::api {
+namespace credledger::records {
 namespace {
 
 Status Io(const std::string& what, const std::string& path) {
@@ -94,4 +94,4 @@ AuditHead QueryAuditLog::head() const {
   return head_;
 }
 
-}  // namespace credledger::api
+}  // namespace credledger::records

@@ -9,8 +9,8 @@
 // "time"}. A line's hash is the SHA-256 of its bytes without the newline.
 //
 // Thread-safe.
-#ifndef CREDLEDGER_API_QUERY_AUDIT_H_
-#define CREDLEDGER_API_QUERY_AUDIT_H_
+#ifndef CREDLEDGER_LEDGER_RECORDS_QUERY_AUDIT_H_
+#define CREDLEDGER_LEDGER_RECORDS_QUERY_AUDIT_H_
 
 #include <cstdint>
 #include <memory>
@@ -20,7 +20,7 @@
 #include "crypto/hash.h"
 #include "crypto/status.h"
 
-namespace credledger::api {
+namespace credledger::records {
 
 struct QueryRecord {
   std::string bank;
@@ -57,6 +57,6 @@ class QueryAuditLog {
   uint64_t end_;  // bytes of whole lines in the file
 };
 
-}  // namespace credledger::api
+}  // namespace credledger::records
 
-#endif  // CREDLEDGER_API_QUERY_AUDIT_H_
+#endif  // CREDLEDGER_LEDGER_RECORDS_QUERY_AUDIT_H_

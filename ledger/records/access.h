@@ -6,8 +6,8 @@
 // The banks file: {"banks": [{"id": "demo-bank", "name": "...", "token_sha256": "<64 hex>"}]}.
 //
 // Thread-safety: immutable after construction.
-#ifndef CREDLEDGER_API_ACCESS_H_
-#define CREDLEDGER_API_ACCESS_H_
+#ifndef CREDLEDGER_LEDGER_RECORDS_ACCESS_H_
+#define CREDLEDGER_LEDGER_RECORDS_ACCESS_H_
 
 #include <string>
 #include <string_view>
@@ -16,7 +16,7 @@
 #include "crypto/hash.h"
 #include "ledger/canonical_json.h"
 
-namespace credledger::api {
+namespace credledger::records {
 
 struct Bank {
   std::string id;
@@ -47,6 +47,6 @@ class BankAccess {
   std::vector<Bank> banks_;
 };
 
-}  // namespace credledger::api
+}  // namespace credledger::records
 
-#endif  // CREDLEDGER_API_ACCESS_H_
+#endif  // CREDLEDGER_LEDGER_RECORDS_ACCESS_H_
