@@ -57,13 +57,13 @@ void Metrics::ObserveRequest(const std::string& route, const std::string& method
   const bool known =
       std::find(std::begin(kMethods), std::end(kMethods), method) != std::end(kMethods);
   const std::string label = known ? method : "other";
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ++requests_[{route, label, status}];
   durations_[{route, label}].Observe(seconds);
 }
 
 void Metrics::ObserveBlockCommit(double write_seconds, double wait_seconds, uint64_t entries) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   block_commit_.Observe(write_seconds);
   block_wait_.Observe(wait_seconds);
   ++blocks_;
@@ -71,17 +71,17 @@ void Metrics::ObserveBlockCommit(double write_seconds, double wait_seconds, uint
 }
 
 void Metrics::AddEntriesAppended(uint64_t n) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   entries_appended_ += n;
 }
 
 void Metrics::AddGauge(std::string name, std::string help, std::function<double()> read) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   gauges_.push_back({std::move(name), std::move(help), std::move(read)});
 }
 
 std::string Metrics::Exposition() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::ostringstream out;
   out << "# HELP credledger_http_requests_total HTTP requests answered, by route template, "
          "method and status.\n"

@@ -13,11 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <ostream>
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include "crypto/mutex.h"
 
 namespace credledger::api {
 
@@ -56,15 +57,15 @@ class Metrics {
     std::string name, help;
     std::function<double()> read;
   };
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, unsigned>, uint64_t> requests_;
-  std::map<std::pair<std::string, std::string>, Histogram> durations_;
-  uint64_t entries_appended_ = 0;
-  Histogram block_commit_;
-  Histogram block_wait_;
-  uint64_t blocks_ = 0;
-  uint64_t block_entries_ = 0;
-  std::vector<Gauge> gauges_;
+  mutable Mutex mu_;
+  std::map<std::tuple<std::string, std::string, unsigned>, uint64_t> requests_ GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, Histogram> durations_ GUARDED_BY(mu_);
+  uint64_t entries_appended_ GUARDED_BY(mu_) = 0;
+  Histogram block_commit_ GUARDED_BY(mu_);
+  Histogram block_wait_ GUARDED_BY(mu_);
+  uint64_t blocks_ GUARDED_BY(mu_) = 0;
+  uint64_t block_entries_ GUARDED_BY(mu_) = 0;
+  std::vector<Gauge> gauges_ GUARDED_BY(mu_);
 };
 
 }  // namespace credledger::api

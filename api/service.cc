@@ -359,7 +359,7 @@ void Service::NodeInfo(const std::shared_ptr<Call>& call) {
 }
 
 Result<std::shared_ptr<const Service::SignedHead>> Service::Checkpoint() {
-  std::lock_guard lock(checkpoint_.mu);
+  MutexLock lock(checkpoint_.mu);
   const uint64_t size = ledger_.Head().tree_size;
   if (!checkpoint_.head || checkpoint_.head->tree_size != size) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger_.SignedCheckpoint());
@@ -910,7 +910,7 @@ void Service::Anchor() {
   std::string entry;
   uint64_t size = 0;  // the audit lines this anchor covers
   {
-    std::lock_guard lock(anchor_mu_);
+    MutexLock lock(anchor_mu_);
     const records::AuditHead head = options_.query_audit->head();
     if (anchor_in_flight_ || head.size <= anchored_size_) return;
     auto made =
@@ -923,7 +923,7 @@ void Service::Anchor() {
   // The completion runs on the sequencer thread; submitting from there only queues.
   ledger_.SubmitAsync(std::move(entry), [this, size](Result<AppendReceipt> result) {
     {
-      std::lock_guard lock(anchor_mu_);
+      MutexLock lock(anchor_mu_);
       anchor_in_flight_ = false;
       if (!result.ok()) return;  // not retried here (shutting down, store full): next read
       anchored_size_ = std::max(anchored_size_, size);

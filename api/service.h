@@ -16,7 +16,6 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -104,8 +103,8 @@ class Service {
     std::string note_json;  // the note as a JSON string (escaped once, not per answer)
   };
   struct CheckpointCache {
-    std::mutex mu;
-    std::shared_ptr<const SignedHead> head;  // of the latest tree size asked for
+    Mutex mu;
+    std::shared_ptr<const SignedHead> head GUARDED_BY(mu);  // of the latest tree size asked for
   };
 
   void Dispatch(const std::shared_ptr<Call>& call);
@@ -187,9 +186,9 @@ class Service {
   records::VerificationCache verified_;  // its checkpoints and blocks, checked once each
   CheckpointCache checkpoint_;
   std::atomic<bool> draining_{false};
-  std::mutex anchor_mu_;
-  bool anchor_in_flight_ = false;  // GUARDED_BY(anchor_mu_)
-  uint64_t anchored_size_ = 0;     // GUARDED_BY(anchor_mu_): audit lines anchored so far
+  Mutex anchor_mu_;
+  bool anchor_in_flight_ GUARDED_BY(anchor_mu_) = false;
+  uint64_t anchored_size_ GUARDED_BY(anchor_mu_) = 0;  // audit lines anchored so far
 };
 
 }  // namespace credledger::api

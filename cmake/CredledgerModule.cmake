@@ -6,6 +6,10 @@
 function(credledger_target_options target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
                                            -Wno-sign-conversion)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    # Lock annotations (crypto/mutex.h) are checked, and a broken one fails the build.
+    target_compile_options(${target} PRIVATE -Wthread-safety -Werror=thread-safety)
+  endif()
   if(CREDLEDGER_SANITIZE)
     target_compile_options(${target} PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=all
                                              -fno-omit-frame-pointer)

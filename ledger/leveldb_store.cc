@@ -15,12 +15,11 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <sstream>
 
+#include "crypto/mutex.h"
 #include "ledger/store.h"
 
 namespace credledger {
@@ -253,7 +252,7 @@ class LevelDbStore : public Store {
       : path_(std::move(path)), options_(options), opened_(std::move(opened)) {}
 
   Status Get(std::string_view key, std::string* value) override {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (!opened_.db) return Closed();
     leveldb::ReadOptions options;
     options.verify_checksums = true;
@@ -273,7 +272,7 @@ class LevelDbStore : public Store {
     }
     leveldb::WriteOptions options;
     options.sync = sync;
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (!opened_.db) return Closed();
     Status s = FromLevelDb(opened_.db->Write(options, &wb), "leveldb write");
     if (!s.ok()) write_failed_ = true;
@@ -282,7 +281,7 @@ class LevelDbStore : public Store {
 
   Status Scan(std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& visit) override {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (!opened_.db) return Closed();
     leveldb::ReadOptions options;
     options.verify_checksums = true;
@@ -297,7 +296,7 @@ class LevelDbStore : public Store {
   }
 
   Status Recover() override {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     if (opened_.db && !write_failed_) return Status::Ok();
     if (opened_.db) {
       // The open database keeps serving reads until there is room to replace it.
@@ -317,7 +316,7 @@ class LevelDbStore : public Store {
   }
 
  private:
-  Status Closed() const {
+  Status Closed() const REQUIRES_SHARED(mu_) {
     return Status::Unavailable("the store is closed: reopening it after a failed write failed (" +
                                last_reopen_error_ + ")");
   }
@@ -325,10 +324,10 @@ class LevelDbStore : public Store {
   const std::string path_;
   const LevelDbOptions options_;
   // Shared by reads and writes (LevelDB is thread-safe); exclusive only to reopen.
-  mutable std::shared_mutex mu_;
-  OpenedDb opened_;                        // GUARDED_BY(mu_); db null while closed
+  mutable SharedMutex mu_;
+  OpenedDb opened_ GUARDED_BY(mu_);        // db null while closed
   std::atomic<bool> write_failed_{false};  // LevelDB refuses writes until reopened
-  std::string last_reopen_error_;          // GUARDED_BY(mu_)
+  std::string last_reopen_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace

@@ -6,11 +6,11 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
-#include <mutex>
 
 #include "api/log.h"
 #include "api/server.h"
 #include "api/service.h"
+#include "crypto/mutex.h"
 #include "ledger/data_dir.h"
 #include "ledger/merkle.h"
 #include "ledger/records/payloads.h"
@@ -46,14 +46,14 @@ class Logger {
   void Write(std::string_view level, const api::LogFields& fields) const {
     std::string line = api::FormatLogLine(format_, level, fields);
     line.push_back('\n');
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Status written = WriteAll(STDERR_FILENO, line);
     (void)written;  // nowhere to log to: the node goes on serving
   }
 
   const bool enabled_;
   const api::LogFormat format_;
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
 };
 
 }  // namespace

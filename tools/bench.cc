@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "crypto/hash.h"
+#include "crypto/mutex.h"
 #include "ledger/data_dir.h"
 #include "ledger/format.h"
 #include "tools/commands.h"
@@ -122,10 +123,10 @@ Result<AppendRun> AppendPhase(Ledger& ledger, uint64_t count, size_t bytes, uint
   std::atomic<uint64_t> next{0};
   std::atomic<bool> failed{false};
   Status failure;
-  std::mutex failure_mu;
+  Mutex failure_mu;
   auto fail = [&](const Status& s) {
     if (!failed.exchange(true)) {
-      std::lock_guard lock(failure_mu);
+      MutexLock lock(failure_mu);
       failure = s;
     }
   };
@@ -238,7 +239,7 @@ Status BenchCommand(const Args& args) {
   const TreeHead head = ledger->Head();
   std::atomic<bool> failed{false};
   Status failure;
-  std::mutex failure_mu;
+  Mutex failure_mu;
   for (unsigned workers : {1u, 2u}) {
     if (proofs == 0) break;
     std::atomic<uint64_t> done{0};
@@ -250,7 +251,7 @@ Status BenchCommand(const Args& args) {
         for (uint64_t k = w; k < proofs; k += workers) {
           auto p = ledger->InclusionProof(rng() % head.tree_size, head.tree_size);
           if (!p.ok() && !failed.exchange(true)) {
-            std::lock_guard lock(failure_mu);
+            MutexLock lock(failure_mu);
             failure = p.status();
           }
           done.fetch_add(1, std::memory_order_relaxed);

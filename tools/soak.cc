@@ -6,13 +6,13 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <mutex>
 #include <random>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
 #include "ledger/data_dir.h"
@@ -39,13 +39,22 @@ struct SoakState {
   std::atomic<bool> stop{false};
   std::atomic<bool> stop_writes{false};
   std::atomic<uint64_t> writes{0}, reads{0}, errors{0};
-  std::mutex mu;
-  std::vector<Acknowledged> acknowledged;  // GUARDED_BY(mu)
-  std::vector<std::string> first_errors;   // GUARDED_BY(mu): the first few, for the report
+  mutable Mutex mu;
+  std::vector<Acknowledged> acknowledged GUARDED_BY(mu);
+  std::vector<std::string> first_errors GUARDED_BY(mu);  // the first few, for the report
+
+  std::vector<Acknowledged> AcknowledgedSoFar() const {
+    MutexLock lock(mu);
+    return acknowledged;
+  }
+  std::vector<std::string> FirstErrors() const {
+    MutexLock lock(mu);
+    return first_errors;
+  }
 
   void Error(const std::string& what) {
     ++errors;
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (first_errors.size() < 5) first_errors.push_back(what);
   }
 };
@@ -71,7 +80,7 @@ void Writer(SoakState* state) {
       continue;
     }
     ++state->writes;
-    std::lock_guard lock(state->mu);
+    MutexLock lock(state->mu);
     state->acknowledged.push_back({(*receipt)["index"].get<uint64_t>(), *leaf});
   }
 }
@@ -84,7 +93,7 @@ void Reader(SoakState* state, unsigned seed) {
   for (uint64_t n = 0; !state->stop; ++n) {
     std::vector<std::string> targets = {"/v1/checkpoint", "/v1/node"};
     {
-      std::lock_guard lock(state->mu);
+      MutexLock lock(state->mu);
       if (!state->acknowledged.empty()) {
         const std::string i =
             std::to_string(state->acknowledged[random() % state->acknowledged.size()].index);
@@ -124,7 +133,7 @@ Status ProveAll(const SoakState& state, const NoteVerifier& verifier, uint64_t* 
   CREDLEDGER_ASSIGN_OR_RETURN(Json node, ParseJson(node_json));
   CREDLEDGER_ASSIGN_OR_RETURN(merkle::HashAlgorithm alg,
                               crypto::ParseHashAlgorithm(node.value("tree_hash", "sha256")));
-  for (const Acknowledged& a : state.acknowledged) {
+  for (const Acknowledged& a : state.AcknowledgedSoFar()) {
     const std::string target = "/v1/proofs/inclusion?index=" + std::to_string(a.index) +
                                "&tree_size=" + std::to_string(head.tree_size);
     CREDLEDGER_ASSIGN_OR_RETURN(std::string body, client.GetOk(target));
@@ -232,14 +241,14 @@ Status SoakCommand(const Args& args) {
             << "soak: then " << reads_only << " reads alone in " << warmup
             << " s: " << read_growth_kib << " KiB more (bound " << max_read_growth_kib << "); "
             << rss_end / 1024 << " MiB at the end, peak " << rss_peak / 1024 << " MiB\n"
-            << "soak: " << proven << " of " << state.acknowledged.size()
+            << "soak: " << proven << " of " << state.AcknowledgedSoFar().size()
             << " acknowledged entries proven in the final checkpoint's tree\n";
-  for (const std::string& e : state.first_errors) std::cout << "soak: error: " << e << "\n";
+  for (const std::string& e : state.FirstErrors()) std::cout << "soak: error: " << e << "\n";
   CREDLEDGER_RETURN_IF_ERROR(proved);
   if (state.errors > 0) {
     return Status::Internal(std::to_string(state.errors) + " requests failed");
   }
-  if (state.acknowledged.empty()) return Status::Internal("no write was acknowledged");
+  if (state.AcknowledgedSoFar().empty()) return Status::Internal("no write was acknowledged");
   if (read_growth_kib > static_cast<int64_t>(max_read_growth_kib)) {
     return Status::ResourceExhausted("resident memory grew " + std::to_string(read_growth_kib) +
                                      " KiB while the node only served reads, over the bound");

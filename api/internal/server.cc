@@ -11,8 +11,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -22,6 +20,7 @@
 
 #include "api/internal/request_reader.h"
 #include "api/problem.h"
+#include "crypto/mutex.h"
 
 namespace credledger::api {
 
@@ -128,9 +127,9 @@ struct Server::Impl {
 
   std::optional<net::ssl::context> tls;  // set when the server speaks HTTPS
 
-  std::mutex sessions_mu;
-  std::condition_variable sessions_cv;
-  std::set<std::shared_ptr<Session>> sessions;  // live connections
+  Mutex sessions_mu;
+  CondVar sessions_cv;
+  std::set<std::shared_ptr<Session>> sessions GUARDED_BY(sessions_mu);  // live connections
 };
 
 // One connection, over plain TCP or TLS: the HTTP code is the same for both (it visits the
@@ -393,9 +392,9 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     tcp_stream().socket().shutdown(tcp::socket::shutdown_both, ignored);
     tcp_stream().socket().close(ignored);
-    std::lock_guard lock(server_.sessions_mu);
+    MutexLock lock(server_.sessions_mu);
     server_.sessions.erase(shared_from_this());
-    server_.sessions_cv.notify_all();
+    server_.sessions_cv.SignalAll();
   }
 
   std::variant<PlainStream, TlsStream> stream_;
@@ -429,7 +428,7 @@ void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     try {
       std::shared_ptr<Session> session;
       {
-        std::lock_guard lock(sessions_mu);
+        MutexLock lock(sessions_mu);
         if (sessions.size() < options.max_connections) {
           session = std::make_shared<Session>(std::move(socket), *this);
           sessions.insert(session);
@@ -501,20 +500,22 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   });
   std::vector<std::shared_ptr<Session>> live;
   {
-    std::lock_guard lock(impl_->sessions_mu);
+    MutexLock lock(impl_->sessions_mu);
     live.assign(impl_->sessions.begin(), impl_->sessions.end());
   }
   for (const auto& s : live) s->CloseIfIdle();
   live.clear();
   {
-    std::unique_lock lock(impl_->sessions_mu);
-    impl_->sessions_cv.wait_for(lock, grace, [this] { return impl_->sessions.empty(); });
+    MutexLock lock(impl_->sessions_mu);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (!impl_->sessions.empty() && impl_->sessions_cv.WaitUntil(impl_->sessions_mu, deadline)) {
+    }
   }
   impl_->work.clear();
   for (auto& context : impl_->contexts) context->stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();
-  std::lock_guard lock(impl_->sessions_mu);
+  MutexLock lock(impl_->sessions_mu);
   impl_->sessions.clear();
 }
 

@@ -6,11 +6,11 @@
 
 #include <pthread.h>
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
+
+#include "crypto/mutex.h"
 
 namespace credledger::internal {
 
@@ -24,10 +24,10 @@ class SerialExecutor {
         }) {}
   ~SerialExecutor() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
-    cv_.notify_one();
+    cv_.Signal();
     thread_.join();
   }
   SerialExecutor(const SerialExecutor&) = delete;
@@ -38,31 +38,32 @@ class SerialExecutor {
   void Post(F&& task) {
     auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(task));
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       tasks_.emplace_back([shared] { (*shared)(); });
     }
-    cv_.notify_one();
+    cv_.Signal();
   }
 
  private:
   void Loop() {
-    std::unique_lock lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
-      auto task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
+      std::function<void()> task;
+      {
+        MutexLock lock(mu_);
+        while (!stopping_ && tasks_.empty()) cv_.Wait(mu_);
+        if (tasks_.empty()) return;
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
       task();
-      lock.lock();
     }
   }
 
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                    // GUARDED_BY(mu_)
-  std::thread thread_;                       // last: started after the members it uses
+  Mutex mu_;
+  CondVar cv_;
+  std::deque<std::function<void()>> tasks_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // last: started after the members it uses
 };
 
 }  // namespace credledger::internal

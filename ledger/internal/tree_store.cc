@@ -173,7 +173,7 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
 
   TileKey key{level, index};
   Shard& shard = ShardFor(key);
-  std::unique_lock lock(shard.mu);
+  WriterLock lock(shard.mu);
   auto it = shard.tiles.find(key);
   if (it != shard.tiles.end()) {
     // A racing reader loaded it too, or a narrower (older partial) version is cached.
@@ -223,7 +223,7 @@ Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
   TileKey key{tile_level, tile_index};
   Shard& shard = ShardFor(key);
   {
-    std::shared_lock lock(shard.mu);
+    ReaderLock lock(shard.mu);
     auto it = shard.tiles.find(key);
     if (it != shard.tiles.end() && it->second->tile->width() >= min_width) {
       // Check before storing: a store to a hot tile's flag would bounce its cache line.

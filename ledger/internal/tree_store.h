@@ -11,11 +11,10 @@
 #include <atomic>
 #include <deque>
 #include <memory>
-#include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "ledger/format.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
@@ -116,9 +115,9 @@ class TileReader {
     mutable std::atomic<bool> referenced{true};
   };
   struct Shard {
-    std::shared_mutex mu;
-    std::unordered_map<TileKey, std::unique_ptr<Cached>, TileKeyHash> tiles;  // GUARDED_BY(mu)
-    std::deque<TileKey> fifo;                                                 // GUARDED_BY(mu)
+    SharedMutex mu;
+    std::unordered_map<TileKey, std::unique_ptr<Cached>, TileKeyHash> tiles GUARDED_BY(mu);
+    std::deque<TileKey> fifo GUARDED_BY(mu);
   };
   Shard& ShardFor(const TileKey& key) { return shards_[TileKeyHash()(key) % kShards]; }
 

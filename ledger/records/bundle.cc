@@ -449,13 +449,13 @@ Result<Checkpoint> VerificationCache::CheckpointOf(std::string_view note,
       crypto::HashAlgorithm::kSha256,
       {crypto::AsBytes("note\n"), verifier.public_key().spki_der(), crypto::AsBytes(note)});
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = notes_.find(key); it != notes_.end()) {
       if (it->second.origin == verifier.name()) return it->second;
     }
   }
   CREDLEDGER_ASSIGN_OR_RETURN(Checkpoint cp, VerifyCheckpoint(note, verifier, verifier.name()));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (notes_.size() >= capacity_) notes_.clear();
   notes_.emplace(key, cp);
   return cp;
@@ -467,13 +467,13 @@ Status VerificationCache::BlockSignature(const BlockHeader& header, std::string_
       crypto::HashParts(crypto::HashAlgorithm::kSha256,
                         {crypto::AsBytes("block\n"), key.spki_der(), crypto::AsBytes(header_text)});
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (blocks_.count(digest)) return Status::Ok();
   }
   // The text must be the header's own (canonical) form, so the digest names what was checked.
   if (header.ToJson() != header_text) return Status::InvalidArgument("not the header's text");
   CREDLEDGER_RETURN_IF_ERROR(header.VerifySignature(key));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (blocks_.size() >= capacity_) blocks_.clear();
   blocks_.insert(digest);
   return Status::Ok();
@@ -483,14 +483,14 @@ Result<std::shared_ptr<RecordPolicy>> VerificationCache::PolicyFromGenesis(
     std::string_view genesis) {
   const crypto::Digest key = crypto::Hash(crypto::HashAlgorithm::kSha256, genesis);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (auto it = geneses_.find(key); it != geneses_.end()) {
       return std::make_shared<RecordPolicy>(*it->second);
     }
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<RecordPolicy> policy,
                               RecordPolicy::FromGenesis(genesis));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (geneses_.size() >= capacity_) geneses_.clear();
   geneses_.emplace(key, std::make_shared<const RecordPolicy>(*policy));
   return policy;

@@ -22,7 +22,6 @@
 #define CREDLEDGER_LEDGER_RECORDS_BUNDLE_H_
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +29,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
@@ -83,11 +83,11 @@ class VerificationCache {
 
  private:
   const size_t capacity_;
-  std::mutex mu_;
-  std::unordered_map<crypto::Digest, Checkpoint, merkle::HashHasher> notes_;
-  std::unordered_set<crypto::Digest, merkle::HashHasher> blocks_;
+  Mutex mu_;
+  std::unordered_map<crypto::Digest, Checkpoint, merkle::HashHasher> notes_ GUARDED_BY(mu_);
+  std::unordered_set<crypto::Digest, merkle::HashHasher> blocks_ GUARDED_BY(mu_);
   std::unordered_map<crypto::Digest, std::shared_ptr<const RecordPolicy>, merkle::HashHasher>
-      geneses_;
+      geneses_ GUARDED_BY(mu_);
 };
 
 struct VerifyOptions {

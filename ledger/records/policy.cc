@@ -147,7 +147,7 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
 
 void PrecheckedEntries::Add(const merkle::Hash& leaf_hash, ValidatedEntry entry) {
   auto shared = std::make_shared<const ValidatedEntry>(std::move(entry));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!entries_.emplace(leaf_hash, std::move(shared)).second) return;
   order_.push_back(leaf_hash);
   // Entries taken by Admit leave stale hashes in order_; they count towards the bound too,
@@ -159,7 +159,7 @@ void PrecheckedEntries::Add(const merkle::Hash& leaf_hash, ValidatedEntry entry)
 }
 
 std::shared_ptr<const ValidatedEntry> PrecheckedEntries::Take(const merkle::Hash& leaf_hash) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(leaf_hash);
   if (it == entries_.end()) return nullptr;
   auto entry = std::move(it->second);
@@ -169,7 +169,8 @@ std::shared_ptr<const ValidatedEntry> PrecheckedEntries::Take(const merkle::Hash
 
 SharedRecordPolicy::SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy,
                                        size_t prechecked_capacity)
-    : policy_(std::move(policy)),
+    : owned_(std::move(policy)),
+      policy_(owned_.get()),
       prechecked_(std::make_shared<PrecheckedEntries>(prechecked_capacity)) {
   policy_->UsePrecheckedEntries(prechecked_);
 }
@@ -184,7 +185,7 @@ Status SharedRecordPolicy::Precheck(Json doc, std::string_view canonical_entry) 
   std::optional<crypto::PublicKey> key;
   crypto::HashAlgorithm alg;
   {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     if (const crypto::PublicKey* k = policy_->registry().FindKey(e.agency, e.key_id)) key = *k;
     alg = policy_->tree_hash();
   }

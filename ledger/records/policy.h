@@ -29,13 +29,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "crypto/mutex.h"
 #include "ledger/ledger.h"
 #include "ledger/records/entry.h"
 #include "ledger/records/registry.h"
@@ -111,10 +110,10 @@ class PrecheckedEntries {
 
  private:
   const size_t capacity_;
-  std::mutex mu_;
+  Mutex mu_;
   std::unordered_map<merkle::Hash, std::shared_ptr<const ValidatedEntry>, merkle::HashHasher>
-      entries_;
-  std::deque<merkle::Hash> order_;  // insertion order, for dropping the oldest
+      entries_ GUARDED_BY(mu_);
+  std::deque<merkle::Hash> order_ GUARDED_BY(mu_);  // insertion order, for dropping the oldest
 };
 
 class RecordPolicy : public AdmissionPolicy {
@@ -236,28 +235,30 @@ class SharedRecordPolicy : public AdmissionPolicy {
   Status Precheck(Json doc, std::string_view canonical_entry) const;
 
   Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     return policy_->Admit(entry, leaf_hash, index);
   }
   void Committed(uint64_t tree_size) override {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     policy_->Committed(tree_size);
   }
   void RolledBack(uint64_t first_index) override {
-    std::unique_lock lock(mu_);
+    WriterLock lock(mu_);
     policy_->RolledBack(first_index);
   }
   // Calls read(const RecordPolicy&) under the shared lock and returns what it returns; `read`
   // must copy out what it needs.
   template <typename F>
   auto Read(F&& read) const {
-    std::shared_lock lock(mu_);
+    ReaderLock lock(mu_);
     return read(static_cast<const RecordPolicy&>(*policy_));
   }
 
  private:
-  mutable std::shared_mutex mu_;
-  std::shared_ptr<RecordPolicy> policy_;
+  mutable SharedMutex mu_;
+  const std::shared_ptr<RecordPolicy> owned_;
+  // owned_, as a plain pointer: clang 14's analysis checks PT_GUARDED_BY on those only.
+  RecordPolicy* const policy_ PT_GUARDED_BY(mu_);
   std::shared_ptr<PrecheckedEntries> prechecked_;
 };
 

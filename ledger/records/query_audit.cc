@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "crypto/encoding.h"
+#include "crypto/mutex.h"
 #include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
@@ -64,7 +65,7 @@ Result<std::unique_ptr<QueryAuditLog>> QueryAuditLog::Open(const std::string& pa
 QueryAuditLog::~QueryAuditLog() { ::close(fd_); }
 
 Result<AuditHead> QueryAuditLog::Append(const QueryRecord& record) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Json line = {{"seq", head_.size + 1},     {"prev", crypto::HexEncode(head_.hash)},
                {"time", NowTimestamp()},    {"bank", record.bank},
                {"subject", record.subject}, {"purpose", record.purpose},
@@ -90,7 +91,7 @@ Result<AuditHead> QueryAuditLog::Append(const QueryRecord& record) {
 }
 
 AuditHead QueryAuditLog::head() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return head_;
 }
 

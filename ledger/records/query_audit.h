@@ -14,10 +14,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "crypto/hash.h"
+#include "crypto/mutex.h"
 #include "crypto/status.h"
 
 namespace credledger::records {
@@ -51,10 +51,10 @@ class QueryAuditLog {
  private:
   QueryAuditLog(int fd, AuditHead head, uint64_t end) : fd_(fd), head_(head), end_(end) {}
 
-  mutable std::mutex mu_;
-  int fd_;
-  AuditHead head_;
-  uint64_t end_;  // bytes of whole lines in the file
+  mutable Mutex mu_;
+  const int fd_;
+  AuditHead head_ GUARDED_BY(mu_);
+  uint64_t end_ GUARDED_BY(mu_);  // bytes of whole lines in the file
 };
 
 }  // namespace credledger::records
