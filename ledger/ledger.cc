@@ -5,18 +5,17 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
 
 #include "crypto/encoding.h"
+#include "crypto/mutex.h"
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
 #include "ledger/internal/leaf_filter.h"
@@ -143,6 +142,9 @@ struct Ledger::Impl {
     Status error;
     AppendReceipt receipt;
     bool depends_on_write = false;  // answered only once this block is durable
+    // The entry's bytes moved into the block's write batch as this op (not copied: the
+    // batch is the entry's one home until it is written), if admitted.
+    std::optional<size_t> entry_op;
   };
   // A block prepared by the sequencer, then written by the writer thread.
   struct PreparedBlock {
@@ -195,7 +197,7 @@ struct Ledger::Impl {
   // DataLoss if the store ends before the head record or disagrees with it.
   Status CheckHeadRecord() const;
   TreeHead CurrentHead() const {
-    std::lock_guard lock(head_mu);
+    MutexLock lock(head_mu);
     return head;
   }
 
@@ -219,10 +221,10 @@ struct Ledger::Impl {
   std::unique_ptr<PreparedBlock> unsettled;
   // What writes are refused with while a block is unsettled; OK otherwise. Written by the
   // sequencer, read by it and by WriteRefusal (readiness checks, metrics).
-  mutable std::mutex refusal_mu;
-  Status refusal;  // GUARDED_BY(refusal_mu)
+  mutable Mutex refusal_mu;
+  Status refusal GUARDED_BY(refusal_mu);
   Status Refusal() const {
-    std::lock_guard lock(refusal_mu);
+    MutexLock lock(refusal_mu);
     return refusal;
   }
   std::chrono::steady_clock::time_point next_recover_attempt;
@@ -230,22 +232,22 @@ struct Ledger::Impl {
   // Sets `refusal` and when to try the store again (a reopen costs a directory listing
   // and a probe file: not for every request).
   void RefuseWritesUntilRecovered(uint64_t height, const Status& why) {
-    std::lock_guard lock(refusal_mu);
+    MutexLock lock(refusal_mu);
     refusal = Status::Unavailable(
         "the node takes no writes until its store recovers from a failed write (block " +
         std::to_string(height) + "): " + why.ToString());
     next_recover_attempt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   }
 
-  mutable std::mutex head_mu;
-  TreeHead head;  // GUARDED_BY(head_mu): the last durable block's tree
+  mutable Mutex head_mu;
+  TreeHead head GUARDED_BY(head_mu);  // the last durable block's tree
 
-  std::mutex queue_mu;
-  std::condition_variable queue_cv;
-  std::deque<Pending> queue;                                // GUARDED_BY(queue_mu)
-  bool stopping = false;                                    // GUARDED_BY(queue_mu)
-  std::shared_ptr<AdmissionPolicy> admission_policy;        // GUARDED_BY(queue_mu)
-  std::function<void(const BlockCommit&)> commit_observer;  // GUARDED_BY(queue_mu)
+  mutable Mutex queue_mu;
+  CondVar queue_cv;
+  std::deque<Pending> queue GUARDED_BY(queue_mu);
+  bool stopping GUARDED_BY(queue_mu) = false;
+  std::shared_ptr<AdmissionPolicy> admission_policy GUARDED_BY(queue_mu);
+  std::function<void(const BlockCommit&)> commit_observer GUARDED_BY(queue_mu);
   std::thread sequencer;
   internal::SerialExecutor writer_thread{
       "cl-writer"};  // runs store writes, one at a time, in order
@@ -310,13 +312,14 @@ Result<BlockHeader> Ledger::Impl::FindBlockOfEntry(uint64_t index, uint64_t max_
 
 std::vector<Pending> Ledger::Impl::TakeBatch(bool wait_for_block) {
   std::vector<Pending> batch;
-  std::unique_lock lock(queue_mu);
+  MutexLock lock(queue_mu);
   if (wait_for_block) {
-    queue_cv.wait(lock, [&] { return !queue.empty() || stopping; });
+    while (queue.empty() && !stopping) queue_cv.Wait(queue_mu);
     if (queue.empty()) return batch;  // stopping, and everything queued is committed
     auto deadline = queue.front().arrived + options.max_block_delay;
-    queue_cv.wait_until(lock, deadline,
-                        [&] { return queue.size() >= options.max_block_entries || stopping; });
+    while (queue.size() < options.max_block_entries && !stopping &&
+           queue_cv.WaitUntil(queue_mu, deadline)) {
+    }
   }
   size_t n = std::min(queue.size(), options.max_block_entries);
   batch.reserve(n);
@@ -350,7 +353,13 @@ void Ledger::Impl::Run() {
       Status written = in_flight_done.get();
       const Fate fate = Finish(*in_flight, written);
       if (fate != Fate::kDurable && next) {
-        // next was built on top of the failed block.
+        // next was built on top of the failed block: its entries go back to its items (their
+        // bytes are in its write batch) to be prepared again or refused.
+        for (size_t i = 0; i < next->items.size(); ++i) {
+          if (const auto op = next->outcomes[i].entry_op) {
+            next->items[i].entry = next->batch.ReleaseValue(*op);
+          }
+        }
         std::vector<Pending> items = std::move(next->items);
         if (fate == Fate::kRolledBack) {
           next = Prepare(std::move(items), nullptr);  // on the rolled-back tree
@@ -388,7 +397,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
                                                                    const PreparedBlock* in_flight) {
   auto block = std::make_unique<PreparedBlock>(writer);
   {
-    std::lock_guard lock(queue_mu);
+    MutexLock lock(queue_mu);
     block->policy = admission_policy;
   }
   AdmissionPolicy* policy = block->policy.get();
@@ -454,6 +463,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
     block->added.emplace(out.receipt.leaf_hash, out.receipt.index);
     leaf_filter.Add(out.receipt.leaf_hash);  // if the write fails: a false positive, harmless
     writer.Append(out.receipt.leaf_hash);
+    out.entry_op = block->batch.size();
     block->batch.Put(format::EntryKey(out.receipt.index), std::move(block->items[i].entry));
     block->batch.Put(format::LeafKey(out.receipt.leaf_hash), EncodeIndex(out.receipt.index));
   }
@@ -516,13 +526,13 @@ void Ledger::Impl::Commit(const PreparedBlock& block) {
   last_block_hash = block.header_hash;
   if (block.policy) block.policy->Committed(last_block.tree_size);
   {
-    std::lock_guard lock(head_mu);
+    MutexLock lock(head_mu);
     head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
   }
   RecordHead();
   std::function<void(const BlockCommit&)> observer;
   {
-    std::lock_guard lock(queue_mu);
+    MutexLock lock(queue_mu);
     observer = commit_observer;
   }
   if (observer) {
@@ -573,7 +583,7 @@ Status Ledger::Impl::SettleUnsettled() {
     RollBack(*unsettled);
   }
   unsettled.reset();
-  std::lock_guard lock(refusal_mu);
+  MutexLock lock(refusal_mu);
   refusal = Status::Ok();
   return Status::Ok();
 }
@@ -625,10 +635,10 @@ Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
 
 Ledger::~Ledger() {
   {
-    std::lock_guard lock(impl_->queue_mu);
+    MutexLock lock(impl_->queue_mu);
     impl_->stopping = true;
   }
-  impl_->queue_cv.notify_all();
+  impl_->queue_cv.SignalAll();
   impl_->sequencer.join();
   if (impl_->head_record_fd >= 0) ::close(impl_->head_record_fd);
 }
@@ -781,7 +791,7 @@ Status Ledger::Impl::CheckEntry(const std::string& entry) const {
 Status Ledger::Impl::Enqueue(std::vector<Pending>& items) {
   size_t depth;
   {
-    std::lock_guard lock(queue_mu);
+    MutexLock lock(queue_mu);
     if (stopping) return Status::Unavailable("the ledger is shutting down");
     if (queue.size() + items.size() > options.max_pending_entries) {
       return Status::ResourceExhausted(std::to_string(queue.size()) +
@@ -791,7 +801,7 @@ Status Ledger::Impl::Enqueue(std::vector<Pending>& items) {
     depth = queue.size();
   }
   // Wake the sequencer when it may be idle (these are the first entries) or a block is full.
-  if (depth == items.size() || depth >= options.max_block_entries) queue_cv.notify_all();
+  if (depth == items.size() || depth >= options.max_block_entries) queue_cv.SignalAll();
   return Status::Ok();
 }
 
@@ -960,19 +970,19 @@ Result<merkle::Hash> Ledger::LeafHashAt(uint64_t index) const {
 }
 
 void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
-  std::lock_guard lock(impl_->queue_mu);
+  MutexLock lock(impl_->queue_mu);
   impl_->admission_policy = std::move(policy);
 }
 
 void Ledger::SetCommitObserver(std::function<void(const BlockCommit&)> observer) {
-  std::lock_guard lock(impl_->queue_mu);
+  MutexLock lock(impl_->queue_mu);
   impl_->commit_observer = std::move(observer);
 }
 
 Status Ledger::WriteRefusal() const { return impl_->Refusal(); }
 
 size_t Ledger::PendingEntries() const {
-  std::lock_guard lock(impl_->queue_mu);
+  MutexLock lock(impl_->queue_mu);
   return impl_->queue.size();
 }
 

@@ -1,23 +1,24 @@
 #include <map>
-#include <mutex>
 
+#include "crypto/mutex.h"
 #include "ledger/store.h"
 
 namespace credledger {
 
 struct MemoryStore::Impl {
-  std::mutex mu;
-  std::map<std::string, std::string, std::less<>> data;
-  std::optional<int> writes_left;
-  bool apply_failed_writes = false;
-  bool fail_recover = false;
+  Mutex mu;
+  std::map<std::string, std::string, std::less<>> data GUARDED_BY(mu);
+  std::optional<int> writes_left GUARDED_BY(mu);
+  bool fail_one_only GUARDED_BY(mu) = false;  // writes_left is reset after the failure
+  bool apply_failed_writes GUARDED_BY(mu) = false;
+  bool fail_recover GUARDED_BY(mu) = false;
 };
 
 MemoryStore::MemoryStore() : impl_(std::make_unique<Impl>()) {}
 MemoryStore::~MemoryStore() = default;
 
 Status MemoryStore::Get(std::string_view key, std::string* value) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   auto it = impl_->data.find(key);
   if (it == impl_->data.end()) return Status::NotFound("no such key");
   *value = it->second;
@@ -25,11 +26,12 @@ Status MemoryStore::Get(std::string_view key, std::string* value) {
 }
 
 Status MemoryStore::Write(const WriteBatch& batch, bool /*sync*/) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   Status result;
   if (impl_->writes_left.has_value()) {
     if (*impl_->writes_left <= 0) {
       result = Status::Unavailable("injected write failure");
+      if (impl_->fail_one_only) impl_->writes_left.reset();
       if (!impl_->apply_failed_writes) return result;
     } else {
       --*impl_->writes_left;
@@ -46,18 +48,18 @@ Status MemoryStore::Write(const WriteBatch& batch, bool /*sync*/) {
 }
 
 Status MemoryStore::Recover() {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (impl_->fail_recover) return Status::Unavailable("injected recovery failure");
   return Status::Ok();
 }
 
 void MemoryStore::ApplyFailedWrites(bool apply) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   impl_->apply_failed_writes = apply;
 }
 
 void MemoryStore::FailRecover(bool fail) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   impl_->fail_recover = fail;
 }
 
@@ -66,7 +68,7 @@ Status MemoryStore::Scan(std::string_view start,
   // Copy under the lock so `visit` may call back into the store.
   std::vector<std::pair<std::string, std::string>> snapshot;
   {
-    std::lock_guard lock(impl_->mu);
+    MutexLock lock(impl_->mu);
     for (auto it = impl_->data.lower_bound(start); it != impl_->data.end(); ++it) {
       snapshot.emplace_back(it->first, it->second);
     }
@@ -78,12 +80,19 @@ Status MemoryStore::Scan(std::string_view start,
 }
 
 void MemoryStore::FailWritesAfter(std::optional<int> successful_writes) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   impl_->writes_left = successful_writes;
+  impl_->fail_one_only = false;
+}
+
+void MemoryStore::FailOneWriteAfter(int successful_writes) {
+  MutexLock lock(impl_->mu);
+  impl_->writes_left = successful_writes;
+  impl_->fail_one_only = true;
 }
 
 void MemoryStore::Corrupt(std::string key, std::optional<std::string> value) {
-  std::lock_guard lock(impl_->mu);
+  MutexLock lock(impl_->mu);
   if (value.has_value()) {
     impl_->data[std::move(key)] = std::move(*value);
   } else {

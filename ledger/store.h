@@ -31,6 +31,9 @@ class WriteBatch {
   void Delete(std::string key) { ops_.emplace_back(std::move(key), std::nullopt); }
   void Reserve(size_t ops) { ops_.reserve(ops); }
   bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+  // Moves out the value of op `op`, a put: for a batch that will not be written as it is.
+  std::string ReleaseValue(size_t op) { return std::move(*ops_[op].second); }
   // Puts carry a value; deletes carry nullopt. Applied in order.
   const std::vector<std::pair<std::string, std::optional<std::string>>>& ops() const {
     return ops_;
@@ -104,6 +107,8 @@ class MemoryStore : public Store {
 
   // Test hooks.
   void FailWritesAfter(std::optional<int> successful_writes);
+  // The one write after `successful_writes` more fails; the ones after it work again.
+  void FailOneWriteAfter(int successful_writes);
   // Failed writes are applied all the same, as a log write can reach the disk before its
   // sync fails: the writer cannot tell, and only Recover shows it.
   void ApplyFailedWrites(bool apply);

@@ -458,6 +458,35 @@ TEST_CASE("failures under concurrent load: every answer is the truth about the l
   CHECK(ReopenLedger(mem, key)->Head().root == head.root);
 }
 
+TEST_CASE("a block prepared on top of a rolled-back one is redone with its entries' bytes",
+          "[ledger][faults][regression]") {
+  // The sequencer prepares block k+1 while block k is written. When k's write fails and did
+  // not land, k+1 is prepared again on the rolled-back tree: from the same entries, whose
+  // bytes must still be there (they once went into k+1's first write batch).
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  LedgerOptions options = FastOptions();
+  options.max_block_entries = 4;  // many small blocks: k+1 is prepared while k is written
+  auto l = CreateLedger(mem, key, merkle::HashAlgorithm::kSha256, options);
+  constexpr uint64_t kEntries = 2000;
+  for (int round = 0; round < 5; ++round) {
+    mem->ApplyFailedWrites(false);
+    mem->FailOneWriteAfter(2 + round * 7);
+    std::vector<std::future<Result<AppendReceipt>>> futures;
+    for (uint64_t i = 0; i < kEntries; ++i)
+      futures.push_back(l->Submit(Entry(round * kEntries + i)));
+    for (uint64_t i = 0; i < kEntries; ++i) {
+      auto r = futures[i].get();
+      if (!r.ok()) continue;  // the failed block's own entries, and those refused meanwhile
+      auto stored = l->GetEntry(r->index);
+      REQUIRE(stored.ok());
+      REQUIRE(*stored == Entry(round * kEntries + i));
+    }
+  }
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
+}
+
 TEST_CASE("destroying a ledger commits what was queued", "[ledger]") {
   auto mem = std::make_shared<MemoryStore>();
   auto key = NodeKey();
