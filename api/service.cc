@@ -252,8 +252,8 @@ std::vector<RouteInfo> Service::Routes() {
   return out;
 }
 
-void Service::Handle(const Request& request, const std::string& request_id, Respond respond) {
-  auto call = std::make_shared<Call>(request, request_id, std::move(respond));
+void Service::Handle(Request request, const std::string& request_id, Respond respond) {
+  auto call = std::make_shared<Call>(std::move(request), request_id, std::move(respond));
   call->service = this;
   Dispatch(call);
 }
@@ -406,7 +406,8 @@ Result<std::string> Service::Receipt(const AppendReceipt& receipt) {
 
 namespace {
 
-// A submitted entry, parsed, and in the form the log stores: its RFC 8785 bytes.
+// A submitted entry, parsed, and in the form the log stores: its RFC 8785 bytes, which are
+// `body` itself when the client sent them (the usual case: no copy).
 struct SubmittedEntry {
   Json doc;
   std::string canonical;
@@ -417,11 +418,11 @@ Json ItemProblem(const Problem& p) {
   return {{"status", p.status}, {"code", p.code}, {"detail", p.detail}};
 }
 
-Result<SubmittedEntry> CanonicalEntry(std::string_view body) {
+Result<SubmittedEntry> ParseSubmittedEntry(std::string body) {
   bool canonical = false;
   auto parsed = ParseJson(body, &canonical);
   if (!parsed.ok()) return parsed.status();
-  if (canonical) return SubmittedEntry{std::move(*parsed), std::string(body)};
+  if (canonical) return SubmittedEntry{std::move(*parsed), std::move(body)};
   auto text = CanonicalJson(*parsed);
   if (!text.ok()) return text.status();
   return SubmittedEntry{std::move(*parsed), std::move(*text)};
@@ -443,12 +444,15 @@ bool Service::AcceptWrite(const std::shared_ptr<Call>& call) {
 
 void Service::PostEntry(const std::shared_ptr<Call>& call) {
   if (!AcceptWrite(call)) return;
-  auto entry = CanonicalEntry(call->request.body());
+  auto entry = ParseSubmittedEntry(std::move(call->request.body()));
   if (!entry.ok()) return call->Fail(BadRequest("malformed_json", entry.status().message()));
-  // The signature is checked here, on this request's thread, not in the serial sequencer.
-  Status checked = policy_->Precheck(std::move(entry->doc), entry->canonical);
+  auto submission = ledger_.NewSubmission(std::move(entry->canonical));
+  if (!submission.ok()) return call->Fail(ProblemFromStatus(submission.status()));
+  // The signature is checked here, on this request's thread, not in the serial sequencer, and
+  // what it found travels with the entry to admission.
+  Status checked = policy_->Precheck(std::move(entry->doc), *submission);
   if (!checked.ok()) return call->Fail(ProblemFromStatus(checked));
-  ledger_.SubmitAsync(std::move(entry->canonical), [this, call](Result<AppendReceipt> result) {
+  ledger_.SubmitAsync(std::move(*submission), [this, call](Result<AppendReceipt> result) {
     // This runs on the ledger's sequencer thread, which keeps the ledger alive for it even
     // during shutdown. It is kept light: an inclusion proof from cached tiles (bench: ~3 us)
     // and one checkpoint signature per tree size, not per entry.
@@ -476,7 +480,7 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
                            " entries, got " + std::to_string(items.size())});
   }
   // Each entry stands alone: one that fails (even to serialize) fails only its own slot.
-  std::vector<std::string> entries;
+  std::vector<Result<Submission>> entries;
   std::vector<size_t> slots;  // entries[k] answers item slots[k]
   auto results = std::make_shared<std::vector<Json>>(items.size());
   for (size_t i = 0; i < items.size(); ++i) {
@@ -485,12 +489,14 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
       (*results)[i] = ItemProblem(BadRequest("malformed_json", canonical.status().message()));
       continue;
     }
-    Status checked = policy_->Precheck(std::move(items[i]), *canonical);
+    auto submission = ledger_.NewSubmission(std::move(*canonical));
+    Status checked =
+        submission.ok() ? policy_->Precheck(std::move(items[i]), *submission) : submission.status();
     if (!checked.ok()) {
       (*results)[i] = ItemProblem(ProblemFromStatus(checked));
       continue;
     }
-    entries.push_back(std::move(*canonical));
+    entries.push_back(std::move(submission));
     slots.push_back(i);
   }
   ledger_.SubmitBatchAsync(

@@ -81,8 +81,9 @@ class Service {
   ~Service();
 
   // Answers `request` through `respond`, exactly once. `request_id` is echoed in the
-  // X-Request-Id header and in problem bodies.
-  void Handle(const Request& request, const std::string& request_id, Respond respond);
+  // X-Request-Id header and in problem bodies. The request is the handler's: a write moves
+  // its body on into the log rather than copying it.
+  void Handle(Request request, const std::string& request_id, Respond respond);
 
   // Every route served, in a fixed order.
   static std::vector<RouteInfo> Routes();

@@ -91,6 +91,7 @@ struct BatchWaiter {
 struct Pending {
   std::string entry;
   Hash leaf_hash;  // computed by the submitting thread, off the sequencer's critical path
+  std::shared_ptr<const EntryChecks> checks;  // the submitter's, for the admission policy
   std::chrono::steady_clock::time_point arrived;
   // Exactly one of these: a single Submit's completion, or a slot of a batch.
   std::function<void(Result<AppendReceipt>)> done;
@@ -451,7 +452,8 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
       continue;
     }
     if (policy) {
-      Status admitted = policy->Admit(block->items[i].entry, out.receipt.leaf_hash, writer.size());
+      Status admitted = policy->Admit(block->items[i].entry, out.receipt.leaf_hash, writer.size(),
+                                      block->items[i].checks.get());
       if (!admitted.ok()) {
         out.error = admitted;
         continue;
@@ -805,15 +807,23 @@ Status Ledger::Impl::Enqueue(std::vector<Pending>& items) {
   return Status::Ok();
 }
 
+Result<Submission> Ledger::NewSubmission(std::string entry) const {
+  CREDLEDGER_RETURN_IF_ERROR(impl_->CheckEntry(entry));
+  const Hash leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entry);
+  return Submission(std::move(entry), leaf_hash);
+}
+
 void Ledger::SubmitAsync(std::string entry, std::function<void(Result<AppendReceipt>)> done) {
-  Status valid = impl_->CheckEntry(entry);
-  if (!valid.ok()) {
-    done(valid);
-    return;
-  }
+  Result<Submission> submission = NewSubmission(std::move(entry));
+  if (!submission.ok()) return done(submission.status());
+  SubmitAsync(std::move(*submission), std::move(done));
+}
+
+void Ledger::SubmitAsync(Submission submission, std::function<void(Result<AppendReceipt>)> done) {
   std::vector<Pending> items(1);
-  items[0].leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entry);
-  items[0].entry = std::move(entry);
+  items[0].leaf_hash = submission.leaf_hash_;
+  items[0].entry = std::move(submission.entry_);
+  items[0].checks = std::move(submission.checks_);
   items[0].arrived = std::chrono::steady_clock::now();
   items[0].done = std::move(done);
   Status queued = impl_->Enqueue(items);
@@ -830,20 +840,29 @@ std::future<Result<AppendReceipt>> Ledger::Submit(std::string entry) {
 
 void Ledger::SubmitBatchAsync(std::vector<std::string> entries,
                               std::function<void(std::vector<Result<AppendReceipt>>)> done) {
-  auto waiter = std::make_shared<BatchWaiter>(entries.size());
+  std::vector<Result<Submission>> submissions;
+  submissions.reserve(entries.size());
+  for (std::string& entry : entries) submissions.push_back(NewSubmission(std::move(entry)));
+  SubmitBatchAsync(std::move(submissions), std::move(done));
+}
+
+void Ledger::SubmitBatchAsync(std::vector<Result<Submission>> submissions,
+                              std::function<void(std::vector<Result<AppendReceipt>>)> done) {
+  auto waiter = std::make_shared<BatchWaiter>(submissions.size());
   waiter->done = std::move(done);
   std::vector<Pending> items;
-  items.reserve(entries.size());
+  items.reserve(submissions.size());
   const auto now = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < entries.size(); ++i) {
-    Status valid = impl_->CheckEntry(entries[i]);
-    if (!valid.ok()) {
-      waiter->results[i] = valid;
+  for (size_t i = 0; i < submissions.size(); ++i) {
+    if (!submissions[i].ok()) {
+      waiter->results[i] = submissions[i].status();
       continue;
     }
+    Submission& s = *submissions[i];
     Pending& p = items.emplace_back();
-    p.leaf_hash = merkle::LeafHash(impl_->params.tree_hash, entries[i]);
-    p.entry = std::move(entries[i]);
+    p.leaf_hash = s.leaf_hash_;
+    p.entry = std::move(s.entry_);
+    p.checks = std::move(s.checks_);
     p.arrived = now;
     p.batch = waiter;
     p.slot = i;

@@ -38,13 +38,23 @@ namespace credledger {
 // conflicting entries submitted at once cannot both be admitted.
 //
 // Called only from the sequencer thread, in log order.
+// What a caller's checks made of an entry before it was submitted (the domain's: parsed,
+// validated, its signature verified), carried with the entry to its admission so that no work
+// is done twice and none is looked up on the side. Opaque to the ledger.
+class EntryChecks {
+ public:
+  virtual ~EntryChecks() = default;
+};
+
 class AdmissionPolicy {
  public:
   virtual ~AdmissionPolicy() = default;
-  // OK admits `entry` (whose RFC 9162 leaf hash the sequencer already computed) at `index`
-  // (the policy counts it as pending); an error rejects it: the caller gets that error and
-  // nothing is written.
-  virtual Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) = 0;
+  // OK admits `entry` (whose RFC 9162 leaf hash the ledger computed when it was submitted)
+  // at `index` (the policy counts it as pending); an error rejects it: the caller gets that
+  // error and nothing is written. `checks` is what was attached to the entry's Submission, or
+  // null.
+  virtual Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
+                       const EntryChecks* checks) = 0;
   // Every admitted entry below `tree_size` is durable.
   virtual void Committed(uint64_t tree_size) = 0;
   // Admitted entries at `first_index` and above were not written: forget them.
@@ -109,6 +119,29 @@ struct TreeHead {
 Result<std::string> DefaultGenesisEntry(const std::string& origin, merkle::HashAlgorithm tree_hash,
                                         const crypto::PublicKey& node_key);
 
+// An entry on its way into the log: its bytes, their RFC 9162 leaf hash (computed once, by
+// Ledger::NewSubmission), and the checks that travel with it to admission. Move-only, so the
+// bytes are never copied between the request that brought them and the store.
+class Submission {
+ public:
+  Submission(Submission&&) = default;
+  Submission& operator=(Submission&&) = default;
+
+  const std::string& entry() const { return entry_; }
+  const merkle::Hash& leaf_hash() const { return leaf_hash_; }
+  const std::shared_ptr<const EntryChecks>& checks() const { return checks_; }
+  // REQUIRES: `checks` were made from this submission's entry.
+  void AttachChecks(std::shared_ptr<const EntryChecks> checks) { checks_ = std::move(checks); }
+
+ private:
+  friend class Ledger;
+  Submission(std::string entry, const merkle::Hash& leaf_hash)
+      : entry_(std::move(entry)), leaf_hash_(leaf_hash) {}
+  std::string entry_;
+  merkle::Hash leaf_hash_;
+  std::shared_ptr<const EntryChecks> checks_;
+};
+
 class Ledger {
  public:
   // Creates a new ledger in an empty store: parameters, the genesis entry at index 0 and the
@@ -150,6 +183,15 @@ class Ledger {
   // not call back into this Ledger's writes; hand real work to another executor.
   void SubmitAsync(std::string entry, std::function<void(Result<AppendReceipt>)> done);
   void SubmitBatchAsync(std::vector<std::string> entries,
+                        std::function<void(std::vector<Result<AppendReceipt>>)> done);
+
+  // `entry` as a Submission: its size checked and its leaf hash computed (the one hash of
+  // its bytes the write path makes). Errors: InvalidArgument (empty or over max_entry_bytes).
+  Result<Submission> NewSubmission(std::string entry) const;
+  // SubmitAsync and SubmitBatchAsync for submissions, whose checks reach the admission policy.
+  // Each slot of `submissions` that holds an error is answered with it.
+  void SubmitAsync(Submission submission, std::function<void(Result<AppendReceipt>)> done);
+  void SubmitBatchAsync(std::vector<Result<Submission>> submissions,
                         std::function<void(std::vector<Result<AppendReceipt>>)> done);
 
   const LedgerParams& params() const;

@@ -961,7 +961,7 @@ namespace {
 // what it was told, as the domain policy would.
 class ToyPolicy : public AdmissionPolicy {
  public:
-  Status Admit(std::string_view entry, const Hash&, uint64_t index) override {
+  Status Admit(std::string_view entry, const Hash&, uint64_t index, const EntryChecks*) override {
     if (entry.rfind("bad", 0) == 0) return Status::PermissionDenied("bad entries are refused");
     std::string key(entry.substr(0, entry.find(':')));
     if (keys_.count(key)) return Status::AlreadyExists("key " + key + " is taken");

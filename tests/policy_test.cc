@@ -1,6 +1,7 @@
 #include "ledger/records/policy.h"
 
 #include <catch2/catch.hpp>
+#include <future>
 
 #include "crypto/encoding.h"
 #include "ledger/records/anchor.h"
@@ -509,47 +510,69 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   CHECK(d.policy->RecordsByDocument(kH).size() == 7);
 }
 
-TEST_CASE("signatures checked before sequencing: bad ones refused early, marks used once",
-          "[policy]") {
+TEST_CASE(
+    "signatures checked before sequencing: bad ones refused early; checks travel with "
+    "their entry",
+    "[policy]") {
   Domain d;
   d.Start(true);
   auto shared = std::make_shared<SharedRecordPolicy>(d.policy);
   d.ledger->SetAdmissionPolicy(shared);
-  auto precheck = [&](const std::string& entry) {
-    return shared->Precheck(ParseJson(entry).value(), entry);
+  // What the HTTP handlers do: one submission per entry, prechecked, then submitted.
+  auto precheck = [&](const std::string& entry) -> Result<Submission> {
+    CREDLEDGER_ASSIGN_OR_RETURN(Submission s, d.ledger->NewSubmission(entry));
+    CREDLEDGER_RETURN_IF_ERROR(shared->Precheck(ParseJson(entry).value(), s));
+    return s;
+  };
+  auto append = [&](Submission s) {
+    std::promise<Result<AppendReceipt>> done;
+    d.ledger->SubmitAsync(std::move(s), [&](Result<AppendReceipt> r) { done.set_value(r); });
+    return done.get_future().get();
   };
   std::string good = d.Penalty(d.sz, "sz-amr", "P-1");
-  CHECK(precheck(good).ok());
-  CHECK(d.ledger->Append(good).ok());
+  auto good_submission = precheck(good);
+  REQUIRE(good_submission.ok());
+  CHECK(dynamic_cast<const CheckedEntry*>(good_submission->checks().get()) != nullptr);
+  CHECK(append(std::move(*good_submission)).ok());
 
   // A registered key's signature over other bytes: refused before sequencing, as Admit would.
   Json doc = ParseJson(d.Penalty(d.sz, "sz-amr", "P-2")).value();
   doc["signature"] = ParseJson(d.Penalty(d.sz, "sz-amr", "P-3")).value()["signature"];
   const std::string bad_signature = *CanonicalJson(doc);
-  CHECK(precheck(bad_signature).code() == StatusCode::kUnauthenticated);
+  CHECK(precheck(bad_signature).status().code() == StatusCode::kUnauthenticated);
   CHECK(d.ledger->Append(bad_signature).status().code() == StatusCode::kUnauthenticated);
-  // A key the agency does not have passes the precheck; Admit refuses it.
+  // A key the agency does not have passes the precheck, with no checks attached; Admit
+  // refuses it.
   const std::string other_key = d.Penalty(d.gz, "sz-amr", "P-4");
-  CHECK(precheck(other_key).ok());
-  CHECK(d.ledger->Append(other_key).status().code() == StatusCode::kUnauthenticated);
+  auto unchecked = precheck(other_key);
+  REQUIRE(unchecked.ok());
+  CHECK(unchecked->checks() == nullptr);
+  CHECK(append(std::move(*unchecked)).status().code() == StatusCode::kUnauthenticated);
   // Malformed records: refused as Admit refuses them.
   Json no_body = ParseJson(good).value();
   no_body.erase("body");
-  CHECK(precheck(*CanonicalJson(no_body)).code() == StatusCode::kInvalidArgument);
+  CHECK(precheck(*CanonicalJson(no_body)).status().code() == StatusCode::kInvalidArgument);
 
-  // What a mark skips: the signature check, and nothing else.
-  auto verified = std::make_shared<PrecheckedEntries>(16);
-  d.policy->UsePrecheckedEntries(verified);
-  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature),
-                ValidateEntry(bad_signature).value());
-  CHECK(d.ledger->Append(bad_signature).ok());
+  // What checks skip: the signature check, and nothing else. Checks made (here by hand) for
+  // the bad signature's bytes let it in; they do not make an old key valid.
+  auto with_checks = [&](const std::string& entry) {
+    Submission s = d.ledger->NewSubmission(entry).value();
+    s.AttachChecks(std::make_shared<CheckedEntry>(s.leaf_hash(), ValidateEntry(entry).value()));
+    return s;
+  };
+  CHECK(append(with_checks(bad_signature)).ok());
   REQUIRE(d.ledger->Append(d.Rotate()).ok());
   const std::string old_key = d.Penalty(d.sz, "sz-amr", "P-5");
-  verified->Add(merkle::LeafHash(crypto::HashAlgorithm::kSha256, old_key),
-                ValidateEntry(old_key).value());
-  CHECK(d.ledger->Append(old_key).status().code() == StatusCode::kUnauthenticated);
-  // A mark is used once.
-  CHECK_FALSE(verified->Take(merkle::LeafHash(crypto::HashAlgorithm::kSha256, bad_signature)));
+  CHECK(append(with_checks(old_key)).status().code() == StatusCode::kUnauthenticated);
+  // Checks bind to the bytes they were made from: attached to other bytes, they are ignored
+  // and the entry is checked whole.
+  Json forged = ParseJson(d.Penalty(d.sz, "sz-amr", "P-6")).value();
+  forged["signature"] = ParseJson(d.Penalty(d.sz, "sz-amr", "P-7")).value()["signature"];
+  const std::string forged_text = *CanonicalJson(forged);
+  Submission misattached = d.ledger->NewSubmission(forged_text).value();
+  misattached.AttachChecks(std::make_shared<CheckedEntry>(
+      merkle::LeafHash(crypto::HashAlgorithm::kSha256, good), ValidateEntry(forged_text).value()));
+  CHECK(append(std::move(misattached)).status().code() == StatusCode::kUnauthenticated);
 
   // Replaying this log: an auditor's replay finds the record with the bad signature; the
   // node's own replay trusts the signatures in its log and rebuilds the same indexes.
@@ -561,25 +584,6 @@ TEST_CASE("signatures checked before sequencing: bad ones refused early, marks u
   REQUIRE(own.ok());
   CHECK((*own)->records().size() == d.policy->records().size());
   CHECK((*own)->records().count(RecordId(bad_signature)) == 1);
-}
-
-TEST_CASE("prechecked entries are bounded: the oldest are dropped", "[policy]") {
-  auto hash = [](uint8_t b) {
-    merkle::Hash h{};
-    h.fill(b);
-    return h;
-  };
-  PrecheckedEntries marks(2);
-  marks.Add(hash(1), {});
-  marks.Add(hash(2), {});
-  marks.Add(hash(3), {});
-  CHECK_FALSE(marks.Take(hash(1)));
-  CHECK(marks.Take(hash(2)));
-  CHECK_FALSE(marks.Take(hash(2)));
-  // Taken entries still count until they age out, so memory stays within the bound.
-  marks.Add(hash(4), {});
-  CHECK(marks.Take(hash(3)));
-  CHECK(marks.Take(hash(4)));
 }
 
 TEST_CASE("query audit anchors: admitted when the node key signed them, refused otherwise",

@@ -103,7 +103,7 @@ Status BenchRecordsCommand(const Args& args) {
   for (auto alg :
        {crypto::KeyAlgorithm::kP256, crypto::KeyAlgorithm::kEd25519, crypto::KeyAlgorithm::kSm2}) {
     CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(alg));
-    CREDLEDGER_ASSIGN_OR_RETURN(records::ValidatedEntry signed_entry,
+    CREDLEDGER_ASSIGN_OR_RETURN(records::CanonicalEntry signed_entry,
                                 records::SignEntry(PenaltyTemplate(), key));
     const std::string& bytes = signed_entry.canonical;
     const crypto::PublicKey& pub = key.public_key();
@@ -185,7 +185,7 @@ Status BenchBundlesCommand(const Args& args) {
   std::vector<std::string> entries;
   for (uint64_t n = 0; n < count; ++n) {
     CREDLEDGER_ASSIGN_OR_RETURN(
-        records::ValidatedEntry e,
+        records::CanonicalEntry e,
         records::SignEntry(PenaltyTemplate("sz-amr", "BENCH-" + std::to_string(n)), agency));
     entries.push_back(std::move(e.canonical));
   }
@@ -273,7 +273,7 @@ Status BenchEntriesCommand(const Args& args) {
   if (!out) return Status::Unavailable("cannot write " + out_path);
   for (uint64_t n = 0; n < count; ++n) {
     CREDLEDGER_ASSIGN_OR_RETURN(
-        records::ValidatedEntry entry,
+        records::CanonicalEntry entry,
         records::SignEntry(
             PenaltyTemplate(agency, "深市监罚〔2026〕" + series + "-" + std::to_string(n) + "号",
                             agency_uscc),

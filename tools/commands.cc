@@ -171,7 +171,7 @@ Status SignCommand(const Args& args) {
   if (!entry.contains("schema_version")) entry["schema_version"] = records::kEntrySchemaVersion;
   CREDLEDGER_ASSIGN_OR_RETURN(std::string pem, ReadFileToString(key_path));
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::FromPem(pem));
-  CREDLEDGER_ASSIGN_OR_RETURN(records::ValidatedEntry signed_entry,
+  CREDLEDGER_ASSIGN_OR_RETURN(records::CanonicalEntry signed_entry,
                               records::SignEntry(std::move(entry), key));
   std::cout << signed_entry.canonical << "\n";
   return Status::Ok();

@@ -34,7 +34,7 @@ inline std::string JsonText(const Json& value) {
 }
 
 struct Service::Call {
-  const Request& request;
+  Request request;  // owned: a write moves its body into the log
   std::string request_id;
   std::string route = "unmatched";
   std::vector<std::string> params;  // the {captures} of the route, in order
@@ -44,8 +44,8 @@ struct Service::Call {
   Service* service = nullptr;
   std::vector<std::pair<http::field, std::string>> headers;  // added to the answer
 
-  Call(const Request& r, std::string id, Respond done)
-      : request(r), request_id(std::move(id)), respond(std::move(done)) {}
+  Call(Request r, std::string id, Respond done)
+      : request(std::move(r)), request_id(std::move(id)), respond(std::move(done)) {}
 
   void Send(unsigned status, std::string_view content_type, std::string body) {
     Response response = MakeResponse(status, content_type, std::move(body), request_id,

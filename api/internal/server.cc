@@ -265,27 +265,33 @@ class Session : public std::enable_shared_from_this<Session> {
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
     request_id_ = id;
-    request_ = Request{};
+    method_.clear();
+    target_.clear();
     Write(std::move(response));
   }
 
   void Answer() {
-    request_ = reader_->Release();
+    Request request = reader_->Release();
+    if (server_.options.log) {
+      method_ = std::string(request.method_string());
+      target_ = std::string(request.target());
+    }
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
-    auto header = request_.find("X-Request-Id");
-    request_id_ = header != request_.end() && UsableRequestId(header->value())
+    auto header = request.find("X-Request-Id");
+    request_id_ = header != request.end() && UsableRequestId(header->value())
                       ? std::string(header->value())
                       : server_.NextRequestId();
     // The completion may run on the ledger's sequencer thread: hop back onto this
     // connection's io_context (which runs until Shutdown stops it, pending work or not). A
     // read answered at once is already there: dispatch writes it without a trip through the
     // queue.
-    server_.service.Handle(request_, request_id_, [self = shared_from_this()](Response response) {
-      net::dispatch(self->executor_, [self, r = std::move(response)]() mutable {
-        self->Step([&] { self->Write(std::move(r)); });
-      });
-    });
+    server_.service.Handle(
+        std::move(request), request_id_, [self = shared_from_this()](Response response) {
+          net::dispatch(self->executor_, [self, r = std::move(response)]() mutable {
+            self->Step([&] { self->Write(std::move(r)); });
+          });
+        });
   }
 
   // Runs one step of the connection. An exception there (a bug, or memory running out) ends
@@ -337,8 +343,8 @@ class Session : public std::enable_shared_from_this<Session> {
     LogFields fields = {{"msg", "request"},
                         {"request_id", request_id_},
                         {"remote", remote_},
-                        {"method", std::string(request_.method_string())},
-                        {"target", std::string(request_.target())},
+                        {"method", method_},
+                        {"target", target_},
                         {"status", std::to_string(response_->result_int())},
                         {"bytes", std::to_string(bytes)},
                         {"duration_ms", std::to_string(ms)}};
@@ -402,7 +408,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<RequestReader> reader_;
-  Request request_;
+  std::string method_, target_;  // of the request being answered, for the log
   std::optional<Response> response_;
   std::string request_id_;
   std::string remote_;

@@ -371,9 +371,7 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
 
   // The record and the entries that decide its status, admitted in log order under the rules
   // the node applied: each is checked whole, the record's signature only once.
-  auto prechecked = std::make_shared<PrecheckedEntries>(1);
-  prechecked->Add(leaf, std::move(*e));
-  policy->UsePrecheckedEntries(prechecked);
+  const CheckedEntry record_checks(leaf, std::move(*e));
   std::vector<const BundleItem*> order;
   for (const BundleItem& h : b.history) order.push_back(&h);
   order.push_back(&b.record);
@@ -385,7 +383,8 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
         return check->Fail("history", "entry " + std::to_string(item->index) + ": " + s.message());
       }
     }
-    Status s = policy->Admit(item->entry, merkle::LeafHash(alg, item->entry), item->index);
+    Status s = policy->Admit(item->entry, merkle::LeafHash(alg, item->entry), item->index,
+                             item == &b.record ? &record_checks : nullptr);
     if (!s.ok()) {
       return check->Fail("history", "entry " + std::to_string(item->index) + ": " + s.ToString());
     }

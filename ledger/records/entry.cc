@@ -370,11 +370,18 @@ Result<RecordType> ParseRecordType(std::string_view name) {
   return Status::InvalidArgument("unknown record type \"" + std::string(name) + "\"");
 }
 
-Result<ValidatedEntry> ValidateEntry(std::string_view json) {
+Result<CanonicalEntry> ValidateEntry(std::string_view json) {
   bool canonical = false;
   CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(json, &canonical));
-  return canonical ? ValidateCanonicalEntry(std::move(doc), json)
-                   : ValidateCanonicalEntry(std::move(doc), {});
+  CanonicalEntry out;
+  if (canonical) {
+    out.canonical = std::string(json);
+  } else {
+    CREDLEDGER_ASSIGN_OR_RETURN(out.canonical, CanonicalJson(doc));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(static_cast<ValidatedEntry&>(out),
+                              ValidateCanonicalEntry(std::move(doc), out.canonical));
+  return out;
 }
 
 Result<ValidatedEntry> ValidateCanonicalEntry(Json doc, std::string_view canonical_text) {
@@ -439,12 +446,12 @@ Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc, std::string_view canoni
   e.key_id = At(doc, "key_id").get<std::string>();
   // Signers send canonical bytes, so usually there is nothing to serialize. Either way the
   // signed bytes are the canonical entry without its "signature" member.
+  std::string serialized;
   if (canonical_text.empty()) {
-    CREDLEDGER_ASSIGN_OR_RETURN(e.canonical, CanonicalJson(doc));
-  } else {
-    e.canonical = std::string(canonical_text);
+    CREDLEDGER_ASSIGN_OR_RETURN(serialized, CanonicalJson(doc));
+    canonical_text = serialized;
   }
-  e.signed_bytes = WithoutTopLevelMember(e.canonical, "\"signature\"");
+  e.signed_bytes = WithoutTopLevelMember(canonical_text, "\"signature\"");
   e.document = std::move(doc);
   return e;
 }
@@ -485,7 +492,7 @@ Result<std::string> SignObject(Json doc, const crypto::PrivateKey& key) {
   return CanonicalJson(doc);
 }
 
-Result<ValidatedEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key) {
+Result<CanonicalEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::string text, SignObject(std::move(unsigned_entry), key));
   return ValidateEntry(text);
 }

@@ -31,7 +31,6 @@ inline constexpr int kEntrySchemaVersion = 1;
 struct ValidatedEntry {
   RecordType type;
   Json document;             // the whole entry, parsed
-  std::string canonical;     // RFC 8785 bytes of the whole entry: what the log stores
   std::string signed_bytes;  // RFC 8785 bytes of the entry without "signature"
   std::string agency;
   std::string key_id;
@@ -41,12 +40,17 @@ struct ValidatedEntry {
   bool uses_historical_code = false;
 };
 
+// A validated entry with the bytes the log stores: its RFC 8785 text.
+struct CanonicalEntry : ValidatedEntry {
+  std::string canonical;
+};
+
 // Parses and validates an entry (any JSON whitespace and member order; it is canonicalised).
 // Errors: InvalidArgument "<JSON Pointer>: <rule>" for the first violation found.
-Result<ValidatedEntry> ValidateEntry(std::string_view json);
-// The same for an entry the caller has parsed already (spares a second parse).
-// `canonical_text` is either empty (the entry is serialized here) or the text `doc` was
-// parsed from, and then ParseJson must have found that text canonical: it is used as is.
+Result<CanonicalEntry> ValidateEntry(std::string_view json);
+// The same for an entry the caller has parsed already (spares a second parse), without a
+// copy of its text. `canonical_text` is either empty (the entry is serialized here to find
+// its signed bytes) or the text `doc` was parsed from, which ParseJson found canonical.
 Result<ValidatedEntry> ValidateCanonicalEntry(Json doc, std::string_view canonical_text);
 
 // OK if `key` is the entry's key (its key id matches) and the signature verifies over
@@ -63,7 +67,7 @@ Result<std::string> SignObject(Json doc, const crypto::PrivateKey& key);
 
 // Signs `unsigned_entry` (an entry object without "signature"; "key_id" is set from `key`)
 // and returns the validated, canonical signed entry.
-Result<ValidatedEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key);
+Result<CanonicalEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key);
 
 }  // namespace credledger::records
 

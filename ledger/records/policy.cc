@@ -104,12 +104,14 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromGenesis(std::string_view
   return std::shared_ptr<RecordPolicy>(new RecordPolicy(std::move(*registry), alg));
 }
 
-Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) {
-  if (auto pre = prechecked_ ? prechecked_->Take(leaf_hash) : nullptr) {
+Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
+                           const EntryChecks* checks) {
+  const auto* checked = dynamic_cast<const CheckedEntry*>(checks);
+  if (checked != nullptr && checked->leaf_hash == leaf_hash) {
     // Parsed, validated (canonical form included) and signature-checked on arrival.
     CREDLEDGER_RETURN_IF_ERROR(
-        registry_.Authorize(*pre, index, Registry::SignatureCheck::kAlreadyVerified));
-    return AdmitRecord(*pre, crypto::HexEncode(leaf_hash), index);
+        registry_.Authorize(checked->entry, index, Registry::SignatureCheck::kAlreadyVerified));
+    return AdmitRecord(checked->entry, crypto::HexEncode(leaf_hash), index);
   }
   // The record id is the hash of the stored bytes, so only the canonical form may be stored.
   const Status not_canonical = Status::InvalidArgument(
@@ -145,54 +147,25 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
   return AdmitRecord(e, crypto::HexEncode(leaf_hash), index);
 }
 
-void PrecheckedEntries::Add(const merkle::Hash& leaf_hash, ValidatedEntry entry) {
-  auto shared = std::make_shared<const ValidatedEntry>(std::move(entry));
-  MutexLock lock(mu_);
-  if (!entries_.emplace(leaf_hash, std::move(shared)).second) return;
-  order_.push_back(leaf_hash);
-  // Entries taken by Admit leave stale hashes in order_; they count towards the bound too,
-  // so both containers stay within it.
-  while (order_.size() > capacity_) {
-    entries_.erase(order_.front());
-    order_.pop_front();
-  }
-}
+SharedRecordPolicy::SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy)
+    : owned_(std::move(policy)), policy_(owned_.get()) {}
 
-std::shared_ptr<const ValidatedEntry> PrecheckedEntries::Take(const merkle::Hash& leaf_hash) {
-  MutexLock lock(mu_);
-  auto it = entries_.find(leaf_hash);
-  if (it == entries_.end()) return nullptr;
-  auto entry = std::move(it->second);
-  entries_.erase(it);
-  return entry;
-}
-
-SharedRecordPolicy::SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy,
-                                       size_t prechecked_capacity)
-    : owned_(std::move(policy)),
-      policy_(owned_.get()),
-      prechecked_(std::make_shared<PrecheckedEntries>(prechecked_capacity)) {
-  policy_->UsePrecheckedEntries(prechecked_);
-}
-
-Status SharedRecordPolicy::Precheck(Json doc, std::string_view canonical_entry) const {
+Status SharedRecordPolicy::Precheck(Json doc, Submission& submission) const {
   if (doc.is_object() && (doc.value("type", Json()) == "config" ||
                           doc.value("type", Json()) == kQueryAuditAnchorType)) {
     return Status::Ok();  // rare: Admit checks them whole
   }
   CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e,
-                              ValidateCanonicalEntry(std::move(doc), canonical_entry));
+                              ValidateCanonicalEntry(std::move(doc), submission.entry()));
   std::optional<crypto::PublicKey> key;
-  crypto::HashAlgorithm alg;
   {
     ReaderLock lock(mu_);
     if (const crypto::PublicKey* k = policy_->registry().FindKey(e.agency, e.key_id)) key = *k;
-    alg = policy_->tree_hash();
   }
   if (!key) return Status::Ok();
   // Outside the lock: the sequencer's exclusive lock must not wait for signature checks.
   CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(e, *key));
-  prechecked_->Add(merkle::LeafHash(alg, canonical_entry), std::move(e));
+  submission.AttachChecks(std::make_shared<CheckedEntry>(submission.leaf_hash(), std::move(e)));
   return Status::Ok();
 }
 

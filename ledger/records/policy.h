@@ -90,30 +90,18 @@ struct DisplayState {
 // `date` (YYYY-MM-DD) plus `months` calendar months, the day clamped to the month's length.
 std::string AddMonths(std::string_view date, int months);
 
-// Record entries already validated and signature-checked before they reached the sequencer,
-// by leaf hash, so that Admit neither parses, validates nor verifies them again: that work
-// moves to the threads that receive entries, which run in parallel, out of the sequencer,
-// which is serial. Sound because the leaf hash commits to every byte of the entry (validation
-// is a function of those bytes), the entry names its agency and key id, and a registered key
-// id always names the same key; whether that key is valid at the entry's index, and every
-// rule that depends on the log, is still Admit's check. Bounded: past `capacity` the oldest
-// are dropped (such an entry is checked whole in Admit).
-//
-// Thread-safe.
-class PrecheckedEntries {
- public:
-  explicit PrecheckedEntries(size_t capacity) : capacity_(capacity) {}
-  // REQUIRES: `entry` is valid and its signature verified against its key.
-  void Add(const merkle::Hash& leaf_hash, ValidatedEntry entry);
-  // The entry checked under `leaf_hash`, if any; it is removed (an entry is admitted once).
-  std::shared_ptr<const ValidatedEntry> Take(const merkle::Hash& leaf_hash);
-
- private:
-  const size_t capacity_;
-  Mutex mu_;
-  std::unordered_map<merkle::Hash, std::shared_ptr<const ValidatedEntry>, merkle::HashHasher>
-      entries_ GUARDED_BY(mu_);
-  std::deque<merkle::Hash> order_ GUARDED_BY(mu_);  // insertion order, for dropping the oldest
+// A record entry validated and signature-checked before it reached the sequencer
+// (SharedRecordPolicy::Precheck), attached to its Submission so that Admit neither parses,
+// validates nor verifies it again: that work moves to the threads that receive entries, which
+// run in parallel, out of the sequencer, which is serial. Sound because it is bound to the
+// leaf hash of the bytes it was made from (Admit compares), validation is a function of those
+// bytes, the entry names its agency and key id, and a registered key id always names the same
+// key; whether that key is valid at the entry's index, and every rule that depends on the
+// log, is still Admit's check.
+struct CheckedEntry : EntryChecks {
+  CheckedEntry(const merkle::Hash& leaf, ValidatedEntry e) : leaf_hash(leaf), entry(std::move(e)) {}
+  merkle::Hash leaf_hash;  // of the bytes `entry` was validated from
+  ValidatedEntry entry;    // valid, and its signature verified against its key
 };
 
 class RecordPolicy : public AdmissionPolicy {
@@ -135,14 +123,13 @@ class RecordPolicy : public AdmissionPolicy {
   // (bundle.h), in increasing index order. Errors: those of Registry::FromGenesis.
   static Result<std::shared_ptr<RecordPolicy>> FromGenesis(std::string_view genesis);
 
-  Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override;
+  // A CheckedEntry in `checks` is taken as it is (see CheckedEntry); without one the entry is
+  // checked whole.
+  Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
+               const EntryChecks* checks = nullptr) override;
   void Committed(uint64_t tree_size) override;
   void RolledBack(uint64_t first_index) override;
 
-  // Admit takes entries found in `prechecked` as they are there (see PrecheckedEntries).
-  void UsePrecheckedEntries(std::shared_ptr<PrecheckedEntries> prechecked) {
-    prechecked_ = std::move(prechecked);
-  }
   crypto::HashAlgorithm tree_hash() const { return alg_; }
   // The largest query audit log size anchored so far (0: none).
   uint64_t anchored_audit_size() const { return anchored_audit_size_; }
@@ -203,8 +190,7 @@ class RecordPolicy : public AdmissionPolicy {
   Registry committed_registry_;  // durable config only
   Registry registry_;            // committed + pending config
   crypto::HashAlgorithm alg_;
-  std::shared_ptr<PrecheckedEntries> prechecked_;  // may be null
-  bool trust_signatures_ = false;                  // during a kTrustLog replay
+  bool trust_signatures_ = false;  // during a kTrustLog replay
   uint64_t anchored_audit_size_ = 0;
   std::vector<uint64_t> config_indexes_;             // pending ones at the back
   std::map<std::string, RecordInfo> records_;        // record id -> info
@@ -223,20 +209,21 @@ class RecordPolicy : public AdmissionPolicy {
 // on the log (validation and the signature check) in parallel, before the sequencer sees them.
 class SharedRecordPolicy : public AdmissionPolicy {
  public:
-  explicit SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy,
-                              size_t prechecked_capacity = 8192);
+  explicit SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy);
 
-  // Checks entry `doc`, parsed from `canonical_entry` (its RFC 8785 text), as far as it can
-  // be checked before it has an index: its form, and its signature if its key is registered;
-  // an entry that passes both is handed to Admit (PrecheckedEntries). Config entries and
-  // entries whose agency or key is unknown here pass: Admit decides them against the
-  // registry at their index. Errors: InvalidArgument, Unauthenticated (bad signature), as
-  // Admit would give.
-  Status Precheck(Json doc, std::string_view canonical_entry) const;
+  // Checks entry `doc`, parsed from `submission`'s bytes (which ParseJson found canonical:
+  // RFC 8785 text), as far as it can be
+  // checked before it has an index: its form, and its signature if its key is registered; an
+  // entry that passes both carries a CheckedEntry to Admit. Config entries and entries whose
+  // agency or key is unknown here pass without one: Admit decides them against the registry
+  // at their index. Errors: InvalidArgument, Unauthenticated (bad signature), as Admit would
+  // give.
+  Status Precheck(Json doc, Submission& submission) const;
 
-  Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index) override {
+  Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
+               const EntryChecks* checks) override {
     WriterLock lock(mu_);
-    return policy_->Admit(entry, leaf_hash, index);
+    return policy_->Admit(entry, leaf_hash, index, checks);
   }
   void Committed(uint64_t tree_size) override {
     WriterLock lock(mu_);
@@ -259,7 +246,6 @@ class SharedRecordPolicy : public AdmissionPolicy {
   const std::shared_ptr<RecordPolicy> owned_;
   // owned_, as a plain pointer: clang 14's analysis checks PT_GUARDED_BY on those only.
   RecordPolicy* const policy_ PT_GUARDED_BY(mu_);
-  std::shared_ptr<PrecheckedEntries> prechecked_;
 };
 
 }  // namespace credledger::records
