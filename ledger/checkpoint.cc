@@ -110,13 +110,27 @@ Result<NoteSigner> NoteSigner::Create(std::string name, crypto::PrivateKey key) 
   return NoteSigner(std::move(name), std::move(key), id);
 }
 
-std::string NoteSigner::VerifierKey() const {
+Result<std::string> NoteVerifierKey(std::string_view name, const crypto::PublicKey& key) {
+  if (key.algorithm() != crypto::KeyAlgorithm::kEd25519) {
+    return Status::InvalidArgument("signed notes need an ed25519 key, got " +
+                                   std::string(crypto::KeyAlgorithmName(key.algorithm())));
+  }
+  if (!IsValidKeyName(name)) {
+    return Status::InvalidArgument(
+        "\"" + std::string(name) +
+        "\" is not a valid note key name (non-empty, no spaces, no '+')");
+  }
+  const crypto::Bytes raw = key.RawEd25519();
   crypto::Bytes pub = {kAlgEd25519};
-  crypto::Bytes raw = key_.public_key().RawEd25519();
   pub.insert(pub.end(), raw.begin(), raw.end());
   char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", key_id_);
-  return name_ + "+" + hex + "+" + crypto::Base64Encode(pub);
+  std::snprintf(hex, sizeof hex, "%08x", NoteKeyId(name, raw));
+  return std::string(name) + "+" + hex + "+" + crypto::Base64Encode(pub);
+}
+
+std::string NoteSigner::VerifierKey() const {
+  // Create checked the key and the name.
+  return NoteVerifierKey(name_, key_.public_key()).value();
 }
 
 Result<std::string> NoteSigner::Sign(std::string_view text) const {

@@ -32,6 +32,11 @@ std::string CheckpointBody(const Checkpoint& checkpoint);
 // are allowed and ignored. Errors: InvalidArgument naming the malformed line.
 Result<Checkpoint> ParseCheckpointBody(std::string_view body);
 
+// The verifier key of notes signed by Ed25519 key `key` under `name`:
+// "<name>+<hex key id>+<base64(0x01 || public key)>". Errors: InvalidArgument (not Ed25519,
+// or not a valid key name).
+Result<std::string> NoteVerifierKey(std::string_view name, const crypto::PublicKey& key);
+
 // Signs notes with an Ed25519 key under a key name (for checkpoints: the log's origin).
 class NoteSigner {
  public:

@@ -18,6 +18,7 @@
 #include "crypto/mutex.h"
 #include "ledger/canonical_json.h"
 #include "ledger/format.h"
+#include "ledger/internal/head.h"
 #include "ledger/internal/leaf_filter.h"
 #include "ledger/internal/serial_executor.h"
 #include "ledger/internal/tree_store.h"
@@ -39,45 +40,6 @@ Result<std::string> ParamsJson(const LedgerParams& p) {
             {"origin", p.origin},
             {"tree_hash", std::string(crypto::HashAlgorithmName(p.tree_hash))}};
   return CanonicalJson(j);
-}
-
-Result<LedgerParams> ParseParams(std::string_view text) {
-  auto j = ParseJson(text);
-  if (!j.ok() || !j->is_object()) return Status::DataLoss("ledger parameters are not JSON");
-  try {
-    if (j->at("format_version").get<int64_t>() != format::kFormatVersion) {
-      return Status::FailedPrecondition("ledger format version " + j->at("format_version").dump() +
-                                        " is not supported");
-    }
-    auto alg = crypto::ParseHashAlgorithm(j->at("tree_hash").get<std::string>());
-    auto spki = crypto::Base64Decode(j->at("node_key").get<std::string>());
-    if (!alg.ok() || !spki.ok()) return Status::DataLoss("ledger parameters are corrupt");
-    auto key = crypto::PublicKey::FromDer(*spki);
-    if (!key.ok()) return Status::DataLoss("ledger node key is corrupt: " + key.status().message());
-    return LedgerParams{j->at("origin").get<std::string>(), *alg, *key};
-  } catch (const Json::exception& e) {
-    // nlohmann reports a missing or mistyped member by exception; it stays inside this module.
-    return Status::DataLoss(std::string("ledger parameters are corrupt: ") + e.what());
-  }
-}
-
-// The block at `height`, checked to be well formed and at its place.
-Result<BlockHeader> ReadBlock(Store* store, uint64_t height) {
-  std::string value;
-  Status s = store->Get(format::BlockKey(height), &value);
-  if (!s.ok()) {
-    return Status::DataLoss("block " + std::to_string(height) + " is unreadable: " + s.ToString());
-  }
-  auto header = ParseBlockHeader(value);
-  if (!header.ok()) {
-    return Status::DataLoss("block " + std::to_string(height) +
-                            " is corrupt: " + header.status().message());
-  }
-  if (header->height != height) {
-    return Status::DataLoss("block stored at height " + std::to_string(height) + " says height " +
-                            std::to_string(header->height));
-  }
-  return header;
 }
 
 // The caller side of a SubmitBatch: one completion for the whole batch.
@@ -133,11 +95,10 @@ struct Ledger::Impl {
         signer(std::move(sig)),
         node_key(std::move(key)),
         options(o),
-        reader(store.get(), params.tree_hash, o.tile_cache_tiles),
+        log(store.get(), nullptr, params, signer.VerifierKey(), last, o.tile_cache_tiles),
         writer(std::move(w)),
         last_block(std::move(last)),
-        last_block_hash(last_block.Hash(params.tree_hash)),
-        head{last_block.tree_size, last_block.root, last_block.height} {}
+        last_block_hash(last_block.Hash(params.tree_hash)) {}
 
   struct Outcome {
     Status error;
@@ -194,20 +155,16 @@ struct Ledger::Impl {
   // Rebuilds leaf_filter for `capacity` leaves from the stored level-0 tiles (which hold every
   // leaf hash) plus the block being written.
   Status RebuildLeafFilter(uint64_t capacity, const PreparedBlock* in_flight);
-  Result<BlockHeader> FindBlockOfEntry(uint64_t index, uint64_t max_height) const;
   // DataLoss if the store ends before the head record or disagrees with it.
   Status CheckHeadRecord() const;
-  TreeHead CurrentHead() const {
-    MutexLock lock(head_mu);
-    return head;
-  }
+  TreeHead CurrentHead() const { return log.Head(); }
 
   const std::unique_ptr<Store> store;
   const LedgerParams params;
   const NoteSigner signer;
   const crypto::PrivateKey node_key;
   const LedgerOptions options;
-  mutable internal::TileReader reader;
+  LogReader log;  // the reads, at the last durable block
 
   // Owned by the sequencer thread.
   internal::TreeWriter writer;
@@ -239,9 +196,6 @@ struct Ledger::Impl {
         std::to_string(height) + "): " + why.ToString());
     next_recover_attempt = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
   }
-
-  mutable Mutex head_mu;
-  TreeHead head GUARDED_BY(head_mu);  // the last durable block's tree
 
   mutable Mutex queue_mu;
   CondVar queue_cv;
@@ -282,33 +236,13 @@ Status Ledger::Impl::CheckHeadRecord() const {
                             "): the store has lost blocks, to a truncated or replaced file?" +
                             advice);
   }
-  auto at =
-      size == 0 ? Result<Hash>(merkle::EmptyRoot(params.tree_hash)) : reader.RangeHash({0, size});
+  auto at = log.RootAt(size);
   if (!at.ok() || crypto::HexEncode(*at) != root_hex) {
     return Status::DataLoss(store_end + "; its root at tree size " + std::to_string(size) +
                             " is not the one this node made durable and signed (" + path +
                             "): the store was replaced." + advice);
   }
   return Status::Ok();
-}
-
-Result<BlockHeader> Ledger::Impl::FindBlockOfEntry(uint64_t index, uint64_t max_height) const {
-  // Binary search for the last block whose first_index <= index.
-  uint64_t lo = 0, hi = max_height;
-  while (lo < hi) {
-    uint64_t mid = lo + (hi - lo + 1) / 2;
-    CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader b, ReadBlock(store.get(), mid));
-    if (b.first_index <= index) {
-      lo = mid;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader b, ReadBlock(store.get(), lo));
-  if (index < b.first_index || index >= b.tree_size) {
-    return Status::DataLoss("no block holds entry " + std::to_string(index));
-  }
-  return b;
 }
 
 std::vector<Pending> Ledger::Impl::TakeBatch(bool wait_for_block) {
@@ -439,7 +373,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
     if (s.ok()) {
       out.receipt.index = format::GetBigEndian64(existing);
       out.receipt.already_present = true;
-      auto found = FindBlockOfEntry(out.receipt.index, last_block.height);
+      auto found = internal::FindBlockOfEntry(store.get(), out.receipt.index, last_block.height);
       if (found.ok()) {
         out.receipt.block_height = found->height;
       } else {
@@ -527,10 +461,7 @@ void Ledger::Impl::Commit(const PreparedBlock& block) {
   last_block = block.header;
   last_block_hash = block.header_hash;
   if (block.policy) block.policy->Committed(last_block.tree_size);
-  {
-    MutexLock lock(head_mu);
-    head = TreeHead{last_block.tree_size, last_block.root, last_block.height};
-  }
+  log.Advance(last_block);
   RecordHead();
   std::function<void(const BlockCommit&)> observer;
   {
@@ -563,7 +494,7 @@ Result<bool> Ledger::Impl::Landed(const PreparedBlock& block) {
   if (height == last_block.height) return false;
   if (height == block.header.height) {
     // The batch is atomic, so its head pointer means all of it; the hash makes sure it is ours.
-    CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader stored, ReadBlock(store.get(), height));
+    CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader stored, internal::ReadBlock(store.get(), height));
     if (stored.Hash(params.tree_hash) == block.header_hash) return true;
   }
   return Status::DataLoss("after a failed write the store's head is block " +
@@ -696,75 +627,18 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(std::unique_ptr<Store> store,
 Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
                                              crypto::PrivateKey node_key,
                                              const LedgerOptions& options) {
-  std::string value;
-  Status s = store->Get(format::kParamsKey, &value);
-  if (s.code() == StatusCode::kNotFound) return Status::NotFound("the store holds no ledger");
-  CREDLEDGER_RETURN_IF_ERROR(s);
-  CREDLEDGER_ASSIGN_OR_RETURN(LedgerParams params, ParseParams(value));
+  CREDLEDGER_ASSIGN_OR_RETURN(LedgerParams params, internal::ReadParams(store.get()));
   if (node_key.public_key().spki_der() != params.node_key.spki_der()) {
     return Status::FailedPrecondition("node key " + node_key.public_key().KeyId() +
                                       " is not this ledger's node key " + params.node_key.KeyId());
   }
   CREDLEDGER_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Create(params.origin, node_key));
+  CREDLEDGER_ASSIGN_OR_RETURN(internal::CheckedHead checked,
+                              internal::ReadCheckedHead(store.get(), params));
 
-  s = store->Get(format::kHeadKey, &value);
-  if (!s.ok() || value.size() != 8) {
-    return Status::DataLoss("the head pointer is missing or corrupt: " + s.ToString());
-  }
-  const uint64_t height = format::GetBigEndian64(value);
-  CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader last, ReadBlock(store.get(), height));
-  const std::string where = "head block " + std::to_string(height) + ": ";
-  if (!last.VerifySignature(params.node_key).ok()) {
-    return Status::DataLoss(where + "signature does not verify with the node key");
-  }
-  if (last.origin != params.origin) {
-    return Status::DataLoss(where + "origin \"" + last.origin + "\" is not \"" + params.origin +
-                            "\"");
-  }
-  if (height == 0) {
-    if (last.prev_hash != Hash{} || last.first_index != 0) {
-      return Status::DataLoss(where + "genesis block does not start the chain");
-    }
-  } else {
-    CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader prev, ReadBlock(store.get(), height - 1));
-    if (prev.Hash(params.tree_hash) != last.prev_hash) {
-      return Status::DataLoss(where + "prev_hash " + crypto::HexEncode(last.prev_hash) +
-                              " is not the hash of block " + std::to_string(height - 1) + " (" +
-                              crypto::HexEncode(prev.Hash(params.tree_hash)) + ")");
-    }
-    if (prev.tree_size != last.first_index) {
-      return Status::DataLoss(where + "first_index " + std::to_string(last.first_index) +
-                              " does not follow block " + std::to_string(height - 1) +
-                              "'s tree size " + std::to_string(prev.tree_size));
-    }
-  }
-  auto writer = internal::TreeWriter::Load(store.get(), params.tree_hash, last.tree_size);
-  if (!writer.ok()) return writer.status().WithContext(where + "tree");
-  if (writer->Root() != last.root) {
-    return Status::DataLoss(where + "records root " + crypto::HexEncode(last.root) +
-                            " for tree size " + std::to_string(last.tree_size) +
-                            ", but the stored tree tiles give " +
-                            crypto::HexEncode(writer->Root()));
-  }
-  const uint64_t last_index = last.tree_size - 1;
-  s = store->Get(format::EntryKey(last_index), &value);
-  if (!s.ok()) {
-    return Status::DataLoss(where + "entry " + std::to_string(last_index) +
-                            " is unreadable: " + s.ToString());
-  }
-  if (merkle::LeafHash(params.tree_hash, value) != writer->LastLeaf()) {
-    return Status::DataLoss(where + "entry " + std::to_string(last_index) +
-                            " does not hash to the tree's leaf " + std::to_string(last_index));
-  }
-  s = store->Get(format::EntryKey(last.tree_size), &value);
-  if (s.ok()) {
-    return Status::DataLoss(where + "the store holds entry " + std::to_string(last.tree_size) +
-                            " beyond the tree size " + std::to_string(last.tree_size));
-  }
-
-  auto impl =
-      std::make_unique<Impl>(std::move(store), std::move(params), std::move(signer),
-                             std::move(node_key), options, std::move(*writer), std::move(last));
+  auto impl = std::make_unique<Impl>(std::move(store), std::move(params), std::move(signer),
+                                     std::move(node_key), options, std::move(checked.writer),
+                                     std::move(checked.last));
   if (!options.head_record_path.empty()) {
     CREDLEDGER_RETURN_IF_ERROR(impl->CheckHeadRecord());
     impl->head_record_fd =
@@ -896,96 +770,35 @@ TreeHead Ledger::Head() const { return impl_->CurrentHead(); }
 
 std::string Ledger::VerifierKey() const { return impl_->signer.VerifierKey(); }
 
-Result<std::string> Ledger::GetEntry(uint64_t index) const {
-  TreeHead head = impl_->CurrentHead();
-  if (index >= head.tree_size) {
-    return Status::NotFound("entry " + std::to_string(index) + " is beyond the tree size " +
-                            std::to_string(head.tree_size));
-  }
-  std::string value;
-  Status s = impl_->store->Get(format::EntryKey(index), &value);
-  if (!s.ok()) {
-    return Status::DataLoss("committed entry " + std::to_string(index) +
-                            " is unreadable: " + s.ToString());
-  }
-  return value;
-}
+const LogReader& Ledger::log() const { return impl_->log; }
+
+Result<std::string> Ledger::GetEntry(uint64_t index) const { return impl_->log.GetEntry(index); }
 
 Result<uint64_t> Ledger::FindLeaf(const merkle::Hash& leaf_hash) const {
-  std::string value;
-  Status s = impl_->store->Get(format::LeafKey(leaf_hash), &value);
-  if (s.code() == StatusCode::kNotFound) return Status::NotFound("no entry has that leaf hash");
-  CREDLEDGER_RETURN_IF_ERROR(s);
-  uint64_t index = format::GetBigEndian64(value);
-  // A leaf written by a block that is committing but not yet answered is not yet visible.
-  if (index >= impl_->CurrentHead().tree_size)
-    return Status::NotFound("no entry has that leaf hash");
-  return index;
+  return impl_->log.FindLeaf(leaf_hash);
 }
 
-Result<BlockHeader> Ledger::GetBlock(uint64_t height) const {
-  TreeHead head = impl_->CurrentHead();
-  if (height > head.block_height) {
-    return Status::NotFound("block " + std::to_string(height) + " is beyond the latest block " +
-                            std::to_string(head.block_height));
-  }
-  return ReadBlock(impl_->store.get(), height);
-}
+Result<BlockHeader> Ledger::GetBlock(uint64_t height) const { return impl_->log.GetBlock(height); }
 
 Result<BlockHeader> Ledger::BlockOfEntry(uint64_t index) const {
-  TreeHead head = impl_->CurrentHead();
-  if (index >= head.tree_size) {
-    return Status::NotFound("entry " + std::to_string(index) + " is beyond the tree size " +
-                            std::to_string(head.tree_size));
-  }
-  return impl_->FindBlockOfEntry(index, head.block_height);
+  return impl_->log.BlockOfEntry(index);
 }
 
 Result<std::vector<merkle::Hash>> Ledger::InclusionProof(uint64_t index, uint64_t tree_size) const {
-  TreeHead head = impl_->CurrentHead();
-  if (tree_size > head.tree_size) {
-    return Status::NotFound("tree size " + std::to_string(tree_size) + " is beyond the current " +
-                            std::to_string(head.tree_size));
-  }
-  if (index >= tree_size) {
-    return Status::InvalidArgument("index " + std::to_string(index) + " is not below tree size " +
-                                   std::to_string(tree_size));
-  }
-  return impl_->reader.Proof(merkle::InclusionRanges(index, tree_size));
+  return impl_->log.InclusionProof(index, tree_size);
 }
 
 Result<std::vector<merkle::Hash>> Ledger::ConsistencyProof(uint64_t old_size,
                                                            uint64_t new_size) const {
-  TreeHead head = impl_->CurrentHead();
-  if (new_size > head.tree_size) {
-    return Status::NotFound("tree size " + std::to_string(new_size) + " is beyond the current " +
-                            std::to_string(head.tree_size));
-  }
-  if (old_size > new_size) {
-    return Status::InvalidArgument("old size " + std::to_string(old_size) +
-                                   " is larger than new size " + std::to_string(new_size));
-  }
-  if (old_size == 0) return std::vector<merkle::Hash>{};
-  return impl_->reader.Proof(merkle::ConsistencyRanges(old_size, new_size));
+  return impl_->log.ConsistencyProof(old_size, new_size);
 }
 
 Result<merkle::Hash> Ledger::RootAt(uint64_t tree_size) const {
-  TreeHead head = impl_->CurrentHead();
-  if (tree_size > head.tree_size) {
-    return Status::NotFound("tree size " + std::to_string(tree_size) + " is beyond the current " +
-                            std::to_string(head.tree_size));
-  }
-  if (tree_size == 0) return merkle::EmptyRoot(impl_->params.tree_hash);
-  return impl_->reader.RangeHash({0, tree_size});
+  return impl_->log.RootAt(tree_size);
 }
 
 Result<merkle::Hash> Ledger::LeafHashAt(uint64_t index) const {
-  TreeHead head = impl_->CurrentHead();
-  if (index >= head.tree_size) {
-    return Status::NotFound("index " + std::to_string(index) + " is beyond the tree (" +
-                            std::to_string(head.tree_size) + ")");
-  }
-  return impl_->reader.RangeHash({index, index + 1});
+  return impl_->log.LeafHashAt(index);
 }
 
 void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {

@@ -27,6 +27,7 @@
 #include "crypto/keys.h"
 #include "ledger/block.h"
 #include "ledger/checkpoint.h"
+#include "ledger/log_reader.h"
 #include "ledger/merkle.h"
 #include "ledger/store.h"
 
@@ -84,13 +85,6 @@ struct LedgerOptions {
   std::string head_record_path;
 };
 
-// Fixed at genesis.
-struct LedgerParams {
-  std::string origin;  // the log's name: checkpoint origin line and note key name
-  merkle::HashAlgorithm tree_hash = merkle::HashAlgorithm::kSha256;
-  crypto::PublicKey node_key;  // Ed25519: signs blocks and checkpoints
-};
-
 struct AppendReceipt {
   uint64_t index = 0;
   uint64_t block_height = 0;
@@ -104,12 +98,6 @@ struct BlockCommit {
   uint64_t entries = 0;
   double write_seconds = 0;  // from handing the block to the store until it was durable
   double wait_seconds = 0;   // from its oldest entry's arrival until it was durable
-};
-
-struct TreeHead {
-  uint64_t tree_size = 0;
-  merkle::Hash root{};
-  uint64_t block_height = 0;
 };
 
 // The genesis entry (index 0) that Create writes when given none: canonical JSON
@@ -196,6 +184,9 @@ class Ledger {
 
   const LedgerParams& params() const;
   TreeHead Head() const;
+  // The read face of this ledger (entries, blocks, proofs), which the reads below forward to:
+  // what a component that only reads should be given.
+  const LogReader& log() const;
   // The note verifier key of this ledger: "<origin>+<key id>+<base64 key>".
   std::string VerifierKey() const;
 

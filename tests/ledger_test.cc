@@ -487,6 +487,58 @@ TEST_CASE("a block prepared on top of a rolled-back one is redone with its entri
         l->Head().root);
 }
 
+TEST_CASE("a key-less log reader serves a ledger's store with the checks Open makes",
+          "[ledger][reader]") {
+  auto mem = std::make_shared<MemoryStore>();
+  const crypto::PrivateKey key = NodeKey();
+  TreeHead head;
+  std::string verifier_key;
+  {
+    auto l = CreateLedger(mem, key);
+    for (uint64_t i = 0; i < 300; ++i) REQUIRE(l->Append(Entry(i)).ok());
+    head = l->Head();
+    verifier_key = l->VerifierKey();
+    // The appender's own reads are its reader's.
+    CHECK(l->log().Head().tree_size == head.tree_size);
+  }
+  // No private key anywhere: only the store.
+  auto reader = LogReader::Open(std::make_unique<SharedStore>(mem));
+  REQUIRE(reader.ok());
+  const LogReader& r = **reader;
+  CHECK(r.params().origin == kOrigin);
+  CHECK(r.VerifierKey() == verifier_key);
+  CHECK(r.Head().tree_size == head.tree_size);
+  CHECK(r.Head().root == head.root);
+  CHECK(r.Head().block_height == head.block_height);
+  CHECK(*r.GetEntry(7) == Entry(6));  // entry 0 is the genesis
+  CHECK(r.GetEntry(head.tree_size).status().code() == StatusCode::kNotFound);
+  CHECK(*r.FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, Entry(41))) == 42);
+  // Proofs, checked by merkle's verifiers against the root the head block signed.
+  for (uint64_t i : {0ull, 1ull, 150ull, 299ull, 300ull}) {
+    auto proof = r.InclusionProof(i, head.tree_size);
+    REQUIRE(proof.ok());
+    CHECK(merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, head.tree_size,
+                                  *r.LeafHashAt(i), *proof, head.root)
+              .ok());
+  }
+  auto consistency = r.ConsistencyProof(100, head.tree_size);
+  REQUIRE(consistency.ok());
+  CHECK(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, 100, head.tree_size,
+                                  *r.RootAt(100), head.root, *consistency)
+            .ok());
+  auto block = r.BlockOfEntry(150);
+  REQUIRE(block.ok());
+  CHECK(block->VerifySignature(r.params().node_key).ok());
+  CHECK((block->first_index <= 150 && 150 < block->tree_size));
+
+  // An empty store holds no ledger; a damaged head is refused as Ledger::Open refuses it.
+  CHECK(LogReader::Open(std::make_unique<MemoryStore>()).status().code() == StatusCode::kNotFound);
+  mem->Corrupt(format::EntryKey(head.tree_size - 1), "tampered");
+  auto damaged = LogReader::Open(std::make_unique<SharedStore>(mem));
+  CHECK(damaged.status().code() == StatusCode::kDataLoss);
+  CHECK(damaged.status().message().find("does not hash to the tree's leaf") != std::string::npos);
+}
+
 TEST_CASE("destroying a ledger commits what was queued", "[ledger]") {
   auto mem = std::make_shared<MemoryStore>();
   auto key = NodeKey();
