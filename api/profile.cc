@@ -31,7 +31,7 @@ void Service::GetSubjectProfile(const std::shared_ptr<Call>& call) {
   Result<std::string> profile = Status::Unavailable("no checkpoint");
   auto head = Checkpoint();
   if (head.ok()) {
-    profile = records::MakeCreditProfile(ledger_, *policy_, request, (*head)->tree_size,
+    profile = records::MakeCreditProfile(ledger_.log(), *policy_, request, (*head)->tree_size,
                                          (*head)->note, *options_.node_key);
   } else {
     profile = head.status();

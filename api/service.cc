@@ -386,7 +386,7 @@ void Service::GetCheckpoint(const std::shared_ptr<Call>& call) {
 Result<std::string> Service::Receipt(const AppendReceipt& receipt) {
   CREDLEDGER_ASSIGN_OR_RETURN(auto checkpoint, Checkpoint());
   CREDLEDGER_ASSIGN_OR_RETURN(auto proof,
-                              ledger_.InclusionProof(receipt.index, checkpoint->tree_size));
+                              ledger_.log().InclusionProof(receipt.index, checkpoint->tree_size));
   // Written directly, not through a DOM: this runs on the serial sequencer thread for every
   // entry. The same RFC 8785 text JsonText would write (members in order; only the
   // checkpoint needs escaping).
@@ -512,7 +512,7 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
           }
           const AppendReceipt& r = *out[k];
           appended += r.already_present ? 0 : 1;
-          auto proof = ledger_.InclusionProof(r.index, (*checkpoint)->tree_size);
+          auto proof = ledger_.log().InclusionProof(r.index, (*checkpoint)->tree_size);
           if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
           slot = {{"status", r.already_present ? 200 : 201},
                   {"index", r.index},
@@ -534,11 +534,11 @@ void Service::PostBatch(const std::shared_ptr<Call>& call) {
 void Service::GetEntry(const std::shared_ptr<Call>& call) {
   auto index = ParseUint("index", call->params[0]);
   if (!index.ok()) return call->Fail(BadRequest("bad_parameter", index.status().message()));
-  auto entry = ledger_.GetEntry(*index);
+  auto entry = ledger_.log().GetEntry(*index);
   if (!entry.ok()) return call->Fail(ProblemFromStatus(entry.status()));
-  auto block = ledger_.BlockOfEntry(*index);
+  auto block = ledger_.log().BlockOfEntry(*index);
   if (!block.ok()) return call->Fail(ProblemFromStatus(block.status()));
-  auto leaf = ledger_.LeafHashAt(*index);  // from the cached tiles, not hashed again
+  auto leaf = ledger_.log().LeafHashAt(*index);  // from the cached tiles, not hashed again
   if (!leaf.ok()) return call->Fail(ProblemFromStatus(leaf.status()));
   auto parsed = ParseJson(*entry);
   Json body = {{"index", *index}, {"leaf_hash", Hex(*leaf)}, {"block_height", block->height}};
@@ -589,7 +589,7 @@ void Service::GetRecord(const std::shared_ptr<Call>& call) {
   const uint64_t size = ledger_.Head().tree_size;
   auto info = CommittedRecord(call, size);
   if (!info) return;
-  auto entry = ledger_.GetEntry(info->index);
+  auto entry = ledger_.log().GetEntry(info->index);
   if (!entry.ok()) return call->Fail(ProblemFromStatus(entry.status()));
   auto parsed = ParseJson(*entry);  // admitted records are canonical JSON; a failure is DataLoss
   if (!parsed.ok())
@@ -677,13 +677,13 @@ void Service::GetSubjectRecords(const std::shared_ptr<Call>& call) {
 void Service::GetBlock(const std::shared_ptr<Call>& call) {
   auto height = ParseUint("height", call->params[0]);
   if (!height.ok()) return call->Fail(BadRequest("bad_parameter", height.status().message()));
-  auto block = ledger_.GetBlock(*height);
+  auto block = ledger_.log().GetBlock(*height);
   if (!block.ok()) return call->Fail(ProblemFromStatus(block.status()));
   call->Send(200, "application/json", block->ToJson());
 }
 
 void Service::GetLatestBlock(const std::shared_ptr<Call>& call) {
-  auto block = ledger_.GetBlock(ledger_.Head().block_height);
+  auto block = ledger_.log().GetBlock(ledger_.Head().block_height);
   if (!block.ok()) return call->Fail(ProblemFromStatus(block.status()));
   call->Send(200, "application/json", block->ToJson());
 }
@@ -728,7 +728,7 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
       return call->Fail(BadRequest("bad_parameter", "leaf_hash must be 64 lowercase hex digits"));
     }
     leaf = *hash;
-    auto found = ledger_.FindLeaf(leaf);
+    auto found = ledger_.log().FindLeaf(leaf);
     if (!found.ok()) return call->Fail(ProblemFromStatus(found.status()));
     index = *found;
   }
@@ -756,13 +756,13 @@ void Service::InclusionProof(const std::shared_ptr<Call>& call) {
         "index " + std::to_string(index) + " is not below tree_size " + std::to_string(size)));
   }
   if (by_index) {
-    auto found = ledger_.LeafHashAt(index);  // from the cached tiles, not the entry
+    auto found = ledger_.log().LeafHashAt(index);  // from the cached tiles, not the entry
     if (!found.ok()) return call->Fail(ProblemFromStatus(found.status()));
     leaf = *found;
   }
-  auto proof = ledger_.InclusionProof(index, size);
+  auto proof = ledger_.log().InclusionProof(index, size);
   if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
-  auto root = ledger_.RootAt(size);
+  auto root = ledger_.log().RootAt(size);
   if (!root.ok()) return call->Fail(ProblemFromStatus(root.status()));
   // The busiest read: written directly in RFC 8785 form (as JsonText would) instead of
   // through a DOM.
@@ -791,10 +791,10 @@ void Service::ConsistencyProof(const std::shared_ptr<Call>& call) {
     return call->Fail(
         BadRequest("bad_parameter", "need from <= to <= tree size (" + std::to_string(size) + ")"));
   }
-  auto proof = ledger_.ConsistencyProof(*from, *to);
+  auto proof = ledger_.log().ConsistencyProof(*from, *to);
   if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
-  auto old_root = ledger_.RootAt(*from);
-  auto new_root = ledger_.RootAt(*to);
+  auto old_root = ledger_.log().RootAt(*from);
+  auto new_root = ledger_.log().RootAt(*to);
   if (!old_root.ok() || !new_root.ok()) {
     return call->Fail(ProblemFromStatus(!old_root.ok() ? old_root.status() : new_root.status()));
   }
@@ -954,7 +954,7 @@ void Service::GetPayload(const std::shared_ptr<Call>& call) {
     return out;
   });
   for (uint64_t index : indexes) {
-    auto entry = ledger_.GetEntry(index);
+    auto entry = ledger_.log().GetEntry(index);
     if (!entry.ok()) continue;  // not committed yet
     auto doc = ParseJson(*entry);
     if (!doc.ok()) continue;

@@ -129,7 +129,7 @@ Result<Service::Verified> Service::VerifyRecord(const std::string& record_id,
   CREDLEDGER_ASSIGN_OR_RETURN(auto head, Checkpoint());
   CREDLEDGER_ASSIGN_OR_RETURN(
       std::string bundle,
-      records::MakeProofBundle(ledger_, *policy_, record_id, head->tree_size, head->note));
+      records::MakeProofBundle(ledger_.log(), *policy_, record_id, head->tree_size, head->note));
   records::VerifyOptions options;
   options.document = std::move(document);
   options.verified = &verified_;
@@ -140,8 +140,8 @@ Result<Service::Verified> Service::VerifyRecord(const std::string& record_id,
 void Service::SendBundle(const std::shared_ptr<Call>& call, const std::string& record_id) {
   auto head = Checkpoint();
   if (!head.ok()) return call->Fail(ProblemFromStatus(head.status()));
-  auto bundle =
-      records::MakeProofBundle(ledger_, *policy_, record_id, (*head)->tree_size, (*head)->note);
+  auto bundle = records::MakeProofBundle(ledger_.log(), *policy_, record_id, (*head)->tree_size,
+                                         (*head)->note);
   if (!bundle.ok()) return call->Fail(ProblemFromStatus(bundle.status()));
   call->headers.emplace_back(
       http::field::content_disposition,
@@ -159,7 +159,7 @@ void Service::GetRecordBundle(const std::shared_ptr<Call>& call) {
 void Service::GetEntryBundle(const std::shared_ptr<Call>& call) {
   auto index = ParseUint("index", call->params[0]);
   if (!index.ok()) return call->Fail(BadRequest("bad_parameter", index.status().message()));
-  auto leaf = ledger_.LeafHashAt(*index);
+  auto leaf = ledger_.log().LeafHashAt(*index);
   if (!leaf.ok()) return call->Fail(ProblemFromStatus(leaf.status()));
   const std::string id = crypto::HexEncode(*leaf);
   const bool is_record =

@@ -772,35 +772,6 @@ std::string Ledger::VerifierKey() const { return impl_->signer.VerifierKey(); }
 
 const LogReader& Ledger::log() const { return impl_->log; }
 
-Result<std::string> Ledger::GetEntry(uint64_t index) const { return impl_->log.GetEntry(index); }
-
-Result<uint64_t> Ledger::FindLeaf(const merkle::Hash& leaf_hash) const {
-  return impl_->log.FindLeaf(leaf_hash);
-}
-
-Result<BlockHeader> Ledger::GetBlock(uint64_t height) const { return impl_->log.GetBlock(height); }
-
-Result<BlockHeader> Ledger::BlockOfEntry(uint64_t index) const {
-  return impl_->log.BlockOfEntry(index);
-}
-
-Result<std::vector<merkle::Hash>> Ledger::InclusionProof(uint64_t index, uint64_t tree_size) const {
-  return impl_->log.InclusionProof(index, tree_size);
-}
-
-Result<std::vector<merkle::Hash>> Ledger::ConsistencyProof(uint64_t old_size,
-                                                           uint64_t new_size) const {
-  return impl_->log.ConsistencyProof(old_size, new_size);
-}
-
-Result<merkle::Hash> Ledger::RootAt(uint64_t tree_size) const {
-  return impl_->log.RootAt(tree_size);
-}
-
-Result<merkle::Hash> Ledger::LeafHashAt(uint64_t index) const {
-  return impl_->log.LeafHashAt(index);
-}
-
 void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
   MutexLock lock(impl_->queue_mu);
   impl_->admission_policy = std::move(policy);

@@ -184,27 +184,11 @@ class Ledger {
 
   const LedgerParams& params() const;
   TreeHead Head() const;
-  // The read face of this ledger (entries, blocks, proofs), which the reads below forward to:
-  // what a component that only reads should be given.
+  // The read face of this ledger: its entries, blocks and proofs as of the last durable block
+  // (log_reader.h). What a component that only reads is given.
   const LogReader& log() const;
   // The note verifier key of this ledger: "<origin>+<key id>+<base64 key>".
   std::string VerifierKey() const;
-
-  // Reads of committed state. NotFound for indexes, heights and sizes beyond the head.
-  Result<std::string> GetEntry(uint64_t index) const;
-  Result<uint64_t> FindLeaf(const merkle::Hash& leaf_hash) const;
-  Result<BlockHeader> GetBlock(uint64_t height) const;
-  // The block that holds entry `index`.
-  Result<BlockHeader> BlockOfEntry(uint64_t index) const;
-
-  // RFC 9162 proofs against any committed tree size. InvalidArgument for impossible
-  // arguments (index >= tree_size, old_size > new_size), NotFound beyond the head.
-  Result<std::vector<merkle::Hash>> InclusionProof(uint64_t index, uint64_t tree_size) const;
-  Result<std::vector<merkle::Hash>> ConsistencyProof(uint64_t old_size, uint64_t new_size) const;
-  Result<merkle::Hash> RootAt(uint64_t tree_size) const;
-  // The RFC 9162 leaf hash of entry `index`, read from the tree's tiles (no entry is read or
-  // hashed). NotFound beyond the head.
-  Result<merkle::Hash> LeafHashAt(uint64_t index) const;
 
   // The C2SP signed checkpoint of the current head.
   Result<std::string> SignedCheckpoint() const;

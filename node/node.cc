@@ -107,8 +107,8 @@ int RunNode(const NodeConfig& config) {
   const auto replay_start = std::chrono::steady_clock::now();
   const merkle::HashAlgorithm tree_hash = ledger->params().tree_hash;
   auto entry_at = [&](uint64_t i) -> Result<std::string> {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->GetEntry(i));
-    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger->LeafHashAt(i));
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->log().GetEntry(i));
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger->log().LeafHashAt(i));
     if (merkle::LeafHash(tree_hash, entry) != leaf) {
       return Status::DataLoss("entry " + std::to_string(i) +
                               " in the store does not hash to leaf " + std::to_string(i) +

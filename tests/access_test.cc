@@ -3,8 +3,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "ledger/records/query_audit.h"
 #include "crypto/encoding.h"
+#include "ledger/records/query_audit.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -28,7 +28,8 @@ Json BanksFile(const std::vector<std::pair<std::string, std::string>>& id_and_to
 }  // namespace
 
 TEST_CASE("bank tokens: the right bank for its token, nothing for anything else", "[access]") {
-  auto access = records::BankAccess::FromJson(BanksFile({{"bank-a", "clb_a"}, {"bank-b", "clb_b"}}));
+  auto access =
+      records::BankAccess::FromJson(BanksFile({{"bank-a", "clb_a"}, {"bank-b", "clb_b"}}));
   REQUIRE(access.ok());
   auto a = access->Authenticate("Bearer clb_a");
   REQUIRE(a.ok());
@@ -45,15 +46,17 @@ TEST_CASE("bank tokens: the right bank for its token, nothing for anything else"
 }
 
 TEST_CASE("the banks file: bad members are named", "[access]") {
-  CHECK(records::BankAccess::FromJson(Json::object()).status().code() == StatusCode::kInvalidArgument);
+  CHECK(records::BankAccess::FromJson(Json::object()).status().code() ==
+        StatusCode::kInvalidArgument);
   Json dup = BanksFile({{"same", "x"}, {"same", "y"}});
   auto s = records::BankAccess::FromJson(dup).status();
   CHECK(s.code() == StatusCode::kInvalidArgument);
   CHECK(s.message().find("/banks/1/id") != std::string::npos);
   Json short_hash = BanksFile({{"bank", "x"}});
   short_hash["banks"][0]["token_sha256"] = "abcd";
-  CHECK(records::BankAccess::FromJson(short_hash).status().message().find("/banks/0/token_sha256") !=
-        std::string::npos);
+  CHECK(
+      records::BankAccess::FromJson(short_hash).status().message().find("/banks/0/token_sha256") !=
+      std::string::npos);
 }
 
 TEST_CASE("new tokens are random, and their hash is what the banks file holds", "[access]") {

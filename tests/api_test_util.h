@@ -43,7 +43,7 @@ struct Node {
     REQUIRE(l.ok());
     ledger = std::move(*l);
     auto p = records::RecordPolicy::Replay(
-        1, [&](uint64_t i) { return ledger->GetEntry(i); },
+        1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
         records::RecordPolicy::Signatures::kVerify);
     REQUIRE(p.ok());
     policy = std::make_shared<records::SharedRecordPolicy>(*p);

@@ -62,7 +62,8 @@ struct Domain {
     REQUIRE(l.ok());
     ledger = std::move(*l);
     auto p = RecordPolicy::Replay(
-        1, [&](uint64_t i) { return ledger->GetEntry(i); }, RecordPolicy::Signatures::kVerify);
+        1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
+        RecordPolicy::Signatures::kVerify);
     REQUIRE(p.ok());
     policy = std::make_shared<SharedRecordPolicy>(*p);
     ledger->SetAdmissionPolicy(policy);
@@ -181,7 +182,7 @@ struct Domain {
   std::string Bundle(const std::string& record_id) {
     auto note = ledger->SignedCheckpoint();
     REQUIRE(note.ok());
-    auto b = MakeProofBundle(*ledger, *policy, record_id, ledger->Head().tree_size, *note);
+    auto b = MakeProofBundle(ledger->log(), *policy, record_id, ledger->Head().tree_size, *note);
     if (!b.ok()) FAIL(b.status().ToString());
     return *b;
   }

@@ -64,7 +64,7 @@ std::string Entry(uint64_t i) { return "{\"n\":" + std::to_string(i) + ",\"pad\"
 std::vector<Hash> AllLeafHashes(const Ledger& l) {
   std::vector<Hash> out;
   for (uint64_t i = 0; i < l.Head().tree_size; ++i) {
-    auto e = l.GetEntry(i);
+    auto e = l.log().GetEntry(i);
     REQUIRE(e.ok());
     out.push_back(merkle::LeafHash(l.params().tree_hash, *e));
   }
@@ -80,7 +80,7 @@ TEST_CASE("a new ledger holds its genesis entry in block 0", "[ledger]") {
   TreeHead head = l->Head();
   CHECK(head.tree_size == 1);
   CHECK(head.block_height == 0);
-  auto genesis = l->GetEntry(0);
+  auto genesis = l->log().GetEntry(0);
   REQUIRE(genesis.ok());
   auto parsed = ParseJson(*genesis);
   REQUIRE(parsed.ok());
@@ -88,7 +88,7 @@ TEST_CASE("a new ledger holds its genesis entry in block 0", "[ledger]") {
   CHECK((*parsed)["origin"] == kOrigin);
   CHECK((*parsed)["tree_hash"] == "sha256");
   CHECK((*parsed)["node_key"]["key_id"] == key.public_key().KeyId());
-  auto block = l->GetBlock(0);
+  auto block = l->log().GetBlock(0);
   REQUIRE(block.ok());
   CHECK(block->prev_hash == Hash{});
   CHECK(block->VerifySignature(key.public_key()).ok());
@@ -124,7 +124,7 @@ TEST_CASE("appends are sequenced, chained into signed blocks and provable", "[le
   Hash prev{};
   uint64_t expected_first = 0;
   for (uint64_t h = 0; h <= head.block_height; ++h) {
-    auto b = l->GetBlock(h);
+    auto b = l->log().GetBlock(h);
     REQUIRE(b.ok());
     CHECK(b->VerifySignature(key.public_key()).ok());
     CHECK(b->prev_hash == prev);
@@ -136,7 +136,7 @@ TEST_CASE("appends are sequenced, chained into signed blocks and provable", "[le
     block_sizes.push_back(b->tree_size);
   }
   CHECK(expected_first == head.tree_size);
-  CHECK(l->GetBlock(head.block_height + 1).status().code() == StatusCode::kNotFound);
+  CHECK(l->log().GetBlock(head.block_height + 1).status().code() == StatusCode::kNotFound);
 
   // Inclusion proofs for every entry at several historical sizes, checked by the RFC 9162
   // verifier against roots computed from the raw entries.
@@ -145,11 +145,11 @@ TEST_CASE("appends are sequenced, chained into signed blocks and provable", "[le
     if (size > head.tree_size) continue;
     Hash root =
         merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
-    auto at = l->RootAt(size);
+    auto at = l->log().RootAt(size);
     REQUIRE(at.ok());
     CHECK(*at == root);
     for (uint64_t i = 0; i < size; ++i) {
-      auto proof = l->InclusionProof(i, size);
+      auto proof = l->log().InclusionProof(i, size);
       REQUIRE(proof.ok());
       REQUIRE(
           merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root)
@@ -160,10 +160,10 @@ TEST_CASE("appends are sequenced, chained into signed blocks and provable", "[le
   for (size_t a = 0; a < block_sizes.size(); a += 3) {
     for (size_t b = a; b < block_sizes.size(); b += 5) {
       uint64_t m = block_sizes[a], n = block_sizes[b];
-      auto proof = l->ConsistencyProof(m, n);
+      auto proof = l->log().ConsistencyProof(m, n);
       REQUIRE(proof.ok());
-      REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, m, n, *l->RootAt(m),
-                                        *l->RootAt(n), *proof)
+      REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, m, n, *l->log().RootAt(m),
+                                        *l->log().RootAt(n), *proof)
                   .ok());
     }
   }
@@ -191,11 +191,13 @@ TEST_CASE("identical entries are idempotent, within and across blocks", "[ledger
   }
   CHECK(indexes.size() == 1);
   CHECK(l->Head().tree_size == 3);
-  auto found = l->FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "twin"));
+  auto found = l->log().FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "twin"));
   REQUIRE(found.ok());
   CHECK(*found == *indexes.begin());
-  CHECK(l->FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "never")).status().code() ==
-        StatusCode::kNotFound);
+  CHECK(l->log()
+            .FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "never"))
+            .status()
+            .code() == StatusCode::kNotFound);
 }
 
 TEST_CASE("a batch gets one answer per entry, in order", "[ledger]") {
@@ -218,7 +220,7 @@ TEST_CASE("a batch gets one answer per entry, in order", "[ledger]") {
   CHECK(results[3]->index == 3);
   CHECK(results[5]->index == 4);
   for (size_t i : {size_t{0}, size_t{3}, size_t{5}}) {
-    auto e = l->GetEntry(results[i]->index);
+    auto e = l->log().GetEntry(results[i]->index);
     REQUIRE(e.ok());
     CHECK(*e == batch[i]);
   }
@@ -249,14 +251,14 @@ TEST_CASE("bad requests get precise errors and change nothing", "[ledger]") {
   CHECK(l->Append("").status().code() == StatusCode::kInvalidArgument);
   CHECK(l->Append(std::string(1001, 'x')).status().code() == StatusCode::kInvalidArgument);
   CHECK(l->Head().tree_size == 1);
-  CHECK(l->GetEntry(1).status().code() == StatusCode::kNotFound);
-  CHECK(l->InclusionProof(0, 2).status().code() == StatusCode::kNotFound);
-  CHECK(l->InclusionProof(1, 1).status().code() == StatusCode::kInvalidArgument);
-  CHECK(l->ConsistencyProof(1, 2).status().code() == StatusCode::kNotFound);
-  CHECK(l->ConsistencyProof(1, 0).status().code() == StatusCode::kInvalidArgument);
-  CHECK(l->RootAt(5).status().code() == StatusCode::kNotFound);
-  CHECK(l->LeafHashAt(1).status().code() == StatusCode::kNotFound);
-  CHECK(l->BlockOfEntry(3).status().code() == StatusCode::kNotFound);
+  CHECK(l->log().GetEntry(1).status().code() == StatusCode::kNotFound);
+  CHECK(l->log().InclusionProof(0, 2).status().code() == StatusCode::kNotFound);
+  CHECK(l->log().InclusionProof(1, 1).status().code() == StatusCode::kInvalidArgument);
+  CHECK(l->log().ConsistencyProof(1, 2).status().code() == StatusCode::kNotFound);
+  CHECK(l->log().ConsistencyProof(1, 0).status().code() == StatusCode::kInvalidArgument);
+  CHECK(l->log().RootAt(5).status().code() == StatusCode::kNotFound);
+  CHECK(l->log().LeafHashAt(1).status().code() == StatusCode::kNotFound);
+  CHECK(l->log().BlockOfEntry(3).status().code() == StatusCode::kNotFound);
 }
 
 TEST_CASE("checkpoints are signed notes any verifier with the key accepts", "[ledger]") {
@@ -335,7 +337,7 @@ TEST_CASE("a failed write that reached the store is kept and acknowledged", "[le
   REQUIRE(landed.ok());
   CHECK(landed->index == size);
   CHECK(l->Head().tree_size == size + 1);
-  CHECK(*l->GetEntry(size) == "landed");
+  CHECK(*l->log().GetEntry(size) == "landed");
   mem->FailWritesAfter(std::nullopt);
   auto next = l->Append("next");
   REQUIRE(next.ok());
@@ -372,10 +374,12 @@ TEST_CASE(
   // Reads answer from the last durable block.
   CHECK(l->Head().tree_size == before.tree_size);
   CHECK(*l->SignedCheckpoint() == *checkpoint);
-  CHECK(*l->GetEntry(1) == "before");
-  CHECK(l->InclusionProof(1, before.tree_size).ok());
-  CHECK(l->FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "during")).status().code() ==
-        StatusCode::kNotFound);
+  CHECK(*l->log().GetEntry(1) == "before");
+  CHECK(l->log().InclusionProof(1, before.tree_size).ok());
+  CHECK(l->log()
+            .FindLeaf(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "during"))
+            .status()
+            .code() == StatusCode::kNotFound);
 
   mem->FailWritesAfter(std::nullopt);
   mem->FailRecover(false);
@@ -430,8 +434,8 @@ TEST_CASE("failures under concurrent load: every answer is the truth about the l
     auto r = futures[i].get();
     if (r.ok()) {
       ++acknowledged;
-      REQUIRE(l->GetEntry(r->index).ok());
-      CHECK(*l->GetEntry(r->index) == Entry(i));
+      REQUIRE(l->log().GetEntry(r->index).ok());
+      CHECK(*l->log().GetEntry(r->index) == Entry(i));
     } else {
       ++refused;
       CHECK(r.status().code() == StatusCode::kUnavailable);
@@ -446,7 +450,7 @@ TEST_CASE("failures under concurrent load: every answer is the truth about the l
     auto r = l->Append(Entry(i));
     INFO(r.status().ToString());
     REQUIRE(r.ok());
-    CHECK(*l->GetEntry(r->index) == Entry(i));
+    CHECK(*l->log().GetEntry(r->index) == Entry(i));
     indexes.insert(r->index);
   }
   CHECK(indexes.size() == kEntries);
@@ -478,7 +482,7 @@ TEST_CASE("a block prepared on top of a rolled-back one is redone with its entri
     for (uint64_t i = 0; i < kEntries; ++i) {
       auto r = futures[i].get();
       if (!r.ok()) continue;  // the failed block's own entries, and those refused meanwhile
-      auto stored = l->GetEntry(r->index);
+      auto stored = l->log().GetEntry(r->index);
       REQUIRE(stored.ok());
       REQUIRE(*stored == Entry(round * kEntries + i));
     }
@@ -573,21 +577,21 @@ TEST_CASE("trees spanning two tile levels give RFC 9162 roots and proofs", "[led
                         uint64_t{65536}, uint64_t{65537}, kTarget, 1 + rng() % kTarget}) {
     Hash root =
         merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, std::span(leaves).first(size));
-    REQUIRE(*l->RootAt(size) == root);
+    REQUIRE(*l->log().RootAt(size) == root);
     for (int k = 0; k < 50; ++k) {
       uint64_t i = k < 3 ? size - 1 - static_cast<uint64_t>(k) : rng() % size;
-      REQUIRE(*l->LeafHashAt(i) == leaves[i]);  // read from the tiles, not the entry
-      auto proof = l->InclusionProof(i, size);
+      REQUIRE(*l->log().LeafHashAt(i) == leaves[i]);  // read from the tiles, not the entry
+      auto proof = l->log().InclusionProof(i, size);
       REQUIRE(proof.ok());
       REQUIRE(
           merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, size, leaves[i], *proof, root)
               .ok());
     }
     uint64_t old_size = 1 + rng() % size;
-    auto cproof = l->ConsistencyProof(old_size, size);
+    auto cproof = l->log().ConsistencyProof(old_size, size);
     REQUIRE(cproof.ok());
     REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, old_size, size,
-                                      *l->RootAt(old_size), root, *cproof)
+                                      *l->log().RootAt(old_size), root, *cproof)
                 .ok());
   }
   // Reopening loads the right edge from the partial tiles and keeps appending correctly.
@@ -606,7 +610,7 @@ TEST_CASE("an SM3 ledger hashes its tree with SM3", "[ledger]") {
   auto leaves = AllLeafHashes(*l);
   CHECK(leaves[1] == merkle::LeafHash(merkle::HashAlgorithm::kSm3, "a"));
   CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSm3, leaves) == l->Head().root);
-  auto genesis = ParseJson(*l->GetEntry(0));
+  auto genesis = ParseJson(*l->log().GetEntry(0));
   CHECK((*genesis)["tree_hash"] == "sm3");
 }
 
@@ -971,13 +975,13 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
     TreeHead head = (*l)->Head();
     for (const auto& [index, entry] : acknowledged) {
       REQUIRE(index < head.tree_size);
-      auto got = (*l)->GetEntry(index);
+      auto got = (*l)->log().GetEntry(index);
       REQUIRE(got.ok());
       REQUIRE(*got == entry);
     }
     // The new head is consistent with every head seen before it.
     for (const auto& [size, root] : heads) {
-      auto proof = (*l)->ConsistencyProof(size, head.tree_size);
+      auto proof = (*l)->log().ConsistencyProof(size, head.tree_size);
       REQUIRE(proof.ok());
       REQUIRE(merkle::VerifyConsistency(merkle::HashAlgorithm::kSha256, size, head.tree_size, root,
                                         head.root, *proof)

@@ -69,7 +69,7 @@ struct Domain {
     if (!l.ok()) FAIL(l.status().ToString());
     ledger = std::move(*l);
     auto p = RecordPolicy::Replay(
-        ledger->Head().tree_size, [&](uint64_t i) { return ledger->GetEntry(i); }, replay);
+        ledger->Head().tree_size, [&](uint64_t i) { return ledger->log().GetEntry(i); }, replay);
     if (!p.ok()) FAIL(p.status().ToString());
     policy = *p;
     ledger->SetAdmissionPolicy(policy);
@@ -577,7 +577,7 @@ TEST_CASE(
   // Replaying this log: an auditor's replay finds the record with the bad signature; the
   // node's own replay trusts the signatures in its log and rebuilds the same indexes.
   const uint64_t size = d.ledger->Head().tree_size;
-  auto entry_at = [&](uint64_t i) { return d.ledger->GetEntry(i); };
+  auto entry_at = [&](uint64_t i) { return d.ledger->log().GetEntry(i); };
   auto audit = RecordPolicy::Replay(size, entry_at, RecordPolicy::Signatures::kVerify);
   CHECK(audit.status().code() == StatusCode::kDataLoss);
   auto own = RecordPolicy::Replay(size, entry_at, RecordPolicy::Signatures::kTrustLog);

@@ -249,7 +249,7 @@ Status BenchCommand(const Args& args) {
       readers.emplace_back([&, w] {
         std::mt19937_64 rng(w + 11);
         for (uint64_t k = w; k < proofs; k += workers) {
-          auto p = ledger->InclusionProof(rng() % head.tree_size, head.tree_size);
+          auto p = ledger->log().InclusionProof(rng() % head.tree_size, head.tree_size);
           if (!p.ok() && !failed.exchange(true)) {
             MutexLock lock(failure_mu);
             failure = p.status();

@@ -177,9 +177,10 @@ Status BenchBundlesCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, Ledger::Create(std::make_unique<MemoryStore>(), node,
                                                           "bench.credledger.local/log",
                                                           crypto::HashAlgorithm::kSha256, genesis));
-  CREDLEDGER_ASSIGN_OR_RETURN(auto replayed, records::RecordPolicy::Replay(
-                                                 1, [&](uint64_t i) { return ledger->GetEntry(i); },
-                                                 records::RecordPolicy::Signatures::kVerify));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto replayed,
+                              records::RecordPolicy::Replay(
+                                  1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
+                                  records::RecordPolicy::Signatures::kVerify));
   auto policy = std::make_shared<records::SharedRecordPolicy>(replayed);
   ledger->SetAdmissionPolicy(policy);
   std::vector<std::string> entries;
@@ -198,8 +199,8 @@ Status BenchBundlesCommand(const Args& args) {
   const uint64_t size = ledger->Head().tree_size;
   std::vector<std::string> bundles;
   for (size_t i = 0; i < ids.size(); i += std::max<size_t>(1, ids.size() / 200)) {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string b,
-                                records::MakeProofBundle(*ledger, *policy, ids[i], size, note));
+    CREDLEDGER_ASSIGN_OR_RETURN(
+        std::string b, records::MakeProofBundle(ledger->log(), *policy, ids[i], size, note));
     bundles.push_back(std::move(b));
   }
   CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier,

@@ -148,7 +148,7 @@ Status EntryCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));
   if (!flags.Has("index")) return Status::InvalidArgument("--index is required");
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, flags.GetUint("index", 0));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->GetEntry(index));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->log().GetEntry(index));
   std::cout << entry;  // the exact bytes, no newline added
   return Status::Ok();
 }
@@ -302,7 +302,7 @@ Status RegistryCommand(const Args& args) {
   }
   CREDLEDGER_ASSIGN_OR_RETURN(
       records::Registry registry,
-      records::Registry::Replay(index, [&](uint64_t i) { return ledger->GetEntry(i); }));
+      records::Registry::Replay(index, [&](uint64_t i) { return ledger->log().GetEntry(i); }));
   return PrintJson(registry.ToJson(index));
 }
 
@@ -326,9 +326,9 @@ Status ProveCommand(const Args& args) {
   if (flags.Has("from")) {
     CREDLEDGER_ASSIGN_OR_RETURN(uint64_t from, flags.GetUint("from", 0));
     CREDLEDGER_ASSIGN_OR_RETURN(uint64_t to, flags.GetUint("to", head.tree_size));
-    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger->ConsistencyProof(from, to));
-    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash old_root, ledger->RootAt(from));
-    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash new_root, ledger->RootAt(to));
+    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger->log().ConsistencyProof(from, to));
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash old_root, ledger->log().RootAt(from));
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash new_root, ledger->log().RootAt(to));
     return PrintJson({{"old_size", from},
                       {"new_size", to},
                       {"old_root", crypto::HexEncode(old_root)},
@@ -338,9 +338,9 @@ Status ProveCommand(const Args& args) {
   if (!flags.Has("index")) return Status::InvalidArgument("give --index I, or --from M [--to N]");
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, flags.GetUint("index", 0));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t size, flags.GetUint("size", head.tree_size));
-  CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger->InclusionProof(index, size));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->GetEntry(index));
-  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash root, ledger->RootAt(size));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger->log().InclusionProof(index, size));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->log().GetEntry(index));
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash root, ledger->log().RootAt(size));
   return PrintJson(
       {{"index", index},
        {"tree_size", size},

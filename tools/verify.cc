@@ -114,20 +114,20 @@ Status BundleCommand(const Args& args) {
   // without checking each signature again (the bundle's verifier checks them).
   CREDLEDGER_ASSIGN_OR_RETURN(auto policy,
                               records::RecordPolicy::Replay(
-                                  size, [&](uint64_t i) { return ledger->GetEntry(i); },
+                                  size, [&](uint64_t i) { return ledger->log().GetEntry(i); },
                                   records::RecordPolicy::Signatures::kTrustLog));
   records::SharedRecordPolicy shared(policy);
   std::string record_id;
   if (auto index = flags.Get("index")) {
     CREDLEDGER_ASSIGN_OR_RETURN(uint64_t i, flags.GetUint("index", 0));
-    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger->LeafHashAt(i));
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger->log().LeafHashAt(i));
     record_id = crypto::HexEncode(leaf);
   } else {
     CREDLEDGER_ASSIGN_OR_RETURN(record_id, flags.Required("record"));
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger->SignedCheckpoint());
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string bundle,
-                              records::MakeProofBundle(*ledger, shared, record_id, size, note));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      std::string bundle, records::MakeProofBundle(ledger->log(), shared, record_id, size, note));
   if (auto out = flags.Get("out")) return WriteFileAtomically(*out, bundle, 0644);
   std::cout << bundle << "\n";
   return Status::Ok();

@@ -500,26 +500,25 @@ std::string StatusName(const RecordStatus& status) {
   return status.repaired && status.status == "valid" ? "repaired" : status.status;
 }
 
-Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPolicy& policy,
+Result<std::string> MakeProofBundle(const LogReader& log, const SharedRecordPolicy& policy,
                                     const std::string& record_id, uint64_t tree_size,
                                     std::string_view checkpoint_note) {
   CREDLEDGER_ASSIGN_OR_RETURN(BundlePlan plan, policy.Read([&](const RecordPolicy& p) {
     return PlanBundle(p, record_id, tree_size);
   }));
   auto item = [&](uint64_t index) -> Result<Json> {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger.GetEntry(index));
-    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger.InclusionProof(index, tree_size));
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(index));
+    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, log.InclusionProof(index, tree_size));
     return Json{{"index", index},
                 {"entry", std::move(entry)},
                 {"inclusion", Json(merkle::HashesToHex(proof))}};
   };
   CREDLEDGER_ASSIGN_OR_RETURN(Json record, item(plan.record_index));
-  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, ledger.LeafHashAt(plan.record_index));
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, log.LeafHashAt(plan.record_index));
   record["leaf_hash"] = crypto::HexEncode(leaf);
   record["status"] = plan.status;
-  CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader block, ledger.BlockOfEntry(plan.record_index));
-  CREDLEDGER_ASSIGN_OR_RETURN(auto consistency,
-                              ledger.ConsistencyProof(block.tree_size, tree_size));
+  CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader block, log.BlockOfEntry(plan.record_index));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto consistency, log.ConsistencyProof(block.tree_size, tree_size));
   Json registry = Json::array(), history = Json::array();
   for (uint64_t i : plan.registry) {
     CREDLEDGER_ASSIGN_OR_RETURN(Json j, item(i));

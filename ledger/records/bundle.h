@@ -43,7 +43,7 @@ inline constexpr std::string_view kProofBundleFormat = "credledger-proof/v1";
 // The bundle (RFC 8785 JSON) of record `record_id` as of the checkpoint `checkpoint_note`,
 // the node's signed note for tree size `tree_size` (committed). Errors: NotFound (no such
 // record below tree_size), and those of the ledger's reads.
-Result<std::string> MakeProofBundle(const Ledger& ledger, const SharedRecordPolicy& policy,
+Result<std::string> MakeProofBundle(const LogReader& log, const SharedRecordPolicy& policy,
                                     const std::string& record_id, uint64_t tree_size,
                                     std::string_view checkpoint_note);
 

@@ -36,7 +36,7 @@ const char* Section(RecordType type) {
 
 }  // namespace
 
-Result<std::string> MakeCreditProfile(const Ledger& ledger, const SharedRecordPolicy& policy,
+Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPolicy& policy,
                                       const ProfileRequest& request, uint64_t tree_size,
                                       std::string_view checkpoint_note,
                                       const crypto::PrivateKey& node_key) {
@@ -85,8 +85,8 @@ Result<std::string> MakeCreditProfile(const Ledger& ledger, const SharedRecordPo
                   {"subject", request.subject},
                   {"audience", request.bank ? "bank" : "public"},
                   {"generated_at", request.generated_at},
-                  {"origin", ledger.params().origin},
-                  {"tree_hash", std::string(crypto::HashAlgorithmName(ledger.params().tree_hash))},
+                  {"origin", log.params().origin},
+                  {"tree_hash", std::string(crypto::HashAlgorithmName(log.params().tree_hash))},
                   {"tree_size", tree_size},
                   {"checkpoint", checkpoint_note},
                   {"truncated", truncated},
@@ -99,9 +99,9 @@ Result<std::string> MakeCreditProfile(const Ledger& ledger, const SharedRecordPo
     profile["purpose"] = request.purpose;
   }
   for (const Listed& r : listed) {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ledger.GetEntry(r.index));
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string text, log.GetEntry(r.index));
     CREDLEDGER_ASSIGN_OR_RETURN(Json entry, ParseJson(text));
-    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, ledger.InclusionProof(r.index, tree_size));
+    CREDLEDGER_ASSIGN_OR_RETURN(auto proof, log.InclusionProof(r.index, tree_size));
     Json inclusion = merkle::HashesToHex(proof);
     Json item = {{"record_id", r.id}, {"index", r.index}, {"status", r.status}};
     if (r.type == RecordType::kLicense || r.type == RecordType::kCertificate) {

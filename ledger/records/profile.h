@@ -41,7 +41,7 @@ struct ProfileRequest {
 // `checkpoint_note` for tree size `tree_size`, signed with `node_key` (the key the checkpoint
 // is signed with). A subject with no records gets an empty profile, not an error. Errors:
 // those of the ledger's reads.
-Result<std::string> MakeCreditProfile(const Ledger& ledger, const SharedRecordPolicy& policy,
+Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPolicy& policy,
                                       const ProfileRequest& request, uint64_t tree_size,
                                       std::string_view checkpoint_note,
                                       const crypto::PrivateKey& node_key);

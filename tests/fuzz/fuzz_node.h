@@ -14,12 +14,12 @@
 #include <memory>
 #include <string>
 
-#include "ledger/records/access.h"
-#include "ledger/records/query_audit.h"
 #include "api/service.h"
 #include "crypto/encoding.h"
 #include "crypto/hash.h"
 #include "ledger/data_dir.h"
+#include "ledger/records/access.h"
+#include "ledger/records/query_audit.h"
 #include "ledger/records/registry.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -61,7 +61,7 @@ struct Node {
     Check(created.ok(), "the fuzz ledger is created");
     ledger = std::move(*created);
     auto replayed = records::RecordPolicy::Replay(
-        1, [&](uint64_t i) { return ledger->GetEntry(i); },
+        1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
         records::RecordPolicy::Signatures::kVerify);
     Check(replayed.ok(), "the fuzz ledger replays");
     policy = std::make_shared<records::SharedRecordPolicy>(*replayed);
