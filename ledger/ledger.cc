@@ -95,6 +95,7 @@ struct Ledger::Impl {
         signer(std::move(sig)),
         node_key(std::move(key)),
         options(o),
+        // Before last_block takes `last`: members are initialised in declaration order.
         log(store.get(), nullptr, params, signer.VerifierKey(), last, o.tile_cache_tiles),
         writer(std::move(w)),
         last_block(std::move(last)),

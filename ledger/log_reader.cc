@@ -144,6 +144,24 @@ Result<CheckedHead> ReadCheckedHead(Store* store, const LedgerParams& params) {
 
 }  // namespace internal
 
+namespace {
+
+// NotFound unless entry `index` is below `head`.
+Status EntryCommitted(uint64_t index, const TreeHead& head) {
+  if (index < head.tree_size) return Status::Ok();
+  return Status::NotFound("entry " + std::to_string(index) + " is beyond the tree size " +
+                          std::to_string(head.tree_size));
+}
+
+// NotFound unless tree size `size` is at most `head`'s.
+Status SizeCommitted(uint64_t size, const TreeHead& head) {
+  if (size <= head.tree_size) return Status::Ok();
+  return Status::NotFound("tree size " + std::to_string(size) + " is beyond the current " +
+                          std::to_string(head.tree_size));
+}
+
+}  // namespace
+
 LogReader::LogReader(Store* store, std::unique_ptr<Store> owned, LedgerParams params,
                      std::string vkey, const BlockHeader& head, size_t tile_cache_tiles)
     : owned_(std::move(owned)),
@@ -176,11 +194,7 @@ void LogReader::Advance(const BlockHeader& head) {
 }
 
 Result<std::string> LogReader::GetEntry(uint64_t index) const {
-  const TreeHead head = Head();
-  if (index >= head.tree_size) {
-    return Status::NotFound("entry " + std::to_string(index) + " is beyond the tree size " +
-                            std::to_string(head.tree_size));
-  }
+  CREDLEDGER_RETURN_IF_ERROR(EntryCommitted(index, Head()));
   std::string value;
   Status s = store_->Get(format::EntryKey(index), &value);
   if (!s.ok()) {
@@ -212,20 +226,13 @@ Result<BlockHeader> LogReader::GetBlock(uint64_t height) const {
 
 Result<BlockHeader> LogReader::BlockOfEntry(uint64_t index) const {
   const TreeHead head = Head();
-  if (index >= head.tree_size) {
-    return Status::NotFound("entry " + std::to_string(index) + " is beyond the tree size " +
-                            std::to_string(head.tree_size));
-  }
+  CREDLEDGER_RETURN_IF_ERROR(EntryCommitted(index, head));
   return internal::FindBlockOfEntry(store_, index, head.block_height);
 }
 
 Result<std::vector<merkle::Hash>> LogReader::InclusionProof(uint64_t index,
                                                             uint64_t tree_size) const {
-  const TreeHead head = Head();
-  if (tree_size > head.tree_size) {
-    return Status::NotFound("tree size " + std::to_string(tree_size) + " is beyond the current " +
-                            std::to_string(head.tree_size));
-  }
+  CREDLEDGER_RETURN_IF_ERROR(SizeCommitted(tree_size, Head()));
   if (index >= tree_size) {
     return Status::InvalidArgument("index " + std::to_string(index) + " is not below tree size " +
                                    std::to_string(tree_size));
@@ -235,11 +242,7 @@ Result<std::vector<merkle::Hash>> LogReader::InclusionProof(uint64_t index,
 
 Result<std::vector<merkle::Hash>> LogReader::ConsistencyProof(uint64_t old_size,
                                                               uint64_t new_size) const {
-  const TreeHead head = Head();
-  if (new_size > head.tree_size) {
-    return Status::NotFound("tree size " + std::to_string(new_size) + " is beyond the current " +
-                            std::to_string(head.tree_size));
-  }
+  CREDLEDGER_RETURN_IF_ERROR(SizeCommitted(new_size, Head()));
   if (old_size > new_size) {
     return Status::InvalidArgument("old size " + std::to_string(old_size) +
                                    " is larger than new size " + std::to_string(new_size));
@@ -249,11 +252,7 @@ Result<std::vector<merkle::Hash>> LogReader::ConsistencyProof(uint64_t old_size,
 }
 
 Result<merkle::Hash> LogReader::RootAt(uint64_t tree_size) const {
-  const TreeHead head = Head();
-  if (tree_size > head.tree_size) {
-    return Status::NotFound("tree size " + std::to_string(tree_size) + " is beyond the current " +
-                            std::to_string(head.tree_size));
-  }
+  CREDLEDGER_RETURN_IF_ERROR(SizeCommitted(tree_size, Head()));
   if (tree_size == 0) return merkle::EmptyRoot(params_.tree_hash);
   return tiles_->RangeHash({0, tree_size});
 }

@@ -258,7 +258,7 @@ Status Audit(LogSource& source, const NoteVerifier& verifier, AuditCounts* count
       ++counts->entries;
       if (i == 0) continue;
       // Every rule the node applied, every signature verified again (kVerify is the default).
-      Status admitted = policy->Admit(entry, leaf, i);
+      Status admitted = policy->Admit(entry, leaf, i, nullptr);
       if (!admitted.ok()) {
         return Status::DataLoss("entry " + std::to_string(i) +
                                 " breaks the admission rules: " + admitted.ToString());

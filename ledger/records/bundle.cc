@@ -285,7 +285,7 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
     if (!doc.ok() || !doc->is_object() || doc->value("type", Json()) != "config") {
       return check->Fail("registry", "entry " + std::to_string(c.index) + " is not a config entry");
     }
-    Status s = policy->Admit(c.entry, merkle::LeafHash(alg, c.entry), c.index);
+    Status s = policy->Admit(c.entry, merkle::LeafHash(alg, c.entry), c.index, nullptr);
     if (!s.ok())
       return check->Fail("registry", "entry " + std::to_string(c.index) + ": " + s.ToString());
   }

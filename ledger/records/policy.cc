@@ -85,7 +85,7 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
   policy->trust_signatures_ = signatures == Signatures::kTrustLog;
   for (uint64_t i = 1; i < tree_size; ++i) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, entry_at(i));
-    Status s = policy->Admit(entry, merkle::LeafHash(policy->alg_, entry), i);
+    Status s = policy->Admit(entry, merkle::LeafHash(policy->alg_, entry), i, nullptr);
     if (!s.ok()) {
       return Status::DataLoss("entry " + std::to_string(i) +
                               " breaks the admission rules: " + s.ToString());

@@ -126,7 +126,7 @@ class RecordPolicy : public AdmissionPolicy {
   // A CheckedEntry in `checks` is taken as it is (see CheckedEntry); without one the entry is
   // checked whole.
   Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
-               const EntryChecks* checks = nullptr) override;
+               const EntryChecks* checks) override;
   void Committed(uint64_t tree_size) override;
   void RolledBack(uint64_t first_index) override;
 
