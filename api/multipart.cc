@@ -2,15 +2,13 @@
 
 #include <cctype>
 
+#include "api/http.h"
+
 namespace credledger::api {
 namespace {
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  }
-  return true;
+  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
 }
 
 // The boundary parameter of a multipart Content-Type, unquoted; empty if absent.

@@ -1,7 +1,8 @@
-// The API's request handlers: a pure mapping from an HTTP request to its response, with no
-// sockets in sight, so that tests can drive it directly and the server (server.h) stays a
-// transport. Routes, parameters and answers: docs/openapi.yaml (the tests check that the
-// routes served and the routes documented are the same set).
+// The API: a pure mapping from an HTTP request to its response, with no sockets in sight, so
+// that tests drive it directly and the server (server.h) stays a transport. Each route is
+// declared beside its handler (api/handlers/); docs/openapi.yaml documents them, and the tests
+// check that the routes served (Service::Routes) and the routes documented are the same set,
+// with the same auth and caching.
 //
 // Writes answer once the entry is durable, without holding a thread while they wait: Handle
 // takes a completion, called exactly once, possibly from the ledger's sequencer thread.
@@ -10,32 +11,23 @@
 #ifndef CREDLEDGER_API_SERVICE_H_
 #define CREDLEDGER_API_SERVICE_H_
 
-#include <atomic>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
+#include "api/http.h"
 #include "api/log.h"
-#include "api/metrics.h"
-#include "ledger/checkpoint.h"
+#include "crypto/keys.h"
 #include "ledger/ledger.h"
 #include "ledger/records/access.h"
-#include "ledger/records/bundle.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
 #include "ledger/records/query_audit.h"
 
 namespace credledger::api {
-
-using Request = boost::beast::http::request<boost::beast::http::string_body>;
-using Response = boost::beast::http::response<boost::beast::http::string_body>;
-using Respond = std::function<void(Response)>;
 
 struct ServiceOptions {
   // Most entries accepted in one POST /v1/entries/batch. Default 1000.
@@ -61,16 +53,37 @@ struct ServiceOptions {
   std::function<void(const LogFields&)> log_error;
 };
 
-// A response with the headers every answer carries (content type, no-store, X-Request-Id):
-// what handlers send, and what the server sends for a request it could not parse.
-Response MakeResponse(unsigned status, std::string_view content_type, std::string body,
-                      std::string_view request_id, unsigned http_version, bool keep_alive);
+// What a route changes.
+enum class RouteEffect {
+  kRead,       // nothing: served while the node drains
+  kWrite,      // the node's state: refused while draining (503)
+  kJsonWrite,  // a kWrite whose body is application/json (415 otherwise)
+};
 
-// One route: method and path template ("/v1/entries/{index}").
+// Who may call a route. Writes are not authenticated by the transport: an agency or admin
+// signature inside the body is checked by the handler (docs/SECURITY.md).
+enum class RouteAuth {
+  kNone,
+  kBank,          // a bank's bearer token and ?purpose=; logged in the query audit log
+  kBankOptional,  // the public view without a token, the bank view (logged) with one
+};
+
+// What caches may keep of a route's successful answers (errors are never kept).
+enum class RouteCache {
+  kNoStore,    // Cache-Control: no-store (answers that change as the log grows)
+  kImmutable,  // the answer at this URL never changes: public, max-age one year, immutable
+};
+
+// One route as served: method, path template ("/v1/entries/{index}") and its policies.
 struct RouteInfo {
   std::string method;
   std::string path;
+  RouteEffect effect;
+  RouteAuth auth;
+  RouteCache cache;
 };
+
+struct ServiceState;  // internal/state.h
 
 class Service {
  public:
@@ -89,107 +102,10 @@ class Service {
   static std::vector<RouteInfo> Routes();
 
   // After this, /readyz answers 503 and writes are refused with 503 (shutting down).
-  void SetDraining() { draining_ = true; }
-
-  Metrics& metrics() { return metrics_; }
+  void SetDraining();
 
  private:
-  struct Call;
-  struct RouteEntry;
-  static const std::vector<RouteEntry>& RouteTable();
-  // The signed checkpoint of one tree size, as answers carry it.
-  struct SignedHead {
-    uint64_t tree_size = 0;
-    std::string note;       // the C2SP signed note
-    std::string note_json;  // the note as a JSON string (escaped once, not per answer)
-  };
-  struct CheckpointCache {
-    Mutex mu;
-    std::shared_ptr<const SignedHead> head GUARDED_BY(mu);  // of the latest tree size asked for
-  };
-
-  void Dispatch(const std::shared_ptr<Call>& call);
-
-  void Health(const std::shared_ptr<Call>& call);
-  void Ready(const std::shared_ptr<Call>& call);
-  void MetricsText(const std::shared_ptr<Call>& call);
-  void NodeInfo(const std::shared_ptr<Call>& call);
-  void GetCheckpoint(const std::shared_ptr<Call>& call);
-  void PostEntry(const std::shared_ptr<Call>& call);
-  void PostBatch(const std::shared_ptr<Call>& call);
-  void GetEntry(const std::shared_ptr<Call>& call);
-  void GetRecord(const std::shared_ptr<Call>& call);
-  void GetRecordHistory(const std::shared_ptr<Call>& call);
-  void GetSubjectRecords(const std::shared_ptr<Call>& call);
-  void GetBlock(const std::shared_ptr<Call>& call);
-  void GetLatestBlock(const std::shared_ptr<Call>& call);
-  void GetAgencies(const std::shared_ptr<Call>& call);
-  void GetAgency(const std::shared_ptr<Call>& call);
-  void InclusionProof(const std::shared_ptr<Call>& call);
-  void ConsistencyProof(const std::shared_ptr<Call>& call);
-  void PutPayload(const std::shared_ptr<Call>& call);
-  void GetPayload(const std::shared_ptr<Call>& call);
-  void DeletePayload(const std::shared_ptr<Call>& call);
-  // verify.cc: proof bundles and verification.
-  void GetRecordBundle(const std::shared_ptr<Call>& call);
-  void GetEntryBundle(const std::shared_ptr<Call>& call);
-  void PostVerify(const std::shared_ptr<Call>& call);
-  void VerifyPage(const std::shared_ptr<Call>& call);
-  // profile.cc
-  void GetSubjectProfile(const std::shared_ptr<Call>& call);
-  // The {uscc} of a subject route: a GB 32100 code or a 64-hex person commitment; otherwise
-  // the call is answered (400) and the result is empty.
-  std::optional<std::string> SubjectParam(const std::shared_ptr<Call>& call);
-
-  // Record `record_id`'s bundle at the current checkpoint, and its verdict as any outside
-  // verifier reaches it: with the node's verifier key only (and `document` if given).
-  struct Verified {
-    std::string bundle;
-    records::BundleVerdict verdict;
-    Json ToJson() const;  // the verdict, with the bundle as "bundle"
-  };
-  Result<Verified> VerifyRecord(const std::string& record_id,
-                                std::optional<std::string> document = std::nullopt);
-  // Answers with record `record_id`'s bundle as a download (404 if there is no such record).
-  void SendBundle(const std::shared_ptr<Call>& call, const std::string& record_id);
-
-  // The {hash} of a payload route, if the payload store is configured and it is 64 hex;
-  // otherwise the call is answered (503, 400) and the result is empty.
-  std::optional<std::string> PayloadHash(const std::shared_ptr<Call>& call);
-  // The bank making the call and its stated purpose (?purpose=), if the audit log is there,
-  // the bearer token is a bank's and a purpose is given; otherwise answered (503, 401, 400).
-  std::optional<std::pair<records::Bank, std::string>> BankCall(const std::shared_ptr<Call>& call);
-  // Logs a bank read with the status it is about to get. False (and the call answered 503)
-  // if the log cannot be written: the read is then refused.
-  bool Audit(const std::shared_ptr<Call>& call, const records::Bank& bank,
-             const std::string& purpose, const std::string& subject, unsigned status);
-  // Submits an anchor of the audit log's head unless one is in flight; the completion
-  // submits again if the log grew meanwhile, so each block after a bank read anchors it.
-  void Anchor();
-
-  // Writes take application/json and are refused while draining; otherwise the call is
-  // answered (415, 503) and this returns false.
-  bool AcceptWrite(const std::shared_ptr<Call>& call);
-  // The record named by the call's {id}, if it is committed below `tree_size`; otherwise the
-  // call is answered (400 or 404) and the result is empty.
-  std::optional<records::RecordInfo> CommittedRecord(const std::shared_ptr<Call>& call,
-                                                     uint64_t tree_size);
-  // The signed checkpoint of the current head (signed once per tree size, then shared).
-  Result<std::shared_ptr<const SignedHead>> Checkpoint();
-  // A durable entry's receipt: index, leaf hash, block, checkpoint and inclusion proof.
-  Result<std::string> Receipt(const AppendReceipt& receipt);
-
-  Ledger& ledger_;
-  std::shared_ptr<records::SharedRecordPolicy> policy_;
-  const ServiceOptions options_;
-  Metrics metrics_;
-  NoteVerifier verifier_;  // the node's own verifier key: it checks bundles as outsiders do
-  records::VerificationCache verified_;  // its checkpoints and blocks, checked once each
-  CheckpointCache checkpoint_;
-  std::atomic<bool> draining_{false};
-  Mutex anchor_mu_;
-  bool anchor_in_flight_ GUARDED_BY(anchor_mu_) = false;
-  uint64_t anchored_size_ GUARDED_BY(anchor_mu_) = 0;  // audit lines anchored so far
+  std::unique_ptr<ServiceState> state_;
 };
 
 }  // namespace credledger::api

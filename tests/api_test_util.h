@@ -53,19 +53,19 @@ struct Node {
   }
   ~Node() { ledger.reset(); }  // first: it calls back into the service
 
-  api::Response Call(boost::beast::http::verb method, const std::string& target,
-                     std::string body = {}, const std::string& content_type = "application/json",
+  api::Response Call(const std::string& method, const std::string& target, std::string body = {},
+                     const std::string& content_type = "application/json",
                      const std::string& accept = "", const std::string& authorization = "") {
-    api::Request request{method, target, 11};
-    request.set(boost::beast::http::field::content_type, content_type);
-    if (!accept.empty()) request.set(boost::beast::http::field::accept, accept);
-    if (!authorization.empty()) {
-      request.set(boost::beast::http::field::authorization, authorization);
-    }
-    request.body() = std::move(body);
-    request.prepare_payload();
+    api::Request request;
+    request.method = method;
+    request.target = target;
+    request.fields.Add("Content-Type", content_type);
+    if (!accept.empty()) request.fields.Add("Accept", accept);
+    if (!authorization.empty()) request.fields.Add("Authorization", authorization);
+    request.body = std::move(body);
     std::promise<api::Response> answered;
-    service->Handle(request, "test", [&](api::Response r) { answered.set_value(std::move(r)); });
+    service->Handle(std::move(request), "test",
+                    [&](api::Response r) { answered.set_value(std::move(r)); });
     return answered.get_future().get();
   }
 

@@ -2,6 +2,8 @@
 
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <string>
 #include <vector>
 
@@ -11,17 +13,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -115,7 +106,7 @@ class RequestReader::Parser : public http::basic_parser<true> {
     eager(false);
   }
 
-  Request request;
+  http::request<http::string_body> request;
   std::optional<Problem> problem;  // set with the error code Beast is given
   bool is_head = false;
   bool expect_continue = false;
@@ -147,9 +138,10 @@ class RequestReader::Parser : public http::basic_parser<true> {
       request.target(target);
     } else if (t == "*" && method == http::verb::options) {
       request.target(target);
-    } else if (size_t scheme_end = t.find("://"); scheme_end != std::string_view::npos &&
-                                                  (IEquals(t.substr(0, scheme_end), "http") ||
-                                                   IEquals(t.substr(0, scheme_end), "https"))) {
+    } else if (size_t scheme_end = t.find("://");
+               scheme_end != std::string_view::npos &&
+               (EqualsIgnoreCase(t.substr(0, scheme_end), "http") ||
+                EqualsIgnoreCase(t.substr(0, scheme_end), "https"))) {
       // Absolute-form (RFC 9112 3.2.2): the authority replaces Host, the rest is the target.
       std::string_view rest = t.substr(scheme_end + 3);
       const size_t path_start = rest.find_first_of("/?");
@@ -196,7 +188,7 @@ class RequestReader::Parser : public http::basic_parser<true> {
       }
     } else if (name == http::field::expect) {
       for (std::string_view expectation : ListElements(v)) {
-        if (IEquals(expectation, "100-continue")) {
+        if (EqualsIgnoreCase(expectation, "100-continue")) {
           expect_continue = true;
         } else {
           return Refuse(ec, {417, "expectation_failed",
@@ -220,12 +212,12 @@ class RequestReader::Parser : public http::basic_parser<true> {
         return Refuse(ec,
                       BadRequest("malformed_http", "an HTTP/1.0 request has no Transfer-Encoding"));
       }
-      if (!IEquals(codings.back(), "chunked")) {
+      if (!EqualsIgnoreCase(codings.back(), "chunked")) {
         return Refuse(ec, BadRequest("malformed_http",
                                      "Transfer-Encoding must end in chunked (RFC 9112 6.3)"));
       }
       for (size_t i = 0; i + 1 < codings.size(); ++i) {
-        if (IEquals(codings[i], "chunked")) {
+        if (EqualsIgnoreCase(codings[i], "chunked")) {
           return Refuse(ec, BadRequest("malformed_http", "chunked is applied more than once"));
         }
         return Refuse(ec, {501, "not_implemented",
@@ -379,6 +371,18 @@ void RequestReader::BufferFull() {
   }
 }
 
-Request RequestReader::Release() { return std::move(parser_->request); }
+Request RequestReader::Release() {
+  http::request<http::string_body>& parsed = parser_->request;
+  Request request;
+  request.method = std::string(parsed.method_string());
+  request.target = std::string(parsed.target());
+  request.version = parsed.version();
+  request.keep_alive = parsed.keep_alive();
+  for (const auto& field : parsed) {
+    request.fields.Add(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(parsed.body());
+  return request;
+}
 
 }  // namespace credledger::api

@@ -30,8 +30,8 @@
 #include <optional>
 #include <string_view>
 
+#include "api/http.h"
 #include "api/problem.h"
-#include "api/service.h"
 
 namespace credledger::api {
 
@@ -78,7 +78,7 @@ class RequestReader {
   // in the client's version.
   unsigned version() const { return version_; }
 
-  // REQUIRES: done(). The request, in origin-form.
+  // REQUIRES: done(). The request, in origin-form, its body moved out (no copy).
   Request Release();
 
  private:

@@ -28,8 +28,22 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+using WireResponse = http::response<http::string_body>;
 
 namespace {
+
+// The wire form of an answer: its fields, Content-Length from its body, Connection from
+// keep_alive.
+WireResponse ToWire(Response r) {
+  WireResponse wire{static_cast<http::status>(r.status), r.version};
+  for (const auto& [name, value] : r.fields) wire.insert(name, value);
+  wire.keep_alive(r.keep_alive);
+  wire.body() = std::move(r.body);
+  wire.prepare_payload();
+  // RFC 9110 8.6, 15.3.5: a 204 has no content, and no Content-Length saying so.
+  if (r.status == 204) wire.erase(http::field::content_length);
+  return wire;
+}
 
 // A client's X-Request-Id is kept if it is short and plain; otherwise we make one.
 bool UsableRequestId(std::string_view id) {
@@ -273,15 +287,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void Answer() {
     Request request = reader_->Release();
     if (server_.options.log) {
-      method_ = std::string(request.method_string());
-      target_ = std::string(request.target());
+      method_ = request.method;
+      target_ = request.target;
     }
     busy_ = true;
     started_ = std::chrono::steady_clock::now();
-    auto header = request.find("X-Request-Id");
-    request_id_ = header != request.end() && UsableRequestId(header->value())
-                      ? std::string(header->value())
-                      : server_.NextRequestId();
+    const std::string_view client_id = request.fields.Get("X-Request-Id");
+    request_id_ = UsableRequestId(client_id) ? std::string(client_id) : server_.NextRequestId();
     // The completion may run on the ledger's sequencer thread: hop back onto this
     // connection's io_context (which runs until Shutdown stops it, pending work or not). A
     // read answered at once is already there: dispatch writes it without a trip through the
@@ -310,8 +322,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Write(Response response) {
-    response_.emplace(std::move(response));
-    if (server_.stopping) response_->keep_alive(false);
+    if (server_.stopping) response.keep_alive = false;
+    response_.emplace(ToWire(std::move(response)));
     // A HEAD answer is the GET answer's header alone (RFC 9110 9.3.2), Content-Length
     // included; a body would be read as the start of the next response.
     if (head_) response_->body().clear();
@@ -409,7 +421,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<RequestReader> reader_;
   std::string method_, target_;  // of the request being answered, for the log
-  std::optional<Response> response_;
+  std::optional<WireResponse> response_;
   std::string request_id_;
   std::string remote_;
   std::chrono::steady_clock::time_point started_;

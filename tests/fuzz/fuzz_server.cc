@@ -88,9 +88,8 @@ Reading Read(std::string_view bytes, size_t step) {
     }
     const bool head = reader.is_head();
     api::Request request = reader.Release();
-    out.requests.push_back(
-        {head, request.keep_alive(), std::string(request.target()), std::move(request.body())});
-    if (!request.keep_alive()) return out;
+    out.requests.push_back({head, request.keep_alive, request.target, std::move(request.body)});
+    if (!request.keep_alive) return out;
   }
 }
 

@@ -3,43 +3,50 @@
 // audit log before it is answered; without one, the public view.
 #include "ledger/records/profile.h"
 
-#include <boost/beast/http/field.hpp>
-
 #include "api/internal/call.h"
-#include "ledger/block.h"
+#include "api/internal/route.h"
 
 namespace credledger::api {
+namespace {
 
-void Service::GetSubjectProfile(const std::shared_ptr<Call>& call) {
-  const std::optional<std::string> subject = SubjectParam(call);
+void GetSubjectProfile(const std::shared_ptr<Call>& call) {
+  ServiceState& s = call->state;
+  const std::optional<std::string> subject = call->SubjectParam();
   if (!subject) return;
-  if (!options_.node_key) {
+  if (!s.options.node_key) {
     return call->Fail({503, "unavailable", "this node has no key to sign credit profiles with"});
   }
   records::ProfileRequest request;
   request.subject = *subject;
   request.generated_at = NowTimestamp();
-  std::optional<std::pair<records::Bank, std::string>> bank;
-  // A bearer token asks for the bank view; a wrong one is refused, not served the public view.
-  if (!call->request[http::field::authorization].empty()) {
-    bank = BankCall(call);
-    if (!bank) return;
+  if (call->bank) {
     request.bank = true;
-    request.bank_id = bank->first.id;
-    request.purpose = bank->second;
+    request.bank_id = call->bank->id;
+    request.purpose = call->purpose;
   }
   Result<std::string> profile = Status::Unavailable("no checkpoint");
-  auto head = Checkpoint();
+  auto head = s.Checkpoint();
   if (head.ok()) {
-    profile = records::MakeCreditProfile(ledger_.log(), *policy_, request, (*head)->tree_size,
-                                         (*head)->note, *options_.node_key);
+    profile = records::MakeCreditProfile(s.ledger.log(), *s.policy, request, (*head)->tree_size,
+                                         (*head)->note, *s.options.node_key);
   } else {
     profile = head.status();
   }
   const unsigned status = profile.ok() ? 200 : ProblemFromStatus(profile.status()).status;
-  if (bank && !Audit(call, bank->first, bank->second, *subject, status)) return;
+  if (call->bank && !s.Audit(call, *subject, status)) return;
   if (!profile.ok()) return call->Fail(ProblemFromStatus(profile.status()));
   call->Send(200, "application/json", std::move(*profile));
 }
+
+constexpr Route kRoutes[] = {
+    {.method = "GET",
+     .path = "/v1/subjects/{uscc}/profile",
+     .handler = GetSubjectProfile,
+     .auth = RouteAuth::kBankOptional},
+};
+
+}  // namespace
+
+std::span<const Route> ProfileRoutes() { return kRoutes; }
 
 }  // namespace credledger::api

@@ -1,9 +1,8 @@
 // Paper-free verification: proof bundles (GET .../bundle), POST /v1/verify and the page a
 // printed certificate's QR code opens (GET /v/{id}). Every answer is reached the way an
 // outside verifier reaches it: records::VerifyProofBundle with the node's verifier key only.
-#include <boost/beast/http/field.hpp>
-
 #include "api/internal/call.h"
+#include "api/internal/route.h"
 #include "api/multipart.h"
 #include "crypto/encoding.h"
 #include "ledger/block.h"
@@ -115,55 +114,59 @@ std::string VerdictPage(const records::BundleVerdict& v, const std::string& reco
   return Page("Verification of record " + record_id.substr(0, 16), b);
 }
 
-}  // namespace
+// Record `record_id`'s bundle at the current checkpoint, and its verdict as any outside
+// verifier reaches it: with the node's verifier key only (and `document` if given).
+struct Verified {
+  std::string bundle;
+  records::BundleVerdict verdict;
+  Json ToJson() const;  // the verdict, with the bundle as "bundle"
+};
 
-Json Service::Verified::ToJson() const {
+Json Verified::ToJson() const {
   Json out = verdict.ToJson();
   auto parsed = ParseJson(bundle);  // made here, canonical JSON
   if (parsed.ok()) out["bundle"] = std::move(*parsed);
   return out;
 }
 
-Result<Service::Verified> Service::VerifyRecord(const std::string& record_id,
-                                                std::optional<std::string> document) {
-  CREDLEDGER_ASSIGN_OR_RETURN(auto head, Checkpoint());
+Result<Verified> VerifyRecord(ServiceState& s, const std::string& record_id,
+                              std::optional<std::string> document = std::nullopt) {
+  CREDLEDGER_ASSIGN_OR_RETURN(auto head, s.Checkpoint());
   CREDLEDGER_ASSIGN_OR_RETURN(
       std::string bundle,
-      records::MakeProofBundle(ledger_.log(), *policy_, record_id, head->tree_size, head->note));
+      records::MakeProofBundle(s.ledger.log(), *s.policy, record_id, head->tree_size, head->note));
   records::VerifyOptions options;
   options.document = std::move(document);
-  options.verified = &verified_;
-  records::BundleVerdict verdict = records::VerifyProofBundle(bundle, verifier_, options);
+  options.verified = &s.verified;
+  records::BundleVerdict verdict = records::VerifyProofBundle(bundle, s.verifier, options);
   return Verified{std::move(bundle), std::move(verdict)};
 }
 
-void Service::SendBundle(const std::shared_ptr<Call>& call, const std::string& record_id) {
-  auto head = Checkpoint();
+// Answers with record `record_id`'s bundle as a download (404 if there is no such record).
+void SendBundle(const std::shared_ptr<Call>& call, const std::string& record_id) {
+  ServiceState& s = call->state;
+  auto head = s.Checkpoint();
   if (!head.ok()) return call->Fail(ProblemFromStatus(head.status()));
-  auto bundle = records::MakeProofBundle(ledger_.log(), *policy_, record_id, (*head)->tree_size,
+  auto bundle = records::MakeProofBundle(s.ledger.log(), *s.policy, record_id, (*head)->tree_size,
                                          (*head)->note);
   if (!bundle.ok()) return call->Fail(ProblemFromStatus(bundle.status()));
-  call->headers.emplace_back(
-      http::field::content_disposition,
-      "attachment; filename=\"credledger-proof-" + record_id.substr(0, 16) + ".json\"");
+  call->headers.Set("Content-Disposition", "attachment; filename=\"credledger-proof-" +
+                                               record_id.substr(0, 16) + ".json\"");
   call->Send(200, "application/json", std::move(*bundle));
 }
 
-void Service::GetRecordBundle(const std::shared_ptr<Call>& call) {
-  if (!records::IsHashHex(call->params[0])) {
-    return call->Fail(BadRequest("bad_parameter", "a record id is 64 lowercase hex digits"));
-  }
-  SendBundle(call, call->params[0]);
+void GetRecordBundle(const std::shared_ptr<Call>& call) {
+  if (auto id = call->RecordIdParam()) SendBundle(call, *id);
 }
 
-void Service::GetEntryBundle(const std::shared_ptr<Call>& call) {
-  auto index = ParseUint("index", call->params[0]);
-  if (!index.ok()) return call->Fail(BadRequest("bad_parameter", index.status().message()));
-  auto leaf = ledger_.log().LeafHashAt(*index);
+void GetEntryBundle(const std::shared_ptr<Call>& call) {
+  auto index = call->UintParam("index");
+  if (!index) return;
+  auto leaf = call->state.ledger.log().LeafHashAt(*index);
   if (!leaf.ok()) return call->Fail(ProblemFromStatus(leaf.status()));
   const std::string id = crypto::HexEncode(*leaf);
-  const bool is_record =
-      policy_->Read([&](const records::RecordPolicy& p) { return p.records().count(id) > 0; });
+  const bool is_record = call->state.policy->Read(
+      [&](const records::RecordPolicy& p) { return p.records().count(id) > 0; });
   if (!is_record) {
     return call->Fail(NotFound("entry " + call->params[0] +
                                " is not a record (it is the genesis, a config entry or a query "
@@ -172,9 +175,10 @@ void Service::GetEntryBundle(const std::shared_ptr<Call>& call) {
   SendBundle(call, id);
 }
 
-void Service::PostVerify(const std::shared_ptr<Call>& call) {
-  const std::string& body = call->request.body();
-  const std::string_view content_type = call->request[http::field::content_type];
+void PostVerify(const std::shared_ptr<Call>& call) {
+  ServiceState& s = call->state;
+  const std::string& body = call->request.body;
+  const std::string_view content_type = call->request.fields.Get("Content-Type");
   Json answer = {{"checked_at", NowTimestamp()}};
   std::optional<std::string> document;
   std::string hash;
@@ -185,14 +189,15 @@ void Service::PostVerify(const std::shared_ptr<Call>& call) {
       // A bundle someone holds: checked as it is, then against the ledger as it is now (a
       // later revocation shows only in a fresh bundle).
       records::VerifyOptions options;
-      options.verified = &verified_;
-      const records::BundleVerdict submitted = records::VerifyProofBundle(body, verifier_, options);
+      options.verified = &s.verified;
+      const records::BundleVerdict submitted =
+          records::VerifyProofBundle(body, s.verifier, options);
       answer["query"] = {{"kind", "bundle"}};
       answer["submitted"] = submitted.ToJson();
       answer["found"] = submitted.authentic;
       answer["results"] = Json::array();
       if (submitted.authentic) {
-        auto fresh = VerifyRecord(submitted.record_id);
+        auto fresh = VerifyRecord(s, submitted.record_id);
         if (!fresh.ok()) return call->Fail(ProblemFromStatus(fresh.status()));
         answer["results"].push_back(fresh->ToJson());
       }
@@ -219,20 +224,20 @@ void Service::PostVerify(const std::shared_ptr<Call>& call) {
       return call->Fail(
           BadRequest("malformed_request", "send a document, its hash, or a proof bundle"));
     }
-    hash = crypto::HexEncode(crypto::Hash(ledger_.params().tree_hash, *document));
+    hash = crypto::HexEncode(crypto::Hash(s.ledger.params().tree_hash, *document));
     answer["query"] = {
         {"kind", "document"},
         {"hash", hash},
         {"bytes", document->size()},
-        {"hash_algorithm", std::string(crypto::HashAlgorithmName(ledger_.params().tree_hash))}};
+        {"hash_algorithm", std::string(crypto::HashAlgorithmName(s.ledger.params().tree_hash))}};
   }
-  const uint64_t size = ledger_.Head().tree_size;
-  auto ids = policy_->Read(
+  const uint64_t size = s.ledger.Head().tree_size;
+  auto ids = s.policy->Read(
       [&](const records::RecordPolicy& p) { return p.RecordsByDocument(hash, size, kMaxMatches); });
   answer["found"] = !ids.empty();
   answer["results"] = Json::array();
   for (const std::string& id : ids) {
-    auto verified = VerifyRecord(id, document);
+    auto verified = VerifyRecord(s, id, document);
     if (!verified.ok()) return call->Fail(ProblemFromStatus(verified.status()));
     answer["results"].push_back(verified->ToJson());
   }
@@ -244,14 +249,14 @@ void Service::PostVerify(const std::shared_ptr<Call>& call) {
   call->SendJson(200, answer);
 }
 
-void Service::VerifyPage(const std::shared_ptr<Call>& call) {
-  const std::string& id = call->params[0];
-  if (!records::IsHashHex(id)) {
-    return call->Fail(BadRequest("bad_parameter", "a record id is 64 lowercase hex digits"));
-  }
+void VerifyPage(const std::shared_ptr<Call>& call) {
+  ServiceState& s = call->state;
+  const std::optional<std::string> record_id = call->RecordIdParam();
+  if (!record_id) return;
+  const std::string& id = *record_id;
   const bool wants_json =
-      call->request[http::field::accept].find("application/json") != std::string_view::npos;
-  auto verified = VerifyRecord(id);
+      call->request.fields.Get("Accept").find("application/json") != std::string_view::npos;
+  auto verified = VerifyRecord(s, id);
   if (!verified.ok()) {
     if (verified.status().code() != StatusCode::kNotFound || wants_json) {
       return call->Fail(ProblemFromStatus(verified.status()));
@@ -260,12 +265,23 @@ void Service::VerifyPage(const std::shared_ptr<Call>& call) {
         404, "text/html; charset=utf-8",
         Page("Record not found",
              "<h1 class=\"bad\">NOT FOUND</h1>\n<p>This ledger (" +
-                 HtmlEscape(ledger_.params().origin) + ") has no record <code>" + id +
+                 HtmlEscape(s.ledger.params().origin) + ") has no record <code>" + id +
                  "</code>. A certificate that points here was not issued on it.</p>\n"));
   }
   if (wants_json) return call->SendJson(200, verified->ToJson());
   call->Send(200, "text/html; charset=utf-8",
-             VerdictPage(verified->verdict, id, ledger_.VerifierKey()));
+             VerdictPage(verified->verdict, id, s.ledger.VerifierKey()));
 }
+
+constexpr Route kRoutes[] = {
+    {.method = "GET", .path = "/v1/records/{id}/bundle", .handler = GetRecordBundle},
+    {.method = "GET", .path = "/v1/entries/{index}/bundle", .handler = GetEntryBundle},
+    {.method = "POST", .path = "/v1/verify", .handler = PostVerify},
+    {.method = "GET", .path = "/v/{id}", .handler = VerifyPage},
+};
+
+}  // namespace
+
+std::span<const Route> VerifyRoutes() { return kRoutes; }
 
 }  // namespace credledger::api

@@ -1,0 +1,81 @@
+// The node itself: liveness and readiness, metrics, what the node is, its latest signed
+// checkpoint, and the agencies its registry holds.
+#include "api/internal/call.h"
+#include "api/internal/route.h"
+#include "crypto/encoding.h"
+
+namespace credledger::api {
+namespace {
+
+void Health(const std::shared_ptr<Call>& call) { call->SendText(200, "ok\n"); }
+
+void Ready(const std::shared_ptr<Call>& call) {
+  ServiceState& s = call->state;
+  if (s.draining) return call->Fail({503, "unavailable", "the node is shutting down"});
+  if (Status refused = s.ledger.WriteRefusal(); !refused.ok()) {
+    return call->Fail(ProblemFromStatus(refused));
+  }
+  call->SendJson(200, {{"ready", true}, {"tree_size", s.ledger.Head().tree_size}});
+}
+
+void MetricsText(const std::shared_ptr<Call>& call) {
+  call->Send(200, "text/plain; version=0.0.4; charset=utf-8", call->state.metrics.Exposition());
+}
+
+void NodeInfo(const std::shared_ptr<Call>& call) {
+  ServiceState& s = call->state;
+  const TreeHead head = s.ledger.Head();
+  const LedgerParams& params = s.ledger.params();
+  call->SendJson(200, {{"origin", params.origin},
+                       {"verifier_key", s.ledger.VerifierKey()},
+                       {"node_key_id", params.node_key.KeyId()},
+                       {"tree_hash", std::string(crypto::HashAlgorithmName(params.tree_hash))},
+                       {"checkpoint_signature", "ed25519"},
+                       {"agency_signature_algorithms", {"p256", "ed25519", "sm2"}},
+                       {"version", s.options.version},
+                       {"tree_size", head.tree_size},
+                       {"block_height", head.block_height}});
+}
+
+void GetCheckpoint(const std::shared_ptr<Call>& call) {
+  auto checkpoint = call->state.Checkpoint();
+  if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
+  call->Send(200, "text/plain; charset=utf-8", (*checkpoint)->note);
+}
+
+Json Registry(ServiceState& s, uint64_t tree_size) {
+  return s.policy->Read(
+      [&](const records::RecordPolicy& p) { return p.registry().ToJson(tree_size); });
+}
+
+void GetAgencies(const std::shared_ptr<Call>& call) {
+  call->SendJson(200, Registry(call->state, call->state.ledger.Head().tree_size));
+}
+
+void GetAgency(const std::shared_ptr<Call>& call) {
+  const uint64_t size = call->state.ledger.Head().tree_size;
+  Json registry = Registry(call->state, size);
+  for (Json& agency : registry["agencies"]) {
+    if (agency["id"] == call->params[0]) {
+      agency["at_index"] = size;
+      return call->SendJson(200, agency);
+    }
+  }
+  call->Fail(NotFound("no agency \"" + call->params[0].substr(0, 64) + "\""));
+}
+
+constexpr Route kRoutes[] = {
+    {.method = "GET", .path = "/healthz", .handler = Health},
+    {.method = "GET", .path = "/readyz", .handler = Ready},
+    {.method = "GET", .path = "/metrics", .handler = MetricsText},
+    {.method = "GET", .path = "/v1/node", .handler = NodeInfo},
+    {.method = "GET", .path = "/v1/checkpoint", .handler = GetCheckpoint},
+    {.method = "GET", .path = "/v1/agencies", .handler = GetAgencies},
+    {.method = "GET", .path = "/v1/agencies/{id}", .handler = GetAgency},
+};
+
+}  // namespace
+
+std::span<const Route> NodeRoutes() { return kRoutes; }
+
+}  // namespace credledger::api

@@ -1,0 +1,67 @@
+// What the handlers share: the ledger, the record policy, the options, and the few pieces of
+// state that outlive a request (the signed checkpoint of the latest tree size, the query
+// audit log's anchoring). Service owns one; every Call points at it. Not part of the API.
+#ifndef CREDLEDGER_API_INTERNAL_STATE_H_
+#define CREDLEDGER_API_INTERNAL_STATE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "api/internal/router.h"
+#include "api/metrics.h"
+#include "api/service.h"
+#include "crypto/mutex.h"
+#include "ledger/checkpoint.h"
+#include "ledger/records/bundle.h"
+
+namespace credledger::api {
+
+struct Call;
+
+// The signed checkpoint of one tree size, as answers carry it.
+struct SignedHead {
+  uint64_t tree_size = 0;
+  std::string note;       // the C2SP signed note
+  std::string note_json;  // the note as a JSON string (escaped once, not per answer)
+};
+
+struct ServiceState {
+  ServiceState(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy,
+               ServiceOptions options);
+
+  // The signed checkpoint of the current head (signed once per tree size, then shared).
+  Result<std::shared_ptr<const SignedHead>> Checkpoint();
+
+  // For a RouteAuth::kBank route (and kBankOptional with an Authorization header): sets
+  // call->bank and call->purpose if the audit log is there, the bearer token is a bank's and
+  // a purpose is given; otherwise answers the call (503, 401, 400) and returns false.
+  bool AuthenticateBank(const std::shared_ptr<Call>& call);
+  // Logs the call's bank read with the status it is about to get. False (and the call
+  // answered 503) if the log cannot be written: the read is then refused.
+  bool Audit(const std::shared_ptr<Call>& call, const std::string& subject, unsigned status);
+
+  Ledger& ledger;
+  const std::shared_ptr<records::SharedRecordPolicy> policy;
+  const ServiceOptions options;
+  const Router router;
+  Metrics metrics;
+  const NoteVerifier verifier;  // the node's own verifier key: it checks bundles as outsiders do
+  records::VerificationCache verified;  // its checkpoints and blocks, checked once each
+  std::atomic<bool> draining{false};
+
+ private:
+  // Submits an anchor of the audit log's head unless one is in flight; the completion
+  // submits again if the log grew meanwhile, so each block after a bank read anchors it.
+  void Anchor();
+
+  Mutex checkpoint_mu_;
+  std::shared_ptr<const SignedHead> checkpoint_ GUARDED_BY(checkpoint_mu_);  // latest asked for
+  Mutex anchor_mu_;
+  bool anchor_in_flight_ GUARDED_BY(anchor_mu_) = false;
+  uint64_t anchored_size_ GUARDED_BY(anchor_mu_) = 0;  // audit lines anchored so far
+};
+
+}  // namespace credledger::api
+
+#endif  // CREDLEDGER_API_INTERNAL_STATE_H_
