@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
@@ -25,27 +26,43 @@ using namespace credledger;
 
 namespace {
 
-// "METHOD /path" for every operation under `paths:` in the OpenAPI document. The document is
-// written in a fixed layout (two-space indent: paths at 2, methods at 4), which this reads
-// without a YAML library.
-std::set<std::string> DocumentedRoutes(const std::string& path) {
+// What docs/openapi.yaml says of one operation.
+struct DocumentedRoute {
+  std::string security;            // the operation's `security:` value, "" if none
+  bool immutable = false;          // a response carries the CacheImmutable header
+  std::set<std::string> statuses;  // the response statuses it lists
+};
+
+// "METHOD /path" -> what is documented, for every operation under `paths:` in the OpenAPI
+// document. The document is written in a fixed layout (two-space indent: paths at 2, methods
+// at 4, an operation's members at 6, responses at 8), which this reads without a YAML library.
+std::map<std::string, DocumentedRoute> DocumentedRoutes(const std::string& path) {
   std::ifstream in(path);
   REQUIRE(in.good());
-  std::set<std::string> out;
+  std::map<std::string, DocumentedRoute> out;
   std::string line, current;
+  DocumentedRoute* operation = nullptr;
   bool in_paths = false;
   const std::regex path_line(R"(^  (/[^:]*):\s*$)");
   const std::regex method_line(R"(^    (get|put|post|delete|patch|head|options):\s*$)");
+  const std::regex security_line(R"(^      security: (.*)$)");
+  const std::regex status_line(R"(^        '(\d{3})':.*$)");
   std::smatch m;
   while (std::getline(in, line)) {
     if (!line.empty() && line[0] != ' ' && line[0] != '#') in_paths = line.rfind("paths:", 0) == 0;
     if (!in_paths) continue;
     if (std::regex_match(line, m, path_line)) {
       current = m[1];
+      operation = nullptr;
     } else if (std::regex_match(line, m, method_line)) {
       std::string method = m[1];
       for (char& c : method) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-      out.insert(method + " " + current);
+      operation = &out[method + " " + current];
+    } else if (operation != nullptr && std::regex_match(line, m, security_line)) {
+      operation->security = m[1];
+    } else if (operation != nullptr && std::regex_match(line, m, status_line)) {
+      operation->statuses.insert(m[1]);
+      if (line.find("CacheImmutable") != std::string::npos) operation->immutable = true;
     }
   }
   return out;
@@ -54,16 +71,35 @@ std::set<std::string> DocumentedRoutes(const std::string& path) {
 }  // namespace
 
 TEST_CASE("the routes served are exactly the routes docs/openapi.yaml documents", "[api]") {
+  const std::map<std::string, DocumentedRoute> documented = DocumentedRoutes(CREDLEDGER_OPENAPI);
   std::set<std::string> served;
-  for (const api::RouteInfo& r : api::Service::Routes()) served.insert(r.method + " " + r.path);
-  const std::set<std::string> documented = DocumentedRoutes(CREDLEDGER_OPENAPI);
-  for (const auto& r : served) {
-    INFO("served but not documented: " << r);
-    CHECK(documented.count(r) == 1);
+  for (const api::RouteInfo& r : api::Service::Routes()) {
+    const std::string name = r.method + " " + r.path;
+    served.insert(name);
+    INFO("served: " << name << " (and documented?)");
+    auto it = documented.find(name);
+    REQUIRE(it != documented.end());
+    const DocumentedRoute& doc = it->second;
+    // Who may call it, how it is cached, and the refusals its policies bring.
+    switch (r.auth) {
+      case api::RouteAuth::kNone:
+        CHECK(doc.security.empty());
+        break;
+      case api::RouteAuth::kBank:
+        CHECK(doc.security == "[{bankToken: []}]");
+        CHECK(doc.statuses.count("401") == 1);
+        break;
+      case api::RouteAuth::kBankOptional:
+        CHECK(doc.security == "[{}, {bankToken: []}]");
+        CHECK(doc.statuses.count("401") == 1);
+        break;
+    }
+    CHECK(doc.immutable == (r.cache == api::RouteCache::kImmutable));
+    if (r.effect == api::RouteEffect::kJsonWrite) CHECK(doc.statuses.count("415") == 1);
   }
-  for (const auto& r : documented) {
-    INFO("documented but not served: " << r);
-    CHECK(served.count(r) == 1);
+  for (const auto& [name, doc] : documented) {
+    INFO("documented but not served: " << name);
+    CHECK(served.count(name) == 1);
   }
   CHECK(served.size() >= 17);
 }

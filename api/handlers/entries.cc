@@ -111,8 +111,8 @@ void PostBatch(const std::shared_ptr<Call>& call) {
   }
   s.ledger.SubmitBatchAsync(
       std::move(entries), [call, results, slots](std::vector<Result<AppendReceipt>> out) {
-        ServiceState& s = call->state;
-        auto checkpoint = s.Checkpoint();
+        ServiceState& state = call->state;
+        auto checkpoint = state.Checkpoint();
         if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
         uint64_t appended = 0;
         for (size_t k = 0; k < out.size(); ++k) {
@@ -123,7 +123,7 @@ void PostBatch(const std::shared_ptr<Call>& call) {
           }
           const AppendReceipt& r = *out[k];
           appended += r.already_present ? 0 : 1;
-          auto proof = s.ledger.log().InclusionProof(r.index, (*checkpoint)->tree_size);
+          auto proof = state.ledger.log().InclusionProof(r.index, (*checkpoint)->tree_size);
           if (!proof.ok()) return call->Fail(ProblemFromStatus(proof.status()));
           slot = {{"status", r.already_present ? 200 : 201},
                   {"index", r.index},
@@ -133,7 +133,7 @@ void PostBatch(const std::shared_ptr<Call>& call) {
                   {"already_present", r.already_present},
                   {"inclusion_proof", Json(merkle::HashesToHex(*proof))}};
         }
-        s.metrics.AddEntriesAppended(appended);
+        state.metrics.AddEntriesAppended(appended);
         call->SendJson(200, {{"tree_size", (*checkpoint)->tree_size},
                              {"checkpoint", (*checkpoint)->note},
                              {"results", std::move(*results)}});

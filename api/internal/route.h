@@ -19,7 +19,8 @@ using Handler = void (*)(const std::shared_ptr<Call>& call);
 struct Route {
   std::string_view method;  // "GET", "POST", "PUT", "DELETE"; HEAD goes where GET does
   // "/v1/entries/{index}": a {name} segment captures one decoded segment; a last segment
-  // {name...} captures the rest of the path (zero or more segments, decoded, '/'-joined).
+  // {name...} captures the rest of the path after its slash (possibly empty; segments
+  // decoded, '/'-joined).
   // Of the routes a path matches, those with the fewest captures win (a literal beats a
   // capture), and a wildcard loses to any number of plain captures.
   std::string_view path;

@@ -69,7 +69,8 @@ Router::Router(std::vector<Route> routes) : routes_(std::move(routes)) {
 
 bool Router::MatchOne(const Pattern& pattern, const std::vector<std::string_view>& path,
                       std::vector<std::string>* params) const {
-  if (pattern.wildcard ? path.size() < pattern.segments.size()
+  // A wildcard takes at least the segment after its slash ("/tile/" but not "/tile").
+  if (pattern.wildcard ? path.size() <= pattern.segments.size()
                        : path.size() != pattern.segments.size()) {
     return false;
   }
