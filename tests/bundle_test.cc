@@ -263,7 +263,7 @@ TEST_CASE("bundles of every record type and status verify offline and state the 
     CHECK(v.authentic);
     CHECK(v.in_force == c.in_force);
     CHECK(v.record_id == c.id);
-    CHECK(v.type == c.type);
+    CHECK(v.type_name() == c.type);
     CHECK(v.status == c.status);
     CHECK(v.tree_size == d.ledger->Head().tree_size);
     CHECK(v.FirstFailure() == (c.in_force ? nullptr : &v.checks[11]));

@@ -30,12 +30,9 @@ const char* Mark(records::BundleCheck::Result r) {
 }
 
 std::string Describe(const records::BundleVerdict& v) {
-  std::string what = v.type;
-  if (v.entry.is_object() && v.entry.contains("body")) {
-    const Json& body = v.entry.at("body");
-    for (const char* member : {"license_number", "decision_number"}) {
-      if (body.contains(member)) what += " " + body.at(member).get<std::string>();
-    }
+  std::string what = v.type_name();
+  if (const char* number = v.type ? records::Traits(*v.type).number_member : nullptr) {
+    what += " " + v.entry.at("body").at(number).get<std::string>();
   }
   return what + " of " + (v.agency_name.empty() ? v.agency : v.agency_name) + ", record " +
          v.record_id;

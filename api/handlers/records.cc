@@ -13,7 +13,7 @@ Json RecordJson(const std::string& id, const records::RecordInfo& info, uint64_t
               {"agency", info.agency},
               {"status", records::StatusName(status)},
               {"as_of_tree_size", tree_size}};
-  if (info.type == records::RecordType::kPenalty) out["repaired"] = status.repaired;
+  if (records::Traits(info.type).display_rules) out["repaired"] = status.repaired;
   return out;
 }
 
@@ -63,7 +63,7 @@ void GetRecordHistory(const std::shared_ptr<Call>& call) {
     Json item = {{"index", c.index},
                  {"record_id", c.record_id},
                  {"status_after", records::StatusName({c.status, c.repaired})}};
-    if (info->type == records::RecordType::kPenalty) item["repaired_after"] = c.repaired;
+    if (records::Traits(info->type).display_rules) item["repaired_after"] = c.repaired;
     history.push_back(std::move(item));
   }
   Json body = RecordJson(id, *info, size);

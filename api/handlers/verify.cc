@@ -77,9 +77,11 @@ std::string VerdictPage(const records::BundleVerdict& v, const std::string& reco
     if (!value.empty())
       b += "<tr><th>" + std::string(name) + "</th><td>" + HtmlEscape(value) + "</td></tr>\n";
   };
-  row("Record", v.type);
+  row("Record", v.type_name());
   row("Name", BodyString(v.entry, "type_name"));
-  row("Number", BodyString(v.entry, "license_number") + BodyString(v.entry, "decision_number"));
+  if (const char* number = v.type ? records::Traits(*v.type).number_member : nullptr) {
+    row("Number", BodyString(v.entry, number));
+  }
   if (v.entry.is_object() && v.entry.contains("subject")) {
     const Json& subject = v.entry.at("subject");
     row("Subject", subject.value("kind", "") == "person" ? "a natural person (keyed commitment)"
@@ -88,7 +90,7 @@ std::string VerdictPage(const records::BundleVerdict& v, const std::string& reco
   row("Issued by", v.agency_name.empty() ? v.agency : v.agency_name + " (" + v.agency + ")");
   row("Status", v.status);
   row("Valid from", v.valid_from);
-  if (v.type == "license" || v.type == "certificate") {
+  if (v.type && records::Traits(*v.type).validity_window) {
     row("Valid until", v.valid_until.empty() ? "long-term" : v.valid_until);
   }
   if (v.display) row("Public display", v.display->reason);

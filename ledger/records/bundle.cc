@@ -188,7 +188,7 @@ Window CheckWindow(const BundleVerdict& v, std::string_view date) {
     return w;
   }
   w.in_force = true;
-  if (v.type == "license" || v.type == "certificate") {
+  if (v.type && Traits(*v.type).validity_window) {
     w.detail = "valid from " + v.valid_from + " " +
                (v.valid_until.empty() ? "with no end (long-term)" : "until " + v.valid_until) +
                ", checked on " + std::string(date);
@@ -300,13 +300,13 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
   if (!e.ok()) return check->Fail("record", e.status().message());
   const Json& body = e->document.at("body");
   v->entry = e->document;
-  v->type = std::string(RecordTypeName(e->type));
+  v->type = e->type;
   v->agency = e->agency;
   v->index = b.record.index;
   const ValidityWindow window = WindowOf(body);
   v->valid_from = window.from;
   v->valid_until = window.until;
-  check->Pass("record", "a valid " + v->type + " entry of agency \"" + e->agency + "\"");
+  check->Pass("record", "a valid " + v->type_name() + " entry of agency \"" + e->agency + "\"");
 
   const merkle::Hash leaf = merkle::LeafHash(alg, b.record.entry);
   if (leaf != b.leaf_hash) {
@@ -366,7 +366,7 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
   const Agency& agency = policy->registry().agencies().at(e->agency);
   v->agency_name = agency.name;
   check->Pass("authority", "\"" + agency.name + "\" (" + agency.uscc + ") held that key and " +
-                               "may issue " + v->type + " records at entry " +
+                               "may issue " + v->type_name() + " records at entry " +
                                std::to_string(b.record.index));
 
   // The record and the entries that decide its status, admitted in log order under the rules
@@ -553,7 +553,7 @@ BundleVerdict VerifyProofBundle(std::string_view bundle, const NoteVerifier& ver
   v.authentic = true;
 
   const std::string date = v.checked_at.substr(0, 10);
-  if (v.type == "penalty") {
+  if (v.type && Traits(*v.type).display_rules) {
     auto display = policy->PenaltyDisplay(v.record_id, date);
     if (display.ok()) v.display = *display;
   }
@@ -566,14 +566,12 @@ BundleVerdict VerifyProofBundle(std::string_view bundle, const NoteVerifier& ver
   }
 
   if (options.document) {
-    const Json& body = v.entry.at("body");
-    std::string want;
-    for (const char* member : {"file_hash", "decision_document_hash"}) {
-      if (body.contains(member)) want = body.at(member).get<std::string>();
-    }
+    const char* member = Traits(*v.type).document_member;
+    const std::string want =
+        member == nullptr ? std::string() : v.entry.at("body").at(member).get<std::string>();
     const std::string got = crypto::HexEncode(crypto::Hash(policy->tree_hash(), *options.document));
     if (want.empty()) {
-      check.Fail("document", "a " + v.type + " record carries no document hash");
+      check.Fail("document", "a " + v.type_name() + " record carries no document hash");
       v.authentic = false;
     } else if (got != want) {
       check.Fail("document", "the document hashes to " + got + "; the record carries " + want);
@@ -611,7 +609,7 @@ Json BundleVerdict::ToJson() const {
   if (!record_id.empty()) {
     Json record = {{"record_id", record_id},
                    {"index", index},
-                   {"type", type},
+                   {"type", type_name()},
                    {"agency", agency},
                    {"entry", entry}};
     if (!agency_name.empty()) record["agency_name"] = agency_name;
@@ -619,7 +617,7 @@ Json BundleVerdict::ToJson() const {
     if (!status_on_log.empty()) record["status_on_log"] = status_on_log;
     if (!status.empty()) record["status"] = status;
     if (!valid_from.empty()) record["valid_from"] = valid_from;
-    if (type == "license" || type == "certificate") {
+    if (type && Traits(*type).validity_window) {
       record["valid_until"] = valid_until.empty() ? Json(nullptr) : Json(valid_until);
     }
     if (display) {

@@ -115,11 +115,11 @@ struct BundleVerdict {
   std::string checked_at;           // RFC 3339 UTC
   std::string record_id;
   uint64_t index = 0;
-  uint64_t tree_size = 0;   // of the checkpoint
-  std::string origin;       // the log's name
-  std::string anchored_at;  // the timestamp of the block holding the record
-  Json entry;               // the record's entry, parsed
-  std::string type;
+  uint64_t tree_size = 0;          // of the checkpoint
+  std::string origin;              // the log's name
+  std::string anchored_at;         // the timestamp of the block holding the record
+  Json entry;                      // the record's entry, parsed
+  std::optional<RecordType> type;  // once the entry is found valid
   std::string agency;
   std::string agency_name;
   std::string status_on_log;  // StatusName as of the checkpoint
@@ -135,6 +135,8 @@ struct BundleVerdict {
   Json ToJson() const;
   // The first failed check, or null.
   const BundleCheck* FirstFailure() const;
+  // The type's name ("license"), or "" before the entry was found valid.
+  std::string type_name() const { return type ? std::string(RecordTypeName(*type)) : ""; }
 };
 
 // Verifies `bundle` against the node's verifier key. Never fails as a call: a malformed or

@@ -18,13 +18,9 @@
 
 #include "crypto/keys.h"
 #include "ledger/canonical_json.h"
+#include "ledger/records/record_type.h"
 
 namespace credledger::records {
-
-enum class RecordType { kLicense, kCertificate, kPenalty, kCreditRepair, kStatusChange };
-
-std::string_view RecordTypeName(RecordType type);
-Result<RecordType> ParseRecordType(std::string_view name);
 
 inline constexpr int kEntrySchemaVersion = 1;
 

@@ -13,42 +13,28 @@ namespace credledger::records {
 namespace {
 
 // The business identifiers a record holds, each held by one record at a time: agency|type|
-// number for the records that carry a license or decision number, and for licenses and
-// certificates their GB/T 36904 identifier, which names its issuer and so belongs to one record
-// whoever submits it.
+// number for the types with a number, and the GB/T 36904 identifier of those that carry one,
+// which names its issuer and so belongs to one record whoever submits it.
 std::vector<std::pair<std::string, const char*>> BusinessKeys(const ValidatedEntry& e) {
+  const RecordTypeTraits& traits = Traits(e.type);
   const Json& body = e.document.at("body");
-  switch (e.type) {
-    case RecordType::kLicense:
-    case RecordType::kCertificate:
-      return {{e.agency + "|" + std::string(RecordTypeName(e.type)) + "|" +
-                   body.at("license_number").get<std::string>(),
-               "license number"},
-              {"identifier|" + body.at("identifier").get<std::string>(), "e-license identifier"}};
-    case RecordType::kPenalty:
-      return {{e.agency + "|penalty|" + body.at("decision_number").get<std::string>(),
-               "decision number"}};
-    case RecordType::kCreditRepair:
-    case RecordType::kStatusChange:
-      break;
+  std::vector<std::pair<std::string, const char*>> keys;
+  if (traits.number_member != nullptr) {
+    keys.emplace_back(e.agency + "|" + std::string(traits.name) + "|" +
+                          body.at(traits.number_member).get<std::string>(),
+                      traits.number_name);
   }
-  return {};
+  if (traits.has_license_identifier) {
+    keys.emplace_back("identifier|" + body.at("identifier").get<std::string>(),
+                      "e-license identifier");
+  }
+  return keys;
 }
 
-// The member of a record's body that names the agency in whose name it speaks.
-const char* AuthorityMember(RecordType type) {
-  switch (type) {
-    case RecordType::kLicense:
-    case RecordType::kCertificate:
-      return "issuing_authority";
-    case RecordType::kPenalty:
-      return "punishing_authority";
-    case RecordType::kCreditRepair:
-      return "deciding_authority";
-    case RecordType::kStatusChange:
-      break;
-  }
-  return nullptr;
+// The hash of the record's document, or "" if it has none.
+std::string DocumentHash(const ValidatedEntry& e) {
+  const char* member = Traits(e.type).document_member;
+  return member == nullptr ? std::string() : e.document.at("body").at(member).get<std::string>();
 }
 
 // The subject's key in the indexes: a USCC, or a person's commitment.
@@ -170,7 +156,7 @@ Status SharedRecordPolicy::Precheck(Json doc, Submission& submission) const {
 }
 
 Status RecordPolicy::CheckIssuer(const ValidatedEntry& e, uint64_t index) const {
-  const char* member = AuthorityMember(e.type);
+  const char* member = Traits(e.type).authority_member;
   if (member == nullptr) return Status::Ok();
   const std::string uscc = e.document.at("body").at(member).at("uscc").get<std::string>();
   for (const auto& [id, agency] : registry_.agencies()) {
@@ -184,10 +170,12 @@ Status RecordPolicy::CheckIssuer(const ValidatedEntry& e, uint64_t index) const 
 
 Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& record_id,
                                  uint64_t index) {
+  const RecordTypeTraits& traits = Traits(e.type);
   const Json& body = e.document.at("body");
   CREDLEDGER_RETURN_IF_ERROR(CheckIssuer(e, index));
   const std::string subject = SubjectKey(e.document.at("subject"));
-  if (e.type == RecordType::kPenalty) {
+  const std::string document_hash = DocumentHash(e);
+  if (traits.display_rules) {
     const std::string regime = body.at("display_regime").get<std::string>();
     if (registry_.RulesFor(regime, index) == nullptr) {
       return Status::InvalidArgument(
@@ -199,19 +187,19 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   // A document (its hash) belongs to the agency that anchored it first, and to those it
   // delegated to: a copy under another agency's signature would verify as that agency's.
   // (by_document_ lists its records in log order, so the first anchor is at the front.)
-  for (const char* member : {"file_hash", "decision_document_hash"}) {
-    if (!body.contains(member)) continue;
-    auto anchored = by_document_.find(body.at(member).get<std::string>());
-    if (anchored == by_document_.end()) continue;
+  if (auto anchored = by_document_.find(document_hash);
+      !document_hash.empty() && anchored != by_document_.end()) {
     const std::string& first = anchored->second.front();
     const std::string& owner = records_.at(first).agency;
     if (!registry_.ActsFor(e.agency, owner, index)) {
-      return Status::AlreadyExists("/body/" + std::string(member) +
+      return Status::AlreadyExists("/body/" + std::string(traits.document_member) +
                                    ": the document is anchored by record " + first +
                                    " of agency \"" + owner + "\"; a document has one issuer");
     }
   }
-  if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
+  const bool is_change = traits.target_change != TargetChange::kNone;
+  const bool is_repair = traits.target_change == TargetChange::kCreditRepair;
+  if (is_change) {
     const std::string target = body.at("target").get<std::string>();
     auto t = records_.find(target);
     if (t == records_.end()) {
@@ -222,16 +210,17 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
                                       t->second.agency + "\", which has not delegated to \"" +
                                       e.agency + "\"");
     }
-    if (e.type == RecordType::kCreditRepair && t->second.type != RecordType::kPenalty) {
-      return Status::FailedPrecondition("/body/target: a credit repair targets a penalty, not a " +
-                                        std::string(RecordTypeName(t->second.type)));
+    if (is_repair && !Traits(t->second.type).display_rules) {
+      return Status::FailedPrecondition(
+          "/body/target: a credit repair targets a record on public display (a penalty), not a " +
+          std::string(RecordTypeName(t->second.type)));
     }
     // A change is listed under its target's subject: it must be that subject.
     if (subject != t->second.subject) {
       return Status::InvalidArgument("/subject: must be the subject of record " + target + " (" +
                                      t->second.subject + ")");
     }
-    if (e.type == RecordType::kCreditRepair && body.at("applicant_uscc") != t->second.subject) {
+    if (is_repair && body.at("applicant_uscc") != t->second.subject) {
       return Status::InvalidArgument("/body/applicant_uscc: must be the penalty's party (" +
                                      t->second.subject +
                                      "): an enterprise applies to repair its own record");
@@ -256,12 +245,19 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     }
     p.business_keys.emplace_back(key, std::move(previous));
   }
-  if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
+  if (is_change) {
     RecordInfo& target = records_.at(body.at("target").get<std::string>());
     RecordInfo updated = target;
-    CREDLEDGER_RETURN_IF_ERROR(e.type == RecordType::kStatusChange
-                                   ? ApplyStatusChange(body, &updated)
-                                   : ApplyCreditRepair(body, index, &updated));
+    switch (traits.target_change) {
+      case TargetChange::kStatusChange:
+        CREDLEDGER_RETURN_IF_ERROR(ApplyStatusChange(body, &updated));
+        break;
+      case TargetChange::kCreditRepair:
+        CREDLEDGER_RETURN_IF_ERROR(ApplyCreditRepair(body, index, &updated));
+        break;
+      case TargetChange::kNone:
+        break;
+    }
     updated.changes.push_back({index, record_id, updated.status, updated.repaired});
     p.target_id = body.at("target").get<std::string>();
     p.target_before = target;
@@ -273,10 +269,8 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   info.type = e.type;
   info.agency = e.agency;
   info.subject = subject;
-  if (e.type == RecordType::kStatusChange || e.type == RecordType::kCreditRepair) {
-    info.target = body.at("target").get<std::string>();
-  }
-  if (e.type == RecordType::kPenalty) {
+  if (is_change) info.target = body.at("target").get<std::string>();
+  if (traits.display_rules) {
     info.decision_date = body.at("decision_date").get<std::string>();
     info.severity = body.at("severity").get<std::string>();
     info.regime = body.at("display_regime").get<std::string>();
@@ -285,9 +279,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   records_[record_id] = std::move(info);
   p.subject = subject;
   by_subject_[p.subject].emplace_back(index, record_id);
-  for (const char* member : {"file_hash", "decision_document_hash"}) {
-    if (body.contains(member)) p.document_hash = body.at(member).get<std::string>();
-  }
+  p.document_hash = document_hash;
   if (!p.document_hash.empty()) by_document_[p.document_hash].push_back(record_id);
   pending_.push_back(std::move(p));
   return Status::Ok();
@@ -322,7 +314,7 @@ Status RecordPolicy::ApplyStatusChange(const Json& body, RecordInfo* target) {
   }
   target->status = body.at("new_status").get<std::string>();
   target->reversible_suspension = action == "suspend" && body.at("reversible").get<bool>();
-  if (action == "withdraw" && target->type == RecordType::kPenalty) {
+  if (action == "withdraw" && Traits(target->type).display_rules) {
     // An overturned penalty leaves display with its reason; history stays.
     target->display_ended_on = body.at("effective_at").get<std::string>().substr(0, 10);
   }
@@ -405,7 +397,9 @@ Result<DisplayState> RecordPolicy::PenaltyDisplay(const std::string& record_id,
   auto it = records_.find(record_id);
   if (it == records_.end()) return Status::NotFound("no record " + record_id);
   const RecordInfo& r = it->second;
-  if (r.type != RecordType::kPenalty) return Status::InvalidArgument("the record is not a penalty");
+  if (!Traits(r.type).display_rules) {
+    return Status::InvalidArgument("the record is not one on public display (a penalty)");
+  }
   if (CheckDate(Json(std::string(date)), "date").code() != StatusCode::kOk) {
     return Status::InvalidArgument("date must be YYYY-MM-DD");
   }

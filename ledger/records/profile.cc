@@ -18,22 +18,6 @@ struct Listed {
   std::string target;
 };
 
-const char* Section(RecordType type) {
-  switch (type) {
-    case RecordType::kLicense:
-      return "licenses";
-    case RecordType::kCertificate:
-      return "certificates";
-    case RecordType::kPenalty:
-      return "penalties";
-    case RecordType::kCreditRepair:
-      return "credit_repairs";
-    case RecordType::kStatusChange:
-      break;
-  }
-  return nullptr;  // status changes show in their targets' status
-}
-
 }  // namespace
 
 Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPolicy& policy,
@@ -59,17 +43,28 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
           break;
         }
         const RecordInfo& info = p.records().at(id);
-        if (Section(info.type) == nullptr) continue;
+        const RecordTypeTraits& traits = Traits(info.type);
         Listed item{id,           index,      info.type, StatusName(StatusAt(info, tree_size)),
                     std::nullopt, info.target};
-        if (info.type == RecordType::kPenalty) {
+        if (traits.display_rules) {
           auto display = p.PenaltyDisplay(id, date);
           if (display.ok()) item.display = *display;
-          // The public sees a penalty only while the display rules put it on display.
-          if (!request.bank && !(item.display && item.display->displayed)) continue;
         }
-        // Credit repairs speak of penalties the public may not see.
-        if (!request.bank && info.type == RecordType::kCreditRepair) continue;
+        bool shown = false;
+        switch (traits.profile_view) {
+          case ProfileView::kNotListed:
+            break;
+          case ProfileView::kEveryone:
+            shown = true;
+            break;
+          case ProfileView::kWhileDisplayed:
+            shown = request.bank || (item.display && item.display->displayed);
+            break;
+          case ProfileView::kBanksOnly:
+            shown = request.bank;
+            break;
+        }
+        if (!shown) continue;
         if (out.size() == request.max_records) {
           truncated = true;
           break;
@@ -89,11 +84,10 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
                   {"tree_hash", std::string(crypto::HashAlgorithmName(log.params().tree_hash))},
                   {"tree_size", tree_size},
                   {"checkpoint", checkpoint_note},
-                  {"truncated", truncated},
-                  {"licenses", Json::array()},
-                  {"certificates", Json::array()},
-                  {"penalties", Json::array()},
-                  {"credit_repairs", Json::array()}};
+                  {"truncated", truncated}};
+  for (RecordType type : kRecordTypes) {
+    if (const char* section = Traits(type).profile_section) profile[section] = Json::array();
+  }
   if (request.bank) {
     profile["bank"] = request.bank_id;
     profile["purpose"] = request.purpose;
@@ -104,7 +98,7 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
     CREDLEDGER_ASSIGN_OR_RETURN(auto proof, log.InclusionProof(r.index, tree_size));
     Json inclusion = merkle::HashesToHex(proof);
     Json item = {{"record_id", r.id}, {"index", r.index}, {"status", r.status}};
-    if (r.type == RecordType::kLicense || r.type == RecordType::kCertificate) {
+    if (Traits(r.type).validity_window) {
       const ValidityWindow window = WindowOf(entry.at("body"));
       item["status"] = StatusOn(r.status, window, date);
       item["in_force"] = item["status"] == "valid";
@@ -119,7 +113,7 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
     if (!r.target.empty()) item["target"] = r.target;
     item["entry"] = std::move(entry);
     item["inclusion"] = std::move(inclusion);
-    profile[Section(r.type)].push_back(std::move(item));
+    profile[Traits(r.type).profile_section].push_back(std::move(item));
   }
   return SignObject(std::move(profile), node_key);
 }

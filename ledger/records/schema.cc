@@ -183,4 +183,16 @@ Status CheckArray(const Json& v, const JsonPointer& pointer, size_t min, size_t 
   return Status::Ok();
 }
 
+Status CheckAuthority(const Json& v, const JsonPointer& p) {
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(v, p, {"uscc", "name"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckUscc(At(v, "uscc"), Child(p, "uscc")));
+  return CheckText(At(v, "name"), Child(p, "name"), kName);
+}
+
+Status CheckHashArray(const Json& v, const JsonPointer& p, size_t max) {
+  CREDLEDGER_RETURN_IF_ERROR(CheckArray(v, p, 0, max));
+  for (size_t i = 0; i < v.size(); ++i) CREDLEDGER_RETURN_IF_ERROR(CheckHash(v[i], Child(p, i)));
+  return Status::Ok();
+}
+
 }  // namespace credledger::records

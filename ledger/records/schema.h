@@ -79,6 +79,15 @@ Status CheckUscc(const Json& v, const JsonPointer& pointer);
 Status CheckAreaCode(const Json& v, const JsonPointer& pointer);
 // An array of min..max elements.
 Status CheckArray(const Json& v, const JsonPointer& pointer, size_t min, size_t max);
+// An array of at most `max` hashes (CheckHash).
+Status CheckHashArray(const Json& v, const JsonPointer& pointer, size_t max);
+// {"uscc", "name"} of an issuing, punishing or deciding authority.
+Status CheckAuthority(const Json& v, const JsonPointer& pointer);
+
+// Text limits, in characters: codes and numbers, names, free text.
+inline constexpr size_t kShortText = 64;
+inline constexpr size_t kName = 200;
+inline constexpr size_t kLongText = 1000;
 
 }  // namespace credledger::records
 

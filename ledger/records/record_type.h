@@ -1,0 +1,77 @@
+// The record types and everything the domain does differently by type, in one row per type
+// (record_types.cc, beside each type's body schema). Code asks the row, never the type's name
+// or enumerator, so adding a type is: its enumerator here, its row and body check in
+// record_types.cc (Traits is an exhaustive switch, and -Werror=switch makes a missed case a
+// build error), and its documentation (docs/RECORDS.md, "Adding a record type").
+#ifndef CREDLEDGER_LEDGER_RECORDS_RECORD_TYPE_H_
+#define CREDLEDGER_LEDGER_RECORDS_RECORD_TYPE_H_
+
+#include <string>
+#include <string_view>
+
+#include "crypto/status.h"
+#include "ledger/canonical_json.h"
+
+namespace credledger::records {
+
+enum class RecordType { kLicense, kCertificate, kPenalty, kCreditRepair, kStatusChange };
+
+// Every type, in the order listed to users (errors, docs).
+inline constexpr RecordType kRecordTypes[] = {RecordType::kLicense, RecordType::kCertificate,
+                                              RecordType::kPenalty, RecordType::kCreditRepair,
+                                              RecordType::kStatusChange};
+
+// What a record of the type does to the record its body's "target" names.
+enum class TargetChange {
+  kNone,          // it targets nothing: a record in its own right
+  kStatusChange,  // revokes, suspends, reinstates, withdraws... (RecordPolicy)
+  kCreditRepair,  // repairs a penalty: ends its public display early
+};
+
+// Who sees a record of the type in a credit profile (records/profile.h).
+enum class ProfileView {
+  kNotListed,       // not listed: status changes show in their targets' status
+  kEveryone,        // the public view and the bank view
+  kWhileDisplayed,  // the bank view; the public view only while on display
+  kBanksOnly,       // the bank view only
+};
+
+struct RecordTypeTraits {
+  std::string_view name;  // the entry's "type"
+  // The rules for the entry's "body" (the rest of the entry, `entry`, is checked before).
+  // Errors: InvalidArgument "/body/<member>: <rule>".
+  Status (*check_body)(const Json& body, const Json& entry);
+  // The body member ({"uscc", "name"}) naming the agency the record speaks for, which must
+  // be its signer or an agency that delegated to it; null: none.
+  const char* authority_member;
+  // The body member holding a number unique per agency and type, and what errors call it;
+  // null: none.
+  const char* number_member;
+  const char* number_name;
+  // The body carries a GB/T 36904 e-license "identifier", held by one record at a time.
+  bool has_license_identifier;
+  // The body member holding the hash of the record's document (the file a bank or verifier
+  // checks against it); null: no document.
+  const char* document_member;
+  TargetChange target_change;
+  // In force only between the body's valid_from and valid_until (long-term without one).
+  bool validity_window;
+  // On public display for the period its regime's display rules set (DOMAIN.md), ended early
+  // by a credit repair or a withdrawal; the record a credit repair may target.
+  bool display_rules;
+  // Its list in a credit profile ("licenses"); null with ProfileView::kNotListed.
+  const char* profile_section;
+  ProfileView profile_view;
+};
+
+const RecordTypeTraits& Traits(RecordType type);
+
+inline std::string_view RecordTypeName(RecordType type) { return Traits(type).name; }
+// Errors: InvalidArgument naming the unknown type.
+Result<RecordType> ParseRecordType(std::string_view name);
+// "license, certificate, ...": every type's name, for messages.
+std::string RecordTypeNames();
+
+}  // namespace credledger::records
+
+#endif  // CREDLEDGER_LEDGER_RECORDS_RECORD_TYPE_H_
