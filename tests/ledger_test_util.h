@@ -8,6 +8,7 @@
 #include "crypto/encoding.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
+#include "fixtures.h"
 #include "ledger/canonical_json.h"
 #include "ledger/records/entry.h"
 #include "ledger/store.h"
@@ -42,39 +43,25 @@ inline Json PublicKeyJson(const crypto::PrivateKey& k) {
           {"spki", crypto::Base64Encode(k.public_key().spki_der())}};
 }
 
-// A penalty record of `agency` (docs/RECORDS.md) with decision number `number`, signed with
-// `key`: the canonical signed entry. Its punishing authority is `authority_uscc` (the agency's
-// own code in the registry); its decision document hash is `document_hash`, or by default
-// one of its own.
+// The sample penalty (tests/fixtures/records/penalty.json) of `agency` with decision number
+// `number`, signed with `key`: the canonical signed entry. Its punishing authority is
+// `authority_uscc` (the agency's own code in the registry); its decision document hash is
+// `document_hash`, or by default one of its own.
 inline std::string SignedPenalty(const crypto::PrivateKey& key, const std::string& agency,
                                  const std::string& number, int64_t fine = 100000,
                                  const std::string& authority_uscc = "91110000101623741K",
                                  std::string document = "") {
-  const std::string h(64, 'c');
   if (document.empty()) {
     document = crypto::HexEncode(
         crypto::Hash(crypto::HashAlgorithm::kSha256, agency + "|" + number + " decision"));
   }
-  Json e = {
-      {"type", "penalty"},
-      {"schema_version", 1},
-      {"agency", agency},
-      {"subject", {{"kind", "organization"}, {"uscc", "914403001922038216"}}},
-      {"issued_at", "2026-11-27T09:00:00Z"},
-      {"body",
-       {{"decision_number", number},
-        {"party", {{"category", "legal_person"}, {"name", "Co"}, {"uscc", "914403001922038216"}}},
-        {"violation_type", "x"},
-        {"facts_hash", h},
-        {"legal_basis", "law"},
-        {"penalty_kinds", {"fine"}},
-        {"fine_fen", fine},
-        {"confiscation_fen", 0},
-        {"decision_date", "2026-01-01"},
-        {"severity", "general"},
-        {"punishing_authority", {{"uscc", authority_uscc}, {"name", "authority"}}},
-        {"decision_document_hash", document},
-        {"display_regime", "2026"}}}};
+  Json e = SampleEntry("penalty");
+  e["agency"] = agency;
+  Json& body = e["body"];
+  body["decision_number"] = number;
+  body["fine_fen"] = fine;
+  body["punishing_authority"]["uscc"] = authority_uscc;
+  body["decision_document_hash"] = document;
   auto s = records::SignEntry(e, key);
   REQUIRE(s.ok());
   return s->canonical;
