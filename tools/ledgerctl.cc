@@ -69,7 +69,7 @@ commands:
         seconds, the last W of them reads only; then every acknowledged entry is proven in
         the final checkpoint's tree. The node's resident memory growth per entry written
         after the first W seconds, and while it only served reads, is reported and bounded
-        (tests/soak/soak_test.sh)
+        (tests/e2e/soak/soak_test.sh)
   bundle --data DIR (--record ID | --index I) [--out FILE]
         the record's proof bundle (docs/PROOF-BUNDLE.md) at the current checkpoint
   verify BUNDLE|- --vkey KEY|FILE [--document FILE] [--at TIME] [--json]

@@ -1,6 +1,6 @@
 // ledgerctl soak: mixed reads and writes against a running node for a bounded time, then
 // proof that every acknowledged entry is in the final tree, and the node's resident memory
-// after warm-up (tests/soak/soak_test.sh).
+// after warm-up (tests/e2e/soak/soak_test.sh).
 #include <algorithm>
 #include <atomic>
 #include <chrono>

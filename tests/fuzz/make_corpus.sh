@@ -5,8 +5,9 @@
 # Usage: make_corpus.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL
 set -uo pipefail
 out=$(cd "$(dirname "$0")" && pwd)/corpus
-# shellcheck source=../node_test_lib.sh
-source "$(dirname "$0")/../node_test_lib.sh"
+fixtures=$(cd "$(dirname "$0")/../fixtures/records" && pwd)
+# shellcheck source=../e2e/node_test_lib.sh
+source "$(dirname "$0")/../e2e/node_test_lib.sh"
 start_node node.log --dev --data-dir data --port 0
 vkey=$(curl -sS "$base/v1/node" | sed 's/.*"verifier_key":"\([^"]*\)".*/\1/')
 for t in fuzz_canonical_json fuzz_entry fuzz_checkpoint fuzz_bundle fuzz_http; do
@@ -23,6 +24,10 @@ dev_license data SZ-DEMO-2026-000002 >second.json
 "$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series S --count 2 \
   --out penalties.jsonl >/dev/null
 cp license.json "$out/fuzz_entry/seed-license"
+# The shared sample of every record type (tests/fixtures/records/), signed.
+for sample in "$fixtures"/*.json; do
+  "$ctl" sign --key "$out/../agency-key.pem" "$sample" >"$out/fuzz_entry/seed-sample-$(basename "$sample" .json)"
+done
 sed -n 1p penalties.jsonl >"$out/fuzz_entry/seed-penalty"
 cp data/dev-keys/example-license.json "$out/fuzz_canonical_json/seed-unsigned-license"
 printf '{"numbers":[0,-0,1e21,1e-7,123456789012,0.000001,-1.5e300,9007199254740991],"s":"\\u20ac\\ud83d\\ude00\\n\\"","nested":{"b":[true,false,null],"a":{}}}' \

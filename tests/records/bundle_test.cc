@@ -6,7 +6,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/records/identifiers.h"
-#include "ledger_test_util.h"
+#include "records_util.h"
 
 using namespace credledger;
 using namespace credledger::records;

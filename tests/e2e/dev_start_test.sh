@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The first `ledgerd --dev` start, interrupted or raced:
 #   - killed (SIGKILL, as by kill -9) at each of its changes on disk in turn (the Nth write,
-#     sync, rename, mkdir or unlink, through tests/faults/io_fault.cc), every first start
+#     sync, rename, mkdir or unlink, through tests/e2e/faults/io_fault.cc), every first start
 #     leaves a data directory that the next start takes up (finishing or starting over), and
 #     whose dev keys sign entries the node accepts (they match its genesis);
 #   - two first starts on one fresh directory: one serves, the other refuses at once, naming

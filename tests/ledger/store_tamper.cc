@@ -1,6 +1,6 @@
 // store_tamper: changes one byte of a stopped ledger's stored entry, the way an intruder with
 // write access to the disk (but not the node key) would, for the audit test
-// (tests/monitor_test.sh): `store_tamper DATA_DIR INDEX`.
+// (tests/e2e/monitor_test.sh): `store_tamper DATA_DIR INDEX`.
 #include <cstdio>
 #include <cstdlib>
 #include <string>

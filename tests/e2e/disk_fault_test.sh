@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A full disk and a failing disk under a real ledgerd and its real LevelDB (faults injected by
-# tests/faults/io_fault.cc, an LD_PRELOAD library, on the store's files only). Checks that
+# tests/e2e/faults/io_fault.cc, an LD_PRELOAD library, on the store's files only). Checks that
 #   - a write the disk refuses gets 503 application/problem+json naming the disk's error, and
 #     so does every write until the store recovers;
 #   - reads keep working meanwhile: checkpoint, entries, proofs;

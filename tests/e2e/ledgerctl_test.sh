@@ -3,6 +3,7 @@
 # Usage: ledgerctl_test.sh PATH_TO_LEDGERCTL
 set -uo pipefail
 ctl=$1
+fixtures=$(cd "$(dirname "$0")/../fixtures/records" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -63,18 +64,8 @@ check "entry prints the exact bytes" 0 "$ctl" entry --data d --index 2
 [ "$(cat out.txt)" = '{"c":true}' ] && passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: entry bytes"; cat out.txt; }
 check "entry beyond the tree" 1 "$ctl" entry --data d --index 99
 check "keygen p256 for an agency" 0 "$ctl" keygen --alg p256 --out amr.pem
-h64=$(printf 'a%.0s' $(seq 64))
-cat >penalty.json <<JSON
-{"type": "penalty", "agency": "sz-amr",
- "subject": {"kind": "organization", "uscc": "914403001922038216"},
- "body": {"decision_number": "SZ-2026-123",
-          "party": {"category": "legal_person", "name": "Example Co", "uscc": "914403001922038216"},
-          "violation_type": "false advertising", "facts_hash": "$h64", "legal_basis": "AUCL art. 20",
-          "penalty_kinds": ["warning", "fine"], "fine_fen": 5000000, "confiscation_fen": 0,
-          "decision_date": "2026-03-01", "severity": "general",
-          "punishing_authority": {"uscc": "91110000101623741K", "name": "SZ AMR"},
-          "decision_document_hash": "$h64", "display_regime": "2026"}}
-JSON
+# The shared sample penalty (tests/fixtures/records/), under a number of its own.
+sed 's/"decision_number": "[^"]*"/"decision_number": "SZ-2026-123"/' "$fixtures/penalty.json" >penalty.json
 check "sign a penalty template" 0 "$ctl" sign --key amr.pem penalty.json
 contains "signed entry has a signature" out.txt '"signature":"'
 contains "signed entry names its key" out.txt '"key_id":"'

@@ -8,7 +8,7 @@
 
 #include "api/service.h"
 #include "ledger/records/registry.h"
-#include "ledger_test_util.h"
+#include "records_util.h"
 
 namespace credledger::testing {
 

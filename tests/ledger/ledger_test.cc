@@ -18,7 +18,7 @@
 #include "ledger/data_dir.h"
 #include "ledger/format.h"
 #include "ledger/internal/leaf_filter.h"
-#include "ledger_test_util.h"
+#include "ledger_util.h"
 #include "test_util.h"
 
 using namespace credledger;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "crypto/encoding.h"
-#include "ledger_test_util.h"
+#include "records_util.h"
 #include "test_util.h"
 
 using namespace credledger;

@@ -148,7 +148,7 @@ code=$(curl -sS -o body.json -w '%{http_code}' -H "Authorization: Bearer $(cat d
   bad "the historical holder's profile: HTTP $code $(head -c 300 body.json)"
 
 # Raw HTTP: framing, smuggling, limits on every part of a request, HEAD and OPTIONS on every
-# route (tests/server_test.cc has every variant; these are the classes, against ledgerd).
+# route (tests/api/server_test.cc has every variant; these are the classes, against ledgerd).
 # raw NAME WANT BYTES_FILE: sends the bytes on a new connection with a second request
 # (GET /healthz) behind them, reads every answer until the node closes (or 3 s), and wants
 # WANT as the status lines of all answers, space separated ("400": the second was not run).

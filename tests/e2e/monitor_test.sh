@@ -96,7 +96,7 @@ refuses() {
   [ "$rc" != 0 ] && grep -qF -- "$3" refused.log && ok || bad "$1: exit $rc: $(cat refused.log)"
 }
 # One bit of a LevelDB table file flipped: the start and the audit name the file (and, in a
-# table of many blocks, the last key before the damage: tests/ledger_test.cc).
+# table of many blocks, the last key before the damage: tests/ledger/ledger_test.cc).
 table=$(ls -S a-file/store/*.ldb | head -1)
 offset=$(($(stat -c %s "$table") / 2))
 byte=$(od -An -tu1 -j "$offset" -N1 "$table" | tr -d ' ')

@@ -7,7 +7,7 @@
 #include "ledger/records/anchor.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/payloads.h"
-#include "ledger_test_util.h"
+#include "records_util.h"
 #include "test_util.h"
 
 using namespace credledger;

@@ -37,26 +37,15 @@ cat >"$work/config.json" <<JSON
 JSON
 "$ctl" genesis --config "$work/config.json" --node-key "$work/node.pem" >"$work/genesis.json"
 "$ctl" init --data "$work/domain" --genesis "$work/genesis.json" --node-key "$work/node.pem" >/dev/null
-h64=$(printf 'a%.0s' $(seq 64))
-cat >"$work/penalty.json" <<JSON
-{"type": "penalty", "agency": "sz-amr",
- "subject": {"kind": "organization", "uscc": "914403001922038216"},
- "body": {"decision_number": "GO-1", "violation_type": "x", "facts_hash": "$h64",
-          "party": {"category": "legal_person", "name": "Co", "uscc": "914403001922038216"},
-          "legal_basis": "law", "penalty_kinds": ["fine"], "fine_fen": 100, "confiscation_fen": 0,
-          "decision_date": "2026-03-01", "severity": "general", "display_regime": "2026",
-          "punishing_authority": {"uscc": "91110000101623741K", "name": "SZ AMR"},
-          "decision_document_hash": "$h64"}}
-JSON
+# The shared sample penalty (tests/fixtures/records/), under a number of its own.
+sed 's/"decision_number": "[^"]*"/"decision_number": "GO-1"/' "$here/../../fixtures/records/penalty.json" \
+  >"$work/penalty.json"
 "$ctl" sign --key "$work/amr.pem" "$work/penalty.json" >"$work/penalty.jsonl"
 penalty_id=$("$ctl" append --data "$work/domain" --node-key "$work/node.pem" "$work/penalty.jsonl" |
   sed 's/.*"leaf_hash":"\([0-9a-f]*\)".*/\1/')
-cat >"$work/suspend.json" <<JSON
-{"type": "status_change", "agency": "sz-amr", "refs": ["$penalty_id"],
- "subject": {"kind": "organization", "uscc": "914403001922038216"},
- "body": {"target": "$penalty_id", "action": "suspend", "new_status": "suspended",
-          "reversible": true, "reason": "review", "effective_at": "2026-11-28T00:00:00Z"}}
-JSON
+# The sample status change (a suspension), acting on the penalty.
+sed "s/$(printf 'a%.0s' $(seq 64))/$penalty_id/g" "$here/../../fixtures/records/status_change.json" \
+  >"$work/suspend.json"
 "$ctl" sign --key "$work/amr.pem" "$work/suspend.json" >"$work/suspend.jsonl"
 "$ctl" append --data "$work/domain" --node-key "$work/node.pem" "$work/suspend.jsonl" >/dev/null
 "$ctl" bundle --data "$work/domain" --node-key "$work/node.pem" --record "$penalty_id" \

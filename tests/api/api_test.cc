@@ -19,7 +19,7 @@
 #include "ledger/records/profile.h"
 #include "ledger/records/query_audit.h"
 #include "ledger/records/registry.h"
-#include "ledger_test_util.h"
+#include "records_util.h"
 #include "test_util.h"
 
 using namespace credledger;

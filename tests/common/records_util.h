@@ -1,6 +1,6 @@
-// Helpers shared by the test binaries' files.
-#ifndef CREDLEDGER_TESTS_LEDGER_TEST_UTIL_H_
-#define CREDLEDGER_TESTS_LEDGER_TEST_UTIL_H_
+// Helpers for tests of the records module and above: keys, registry keys, signed samples.
+#ifndef CREDLEDGER_TESTS_COMMON_RECORDS_UTIL_H_
+#define CREDLEDGER_TESTS_COMMON_RECORDS_UTIL_H_
 
 #include <catch2/catch.hpp>
 #include <memory>
@@ -11,25 +11,9 @@
 #include "fixtures.h"
 #include "ledger/canonical_json.h"
 #include "ledger/records/entry.h"
-#include "ledger/store.h"
+#include "ledger_util.h"
 
 namespace credledger::testing {
-
-// Lets a test keep a MemoryStore across Ledger lifetimes (a Ledger owns its Store).
-class SharedStore : public Store {
- public:
-  explicit SharedStore(std::shared_ptr<MemoryStore> s) : s_(std::move(s)) {}
-  Status Get(std::string_view key, std::string* value) override { return s_->Get(key, value); }
-  Status Write(const WriteBatch& batch, bool sync) override { return s_->Write(batch, sync); }
-  Status Scan(std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit) override {
-    return s_->Scan(start, visit);
-  }
-  Status Recover() override { return s_->Recover(); }
-
- private:
-  std::shared_ptr<MemoryStore> s_;
-};
 
 inline crypto::PrivateKey GenerateKey(crypto::KeyAlgorithm alg) {
   auto k = crypto::PrivateKey::Generate(alg);
@@ -69,4 +53,4 @@ inline std::string SignedPenalty(const crypto::PrivateKey& key, const std::strin
 
 }  // namespace credledger::testing
 
-#endif  // CREDLEDGER_TESTS_LEDGER_TEST_UTIL_H_
+#endif  // CREDLEDGER_TESTS_COMMON_RECORDS_UTIL_H_

@@ -14,7 +14,7 @@
 //                  changes files, before it acts: write, pwrite, writev, fsync, fdatasync,
 //                  rename, mkdir, unlink, rmdir, on any file (IO_FAULT_DIR does not apply).
 //                  Stepping N through 1, 2, 3... crashes a program at each of its steps on
-//                  disk in turn (tests/dev_start_test.sh).
+//                  disk in turn (tests/e2e/dev_start_test.sh).
 //
 // No privileges are needed, unlike a loop-mounted or size-limited tmpfs data dir, and the
 // fault is switched on and off between two requests.
