@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "api/client/follow.h"
+#include "api/client/http_client.h"
 #include "crypto/mutex.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
@@ -19,7 +21,6 @@
 #include "ledger/merkle.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
-#include "tools/http_client.h"
 
 namespace credledger::tools {
 namespace {
@@ -60,12 +61,12 @@ struct SoakState {
 };
 
 void Writer(SoakState* state) {
-  auto client = HttpClient::Create(state->url);
-  if (!client.ok()) return state->Error(client.status().ToString());
+  auto node = client::HttpClient::Create(state->url);
+  if (!node.ok()) return state->Error(node.status().ToString());
   while (!state->stop && !state->stop_writes) {
     const size_t i = state->next_entry++;
     if (i >= state->entries.size()) return state->Error("ran out of entries: pass more");
-    auto answer = client->Post("/v1/entries", "application/json", state->entries[i]);
+    auto answer = node->Post("/v1/entries", "application/json", state->entries[i]);
     if (!answer.ok() || answer->status != 201) {
       state->Error("POST entry " + std::to_string(i) + ": " +
                    (answer.ok() ? std::to_string(answer->status) + " " + answer->body
@@ -87,8 +88,8 @@ void Writer(SoakState* state) {
 
 // Reads what a bank or a monitor reads: checkpoints, entries, inclusion proofs, bundles.
 void Reader(SoakState* state, unsigned seed) {
-  auto client = HttpClient::Create(state->url);
-  if (!client.ok()) return state->Error(client.status().ToString());
+  auto node = client::HttpClient::Create(state->url);
+  if (!node.ok()) return state->Error(node.status().ToString());
   std::mt19937_64 random(seed);
   for (uint64_t n = 0; !state->stop; ++n) {
     std::vector<std::string> targets = {"/v1/checkpoint", "/v1/node"};
@@ -102,7 +103,7 @@ void Reader(SoakState* state, unsigned seed) {
       }
     }
     for (const std::string& target : targets) {
-      auto answer = client->Get(target);
+      auto answer = node->Get(target);
       if (!answer.ok() || answer->status != 200) {
         state->Error("GET " + target + ": " +
                      (answer.ok() ? std::to_string(answer->status) : answer.status().ToString()));
@@ -126,17 +127,14 @@ uint64_t ResidentKiB(uint64_t pid) {
 // Every acknowledged entry against the node's latest checkpoint: verified under the node's
 // key, and each entry's inclusion proof checked here (RFC 9162), not taken from the node.
 Status ProveAll(const SoakState& state, const NoteVerifier& verifier, uint64_t* proven) {
-  CREDLEDGER_ASSIGN_OR_RETURN(HttpClient client, HttpClient::Create(state.url));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string note, client.GetOk("/v1/checkpoint"));
+  CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient node, client::HttpClient::Create(state.url));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string note, node.GetOk("/v1/checkpoint"));
   CREDLEDGER_ASSIGN_OR_RETURN(Checkpoint head, VerifyCheckpoint(note, verifier, verifier.name()));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string node_json, client.GetOk("/v1/node"));
-  CREDLEDGER_ASSIGN_OR_RETURN(Json node, ParseJson(node_json));
-  CREDLEDGER_ASSIGN_OR_RETURN(merkle::HashAlgorithm alg,
-                              crypto::ParseHashAlgorithm(node.value("tree_hash", "sha256")));
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::HashAlgorithm alg, client::NodeTreeHash(node));
   for (const Acknowledged& a : state.AcknowledgedSoFar()) {
     const std::string target = "/v1/proofs/inclusion?index=" + std::to_string(a.index) +
                                "&tree_size=" + std::to_string(head.tree_size);
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string body, client.GetOk(target));
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string body, node.GetOk(target));
     CREDLEDGER_ASSIGN_OR_RETURN(Json answer, ParseJson(body));
     std::vector<merkle::Hash> proof;
     for (const Json& h : answer.value("inclusion_proof", Json::array())) {

@@ -10,7 +10,7 @@
 #include "api/multipart.h"
 #include "api/problem.h"
 #include "api/service.h"
-#include "api_test_util.h"
+#include "node_util.h"
 #include "crypto/encoding.h"
 #include "ledger/block.h"
 #include "ledger/format.h"

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "api/internal/call.h"
-#include "api_test_util.h"
+#include "node_util.h"
 #include "crypto/encoding.h"
 #include "test_util.h"
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "api/internal/request_reader.h"
-#include "api_test_util.h"
+#include "node_util.h"
 
 using namespace credledger;
 using namespace std::string_literals;

@@ -1,4 +1,4 @@
-#include "tools/http_client.h"
+#include "api/client/http_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,7 +12,7 @@
 
 #include "ledger/canonical_json.h"
 
-namespace credledger::tools {
+namespace credledger::client {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -173,4 +173,4 @@ Result<std::string> HttpClient::GetOk(const std::string& target) {
                              std::to_string(answer.status) + ": " + detail);
 }
 
-}  // namespace credledger::tools
+}  // namespace credledger::client

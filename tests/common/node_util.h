@@ -1,6 +1,6 @@
-// A Service over an in-memory domain ledger, shared by the api test binary's files.
-#ifndef CREDLEDGER_TESTS_API_TEST_UTIL_H_
-#define CREDLEDGER_TESTS_API_TEST_UTIL_H_
+// A Service over an in-memory domain ledger, for the tests of the api and client modules.
+#ifndef CREDLEDGER_TESTS_COMMON_NODE_UTIL_H_
+#define CREDLEDGER_TESTS_COMMON_NODE_UTIL_H_
 
 #include <catch2/catch.hpp>
 #include <future>
@@ -76,4 +76,4 @@ struct Node {
 
 }  // namespace credledger::testing
 
-#endif  // CREDLEDGER_TESTS_API_TEST_UTIL_H_
+#endif  // CREDLEDGER_TESTS_COMMON_NODE_UTIL_H_

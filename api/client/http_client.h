@@ -1,17 +1,17 @@
-// A small blocking HTTP/1.1 client for ledgerctl's monitor, audit and soak: requests over one
-// keep-alive connection to a node, http:// or https:// (certificate and host name checked
-// against the system's CAs, or a given CA file).
+// A small blocking HTTP/1.1 client of a node's API, for ledgerctl (monitor, audit, soak) and
+// for nodes that follow another: requests over one keep-alive connection to a node, http:// or
+// https:// (certificate and host name checked against the system's CAs, or a given CA file).
 //
 // Thread-compatible.
-#ifndef CREDLEDGER_TOOLS_HTTP_CLIENT_H_
-#define CREDLEDGER_TOOLS_HTTP_CLIENT_H_
+#ifndef CREDLEDGER_API_CLIENT_HTTP_CLIENT_H_
+#define CREDLEDGER_API_CLIENT_HTTP_CLIENT_H_
 
 #include <memory>
 #include <string>
 
 #include "crypto/status.h"
 
-namespace credledger::tools {
+namespace credledger::client {
 
 struct HttpAnswer {
   unsigned status = 0;
@@ -45,6 +45,6 @@ class HttpClient {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace credledger::tools
+}  // namespace credledger::client
 
-#endif  // CREDLEDGER_TOOLS_HTTP_CLIENT_H_
+#endif  // CREDLEDGER_API_CLIENT_HTTP_CLIENT_H_
