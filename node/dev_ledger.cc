@@ -7,6 +7,7 @@
 #include "ledger/records/access.h"
 #include "ledger/records/genesis.h"
 #include "ledger/records/identifiers.h"
+#include "ledger/records/record_type.h"
 #include "ledger/records/registry.h"
 
 namespace credledger::node {
@@ -51,12 +52,16 @@ Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
                                 NewKeyFile(keys_dir + "/" + a.id + ".pem", a.alg));
     std::string uscc = std::string(a.uscc_first17) + records::UsccCheckCharacter(a.uscc_first17);
     if (amr_uscc.empty()) amr_uscc = uscc;
-    agencies.push_back(
-        {{"id", a.id},
-         {"name", a.name},
-         {"uscc", uscc},
-         {"keys", {records::PublicKeyJson(key)}},
-         {"types", {"license", "certificate", "penalty", "credit_repair", "status_change"}}});
+    // Every dev agency may submit every record type.
+    Json types = Json::array();
+    for (records::RecordType t : records::kRecordTypes) {
+      types.push_back(std::string(records::RecordTypeName(t)));
+    }
+    agencies.push_back({{"id", a.id},
+                        {"name", a.name},
+                        {"uscc", uscc},
+                        {"keys", {records::PublicKeyJson(key)}},
+                        {"types", std::move(types)}});
   }
   Json config = {{"origin", "dev.credledger.local/log"},
                  {"admins", {{"threshold", 1}, {"keys", {records::PublicKeyJson(admin)}}}},
