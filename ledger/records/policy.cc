@@ -168,6 +168,38 @@ Status RecordPolicy::CheckIssuer(const ValidatedEntry& e, uint64_t index) const 
       ") nor an agency that has delegated to it: a record speaks only in its signer's name");
 }
 
+Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& subject,
+                                 uint64_t index) const {
+  const Json& body = e.document.at("body");
+  const bool is_repair = Traits(e.type).target_change == TargetChange::kCreditRepair;
+  const std::string target = body.at("target").get<std::string>();
+  auto t = records_.find(target);
+  if (t == records_.end()) {
+    return Status::FailedPrecondition("/body/target: no record " + target + " in this log");
+  }
+  if (!registry_.ActsFor(e.agency, t->second.agency, index)) {
+    return Status::PermissionDenied("/body/target: record " + target + " belongs to agency \"" +
+                                    t->second.agency + "\", which has not delegated to \"" +
+                                    e.agency + "\"");
+  }
+  if (is_repair && !Traits(t->second.type).display_rules) {
+    return Status::FailedPrecondition(
+        "/body/target: a credit repair targets a record on public display (a penalty), not a " +
+        std::string(RecordTypeName(t->second.type)));
+  }
+  // A change is listed under its target's subject: it must be that subject.
+  if (subject != t->second.subject) {
+    return Status::InvalidArgument("/subject: must be the subject of record " + target + " (" +
+                                   t->second.subject + ")");
+  }
+  if (is_repair && body.at("applicant_uscc") != t->second.subject) {
+    return Status::InvalidArgument("/body/applicant_uscc: must be the penalty's party (" +
+                                   t->second.subject +
+                                   "): an enterprise applies to repair its own record");
+  }
+  return Status::Ok();
+}
+
 Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& record_id,
                                  uint64_t index) {
   const RecordTypeTraits& traits = Traits(e.type);
@@ -198,34 +230,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     }
   }
   const bool is_change = traits.target_change != TargetChange::kNone;
-  const bool is_repair = traits.target_change == TargetChange::kCreditRepair;
-  if (is_change) {
-    const std::string target = body.at("target").get<std::string>();
-    auto t = records_.find(target);
-    if (t == records_.end()) {
-      return Status::FailedPrecondition("/body/target: no record " + target + " in this log");
-    }
-    if (!registry_.ActsFor(e.agency, t->second.agency, index)) {
-      return Status::PermissionDenied("/body/target: record " + target + " belongs to agency \"" +
-                                      t->second.agency + "\", which has not delegated to \"" +
-                                      e.agency + "\"");
-    }
-    if (is_repair && !Traits(t->second.type).display_rules) {
-      return Status::FailedPrecondition(
-          "/body/target: a credit repair targets a record on public display (a penalty), not a " +
-          std::string(RecordTypeName(t->second.type)));
-    }
-    // A change is listed under its target's subject: it must be that subject.
-    if (subject != t->second.subject) {
-      return Status::InvalidArgument("/subject: must be the subject of record " + target + " (" +
-                                     t->second.subject + ")");
-    }
-    if (is_repair && body.at("applicant_uscc") != t->second.subject) {
-      return Status::InvalidArgument("/body/applicant_uscc: must be the penalty's party (" +
-                                     t->second.subject +
-                                     "): an enterprise applies to repair its own record");
-    }
-  }
+  if (is_change) CREDLEDGER_RETURN_IF_ERROR(CheckTarget(e, subject, index));
   Pending p;
   p.index = index;
   p.record_id = record_id;

@@ -171,6 +171,10 @@ class RecordPolicy : public AdmissionPolicy {
   // The authority a record names (issuing, punishing, deciding) is its signing agency or one
   // that delegated to it. Errors: PermissionDenied.
   Status CheckIssuer(const ValidatedEntry& e, uint64_t index) const;
+  // A status change or credit repair may act on its target: the target exists, belongs to
+  // the signer (or one that delegated to it), has the change's subject, and is of a type the
+  // change applies to. Errors: FailedPrecondition, PermissionDenied, InvalidArgument.
+  Status CheckTarget(const ValidatedEntry& e, const std::string& subject, uint64_t index) const;
   // The status_change and credit_repair rules; may update *target.
   Status ApplyStatusChange(const Json& body, RecordInfo* target);
   Status ApplyCreditRepair(const Json& body, uint64_t index, RecordInfo* target);
