@@ -10,7 +10,6 @@
 #include "api/multipart.h"
 #include "api/problem.h"
 #include "api/service.h"
-#include "node_util.h"
 #include "crypto/encoding.h"
 #include "ledger/block.h"
 #include "ledger/format.h"
@@ -19,6 +18,7 @@
 #include "ledger/records/profile.h"
 #include "ledger/records/query_audit.h"
 #include "ledger/records/registry.h"
+#include "node_util.h"
 #include "records_util.h"
 #include "test_util.h"
 
@@ -351,15 +351,7 @@ TEST_CASE("credit profiles: the bank sees every record, the public what is on di
   credledger::testing::TempDir dir;
   const std::string audit_path = dir.file("audit.jsonl");
   auto audit = records::QueryAuditLog::Open(audit_path).value();
-  api::ServiceOptions options;
-  options.banks =
-      records::BankAccess::FromJson({{"banks",
-                                      {{{"id", "bank-1"},
-                                        {"name", "Bank One"},
-                                        {"token_sha256", crypto::HexEncode(token_hash)}}}}})
-          .value();
-  options.query_audit = audit.get();
-  Node node(options);
+  credledger::testing::Node node(credledger::testing::BankOptions(token_hash, audit.get()));
   auto post = [&](const std::string& entry) {
     api::Response r = node.Call("POST", "/v1/entries", entry);
     INFO(r.body);

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "api/internal/call.h"
-#include "node_util.h"
 #include "crypto/encoding.h"
+#include "node_util.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -83,15 +83,7 @@ TEST_CASE("every route's declared effect, auth and cache policy is what clients 
   const auto [token, token_hash] = records::BankAccess::NewToken().value();
   credledger::testing::TempDir dir;
   auto audit = records::QueryAuditLog::Open(dir.file("audit.jsonl")).value();
-  api::ServiceOptions options;
-  options.banks =
-      records::BankAccess::FromJson({{"banks",
-                                      {{{"id", "bank-1"},
-                                        {"name", "Bank One"},
-                                        {"token_sha256", crypto::HexEncode(token_hash)}}}}})
-          .value();
-  options.query_audit = audit.get();
-  credledger::testing::Node node(options);
+  credledger::testing::Node node(credledger::testing::BankOptions(token_hash, audit.get()));
   REQUIRE(node.Call("POST", "/v1/entries", node.Penalty("P-1")).status == 201);
   REQUIRE(node.Call("POST", "/v1/entries", node.Penalty("P-2")).status == 201);
   auto concrete = [](std::string path) {

@@ -7,6 +7,7 @@
 #include "api/client/follow.h"
 #include "api/server.h"
 #include "ledger/format.h"
+#include "ledger_util.h"
 #include "node_util.h"
 
 using namespace credledger;
@@ -38,22 +39,6 @@ struct Served {
     auto signer = NoteSigner::Create("api.test/log", node.node_key).value();
     return signer.Sign(CheckpointBody({"api.test/log", size, root})).value();
   }
-};
-
-// A store the test keeps (the ledger owns its MemoryStore).
-class BorrowedStore : public Store {
- public:
-  explicit BorrowedStore(Store* s) : s_(s) {}
-  Status Get(std::string_view key, std::string* value) override { return s_->Get(key, value); }
-  Status Write(const WriteBatch& batch, bool sync) override { return s_->Write(batch, sync); }
-  Status Scan(std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit) override {
-    return s_->Scan(start, visit);
-  }
-  Status Recover() override { return s_->Recover(); }
-
- private:
-  Store* s_;
 };
 
 }  // namespace
@@ -131,7 +116,7 @@ TEST_CASE("auditing a log over HTTP and from its store; a changed entry is named
   CHECK(counts.records == 5);
   CHECK(counts.blocks >= 2);
 
-  client::StoreLogSource from_store(std::make_unique<BorrowedStore>(s.node.store));
+  client::StoreLogSource from_store(std::make_unique<testing::BorrowedStore>(s.node.store));
   client::AuditCounts store_counts;
   REQUIRE(client::AuditLog(from_store, s.verifier, &store_counts).ok());
   CHECK(store_counts.entries == counts.entries);

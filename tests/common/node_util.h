@@ -12,6 +12,21 @@
 
 namespace credledger::testing {
 
+// Options under which one bank ("bank-1") may read, with the bank token whose SHA-256 is
+// `token_hash`, its reads logged in `audit`.
+inline api::ServiceOptions BankOptions(const crypto::Digest& token_hash,
+                                       records::QueryAuditLog* audit) {
+  api::ServiceOptions options;
+  options.banks =
+      records::BankAccess::FromJson({{"banks",
+                                      {{{"id", "bank-1"},
+                                        {"name", "Bank One"},
+                                        {"token_sha256", crypto::HexEncode(token_hash)}}}}})
+          .value();
+  options.query_audit = audit;
+  return options;
+}
+
 // A Service over an in-memory domain ledger with one agency, driven without sockets.
 struct Node {
   crypto::PrivateKey node_key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
