@@ -31,7 +31,7 @@ while IFS= read -r file; do
   allowed=" $(allowed_for "$module") "
   # A module's tests (tests/<module>/) may include what the module may, and test helpers.
   case "$file" in
-    tests/crypto/* | tests/ledger/* | tests/records/* | tests/api/*)
+    tests/crypto/* | tests/ledger/* | tests/records/* | tests/api/* | tests/node/* | tests/tools/*)
       sub=${file#tests/}
       allowed=" $(allowed_for "${sub%%/*}") tests "
       ;;
