@@ -7,6 +7,8 @@
 # code, the node keeps serving, and nothing is written (the tree size is unchanged).
 # Usage: hostile_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL
 set -uo pipefail
+# Every route, as docs/openapi.yaml lists them (api_test holds that list to the route table).
+openapi=$(cd "$(dirname "$0")/../../docs" && pwd)/openapi.yaml
 # shellcheck source=node_test_lib.sh
 source "$(dirname "$0")/node_test_lib.sh"
 
@@ -211,13 +213,23 @@ timeout 3 cat <&3 >raw.out
 grep -q '^HTTP/1.1 422' raw.out && ok || bad "the body after 100 Continue: $(head -c 200 raw.out)"
 exec 3>&-
 # HEAD answers carry no body (the GET /healthz behind each is read right after its header),
-# OPTIONS answers 204 with Allow, on every route.
-for path in /healthz /readyz /metrics /v1/node /v1/checkpoint /v1/entries /v1/entries/batch \
-  /v1/entries/1 "/v1/records/$record_id" "/v1/records/$record_id/history" \
-  /v1/subjects/914403001922038216/records /v1/blocks/latest /v1/blocks/0 /v1/agencies \
-  /v1/agencies/sz-amr "/v1/proofs/inclusion?index=1" "/v1/proofs/consistency?from=1&to=2" \
-  "/v1/payloads/$(printf '%064d' 0)" "/v1/records/$record_id/bundle" /v1/entries/1/bundle \
-  /v1/verify "/v/$record_id" /v1/subjects/914403001922038216/profile /nowhere; do
+# OPTIONS answers 204 with Allow, on every route (each template made concrete) and on a path
+# no route serves.
+paths=()
+while IFS= read -r template; do
+  path=${template//\{index\}/1}
+  path=${path//\{height\}/0}
+  path=${path//\{uscc\}/914403001922038216}
+  path=${path//\{hash\}/$(printf '%064d' 0)}
+  case $path in
+    /v1/agencies/*) path=${path//\{id\}/sz-amr} ;;
+    /v1/proofs/inclusion) path="$path?index=1" ;;
+    /v1/proofs/consistency) path="$path?from=1&to=2" ;;
+  esac
+  paths+=("${path//\{id\}/$record_id}")
+done < <(sed -n 's/^  \(\/[^:]*\):[[:space:]]*$/\1/p' "$openapi")
+[ ${#paths[@]} -ge 20 ] && ok || bad "read only ${#paths[@]} routes from $openapi"
+for path in "${paths[@]}" /nowhere; do
   crlf "HEAD $path HTTP/1.1\r\nHost: x\r\n\r\n"
   printf 'GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >>req.bin
   exec 3<>"/dev/tcp/127.0.0.1/$port"
