@@ -2,7 +2,9 @@
 # The HTTP benchmark of ledgerd (docs/PERFORMANCE.md, "HTTP"), with wrk on loopback, each
 # figure beside a reference measured in the same run on the same machine:
 #   1. ingest: POST /v1/entries, one distinct signed p256 penalty per request, C connections,
-#      against `openssl speed -multi 2 ecdsap256` verify/s (the 2-core signature bound);
+#      against `openssl speed -multi 2 ecdsap256` verify/s (the 2-core signature bound); then
+#      batch ingest, POST /v1/entries/batch of 1,000 entries over 2 connections, against the
+#      same bound;
 #   2. latency at half the ingest rate measured in 1 (paced with wrk's per-request delay);
 #   3. inclusion-proof GETs at random indexes, against nginx serving a static file of the
 #      same size to the same wrk command.
@@ -54,11 +56,16 @@ done
 
 # Enough distinct entries that no run wraps around (a wrapped run would resend duplicates).
 count=$((25000 * seconds))
-echo "== signing $count + $((count / 2)) p256 penalties as sz-tax (2 processes)"
+batch_count=$((25000 * seconds))
+echo "== signing $count + $((count / 2)) + $batch_count p256 penalties as sz-tax (2 processes)"
 "$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series A \
   --count "$count" --out full.jsonl &
-"$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series B \
-  --count $((count / 2)) --out half.jsonl
+{
+  "$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series B \
+    --count $((count / 2)) --out half.jsonl
+  "$ctl" bench-entries --key data/dev-keys/sz-tax.pem --agency sz-tax --genesis data/dev-genesis.json --series C \
+    --count "$batch_count" --out batch.jsonl
+}
 wait %%
 
 echo "== reference: openssl speed -multi 2 ecdsap256"
@@ -82,6 +89,12 @@ echo "   ledgerd CPU: $(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v s="$seco
   "$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$created" 'BEGIN {printf "%.0f", t / hz / n * 1e6}') us per entry," \
   "of which one verification is $(awk -v b="$bound" 'BEGIN {printf "%.0f", 2 / b * 1e6}') us;" \
   "the serial sequencer: $(awk -v t="$seq_ticks" -v hz="$(getconf CLK_TCK)" -v n="$created" 'BEGIN {printf "%.0f", t / hz / n * 1e6}') us per entry"
+
+echo "== batch ingest: wrk -t2 -c2 -d${seconds}s POST /v1/entries/batch, 1000 entries each"
+wrk -t2 -c2 -d"${seconds}s" --timeout 30s -s "$root/scripts/wrk/post-batches.lua" \
+  "$base" -- "$work/batch.jsonl" 2 1000 | tee batch.txt | grep RESULT
+batch_rate=$(grep RESULT batch.txt | field created_per_s)
+echo "   ratio to the 2-core verify bound: $(awk -v a="$batch_rate" -v b="$bound" 'BEGIN {printf "%.2f", a / b}')"
 
 half=$(awk -v r="$rate" 'BEGIN {printf "%d", r / 2}')
 pause=$(awk -v r="$half" -v c="$conns" 'BEGIN {printf "%d", c * 1000 / r}')
@@ -121,5 +134,6 @@ static=$(grep RESULT nginx.txt | field ok_per_s)
 
 echo
 echo "SUMMARY ingest=$rate/s bound=$bound/s ratio=$(awk -v a="$rate" -v b="$bound" 'BEGIN {printf "%.2f", a / b}')" \
+  "batch=$batch_rate/s batch_ratio=$(awk -v a="$batch_rate" -v b="$bound" 'BEGIN {printf "%.2f", a / b}')" \
   "half_load_p99_ms=$(grep RESULT half.txt | field p99_ms) half_load_rate=$(grep RESULT half.txt | field created_per_s)/s" \
   "proofs=$proofs/s nginx=$static/s ratio=$(awk -v a="$proofs" -v b="$static" 'BEGIN {printf "%.2f", a / b}')"

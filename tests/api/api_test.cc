@@ -197,6 +197,49 @@ TEST_CASE("a 500 tells the client its request id only; the cause goes to the nod
   CHECK(!field("error").empty());
 }
 
+TEST_CASE("a batch answers every item in its slot, in RFC 8785 form, proven against its checkpoint",
+          "[api]") {
+  testing::Node node;
+  const std::string first = node.Penalty("B-1");
+  const Json batch = {{"entries",
+                       {Json::parse(first), Json::parse(node.Penalty("B-2")), Json::parse(first),
+                        Json{{"type", "penalty \"quoted\\"}}, Json::parse(node.Penalty("B-3"))}}};
+  const api::Response answer = node.Call("POST", "/v1/entries/batch", batch.dump());
+  REQUIRE(answer.status == 200);
+  CheckCanonical(answer);
+  const Json doc = Json::parse(answer.body);
+  const NoteVerifier verifier = NoteVerifier::FromVerifierKey(node.ledger->VerifierKey()).value();
+  const Checkpoint checkpoint =
+      VerifyCheckpoint(doc["checkpoint"].get<std::string>(), verifier, verifier.name()).value();
+  CHECK(doc["tree_size"] == checkpoint.tree_size);
+  const Json& results = doc["results"];
+  REQUIRE(results.size() == 5);
+  CHECK(results[0]["status"] == 201);
+  CHECK(results[1]["status"] == 201);
+  CHECK(results[2]["status"] == 200);  // the same entry again: already present
+  CHECK(results[2]["already_present"] == true);
+  CHECK(results[2]["index"] == results[0]["index"]);
+  CHECK(results[3]["status"] == 422);  // its own problem, escaped as RFC 8785 has it
+  CHECK(results[3]["code"] == "invalid_entry");
+  CHECK(results[3].size() == 3);
+  CHECK(results[4]["status"] == 201);
+  for (size_t i : {0, 1, 2, 4}) {
+    INFO("slot " << i);
+    const Json& r = results[i];
+    CHECK(r.size() == 7);
+    CHECK(r["record_id"] == r["leaf_hash"]);
+    std::vector<merkle::Hash> proof;
+    for (const Json& h : r["inclusion_proof"]) {
+      proof.push_back(merkle::HashFromHex(h.get<std::string>()).value());
+    }
+    CHECK(merkle::VerifyInclusion(crypto::HashAlgorithm::kSha256, r["index"].get<uint64_t>(),
+                                  checkpoint.tree_size,
+                                  merkle::HashFromHex(r["leaf_hash"].get<std::string>()).value(),
+                                  proof, checkpoint.root)
+              .ok());
+  }
+}
+
 TEST_CASE("hand-written answers (receipts, proofs) are the RFC 8785 text of their content",
           "[api]") {
   Node node;
