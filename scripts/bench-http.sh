@@ -8,7 +8,7 @@
 #   2. latency at half the ingest rate measured in 1 (paced with wrk's per-request delay);
 #   3. inclusion-proof GETs at random indexes, against nginx serving a static file of the
 #      same size to the same wrk command.
-# Not a test: it asserts nothing and runs for about a minute and a half.
+# Not a test: it asserts nothing and runs for about two minutes (at the default 15 s a phase).
 # Usage: scripts/bench-http.sh   (BENCH_SECONDS=15 BENCH_CONNECTIONS=64 BENCH_WRK_THREADS=2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
