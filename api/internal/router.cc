@@ -63,6 +63,8 @@ Router::Router(std::vector<Route> routes) : routes_(std::move(routes)) {
       p.segments.pop_back();
       p.wildcard = true;
     }
+    p.weight = static_cast<size_t>(std::count_if(p.segments.begin(), p.segments.end(), IsCapture)) +
+               (p.wildcard ? kWildcardWeight : 0);
     patterns_.push_back(std::move(p));
   }
 }
@@ -105,24 +107,20 @@ RouteMatch Router::Match(std::string_view method, std::string_view path) const {
   // not /v1/blocks/{height}.
   std::vector<std::pair<size_t, std::vector<std::string>>> matched;  // route index, captures
   size_t least = SIZE_MAX;
-  std::vector<size_t> weights;
   for (size_t i = 0; i < routes_.size(); ++i) {
     std::vector<std::string> params;
     if (!MatchOne(patterns_[i], segments, &params)) continue;
-    const size_t weight =
-        patterns_[i].wildcard ? kWildcardWeight + params.size() - 1 : params.size();
-    least = std::min(least, weight);
-    weights.push_back(weight);
+    least = std::min(least, patterns_[i].weight);
     matched.emplace_back(i, std::move(params));
   }
   RouteMatch out;
-  for (size_t k = 0; k < matched.size(); ++k) {
-    if (weights[k] != least) continue;
-    const Route& r = routes_[matched[k].first];
+  for (auto& [i, params] : matched) {
+    if (patterns_[i].weight != least) continue;
+    const Route& r = routes_[i];
     out.allowed.push_back(r.method);
     if (r.method == method && out.route == nullptr) {
       out.route = &r;
-      out.params = std::move(matched[k].second);
+      out.params = std::move(params);
     }
   }
   return out;

@@ -34,6 +34,7 @@ class Router {
   struct Pattern {
     std::vector<std::string_view> segments;  // without a trailing {name...}
     bool wildcard = false;
+    size_t weight = 0;  // its captures, plus kWildcardWeight for a wildcard (router.cc)
   };
   bool MatchOne(const Pattern& pattern, const std::vector<std::string_view>& path,
                 std::vector<std::string>* params) const;
