@@ -69,9 +69,19 @@ Status ValidateUsccShape(std::string_view code) {
   }
   for (size_t i = 0; i < 18; ++i) {
     if (UsccValue(code[i]) < 0) {
-      return Status::InvalidArgument("character " + std::to_string(i + 1) + " ('" +
-                                     std::string(1, code[i]) +
-                                     "') is not in the GB 32100 alphabet "
+      // A byte outside printable ASCII (part of a multi-byte character, a control) is named
+      // by its hex value: quoted alone it would be invalid UTF-8 in every message that
+      // carries this one (a problem body, a bundle verdict).
+      const auto byte = static_cast<unsigned char>(code[i]);
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string shown;
+      if (byte >= 0x20 && byte < 0x7f) {
+        shown = {'\'', code[i], '\''};
+      } else {
+        shown = {'b', 'y', 't', 'e', ' ', '0', 'x', kHex[byte >> 4], kHex[byte & 15]};
+      }
+      return Status::InvalidArgument("character " + std::to_string(i + 1) + " (" + shown +
+                                     ") is not in the GB 32100 alphabet "
                                      "0-9 A-H J-N P-R T U W-Y");
     }
   }

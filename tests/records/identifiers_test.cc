@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "ledger/canonical_json.h"
 #include "test_util.h"
 
 using namespace credledger;
@@ -38,6 +39,19 @@ TEST_CASE("GB 32100 unified social credit codes: DOMAIN.md examples and every ru
       REQUIRE_FALSE(ValidateUscc(m).ok());
     }
   }
+}
+
+TEST_CASE("a USCC error names a stray byte in hex, so the message stays UTF-8", "[identifiers]") {
+  // 16 ASCII characters and a 2-byte UTF-8 character: 18 bytes. Quoting byte 17 alone made
+  // the message invalid UTF-8, and a bundle verdict carrying it failed to serialize (found
+  // by fuzz_bundle, tests/fuzz/corpus/fuzz_bundle/regression-uscc-multibyte-detail).
+  const std::string code = "9144030019220382\xc3\xa9";
+  auto s = ValidateUsccShape(code);
+  REQUIRE_FALSE(s.ok());
+  CHECK(IsValidUtf8(s.message()));
+  CHECK(s.message().find("character 17 (byte 0xc3)") != std::string::npos);
+  CHECK(ValidateUsccShape("91440300192203821I").message().find("character 18 ('I')") !=
+        std::string::npos);
 }
 
 TEST_CASE("GB 11714 organization codes inside the example USCCs", "[identifiers]") {
