@@ -388,7 +388,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
     }
     if (policy) {
       Status admitted = policy->Admit(block->items[i].entry, out.receipt.leaf_hash, writer.size(),
-                                      block->items[i].checks.get());
+                                      block->items[i].checks.get(), &block->batch);
       if (!admitted.ok()) {
         out.error = admitted;
         continue;
@@ -428,6 +428,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
     return block;
   }
   header.signature = std::move(*signature);
+  if (policy) policy->Seal(header.tree_size, &block->batch);
   block->header_hash = header.Hash(params.tree_hash);
   block->batch.Put(format::BlockKey(height), header.ToJson());
   block->batch.Put(std::string(format::kHeadKey), EncodeIndex(height));
@@ -772,6 +773,8 @@ TreeHead Ledger::Head() const { return impl_->CurrentHead(); }
 std::string Ledger::VerifierKey() const { return impl_->signer.VerifierKey(); }
 
 const LogReader& Ledger::log() const { return impl_->log; }
+
+Store* Ledger::store() const { return impl_->store.get(); }
 
 void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
   MutexLock lock(impl_->queue_mu);

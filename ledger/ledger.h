@@ -53,9 +53,15 @@ class AdmissionPolicy {
   // OK admits `entry` (whose RFC 9162 leaf hash the ledger computed when it was submitted)
   // at `index` (the policy counts it as pending); an error rejects it: the caller gets that
   // error and nothing is written. `checks` is what was attached to the entry's Submission, or
-  // null.
+  // null. `writes` is the batch the entry's block will be written in: what the policy keeps
+  // in the ledger's store beside the entry (its indexes) goes there, to become durable with
+  // the entry, atomically, or not at all. Null: the ledger writes nothing for it (an offline
+  // verifier's policy).
   virtual Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
-                       const EntryChecks* checks) = 0;
+                       const EntryChecks* checks, WriteBatch* writes) = 0;
+  // The block ending at tree size `tree_size` is complete and about to be written in
+  // `writes`: the policy may add what describes its whole state at that size.
+  virtual void Seal(uint64_t /*tree_size*/, WriteBatch* /*writes*/) {}
   // Every admitted entry below `tree_size` is durable.
   virtual void Committed(uint64_t tree_size) = 0;
   // Admitted entries at `first_index` and above were not written: forget them.
@@ -192,6 +198,10 @@ class Ledger {
 
   // The C2SP signed checkpoint of the current head.
   Result<std::string> SignedCheckpoint() const;
+
+  // The store this ledger writes: for an admission policy that keeps its state there, in the
+  // ledger's batches (AdmissionPolicy::Admit), and reads it back. Nothing else may write it.
+  Store* store() const;
 
   // Installs `policy` for every block cut after this call (null: admit everything, the
   // default). Typically set right after Open, once the policy has replayed the log.

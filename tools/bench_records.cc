@@ -177,11 +177,8 @@ Status BenchBundlesCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, Ledger::Create(std::make_unique<MemoryStore>(), node,
                                                           "bench.credledger.local/log",
                                                           crypto::HashAlgorithm::kSha256, genesis));
-  CREDLEDGER_ASSIGN_OR_RETURN(auto replayed,
-                              records::RecordPolicy::Replay(
-                                  1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
-                                  records::RecordPolicy::Signatures::kVerify));
-  auto policy = std::make_shared<records::SharedRecordPolicy>(replayed);
+  CREDLEDGER_ASSIGN_OR_RETURN(auto opened, records::RecordPolicy::Open(*ledger));
+  auto policy = std::make_shared<records::SharedRecordPolicy>(opened);
   ledger->SetAdmissionPolicy(policy);
   std::vector<std::string> entries;
   for (uint64_t n = 0; n < count; ++n) {

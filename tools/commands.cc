@@ -1,5 +1,7 @@
 #include "tools/commands.h"
 
+#include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "crypto/encoding.h"
@@ -7,12 +9,15 @@
 #include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
+#include "ledger/log_reader.h"
 #include "ledger/records/entry.h"
 #include "ledger/records/genesis.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/payloads.h"
+#include "ledger/records/policy.h"
 #include "ledger/records/registry.h"
 #include "tools/flags.h"
+#include "tools/progress.h"
 
 namespace credledger::tools {
 namespace {
@@ -126,6 +131,13 @@ Status AppendCommand(const Args& args) {
   }
   if (entries.empty()) return Status::InvalidArgument("no entries to append");
   CREDLEDGER_ASSIGN_OR_RETURN(auto ledger, OpenFromFlags(flags));
+  // A domain ledger's entries pass its admission rules, which also keep its record indexes,
+  // as ledgerd's do; a plain log (init --origin) takes any entries.
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, ledger->log().GetEntry(0));
+  if (records::IsDomainGenesis(genesis)) {
+    CREDLEDGER_ASSIGN_OR_RETURN(auto policy, records::RecordPolicy::Open(*ledger));
+    ledger->SetAdmissionPolicy(std::move(policy));
+  }
   std::vector<std::future<Result<AppendReceipt>>> pending;
   for (auto& e : entries) pending.push_back(ledger->Submit(std::move(e)));
   Status first_error;
@@ -300,10 +312,46 @@ Status RegistryCommand(const Args& args) {
     return Status::InvalidArgument("--index must be 1.." + std::to_string(size) +
                                    " (the registry in force for an entry at that index)");
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(
-      records::Registry registry,
-      records::Registry::Replay(index, [&](uint64_t i) { return ledger->log().GetEntry(i); }));
+  // The config entries before `index`, from the record indexes (checked to describe the log).
+  CREDLEDGER_ASSIGN_OR_RETURN(auto policy, records::RecordPolicy::Open(*ledger));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<uint64_t> configs,
+                              policy->reader().index().ConfigIndexes(index));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, ledger->log().GetEntry(0));
+  CREDLEDGER_ASSIGN_OR_RETURN(records::Registry registry, records::Registry::FromGenesis(genesis));
+  for (uint64_t i : configs) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, ledger->log().GetEntry(i));
+    CREDLEDGER_RETURN_IF_ERROR(registry.ApplyConfig(entry, i));
+  }
   return PrintJson(registry.ToJson(index));
+}
+
+Status ReindexCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data"}, {"rebuild"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
+  // Refused while a ledgerd serves the directory: it writes the indexes itself.
+  CREDLEDGER_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::Acquire(dir));
+  if (!std::filesystem::exists(StorePath(dir))) return Status::NotFound("no ledger in " + dir);
+  // Every entry is read and checked against its leaf, which finds a damaged entry; a damaged
+  // file elsewhere is for `ledgerctl fsck`.
+  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                              OpenLevelDbStore(StorePath(dir), LevelDbOptions{}));
+  Store* raw = store.get();
+  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> log, LogReader::Open(std::move(store)));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, log->GetEntry(0));
+  if (!records::IsDomainGenesis(genesis)) {
+    return Status::FailedPrecondition(dir + " holds a plain log (init --origin): it has no "
+                                            "record indexes");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  ProgressBar bar("reindex", "entries");
+  Status s = records::RecordPolicy::Reindex(
+      raw, *log, flags.Has("rebuild"),
+      [&](uint64_t indexed, uint64_t tree_size) { bar.Show(indexed, tree_size); });
+  bar.Finish();
+  CREDLEDGER_RETURN_IF_ERROR(s);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return PrintJson({{"indexed_tree_size", log->Head().tree_size}, {"seconds", seconds}});
 }
 
 Status CheckpointCommand(const Args& args) {

@@ -22,6 +22,7 @@ Status GenesisCommand(const Args& args);
 Status ConfigCommand(const Args& args);
 Status LicenseIdCommand(const Args& args);
 Status RegistryCommand(const Args& args);
+Status ReindexCommand(const Args& args);
 Status CheckpointCommand(const Args& args);
 Status ProveCommand(const Args& args);
 Status BenchCommand(const Args& args);

@@ -29,9 +29,14 @@ commands:
         POST /v1/entries
   registry --data DIR [--index I]
         print the registry (agencies, keys, permissions) in force for an entry at index I
+  reindex --data DIR [--rebuild]
+        build the record indexes of a domain ledger from its log, with the node stopped:
+        after upgrading from a store of an earlier format (ledgerd says when), or with
+        --rebuild from scratch. Shows its progress; interrupted, it resumes where it stopped
   append --data DIR [--raw] [FILE... | -]
         append entries: each non-empty line of FILE (or stdin) is one JSON value, stored in
-        RFC 8785 canonical form; with --raw each FILE's bytes are one entry
+        RFC 8785 canonical form; with --raw each FILE's bytes are one entry. A domain
+        ledger (init --genesis) admits them under its rules, as ledgerd does
   sign --key KEY.pem TEMPLATE.json|-
         validate a record template (docs/RECORDS.md), fill issued_at/schema_version if absent,
         set key_id and sign it; prints the canonical signed entry
@@ -115,6 +120,7 @@ int main(int argc, char** argv) {
       {"genesis", GenesisCommand},
       {"config", ConfigCommand},
       {"registry", RegistryCommand},
+      {"reindex", ReindexCommand},
       {"bench", BenchCommand},
       {"bench-records", BenchRecordsCommand},
       {"bench-entries", BenchEntriesCommand},

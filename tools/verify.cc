@@ -107,12 +107,7 @@ Status BundleCommand(const Args& args) {
   options.node_key_path = flags.Get("node-key");
   CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, OpenLedgerInDir(dir, options));
   const uint64_t size = ledger->Head().tree_size;
-  // The node's own log, whose records were verified when admitted: the indexes are rebuilt
-  // without checking each signature again (the bundle's verifier checks them).
-  CREDLEDGER_ASSIGN_OR_RETURN(auto policy,
-                              records::RecordPolicy::Replay(
-                                  size, [&](uint64_t i) { return ledger->log().GetEntry(i); },
-                                  records::RecordPolicy::Signatures::kTrustLog));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto policy, records::RecordPolicy::Open(*ledger));
   records::SharedRecordPolicy shared(policy);
   std::string record_id;
   if (auto index = flags.Get("index")) {

@@ -63,7 +63,7 @@ Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* co
       ++counts->entries;
       if (i == 0) continue;
       // Every rule the node applied, every signature verified again (kVerify is the default).
-      Status admitted = policy->Admit(entry, leaf, i, nullptr);
+      Status admitted = policy->Admit(entry, leaf, i, nullptr, nullptr);
       if (!admitted.ok()) {
         return Status::DataLoss("entry " + std::to_string(i) +
                                 " breaks the admission rules: " + admitted.ToString());

@@ -44,8 +44,7 @@ void GetCheckpoint(const std::shared_ptr<Call>& call) {
 }
 
 Json Registry(ServiceState& s, uint64_t tree_size) {
-  return s.policy->Read(
-      [&](const records::RecordPolicy& p) { return p.registry().ToJson(tree_size); });
+  return s.policy->reader().registry()->ToJson(tree_size);
 }
 
 void GetAgencies(const std::shared_ptr<Call>& call) {

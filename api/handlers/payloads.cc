@@ -49,9 +49,9 @@ void PutPayload(const std::shared_ptr<Call>& call) {
                            " is " + actual + ", not " + *hash});
   }
   const uint64_t size = s.ledger.Head().tree_size;
-  Json records = s.policy->Read([&](const records::RecordPolicy& p) {
-    return Json(p.RecordsByDocument(*hash, size, kMaxDocumentRecords));
-  });
+  auto ids = s.policy->reader().RecordsByDocument(*hash, size, kMaxDocumentRecords);
+  if (!ids.ok()) return call->Fail(ProblemFromStatus(ids.status()));
+  Json records = *ids;
   if (records.empty()) {
     return call->Fail({409, "conflict",
                        "no committed record carries document " + *hash +
@@ -74,23 +74,14 @@ void PutPayload(const std::shared_ptr<Call>& call) {
 // bank's read of the document is logged under.
 std::string DocumentSubjects(ServiceState& s, const std::string& hash) {
   std::string subjects;
-  const std::vector<uint64_t> indexes = s.policy->Read([&](const records::RecordPolicy& p) {
-    std::vector<uint64_t> out;
-    for (const std::string& id :
-         p.RecordsByDocument(hash, s.ledger.Head().tree_size, kMaxDocumentRecords)) {
-      out.push_back(p.records().at(id).index);
-    }
-    return out;
-  });
-  for (uint64_t index : indexes) {
-    auto entry = s.ledger.log().GetEntry(index);
-    if (!entry.ok()) continue;  // not committed yet
-    auto doc = ParseJson(*entry);
-    if (!doc.ok()) continue;
-    const Json& subject = (*doc)["subject"];
-    const std::string id = subject.value("uscc", subject.value("commitment", ""));
-    if (!id.empty() && subjects.find(id) == std::string::npos) {
-      subjects += (subjects.empty() ? "" : ",") + id;
+  const records::RecordReader& reader = s.policy->reader();
+  auto ids = reader.RecordsByDocument(hash, s.ledger.Head().tree_size, kMaxDocumentRecords);
+  for (const std::string& id : ids.ok() ? *ids : std::vector<std::string>()) {
+    auto info = reader.FindRecord(id);
+    if (!info.ok() || !*info) continue;
+    const std::string& subject = (*info)->subject;  // a USCC or a person's commitment
+    if (subjects.find(subject) == std::string::npos) {
+      subjects += (subjects.empty() ? "" : ",") + subject;
     }
   }
   return subjects.empty() ? "document:" + hash : subjects;
@@ -137,25 +128,25 @@ void DeletePayload(const std::shared_ptr<Call>& call) {
   const std::string& agency = request->agency;
   const uint64_t size = s.ledger.Head().tree_size;
   std::optional<crypto::PublicKey> key;
-  Status allowed = s.policy->Read([&](const records::RecordPolicy& p) -> Status {
+  const std::shared_ptr<const records::Registry> registry = s.policy->reader().registry();
+  Status allowed = [&]() -> Status {
     if (agency.empty()) {
-      const crypto::PublicKey* admin = p.registry().FindAdminKey(request->key_id);
+      const crypto::PublicKey* admin = registry->FindAdminKey(request->key_id);
       if (admin == nullptr) return Status::Unauthenticated("/key_id: not an admin key");
       key = *admin;
       return Status::Ok();
     }
     CREDLEDGER_ASSIGN_OR_RETURN(const crypto::PublicKey* current,
-                                p.registry().KeyAt(agency, request->key_id, size));
+                                registry->KeyAt(agency, request->key_id, size));
     key = *current;
     return Status::Ok();
-  });
+  }();
   if (!allowed.ok()) return call->Fail(ProblemFromStatus(allowed));
   // Who is asking first (401), then whether they may (403, 404).
   Status signed_ok = records::VerifyObjectSignature(*doc, *key);
   if (!signed_ok.ok()) return call->Fail(ProblemFromStatus(signed_ok));
   if (!agency.empty()) {
-    Status may =
-        s.policy->Read([&](const records::RecordPolicy& p) { return p.MayErase(*hash, agency); });
+    Status may = s.policy->reader().MayErase(*hash, agency);
     if (!may.ok()) return call->Fail(ProblemFromStatus(may));
   }
   auto current = s.options.payloads->Get(*hash);

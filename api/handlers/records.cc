@@ -25,14 +25,13 @@ std::optional<records::RecordInfo> CommittedRecord(const std::shared_ptr<Call>& 
                                                    uint64_t tree_size) {
   const std::optional<std::string> id = call->RecordIdParam();
   if (!id) return std::nullopt;
-  auto info = call->state.policy->Read([&](const records::RecordPolicy& p) {
-    auto it = p.records().find(*id);
-    return it == p.records().end() || it->second.index >= tree_size
-               ? std::optional<records::RecordInfo>()
-               : std::optional<records::RecordInfo>(it->second);
-  });
-  if (!info) call->Fail(NotFound("no record " + *id));
-  return info;
+  auto info = call->state.policy->reader().FindRecord(*id, tree_size);
+  if (!info.ok()) {
+    call->Fail(ProblemFromStatus(info.status()));
+    return std::nullopt;
+  }
+  if (!*info) call->Fail(NotFound("no record " + *id));
+  return *info;
 }
 
 void GetRecord(const std::shared_ptr<Call>& call) {

@@ -33,14 +33,20 @@ void GetSubjectRecords(const std::shared_ptr<Call>& call) {
   }
   const uint64_t size = s.ledger.Head().tree_size;
   // One more than the page, to know whether there is a next one.
-  auto page = s.policy->Read([&](const records::RecordPolicy& p) {
-    std::vector<Json> out;
-    for (const auto& [index, id] : p.SubjectRecords(subject, cursor, limit + 1, type)) {
-      if (index >= size) break;
-      out.push_back(RecordJson(id, p.records().at(id), size));
+  const records::RecordReader& reader = s.policy->reader();
+  auto ids = reader.index().SubjectRecords(subject, cursor, limit + 1, type);
+  if (!ids.ok()) return call->Fail(ProblemFromStatus(ids.status()));
+  std::vector<Json> page;
+  for (const auto& [index, id] : *ids) {
+    if (index >= size) break;
+    auto info = reader.FindRecord(id);
+    if (!info.ok()) return call->Fail(ProblemFromStatus(info.status()));
+    if (!*info) {
+      return call->Fail(ProblemFromStatus(
+          Status::DataLoss("record " + id + " is listed under its subject but not indexed")));
     }
-    return out;
-  });
+    page.push_back(RecordJson(id, **info, size));
+  }
   Json body = {{"subject", subject}, {"as_of_tree_size", size}};
   const bool more = page.size() > limit;
   if (more) page.resize(limit);

@@ -167,9 +167,9 @@ void GetEntryBundle(const std::shared_ptr<Call>& call) {
   auto leaf = call->state.ledger.log().LeafHashAt(*index);
   if (!leaf.ok()) return call->Fail(ProblemFromStatus(leaf.status()));
   const std::string id = crypto::HexEncode(*leaf);
-  const bool is_record = call->state.policy->Read(
-      [&](const records::RecordPolicy& p) { return p.records().count(id) > 0; });
-  if (!is_record) {
+  auto record = call->state.policy->reader().FindRecord(id);
+  if (!record.ok()) return call->Fail(ProblemFromStatus(record.status()));
+  if (!*record) {
     return call->Fail(NotFound("entry " + call->params[0] +
                                " is not a record (it is the genesis, a config entry or a query "
                                "audit anchor); its inclusion proof is at /v1/proofs/inclusion"));
@@ -234,16 +234,16 @@ void PostVerify(const std::shared_ptr<Call>& call) {
         {"hash_algorithm", std::string(crypto::HashAlgorithmName(s.ledger.params().tree_hash))}};
   }
   const uint64_t size = s.ledger.Head().tree_size;
-  auto ids = s.policy->Read(
-      [&](const records::RecordPolicy& p) { return p.RecordsByDocument(hash, size, kMaxMatches); });
-  answer["found"] = !ids.empty();
+  auto ids = s.policy->reader().RecordsByDocument(hash, size, kMaxMatches);
+  if (!ids.ok()) return call->Fail(ProblemFromStatus(ids.status()));
+  answer["found"] = !ids->empty();
   answer["results"] = Json::array();
-  for (const std::string& id : ids) {
+  for (const std::string& id : *ids) {
     auto verified = VerifyRecord(s, id, document);
     if (!verified.ok()) return call->Fail(ProblemFromStatus(verified.status()));
     answer["results"].push_back(verified->ToJson());
   }
-  if (ids.empty()) {
+  if (ids->empty()) {
     answer["detail"] =
         "no record on this ledger carries this document's hash: it was never "
         "anchored here, or it is not the document as issued";

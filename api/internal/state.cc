@@ -17,8 +17,9 @@ ServiceState::ServiceState(Ledger& l, std::shared_ptr<records::SharedRecordPolic
   // Bank reads logged before a crash, or while anchoring failed, are anchored now.
   {
     MutexLock lock(anchor_mu_);
-    anchored_size_ =
-        policy->Read([](const records::RecordPolicy& rp) { return rp.anchored_audit_size(); });
+    // An unreadable store leaves it at 0: the anchors then cover the whole audit log again.
+    auto anchored = policy->reader().index().AnchoredAuditSize();
+    anchored_size_ = anchored.ok() ? *anchored : 0;
   }
   Anchor();
 }

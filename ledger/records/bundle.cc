@@ -17,31 +17,33 @@ struct BundlePlan {
   std::vector<uint64_t> history;   // entries deciding the record's status
 };
 
-Result<BundlePlan> PlanBundle(const RecordPolicy& policy, const std::string& record_id,
+Result<BundlePlan> PlanBundle(const RecordReader& reader, const std::string& record_id,
                               uint64_t tree_size) {
-  auto it = policy.records().find(record_id);
-  if (it == policy.records().end() || it->second.index >= tree_size) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> record,
+                              reader.FindRecord(record_id, tree_size));
+  if (!record) {
     return Status::NotFound("no record " + record_id + " in tree size " +
                             std::to_string(tree_size));
   }
-  const RecordInfo& record = it->second;
   BundlePlan plan;
-  plan.record_index = record.index;
-  plan.status = StatusName(StatusAt(record, tree_size));
+  plan.record_index = record->index;
+  plan.status = StatusName(StatusAt(*record, tree_size));
   plan.registry.push_back(0);
-  for (uint64_t i : policy.config_indexes()) {
-    if (i < tree_size) plan.registry.push_back(i);
-  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<uint64_t> configs,
+                              reader.index().ConfigIndexes(tree_size));
+  plan.registry.insert(plan.registry.end(), configs.begin(), configs.end());
   auto add_changes = [&](const RecordInfo& info) {
     for (const RecordInfo::Change& c : info.changes) {
-      if (c.index < tree_size && c.index != record.index) plan.history.push_back(c.index);
+      if (c.index < tree_size && c.index != record->index) plan.history.push_back(c.index);
     }
   };
-  add_changes(record);
-  if (!record.target.empty()) {
-    const RecordInfo& target = policy.records().at(record.target);
-    plan.history.push_back(target.index);
-    add_changes(target);
+  add_changes(*record);
+  if (!record->target.empty()) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> target,
+                                reader.FindRecord(record->target, tree_size));
+    if (!target) return Status::DataLoss("the target of record " + record_id + " is not indexed");
+    plan.history.push_back(target->index);
+    add_changes(*target);
   }
   std::sort(plan.history.begin(), plan.history.end());
   return plan;
@@ -285,7 +287,7 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
     if (!doc.ok() || !doc->is_object() || doc->value("type", Json()) != "config") {
       return check->Fail("registry", "entry " + std::to_string(c.index) + " is not a config entry");
     }
-    Status s = policy->Admit(c.entry, merkle::LeafHash(alg, c.entry), c.index, nullptr);
+    Status s = policy->Admit(c.entry, merkle::LeafHash(alg, c.entry), c.index, nullptr, nullptr);
     if (!s.ok())
       return check->Fail("registry", "entry " + std::to_string(c.index) + ": " + s.ToString());
   }
@@ -384,19 +386,24 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
       }
     }
     Status s = policy->Admit(item->entry, merkle::LeafHash(alg, item->entry), item->index,
-                             item == &b.record ? &record_checks : nullptr);
+                             item == &b.record ? &record_checks : nullptr, nullptr);
     if (!s.ok()) {
       return check->Fail("history", "entry " + std::to_string(item->index) + ": " + s.ToString());
     }
   }
   policy->Committed(size);
-  const RecordInfo& info = policy->records().at(v->record_id);
+  // The policy's memory store, which cannot fail, holds what was admitted.
+  const RecordIndex& admitted = policy->pending();
+  auto find = [&](const std::string& id) {
+    auto found = admitted.FindRecord(id);
+    return found.ok() ? *found : std::nullopt;
+  };
+  const RecordInfo info = *find(v->record_id);
   for (const BundleItem& h : b.history) {
     const std::string id = crypto::HexEncode(merkle::LeafHash(alg, h.entry));
-    auto it = policy->records().find(id);
-    const bool relevant = it != policy->records().end() &&
-                          (id == info.target || it->second.target == v->record_id ||
-                           (!info.target.empty() && it->second.target == info.target));
+    const std::optional<RecordInfo> other = find(id);
+    const bool relevant = other && (id == info.target || other->target == v->record_id ||
+                                    (!info.target.empty() && other->target == info.target));
     if (!relevant) {
       return check->Fail("history", "entry " + std::to_string(h.index) +
                                         " neither is nor acts on this record or its target");
@@ -412,7 +419,7 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
   }
   if (!info.target.empty()) {
     v->target_id = info.target;
-    v->target_status = StatusName(StatusAt(policy->records().at(info.target), size));
+    v->target_status = StatusName(StatusAt(*find(info.target), size));
   }
   check->Pass("status", v->status_on_log + " as of tree size " + std::to_string(size));
   *policy_out = std::move(policy);
@@ -484,15 +491,18 @@ Result<std::shared_ptr<RecordPolicy>> VerificationCache::PolicyFromGenesis(
   {
     MutexLock lock(mu_);
     if (auto it = geneses_.find(key); it != geneses_.end()) {
-      return std::make_shared<RecordPolicy>(*it->second);
+      return RecordPolicy::FromRegistry(*it->second);
     }
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<RecordPolicy> policy,
-                              RecordPolicy::FromGenesis(genesis));
-  MutexLock lock(mu_);
-  if (geneses_.size() >= capacity_) geneses_.clear();
-  geneses_.emplace(key, std::make_shared<const RecordPolicy>(*policy));
-  return policy;
+  auto registry = Registry::FromGenesis(genesis);
+  if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
+  auto parsed = std::make_shared<const Registry>(std::move(*registry));
+  {
+    MutexLock lock(mu_);
+    if (geneses_.size() >= capacity_) geneses_.clear();
+    geneses_.emplace(key, parsed);
+  }
+  return RecordPolicy::FromRegistry(*parsed);
 }
 
 std::string StatusName(const RecordStatus& status) {
@@ -503,9 +513,7 @@ std::string StatusName(const RecordStatus& status) {
 Result<std::string> MakeProofBundle(const LogReader& log, const SharedRecordPolicy& policy,
                                     const std::string& record_id, uint64_t tree_size,
                                     std::string_view checkpoint_note) {
-  CREDLEDGER_ASSIGN_OR_RETURN(BundlePlan plan, policy.Read([&](const RecordPolicy& p) {
-    return PlanBundle(p, record_id, tree_size);
-  }));
+  CREDLEDGER_ASSIGN_OR_RETURN(BundlePlan plan, PlanBundle(policy.reader(), record_id, tree_size));
   auto item = [&](uint64_t index) -> Result<Json> {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(index));
     CREDLEDGER_ASSIGN_OR_RETURN(auto proof, log.InclusionProof(index, tree_size));
@@ -554,7 +562,7 @@ BundleVerdict VerifyProofBundle(std::string_view bundle, const NoteVerifier& ver
 
   const std::string date = v.checked_at.substr(0, 10);
   if (v.type && Traits(*v.type).display_rules) {
-    auto display = policy->PenaltyDisplay(v.record_id, date);
+    auto display = policy->reader().PenaltyDisplay(v.record_id, date);
     if (display.ok()) v.display = *display;
   }
   const Window window = CheckWindow(v, date);

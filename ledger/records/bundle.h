@@ -78,7 +78,8 @@ class VerificationCache {
   // header.VerifySignature(key), once per distinct header text and key.
   Status BlockSignature(const BlockHeader& header, std::string_view header_text,
                         const crypto::PublicKey& key);
-  // RecordPolicy::FromGenesis(genesis), parsed once per distinct genesis (a fresh copy).
+  // RecordPolicy::FromGenesis(genesis), the genesis parsed once per distinct genesis (each
+  // call gets a fresh policy).
   Result<std::shared_ptr<RecordPolicy>> PolicyFromGenesis(std::string_view genesis);
 
  private:
@@ -86,7 +87,7 @@ class VerificationCache {
   Mutex mu_;
   std::unordered_map<crypto::Digest, Checkpoint, merkle::HashHasher> notes_ GUARDED_BY(mu_);
   std::unordered_set<crypto::Digest, merkle::HashHasher> blocks_ GUARDED_BY(mu_);
-  std::unordered_map<crypto::Digest, std::shared_ptr<const RecordPolicy>, merkle::HashHasher>
+  std::unordered_map<crypto::Digest, std::shared_ptr<const Registry>, merkle::HashHasher>
       geneses_ GUARDED_BY(mu_);
 };
 

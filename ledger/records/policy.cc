@@ -62,6 +62,35 @@ std::string AddMonths(std::string_view date, int months) {
   return buf;
 }
 
+RecordPolicy::RecordPolicy(Registry registry, crypto::HashAlgorithm alg, Store* store,
+                           std::unique_ptr<Store> owned_store,
+                           PendingIndex::Durability durability)
+    : committed_registry_(registry),
+      registry_(std::move(registry)),
+      alg_(alg),
+      owned_store_(std::move(owned_store)),
+      pending_index_(store, durability),
+      index_(&pending_index_),
+      reader_(store, std::make_shared<const Registry>(committed_registry_)) {}
+
+RecordPolicy::~RecordPolicy() = default;
+
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromGenesis(std::string_view genesis) {
+  auto registry = Registry::FromGenesis(genesis);
+  if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
+  return FromRegistry(std::move(*registry));
+}
+
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromRegistry(Registry registry) {
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
+                              crypto::ParseHashAlgorithm(registry.tree_hash()));
+  auto store = std::make_unique<MemoryStore>();
+  Store* raw = store.get();
+  return std::shared_ptr<RecordPolicy>(new RecordPolicy(std::move(registry), alg, raw,
+                                                        std::move(store),
+                                                        PendingIndex::Durability::kOwnStore));
+}
+
 Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
     uint64_t tree_size, const std::function<Result<std::string>(uint64_t)>& entry_at,
     Signatures signatures) {
@@ -71,33 +100,153 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
   policy->trust_signatures_ = signatures == Signatures::kTrustLog;
   for (uint64_t i = 1; i < tree_size; ++i) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, entry_at(i));
-    Status s = policy->Admit(entry, merkle::LeafHash(policy->alg_, entry), i, nullptr);
+    Status s = policy->Admit(entry, merkle::LeafHash(policy->alg_, entry), i, nullptr, nullptr);
     if (!s.ok()) {
       return Status::DataLoss("entry " + std::to_string(i) +
                               " breaks the admission rules: " + s.ToString());
     }
+    // Into the memory store as it goes: the pending writes are the slower structure.
+    if (i % 4096 == 0) policy->Committed(i + 1);
   }
   policy->trust_signatures_ = false;
   policy->Committed(tree_size);
   return policy;
 }
 
-Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromGenesis(std::string_view genesis) {
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::OpenAt(
+    Store* store, uint64_t tree_size,
+    const std::function<Result<std::string>(uint64_t)>& entry_at) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, entry_at(0));
   auto registry = Registry::FromGenesis(genesis);
   if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
+  const StoreSource durable(store);
+  const RecordIndex index(&durable);
+  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<uint64_t> configs, index.ConfigIndexes(tree_size));
+  for (uint64_t i : configs) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, entry_at(i));
+    if (Status s = registry->ApplyConfig(entry, i); !s.ok()) {
+      return Status::DataLoss("config entry " + std::to_string(i) +
+                              ", listed in the record indexes, does not apply: " + s.ToString());
+    }
+  }
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
                               crypto::ParseHashAlgorithm(registry->tree_hash()));
-  return std::shared_ptr<RecordPolicy>(new RecordPolicy(std::move(*registry), alg));
+  auto policy = std::shared_ptr<RecordPolicy>(new RecordPolicy(
+      std::move(*registry), alg, store, nullptr, PendingIndex::Durability::kBlocks));
+  return policy;
+}
+
+namespace {
+
+// Entry `index` of `log`, checked to hash to its leaf in the tree: an entry changed in the
+// store is named, not taken.
+Result<std::string> CheckedEntryAt(const LogReader& log, uint64_t index) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(index));
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, log.LeafHashAt(index));
+  if (merkle::LeafHash(log.params().tree_hash, entry) != leaf) {
+    return Status::DataLoss("entry " + std::to_string(index) +
+                            " in the store does not hash to leaf " + std::to_string(index) +
+                            " of the tree: the store was altered or corrupted "
+                            "(`ledgerctl audit DATA_DIR` names the first block that disagrees)");
+  }
+  return entry;
+}
+
+const char kReindexAdvice[] =
+    "run `ledgerctl reindex DATA_DIR` with the node stopped (it resumes if interrupted)";
+
+}  // namespace
+
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Open(Ledger& ledger) {
+  const uint64_t tree_size = ledger.Head().tree_size;
+  const StoreSource durable(ledger.store());
+  const RecordIndex index(&durable);
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> version, index.FormatVersion());
+  if (version && *version != kIndexFormatVersion) {
+    return Status::FailedPrecondition(
+        "the record indexes in the store are of format " + std::to_string(*version) +
+        "; this build keeps format " + std::to_string(kIndexFormatVersion) + ": " +
+        kReindexAdvice);
+  }
+  // A new ledger (the genesis alone) has nothing to index yet.
+  const uint64_t described = indexed.value_or(1);
+  if (described != tree_size) {
+    return Status::FailedPrecondition(
+        "the record indexes describe the log up to tree size " + std::to_string(described) +
+        ", but it holds " + std::to_string(tree_size) +
+        " entries (a store of an earlier format, entries appended without the record policy, "
+        "or an unfinished reindex): " +
+        kReindexAdvice);
+  }
+  const LogReader& log = ledger.log();
+  return OpenAt(ledger.store(), tree_size, [&](uint64_t i) { return CheckedEntryAt(log, i); });
+}
+
+Status RecordPolicy::Reindex(
+    Store* store, const LogReader& log, bool rebuild,
+    const std::function<void(uint64_t indexed, uint64_t tree_size)>& progress,
+    size_t batch_entries) {
+  const uint64_t tree_size = log.Head().tree_size;
+  const StoreSource durable(store);
+  const RecordIndex index(&durable);
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> version, index.FormatVersion());
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
+  if (rebuild || (version && *version != kIndexFormatVersion) ||
+      (indexed && *indexed > tree_size)) {
+    // From scratch: every index key goes, in batches (the first of which forgets the size
+    // they described, so an interruption resumes from scratch too).
+    const std::string prefix(1, index_keys::kPrefix);
+    while (true) {
+      WriteBatch batch;
+      batch.Delete(index_keys::IndexedSize());
+      CREDLEDGER_RETURN_IF_ERROR(durable.Scan(prefix, prefix, [&](std::string_view key,
+                                                                 std::string_view) {
+        batch.Delete(std::string(key));
+        return batch.size() < 65536;
+      }));
+      CREDLEDGER_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
+      if (batch.size() < 65536) break;
+    }
+    indexed.reset();
+  }
+  uint64_t from = indexed.value_or(1);
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      std::shared_ptr<RecordPolicy> policy,
+      OpenAt(store, from, [&](uint64_t i) { return CheckedEntryAt(log, i); }));
+  policy->trust_signatures_ = true;
+  if (progress) progress(from, tree_size);
+  CREDLEDGER_ASSIGN_OR_RETURN(version, index.FormatVersion());
+  bool sealed = version.has_value();  // else one batch at least, to write the format version
+  while (from < tree_size || !sealed) {
+    sealed = true;
+    const uint64_t to = std::min<uint64_t>(tree_size, from + std::max<size_t>(batch_entries, 1));
+    WriteBatch batch;
+    for (uint64_t i = from; i < to; ++i) {
+      CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, CheckedEntryAt(log, i));
+      Status s = policy->Admit(entry, merkle::LeafHash(policy->alg_, entry), i, nullptr, &batch);
+      if (!s.ok()) {
+        return Status::DataLoss("entry " + std::to_string(i) +
+                                " breaks the admission rules: " + s.ToString());
+      }
+    }
+    policy->Seal(to, &batch);
+    CREDLEDGER_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
+    policy->Committed(to);
+    from = to;
+    if (progress) progress(from, tree_size);
+  }
+  return Status::Ok();
 }
 
 Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
-                           const EntryChecks* checks) {
+                           const EntryChecks* checks, WriteBatch* writes) {
   const auto* checked = dynamic_cast<const CheckedEntry*>(checks);
   if (checked != nullptr && checked->leaf_hash == leaf_hash) {
     // Parsed, validated (canonical form included) and signature-checked on arrival.
     CREDLEDGER_RETURN_IF_ERROR(
         registry_.Authorize(checked->entry, index, Registry::SignatureCheck::kAlreadyVerified));
-    return AdmitRecord(checked->entry, crypto::HexEncode(leaf_hash), index);
+    return AdmitRecord(checked->entry, crypto::HexEncode(leaf_hash), index, writes);
   }
   // The record id is the hash of the stored bytes, so only the canonical form may be stored.
   const Status not_canonical = Status::InvalidArgument(
@@ -107,17 +256,16 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
   if (doc.is_object() && doc.value("type", Json()) == kQueryAuditAnchorType) {
     if (!canonical) return not_canonical;
     CREDLEDGER_RETURN_IF_ERROR(VerifyQueryAuditAnchor(doc, registry_.node_key()));
-    anchored_audit_size_ = std::max(anchored_audit_size_, doc.at("size").get<uint64_t>());
+    CREDLEDGER_ASSIGN_OR_RETURN(uint64_t anchored, index_.AnchoredAuditSize());
+    const uint64_t size = doc.at("size").get<uint64_t>();
+    if (size > anchored) pending_index_.Put(index, index_keys::AuditAnchor(), EncodeU64(size), writes);
     return Status::Ok();
   }
   if (doc.is_object() && doc.value("type", Json()) == "config") {
     if (!canonical) return not_canonical;
     CREDLEDGER_RETURN_IF_ERROR(registry_.ApplyConfig(entry, index));
-    config_indexes_.push_back(index);
-    Pending p;
-    p.index = index;
-    p.config = std::string(entry);
-    pending_.push_back(std::move(p));
+    pending_config_.emplace_back(index, std::string(entry));
+    pending_index_.Put(index, index_keys::Config(index), "", writes);
     return Status::Ok();
   }
   // One parse serves the canonical-form check, validation and authorization. Validation
@@ -130,11 +278,22 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
                                                  trust_signatures_
                                                      ? Registry::SignatureCheck::kAlreadyVerified
                                                      : Registry::SignatureCheck::kVerify));
-  return AdmitRecord(e, crypto::HexEncode(leaf_hash), index);
+  return AdmitRecord(e, crypto::HexEncode(leaf_hash), index, writes);
+}
+
+void RecordPolicy::Seal(uint64_t tree_size, WriteBatch* writes) {
+  if (tree_size == 0) return;
+  // Once, in the first block the policy seals (one look-up per block, mostly in the cache).
+  auto version = index_.FormatVersion();
+  if (version.ok() && !*version) {
+    pending_index_.Put(tree_size - 1, index_keys::FormatVersion(), EncodeU64(kIndexFormatVersion),
+                       writes);
+  }
+  pending_index_.Put(tree_size - 1, index_keys::IndexedSize(), EncodeU64(tree_size), writes);
 }
 
 SharedRecordPolicy::SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy)
-    : owned_(std::move(policy)), policy_(owned_.get()) {}
+    : policy_(std::move(policy)) {}
 
 Status SharedRecordPolicy::Precheck(Json doc, Submission& submission) const {
   if (doc.is_object() && (doc.value("type", Json()) == "config" ||
@@ -143,13 +302,11 @@ Status SharedRecordPolicy::Precheck(Json doc, Submission& submission) const {
   }
   CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e,
                               ValidateCanonicalEntry(std::move(doc), submission.entry()));
-  std::optional<crypto::PublicKey> key;
-  {
-    ReaderLock lock(mu_);
-    if (const crypto::PublicKey* k = policy_->registry().FindKey(e.agency, e.key_id)) key = *k;
-  }
-  if (!key) return Status::Ok();
-  // Outside the lock: the sequencer's exclusive lock must not wait for signature checks.
+  // The durable registry: a key registered by a config entry not yet durable is checked by
+  // Admit instead.
+  const std::shared_ptr<const Registry> registry = policy_->reader().registry();
+  const crypto::PublicKey* key = registry->FindKey(e.agency, e.key_id);
+  if (key == nullptr) return Status::Ok();
   CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(e, *key));
   submission.AttachChecks(std::make_shared<CheckedEntry>(submission.leaf_hash(), std::move(e)));
   return Status::Ok();
@@ -169,39 +326,36 @@ Status RecordPolicy::CheckIssuer(const ValidatedEntry& e, uint64_t index) const 
 }
 
 Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& subject,
-                                 uint64_t index) const {
+                                 const std::optional<RecordInfo>& t, uint64_t index) const {
   const Json& body = e.document.at("body");
   const bool is_repair = Traits(e.type).target_change == TargetChange::kCreditRepair;
   const std::string target = body.at("target").get<std::string>();
-  auto t = records_.find(target);
-  if (t == records_.end()) {
-    return Status::FailedPrecondition("/body/target: no record " + target + " in this log");
-  }
-  if (!registry_.ActsFor(e.agency, t->second.agency, index)) {
+  if (!t) return Status::FailedPrecondition("/body/target: no record " + target + " in this log");
+  if (!registry_.ActsFor(e.agency, t->agency, index)) {
     return Status::PermissionDenied("/body/target: record " + target + " belongs to agency \"" +
-                                    t->second.agency + "\", which has not delegated to \"" +
-                                    e.agency + "\"");
+                                    t->agency + "\", which has not delegated to \"" + e.agency +
+                                    "\"");
   }
-  if (is_repair && !Traits(t->second.type).display_rules) {
+  if (is_repair && !Traits(t->type).display_rules) {
     return Status::FailedPrecondition(
         "/body/target: a credit repair targets a record on public display (a penalty), not a " +
-        std::string(RecordTypeName(t->second.type)));
+        std::string(RecordTypeName(t->type)));
   }
   // A change is listed under its target's subject: it must be that subject.
-  if (subject != t->second.subject) {
+  if (subject != t->subject) {
     return Status::InvalidArgument("/subject: must be the subject of record " + target + " (" +
-                                   t->second.subject + ")");
+                                   t->subject + ")");
   }
-  if (is_repair && body.at("applicant_uscc") != t->second.subject) {
+  if (is_repair && body.at("applicant_uscc") != t->subject) {
     return Status::InvalidArgument("/body/applicant_uscc: must be the penalty's party (" +
-                                   t->second.subject +
+                                   t->subject +
                                    "): an enterprise applies to repair its own record");
   }
   return Status::Ok();
 }
 
 Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& record_id,
-                                 uint64_t index) {
+                                 uint64_t index, WriteBatch* writes) {
   const RecordTypeTraits& traits = Traits(e.type);
   const Json& body = e.document.at("body");
   CREDLEDGER_RETURN_IF_ERROR(CheckIssuer(e, index));
@@ -218,86 +372,73 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   }
   // A document (its hash) belongs to the agency that anchored it first, and to those it
   // delegated to: a copy under another agency's signature would verify as that agency's.
-  // (by_document_ lists its records in log order, so the first anchor is at the front.)
-  if (auto anchored = by_document_.find(document_hash);
-      !document_hash.empty() && anchored != by_document_.end()) {
-    const std::string& first = anchored->second.front();
-    const std::string& owner = records_.at(first).agency;
-    if (!registry_.ActsFor(e.agency, owner, index)) {
+  // (The index lists its records in log order, so the first anchor comes first.)
+  if (!document_hash.empty()) {
+    CREDLEDGER_ASSIGN_OR_RETURN(auto anchored, index_.DocumentRecords(document_hash, index, 1));
+    if (!anchored.empty() && !registry_.ActsFor(e.agency, anchored[0].second, index)) {
       return Status::AlreadyExists("/body/" + std::string(traits.document_member) +
-                                   ": the document is anchored by record " + first +
-                                   " of agency \"" + owner + "\"; a document has one issuer");
+                                   ": the document is anchored by record " + anchored[0].first +
+                                   " of agency \"" + anchored[0].second +
+                                   "\"; a document has one issuer");
     }
   }
   const bool is_change = traits.target_change != TargetChange::kNone;
-  if (is_change) CREDLEDGER_RETURN_IF_ERROR(CheckTarget(e, subject, index));
-  Pending p;
-  p.index = index;
-  p.record_id = record_id;
-  // Every business identifier is checked before any state changes.
-  for (const auto& [key, what] : BusinessKeys(e)) {
-    auto holder = business_ids_.find(key);
-    std::string previous;
-    if (holder != business_ids_.end()) {
-      const bool supersedes =
-          body.contains("supersedes") && body.at("supersedes") == holder->second;
-      if (!supersedes) {
-        return Status::AlreadyExists("record " + holder->second + " already holds this " + what +
-                                     "; a replacement by its issuer must name it in "
-                                     "/body/supersedes");
-      }
-      previous = holder->second;
+  std::optional<RecordInfo> target;
+  if (is_change) {
+    CREDLEDGER_ASSIGN_OR_RETURN(target, index_.FindRecord(body.at("target").get<std::string>()));
+    CREDLEDGER_RETURN_IF_ERROR(CheckTarget(e, subject, target, index));
+  }
+  // Every rule is checked before anything is written.
+  const std::vector<std::pair<std::string, const char*>> business_keys = BusinessKeys(e);
+  for (const auto& [key, what] : business_keys) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::optional<std::string> holder, index_.BusinessKeyHolder(key));
+    if (holder && !(body.contains("supersedes") && body.at("supersedes") == *holder)) {
+      return Status::AlreadyExists("record " + *holder + " already holds this " + what +
+                                   "; a replacement by its issuer must name it in "
+                                   "/body/supersedes");
     }
-    p.business_keys.emplace_back(key, std::move(previous));
   }
   if (is_change) {
-    RecordInfo& target = records_.at(body.at("target").get<std::string>());
-    RecordInfo updated = target;
     switch (traits.target_change) {
       case TargetChange::kStatusChange:
-        CREDLEDGER_RETURN_IF_ERROR(ApplyStatusChange(body, &updated));
+        CREDLEDGER_RETURN_IF_ERROR(ApplyStatusChange(body, &*target));
         break;
       case TargetChange::kCreditRepair:
-        CREDLEDGER_RETURN_IF_ERROR(ApplyCreditRepair(body, index, &updated));
+        CREDLEDGER_RETURN_IF_ERROR(ApplyCreditRepair(body, index, &*target));
         break;
       case TargetChange::kNone:
         break;
     }
-    updated.changes.push_back({index, record_id, updated.status, updated.repaired});
-    p.target_id = body.at("target").get<std::string>();
-    p.target_before = target;
-    target = std::move(updated);
+    target->changes.push_back({index, record_id, target->status, target->repaired});
   }
-  for (const auto& [key, previous] : p.business_keys) business_ids_[key] = record_id;
+
+  // Admitted: its index writes.
+  for (const auto& [key, what] : business_keys) {
+    pending_index_.Put(index, index_keys::Business(key), EncodeBusinessValue(record_id), writes);
+  }
   RecordInfo info;
   info.index = index;
   info.type = e.type;
   info.agency = e.agency;
   info.subject = subject;
-  if (is_change) info.target = body.at("target").get<std::string>();
+  if (is_change) {
+    info.target = body.at("target").get<std::string>();
+    pending_index_.Put(index, index_keys::Record(info.target), EncodeRecordInfo(*target), writes);
+  }
   if (traits.display_rules) {
     info.decision_date = body.at("decision_date").get<std::string>();
     info.severity = body.at("severity").get<std::string>();
     info.regime = body.at("display_regime").get<std::string>();
     for (const Json& k : body.at("penalty_kinds")) info.kinds.push_back(k.get<std::string>());
   }
-  records_[record_id] = std::move(info);
-  p.subject = subject;
-  by_subject_[p.subject].emplace_back(index, record_id);
-  p.document_hash = document_hash;
-  if (!p.document_hash.empty()) by_document_[p.document_hash].push_back(record_id);
-  pending_.push_back(std::move(p));
-  return Status::Ok();
-}
-
-RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size) {
-  RecordStatus out;
-  for (const RecordInfo::Change& c : info.changes) {
-    if (c.index >= tree_size) break;
-    out.status = c.status;
-    out.repaired = c.repaired;
+  pending_index_.Put(index, index_keys::Record(record_id), EncodeRecordInfo(info), writes);
+  pending_index_.Put(index, index_keys::Subject(subject, index),
+                     EncodeSubjectValue(e.type, record_id), writes);
+  if (!document_hash.empty()) {
+    pending_index_.Put(index, index_keys::Document(document_hash, index),
+                       EncodeDocumentValue(record_id, e.agency), writes);
   }
-  return out;
+  return Status::Ok();
 }
 
 Status RecordPolicy::ApplyStatusChange(const Json& body, RecordInfo* target) {
@@ -358,130 +499,38 @@ Status RecordPolicy::ApplyCreditRepair(const Json& body, uint64_t index, RecordI
   return Status::Ok();
 }
 
-std::vector<std::pair<uint64_t, std::string>> RecordPolicy::SubjectRecords(
-    const std::string& subject, uint64_t after_index, size_t limit,
-    std::optional<RecordType> type) const {
-  std::vector<std::pair<uint64_t, std::string>> out;
-  auto it = by_subject_.find(subject);
-  if (it == by_subject_.end()) return out;
-  const auto& list = it->second;
-  auto from = std::upper_bound(list.begin(), list.end(), after_index,
-                               [](uint64_t v, const auto& item) { return v < item.first; });
-  for (; from != list.end() && out.size() < limit; ++from) {
-    if (type && records_.at(from->second).type != *type) continue;
-    out.push_back(*from);
-  }
-  return out;
-}
-
-std::vector<std::string> RecordPolicy::RecordsByDocument(const std::string& hash,
-                                                         uint64_t below_index, size_t limit) const {
-  std::vector<std::string> out;
-  auto it = by_document_.find(hash);
-  if (it == by_document_.end()) return out;
-  for (const std::string& id : it->second) {
-    // In log order: the first record at or past below_index ends the list.
-    if (out.size() == limit || records_.at(id).index >= below_index) break;
-    out.push_back(id);
-  }
-  return out;
-}
-
-Status RecordPolicy::MayErase(const std::string& hash, const std::string& agency_id) const {
-  auto it = by_document_.find(hash);
-  if (it == by_document_.end()) return Status::NotFound("no record carries document " + hash);
-  for (const std::string& record_id : it->second) {
-    if (records_.at(record_id).agency == agency_id) return Status::Ok();
-  }
-  return Status::PermissionDenied("document " + hash + " was not issued by agency \"" + agency_id +
-                                  "\"");
-}
-
-Result<DisplayState> RecordPolicy::PenaltyDisplay(const std::string& record_id,
-                                                  std::string_view date) const {
-  auto it = records_.find(record_id);
-  if (it == records_.end()) return Status::NotFound("no record " + record_id);
-  const RecordInfo& r = it->second;
-  if (!Traits(r.type).display_rules) {
-    return Status::InvalidArgument("the record is not one on public display (a penalty)");
-  }
-  if (CheckDate(Json(std::string(date)), "date").code() != StatusCode::kOk) {
-    return Status::InvalidArgument("date must be YYYY-MM-DD");
-  }
-  const DisplayRules* rules = registry_.RulesFor(r.regime, UINT64_MAX);
-  if (rules == nullptr) return Status::InvalidArgument("no display rules for regime " + r.regime);
-  const TierRule& tier = rules->tiers.at(r.severity);
-  DisplayState s;
-  s.from = r.decision_date;
-  s.until = AddMonths(r.decision_date, tier.max_months);
-  if (!tier.displayed) {
-    s.reason = r.severity + " penalties are not displayed under the " + r.regime + " rules";
-  } else if (date < s.from) {
-    s.reason = "before the decision date";
-  } else if (!r.display_ended_on.empty() && date >= r.display_ended_on) {
-    s.reason = r.repaired ? "credit repaired on " + r.display_ended_on
-                          : "withdrawn on " + r.display_ended_on;
-  } else if (date >= s.until) {
-    s.reason = "the display period ended on " + s.until;
-  } else {
-    s.displayed = true;
-    s.reason = "within the display period";
-  }
-  return s;
-}
-
 void RecordPolicy::Committed(uint64_t tree_size) {
   size_t done = 0;
-  while (done < pending_.size() && pending_[done].index < tree_size) {
-    if (!pending_[done].config.empty()) {
-      // Admitted once already against the same state, so this cannot fail.
-      Status s = committed_registry_.ApplyConfig(pending_[done].config, pending_[done].index);
-      (void)s;
-    }
+  while (done < pending_config_.size() && pending_config_[done].first < tree_size) {
+    // Admitted once already against the same state, so this cannot fail.
+    Status s = committed_registry_.ApplyConfig(pending_config_[done].second,
+                                               pending_config_[done].first);
+    (void)s;
     ++done;
   }
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(done));
+  if (done > 0) {
+    pending_config_.erase(pending_config_.begin(),
+                          pending_config_.begin() + static_cast<long>(done));
+    reader_.SetRegistry(std::make_shared<const Registry>(committed_registry_));
+  }
+  // With kOwnStore the writes go to a memory store, which does not fail.
+  Status s = pending_index_.Committed(tree_size);
+  (void)s;
 }
 
 void RecordPolicy::RolledBack(uint64_t first_index) {
+  pending_index_.RolledBack(first_index);
   bool config_dropped = false;
-  while (!pending_.empty() && pending_.back().index >= first_index) {
-    Pending& p = pending_.back();
-    if (!p.config.empty()) {
-      config_dropped = true;
-    } else {
-      records_.erase(p.record_id);
-      if (p.target_before) records_[p.target_id] = *p.target_before;
-      // Pending entries are the newest, so theirs are the last index entries.
-      auto& subject = by_subject_[p.subject];
-      subject.pop_back();
-      if (subject.empty()) by_subject_.erase(p.subject);
-      if (!p.document_hash.empty()) {
-        auto& docs = by_document_[p.document_hash];
-        docs.pop_back();
-        if (docs.empty()) by_document_.erase(p.document_hash);
-      }
-      for (const auto& [key, previous] : p.business_keys) {
-        if (previous.empty()) {
-          business_ids_.erase(key);
-        } else {
-          business_ids_[key] = previous;
-        }
-      }
-    }
-    pending_.pop_back();
+  while (!pending_config_.empty() && pending_config_.back().first >= first_index) {
+    pending_config_.pop_back();
+    config_dropped = true;
   }
   if (config_dropped) {
-    while (!config_indexes_.empty() && config_indexes_.back() >= first_index) {
-      config_indexes_.pop_back();
-    }
     // Rebuild the working registry: durable config plus what is still pending.
     registry_ = committed_registry_;
-    for (const Pending& p : pending_) {
-      if (!p.config.empty()) {
-        Status s = registry_.ApplyConfig(p.config, p.index);
-        (void)s;
-      }
+    for (const auto& [index, config] : pending_config_) {
+      Status s = registry_.ApplyConfig(config, index);
+      (void)s;
     }
   }
 }

@@ -21,71 +21,26 @@
 // signature), PermissionDenied (not allowed), AlreadyExists (business identifier taken),
 // FailedPrecondition (unknown target).
 //
-// Thread-compatible: the sequencer thread is its only caller once installed.
+// The policy's state lives in the ledger's store (record_index.h): its index writes join the
+// batch of the block that holds the entry, so they are durable exactly when the block is.
+//
+// Thread-compatible: the sequencer thread is the only caller of its admission methods once
+// installed; reader() may be used from any thread.
 #ifndef CREDLEDGER_LEDGER_RECORDS_POLICY_H_
 #define CREDLEDGER_LEDGER_RECORDS_POLICY_H_
 
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "crypto/mutex.h"
 #include "ledger/ledger.h"
 #include "ledger/records/entry.h"
+#include "ledger/records/record_index.h"
 #include "ledger/records/registry.h"
 
 namespace credledger::records {
-
-// What the policy knows of each admitted record: enough to apply the rules to later records
-// that act on it.
-struct RecordInfo {
-  uint64_t index = 0;
-  RecordType type = RecordType::kLicense;
-  std::string agency;
-  std::string subject;  // the subject's USCC (historical codes included) or commitment
-  std::string target;   // status changes and credit repairs: the record they act on
-  // Current status after the status_change records that targeted it: "valid", "suspended",
-  // "revoked", "cancelled", "expired", "withdrawn", "superseded".
-  std::string status = "valid";
-  bool reversible_suspension = false;  // the suspension in force may be reinstated
-  // Penalties only.
-  std::string decision_date;  // YYYY-MM-DD
-  std::string severity;       // minor, general, serious
-  std::string regime;         // display rules regime
-  std::vector<std::string> kinds;
-  std::string display_ended_on;  // date an approved repair or a withdrawal took it down
-  bool repaired = false;
-  // The status_change and credit_repair records that acted on it, in log order, each with the
-  // status it left, so that readers can state the status as of any tree size.
-  struct Change {
-    uint64_t index = 0;
-    std::string record_id;
-    std::string status;
-    bool repaired = false;
-  };
-  std::vector<Change> changes;
-};
-
-// The status and repair flag of `info` counting only the changes below `tree_size` (a
-// checkpoint's size): what a reader of that checkpoint can prove.
-struct RecordStatus {
-  std::string status = "valid";
-  bool repaired = false;
-};
-RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size);
-
-// Whether a penalty is on public display on a date, and why.
-struct DisplayState {
-  bool displayed = false;
-  std::string reason;
-  std::string from;  // display window under its rules: [from, until)
-  std::string until;
-};
 
 // `date` (YYYY-MM-DD) plus `months` calendar months, the day clamped to the month's length.
 std::string AddMonths(std::string_view date, int months);
@@ -106,108 +61,105 @@ struct CheckedEntry : EntryChecks {
 
 class RecordPolicy : public AdmissionPolicy {
  public:
-  // Builds the policy by replaying entries 0..tree_size-1 (entry 0: the genesis). Errors:
-  // those of Registry::FromGenesis, or DataLoss naming an entry that breaks the rules.
+  // Opens the policy of `ledger`, whose store holds its record indexes (record_index.h),
+  // kept up to date in the batches of the blocks it writes once the policy is installed.
+  // Reads a bounded amount whatever the log's size: the index metadata, the genesis and the
+  // config entries (each checked against its leaf in the tree). Errors: FailedPrecondition
+  // saying to run `ledgerctl reindex` when the indexes do not describe the whole log (a store
+  // of an earlier format, entries appended without this policy, an unfinished reindex);
+  // DataLoss naming a damaged entry or key; those of Registry::FromGenesis.
+  static Result<std::shared_ptr<RecordPolicy>> Open(Ledger& ledger);
+
+  // Builds or completes the record indexes of the ledger in `store` (read through `log`, a
+  // reader of the same store, whose writer must be stopped), from the tree size they describe
+  // (or from scratch with `rebuild`, or when they are of another format) to the log's head,
+  // in synced batches of `batch_entries`, calling `progress(indexed, tree_size)` after each:
+  // interrupted at any instant, it resumes where it stopped. Records are not signature-checked
+  // again (Signatures::kTrustLog), every other rule is, and each entry is checked against its
+  // leaf. Errors: DataLoss naming an entry that breaks the rules or does not hash to its leaf,
+  // or the store's.
+  static Status Reindex(Store* store, const LogReader& log, bool rebuild,
+                        const std::function<void(uint64_t indexed, uint64_t tree_size)>& progress,
+                        size_t batch_entries = 4096);
+
+  // Builds the policy by replaying entries 0..tree_size-1 (entry 0: the genesis), with its
+  // indexes in memory: for an auditor or a test, who holds no store of the log. Errors: those
+  // of Registry::FromGenesis, or DataLoss naming an entry that breaks the rules.
   //
   // kTrustLog skips the agency signature of each record (every other rule, and the admins'
-  // signatures on config entries, are still checked): for a node rebuilding its indexes from
-  // its own log, whose records were verified when admitted and whose bytes the tree commits
-  // to. Signature checks dominate a replay (about 10,000 p256 records/s per core), so this
-  // is what keeps a restart short. An auditor, who trusts no one's log, uses kVerify.
+  // signatures on config entries, are still checked): for a node's own log, whose records
+  // were verified when admitted and whose bytes the tree commits to. An auditor, who trusts
+  // no one's log, uses kVerify.
   enum class Signatures { kVerify, kTrustLog };
   static Result<std::shared_ptr<RecordPolicy>> Replay(
       uint64_t tree_size, const std::function<Result<std::string>(uint64_t)>& entry_at,
       Signatures signatures);
-  // A policy that has seen only `genesis` (entry 0): where Replay starts, and where an
-  // offline verifier starts before it admits the few entries a proof bundle carries
-  // (bundle.h), in increasing index order. Errors: those of Registry::FromGenesis.
+  // A policy that has seen only `genesis` (entry 0), with its indexes in memory: where Replay
+  // starts, and where an offline verifier starts before it admits the few entries a proof
+  // bundle carries (bundle.h), in increasing index order. Errors: those of
+  // Registry::FromGenesis.
   static Result<std::shared_ptr<RecordPolicy>> FromGenesis(std::string_view genesis);
+  // The same from a registry parsed from the genesis already.
+  static Result<std::shared_ptr<RecordPolicy>> FromRegistry(Registry registry);
+
+  ~RecordPolicy() override;
 
   // A CheckedEntry in `checks` is taken as it is (see CheckedEntry); without one the entry is
-  // checked whole.
+  // checked whole. The entry's index writes go into `writes` (its block's batch).
   Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
-               const EntryChecks* checks) override;
+               const EntryChecks* checks, WriteBatch* writes) override;
+  void Seal(uint64_t tree_size, WriteBatch* writes) override;
   void Committed(uint64_t tree_size) override;
   void RolledBack(uint64_t first_index) override;
 
   crypto::HashAlgorithm tree_hash() const { return alg_; }
-  // The largest query audit log size anchored so far (0: none).
-  uint64_t anchored_audit_size() const { return anchored_audit_size_; }
-  // Indexes of the config entries admitted so far, in log order: with the genesis, all a
-  // reader needs to rebuild the registry (a proof bundle carries those entries).
-  const std::vector<uint64_t>& config_indexes() const { return config_indexes_; }
-
   // The registry including admitted (possibly not yet durable) config entries.
   const Registry& registry() const { return registry_; }
-  // Records admitted so far, by record id (hex leaf hash).
-  const std::map<std::string, RecordInfo>& records() const { return records_; }
-  // Record ids about `subject` (a USCC, or a person's commitment) in log order, starting after
-  // log index `after_index` (a cursor: pass the last index seen, 0 to start), at most `limit`,
-  // optionally only records of `type`. Each item is (log index, record id).
-  std::vector<std::pair<uint64_t, std::string>> SubjectRecords(
-      const std::string& subject, uint64_t after_index, size_t limit,
-      std::optional<RecordType> type = std::nullopt) const;
-  // Record ids whose document hash (license/certificate file_hash, penalty
-  // decision_document_hash) is `hash`, in log order, of records below log index
-  // `below_index` (a tree size), at most `limit`: paper-free verification of a document.
-  // O(limit): one agency may anchor a document in any number of records.
-  std::vector<std::string> RecordsByDocument(const std::string& hash,
-                                             uint64_t below_index = UINT64_MAX,
-                                             size_t limit = SIZE_MAX) const;
-  // May agency `agency_id` have the document `hash` erased (DOMAIN.md: the issuing agency, or
-  // an admin, on a lawful request)? OK if a record of that agency carries the hash. An admin's
-  // request is checked by the caller against the registry's admin keys. Errors: NotFound (no
-  // record carries it), PermissionDenied.
-  Status MayErase(const std::string& hash, const std::string& agency_id) const;
-  // Is penalty `record_id` publicly displayed on `date` (YYYY-MM-DD) under its regime's rules?
-  // Errors: NotFound, InvalidArgument (not a penalty, bad date, unknown regime).
-  Result<DisplayState> PenaltyDisplay(const std::string& record_id, std::string_view date) const;
+  // The indexes including admitted entries that are not durable yet: what admission sees.
+  // For the sequencer's thread (and tests) only; readers use reader().
+  const RecordIndex& pending() const { return index_; }
+  // The durable indexes and registry, for readers on any thread.
+  const RecordReader& reader() const { return reader_; }
 
  private:
-  RecordPolicy(Registry registry, crypto::HashAlgorithm alg)
-      : committed_registry_(registry), registry_(std::move(registry)), alg_(alg) {}
+  RecordPolicy(Registry registry, crypto::HashAlgorithm alg, Store* store,
+               std::unique_ptr<Store> owned_store, PendingIndex::Durability durability);
+  // The policy of the log in `store` at `tree_size`, whose indexes describe it: the registry
+  // from the genesis and the config entries the indexes list.
+  static Result<std::shared_ptr<RecordPolicy>> OpenAt(
+      Store* store, uint64_t tree_size,
+      const std::function<Result<std::string>(uint64_t)>& entry_at);
 
-  Status AdmitRecord(const ValidatedEntry& e, const std::string& record_id, uint64_t index);
+  Status AdmitRecord(const ValidatedEntry& e, const std::string& record_id, uint64_t index,
+                     WriteBatch* writes);
   // The authority a record names (issuing, punishing, deciding) is its signing agency or one
   // that delegated to it. Errors: PermissionDenied.
   Status CheckIssuer(const ValidatedEntry& e, uint64_t index) const;
   // A status change or credit repair may act on its target: the target exists, belongs to
   // the signer (or one that delegated to it), has the change's subject, and is of a type the
   // change applies to. Errors: FailedPrecondition, PermissionDenied, InvalidArgument.
-  Status CheckTarget(const ValidatedEntry& e, const std::string& subject, uint64_t index) const;
+  Status CheckTarget(const ValidatedEntry& e, const std::string& subject,
+                     const std::optional<RecordInfo>& target, uint64_t index) const;
   // The status_change and credit_repair rules; may update *target.
   Status ApplyStatusChange(const Json& body, RecordInfo* target);
   Status ApplyCreditRepair(const Json& body, uint64_t index, RecordInfo* target);
 
-  struct Pending {
-    uint64_t index = 0;
-    std::string record_id;  // empty for config entries
-    // The business identifiers this record took, each with its holder before (empty: none).
-    std::vector<std::pair<std::string, std::string>> business_keys;
-    std::string config;                       // the config entry, for config entries
-    std::string target_id;                    // the record a status change or repair updated
-    std::optional<RecordInfo> target_before;  // and its state before, for rollback
-    std::string subject;                      // index entries this record added
-    std::string document_hash;
-  };
-
   Registry committed_registry_;  // durable config only
   Registry registry_;            // committed + pending config
+  // Config entries admitted and not yet durable, in order: (index, entry).
+  std::vector<std::pair<uint64_t, std::string>> pending_config_;
   crypto::HashAlgorithm alg_;
   bool trust_signatures_ = false;  // during a kTrustLog replay
-  uint64_t anchored_audit_size_ = 0;
-  std::vector<uint64_t> config_indexes_;             // pending ones at the back
-  std::map<std::string, RecordInfo> records_;        // record id -> info
-  std::map<std::string, std::string> business_ids_;  // business key -> record id
-  std::vector<Pending> pending_;                     // admitted, not yet durable, in order
-  // Derived indexes, in log order (rebuilt by Replay; pending entries at the back).
-  std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> by_subject_;
-  std::map<std::string, std::vector<std::string>> by_document_;
+  bool format_written_ = true;     // false: the next Seal writes the index format version
+  const std::unique_ptr<Store> owned_store_;  // the memory store of Replay and FromGenesis
+  PendingIndex pending_index_;
+  const RecordIndex index_;  // over pending_index_
+  RecordReader reader_;      // over the store alone
 };
 
-// A RecordPolicy that readers (HTTP handlers) may query while the sequencer admits entries:
-// the sequencer's calls hold the lock exclusively, Read holds it shared. Readers see admitted
-// entries that may not be durable yet; they filter by the committed tree size.
+// A RecordPolicy installed in a ledger, and what other threads may do meanwhile: read the
+// durable indexes (reader(), which never waits for the sequencer), and precheck entries. Its
+// admission methods are the sequencer's alone.
 //
 // Precheck lets the threads that receive entries do the per-entry work that does not depend
 // on the log (validation and the signature check) in parallel, before the sequencer sees them.
@@ -216,40 +168,25 @@ class SharedRecordPolicy : public AdmissionPolicy {
   explicit SharedRecordPolicy(std::shared_ptr<RecordPolicy> policy);
 
   // Checks entry `doc`, parsed from `submission`'s bytes (which ParseJson found canonical:
-  // RFC 8785 text), as far as it can be
-  // checked before it has an index: its form, and its signature if its key is registered; an
-  // entry that passes both carries a CheckedEntry to Admit. Config entries and entries whose
-  // agency or key is unknown here pass without one: Admit decides them against the registry
-  // at their index. Errors: InvalidArgument, Unauthenticated (bad signature), as Admit would
-  // give.
+  // RFC 8785 text), as far as it can be checked before it has an index: its form, and its
+  // signature if its key is in the durable registry; an entry that passes both carries a
+  // CheckedEntry to Admit. Config entries and entries whose agency or key is unknown here pass
+  // without one: Admit decides them against the registry at their index. Errors:
+  // InvalidArgument, Unauthenticated (bad signature), as Admit would give. Thread-safe.
   Status Precheck(Json doc, Submission& submission) const;
+  // Thread-safe.
+  const RecordReader& reader() const { return policy_->reader(); }
 
   Status Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
-               const EntryChecks* checks) override {
-    WriterLock lock(mu_);
-    return policy_->Admit(entry, leaf_hash, index, checks);
+               const EntryChecks* checks, WriteBatch* writes) override {
+    return policy_->Admit(entry, leaf_hash, index, checks, writes);
   }
-  void Committed(uint64_t tree_size) override {
-    WriterLock lock(mu_);
-    policy_->Committed(tree_size);
-  }
-  void RolledBack(uint64_t first_index) override {
-    WriterLock lock(mu_);
-    policy_->RolledBack(first_index);
-  }
-  // Calls read(const RecordPolicy&) under the shared lock and returns what it returns; `read`
-  // must copy out what it needs.
-  template <typename F>
-  auto Read(F&& read) const {
-    ReaderLock lock(mu_);
-    return read(static_cast<const RecordPolicy&>(*policy_));
-  }
+  void Seal(uint64_t tree_size, WriteBatch* writes) override { policy_->Seal(tree_size, writes); }
+  void Committed(uint64_t tree_size) override { policy_->Committed(tree_size); }
+  void RolledBack(uint64_t first_index) override { policy_->RolledBack(first_index); }
 
  private:
-  mutable SharedMutex mu_;
-  const std::shared_ptr<RecordPolicy> owned_;
-  // owned_, as a plain pointer: clang 14's analysis checks PT_GUARDED_BY on those only.
-  RecordPolicy* const policy_ PT_GUARDED_BY(mu_);
+  const std::shared_ptr<RecordPolicy> policy_;
 };
 
 }  // namespace credledger::records

@@ -8,7 +8,7 @@
 namespace credledger::records {
 namespace {
 
-// One listed record, as read from the policy under its lock.
+// One listed record, as read from the indexes.
 struct Listed {
   std::string id;
   uint64_t index = 0;
@@ -26,7 +26,9 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
                                       const crypto::PrivateKey& node_key) {
   const std::string date = request.generated_at.substr(0, 10);
   bool truncated = false;
-  std::vector<Listed> listed = policy.Read([&](const RecordPolicy& p) {
+  const RecordReader& reader = policy.reader();
+  const std::shared_ptr<const Registry> registry = reader.registry();
+  auto list = [&]() -> Result<std::vector<Listed>> {
     std::vector<Listed> out;
     // In pages: an enterprise may have far more records than a profile lists, and each is
     // looked at once, never copied out whole.
@@ -34,7 +36,8 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
     uint64_t cursor = 0;
     bool more = true;
     while (more && !truncated) {
-      const auto page = p.SubjectRecords(request.subject, cursor, kPage);
+      CREDLEDGER_ASSIGN_OR_RETURN(const auto page,
+                                  reader.index().SubjectRecords(request.subject, cursor, kPage));
       more = page.size() == kPage;
       if (!page.empty()) cursor = page.back().first;
       for (const auto& [index, id] : page) {
@@ -42,12 +45,14 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
           more = false;
           break;
         }
-        const RecordInfo& info = p.records().at(id);
+        CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> found, reader.FindRecord(id));
+        if (!found) return Status::DataLoss("record " + id + " is listed but not indexed");
+        const RecordInfo& info = *found;
         const RecordTypeTraits& traits = Traits(info.type);
         Listed item{id,           index,      info.type, StatusName(StatusAt(info, tree_size)),
                     std::nullopt, info.target};
         if (traits.display_rules) {
-          auto display = p.PenaltyDisplay(id, date);
+          auto display = PenaltyDisplayOf(info, *registry, date);
           if (display.ok()) item.display = *display;
         }
         bool shown = false;
@@ -73,7 +78,8 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
       }
     }
     return out;
-  });
+  };
+  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<Listed> listed, list());
 
   Json profile = {{"type", kCreditProfileType},
                   {"schema_version", 1},

@@ -136,6 +136,11 @@ Status UnknownAgency(const std::string& id) {
 
 }  // namespace
 
+bool IsDomainGenesis(std::string_view genesis) {
+  auto doc = ParseJson(genesis);
+  return doc.ok() && doc->is_object() && doc->contains("admins");
+}
+
 Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
   try {
     CREDLEDGER_ASSIGN_OR_RETURN(Json g, ParseJson(genesis_entry));
@@ -195,24 +200,6 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
   } catch (const Json::exception& e) {
     return Status::Internal(std::string("genesis validation: ") + e.what());
   }
-}
-
-Result<Registry> Registry::Replay(uint64_t tree_size,
-                                  const std::function<Result<std::string>(uint64_t)>& entry_at) {
-  if (tree_size == 0) return Status::FailedPrecondition("the log is empty: no genesis");
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, entry_at(0));
-  auto registry = FromGenesis(genesis);
-  if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
-  for (uint64_t i = 1; i < tree_size; ++i) {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, entry_at(i));
-    // A cheap pre-filter, then the top-level type decides (a record could nest such text).
-    if (entry.find("\"config\"") == std::string::npos) continue;
-    auto doc = ParseJson(entry);
-    if (!doc.ok() || !doc->is_object() || doc->value("type", Json()) != "config") continue;
-    Status s = registry->ApplyConfig(entry, i);
-    if (!s.ok()) return s.WithContext("entry " + std::to_string(i));
-  }
-  return registry;
 }
 
 Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {

@@ -97,17 +97,15 @@ Json PublicKeyJson(const crypto::PublicKey& key);
 // node_key are filled in. Errors: InvalidArgument naming what FromGenesis refuses.
 Result<std::string> MakeGenesis(Json config, const crypto::PublicKey& node_key);
 
+// Whether `genesis` (entry 0) is a domain ledger's, naming admins and agencies (MakeGenesis),
+// rather than a plain log's (Ledger's DefaultGenesisEntry), which takes any entries.
+bool IsDomainGenesis(std::string_view genesis);
+
 class Registry {
  public:
   // Parses and checks the genesis entry (index 0). Errors: InvalidArgument with the JSON
   // Pointer of what is wrong.
   static Result<Registry> FromGenesis(std::string_view genesis_entry);
-
-  // Replays a log: entry 0 is the genesis, config entries are applied, other entries are
-  // skipped. `entry_at(i)` returns entry i. Errors: as FromGenesis and ApplyConfig, with the
-  // index of the entry at fault.
-  static Result<Registry> Replay(uint64_t tree_size,
-                                 const std::function<Result<std::string>(uint64_t)>& entry_at);
 
   // Applies config entry `entry` at log index `index` (> every index applied before).
   // Errors: InvalidArgument (malformed), Unauthenticated (fewer than threshold valid admin

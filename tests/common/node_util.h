@@ -57,9 +57,7 @@ struct Node {
                             crypto::HashAlgorithm::kSha256, *genesis, o);
     REQUIRE(l.ok());
     ledger = std::move(*l);
-    auto p = records::RecordPolicy::Replay(
-        1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
-        records::RecordPolicy::Signatures::kVerify);
+    auto p = records::RecordPolicy::Open(*ledger);  // as ledgerd does
     REQUIRE(p.ok());
     policy = std::make_shared<records::SharedRecordPolicy>(*p);
     ledger->SetAdmissionPolicy(policy);

@@ -3,6 +3,7 @@
 #define CREDLEDGER_TESTS_COMMON_RECORDS_UTIL_H_
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <memory>
 
 #include "crypto/encoding.h"
@@ -10,7 +11,9 @@
 #include "crypto/keys.h"
 #include "fixtures.h"
 #include "ledger/canonical_json.h"
+#include "ledger/log_reader.h"
 #include "ledger/records/entry.h"
+#include "ledger/records/policy.h"
 #include "ledger_util.h"
 
 namespace credledger::testing {
@@ -49,6 +52,44 @@ inline std::string SignedPenalty(const crypto::PrivateKey& key, const std::strin
   auto s = records::SignEntry(e, key);
   REQUIRE(s.ok());
   return s->canonical;
+}
+
+// Every record index key of `store` (record_index.h) and its value.
+inline std::map<std::string, std::string> IndexKeys(Store* store) {
+  std::map<std::string, std::string> out;
+  const std::string prefix(1, records::index_keys::kPrefix);
+  REQUIRE(store
+              ->Scan(prefix,
+                     [&](std::string_view key, std::string_view value) {
+                       if (!key.starts_with(prefix)) return false;
+                       out.emplace(key, value);
+                       return true;
+                     })
+              .ok());
+  return out;
+}
+
+// The record indexes of the log in `store` built from scratch (RecordPolicy::Reindex on a copy
+// of its log without them): what the indexes kept block by block must equal.
+inline std::map<std::string, std::string> ReindexedFromScratch(Store* store) {
+  auto copy = std::make_unique<MemoryStore>();
+  Store* raw = copy.get();
+  WriteBatch log;
+  REQUIRE(store
+              ->Scan("",
+                     [&](std::string_view key, std::string_view value) {
+                       if (!key.starts_with(std::string(1, records::index_keys::kPrefix))) {
+                         log.Put(std::string(key), std::string(value));
+                       }
+                       return true;
+                     })
+              .ok());
+  REQUIRE(raw->Write(log, false).ok());
+  auto reader = LogReader::Open(std::move(copy));
+  REQUIRE(reader.ok());
+  Status s = records::RecordPolicy::Reindex(raw, **reader, /*rebuild=*/false, nullptr, 7);
+  if (!s.ok()) FAIL(s.ToString());
+  return IndexKeys(raw);
 }
 
 }  // namespace credledger::testing

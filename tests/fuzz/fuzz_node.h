@@ -60,10 +60,8 @@ struct Node {
                                 : Result<std::unique_ptr<Ledger>>(genesis.status());
     Check(created.ok(), "the fuzz ledger is created");
     ledger = std::move(*created);
-    auto replayed = records::RecordPolicy::Replay(
-        1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
-        records::RecordPolicy::Signatures::kVerify);
-    Check(replayed.ok(), "the fuzz ledger replays");
+    auto replayed = records::RecordPolicy::Open(*ledger);
+    Check(replayed.ok(), "the fuzz ledger's record indexes open");
     policy = std::make_shared<records::SharedRecordPolicy>(*replayed);
     ledger->SetAdmissionPolicy(policy);
     api::ServiceOptions service_options;

@@ -1014,15 +1014,21 @@ TEST_CASE("the leaf filter never forgets a leaf and rarely says maybe", "[ledger
 namespace {
 
 // Admits entries unless they start with "bad" or repeat a "key:" prefix already admitted; records
-// what it was told, as the domain policy would.
+// what it was told, as the domain policy would, and keeps an index beside the log: "xkey|<key>"
+// for each admitted entry and "xsize" for each block.
 class ToyPolicy : public AdmissionPolicy {
  public:
-  Status Admit(std::string_view entry, const Hash&, uint64_t index, const EntryChecks*) override {
+  Status Admit(std::string_view entry, const Hash&, uint64_t index, const EntryChecks*,
+               WriteBatch* writes) override {
     if (entry.rfind("bad", 0) == 0) return Status::PermissionDenied("bad entries are refused");
     std::string key(entry.substr(0, entry.find(':')));
     if (keys_.count(key)) return Status::AlreadyExists("key " + key + " is taken");
     keys_[key] = index;
+    writes->Put("xkey|" + key, std::to_string(index));
     return Status::Ok();
+  }
+  void Seal(uint64_t tree_size, WriteBatch* writes) override {
+    writes->Put("xsize", std::to_string(tree_size));
   }
   void Committed(uint64_t tree_size) override { committed_ = tree_size; }
   void RolledBack(uint64_t first_index) override {
@@ -1052,6 +1058,12 @@ TEST_CASE("an admission policy sees entries in log order and can refuse them", "
   CHECK(results[3].status().code() == StatusCode::kAlreadyExists);
   CHECK(l->Head().tree_size == 3);
   CHECK(policy->committed_ == 3);
+  // The policy's writes are in the store with the block, and say what its state was there.
+  std::string value;
+  REQUIRE(mem->Get("xkey|b", &value).ok());
+  CHECK(value == "2");
+  REQUIRE(mem->Get("xsize", &value).ok());
+  CHECK(value == "3");
   // A resubmitted admitted entry is idempotent and does not reach the policy again.
   auto again = l->Append("a:1");
   REQUIRE(again.ok());
@@ -1062,11 +1074,16 @@ TEST_CASE("an admission policy sees entries in log order and can refuse them", "
   CHECK(l->Append("c:5").status().code() == StatusCode::kUnavailable);
   CHECK(policy->rollbacks_ >= 1);
   CHECK(policy->keys_.count("c") == 0);
+  CHECK(mem->Get("xkey|c", &value).code() == StatusCode::kNotFound);  // not written either
+  REQUIRE(mem->Get("xsize", &value).ok());
+  CHECK(value == "3");
   mem->FailWritesAfter(std::nullopt);
   auto c = l->Append("c:5");
   REQUIRE(c.ok());
   CHECK(c->index == 3);
   CHECK(policy->keys_.at("c") == 3);
+  REQUIRE(mem->Get("xkey|c", &value).ok());
+  CHECK(value == "3");
 }
 
 TEST_CASE("reopening at a tree size that fills a tile exactly", "[ledger][tiles][regression]") {

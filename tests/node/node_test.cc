@@ -106,7 +106,7 @@ TEST_CASE("ledgerd --dev: a ledger whose keys sign what its genesis permits", "[
   auto license = records::SignEntry(example, amr).value();
   CHECK(policy
             ->Admit(license.canonical, merkle::LeafHash(policy->tree_hash(), license.canonical), 1,
-                    nullptr)
+                    nullptr, nullptr)
             .ok());
   // The demo bank: its token authenticates against the banks file written beside it.
   const std::string banks_file = node::EnsureDevBank(data).value();

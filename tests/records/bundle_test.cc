@@ -61,9 +61,7 @@ struct Domain {
                             crypto::HashAlgorithm::kSha256, *CanonicalJson(g), o);
     REQUIRE(l.ok());
     ledger = std::move(*l);
-    auto p = RecordPolicy::Replay(
-        1, [&](uint64_t i) { return ledger->log().GetEntry(i); },
-        RecordPolicy::Signatures::kVerify);
+    auto p = RecordPolicy::Open(*ledger);
     REQUIRE(p.ok());
     policy = std::make_shared<SharedRecordPolicy>(*p);
     ledger->SetAdmissionPolicy(policy);

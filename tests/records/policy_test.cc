@@ -18,6 +18,8 @@ namespace {
 const std::string kH(64, 'c');
 
 using credledger::testing::GenerateKey;
+using credledger::testing::IndexKeys;
+using credledger::testing::ReindexedFromScratch;
 using credledger::testing::PublicKeyJson;
 using credledger::testing::SharedStore;
 
@@ -31,7 +33,6 @@ struct Domain {
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
   std::unique_ptr<Ledger> ledger;
   std::shared_ptr<RecordPolicy> policy;
-  RecordPolicy::Signatures replay = RecordPolicy::Signatures::kVerify;
 
   std::string Genesis() const {
     Json g = {
@@ -68,11 +69,41 @@ struct Domain {
                     : Ledger::Open(std::make_unique<SharedStore>(store), node, o);
     if (!l.ok()) FAIL(l.status().ToString());
     ledger = std::move(*l);
-    auto p = RecordPolicy::Replay(
-        ledger->Head().tree_size, [&](uint64_t i) { return ledger->log().GetEntry(i); }, replay);
+    auto p = RecordPolicy::Open(*ledger);
     if (!p.ok()) FAIL(p.status().ToString());
     policy = *p;
     ledger->SetAdmissionPolicy(policy);
+  }
+
+  // What admission knows of record `id` (durable or not).
+  RecordInfo Info(const std::string& id) const {
+    auto info = policy->pending().FindRecord(id);
+    REQUIRE(info.ok());
+    REQUIRE(info->has_value());
+    return **info;
+  }
+  bool Has(const std::string& id) const {
+    auto info = policy->pending().FindRecord(id);
+    REQUIRE(info.ok());
+    return info->has_value();
+  }
+  std::vector<std::pair<uint64_t, std::string>> Subject(
+      const std::string& subject, uint64_t after, size_t limit,
+      std::optional<RecordType> type = std::nullopt) const {
+    auto page = policy->reader().index().SubjectRecords(subject, after, limit, type);
+    REQUIRE(page.ok());
+    return *page;
+  }
+  std::vector<std::string> Documents(const std::string& hash, uint64_t below = UINT64_MAX,
+                                     size_t limit = SIZE_MAX) const {
+    auto ids = policy->reader().RecordsByDocument(hash, below, limit);
+    REQUIRE(ids.ok());
+    return *ids;
+  }
+  uint64_t AnchoredAuditSize() const {
+    auto size = policy->reader().index().AnchoredAuditSize();
+    REQUIRE(size.ok());
+    return *size;
   }
 
   std::string Penalty(const crypto::PrivateKey& key, const std::string& agency,
@@ -143,7 +174,7 @@ TEST_CASE("the record policy admits what the rules allow and says why it refuses
   std::string p1 = d.Penalty(d.sz, "sz-amr", "SZ-1");
   auto r1 = d.ledger->Append(p1);
   REQUIRE(r1.ok());
-  CHECK(d.policy->records().count(RecordId(p1)));
+  CHECK(d.Has(RecordId(p1)));
 
   // The same decision number with other content: 409-class.
   CHECK(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "SZ-1", 200000)).status().code() ==
@@ -206,14 +237,16 @@ TEST_CASE("key rotation through the log, and the policy rebuilt from the log", "
   CHECK(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "B")).status().code() ==
         StatusCode::kUnauthenticated);
   REQUIRE(d.ledger->Append(d.Penalty(d.sz_new, "sz-amr", "B")).ok());
-  size_t records = d.policy->records().size();
+  const auto indexes = IndexKeys(d.store.get());
   uint64_t size = d.ledger->Head().tree_size;
-  // Restart: the policy replays the whole log (the entry signed with the old key before the
-  // rotation is still valid there) and enforces the same rules afterwards.
+  // Restart: the policy opens the indexes kept in the store and enforces the same rules
+  // afterwards; a reindex from scratch replays the whole log (the entry signed with the old
+  // key before the rotation is still valid there) and builds the same indexes.
   d.ledger.reset();
   d.Start(false);
   CHECK(d.ledger->Head().tree_size == size);
-  CHECK(d.policy->records().size() == records);
+  CHECK(IndexKeys(d.store.get()) == indexes);
+  CHECK(ReindexedFromScratch(d.store.get()) == indexes);
   CHECK(d.ledger->Append(d.Penalty(d.sz, "sz-amr", "C")).status().code() ==
         StatusCode::kUnauthenticated);
   CHECK(d.ledger->Append(d.Penalty(d.sz_new, "sz-amr", "A", 7)).status().code() ==
@@ -226,7 +259,7 @@ TEST_CASE("a failed block is forgotten by the policy", "[policy]") {
   d.store->FailWritesAfter(0);
   std::string p = d.Penalty(d.sz, "sz-amr", "X");
   CHECK(d.ledger->Append(p).status().code() == StatusCode::kUnavailable);
-  CHECK(d.policy->records().count(RecordId(p)) == 0);
+  CHECK_FALSE(d.Has(RecordId(p)));
   d.store->FailWritesAfter(std::nullopt);
   CHECK(d.ledger->Append(p).ok());  // the business id was released
 }
@@ -311,7 +344,7 @@ TEST_CASE("status changes follow the record's life cycle", "[policy]") {
   CHECK(d.ledger->Append(StatusChange(d, id, "reinstate", "valid")).status().code() ==
         StatusCode::kFailedPrecondition);  // not suspended
   REQUIRE(d.ledger->Append(StatusChange(d, id, "suspend", "suspended", true)).ok());
-  CHECK(d.policy->records().at(id).status == "suspended");
+  CHECK(d.Info(id).status == "suspended");
   CHECK(d.ledger->Append(StatusChange(d, id, "suspend", "suspended")).status().code() ==
         StatusCode::kFailedPrecondition);  // already suspended
   REQUIRE(d.ledger->Append(StatusChange(d, id, "reinstate", "valid")).ok());
@@ -324,7 +357,7 @@ TEST_CASE("status changes follow the record's life cycle", "[policy]") {
   CHECK(s.code() == StatusCode::kFailedPrecondition);
   CHECK(s.message().find("is revoked") != std::string::npos);
   // The status as of each tree size follows the accepted changes only, in log order.
-  const RecordInfo& info = d.policy->records().at(id);
+  const RecordInfo& info = d.Info(id);
   REQUIRE(info.changes.size() == 4);
   const std::vector<std::string> expected = {"suspended", "valid", "suspended", "revoked"};
   for (size_t i = 0; i < info.changes.size(); ++i) {
@@ -349,9 +382,9 @@ TEST_CASE("credit repair: minimum period, repairable kinds, once, never after wi
   // A rejection may be recorded at any time and changes nothing.
   REQUIRE(
       d.ledger->Append(Repair(d, RecordId(general), "2026-03-01", "2026-03-05", "rejected")).ok());
-  CHECK_FALSE(d.policy->records().at(RecordId(general)).repaired);
+  CHECK_FALSE(d.Info(RecordId(general)).repaired);
   REQUIRE(d.ledger->Append(Repair(d, RecordId(general), "2026-04-01", "2026-04-03")).ok());
-  CHECK(d.policy->records().at(RecordId(general)).repaired);
+  CHECK(d.Info(RecordId(general)).repaired);
   CHECK(d.ledger->Append(Repair(d, RecordId(general), "2026-05-01", "2026-05-03"))
             .status()
             .message()
@@ -392,7 +425,7 @@ TEST_CASE("public display follows the decision date, tier, repair and withdrawal
   REQUIRE(d.ledger->Append(StatusChange(d, RecordId(withdrawn), "withdraw", "withdrawn")).ok());
 
   auto shown = [&](const std::string& entry, const char* date) {
-    auto s = d.policy->PenaltyDisplay(RecordId(entry), date);
+    auto s = d.policy->reader().PenaltyDisplay(RecordId(entry), date);
     REQUIRE(s.ok());
     return s->displayed;
   };
@@ -405,11 +438,11 @@ TEST_CASE("public display follows the decision date, tier, repair and withdrawal
   CHECK_FALSE(shown(repaired, "2026-05-20"));
   CHECK(shown(withdrawn, "2026-05-09"));
   CHECK_FALSE(shown(withdrawn, "2026-05-10"));
-  auto reason = d.policy->PenaltyDisplay(RecordId(repaired), "2026-06-01");
+  auto reason = d.policy->reader().PenaltyDisplay(RecordId(repaired), "2026-06-01");
   CHECK(reason->reason == "credit repaired on 2026-05-20");
-  CHECK(d.policy->PenaltyDisplay(RecordId(general), "2026-13-01").status().code() ==
+  CHECK(d.policy->reader().PenaltyDisplay(RecordId(general), "2026-13-01").status().code() ==
         StatusCode::kInvalidArgument);
-  CHECK(d.policy->PenaltyDisplay(std::string(64, 'f'), "2026-01-01").status().code() ==
+  CHECK(d.policy->reader().PenaltyDisplay(std::string(64, 'f'), "2026-01-01").status().code() ==
         StatusCode::kNotFound);
 }
 
@@ -421,10 +454,10 @@ TEST_CASE("a rolled-back status change leaves its target as it was", "[policy]")
   d.store->FailWritesAfter(0);
   CHECK(d.ledger->Append(StatusChange(d, RecordId(p), "revoke", "revoked")).status().code() ==
         StatusCode::kUnavailable);
-  CHECK(d.policy->records().at(RecordId(p)).status == "valid");
+  CHECK(d.Info(RecordId(p)).status == "valid");
   d.store->FailWritesAfter(std::nullopt);
   REQUIRE(d.ledger->Append(StatusChange(d, RecordId(p), "suspend", "suspended")).ok());
-  CHECK(d.policy->records().at(RecordId(p)).status == "suspended");
+  CHECK(d.Info(RecordId(p)).status == "suspended");
 }
 
 TEST_CASE("an agency acts on another's records only by delegation", "[policy]") {
@@ -468,7 +501,7 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   std::vector<std::string> seen;
   uint64_t cursor = 0;
   while (true) {
-    auto page = d.policy->SubjectRecords(uscc, cursor, 3);
+    auto page = d.Subject(uscc, cursor, 3);
     if (page.empty()) break;
     CHECK(page.size() <= 3);
     for (auto& [index, id] : page) {
@@ -480,34 +513,34 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   REQUIRE(seen.size() == 8);
   CHECK(std::equal(ids.begin(), ids.end(), seen.begin()));
   CHECK(seen.back() == RecordId(change));
-  CHECK(d.policy->SubjectRecords(uscc, 0, 100, RecordType::kStatusChange).size() == 1);
-  CHECK(d.policy->SubjectRecords("9144030071526726XG", 0, 100).empty());
+  CHECK(d.Subject(uscc, 0, 100, RecordType::kStatusChange).size() == 1);
+  CHECK(d.Subject("9144030071526726XG", 0, 100).empty());
   // Every penalty here carries the same decision document hash.
-  CHECK(d.policy->RecordsByDocument(kH).size() == 7);
-  CHECK(d.policy->RecordsByDocument(std::string(64, '0')).empty());
+  CHECK(d.Documents(kH).size() == 7);
+  CHECK(d.Documents(std::string(64, '0')).empty());
   // Bounded, in log order, and only below a tree size.
-  CHECK(d.policy->RecordsByDocument(kH, UINT64_MAX, 3) ==
+  CHECK(d.Documents(kH, UINT64_MAX, 3) ==
         std::vector<std::string>{ids[0], ids[1], ids[2]});
-  CHECK(d.policy->RecordsByDocument(kH, d.policy->records().at(ids[2]).index, 100) ==
+  CHECK(d.Documents(kH, d.Info(ids[2]).index, 100) ==
         std::vector<std::string>{ids[0], ids[1]});
   // Only the issuing agency may have a document erased.
-  CHECK(d.policy->MayErase(kH, "sz-amr").ok());
-  CHECK(d.policy->MayErase(kH, "gz-amr").code() == StatusCode::kPermissionDenied);
-  CHECK(d.policy->MayErase(std::string(64, '0'), "sz-amr").code() == StatusCode::kNotFound);
+  CHECK(d.policy->reader().MayErase(kH, "sz-amr").ok());
+  CHECK(d.policy->reader().MayErase(kH, "gz-amr").code() == StatusCode::kPermissionDenied);
+  CHECK(d.policy->reader().MayErase(std::string(64, '0'), "sz-amr").code() == StatusCode::kNotFound);
   // Lost? Rebuilt from the log alone.
   d.ledger.reset();
   d.Start(false);
-  CHECK(d.policy->SubjectRecords(uscc, 0, 100).size() == 8);
-  CHECK(d.policy->RecordsByDocument(kH).size() == 7);
-  CHECK(d.policy->records().at(ids[0]).status == "suspended");
+  CHECK(d.Subject(uscc, 0, 100).size() == 8);
+  CHECK(d.Documents(kH).size() == 7);
+  CHECK(d.Info(ids[0]).status == "suspended");
   // A rolled-back record leaves no index entry behind.
   d.store->FailWritesAfter(0);
   CHECK_FALSE(d.ledger
                   ->Append(credledger::testing::SignedPenalty(d.sz, "sz-amr", "IDX-X", 100000,
                                                               "91110000101623741K", kH))
                   .ok());
-  CHECK(d.policy->SubjectRecords(uscc, 0, 100).size() == 8);
-  CHECK(d.policy->RecordsByDocument(kH).size() == 7);
+  CHECK(d.Subject(uscc, 0, 100).size() == 8);
+  CHECK(d.Documents(kH).size() == 7);
 }
 
 TEST_CASE(
@@ -582,8 +615,10 @@ TEST_CASE(
   CHECK(audit.status().code() == StatusCode::kDataLoss);
   auto own = RecordPolicy::Replay(size, entry_at, RecordPolicy::Signatures::kTrustLog);
   REQUIRE(own.ok());
-  CHECK((*own)->records().size() == d.policy->records().size());
-  CHECK((*own)->records().count(RecordId(bad_signature)) == 1);
+  auto found = (*own)->pending().FindRecord(RecordId(bad_signature));
+  REQUIRE(found.ok());
+  CHECK(found->has_value());
+  CHECK(ReindexedFromScratch(d.store.get()) == IndexKeys(d.store.get()));
 }
 
 TEST_CASE("query audit anchors: admitted when the node key signed them, refused otherwise",
@@ -595,7 +630,7 @@ TEST_CASE("query audit anchors: admitted when the node key signed them, refused 
   auto anchor = MakeQueryAuditAnchor(3, head, "2026-11-28T00:00:00.000Z", d.node);
   REQUIRE(anchor.ok());
   REQUIRE(d.ledger->Append(*anchor).ok());
-  CHECK(d.policy->anchored_audit_size() == 3);
+  CHECK(d.AnchoredAuditSize() == 3);
   // Signed by anyone else: 401; malformed: 422.
   auto forged = MakeQueryAuditAnchor(4, head, "2026-11-28T00:00:00.000Z", d.sz);
   REQUIRE(forged.ok());
@@ -606,11 +641,11 @@ TEST_CASE("query audit anchors: admitted when the node key signed them, refused 
   CHECK(d.ledger->Append(*CanonicalJson(tampered)).status().code() == StatusCode::kUnauthenticated);
   tampered.erase("head");
   CHECK(d.ledger->Append(*CanonicalJson(tampered)).status().code() == StatusCode::kInvalidArgument);
-  CHECK(d.policy->anchored_audit_size() == 3);
+  CHECK(d.AnchoredAuditSize() == 3);
   // Rebuilt from the log.
   d.ledger.reset();
   d.Start(false);
-  CHECK(d.policy->anchored_audit_size() == 3);
+  CHECK(d.AnchoredAuditSize() == 3);
 }
 
 TEST_CASE("erasure requests: made, parsed and verified against the signer's key", "[payloads]") {
@@ -742,7 +777,7 @@ TEST_CASE(
   CHECK(s.code() == StatusCode::kAlreadyExists);
   CHECK_THAT(s.message(), Catch::Contains("/body/decision_document_hash"));
   // Only the two records of their own issuers carry the documents.
-  CHECK(d.policy->RecordsByDocument(doc_a) == std::vector<std::string>{RecordId(original)});
+  CHECK(d.Documents(doc_a) == std::vector<std::string>{RecordId(original)});
 
   // Once sz-amr delegates to gz-amr, gz-amr may issue in sz-amr's name and share its
   // documents: its license with a new identifier, under sz-amr's authority.
@@ -756,7 +791,7 @@ TEST_CASE(
   // A replay of the log agrees.
   d.ledger.reset();
   d.Start(false);
-  CHECK(d.policy->RecordsByDocument(doc_a).size() == 2);
+  CHECK(d.Documents(doc_a).size() == 2);
 }
 
 TEST_CASE("changes and repairs belong to their target's subject; a penalty's regime has rules",
@@ -783,7 +818,7 @@ TEST_CASE("changes and repairs belong to their target's subject; a penalty's reg
           .status();
   CHECK(s.code() == StatusCode::kInvalidArgument);
   // Nothing was listed under the other enterprise; the right repair is admitted.
-  CHECK(d.policy->SubjectRecords(other, 0, 10).empty());
+  CHECK(d.Subject(other, 0, 10).empty());
   CHECK(d.ledger->Append(repair).ok());
 
   // A regime the registry has no display rules for (the genesis has "2026" only).
@@ -814,7 +849,7 @@ TEST_CASE("historical codes: a permitted agency's license and penalty for such a
           ->Append(d.Config("set_historical_codes", {{"agency_id", "sz-amr"}, {"allowed", true}}))
           .ok());
   REQUIRE(d.ledger->Append(license).ok());
-  CHECK(d.policy->SubjectRecords(pilot, 0, 10).size() == 1);
+  CHECK(d.Subject(pilot, 0, 10).size() == 1);
   // Unflagged, the same code is a bad check character (422 on the field).
   Json unflagged = Json::parse(license);
   unflagged.erase("signature");

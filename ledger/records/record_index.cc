@@ -1,0 +1,508 @@
+#include "ledger/records/record_index.h"
+
+#include <algorithm>
+
+#include "crypto/encoding.h"
+#include "ledger/format.h"
+#include "ledger/records/policy.h"
+#include "ledger/records/schema.h"
+
+namespace credledger::records {
+namespace {
+
+// Key kinds, the byte after 'x'.
+constexpr char kRecordKind = 'R';
+constexpr char kSubjectKind = 'S';
+constexpr char kDocumentKind = 'D';
+constexpr char kBusinessKind = 'B';
+constexpr char kConfigKind = 'C';
+constexpr char kMetaKind = 'M';
+
+std::string KeyOf(char kind) { return std::string{index_keys::kPrefix, kind}; }
+
+// A hash given as 64 lowercase hex digits, as its 32 bytes (the form keys and values hold);
+// anything else as it is (it then matches no stored key).
+std::string HashBytes(std::string_view hex) {
+  auto bytes = crypto::HexDecode(hex);
+  if (!bytes.ok() || bytes->size() != 32) return std::string(hex);
+  return std::string(bytes->begin(), bytes->end());
+}
+
+std::string HashHex(std::string_view bytes) {
+  return crypto::HexEncode(
+      {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+}
+
+// Length-prefixed fields of an encoded RecordInfo.
+class Encoder {
+ public:
+  void U64(uint64_t v) { format::PutBigEndian64(&out_, v); }
+  void Byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
+  void String(std::string_view s) {
+    U64(s.size());
+    out_.append(s);
+  }
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(std::string_view in) : in_(in) {}
+  bool U64(uint64_t* v) {
+    if (in_.size() < 8) return false;
+    *v = format::GetBigEndian64(in_.substr(0, 8));
+    in_.remove_prefix(8);
+    return true;
+  }
+  bool Byte(uint8_t* b) {
+    if (in_.empty()) return false;
+    *b = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return true;
+  }
+  bool String(std::string* s) {
+    uint64_t n = 0;
+    if (!U64(&n) || n > in_.size()) return false;
+    s->assign(in_.substr(0, n));
+    in_.remove_prefix(n);
+    return true;
+  }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+constexpr uint8_t kRecordInfoVersion = 1;
+
+// A record type as the indexes store it: a code that never changes meaning, whatever the
+// order of the enumerators.
+uint8_t TypeCode(RecordType type) {
+  switch (type) {
+    case RecordType::kLicense:
+      return 1;
+    case RecordType::kCertificate:
+      return 2;
+    case RecordType::kPenalty:
+      return 3;
+    case RecordType::kCreditRepair:
+      return 4;
+    case RecordType::kStatusChange:
+      return 5;
+  }
+  return 0;
+}
+
+std::optional<RecordType> TypeFromCode(uint8_t code) {
+  for (RecordType type : kRecordTypes) {
+    if (TypeCode(type) == code) return type;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size) {
+  RecordStatus out;
+  for (const RecordInfo::Change& c : info.changes) {
+    if (c.index >= tree_size) break;
+    out.status = c.status;
+    out.repaired = c.repaired;
+  }
+  return out;
+}
+
+namespace index_keys {
+std::string Record(std::string_view record_id) {
+  return KeyOf(kRecordKind) + HashBytes(record_id);
+}
+std::string SubjectPrefix(std::string_view subject) {
+  std::string key = KeyOf(kSubjectKind);
+  key.append(subject);
+  key.push_back('\0');  // subjects are printable: the end of one is not a prefix of another
+  return key;
+}
+std::string Subject(std::string_view subject, uint64_t index) {
+  std::string key = SubjectPrefix(subject);
+  format::PutBigEndian64(&key, index);
+  return key;
+}
+std::string DocumentPrefix(std::string_view document_hash) {
+  return KeyOf(kDocumentKind) + HashBytes(document_hash) + '\0';
+}
+std::string Document(std::string_view document_hash, uint64_t index) {
+  std::string key = DocumentPrefix(document_hash);
+  format::PutBigEndian64(&key, index);
+  return key;
+}
+std::string Business(std::string_view business_key) {
+  return KeyOf(kBusinessKind) + std::string(business_key);
+}
+std::string ConfigPrefix() { return KeyOf(kConfigKind); }
+std::string Config(uint64_t index) {
+  std::string key = ConfigPrefix();
+  format::PutBigEndian64(&key, index);
+  return key;
+}
+std::string AuditAnchor() { return KeyOf(kMetaKind) + "audit_anchored"; }
+std::string IndexedSize() { return KeyOf(kMetaKind) + "indexed_size"; }
+std::string FormatVersion() { return KeyOf(kMetaKind) + "format_version"; }
+}  // namespace index_keys
+
+std::string EncodeSubjectValue(RecordType type, std::string_view record_id) {
+  return std::string(1, static_cast<char>(TypeCode(type))) + HashBytes(record_id);
+}
+
+std::string EncodeDocumentValue(std::string_view record_id, std::string_view agency) {
+  return HashBytes(record_id) + std::string(agency);
+}
+
+std::string EncodeBusinessValue(std::string_view record_id) { return HashBytes(record_id); }
+
+std::string EncodeU64(uint64_t v) {
+  std::string out;
+  format::PutBigEndian64(&out, v);
+  return out;
+}
+
+Result<uint64_t> DecodeU64(std::string_view bytes) {
+  if (bytes.size() != 8) return Status::DataLoss("an index value is not a 64-bit integer");
+  return format::GetBigEndian64(bytes);
+}
+
+std::string EncodeRecordInfo(const RecordInfo& info) {
+  Encoder e;
+  e.Byte(kRecordInfoVersion);
+  e.U64(info.index);
+  e.Byte(TypeCode(info.type));
+  e.String(info.agency);
+  e.String(info.subject);
+  e.String(HashBytes(info.target));
+  e.String(info.status);
+  e.Byte(static_cast<uint8_t>((info.reversible_suspension ? 1 : 0) | (info.repaired ? 2 : 0)));
+  e.String(info.decision_date);
+  e.String(info.severity);
+  e.String(info.regime);
+  e.U64(info.kinds.size());
+  for (const std::string& k : info.kinds) e.String(k);
+  e.String(info.display_ended_on);
+  e.U64(info.changes.size());
+  for (const RecordInfo::Change& c : info.changes) {
+    e.U64(c.index);
+    e.String(HashBytes(c.record_id));
+    e.String(c.status);
+    e.Byte(c.repaired ? 1 : 0);
+  }
+  return e.Take();
+}
+
+Result<RecordInfo> DecodeRecordInfo(std::string_view bytes) {
+  const Status bad = Status::DataLoss("a record index value is damaged or of another format");
+  Decoder d(bytes);
+  RecordInfo info;
+  uint8_t version = 0, type = 0, flags = 0;
+  if (!d.Byte(&version) || version != kRecordInfoVersion) return bad;
+  if (!d.U64(&info.index) || !d.Byte(&type)) return bad;
+  auto parsed_type = TypeFromCode(type);
+  if (!parsed_type) return bad;
+  info.type = *parsed_type;
+  std::string target;
+  if (!d.String(&info.agency) || !d.String(&info.subject) || !d.String(&target) ||
+      !d.String(&info.status) || !d.Byte(&flags) || !d.String(&info.decision_date) ||
+      !d.String(&info.severity) || !d.String(&info.regime)) {
+    return bad;
+  }
+  if (!target.empty()) info.target = HashHex(target);
+  info.reversible_suspension = (flags & 1) != 0;
+  info.repaired = (flags & 2) != 0;
+  uint64_t n = 0;
+  if (!d.U64(&n) || n > bytes.size()) return bad;
+  info.kinds.resize(n);
+  for (std::string& k : info.kinds) {
+    if (!d.String(&k)) return bad;
+  }
+  if (!d.String(&info.display_ended_on) || !d.U64(&n) || n > bytes.size()) return bad;
+  info.changes.resize(n);
+  for (RecordInfo::Change& c : info.changes) {
+    std::string id;
+    uint8_t repaired = 0;
+    if (!d.U64(&c.index) || !d.String(&id) || !d.String(&c.status) || !d.Byte(&repaired)) {
+      return bad;
+    }
+    c.record_id = HashHex(id);
+    c.repaired = repaired != 0;
+  }
+  if (!d.done()) return bad;
+  return info;
+}
+
+Status StoreSource::Get(std::string_view key, std::string* value) const {
+  return store_->Get(key, value);
+}
+
+Status StoreSource::Scan(
+    std::string_view prefix, std::string_view start,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  return store_->Scan(start, [&](std::string_view key, std::string_view value) {
+    return key.starts_with(prefix) && visit(key, value);
+  });
+}
+
+PendingIndex::PendingIndex(Store* store, Durability durability)
+    : store_(store), durable_(store), durability_(durability) {}
+
+Status PendingIndex::Get(std::string_view key, std::string* value) const {
+  if (auto it = values_.find(key); it != values_.end()) {
+    *value = it->second.back().second;
+    return Status::Ok();
+  }
+  return durable_.Get(key, value);
+}
+
+Status PendingIndex::Scan(
+    std::string_view prefix, std::string_view start,
+    const std::function<bool(std::string_view, std::string_view)>& visit) const {
+  // The durable keys merged with the pending ones; a pending value replaces a durable one.
+  auto pending = values_.lower_bound(start);
+  auto pending_in_range = [&] {
+    return pending != values_.end() && std::string_view(pending->first).starts_with(prefix);
+  };
+  bool more = true;
+  Status s = durable_.Scan(prefix, start, [&](std::string_view key, std::string_view value) {
+    while (more && pending_in_range() && pending->first < key) {
+      more = visit(pending->first, pending->second.back().second);
+      ++pending;
+    }
+    if (!more) return false;
+    if (pending_in_range() && pending->first == key) {
+      more = visit(pending->first, pending->second.back().second);
+      ++pending;
+    } else {
+      more = visit(key, value);
+    }
+    return more;
+  });
+  if (!s.ok()) return s;
+  while (more && pending_in_range()) {
+    more = visit(pending->first, pending->second.back().second);
+    ++pending;
+  }
+  return Status::Ok();
+}
+
+void PendingIndex::Put(uint64_t index, std::string key, std::string value, WriteBatch* block) {
+  if (durability_ == Durability::kBlocks && block != nullptr) block->Put(key, value);
+  auto [it, inserted] = values_.try_emplace(key);
+  it->second.emplace_back(index, std::move(value));
+  order_.emplace_back(index, std::move(key));
+}
+
+Status PendingIndex::Committed(uint64_t tree_size) {
+  WriteBatch batch;
+  while (!order_.empty() && order_.front().first < tree_size) {
+    auto it = values_.find(order_.front().second);
+    auto& stack = it->second;
+    if (durability_ == Durability::kOwnStore) batch.Put(it->first, stack.front().second);
+    stack.erase(stack.begin());
+    if (stack.empty()) values_.erase(it);
+    order_.pop_front();
+  }
+  if (durability_ == Durability::kOwnStore && !batch.empty()) {
+    return store_->Write(batch, /*sync=*/false);
+  }
+  return Status::Ok();
+}
+
+void PendingIndex::RolledBack(uint64_t first_index) {
+  while (!order_.empty() && order_.back().first >= first_index) {
+    auto it = values_.find(order_.back().second);
+    it->second.pop_back();
+    if (it->second.empty()) values_.erase(it);
+    order_.pop_back();
+  }
+}
+
+Result<std::optional<RecordInfo>> RecordIndex::FindRecord(std::string_view record_id) const {
+  std::string value;
+  Status s = source_->Get(index_keys::Record(record_id), &value);
+  if (s.code() == StatusCode::kNotFound) return std::optional<RecordInfo>();
+  if (!s.ok()) return s;
+  CREDLEDGER_ASSIGN_OR_RETURN(RecordInfo info, DecodeRecordInfo(value));
+  return std::optional<RecordInfo>(std::move(info));
+}
+
+Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecords(
+    std::string_view subject, uint64_t after_index, size_t limit,
+    std::optional<RecordType> type) const {
+  std::vector<std::pair<uint64_t, std::string>> out;
+  const std::string prefix = index_keys::SubjectPrefix(subject);
+  if (limit == 0 || after_index == UINT64_MAX) return out;
+  bool damaged = false;
+  Status s = source_->Scan(prefix, index_keys::Subject(subject, after_index + 1),
+                           [&](std::string_view key, std::string_view value) {
+                             if (key.size() != prefix.size() + 8 || value.size() != 33) {
+                               damaged = true;
+                               return false;
+                             }
+                             auto value_type = TypeFromCode(static_cast<uint8_t>(value[0]));
+                             if (type && value_type != type) return true;
+                             out.emplace_back(format::GetBigEndian64(key.substr(prefix.size())),
+                                              HashHex(value.substr(1)));
+                             return out.size() < limit;
+                           });
+  if (!s.ok()) return s;
+  if (damaged) return Status::DataLoss("a subject index key is damaged");
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> RecordIndex::DocumentRecords(
+    std::string_view hash, uint64_t below_index, size_t limit) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string prefix = index_keys::DocumentPrefix(hash);
+  if (limit == 0) return out;
+  bool damaged = false;
+  Status s = source_->Scan(prefix, prefix, [&](std::string_view key, std::string_view value) {
+    if (key.size() != prefix.size() + 8 || value.size() < 32) {
+      damaged = true;
+      return false;
+    }
+    if (format::GetBigEndian64(key.substr(prefix.size())) >= below_index) return false;
+    out.emplace_back(HashHex(value.substr(0, 32)), std::string(value.substr(32)));
+    return out.size() < limit;
+  });
+  if (!s.ok()) return s;
+  if (damaged) return Status::DataLoss("a document index key is damaged");
+  return out;
+}
+
+Result<std::optional<std::string>> RecordIndex::BusinessKeyHolder(std::string_view key) const {
+  std::string value;
+  Status s = source_->Get(index_keys::Business(key), &value);
+  if (s.code() == StatusCode::kNotFound) return std::optional<std::string>();
+  if (!s.ok()) return s;
+  if (value.size() != 32) return Status::DataLoss("a business identifier index value is damaged");
+  return std::optional<std::string>(HashHex(value));
+}
+
+Result<std::vector<uint64_t>> RecordIndex::ConfigIndexes(uint64_t below_index) const {
+  std::vector<uint64_t> out;
+  const std::string prefix = index_keys::ConfigPrefix();
+  bool damaged = false;
+  Status s = source_->Scan(prefix, prefix, [&](std::string_view key, std::string_view) {
+    if (key.size() != prefix.size() + 8) {
+      damaged = true;
+      return false;
+    }
+    const uint64_t index = format::GetBigEndian64(key.substr(prefix.size()));
+    if (index >= below_index) return false;
+    out.push_back(index);
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (damaged) return Status::DataLoss("a config index key is damaged");
+  return out;
+}
+
+Result<std::optional<uint64_t>> RecordIndex::GetU64(const std::string& key) const {
+  std::string value;
+  Status s = source_->Get(key, &value);
+  if (s.code() == StatusCode::kNotFound) return std::optional<uint64_t>();
+  if (!s.ok()) return s;
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t v, DecodeU64(value));
+  return std::optional<uint64_t>(v);
+}
+
+Result<uint64_t> RecordIndex::AnchoredAuditSize() const {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> v, GetU64(index_keys::AuditAnchor()));
+  return v.value_or(0);
+}
+
+Result<std::optional<uint64_t>> RecordIndex::IndexedSize() const {
+  return GetU64(index_keys::IndexedSize());
+}
+
+Result<std::optional<uint64_t>> RecordIndex::FormatVersion() const {
+  return GetU64(index_keys::FormatVersion());
+}
+
+RecordReader::RecordReader(Store* store, std::shared_ptr<const Registry> registry)
+    : source_(store), index_(&source_), registry_(std::move(registry)) {}
+
+std::shared_ptr<const Registry> RecordReader::registry() const {
+  MutexLock lock(mu_);
+  return registry_;
+}
+
+void RecordReader::SetRegistry(std::shared_ptr<const Registry> registry) {
+  MutexLock lock(mu_);
+  registry_ = std::move(registry);
+}
+
+Result<std::optional<RecordInfo>> RecordReader::FindRecord(std::string_view record_id,
+                                                           uint64_t tree_size) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> info, index_.FindRecord(record_id));
+  if (info && info->index >= tree_size) info.reset();
+  return info;
+}
+
+Result<std::vector<std::string>> RecordReader::RecordsByDocument(std::string_view hash,
+                                                                 uint64_t below_index,
+                                                                 size_t limit) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(auto records, index_.DocumentRecords(hash, below_index, limit));
+  std::vector<std::string> ids;
+  ids.reserve(records.size());
+  for (auto& [id, agency] : records) ids.push_back(std::move(id));
+  return ids;
+}
+
+Status RecordReader::MayErase(std::string_view hash, const std::string& agency_id) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(auto records, index_.DocumentRecords(hash));
+  if (records.empty()) return Status::NotFound("no record carries document " + std::string(hash));
+  for (const auto& [id, agency] : records) {
+    if (agency == agency_id) return Status::Ok();
+  }
+  return Status::PermissionDenied("document " + std::string(hash) +
+                                  " was not issued by agency \"" + agency_id + "\"");
+}
+
+Result<DisplayState> RecordReader::PenaltyDisplay(std::string_view record_id,
+                                                  std::string_view date) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> info, index_.FindRecord(record_id));
+  if (!info) return Status::NotFound("no record " + std::string(record_id));
+  return PenaltyDisplayOf(*info, *registry(), date);
+}
+
+Result<DisplayState> PenaltyDisplayOf(const RecordInfo& r, const Registry& registry,
+                                      std::string_view date) {
+  if (!Traits(r.type).display_rules) {
+    return Status::InvalidArgument("the record is not one on public display (a penalty)");
+  }
+  if (CheckDate(Json(std::string(date)), "date").code() != StatusCode::kOk) {
+    return Status::InvalidArgument("date must be YYYY-MM-DD");
+  }
+  const DisplayRules* rules = registry.RulesFor(r.regime, UINT64_MAX);
+  if (rules == nullptr) return Status::InvalidArgument("no display rules for regime " + r.regime);
+  const TierRule& tier = rules->tiers.at(r.severity);
+  DisplayState s;
+  s.from = r.decision_date;
+  s.until = AddMonths(r.decision_date, tier.max_months);
+  if (!tier.displayed) {
+    s.reason = r.severity + " penalties are not displayed under the " + r.regime + " rules";
+  } else if (date < s.from) {
+    s.reason = "before the decision date";
+  } else if (!r.display_ended_on.empty() && date >= r.display_ended_on) {
+    s.reason = r.repaired ? "credit repaired on " + r.display_ended_on
+                          : "withdrawn on " + r.display_ended_on;
+  } else if (date >= s.until) {
+    s.reason = "the display period ended on " + s.until;
+  } else {
+    s.displayed = true;
+    s.reason = "within the display period";
+  }
+  return s;
+}
+
+}  // namespace credledger::records

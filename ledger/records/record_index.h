@@ -1,0 +1,255 @@
+// The record indexes: what the domain knows of each admitted record (its status, its history,
+// the subject, document and business identifiers it is found by, the config entries and
+// query-audit anchors), kept as keys of the ledger's own store beside the log.
+//
+// The admission policy (policy.h) adds an entry's index keys to the WriteBatch of the block
+// that holds the entry, so the indexes become durable with that block, atomically, or not at
+// all: after a crash at any instant they describe exactly the durable log, and start-up reads
+// a few keys instead of the whole log. Key layout and the argument: docs/DESIGN.md ("Record
+// indexes").
+//
+// Thread-safety: RecordIndex and RecordReader are safe to use concurrently when their source
+// is (a Store is); PendingIndex is thread-compatible.
+#ifndef CREDLEDGER_LEDGER_RECORDS_RECORD_INDEX_H_
+#define CREDLEDGER_LEDGER_RECORDS_RECORD_INDEX_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "crypto/mutex.h"
+#include "ledger/records/record_type.h"
+#include "ledger/records/registry.h"
+#include "ledger/store.h"
+
+namespace credledger::records {
+
+// The layout of the index keys; a store holding another is rebuilt by `ledgerctl reindex`.
+inline constexpr uint64_t kIndexFormatVersion = 1;
+
+// What the domain knows of each admitted record: enough to apply the rules to later records
+// that act on it, and to answer readers.
+struct RecordInfo {
+  uint64_t index = 0;
+  RecordType type = RecordType::kLicense;
+  std::string agency;
+  std::string subject;  // the subject's USCC (historical codes included) or commitment
+  std::string target;   // status changes and credit repairs: the record they act on
+  // Current status after the status_change records that targeted it: "valid", "suspended",
+  // "revoked", "cancelled", "expired", "withdrawn", "superseded".
+  std::string status = "valid";
+  bool reversible_suspension = false;  // the suspension in force may be reinstated
+  // Penalties only.
+  std::string decision_date;  // YYYY-MM-DD
+  std::string severity;       // minor, general, serious
+  std::string regime;         // display rules regime
+  std::vector<std::string> kinds;
+  std::string display_ended_on;  // date an approved repair or a withdrawal took it down
+  bool repaired = false;
+  // The status_change and credit_repair records that acted on it, in log order, each with the
+  // status it left, so that readers can state the status as of any tree size.
+  struct Change {
+    uint64_t index = 0;
+    std::string record_id;
+    std::string status;
+    bool repaired = false;
+  };
+  std::vector<Change> changes;
+
+  bool operator==(const RecordInfo&) const = default;
+};
+
+// The status and repair flag of `info` counting only the changes below `tree_size` (a
+// checkpoint's size): what a reader of that checkpoint can prove.
+struct RecordStatus {
+  std::string status = "valid";
+  bool repaired = false;
+};
+RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size);
+
+// The index keys and their values. Every key starts with 'x', which the log's own keys
+// (format.h) do not use; record ids and document hashes are stored as their 32 bytes.
+namespace index_keys {
+inline constexpr char kPrefix = 'x';
+std::string Record(std::string_view record_id);  // -> RecordInfo (EncodeRecordInfo)
+// -> type (1 byte) ‖ record id (32 bytes); in log order under one subject.
+std::string Subject(std::string_view subject, uint64_t index);
+std::string SubjectPrefix(std::string_view subject);
+// -> record id (32 bytes) ‖ agency; in log order under one document hash.
+std::string Document(std::string_view document_hash, uint64_t index);
+std::string DocumentPrefix(std::string_view document_hash);
+std::string Business(std::string_view business_key);  // -> record id (32 bytes)
+std::string Config(uint64_t index);                   // -> "" (a config entry's index)
+std::string ConfigPrefix();
+std::string AuditAnchor();   // -> u64: the largest query-audit size anchored
+std::string IndexedSize();   // -> u64: the tree size the indexes describe
+std::string FormatVersion();  // -> u64: kIndexFormatVersion
+}  // namespace index_keys
+
+std::string EncodeRecordInfo(const RecordInfo& info);
+// Errors: DataLoss (not an encoded RecordInfo).
+Result<RecordInfo> DecodeRecordInfo(std::string_view bytes);
+// The values of subject, document and business identifier keys.
+std::string EncodeSubjectValue(RecordType type, std::string_view record_id);
+std::string EncodeDocumentValue(std::string_view record_id, std::string_view agency);
+std::string EncodeBusinessValue(std::string_view record_id);
+std::string EncodeU64(uint64_t v);
+// Errors: DataLoss (not 8 bytes).
+Result<uint64_t> DecodeU64(std::string_view bytes);
+
+// Where index keys are read from: a store, or a store under the writes of entries admitted
+// but not yet durable (PendingIndex).
+class IndexSource {
+ public:
+  virtual ~IndexSource() = default;
+  // OK and *value set; NotFound if absent; other errors from the store.
+  virtual Status Get(std::string_view key, std::string* value) const = 0;
+  // Calls visit(key, value) for each key that starts with `prefix`, from `start` (which
+  // starts with `prefix`) on, in order, until it returns false.
+  virtual Status Scan(std::string_view prefix, std::string_view start,
+                      const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
+};
+
+// A store as an IndexSource.
+class StoreSource : public IndexSource {
+ public:
+  explicit StoreSource(Store* store) : store_(store) {}
+  Status Get(std::string_view key, std::string* value) const override;
+  Status Scan(std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit)
+      const override;
+
+ private:
+  Store* const store_;
+};
+
+// The index writes of admitted entries that are not durable yet, over the store that holds
+// the durable ones: what the sequencer must see, having admitted them. Each write is tagged
+// with the log index of the entry that made it, so that the writes of a block can be dropped
+// once it is durable (Committed) or if it was not written (RolledBack).
+class PendingIndex : public IndexSource {
+ public:
+  // kBlocks: the writes are also added to the WriteBatch of the entry's block, which the
+  // ledger writes. kOwnStore: nobody else writes `store` (a verifier's memory store); the
+  // writes are applied to it when their entries are committed.
+  enum class Durability { kBlocks, kOwnStore };
+  PendingIndex(Store* store, Durability durability);
+
+  Status Get(std::string_view key, std::string* value) const override;
+  Status Scan(std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& visit)
+      const override;
+
+  // Writes `value` at `key` for the entry at log index `index` (>= every index written
+  // before and not rolled back), into `block` too with kBlocks.
+  void Put(uint64_t index, std::string key, std::string value, WriteBatch* block);
+  // Entries below `tree_size` are durable. Errors: with kOwnStore, the store's.
+  Status Committed(uint64_t tree_size);
+  // Entries at `first_index` and above were not written.
+  void RolledBack(uint64_t first_index);
+  Durability durability() const { return durability_; }
+
+ private:
+  Store* const store_;
+  const StoreSource durable_;
+  const Durability durability_;
+  // key -> its pending values, oldest first, each with the index of the entry that wrote it.
+  std::map<std::string, std::vector<std::pair<uint64_t, std::string>>, std::less<>> values_;
+  std::deque<std::pair<uint64_t, std::string>> order_;  // (index, key) of each Put, in order
+};
+
+// Questions of the indexes, read from `source`.
+class RecordIndex {
+ public:
+  explicit RecordIndex(const IndexSource* source) : source_(source) {}
+
+  // The record with id `record_id` (hex), if any.
+  Result<std::optional<RecordInfo>> FindRecord(std::string_view record_id) const;
+  // Record ids about `subject` (a USCC, or a person's commitment) in log order, starting after
+  // log index `after_index` (a cursor: pass the last index seen, 0 to start), at most `limit`,
+  // optionally only records of `type`. Each item is (log index, record id).
+  Result<std::vector<std::pair<uint64_t, std::string>>> SubjectRecords(
+      std::string_view subject, uint64_t after_index, size_t limit,
+      std::optional<RecordType> type = std::nullopt) const;
+  // Record ids whose document hash is `hash`, in log order, below log index `below_index`,
+  // at most `limit`, each with its agency. O(limit).
+  Result<std::vector<std::pair<std::string, std::string>>> DocumentRecords(
+      std::string_view hash, uint64_t below_index = UINT64_MAX, size_t limit = SIZE_MAX) const;
+  // The record holding business identifier `key`, if any.
+  Result<std::optional<std::string>> BusinessKeyHolder(std::string_view key) const;
+  // The log indexes of the config entries below `below_index`, in order.
+  Result<std::vector<uint64_t>> ConfigIndexes(uint64_t below_index = UINT64_MAX) const;
+  // The largest query audit log size anchored (0: none).
+  Result<uint64_t> AnchoredAuditSize() const;
+  // The tree size the indexes describe; nullopt: the store has none (a store of an earlier
+  // format, or a log appended to without the record policy).
+  Result<std::optional<uint64_t>> IndexedSize() const;
+  Result<std::optional<uint64_t>> FormatVersion() const;
+
+ private:
+  Result<std::optional<uint64_t>> GetU64(const std::string& key) const;
+  const IndexSource* const source_;
+};
+
+// Whether a penalty is on public display on a date, and why.
+struct DisplayState {
+  bool displayed = false;
+  std::string reason;
+  std::string from;  // display window under its rules: [from, until)
+  std::string until;
+};
+
+// What readers (HTTP handlers, bundles, profiles) may ask of the durable indexes, at a tree
+// size of their choosing: a record, a subject's records, a document's records. Thread-safe;
+// reads the store only, so it never waits for the sequencer, nor the sequencer for it. Every
+// entry below the tree size a reader got from the ledger's head is durable, hence in the
+// store, by the time it asks.
+class RecordReader {
+ public:
+  RecordReader(Store* store, std::shared_ptr<const Registry> registry);
+
+  const RecordIndex& index() const { return index_; }
+  // The registry with every durable config entry (readers take the state at their tree size
+  // with its *At methods).
+  std::shared_ptr<const Registry> registry() const;
+
+  // The record `record_id` if it is below `tree_size`.
+  Result<std::optional<RecordInfo>> FindRecord(std::string_view record_id,
+                                               uint64_t tree_size = UINT64_MAX) const;
+  // Record ids whose document hash is `hash`, in log order, below `below_index`, at most
+  // `limit`: paper-free verification of a document.
+  Result<std::vector<std::string>> RecordsByDocument(std::string_view hash,
+                                                     uint64_t below_index = UINT64_MAX,
+                                                     size_t limit = SIZE_MAX) const;
+  // May agency `agency_id` have the document `hash` erased (DOMAIN.md: the issuing agency, or
+  // an admin, on a lawful request)? OK if a record of that agency carries the hash. Errors:
+  // NotFound (no record carries it), PermissionDenied, or the store's.
+  Status MayErase(std::string_view hash, const std::string& agency_id) const;
+  // Is penalty `record_id` publicly displayed on `date` (YYYY-MM-DD) under its regime's rules?
+  // Errors: NotFound, InvalidArgument (not a penalty, bad date, unknown regime).
+  Result<DisplayState> PenaltyDisplay(std::string_view record_id, std::string_view date) const;
+
+  // By the policy: config entries changed the durable registry.
+  void SetRegistry(std::shared_ptr<const Registry> registry);
+
+ private:
+  const StoreSource source_;
+  const RecordIndex index_;
+  mutable Mutex mu_;
+  std::shared_ptr<const Registry> registry_ GUARDED_BY(mu_);
+};
+
+// Whether penalty `info` is publicly displayed on `date` under `registry`'s rules.
+Result<DisplayState> PenaltyDisplayOf(const RecordInfo& info, const Registry& registry,
+                                      std::string_view date);
+
+}  // namespace credledger::records
+
+#endif  // CREDLEDGER_LEDGER_RECORDS_RECORD_INDEX_H_
