@@ -211,7 +211,7 @@ Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,
   LevelDbOptions leveldb = options.leveldb;
   leveldb.create_if_missing = false;
   // A damaged file is named at start, not by whichever request first reads it.
-  leveldb.check_files = true;
+  leveldb.check_files = LevelDbOptions::FileCheck::kNew;
   leveldb.describe_key = format::DescribeKey;
   CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
   return Ledger::Open(std::move(store), std::move(key), LedgerOptionsFor(dir, options));

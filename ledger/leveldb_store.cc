@@ -15,6 +15,8 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -213,9 +215,46 @@ Result<LiveFiles> ReadLiveFiles(leveldb::Env* env, const std::string& path) {
   return live;
 }
 
-// Reads every live table and log file of the store at `path` through with checksums, naming
-// the first damaged one. LevelDB's own open reads logs but not tables, and names neither.
-Status CheckStoreFiles(const std::string& path, const LevelDbOptions& options) {
+constexpr char kCheckedTablesFile[] = "CHECKED-TABLES";
+constexpr char kCheckedTablesHeader[] = "credledger checked tables v1";
+
+// The record of checked tables: file number -> size when checked. Missing or unreadable: none
+// (everything is checked again).
+std::map<uint64_t, uint64_t> ReadCheckedTables(const std::string& path) {
+  std::map<uint64_t, uint64_t> checked;
+  std::ifstream in(path + "/" + kCheckedTablesFile);
+  std::string line;
+  if (!std::getline(in, line) || line != kCheckedTablesHeader) return checked;
+  uint64_t number = 0, size = 0;
+  while (in >> number >> size) checked[number] = size;
+  return checked;
+}
+
+// Rewrites the record (a temporary file renamed over it). Not synced: losing it costs a check.
+Status WriteCheckedTables(const std::string& path, const std::map<uint64_t, uint64_t>& checked) {
+  std::string text = std::string(kCheckedTablesHeader) + "\n";
+  for (const auto& [number, size] : checked) {
+    text += std::to_string(number) + " " + std::to_string(size) + "\n";
+  }
+  const std::string file = path + "/" + kCheckedTablesFile;
+  {
+    std::ofstream out(file + ".tmp", std::ios::trunc);
+    out << text;
+    if (!out.flush()) return Status::Unavailable("cannot write " + file + ".tmp");
+  }
+  std::error_code ec;
+  std::filesystem::rename(file + ".tmp", file, ec);
+  if (ec) return Status::Unavailable("cannot rename " + file + ".tmp: " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+// Reads live table and log files of the store at `path` through with checksums, naming the
+// first damaged one. LevelDB's own open reads logs but not tables, and names neither.
+Status CheckLevelDbFiles(const std::string& path, const LevelDbOptions& options) {
+  if (options.check_files == LevelDbOptions::FileCheck::kNone) return Status::Ok();
+  const bool all = options.check_files == LevelDbOptions::FileCheck::kAll;
   std::error_code ec;
   std::vector<std::string> files;
   for (const auto& file : std::filesystem::directory_iterator(path, ec)) {
@@ -225,13 +264,21 @@ Status CheckStoreFiles(const std::string& path, const LevelDbOptions& options) {
   std::sort(files.begin(), files.end());
   leveldb::Env* env = leveldb::Env::Default();
   CREDLEDGER_ASSIGN_OR_RETURN(LiveFiles live, ReadLiveFiles(env, path));
+  const std::map<uint64_t, uint64_t> checked_before = ReadCheckedTables(path);
+  std::map<uint64_t, uint64_t> checked;
   for (const std::string& file : files) {
     const std::optional<uint64_t> number =
         FileNumber(std::filesystem::path(file).filename().string());
     if (!number) continue;
     if (file.ends_with(".ldb") || file.ends_with(".sst")) {
       if (!live.tables.count(*number)) continue;
-      CREDLEDGER_RETURN_IF_ERROR(CheckTableFile(env, file, options));
+      const uint64_t size = std::filesystem::file_size(file, ec);
+      if (ec) return Status::Unavailable("cannot read the size of " + file + ": " + ec.message());
+      auto before = checked_before.find(*number);
+      if (all || before == checked_before.end() || before->second != size) {
+        CREDLEDGER_RETURN_IF_ERROR(CheckTableFile(env, file, options));
+      }
+      checked[*number] = size;
     } else if (file.ends_with(".log")) {
       if (*number < live.log_number && *number != live.prev_log_number) continue;
       CorruptionSink sink;
@@ -243,8 +290,11 @@ Status CheckStoreFiles(const std::string& path, const LevelDbOptions& options) {
       }
     }
   }
+  if (checked != checked_before) return WriteCheckedTables(path, checked);
   return Status::Ok();
 }
+
+namespace {
 
 class LevelDbStore : public Store {
  public:
@@ -334,8 +384,9 @@ class LevelDbStore : public Store {
 
 Result<std::unique_ptr<Store>> OpenLevelDbStore(const std::string& path,
                                                 const LevelDbOptions& options) {
-  if (options.check_files && std::filesystem::exists(path + "/CURRENT")) {
-    CREDLEDGER_RETURN_IF_ERROR(CheckStoreFiles(path, options));
+  if (options.check_files != LevelDbOptions::FileCheck::kNone &&
+      std::filesystem::exists(path + "/CURRENT")) {
+    CREDLEDGER_RETURN_IF_ERROR(CheckLevelDbFiles(path, options));
   }
   CREDLEDGER_ASSIGN_OR_RETURN(OpenedDb opened, OpenDb(path, options));
   return std::unique_ptr<Store>(new LevelDbStore(path, options, std::move(opened)));

@@ -201,6 +201,15 @@ Result<std::string> LogReader::GetEntry(uint64_t index) const {
     return Status::DataLoss("committed entry " + std::to_string(index) +
                             " is unreadable: " + s.ToString());
   }
+  // A changed entry is never served: start-up does not read every entry, so this is where an
+  // entry altered in the store is caught (and by `ledgerctl fsck`, which reads them all).
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, LeafHashAt(index));
+  if (merkle::LeafHash(params_.tree_hash, value) != leaf) {
+    return Status::DataLoss("entry " + std::to_string(index) +
+                            " in the store does not hash to leaf " + std::to_string(index) +
+                            " of the tree: the store was altered or corrupted "
+                            "(`ledgerctl fsck DATA_DIR` checks every entry)");
+  }
   return value;
 }
 

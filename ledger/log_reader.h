@@ -55,6 +55,8 @@ class LogReader {
   const std::string& VerifierKey() const { return verifier_key_; }
 
   // Reads of committed state. NotFound for indexes, heights and sizes beyond the head.
+  // An entry is checked against its leaf in the tree (one hash of its bytes): DataLoss if it
+  // was altered in the store.
   Result<std::string> GetEntry(uint64_t index) const;
   Result<uint64_t> FindLeaf(const merkle::Hash& leaf_hash) const;
   Result<BlockHeader> GetBlock(uint64_t height) const;

@@ -71,14 +71,24 @@ struct LevelDbOptions {
   // Create the database if it does not exist. Default false: opening a ledger must not
   // silently create an empty one.
   bool create_if_missing = false;
-  // Before opening, read every table and log file through with checksums, so that a damaged
-  // file is named (DataLoss: "<file> is damaged after <key>: ...") instead of failing
-  // whichever read first lands on it, possibly long after start. Costs one read of the whole
-  // store. Default false.
-  bool check_files = false;
+  // Before opening, read table and log files through with checksums, so that a damaged file
+  // is named (DataLoss: "<file> is damaged after <key>: ...") instead of failing whichever
+  // read first lands on it, possibly long after start. kNew reads the live logs and only the
+  // tables not checked before: a table file never changes once written, so the store keeps a
+  // record of those it checked (<path>/CHECKED-TABLES: number and size), and checks the size
+  // of each (a truncated one is read again). The cost is then what was written since the last
+  // check, not the store's size. kAll reads every live file (`ledgerctl fsck`). Either way
+  // the record is brought up to date. Default kNone.
+  enum class FileCheck { kNone, kNew, kAll };
+  FileCheck check_files = FileCheck::kNone;
   // Describes a key in check_files' messages ("entry 150"); default: its length.
   std::function<std::string(std::string_view key)> describe_key;
 };
+
+// Checks the files of the LevelDB store in directory `path` as LevelDbOptions::check_files
+// says (without opening it: the store must not be open). Errors: DataLoss naming the first
+// damaged file; Unavailable.
+Status CheckLevelDbFiles(const std::string& path, const LevelDbOptions& options);
 
 // Opens (or with create_if_missing, creates) a LevelDB store in directory `path`.
 // Errors: NotFound (missing and not creating), Unavailable (locked by another process, I/O),

@@ -1,7 +1,5 @@
 #include "tools/commands.h"
 
-#include <chrono>
-#include <filesystem>
 #include <iostream>
 
 #include "crypto/encoding.h"
@@ -9,7 +7,6 @@
 #include "ledger/block.h"
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
-#include "ledger/log_reader.h"
 #include "ledger/records/entry.h"
 #include "ledger/records/genesis.h"
 #include "ledger/records/identifiers.h"
@@ -17,9 +14,14 @@
 #include "ledger/records/policy.h"
 #include "ledger/records/registry.h"
 #include "tools/flags.h"
-#include "tools/progress.h"
 
 namespace credledger::tools {
+Status PrintJson(const Json& j) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(j));
+  std::cout << text << "\n";
+  return Status::Ok();
+}
+
 namespace {
 
 Result<std::unique_ptr<Ledger>> OpenFromFlags(const Flags& flags) {
@@ -27,12 +29,6 @@ Result<std::unique_ptr<Ledger>> OpenFromFlags(const Flags& flags) {
   DataDirOptions options;
   options.node_key_path = flags.Get("node-key");
   return OpenLedgerInDir(dir, options);
-}
-
-Status PrintJson(const Json& j) {
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(j));
-  std::cout << text << "\n";
-  return Status::Ok();
 }
 
 // Reads entries for `append`: one JSON value per non-empty line of `text`, canonicalized.
@@ -323,35 +319,6 @@ Status RegistryCommand(const Args& args) {
     CREDLEDGER_RETURN_IF_ERROR(registry.ApplyConfig(entry, i));
   }
   return PrintJson(registry.ToJson(index));
-}
-
-Status ReindexCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"data"}, {"rebuild"}));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string dir, flags.Required("data"));
-  // Refused while a ledgerd serves the directory: it writes the indexes itself.
-  CREDLEDGER_ASSIGN_OR_RETURN(DataDirLock lock, DataDirLock::Acquire(dir));
-  if (!std::filesystem::exists(StorePath(dir))) return Status::NotFound("no ledger in " + dir);
-  // Every entry is read and checked against its leaf, which finds a damaged entry; a damaged
-  // file elsewhere is for `ledgerctl fsck`.
-  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                              OpenLevelDbStore(StorePath(dir), LevelDbOptions{}));
-  Store* raw = store.get();
-  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<LogReader> log, LogReader::Open(std::move(store)));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, log->GetEntry(0));
-  if (!records::IsDomainGenesis(genesis)) {
-    return Status::FailedPrecondition(dir + " holds a plain log (init --origin): it has no "
-                                            "record indexes");
-  }
-  const auto start = std::chrono::steady_clock::now();
-  ProgressBar bar("reindex", "entries");
-  Status s = records::RecordPolicy::Reindex(
-      raw, *log, flags.Has("rebuild"),
-      [&](uint64_t indexed, uint64_t tree_size) { bar.Show(indexed, tree_size); });
-  bar.Finish();
-  CREDLEDGER_RETURN_IF_ERROR(s);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return PrintJson({{"indexed_tree_size", log->Head().tree_size}, {"seconds", seconds}});
 }
 
 Status CheckpointCommand(const Args& args) {

@@ -7,10 +7,14 @@
 #include <vector>
 
 #include "crypto/status.h"
+#include "ledger/canonical_json.h"
 
 namespace credledger::tools {
 
 using Args = std::vector<std::string>;
+
+// Prints `j` to stdout as one line of RFC 8785 JSON.
+Status PrintJson(const Json& j);
 
 Status KeygenCommand(const Args& args);
 Status InitCommand(const Args& args);
@@ -22,7 +26,10 @@ Status GenesisCommand(const Args& args);
 Status ConfigCommand(const Args& args);
 Status LicenseIdCommand(const Args& args);
 Status RegistryCommand(const Args& args);
+// tools/maintenance.cc: on a stopped node's data directory.
 Status ReindexCommand(const Args& args);
+// DataLoss naming the first damage found (ledgerctl exits 1).
+Status FsckCommand(const Args& args);
 Status CheckpointCommand(const Args& args);
 Status ProveCommand(const Args& args);
 Status BenchCommand(const Args& args);

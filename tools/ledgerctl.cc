@@ -33,6 +33,11 @@ commands:
         build the record indexes of a domain ledger from its log, with the node stopped:
         after upgrading from a store of an earlier format (ledgerd says when), or with
         --rebuild from scratch. Shows its progress; interrupted, it resumes where it stopped
+  fsck --data DIR [--indexes]
+        check a stopped node's store whole: every file against its checksums, every block's
+        signature and link, every entry against its leaf, every root; that the record
+        indexes describe the whole log, and with --indexes that they equal a rebuild from it.
+        Exit 1 names the first damage found
   append --data DIR [--raw] [FILE... | -]
         append entries: each non-empty line of FILE (or stdin) is one JSON value, stored in
         RFC 8785 canonical form; with --raw each FILE's bytes are one entry. A domain
@@ -121,6 +126,7 @@ int main(int argc, char** argv) {
       {"config", ConfigCommand},
       {"registry", RegistryCommand},
       {"reindex", ReindexCommand},
+      {"fsck", FsckCommand},
       {"bench", BenchCommand},
       {"bench-records", BenchRecordsCommand},
       {"bench-entries", BenchEntriesCommand},

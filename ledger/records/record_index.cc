@@ -152,6 +152,35 @@ std::string IndexedSize() { return KeyOf(kMetaKind) + "indexed_size"; }
 std::string FormatVersion() { return KeyOf(kMetaKind) + "format_version"; }
 }  // namespace index_keys
 
+std::string DescribeIndexKey(std::string_view key) {
+  if (key.size() < 2 || key[0] != index_keys::kPrefix) return "(not an index key)";
+  const std::string_view rest = key.substr(2);
+  // Subject and document keys: <name> 0x00 <u64 index>.
+  auto at_index = [&](std::string_view what, bool hash) {
+    if (rest.size() < 9) return std::string(what) + " (a damaged key)";
+    const std::string_view name = rest.substr(0, rest.size() - 9);
+    return std::string(what) + " " + (hash ? HashHex(name) : std::string(name)) + " at index " +
+           std::to_string(format::GetBigEndian64(rest.substr(rest.size() - 8)));
+  };
+  switch (key[1]) {
+    case kRecordKind:
+      return "record " + HashHex(rest);
+    case kSubjectKind:
+      return at_index("subject", false);
+    case kDocumentKind:
+      return at_index("document", true);
+    case kBusinessKind:
+      return "business identifier " + std::string(rest);
+    case kConfigKind:
+      return rest.size() == 8 ? "config entry " + std::to_string(format::GetBigEndian64(rest))
+                              : "config entry (a damaged key)";
+    case kMetaKind:
+      return "index metadata " + std::string(rest);
+    default:
+      return "an unknown index key";
+  }
+}
+
 std::string EncodeSubjectValue(RecordType type, std::string_view record_id) {
   return std::string(1, static_cast<char>(TypeCode(type))) + HashBytes(record_id);
 }

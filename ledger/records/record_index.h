@@ -93,6 +93,9 @@ std::string IndexedSize();   // -> u64: the tree size the indexes describe
 std::string FormatVersion();  // -> u64: kIndexFormatVersion
 }  // namespace index_keys
 
+// What index key `key` names, for messages: "record 3fa2…", "subject 9144… at index 17".
+std::string DescribeIndexKey(std::string_view key);
+
 std::string EncodeRecordInfo(const RecordInfo& info);
 // Errors: DataLoss (not an encoded RecordInfo).
 Result<RecordInfo> DecodeRecordInfo(std::string_view bytes);

@@ -2,9 +2,10 @@
 # ledgerctl monitor and audit against real nodes: a node that only appends passes; a fork
 # (two ledgers grown apart from one genesis, one node key) and a rollback (a node restarted
 # on an older copy of its data) raise alarms; audit replays a live node and a stopped one,
-# checks the bank query log against its anchors, and catches a tampered store, which ledgerd
-# then refuses to start on; so are a store with a flipped bit in a table file (named) and one
-# whose log file lost an acknowledged block (the head record).
+# checks the bank query log against its anchors, and catches a tampered store, whose changed
+# entry ledgerd never serves and fsck names; a flipped bit in a table file is named by fsck
+# (and by a start that has not checked that table before), a truncated table and a log file
+# that lost an acknowledged block (the head record) are refused at start.
 # Usage: monitor_test.sh PATH_TO_LEDGERD PATH_TO_LEDGERCTL PATH_TO_STORE_TAMPER
 set -uo pipefail
 # shellcheck source=node_test_lib.sh
@@ -77,13 +78,18 @@ expect "an unreachable node is an error, not an alarm" 1 "Unavailable" "$ctl" mo
 
 # Audit of a stopped node's data directory, then of the same data with one byte changed.
 expect "audit of a data directory" 0 "up to the head block's signature" "$ctl" audit a --vkey "$vkey"
-cp -r a a-file && cp -r a a-log
+cp -r a a-file && cp -r a a-log && cp -r a a-trunc
+expect "fsck of a sound store" 0 '"indexes":"equal to a rebuild from the log"' "$ctl" fsck --data a --indexes
 "$tamper" a 1 || bad "store_tamper failed"
-"$ledgerd" --data-dir a --port 0 2>refused.log &
-pid=$!
-wait "$pid"; rc=$?; pid=
-[ "$rc" != 0 ] && grep -q 'entry 1 in the store does not hash to leaf 1 of the tree' refused.log && ok ||
-  bad "ledgerd started on a tampered store (exit $rc): $(cat refused.log)"
+# Start-up reads a bounded amount, not every entry: the node starts, and never serves the
+# changed entry (each entry read is checked against its leaf); fsck and audit name it.
+start a
+code=$(curl -sS -o body.json -w '%{http_code}' "$base/v1/entries/1")
+[ "$code" = 500 ] && grep -q 'entry 1 in the store does not hash to leaf 1 of the tree' a.log && ok ||
+  bad "a changed entry was served (HTTP $code): $(cat body.json)"
+stop
+expect "fsck of a tampered store" 1 "entry 1 in the store does not hash to leaf 1 of the tree" \
+  "$ctl" fsck --data a
 expect "audit of a tampered store" 1 "AUDIT FAILED: block 1: its root is not the root of entries 0..1 as read (an entry was altered)" \
   "$ctl" audit a --vkey "$vkey"
 expect "audit of another node's data" 1 "AUDIT FAILED: the head block's signature" "$ctl" audit c --vkey "$vkey"
@@ -95,14 +101,24 @@ refuses() {
   wait "$pid"; local rc=$?; pid=
   [ "$rc" != 0 ] && grep -qF -- "$3" refused.log && ok || bad "$1: exit $rc: $(cat refused.log)"
 }
-# One bit of a LevelDB table file flipped: the start and the audit name the file (and, in a
-# table of many blocks, the last key before the damage: tests/ledger/ledger_test.cc).
+# One bit of a LevelDB table file flipped: fsck, the audit and a start that has not checked
+# that table before name the file (and, in a table of many blocks, the last key before the
+# damage: tests/ledger/ledger_test.cc). A table checked once is not read again at start.
 table=$(ls -S a-file/store/*.ldb | head -1)
 offset=$(($(stat -c %s "$table") / 2))
 byte=$(od -An -tu1 -j "$offset" -N1 "$table" | tr -d ' ')
 printf "\\$(printf %o $((byte ^ 1)))" | dd of="$table" bs=1 seek="$offset" conv=notrunc status=none
-refuses "a flipped bit in $table" a-file "DataLoss: $table is damaged"
+expect "fsck names a damaged table file" 1 "DataLoss: $table is damaged" "$ctl" fsck --data a-file
 expect "audit of a damaged table file" 1 "DataLoss: $table is damaged" "$ctl" audit a-file --vkey "$vkey"
+rm -f a-file/store/CHECKED-TABLES
+refuses "a flipped bit in $table, not checked before" a-file "DataLoss: $table is damaged"
+# A table cut short is refused at start even once checked: its size is in the record.
+start a-trunc && stop  # the start checks every table and records them
+table=$(ls -S a-trunc/store/*.ldb | head -1)
+grep -q "^$(basename "$table" .ldb | sed 's/^0*//') " a-trunc/store/CHECKED-TABLES && ok ||
+  bad "$table is not in the record of checked tables: $(cat a-trunc/store/CHECKED-TABLES)"
+truncate -s $(($(stat -c %s "$table") / 2)) "$table"
+refuses "a truncated $table" a-trunc "DataLoss: $table is damaged"
 # A log file cut short after an acknowledged entry: LevelDB reads it as a crash in mid-write,
 # so only the head record outside the store shows that durable blocks were lost.
 start a-log

@@ -827,21 +827,35 @@ TEST_CASE("a damaged LevelDB file is named before the store opens", "[ledger][co
   REQUIRE(OpenLevelDbStore(path).ok());  // the reopen moves the log into a table file
   const std::string table = LargestFile(path, ".ldb");
   const std::string original = *ReadFileToString(table);
-  LevelDbOptions check;
-  check.check_files = true;
+  LevelDbOptions check;  // as ledgerd opens its store: tables it has not checked before
+  check.check_files = LevelDbOptions::FileCheck::kNew;
   check.describe_key = format::DescribeKey;
-  REQUIRE(OpenLevelDbStore(path, check).ok());
+  LevelDbOptions check_all = check;  // as ledgerctl fsck does
+  check_all.check_files = LevelDbOptions::FileCheck::kAll;
+  std::filesystem::remove(path + "/CHECKED-TABLES");
 
   std::string flipped = original;
   flipped[flipped.size() / 3] ^= 0x01;  // past the first of the table's many blocks
   WriteFile(table, flipped);
   // Unchecked, LevelDB opens it: the damage waits for the first read that lands on it.
   CHECK(OpenLevelDbStore(path).ok());
-  auto damaged = OpenLevelDbStore(path, check);
+  auto damaged = OpenLevelDbStore(path, check);  // a table never checked: read whole
   CHECK(damaged.status().code() == StatusCode::kDataLoss);
   CHECK_THAT(damaged.status().message(), Catch::Contains(table + " is damaged after the key of ") &&
                                              Catch::Contains("block checksum mismatch"));
 
+  // Checked once, a table is not read again at open: damage to it afterwards is found by a
+  // full check (and by a read that lands on it), while a change of its size is found at open.
+  WriteFile(table, original);
+  REQUIRE(OpenLevelDbStore(path, check).ok());
+  CHECK_THAT(*ReadFileToString(path + "/CHECKED-TABLES"),
+             Catch::Contains("\n" + std::to_string(std::stoull(std::filesystem::path(table).stem())) +
+                             " " + std::to_string(original.size()) + "\n"));
+  WriteFile(table, flipped);
+  CHECK(OpenLevelDbStore(path, check).ok());
+  auto full = OpenLevelDbStore(path, check_all);
+  CHECK(full.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(full.status().message(), Catch::Contains(table + " is damaged after the key of "));
   WriteFile(table, original.substr(0, original.size() / 2));
   auto truncated = OpenLevelDbStore(path, check);
   CHECK(truncated.status().code() == StatusCode::kDataLoss);
