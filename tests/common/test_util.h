@@ -2,12 +2,19 @@
 #ifndef CREDLEDGER_TESTS_TEST_UTIL_H_
 #define CREDLEDGER_TESTS_TEST_UTIL_H_
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "crypto/encoding.h"
 
@@ -48,6 +55,53 @@ inline std::string ReadFile(const std::string& path) {
 inline int Run(const std::string& cmd) {
   int rc = std::system((cmd + " >/dev/null 2>&1").c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+// What a crash test does to its writer: runs `argv` (fork and exec: no state shared with this
+// process) with its stdout on a pipe, reads until it has written `lines` lines, waits up to 3
+// ms more (random, from `rng`), kills it with SIGKILL and returns everything it wrote, every
+// line of which it reported before it died. An empty result with *error set if the writer
+// stopped by itself first.
+inline std::string KillAfterLines(const std::vector<std::string>& argv, size_t lines,
+                                  std::mt19937_64& rng, std::string* error) {
+  int fds[2];
+  if (pipe(fds) != 0) std::abort();
+  pid_t pid = fork();
+  if (pid < 0) std::abort();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string buffer;
+  char chunk[4096];
+  while (static_cast<size_t>(std::count(buffer.begin(), buffer.end(), '\n')) < lines) {
+    ssize_t n = read(fds[0], chunk, sizeof chunk);
+    if (n <= 0) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      close(fds[0]);
+      *error = argv[0] + " stopped early, status " + std::to_string(status);
+      return {};
+    }
+    buffer.append(chunk, static_cast<size_t>(n));
+  }
+  usleep(static_cast<useconds_t>(rng() % 3000));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!WIFSIGNALED(status)) *error = argv[0] + " was not killed: status " + std::to_string(status);
+  // Drain what it wrote before it died: all of it was acknowledged.
+  ssize_t n;
+  while ((n = read(fds[0], chunk, sizeof chunk)) > 0) buffer.append(chunk, static_cast<size_t>(n));
+  close(fds[0]);
+  return buffer;
 }
 
 inline std::string Hex(std::span<const uint8_t> b) { return crypto::HexEncode(b); }

@@ -147,6 +147,18 @@ check "verify: authentic, not in force" 3 "$ctl" verify suspended.json --vkey vk
 contains "verify says why" out.txt "verdict: AUTHENTIC, NOT IN FORCE (suspended)"
 check "verify with another ledger's key" 1 "$ctl" verify suspended.json --vkey "$("$ctl" checkpoint --data d --vkey)"
 check "bundle of what is not a record" 1 "$ctl" bundle --data g --node-key node.pem --index 0
+# The append took the domain's rules: a second penalty with the same decision number is refused.
+sed 's/"fine_fen": 5000000/"fine_fen": 7000000/' penalty.json >taken.json
+check "sign a penalty whose decision number is taken" 0 "$ctl" sign --key amr.pem taken.json
+cp out.txt taken.jsonl
+check "append refuses what the rules refuse" 1 "$ctl" append --data g --node-key node.pem taken.jsonl
+contains "append names the rule" err.txt "already holds this decision number"
+check "fsck of a sound store" 0 "$ctl" fsck --data g --indexes
+contains "fsck compares the indexes with a rebuild" out.txt '"indexes":"equal to a rebuild from the log"'
+check "reindex from scratch" 0 "$ctl" reindex --data g --rebuild
+contains "reindex says how far" out.txt '"indexed_tree_size":3'
+check "fsck after the reindex" 0 "$ctl" fsck --data g --indexes
+check "reindex of a plain log" 1 "$ctl" reindex --data d
 check "qr in the terminal" 0 "$ctl" qr "https://ledger.example/v/$penalty_id"
 check "qr as a PBM image" 0 "$ctl" qr "https://ledger.example/v/$penalty_id" --out qr.pbm
 # zbar, an independent decoder, reads back exactly the URL.

@@ -934,47 +934,13 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
   std::map<uint64_t, std::string> acknowledged;  // index -> entry
   std::vector<std::pair<uint64_t, Hash>> heads;  // every head seen after a restart
   for (int cycle = 0; cycle < 5; ++cycle) {
-    // A separate process (fork + exec: no state shared with this one) appends from 4
-    // threads and reports each acknowledgement on a pipe.
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      std::string cycle_arg = std::to_string(cycle);
-      execl(CREDLEDGER_CRASH_WRITER, "crash_writer", path.c_str(), key_path.c_str(),
-            cycle_arg.c_str(), "4", static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    // Read acknowledgements for a random while, then kill -9 mid-flight.
-    size_t want = 50 + rng() % 400;
-    std::string buffer;
-    size_t lines = 0;
-    char chunk[4096];
-    while (lines < want) {
-      ssize_t n = read(fds[0], chunk, sizeof chunk);
-      if (n <= 0) {
-        int status = 0;
-        waitpid(pid, &status, 0);
-        FAIL("crash_writer stopped early, status " << status);
-      }
-      buffer.append(chunk, static_cast<size_t>(n));
-      lines = static_cast<size_t>(std::count(buffer.begin(), buffer.end(), '\n'));
-    }
-    usleep(static_cast<useconds_t>(rng() % 3000));
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    REQUIRE(WIFSIGNALED(status));
-    // Drain what it wrote before it died: all of it was acknowledged.
-    ssize_t n;
-    while ((n = read(fds[0], chunk, sizeof chunk)) > 0)
-      buffer.append(chunk, static_cast<size_t>(n));
-    close(fds[0]);
+    // A separate process appends from 4 threads and reports each acknowledgement on a pipe;
+    // it is killed with SIGKILL mid-flight after a random number of them.
+    std::string error;
+    const std::string buffer = credledger::testing::KillAfterLines(
+        {CREDLEDGER_CRASH_WRITER, path, key_path, std::to_string(cycle), "4"}, 50 + rng() % 400,
+        rng, &error);
+    if (!error.empty()) FAIL(error);
     std::istringstream in(buffer);
     std::string line;
     while (std::getline(in, line)) {

@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <map>
+#include <random>
+#include <sstream>
 
 #include "crypto/encoding.h"
 #include "ledger/records/anchor.h"
@@ -857,4 +860,135 @@ TEST_CASE("historical codes: a permitted agency's license and penalty for such a
   auto refused = SignEntry(std::move(unflagged), d.sz);
   CHECK(refused.status().code() == StatusCode::kInvalidArgument);
   CHECK_THAT(refused.status().message(), Catch::Contains("/subject/uscc"));
+}
+
+TEST_CASE("after kill -9 at random moments the record indexes equal a rebuild from the log",
+          "[policy][crash]") {
+  Domain d;
+  credledger::testing::TempDir dir;
+  const std::string path = dir.file("db");
+  const std::string node_key = dir.file("node.pem"), agency_key = dir.file("sz.pem");
+  const std::string penalty = dir.file("penalty.json"), change = dir.file("change.json");
+  credledger::testing::WriteFile(node_key, d.node.ToPem());
+  credledger::testing::WriteFile(agency_key, d.sz.ToPem());
+  credledger::testing::WriteFile(penalty, credledger::testing::SampleEntry("penalty").dump());
+  credledger::testing::WriteFile(change,
+                                 credledger::testing::SampleEntry("status_change").dump());
+  {
+    LevelDbOptions create;
+    create.create_if_missing = true;
+    auto store = OpenLevelDbStore(path, create);
+    REQUIRE(store.ok());
+    REQUIRE(Ledger::Create(std::move(*store), d.node, "policy.test/log",
+                           crypto::HashAlgorithm::kSha256, d.Genesis())
+                .ok());
+  }
+  std::mt19937_64 rng(7);
+  std::map<uint64_t, std::string> acknowledged;  // index -> record id
+  for (int cycle = 0; cycle < 4; ++cycle) {
+    std::string error;
+    const std::string out = credledger::testing::KillAfterLines(
+        {CREDLEDGER_RECORDS_CRASH_WRITER, path, node_key, agency_key, penalty, change, "2",
+         "cycle" + std::to_string(cycle) + "-"},
+        20 + rng() % 200, rng, &error);
+    if (!error.empty()) FAIL(error);
+    std::istringstream lines(out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const auto space = line.find(' ');
+      acknowledged[std::stoull(line.substr(0, space))] = line.substr(space + 1);
+    }
+    // Reopen as ledgerd does: the indexes describe exactly the durable log, hold every
+    // acknowledged record, and are what a rebuild from the log alone gives.
+    auto store = OpenLevelDbStore(path);
+    REQUIRE(store.ok());
+    auto ledger = Ledger::Open(std::move(*store), d.node);
+    if (!ledger.ok()) FAIL(ledger.status().ToString());
+    auto policy = RecordPolicy::Open(**ledger);
+    if (!policy.ok()) FAIL(policy.status().ToString());
+    for (const auto& [index, id] : acknowledged) {
+      auto info = (*policy)->reader().FindRecord(id);
+      REQUIRE(info.ok());
+      REQUIRE(info->has_value());
+      CHECK((*info)->index == index);
+    }
+    const auto kept = IndexKeys((*ledger)->store());
+    CHECK(kept.size() > 4 * acknowledged.size() / 2);
+    CHECK(ReindexedFromScratch((*ledger)->store()) == kept);
+  }
+  CHECK(acknowledged.size() >= 4 * 20);
+}
+
+TEST_CASE(
+    "a store whose indexes do not describe its log is refused, naming what to run; reindex "
+    "resumes where it stopped",
+    "[policy][reindex]") {
+  Domain d;
+  // A store of the earlier format: its log grew with no index kept beside it.
+  LedgerOptions o;
+  o.max_block_delay = std::chrono::microseconds(100);
+  auto created = Ledger::Create(std::make_unique<SharedStore>(d.store), d.node, "policy.test/log",
+                                crypto::HashAlgorithm::kSha256, d.Genesis(), o);
+  REQUIRE(created.ok());
+  std::unique_ptr<Ledger> ledger = std::move(*created);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i) {
+    std::string p = d.Penalty(d.sz, "sz-amr", "OLD-" + std::to_string(i));
+    REQUIRE(ledger->Append(p).ok());
+    ids.push_back(RecordId(p));
+  }
+  REQUIRE(ledger->Append(d.Change(d.sz, "sz-amr", ids[0])).ok());
+  REQUIRE(ledger->Append(d.Rotate()).ok());
+  REQUIRE(ledger->Append(d.Penalty(d.sz_new, "sz-amr", "NEW-1")).ok());
+  const uint64_t size = ledger->Head().tree_size;
+  auto refused = RecordPolicy::Open(*ledger);
+  CHECK(refused.status().code() == StatusCode::kFailedPrecondition);
+  CHECK_THAT(refused.status().message(),
+             Catch::Contains("describe the log up to tree size 1, but it holds " +
+                             std::to_string(size)) &&
+                 Catch::Contains("run `ledgerctl reindex DATA_DIR`"));
+
+  // Interrupted (a write fails after two batches of two entries), then run again: it goes on
+  // from where the durable indexes stop.
+  std::vector<std::pair<uint64_t, uint64_t>> progress;
+  auto record = [&](uint64_t done, uint64_t total) { progress.emplace_back(done, total); };
+  d.store->FailOneWriteAfter(2);
+  CHECK_FALSE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, record, 2).ok());
+  CHECK_THAT(RecordPolicy::Open(*ledger).status().message(),
+             Catch::Contains("up to tree size 5, but it holds " + std::to_string(size)));
+  progress.clear();
+  REQUIRE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, record, 2).ok());
+  REQUIRE(!progress.empty());
+  CHECK(progress.front() == std::make_pair(uint64_t{5}, size));
+  CHECK(progress.back() == std::make_pair(size, size));
+  auto opened = RecordPolicy::Open(*ledger);
+  REQUIRE(opened.ok());
+  const auto indexes = IndexKeys(d.store.get());
+  CHECK(ReindexedFromScratch(d.store.get()) == indexes);
+  auto info = (*opened)->reader().FindRecord(ids[0]);
+  REQUIRE(info.ok());
+  REQUIRE(info->has_value());
+  CHECK((*info)->status == "suspended");
+  // The rotation was replayed: the old key no longer signs, and the taken numbers stay taken.
+  ledger->SetAdmissionPolicy(*opened);
+  CHECK(ledger->Append(d.Penalty(d.sz, "sz-amr", "OLD-9")).status().code() ==
+        StatusCode::kUnauthenticated);
+  CHECK(ledger->Append(d.Penalty(d.sz_new, "sz-amr", "OLD-1", 9)).status().code() ==
+        StatusCode::kAlreadyExists);
+
+  // Indexes of another format: refused, naming it; a reindex rebuilds them from scratch.
+  WriteBatch other_format;
+  other_format.Put(index_keys::FormatVersion(), EncodeU64(99));
+  REQUIRE(d.store->Write(other_format, true).ok());
+  CHECK_THAT(RecordPolicy::Open(*ledger).status().message(),
+             Catch::Contains("of format 99; this build keeps format 1"));
+  REQUIRE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, nullptr).ok());
+  CHECK(IndexKeys(d.store.get()) == indexes);
+
+  // Entries appended by a build that does not keep the indexes: refused again.
+  ledger->SetAdmissionPolicy(nullptr);
+  REQUIRE(ledger->Append(d.Penalty(d.sz_new, "sz-amr", "NEW-2")).ok());
+  CHECK_THAT(RecordPolicy::Open(*ledger).status().message(),
+             Catch::Contains("up to tree size " + std::to_string(size) + ", but it holds " +
+                             std::to_string(size + 1)));
 }
