@@ -153,9 +153,18 @@ struct Ledger::Impl {
   // Settles `unsettled` if the store can now tell its fate. OK: no block is unsettled; else
   // the error to refuse writes with meanwhile.
   Status SettleUnsettled();
-  // Rebuilds leaf_filter for `capacity` leaves from the stored level-0 tiles (which hold every
-  // leaf hash) plus the block being written.
-  Status RebuildLeafFilter(uint64_t capacity, const PreparedBlock* in_flight);
+  // Starts building a leaf filter for `capacity` leaves in the background, from the stored
+  // level-0 tiles (which hold every durable leaf hash), unless a build is under way; the
+  // leaves of `in_flight` and of every block prepared from now on are added when it is taken.
+  void StartFilterBuild(uint64_t capacity, const PreparedBlock* in_flight);
+  // Takes a finished build as the leaf filter.
+  void TakeFilterBuild();
+  // Stops a build under way (the ledger is closing).
+  void StopFilterBuild();
+  void AddToLeafFilter(const Hash& leaf) {
+    leaf_filter.Add(leaf);  // if the write fails: a false positive, harmless
+    if (filter_build) added_during_build.push_back(leaf);
+  }
   // DataLoss if the store ends before the head record or disagrees with it.
   Status CheckHeadRecord() const;
   TreeHead CurrentHead() const { return log.Head(); }
@@ -173,6 +182,18 @@ struct Ledger::Impl {
   Hash last_block_hash;
   internal::LeafFilter leaf_filter{1};
   bool leaf_filter_ok = false;  // false: every idempotency check reads the store
+  // The leaf filter is built in the background, at open and when the log outgrows it, so that
+  // neither the start nor the sequencer waits for a scan of every leaf: until a build is
+  // taken, idempotency checks read the store (whose own Bloom filters make a miss cheap).
+  struct FilterBuild {
+    Mutex mu;
+    std::optional<internal::LeafFilter> result GUARDED_BY(mu);
+    bool failed GUARDED_BY(mu) = false;
+    std::atomic<bool> stop{false};
+    std::thread thread;
+  };
+  std::unique_ptr<FilterBuild> filter_build;  // one under way
+  std::vector<Hash> added_during_build;       // leaves appended since it began
   // A block whose write failed when the store could not say whether it holds it (LevelDB
   // cannot until reopened, and reopening needs disk space). Its entries stay admitted and its
   // tree built until a later Recover settles it; meanwhile every write is refused, since the
@@ -344,9 +365,12 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   const BlockHeader& previous = in_flight ? in_flight->header : last_block;
   const uint64_t first_index = writer.size();
   const uint64_t height = previous.height + 1;
-  if (first_index + block->items.size() > leaf_filter.capacity()) {
-    // Doubling keeps the rebuild cost amortised O(1) per entry.
-    leaf_filter_ok = RebuildLeafFilter(2 * (first_index + block->items.size()), in_flight).ok();
+  TakeFilterBuild();
+  if (first_index + block->items.size() > leaf_filter.capacity() &&
+      leaf_filter.capacity() < internal::LeafFilter::CapacityFor(options.leaf_filter_bytes)) {
+    // Doubling keeps the rebuild cost amortised O(1) per entry; past the memory bound the
+    // filter fills up instead, and more look-ups go to the store.
+    StartFilterBuild(2 * (first_index + block->items.size()), in_flight);
   }
 
   for (size_t i = 0; i < block->items.size(); ++i) {
@@ -398,7 +422,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
     out.receipt.block_height = height;
     out.depends_on_write = true;
     block->added.emplace(out.receipt.leaf_hash, out.receipt.index);
-    leaf_filter.Add(out.receipt.leaf_hash);  // if the write fails: a false positive, harmless
+    AddToLeafFilter(out.receipt.leaf_hash);
     writer.Append(out.receipt.leaf_hash);
     out.entry_op = block->batch.size();
     block->batch.Put(format::EntryKey(out.receipt.index), std::move(block->items[i].entry));
@@ -437,26 +461,65 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   return block;
 }
 
-Status Ledger::Impl::RebuildLeafFilter(uint64_t capacity, const PreparedBlock* in_flight) {
-  internal::LeafFilter filter(capacity);
-  const std::string start = format::TileKey(0, 0);
-  Status s = store->Scan(start, [&](std::string_view key, std::string_view value) {
-    if (key.size() != start.size() || key.substr(0, 2) != std::string_view(start).substr(0, 2)) {
-      return false;  // past the level-0 tiles
-    }
-    for (size_t off = 0; off + sizeof(Hash) <= value.size(); off += sizeof(Hash)) {
-      Hash h;
-      std::memcpy(h.data(), value.data() + off, sizeof(Hash));
-      filter.Add(h);
-    }
-    return true;
-  });
-  if (!s.ok()) return s;
+void Ledger::Impl::StartFilterBuild(uint64_t capacity, const PreparedBlock* in_flight) {
+  if (filter_build) return;
+  capacity = std::min(capacity, internal::LeafFilter::CapacityFor(options.leaf_filter_bytes));
+  filter_build = std::make_unique<FilterBuild>();
+  added_during_build.clear();
   if (in_flight != nullptr) {
-    for (const auto& [leaf, index] : in_flight->added) filter.Add(leaf);
+    for (const auto& [leaf, index] : in_flight->added) added_during_build.push_back(leaf);
   }
-  leaf_filter = std::move(filter);
-  return Status::Ok();
+  FilterBuild* build = filter_build.get();
+  Store* tiles = store.get();
+  build->thread = std::thread([build, tiles, capacity] {
+    internal::LeafFilter filter(capacity);
+    const std::string start = format::TileKey(0, 0);
+    Status s = tiles->Scan(start, [&](std::string_view key, std::string_view value) {
+      if (build->stop.load(std::memory_order_relaxed)) return false;
+      if (key.size() != start.size() ||
+          key.substr(0, 2) != std::string_view(start).substr(0, 2)) {
+        return false;  // past the level-0 tiles
+      }
+      for (size_t off = 0; off + sizeof(Hash) <= value.size(); off += sizeof(Hash)) {
+        Hash h;
+        std::memcpy(h.data(), value.data() + off, sizeof(Hash));
+        filter.Add(h);
+      }
+      return true;
+    });
+    MutexLock lock(build->mu);
+    if (s.ok() && !build->stop.load()) {
+      build->result = std::move(filter);
+    } else {
+      build->failed = true;
+    }
+  });
+}
+
+void Ledger::Impl::TakeFilterBuild() {
+  if (!filter_build) return;
+  {
+    MutexLock lock(filter_build->mu);
+    if (!filter_build->result && !filter_build->failed) return;  // still scanning
+    if (filter_build->result) {
+      leaf_filter = std::move(*filter_build->result);
+      for (const Hash& leaf : added_during_build) leaf_filter.Add(leaf);
+      leaf_filter_ok = true;
+    }
+    // A failed scan (a store error) leaves the old filter, or none: look-ups read the store,
+    // and the next block that outgrows it tries again.
+  }
+  filter_build->thread.join();
+  filter_build.reset();
+  added_during_build.clear();
+  added_during_build.shrink_to_fit();
+}
+
+void Ledger::Impl::StopFilterBuild() {
+  if (!filter_build) return;
+  filter_build->stop = true;
+  filter_build->thread.join();
+  filter_build.reset();
 }
 
 void Ledger::Impl::Commit(const PreparedBlock& block) {
@@ -575,6 +638,7 @@ Ledger::~Ledger() {
   }
   impl_->queue_cv.SignalAll();
   impl_->sequencer.join();
+  impl_->StopFilterBuild();
   if (impl_->head_record_fd >= 0) ::close(impl_->head_record_fd);
 }
 
@@ -651,8 +715,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
     }
     impl->RecordHead();
   }
-  const uint64_t capacity = std::max<uint64_t>(uint64_t{1} << 20, 2 * impl->writer.size());
-  impl->leaf_filter_ok = impl->RebuildLeafFilter(capacity, nullptr).ok();
+  impl->StartFilterBuild(std::max<uint64_t>(uint64_t{1} << 16, 2 * impl->writer.size()), nullptr);
   return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
 }
 

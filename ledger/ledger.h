@@ -80,6 +80,10 @@ struct LedgerOptions {
   size_t max_pending_entries = 1 << 18;
   // Tree tiles kept in memory for proofs (about 16 KiB each). Default 4096 (64 MiB).
   size_t tile_cache_tiles = 4096;
+  // Most memory for the in-memory filter of leaf hashes that spares the idempotency check a
+  // store read for most new entries (16 bits per entry, for twice the log's size). Past it the
+  // filter fills up and more checks read the store. Default 64 MiB (32M entries).
+  uint64_t leaf_filter_bytes = uint64_t{64} << 20;
   // Sync every block to stable storage. Only benchmarks of the non-durable path turn it off.
   bool sync = true;
   // A file outside the store where the ledger records the tree size and root of its last

@@ -972,6 +972,58 @@ TEST_CASE("acknowledged appends survive kill -9 at random moments", "[ledger][cr
   CHECK(acknowledged.size() >= 250);
 }
 
+TEST_CASE(
+    "resubmitted entries get their index while the leaf filter is built in the background, "
+    "grown, and capped",
+    "[ledger][filter]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  std::mt19937_64 rng(11);
+  std::vector<std::string> appended;  // appended[i] is at index i + 1
+  // Each batch carries new entries and a sample of earlier ones: the earlier ones must come
+  // back already present at their index, whatever state the filter is in. The log grows past
+  // the filter's first capacity (65,536 leaves), so a build starts mid-way and is taken.
+  auto grow = [&](Ledger& l, int batches, int per_batch) {
+    for (int b = 0; b < batches; ++b) {
+      std::vector<std::string> batch;
+      std::vector<size_t> again;
+      for (int i = 0; i < 100 && !appended.empty(); ++i) {
+        again.push_back(rng() % appended.size());
+        batch.push_back(appended[again.back()]);
+      }
+      for (int i = 0; i < per_batch; ++i) batch.push_back("leaf " + std::to_string(rng()));
+      auto results = l.SubmitBatch(batch).get();
+      for (size_t i = 0; i < results.size(); ++i) {
+        REQUIRE(results[i].ok());
+        if (i < again.size()) {
+          REQUIRE(results[i]->already_present);
+          REQUIRE(results[i]->index == again[i] + 1);
+        } else if (!results[i]->already_present) {
+          REQUIRE(results[i]->index == appended.size() + 1);
+          appended.push_back(batch[i]);
+        }
+      }
+    }
+  };
+  {
+    auto l = CreateLedger(mem, key);
+    grow(*l, 16, 5000);
+  }
+  // Reopened, the filter is built in the background from the tiles: meanwhile, and after,
+  // every earlier entry is still found.
+  {
+    auto l = ReopenLedger(mem, key);
+    grow(*l, 4, 1000);
+  }
+  // A filter capped far below the log: it fills up, and look-ups go to the store.
+  LedgerOptions capped = FastOptions();
+  capped.leaf_filter_bytes = 1024;
+  auto l = Ledger::Open(std::make_unique<SharedStore>(mem), key, capped);
+  REQUIRE(l.ok());
+  grow(**l, 4, 1000);
+  CHECK(appended.size() > 80000);
+}
+
 TEST_CASE("the leaf filter never forgets a leaf and rarely says maybe", "[ledger][filter]") {
   internal::LeafFilter filter(100000);
   std::mt19937_64 rng(3);
