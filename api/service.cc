@@ -170,6 +170,9 @@ Service::Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> po
                    "1 while the store takes writes; 0 while a failed block write is unsettled "
                    "and writes are refused (a full or failing disk).",
                    [&ledger] { return ledger.WriteRefusal().ok() ? 1.0 : 0.0; });
+  for (const ServiceOptions::Gauge& g : state_->options.gauges) {
+    metrics.AddGauge(g.name, g.help, g.read);
+  }
   ledger.SetCommitObserver([&metrics](const BlockCommit& c) {
     metrics.ObserveBlockCommit(c.write_seconds, c.wait_seconds, c.entries);
   });

@@ -51,6 +51,12 @@ struct ServiceOptions {
   // Where a 500's detail goes, with its request id: the client is told only the request id
   // (the detail may name files, keys or internal state). Null: not logged.
   std::function<void(const LogFields&)> log_error;
+  // More gauges for /metrics (the node's own: its background scrub), read at exposition.
+  struct Gauge {
+    std::string name, help;
+    std::function<double()> read;
+  };
+  std::vector<Gauge> gauges;
 };
 
 // What a route changes.

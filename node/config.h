@@ -31,6 +31,9 @@ struct NodeConfig {
   uint64_t store_cache_mb = 64;
   uint64_t store_write_buffer_mb = 64;
   uint64_t tile_cache_tiles = 4096;
+  uint64_t leaf_filter_mb = 64;
+  uint64_t scrub_entries_per_second = 5000;  // 0: no background scrub
+  uint64_t scrub_pause_s = 3600;
   std::string log_format = "logfmt";  // logfmt | json | none
   // The banks that may read access-controlled routes: {"banks": [{"id", "name",
   // "token_sha256"}]} (ledger/records/access.h). Empty: none, or with --dev the demo bank.

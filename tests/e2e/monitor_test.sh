@@ -83,10 +83,18 @@ expect "fsck of a sound store" 0 '"indexes":"equal to a rebuild from the log"' "
 "$tamper" a 1 || bad "store_tamper failed"
 # Start-up reads a bounded amount, not every entry: the node starts, and never serves the
 # changed entry (each entry read is checked against its leaf); fsck and audit name it.
-start a
+# The background scrub finds it too, and says so in the metrics and the log.
+start_node a.log --dev --data-dir a --port 0 --scrub-entries-per-second 100000
 code=$(curl -sS -o body.json -w '%{http_code}' "$base/v1/entries/1")
 [ "$code" = 500 ] && grep -q 'entry 1 in the store does not hash to leaf 1 of the tree' a.log && ok ||
   bad "a changed entry was served (HTTP $code): $(cat body.json)"
+for _ in $(seq 50); do
+  curl -sS "$base/metrics" | grep -q '^credledger_scrub_damage_found 1' && break
+  sleep 0.1
+done
+curl -sS "$base/metrics" | grep -q '^credledger_scrub_damage_found 1' &&
+  grep -q 'the scrub found damage in the store.*entry 1 in the store does not hash to leaf 1' a.log && ok ||
+  bad "the scrub did not report the changed entry: $(curl -sS "$base/metrics" | grep scrub)"
 stop
 expect "fsck of a tampered store" 1 "entry 1 in the store does not hash to leaf 1 of the tree" \
   "$ctl" fsck --data a

@@ -18,6 +18,7 @@
 #include "ledger/data_dir.h"
 #include "ledger/format.h"
 #include "ledger/internal/leaf_filter.h"
+#include "ledger/scrub.h"
 #include "ledger_util.h"
 #include "test_util.h"
 
@@ -725,6 +726,72 @@ TEST_CASE("a damaged store is refused at open with a precise DataLoss", "[ledger
     Status s = OpenStatus(mem, key);
     CHECK(s.code() == StatusCode::kDataLoss);
     CHECK(s.message().find("is corrupt") != std::string::npos);
+  }
+}
+
+TEST_CASE("the scrub finds damage that the open does not look for, and names it",
+          "[ledger][corruption][scrub]") {
+  // Each ledger: 600 entries in one block per append, so damage sits well below the head.
+  auto scrub = [](const std::shared_ptr<MemoryStore>& mem, const crypto::PrivateKey& key) {
+    auto l = Ledger::Open(std::make_unique<SharedStore>(mem), key);
+    REQUIRE(l.ok());  // the open checks the head only
+    std::vector<ScrubProgress> steps;
+    Status s = ScrubLog((*l)->log(), [&](const ScrubProgress& p) {
+      steps.push_back(p);
+      return true;
+    });
+    return std::make_pair(s, steps);
+  };
+  SECTION("a sound log: every block, in order, to the head") {
+    auto [mem, key] = ClosedLedger(20);
+    auto [s, steps] = scrub(mem, key);
+    CHECK(s.ok());
+    REQUIRE(steps.size() == 21);  // the genesis block and one per append
+    CHECK(steps.back().entries == 21);
+    CHECK(steps.back().tree_size == 21);
+    CHECK(steps[4].blocks == 5);
+  }
+  SECTION("an entry far below the head is altered") {
+    auto [mem, key] = ClosedLedger(20);
+    mem->Corrupt(format::EntryKey(3), "tampered");
+    auto [s, steps] = scrub(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains("entry 3 in the store does not hash to leaf 3"));
+    CHECK(steps.size() == 3);  // blocks 0..2 passed
+  }
+  SECTION("a leaf hash in a full tile below the head is altered") {
+    // At 600 entries the head's root reads leaves 256..511 as one hash of the level above:
+    // the open does not see tile 0/1, the scrub reads every leaf.
+    auto [mem, key] = ClosedLedger(600);
+    std::string tile;
+    REQUIRE(mem->Get(format::TileKey(0, 1), &tile).ok());
+    tile[(300 - 256) * 32] ^= 1;
+    mem->Corrupt(format::TileKey(0, 1), tile);
+    auto [s, steps] = scrub(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains("entry 300 in the store does not hash to leaf 300"));
+    CHECK(steps.size() == 300);  // blocks 0..299 passed
+  }
+  SECTION("an old block is replaced by a signed one of another ledger") {
+    auto [mem, key] = ClosedLedger(20);
+    std::string block;
+    REQUIRE(mem->Get(format::BlockKey(5), &block).ok());
+    auto header = ParseBlockHeader(block);
+    REQUIRE(header.ok());
+    header->timestamp = "2000-01-01T00:00:00.000Z";
+    header->signature = *NodeKey().Sign(header->SignedBytes());
+    mem->Corrupt(format::BlockKey(5), header->ToJson());
+    auto [s, steps] = scrub(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains("block 5: its signature does not verify"));
+  }
+  SECTION("a step can stop the scrub") {
+    auto [mem, key] = ClosedLedger(20);
+    auto l = Ledger::Open(std::make_unique<SharedStore>(mem), key);
+    REQUIRE(l.ok());
+    int steps = 0;
+    CHECK(ScrubLog((*l)->log(), [&](const ScrubProgress&) { return ++steps < 3; }).ok());
+    CHECK(steps == 3);
   }
 }
 

@@ -1,0 +1,50 @@
+#include "node/scrubber.h"
+
+namespace credledger::node {
+
+Scrubber::Scrubber(const LogReader& log, ScrubberOptions options, PassDone done)
+    : log_(log), options_(options), done_(std::move(done)) {
+  if (options_.entries_per_second > 0) thread_ = std::thread([this] { Run(); });
+}
+
+Scrubber::~Scrubber() {
+  {
+    MutexLock lock(mu_);
+    stop_ = true;
+  }
+  cv_.SignalAll();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Scrubber::SleepUntil(std::chrono::steady_clock::time_point until) {
+  MutexLock lock(mu_);
+  while (!stop_ && cv_.WaitUntil(mu_, until)) {
+  }
+  return !stop_;
+}
+
+void Scrubber::Run() {
+  using Clock = std::chrono::steady_clock;
+  while (true) {
+    const auto start = Clock::now();
+    checked_ = 0;
+    ScrubProgress reached;
+    bool stopped = false;
+    Status found = ScrubLog(log_, [&](const ScrubProgress& p) {
+      reached = p;
+      checked_ = p.entries;
+      // Paced: entry n of the pass is not read before start + n / rate.
+      const auto due = start + std::chrono::microseconds(p.entries * 1000000 /
+                                                         options_.entries_per_second);
+      stopped = !SleepUntil(due);
+      return !stopped;
+    });
+    if (stopped) return;
+    damage_ = !found.ok();
+    ++passes_;
+    done_(found, reached, std::chrono::duration<double>(Clock::now() - start).count());
+    if (!SleepUntil(Clock::now() + options_.pause)) return;
+  }
+}
+
+}  // namespace credledger::node
