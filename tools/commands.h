@@ -36,6 +36,9 @@ Status BenchCommand(const Args& args);
 Status BenchRecordsCommand(const Args& args);
 Status BenchEntriesCommand(const Args& args);
 Status BenchBundlesCommand(const Args& args);
+// tools/bench_scale.cc
+Status BenchScaleCommand(const Args& args);
+Status BenchReadsCommand(const Args& args);
 // tools/verify.cc. VerifyCommand: Unauthenticated if the bundle is not authentic,
 // FailedPrecondition if it is but its record is not in force (ledgerctl exits 3).
 Status BundleCommand(const Args& args);

@@ -73,6 +73,13 @@ commands:
   bench-bundles [--seconds S] [--rounds N] [--records N]
         offline proof-bundle verifications/s per core (p256 penalties), beside the bound
         `openssl speed` gives for their signature checks, measured in the same run
+  bench-scale --data DIR [--entries N] [--subjects S]
+        build or grow to N entries (default 1,000,000) a domain ledger in DIR that ledgerd
+        can serve: six agencies (p256, ed25519, sm2), all five record types, S enterprises
+        (default 100,000); keeps a sample of ids for bench-reads (scripts/bench-scale.sh)
+  bench-reads --url URL --data DIR [--requests N]
+        read latencies (p50, p99) of a node serving a bench-scale DIR, one client: proofs,
+        records, subject pages, bundles and profiles in turn
   soak URL --entries FILE --vkey KEY --pid PID [--seconds S] [--warmup W] [--writers N]
        [--readers N] [--max-growth-per-entry BYTES] [--max-read-growth-kib KIB]
         mixed writes (entries from FILE, as bench-entries writes them) and reads for S
@@ -131,6 +138,8 @@ int main(int argc, char** argv) {
       {"bench-records", BenchRecordsCommand},
       {"bench-entries", BenchEntriesCommand},
       {"bench-bundles", BenchBundlesCommand},
+      {"bench-scale", BenchScaleCommand},
+      {"bench-reads", BenchReadsCommand},
       {"bundle", BundleCommand},
       {"verify", VerifyCommand},
       {"qr", QrCommand},
