@@ -476,8 +476,7 @@ void Ledger::Impl::StartFilterBuild(uint64_t capacity, const PreparedBlock* in_f
     const std::string start = format::TileKey(0, 0);
     Status s = tiles->Scan(start, [&](std::string_view key, std::string_view value) {
       if (build->stop.load(std::memory_order_relaxed)) return false;
-      if (key.size() != start.size() ||
-          key.substr(0, 2) != std::string_view(start).substr(0, 2)) {
+      if (key.size() != start.size() || key.substr(0, 2) != std::string_view(start).substr(0, 2)) {
         return false;  // past the level-0 tiles
       }
       for (size_t off = 0; off + sizeof(Hash) <= value.size(); off += sizeof(Hash)) {
@@ -639,6 +638,13 @@ Ledger::~Ledger() {
   impl_->queue_cv.SignalAll();
   impl_->sequencer.join();
   impl_->StopFilterBuild();
+  // A clean close leaves the next open nothing to replay and nothing new to read through:
+  // the recent writes go into a table, which is checked and recorded (store.h). Best effort:
+  // a store that fails here is opened the slower way.
+  if (impl_->store->FlushToTables().ok()) {
+    Status checked = impl_->store->CheckNewFiles();
+    (void)checked;
+  }
   if (impl_->head_record_fd >= 0) ::close(impl_->head_record_fd);
 }
 

@@ -12,7 +12,9 @@
 // byte-identical resubmission is answered with the existing index (idempotent).
 //
 // Thread-safety: all public methods may be called concurrently from any thread.
-// Lifetime: the Ledger owns its Store. Destruction commits every pending entry, then stops.
+// Lifetime: the Ledger owns its Store. Destruction commits every pending entry, then stops,
+// and moves the store's recent writes into checked tables (Store::FlushToTables), so that the
+// next open replays and reads through nothing.
 #ifndef CREDLEDGER_LEDGER_LEDGER_H_
 #define CREDLEDGER_LEDGER_LEDGER_H_
 

@@ -250,11 +250,38 @@ Status WriteCheckedTables(const std::string& path, const std::map<uint64_t, uint
 
 }  // namespace
 
+// Checks the live tables `tables` (number -> file path) of the store at `path` that the record
+// does not list with their current size (all of them with `all`), then rewrites the record
+// with exactly those tables. A table that disappears meanwhile (a running store compacted it
+// away) is skipped.
+Status CheckTables(const std::string& path, const std::map<uint64_t, std::string>& tables, bool all,
+                   const LevelDbOptions& options) {
+  leveldb::Env* env = leveldb::Env::Default();
+  const std::map<uint64_t, uint64_t> checked_before = ReadCheckedTables(path);
+  std::map<uint64_t, uint64_t> checked;
+  for (const auto& [number, file] : tables) {
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(file, ec);
+    if (ec) {
+      if (!std::filesystem::exists(file)) continue;  // compacted away
+      return Status::Unavailable("cannot read the size of " + file + ": " + ec.message());
+    }
+    auto before = checked_before.find(number);
+    if (all || before == checked_before.end() || before->second != size) {
+      Status s = CheckTableFile(env, file, options);
+      if (!s.ok() && !std::filesystem::exists(file)) continue;
+      CREDLEDGER_RETURN_IF_ERROR(s);
+    }
+    checked[number] = size;
+  }
+  if (checked != checked_before) return WriteCheckedTables(path, checked);
+  return Status::Ok();
+}
+
 // Reads live table and log files of the store at `path` through with checksums, naming the
 // first damaged one. LevelDB's own open reads logs but not tables, and names neither.
 Status CheckLevelDbFiles(const std::string& path, const LevelDbOptions& options) {
   if (options.check_files == LevelDbOptions::FileCheck::kNone) return Status::Ok();
-  const bool all = options.check_files == LevelDbOptions::FileCheck::kAll;
   std::error_code ec;
   std::vector<std::string> files;
   for (const auto& file : std::filesystem::directory_iterator(path, ec)) {
@@ -264,34 +291,18 @@ Status CheckLevelDbFiles(const std::string& path, const LevelDbOptions& options)
   std::sort(files.begin(), files.end());
   leveldb::Env* env = leveldb::Env::Default();
   CREDLEDGER_ASSIGN_OR_RETURN(LiveFiles live, ReadLiveFiles(env, path));
-  const std::map<uint64_t, uint64_t> checked_before = ReadCheckedTables(path);
-  std::map<uint64_t, uint64_t> checked;
+  std::map<uint64_t, std::string> tables;
   for (const std::string& file : files) {
     const std::optional<uint64_t> number =
         FileNumber(std::filesystem::path(file).filename().string());
     if (!number) continue;
-    if (file.ends_with(".ldb") || file.ends_with(".sst")) {
-      if (!live.tables.count(*number)) continue;
-      const uint64_t size = std::filesystem::file_size(file, ec);
-      if (ec) return Status::Unavailable("cannot read the size of " + file + ": " + ec.message());
-      auto before = checked_before.find(*number);
-      if (all || before == checked_before.end() || before->second != size) {
-        CREDLEDGER_RETURN_IF_ERROR(CheckTableFile(env, file, options));
-      }
-      checked[*number] = size;
-    } else if (file.ends_with(".log")) {
-      if (*number < live.log_number && *number != live.prev_log_number) continue;
-      CorruptionSink sink;
-      leveldb::Status s = leveldb::DumpFile(env, file, &sink);
-      if (!s.ok()) return FromLevelDb(s, "reading " + file);
-      if (!sink.first().empty()) {
-        return Status::DataLoss(file + " is damaged: " + sink.first() +
-                                " (a log of writes not yet in a table)");
-      }
+    if ((file.ends_with(".ldb") || file.ends_with(".sst")) && live.tables.count(*number)) {
+      tables[*number] = file;
     }
   }
-  if (checked != checked_before) return WriteCheckedTables(path, checked);
-  return Status::Ok();
+  // The live log files are read whole by LevelDB's own open, which checks their records (the
+  // store opens with paranoid checks) but does not name them: OpenLevelDbStore does.
+  return CheckTables(path, tables, options.check_files == LevelDbOptions::FileCheck::kAll, options);
 }
 
 namespace {
@@ -345,6 +356,44 @@ class LevelDbStore : public Store {
     return FromLevelDb(it->status(), "leveldb scan");
   }
 
+  Status FlushToTables() override {
+    ReaderLock lock(mu_);
+    if (!opened_.db) return Closed();
+    // CompactRange flushes the memtable into a level-0 table first; the range, past every
+    // key, compacts nothing else.
+    const leveldb::Slice past_all("\xff\xff");
+    opened_.db->CompactRange(&past_all, &past_all);
+    return Status::Ok();
+  }
+
+  Status CheckNewFiles() override {
+    std::string listing;
+    {
+      ReaderLock lock(mu_);
+      if (!opened_.db) return Closed();
+      if (!opened_.db->GetProperty("leveldb.sstables", &listing)) {
+        return Status::Unavailable("LevelDB did not list its tables");
+      }
+    }
+    // "--- level 1 ---\n 5:1234['key' @ 1 : 1 .. 'key' @ 9 : 1]\n": each table's number.
+    std::map<uint64_t, std::string> tables;
+    std::istringstream lines(listing);
+    std::string line;
+    while (std::getline(lines, line)) {
+      const size_t start = line.find_first_not_of(' ');
+      if (start == std::string::npos || line[start] == '-') continue;
+      uint64_t number = 0;
+      auto [end, ec] = std::from_chars(line.data() + start, line.data() + line.size(), number);
+      if (ec != std::errc() || *end != ':') continue;
+      char name[32];
+      std::snprintf(name, sizeof name, "/%06llu.ldb", static_cast<unsigned long long>(number));
+      std::string file = path_ + name;
+      if (!std::filesystem::exists(file)) file.replace(file.size() - 4, 4, ".sst");  // older
+      tables[number] = std::move(file);
+    }
+    return CheckTables(path_, tables, /*all=*/false, options_);
+  }
+
   Status Recover() override {
     WriterLock lock(mu_);
     if (opened_.db && !write_failed_) return Status::Ok();
@@ -388,8 +437,29 @@ Result<std::unique_ptr<Store>> OpenLevelDbStore(const std::string& path,
       std::filesystem::exists(path + "/CURRENT")) {
     CREDLEDGER_RETURN_IF_ERROR(CheckLevelDbFiles(path, options));
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(OpenedDb opened, OpenDb(path, options));
-  return std::unique_ptr<Store>(new LevelDbStore(path, options, std::move(opened)));
+  auto opened = OpenDb(path, options);
+  if (!opened.ok() && opened.status().code() == StatusCode::kDataLoss &&
+      options.check_files != LevelDbOptions::FileCheck::kNone) {
+    // The tables read through sound, so what LevelDB's recovery found damaged is a live log.
+    auto live = ReadLiveFiles(leveldb::Env::Default(), path);
+    std::string logs;
+    std::error_code ec;
+    for (const auto& file : std::filesystem::directory_iterator(path, ec)) {
+      const std::string name = file.path().filename().string();
+      const std::optional<uint64_t> number = FileNumber(name);
+      if (!number || !name.ends_with(".log") || !live.ok() ||
+          (*number < live->log_number && *number != live->prev_log_number)) {
+        continue;
+      }
+      logs += (logs.empty() ? "" : " or ") + file.path().string();
+    }
+    if (!logs.empty()) {
+      return Status::DataLoss(logs + " is damaged: " + opened.status().message() +
+                              " (a log of writes not yet in a table)");
+    }
+  }
+  if (!opened.ok()) return opened.status();
+  return std::unique_ptr<Store>(new LevelDbStore(path, options, std::move(*opened)));
 }
 
 }  // namespace credledger

@@ -17,8 +17,8 @@ Status ScrubLog(const LogReader& log, const std::function<bool(const ScrubProgre
     if (!block.ok()) return block.status().WithContext("block " + std::to_string(height));
     const BlockHeader& b = *block;
     if (Status s = b.VerifySignature(params.node_key); !s.ok()) {
-      return Status::DataLoss(where + "its signature does not verify under the node key: " +
-                              s.message());
+      return Status::DataLoss(where +
+                              "its signature does not verify under the node key: " + s.message());
     }
     if (b.height != height || b.origin != params.origin || b.prev_hash != prev_hash ||
         b.first_index != range.size() || b.tree_size != b.first_index + b.entry_count) {

@@ -61,6 +61,15 @@ class Store {
   // try again later. Reads keep working while it is not ready, except as the implementation
   // documents. Cheap when nothing failed.
   virtual Status Recover() { return Status::Ok(); }
+  // Reads through, with their checksums, the files the store wrote since they were last
+  // checked, and records them as checked (LevelDbOptions::check_files): run now and then by a
+  // running node, so that the check at its next start reads only what is newer. Errors:
+  // DataLoss naming a damaged file. Default: nothing to check.
+  virtual Status CheckNewFiles() { return Status::Ok(); }
+  // Moves recent writes from the store's log into its tables (LevelDB: its memtable into a
+  // level-0 table), so that the next open has no log to replay: at a clean shutdown. Errors:
+  // Unavailable. Default: nothing to move.
+  virtual Status FlushToTables() { return Status::Ok(); }
 };
 
 struct LevelDbOptions {

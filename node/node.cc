@@ -107,7 +107,8 @@ int RunNode(const NodeConfig& config) {
   // opening them reads their metadata and the registry's few entries, whatever the log's size.
   const auto open_start = std::chrono::steady_clock::now();
   auto opened_policy = records::RecordPolicy::Open(*ledger);
-  if (!opened_policy.ok()) return log.Fail("cannot open the record indexes", opened_policy.status());
+  if (!opened_policy.ok())
+    return log.Fail("cannot open the record indexes", opened_policy.status());
   auto policy = std::make_shared<records::SharedRecordPolicy>(std::move(*opened_policy));
   ledger->SetAdmissionPolicy(policy);
   const double open_ms =
@@ -151,7 +152,7 @@ int RunNode(const NodeConfig& config) {
   service_options.log_error = [&log](const api::LogFields& fields) { log.Error(fields); };
   // The background scrub: the whole log read back, paced, pass after pass (docs/DESIGN.md).
   auto scrubber = std::make_unique<Scrubber>(
-      ledger->log(),
+      ledger->log(), ledger->store(),
       ScrubberOptions{config.scrub_entries_per_second, std::chrono::seconds(config.scrub_pause_s)},
       [&log](const Status& found, const ScrubProgress& reached, double seconds) {
         if (found.ok()) {
@@ -162,8 +163,9 @@ int RunNode(const NodeConfig& config) {
         } else {
           log.Error({{"msg", "the scrub found damage in the store"},
                      {"error", found.ToString()},
-                     {"advice", "stop the node and run `ledgerctl fsck`; restore the store "
-                                "from a copy that passes it"}});
+                     {"advice",
+                      "stop the node and run `ledgerctl fsck`; restore the store "
+                      "from a copy that passes it"}});
         }
       });
   Scrubber* scrub = scrubber.get();

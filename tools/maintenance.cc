@@ -43,8 +43,8 @@ Status CompareIndexes(Store* store, Store* fresh) {
   const std::string prefix(1, records::index_keys::kPrefix);
   uint64_t fresh_keys = 0, store_keys = 0;
   Status mismatch;
-  auto scan_prefix = [&](Store* s, const std::function<bool(std::string_view, std::string_view)>&
-                                       visit) {
+  auto scan_prefix = [&](Store* s,
+                         const std::function<bool(std::string_view, std::string_view)>& visit) {
     return s->Scan(prefix, [&](std::string_view key, std::string_view value) {
       return key.starts_with(prefix) && visit(key, value);
     });
@@ -54,11 +54,11 @@ Status CompareIndexes(Store* store, Store* fresh) {
     std::string stored;
     Status s = store->Get(key, &stored);
     if (!s.ok() || stored != value) {
-      mismatch = Status::DataLoss("the record index key " + records::DescribeIndexKey(key) +
-                                  (s.ok() ? " holds another value"
-                                          : " is missing (" + s.ToString() + ")") +
-                                  " than a rebuild from the log gives: run `ledgerctl reindex "
-                                  "--rebuild`");
+      mismatch = Status::DataLoss(
+          "the record index key " + records::DescribeIndexKey(key) +
+          (s.ok() ? " holds another value" : " is missing (" + s.ToString() + ")") +
+          " than a rebuild from the log gives: run `ledgerctl reindex "
+          "--rebuild`");
       return false;
     }
     return true;
@@ -85,8 +85,9 @@ Status ReindexCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(OpenedLog opened, OpenStoppedLog(dir, LevelDbOptions{}));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, opened.log->GetEntry(0));
   if (!records::IsDomainGenesis(genesis)) {
-    return Status::FailedPrecondition(dir + " holds a plain log (init --origin): it has no "
-                                            "record indexes");
+    return Status::FailedPrecondition(dir +
+                                      " holds a plain log (init --origin): it has no "
+                                      "record indexes");
   }
   const auto start = std::chrono::steady_clock::now();
   ProgressBar bar("reindex", "entries");
@@ -132,9 +133,9 @@ Status FsckCommand(const Args& args) {
     records::RecordIndex index(&source);
     CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
     if (indexed.value_or(1) != tree_size) {
-      return Status::FailedPrecondition(
-          "the record indexes describe tree size " + std::to_string(indexed.value_or(1)) +
-          ", the log holds " + std::to_string(tree_size) + ": run `ledgerctl reindex`");
+      return Status::FailedPrecondition("the record indexes describe tree size " +
+                                        std::to_string(indexed.value_or(1)) + ", the log holds " +
+                                        std::to_string(tree_size) + ": run `ledgerctl reindex`");
     }
     if (flags.Has("indexes")) {
       const auto rebuild_start = std::chrono::steady_clock::now();
@@ -143,7 +144,8 @@ Status FsckCommand(const Args& args) {
       LevelDbOptions create;
       create.create_if_missing = true;
       {
-        CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> fresh, OpenLevelDbStore(scratch, create));
+        CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> fresh,
+                                    OpenLevelDbStore(scratch, create));
         ProgressBar rebuild("rebuild", "entries");
         Status built = records::RecordPolicy::Reindex(
             fresh.get(), *opened.log, /*rebuild=*/true,
@@ -159,8 +161,8 @@ Status FsckCommand(const Args& args) {
       std::filesystem::remove_all(scratch);
       report["indexes_seconds"] = SecondsSince(rebuild_start);
     }
-    report["indexes"] = flags.Has("indexes") ? "equal to a rebuild from the log"
-                                             : "describe the whole log";
+    report["indexes"] =
+        flags.Has("indexes") ? "equal to a rebuild from the log" : "describe the whole log";
   }
   report["seconds"] = SecondsSince(start);
   return PrintJson(report);

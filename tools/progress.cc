@@ -45,10 +45,9 @@ void ProgressBar::Show(uint64_t done, uint64_t total) {
   std::string bar(20, ' ');
   for (int i = 0; i < static_cast<int>(fraction * 20); ++i) bar[static_cast<size_t>(i)] = '#';
   char line[256];
-  std::snprintf(line, sizeof line, "%s [%s] %5.1f%%  %llu / %llu %s  %.0f/s  ETA %s",
-                verb_.c_str(), bar.c_str(), fraction * 100,
-                static_cast<unsigned long long>(done), static_cast<unsigned long long>(total),
-                unit_.c_str(), rate,
+  std::snprintf(line, sizeof line, "%s [%s] %5.1f%%  %llu / %llu %s  %.0f/s  ETA %s", verb_.c_str(),
+                bar.c_str(), fraction * 100, static_cast<unsigned long long>(done),
+                static_cast<unsigned long long>(total), unit_.c_str(), rate,
                 rate > 0 ? Duration(static_cast<double>(total - done) / rate).c_str() : "?");
   std::fprintf(stderr, terminal_ ? "\r%s\033[K" : "%s\n", line);
   drawn_ = true;

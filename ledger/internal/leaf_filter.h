@@ -26,7 +26,9 @@ class LeafFilter {
 
   uint64_t capacity() const { return capacity_; }
   // The capacity a filter of `bytes` bytes has at the designed false-positive rate.
-  static uint64_t CapacityFor(uint64_t bytes) { return std::max<uint64_t>(1, bytes * 8 / kBitsPerEntry); }
+  static uint64_t CapacityFor(uint64_t bytes) {
+    return std::max<uint64_t>(1, bytes * 8 / kBitsPerEntry);
+  }
   // Bytes of memory the filter holds.
   uint64_t bytes() const { return blocks_.size() * sizeof(Block); }
   uint64_t size() const { return size_; }

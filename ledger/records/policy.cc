@@ -63,8 +63,7 @@ std::string AddMonths(std::string_view date, int months) {
 }
 
 RecordPolicy::RecordPolicy(Registry registry, crypto::HashAlgorithm alg, Store* store,
-                           std::unique_ptr<Store> owned_store,
-                           PendingIndex::Durability durability)
+                           std::unique_ptr<Store> owned_store, PendingIndex::Durability durability)
     : committed_registry_(registry),
       registry_(std::move(registry)),
       alg_(alg),
@@ -86,9 +85,8 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromRegistry(Registry regist
                               crypto::ParseHashAlgorithm(registry.tree_hash()));
   auto store = std::make_unique<MemoryStore>();
   Store* raw = store.get();
-  return std::shared_ptr<RecordPolicy>(new RecordPolicy(std::move(registry), alg, raw,
-                                                        std::move(store),
-                                                        PendingIndex::Durability::kOwnStore));
+  return std::shared_ptr<RecordPolicy>(new RecordPolicy(
+      std::move(registry), alg, raw, std::move(store), PendingIndex::Durability::kOwnStore));
 }
 
 Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
@@ -150,10 +148,9 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Open(Ledger& ledger) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> version, index.FormatVersion());
   if (version && *version != kIndexFormatVersion) {
-    return Status::FailedPrecondition(
-        "the record indexes in the store are of format " + std::to_string(*version) +
-        "; this build keeps format " + std::to_string(kIndexFormatVersion) + ": " +
-        kReindexAdvice);
+    return Status::FailedPrecondition("the record indexes in the store are of format " +
+                                      std::to_string(*version) + "; this build keeps format " +
+                                      std::to_string(kIndexFormatVersion) + ": " + kReindexAdvice);
   }
   // A new ledger (the genesis alone) has nothing to index yet.
   const uint64_t described = indexed.value_or(1);
@@ -186,20 +183,19 @@ Status RecordPolicy::Reindex(
     while (true) {
       WriteBatch batch;
       batch.Delete(index_keys::IndexedSize());
-      CREDLEDGER_RETURN_IF_ERROR(durable.Scan(prefix, prefix, [&](std::string_view key,
-                                                                 std::string_view) {
-        batch.Delete(std::string(key));
-        return batch.size() < 65536;
-      }));
+      CREDLEDGER_RETURN_IF_ERROR(
+          durable.Scan(prefix, prefix, [&](std::string_view key, std::string_view) {
+            batch.Delete(std::string(key));
+            return batch.size() < 65536;
+          }));
       CREDLEDGER_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
       if (batch.size() < 65536) break;
     }
     indexed.reset();
   }
   uint64_t from = indexed.value_or(1);
-  CREDLEDGER_ASSIGN_OR_RETURN(
-      std::shared_ptr<RecordPolicy> policy,
-      OpenAt(store, from, [&](uint64_t i) { return log.GetEntry(i); }));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<RecordPolicy> policy,
+                              OpenAt(store, from, [&](uint64_t i) { return log.GetEntry(i); }));
   policy->trust_signatures_ = true;
   if (progress) progress(from, tree_size);
   CREDLEDGER_ASSIGN_OR_RETURN(version, index.FormatVersion());
@@ -244,7 +240,8 @@ Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash
     CREDLEDGER_RETURN_IF_ERROR(VerifyQueryAuditAnchor(doc, registry_.node_key()));
     CREDLEDGER_ASSIGN_OR_RETURN(uint64_t anchored, index_.AnchoredAuditSize());
     const uint64_t size = doc.at("size").get<uint64_t>();
-    if (size > anchored) pending_index_.Put(index, index_keys::AuditAnchor(), EncodeU64(size), writes);
+    if (size > anchored)
+      pending_index_.Put(index, index_keys::AuditAnchor(), EncodeU64(size), writes);
     return Status::Ok();
   }
   if (doc.is_object() && doc.value("type", Json()) == "config") {
@@ -489,8 +486,8 @@ void RecordPolicy::Committed(uint64_t tree_size) {
   size_t done = 0;
   while (done < pending_config_.size() && pending_config_[done].first < tree_size) {
     // Admitted once already against the same state, so this cannot fail.
-    Status s = committed_registry_.ApplyConfig(pending_config_[done].second,
-                                               pending_config_[done].first);
+    Status s =
+        committed_registry_.ApplyConfig(pending_config_[done].second, pending_config_[done].first);
     (void)s;
     ++done;
   }

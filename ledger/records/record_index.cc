@@ -29,8 +29,7 @@ std::string HashBytes(std::string_view hex) {
 }
 
 std::string HashHex(std::string_view bytes) {
-  return crypto::HexEncode(
-      {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+  return crypto::HexEncode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
 // Length-prefixed fields of an encoded RecordInfo.
@@ -116,9 +115,7 @@ RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size) {
 }
 
 namespace index_keys {
-std::string Record(std::string_view record_id) {
-  return KeyOf(kRecordKind) + HashBytes(record_id);
-}
+std::string Record(std::string_view record_id) { return KeyOf(kRecordKind) + HashBytes(record_id); }
 std::string SubjectPrefix(std::string_view subject) {
   std::string key = KeyOf(kSubjectKind);
   key.append(subject);
@@ -493,8 +490,8 @@ Status RecordReader::MayErase(std::string_view hash, const std::string& agency_i
   for (const auto& [id, agency] : records) {
     if (agency == agency_id) return Status::Ok();
   }
-  return Status::PermissionDenied("document " + std::string(hash) +
-                                  " was not issued by agency \"" + agency_id + "\"");
+  return Status::PermissionDenied("document " + std::string(hash) + " was not issued by agency \"" +
+                                  agency_id + "\"");
 }
 
 Result<DisplayState> RecordReader::PenaltyDisplay(std::string_view record_id,

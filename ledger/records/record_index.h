@@ -88,8 +88,8 @@ std::string DocumentPrefix(std::string_view document_hash);
 std::string Business(std::string_view business_key);  // -> record id (32 bytes)
 std::string Config(uint64_t index);                   // -> "" (a config entry's index)
 std::string ConfigPrefix();
-std::string AuditAnchor();   // -> u64: the largest query-audit size anchored
-std::string IndexedSize();   // -> u64: the tree size the indexes describe
+std::string AuditAnchor();    // -> u64: the largest query-audit size anchored
+std::string IndexedSize();    // -> u64: the tree size the indexes describe
 std::string FormatVersion();  // -> u64: kIndexFormatVersion
 }  // namespace index_keys
 
@@ -116,8 +116,9 @@ class IndexSource {
   virtual Status Get(std::string_view key, std::string* value) const = 0;
   // Calls visit(key, value) for each key that starts with `prefix`, from `start` (which
   // starts with `prefix`) on, in order, until it returns false.
-  virtual Status Scan(std::string_view prefix, std::string_view start,
-                      const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
+  virtual Status Scan(
+      std::string_view prefix, std::string_view start,
+      const std::function<bool(std::string_view, std::string_view)>& visit) const = 0;
 };
 
 // A store as an IndexSource.
@@ -126,8 +127,7 @@ class StoreSource : public IndexSource {
   explicit StoreSource(Store* store) : store_(store) {}
   Status Get(std::string_view key, std::string* value) const override;
   Status Scan(std::string_view prefix, std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit)
-      const override;
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override;
 
  private:
   Store* const store_;
@@ -147,8 +147,7 @@ class PendingIndex : public IndexSource {
 
   Status Get(std::string_view key, std::string* value) const override;
   Status Scan(std::string_view prefix, std::string_view start,
-              const std::function<bool(std::string_view, std::string_view)>& visit)
-      const override;
+              const std::function<bool(std::string_view, std::string_view)>& visit) const override;
 
   // Writes `value` at `key` for the entry at log index `index` (>= every index written
   // before and not rolled back), into `block` too with kBlocks.

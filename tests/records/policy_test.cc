@@ -22,8 +22,8 @@ const std::string kH(64, 'c');
 
 using credledger::testing::GenerateKey;
 using credledger::testing::IndexKeys;
-using credledger::testing::ReindexedFromScratch;
 using credledger::testing::PublicKeyJson;
+using credledger::testing::ReindexedFromScratch;
 using credledger::testing::SharedStore;
 
 struct Domain {
@@ -522,14 +522,13 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
   CHECK(d.Documents(kH).size() == 7);
   CHECK(d.Documents(std::string(64, '0')).empty());
   // Bounded, in log order, and only below a tree size.
-  CHECK(d.Documents(kH, UINT64_MAX, 3) ==
-        std::vector<std::string>{ids[0], ids[1], ids[2]});
-  CHECK(d.Documents(kH, d.Info(ids[2]).index, 100) ==
-        std::vector<std::string>{ids[0], ids[1]});
+  CHECK(d.Documents(kH, UINT64_MAX, 3) == std::vector<std::string>{ids[0], ids[1], ids[2]});
+  CHECK(d.Documents(kH, d.Info(ids[2]).index, 100) == std::vector<std::string>{ids[0], ids[1]});
   // Only the issuing agency may have a document erased.
   CHECK(d.policy->reader().MayErase(kH, "sz-amr").ok());
   CHECK(d.policy->reader().MayErase(kH, "gz-amr").code() == StatusCode::kPermissionDenied);
-  CHECK(d.policy->reader().MayErase(std::string(64, '0'), "sz-amr").code() == StatusCode::kNotFound);
+  CHECK(d.policy->reader().MayErase(std::string(64, '0'), "sz-amr").code() ==
+        StatusCode::kNotFound);
   // Lost? Rebuilt from the log alone.
   d.ledger.reset();
   d.Start(false);
@@ -872,8 +871,7 @@ TEST_CASE("after kill -9 at random moments the record indexes equal a rebuild fr
   credledger::testing::WriteFile(node_key, d.node.ToPem());
   credledger::testing::WriteFile(agency_key, d.sz.ToPem());
   credledger::testing::WriteFile(penalty, credledger::testing::SampleEntry("penalty").dump());
-  credledger::testing::WriteFile(change,
-                                 credledger::testing::SampleEntry("status_change").dump());
+  credledger::testing::WriteFile(change, credledger::testing::SampleEntry("status_change").dump());
   {
     LevelDbOptions create;
     create.create_if_missing = true;
@@ -943,10 +941,10 @@ TEST_CASE(
   const uint64_t size = ledger->Head().tree_size;
   auto refused = RecordPolicy::Open(*ledger);
   CHECK(refused.status().code() == StatusCode::kFailedPrecondition);
-  CHECK_THAT(refused.status().message(),
-             Catch::Contains("describe the log up to tree size 1, but it holds " +
-                             std::to_string(size)) &&
-                 Catch::Contains("run `ledgerctl reindex DATA_DIR`"));
+  CHECK_THAT(
+      refused.status().message(),
+      Catch::Contains("describe the log up to tree size 1, but it holds " + std::to_string(size)) &&
+          Catch::Contains("run `ledgerctl reindex DATA_DIR`"));
 
   // Interrupted (a write fails after two batches of two entries), then run again: it goes on
   // from where the durable indexes stop.

@@ -39,8 +39,9 @@ Json LoadJson(const char* path) {
 
 int main(int argc, char** argv) {
   if (argc != 8) {
-    Die(2, "usage: records_crash_writer STORE_DIR NODE_KEY AGENCY_KEY PENALTY.json "
-           "CHANGE.json THREADS CYCLE");
+    Die(2,
+        "usage: records_crash_writer STORE_DIR NODE_KEY AGENCY_KEY PENALTY.json "
+        "CHANGE.json THREADS CYCLE");
   }
   auto node_pem = ReadFileToString(argv[2]);
   auto agency_pem = ReadFileToString(argv[3]);
