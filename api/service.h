@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/http.h"
@@ -32,6 +33,9 @@ namespace credledger::api {
 struct ServiceOptions {
   // Most entries accepted in one POST /v1/entries/batch. Default 1000.
   size_t max_batch_entries = 1000;
+  // Threads that check a batch's entries (validation and signature) beside the request's
+  // own thread. Default: one fewer than the cores, so that a batch uses them all.
+  unsigned check_threads = std::max(1u, std::thread::hardware_concurrency()) - 1;
   // Most records in one page of GET /v1/subjects/{uscc}/records. Default 500.
   size_t max_page = 500;
   std::string version = "0.1.0";

@@ -77,6 +77,13 @@ struct LevelDbOptions {
   size_t block_cache_bytes = 64 << 20;
   // LevelDB memtable size, bytes: larger means fewer, larger level-0 files. Default 64 MiB.
   size_t write_buffer_bytes = 64 << 20;
+  // LevelDB table block size, bytes (before compression): larger blocks compress better and
+  // make smaller index blocks, at the cost of reading more per point look-up. Default 16 KiB.
+  size_t block_bytes = 16 << 10;
+  // Table files LevelDB keeps open, each with its index and Bloom filter blocks in memory
+  // (about 1 MiB per 64 MiB table): with the block cache, what bounds the store's memory
+  // whatever the store's size. Default 500 (30 GB of tables before any is reopened).
+  int max_open_files = 500;
   // Create the database if it does not exist. Default false: opening a ledger must not
   // silently create an empty one.
   bool create_if_missing = false;

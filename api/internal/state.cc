@@ -13,7 +13,8 @@ ServiceState::ServiceState(Ledger& l, std::shared_ptr<records::SharedRecordPolic
       policy(std::move(p)),
       options(std::move(o)),
       router(AllRoutes()),
-      verifier(*NoteVerifier::FromVerifierKey(l.VerifierKey())) {
+      verifier(*NoteVerifier::FromVerifierKey(l.VerifierKey())),
+      check_pool(options.check_threads) {
   // Bank reads logged before a crash, or while anchoring failed, are anchored now.
   {
     MutexLock lock(anchor_mu_);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "api/internal/router.h"
+#include "api/internal/work_pool.h"
 #include "api/metrics.h"
 #include "api/service.h"
 #include "crypto/mutex.h"
@@ -49,6 +50,8 @@ struct ServiceState {
   const NoteVerifier verifier;  // the node's own verifier key: it checks bundles as outsiders do
   records::VerificationCache verified;  // its checkpoints and blocks, checked once each
   std::atomic<bool> draining{false};
+  // Checks the entries of a batch on every core (ServiceOptions::check_threads).
+  WorkPool check_pool;
 
  private:
   // Submits an anchor of the audit log's head unless one is in flight; the completion

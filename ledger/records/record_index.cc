@@ -32,10 +32,17 @@ std::string HashHex(std::string_view bytes) {
   return crypto::HexEncode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
-// Length-prefixed fields of an encoded RecordInfo.
+// The fields of an encoded RecordInfo: integers and lengths as LEB128 varints (most are one
+// byte: this value is stored once per record), strings after their length.
 class Encoder {
  public:
-  void U64(uint64_t v) { format::PutBigEndian64(&out_, v); }
+  void U64(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
   void Byte(uint8_t b) { out_.push_back(static_cast<char>(b)); }
   void String(std::string_view s) {
     U64(s.size());
@@ -51,10 +58,15 @@ class Decoder {
  public:
   explicit Decoder(std::string_view in) : in_(in) {}
   bool U64(uint64_t* v) {
-    if (in_.size() < 8) return false;
-    *v = format::GetBigEndian64(in_.substr(0, 8));
-    in_.remove_prefix(8);
-    return true;
+    *v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return false;
+      const auto byte = static_cast<uint8_t>(in_[0]);
+      in_.remove_prefix(1);
+      *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) return true;
+    }
+    return false;
   }
   bool Byte(uint8_t* b) {
     if (in_.empty()) return false;
@@ -75,7 +87,7 @@ class Decoder {
   std::string_view in_;
 };
 
-constexpr uint8_t kRecordInfoVersion = 1;
+constexpr uint8_t kRecordInfoVersion = 2;
 
 // A record type as the indexes store it: a code that never changes meaning, whatever the
 // order of the enumerators.

@@ -32,7 +32,8 @@
 namespace credledger::records {
 
 // The layout of the index keys; a store holding another is rebuilt by `ledgerctl reindex`.
-inline constexpr uint64_t kIndexFormatVersion = 1;
+// 2: RecordInfo's integers and lengths as varints.
+inline constexpr uint64_t kIndexFormatVersion = 2;
 
 // What the domain knows of each admitted record: enough to apply the rules to later records
 // that act on it, and to answer readers.
@@ -60,6 +61,7 @@ struct RecordInfo {
     std::string record_id;
     std::string status;
     bool repaired = false;
+    bool operator==(const Change&) const = default;
   };
   std::vector<Change> changes;
 

@@ -979,7 +979,7 @@ TEST_CASE(
   other_format.Put(index_keys::FormatVersion(), EncodeU64(99));
   REQUIRE(d.store->Write(other_format, true).ok());
   CHECK_THAT(RecordPolicy::Open(*ledger).status().message(),
-             Catch::Contains("of format 99; this build keeps format 1"));
+             Catch::Contains("of format 99; this build keeps format 2"));
   REQUIRE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, nullptr).ok());
   CHECK(IndexKeys(d.store.get()) == indexes);
 

@@ -1,0 +1,124 @@
+#include "ledger/records/record_index.h"
+
+#include <catch2/catch.hpp>
+
+#include "crypto/encoding.h"
+#include "ledger/format.h"
+
+using namespace credledger;
+using namespace credledger::records;
+
+namespace {
+
+const std::string kId(64, 'a'), kTarget(64, 'b'), kChange(64, 'c');
+
+RecordInfo Penalty() {
+  RecordInfo info;
+  info.index = 300;  // more than one varint byte
+  info.type = RecordType::kPenalty;
+  info.agency = "sz-amr";
+  info.subject = "914403001922038216";
+  info.target = kTarget;
+  info.status = "suspended";
+  info.reversible_suspension = true;
+  info.decision_date = "2026-01-01";
+  info.severity = "general";
+  info.regime = "2026";
+  info.kinds = {"warning", "fine"};
+  info.display_ended_on = "2026-07-03";
+  info.repaired = true;
+  info.changes = {{301, kChange, "suspended", false}, {1ull << 40, kId, "valid", true}};
+  return info;
+}
+
+}  // namespace
+
+TEST_CASE("a record's index value reads back as written, and a damaged one is refused",
+          "[records][index]") {
+  const RecordInfo info = Penalty();
+  const std::string bytes = EncodeRecordInfo(info);
+  auto decoded = DecodeRecordInfo(bytes);
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == info);
+  RecordInfo plain;
+  plain.agency = "a";
+  plain.subject = "s";
+  auto decoded_plain = DecodeRecordInfo(EncodeRecordInfo(plain));
+  REQUIRE(decoded_plain.ok());
+  CHECK(*decoded_plain == plain);
+  // Every truncation, every extension, and another version: DataLoss, never a crash.
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    CHECK(DecodeRecordInfo(bytes.substr(0, n)).status().code() == StatusCode::kDataLoss);
+  }
+  CHECK(DecodeRecordInfo(bytes + "x").status().code() == StatusCode::kDataLoss);
+  std::string other = bytes;
+  other[0] = 1;
+  CHECK(DecodeRecordInfo(other).status().code() == StatusCode::kDataLoss);
+}
+
+TEST_CASE("index keys sort as the queries need and say what they are", "[records][index]") {
+  // A subject's keys in log order, and no subject's range inside another's.
+  CHECK(index_keys::Subject("A", 2) < index_keys::Subject("A", 256));
+  CHECK(index_keys::Subject("AB", 1) > index_keys::Subject("A", UINT64_MAX));
+  CHECK(index_keys::Document(kId, 7).starts_with(index_keys::DocumentPrefix(kId)));
+  CHECK(index_keys::Record(kId).size() == 2 + 32);  // the id's 32 bytes
+  CHECK(DescribeIndexKey(index_keys::Record(kId)) == "record " + kId);
+  CHECK(DescribeIndexKey(index_keys::Subject("914403001922038216", 17)) ==
+        "subject 914403001922038216 at index 17");
+  CHECK(DescribeIndexKey(index_keys::Document(kId, 9)) == "document " + kId + " at index 9");
+  CHECK(DescribeIndexKey(index_keys::Config(5)) == "config entry 5");
+  CHECK(DescribeIndexKey("e123") == "(not an index key)");
+}
+
+TEST_CASE("pending index writes: over the store, into the block, dropped or kept",
+          "[records][index]") {
+  MemoryStore store;
+  WriteBatch durable;
+  durable.Put("xk2", "durable 2");
+  durable.Put("xk4", "durable 4");
+  REQUIRE(store.Write(durable, false).ok());
+  PendingIndex pending(&store, PendingIndex::Durability::kBlocks);
+  WriteBatch block;
+  pending.Put(10, "xk1", "pending 1", &block);
+  pending.Put(10, "xk4", "pending 4", &block);
+  pending.Put(11, "xk4", "pending 4 again", &block);
+  CHECK(block.size() == 3);  // the block carries them; the store does not, yet
+  std::string v;
+  REQUIRE(pending.Get("xk4", &v).ok());
+  CHECK(v == "pending 4 again");
+  REQUIRE(pending.Get("xk2", &v).ok());
+  CHECK(v == "durable 2");
+  CHECK(pending.Get("xk9", &v).code() == StatusCode::kNotFound);
+  auto scan = [&](std::string_view start) {
+    std::vector<std::string> seen;
+    REQUIRE(pending
+                .Scan("xk", start,
+                      [&](std::string_view k, std::string_view value) {
+                        seen.push_back(std::string(k) + "=" + std::string(value));
+                        return true;
+                      })
+                .ok());
+    return seen;
+  };
+  CHECK(scan("xk") ==
+        std::vector<std::string>{"xk1=pending 1", "xk2=durable 2", "xk4=pending 4 again"});
+  CHECK(scan("xk3") == std::vector<std::string>{"xk4=pending 4 again"});
+  // Entry 11's block failed: its writes go, entry 10's stay.
+  pending.RolledBack(11);
+  REQUIRE(pending.Get("xk4", &v).ok());
+  CHECK(v == "pending 4");
+  // Entry 10's block is durable (the ledger wrote it): what is pending of it is forgotten.
+  pending.Committed(11);
+  REQUIRE(pending.Get("xk4", &v).ok());
+  CHECK(v == "durable 4");  // the block's batch was not written here: the store decides
+  CHECK(pending.Get("xk1", &v).code() == StatusCode::kNotFound);
+
+  // A verifier's own store: committed writes land in it.
+  MemoryStore own;
+  PendingIndex owned(&own, PendingIndex::Durability::kOwnStore);
+  owned.Put(1, "xa", "1", nullptr);
+  owned.Put(2, "xb", "2", nullptr);
+  REQUIRE(owned.Committed(2).ok());
+  CHECK(own.Get("xa", &v).ok());
+  CHECK(own.Get("xb", &v).code() == StatusCode::kNotFound);
+}
