@@ -108,7 +108,7 @@ TEST_CASE("pending index writes: over the store, into the block, dropped or kept
   REQUIRE(pending.Get("xk4", &v).ok());
   CHECK(v == "pending 4");
   // Entry 10's block is durable (the ledger wrote it): what is pending of it is forgotten.
-  pending.Committed(11);
+  CHECK(pending.Committed(11).ok());
   REQUIRE(pending.Get("xk4", &v).ok());
   CHECK(v == "durable 4");  // the block's batch was not written here: the store decides
   CHECK(pending.Get("xk1", &v).code() == StatusCode::kNotFound);
