@@ -26,7 +26,9 @@ dir=${BENCH_SCALE_DIR:-}
 keep=1
 if [ -z "$dir" ]; then dir=$(mktemp -d /tmp/credledger-scale.XXXXXX); keep=0; fi
 node=
-trap '[ -n "$node" ] && kill "$node" 2>/dev/null; wait 2>/dev/null; [ "$keep" = 1 ] || rm -rf "$dir"' EXIT
+out=$(mktemp -d /tmp/credledger-scale-out.XXXXXX)  # build.json, reads.json
+trap '[ -n "$node" ] && kill "$node" 2>/dev/null; wait 2>/dev/null; rm -rf "$out"; [ "$keep" = 1 ] || rm -rf "$dir"' EXIT
+cd "$out"
 
 rss_mib() { awk '/^VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 json() { sed -n "s/.*\"$1\":\([0-9.e+-]*\).*/\1/p"; }  # json FIELD < one-line JSON
@@ -69,4 +71,3 @@ for n in "${sizes[@]}"; do
     "bundle_ms=$bundle50/$bundle99 profile_ms=$profile50/$profile99" \
     "disk_per_entry_byte=$(awk -v s="$store_bytes" -v e="$entry_bytes" 'BEGIN {printf "%.2f", s / e}')"
 done
-rm -f build.json reads.json

@@ -87,8 +87,8 @@ class VerificationCache {
   Mutex mu_;
   std::unordered_map<crypto::Digest, Checkpoint, merkle::HashHasher> notes_ GUARDED_BY(mu_);
   std::unordered_set<crypto::Digest, merkle::HashHasher> blocks_ GUARDED_BY(mu_);
-  std::unordered_map<crypto::Digest, std::shared_ptr<const Registry>, merkle::HashHasher>
-      geneses_ GUARDED_BY(mu_);
+  std::unordered_map<crypto::Digest, std::shared_ptr<const Registry>, merkle::HashHasher> geneses_
+      GUARDED_BY(mu_);
 };
 
 struct VerifyOptions {
