@@ -130,7 +130,7 @@ Status FsckCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, opened.log->GetEntry(0));
   if (records::IsDomainGenesis(genesis)) {
     records::StoreSource source(opened.store);
-    records::RecordIndex index(&source);
+    records::RecordIndex index(&source, /*leaves=*/nullptr);
     CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
     if (indexed.value_or(1) != tree_size) {
       return Status::FailedPrecondition("the record indexes describe tree size " +

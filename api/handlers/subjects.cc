@@ -39,7 +39,7 @@ void GetSubjectRecords(const std::shared_ptr<Call>& call) {
   std::vector<Json> page;
   for (const auto& [index, id] : *ids) {
     if (index >= size) break;
-    auto info = reader.FindRecord(id);
+    auto info = reader.index().RecordAt(index);
     if (!info.ok()) return call->Fail(ProblemFromStatus(info.status()));
     if (!*info) {
       return call->Fail(ProblemFromStatus(

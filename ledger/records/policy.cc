@@ -63,14 +63,19 @@ std::string AddMonths(std::string_view date, int months) {
 }
 
 RecordPolicy::RecordPolicy(Registry registry, crypto::HashAlgorithm alg, Store* store,
-                           std::unique_ptr<Store> owned_store, PendingIndex::Durability durability)
+                           std::unique_ptr<Store> owned_store, const LogReader* log)
     : committed_registry_(registry),
       registry_(std::move(registry)),
       alg_(alg),
       owned_store_(std::move(owned_store)),
-      pending_index_(store, durability),
-      index_(&pending_index_),
-      reader_(store, std::make_shared<const Registry>(committed_registry_)) {}
+      log_leaves_(log != nullptr ? std::make_unique<LogLeaves>(log) : nullptr),
+      pending_index_(store, log_leaves_.get(),
+                     log != nullptr ? PendingIndex::Durability::kBlocks
+                                    : PendingIndex::Durability::kOwnStore),
+      index_(&pending_index_, &pending_index_),
+      // Without a log, the leaves are the pending index's own (it keeps them all).
+      reader_(store, log != nullptr ? log_leaves_.get() : &pending_index_,
+              std::make_shared<const Registry>(committed_registry_)) {}
 
 RecordPolicy::~RecordPolicy() = default;
 
@@ -85,8 +90,8 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromRegistry(Registry regist
                               crypto::ParseHashAlgorithm(registry.tree_hash()));
   auto store = std::make_unique<MemoryStore>();
   Store* raw = store.get();
-  return std::shared_ptr<RecordPolicy>(new RecordPolicy(
-      std::move(registry), alg, raw, std::move(store), PendingIndex::Durability::kOwnStore));
+  return std::shared_ptr<RecordPolicy>(
+      new RecordPolicy(std::move(registry), alg, raw, std::move(store), /*log=*/nullptr));
 }
 
 Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
@@ -111,17 +116,16 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Replay(
   return policy;
 }
 
-Result<std::shared_ptr<RecordPolicy>> RecordPolicy::OpenAt(
-    Store* store, uint64_t tree_size,
-    const std::function<Result<std::string>(uint64_t)>& entry_at) {
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, entry_at(0));
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::OpenAt(Store* store, const LogReader& log,
+                                                           uint64_t tree_size) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, log.GetEntry(0));
   auto registry = Registry::FromGenesis(genesis);
   if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
   const StoreSource durable(store);
-  const RecordIndex index(&durable);
+  const RecordIndex index(&durable, /*leaves=*/nullptr);
   CREDLEDGER_ASSIGN_OR_RETURN(std::vector<uint64_t> configs, index.ConfigIndexes(tree_size));
   for (uint64_t i : configs) {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, entry_at(i));
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(i));
     if (Status s = registry->ApplyConfig(entry, i); !s.ok()) {
       return Status::DataLoss("config entry " + std::to_string(i) +
                               ", listed in the record indexes, does not apply: " + s.ToString());
@@ -129,9 +133,8 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::OpenAt(
   }
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
                               crypto::ParseHashAlgorithm(registry->tree_hash()));
-  auto policy = std::shared_ptr<RecordPolicy>(new RecordPolicy(
-      std::move(*registry), alg, store, nullptr, PendingIndex::Durability::kBlocks));
-  return policy;
+  return std::shared_ptr<RecordPolicy>(
+      new RecordPolicy(std::move(*registry), alg, store, nullptr, &log));
 }
 
 namespace {
@@ -144,7 +147,7 @@ const char kReindexAdvice[] =
 Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Open(Ledger& ledger) {
   const uint64_t tree_size = ledger.Head().tree_size;
   const StoreSource durable(ledger.store());
-  const RecordIndex index(&durable);
+  const RecordIndex index(&durable, /*leaves=*/nullptr);
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> version, index.FormatVersion());
   if (version && *version != kIndexFormatVersion) {
@@ -162,8 +165,7 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Open(Ledger& ledger) {
         "or an unfinished reindex): " +
         kReindexAdvice);
   }
-  const LogReader& log = ledger.log();
-  return OpenAt(ledger.store(), tree_size, [&](uint64_t i) { return log.GetEntry(i); });
+  return OpenAt(ledger.store(), ledger.log(), tree_size);
 }
 
 Status RecordPolicy::Reindex(
@@ -172,7 +174,7 @@ Status RecordPolicy::Reindex(
     size_t batch_entries) {
   const uint64_t tree_size = log.Head().tree_size;
   const StoreSource durable(store);
-  const RecordIndex index(&durable);
+  const RecordIndex index(&durable, /*leaves=*/nullptr);
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> version, index.FormatVersion());
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
   if (rebuild || (version && *version != kIndexFormatVersion) ||
@@ -194,8 +196,7 @@ Status RecordPolicy::Reindex(
     indexed.reset();
   }
   uint64_t from = indexed.value_or(1);
-  CREDLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<RecordPolicy> policy,
-                              OpenAt(store, from, [&](uint64_t i) { return log.GetEntry(i); }));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<RecordPolicy> policy, OpenAt(store, log, from));
   policy->trust_signatures_ = true;
   if (progress) progress(from, tree_size);
   CREDLEDGER_ASSIGN_OR_RETURN(version, index.FormatVersion());
@@ -223,6 +224,14 @@ Status RecordPolicy::Reindex(
 
 Status RecordPolicy::Admit(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
                            const EntryChecks* checks, WriteBatch* writes) {
+  Status s = AdmitEntry(entry, leaf_hash, index, checks, writes);
+  // Its id translates from here on (the log's leaf index has it once its block is durable).
+  if (s.ok()) pending_index_.PutLeaf(index, leaf_hash);
+  return s;
+}
+
+Status RecordPolicy::AdmitEntry(std::string_view entry, const merkle::Hash& leaf_hash,
+                                uint64_t index, const EntryChecks* checks, WriteBatch* writes) {
   const auto* checked = dynamic_cast<const CheckedEntry*>(checks);
   if (checked != nullptr && checked->leaf_hash == leaf_hash) {
     // Parsed, validated (canonical form included) and signature-checked on arrival.
@@ -397,7 +406,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
 
   // Admitted: its index writes.
   for (const auto& [key, what] : business_keys) {
-    pending_index_.Put(index, index_keys::Business(key), EncodeBusinessValue(record_id), writes);
+    pending_index_.Put(index, index_keys::Business(key), EncodeBusinessValue(index), writes);
   }
   RecordInfo info;
   info.index = index;
@@ -406,7 +415,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   info.subject = subject;
   if (is_change) {
     info.target = body.at("target").get<std::string>();
-    pending_index_.Put(index, index_keys::Record(info.target), EncodeRecordInfo(*target), writes);
+    pending_index_.Put(index, index_keys::Record(target->index), EncodeRecordInfo(*target), writes);
   }
   if (traits.display_rules) {
     info.decision_date = body.at("decision_date").get<std::string>();
@@ -414,12 +423,11 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     info.regime = body.at("display_regime").get<std::string>();
     for (const Json& k : body.at("penalty_kinds")) info.kinds.push_back(k.get<std::string>());
   }
-  pending_index_.Put(index, index_keys::Record(record_id), EncodeRecordInfo(info), writes);
-  pending_index_.Put(index, index_keys::Subject(subject, index),
-                     EncodeSubjectValue(e.type, record_id), writes);
+  pending_index_.Put(index, index_keys::Record(index), EncodeRecordInfo(info), writes);
+  pending_index_.Put(index, index_keys::Subject(subject, index), EncodeSubjectValue(e.type),
+                     writes);
   if (!document_hash.empty()) {
-    pending_index_.Put(index, index_keys::Document(document_hash, index),
-                       EncodeDocumentValue(record_id, e.agency), writes);
+    pending_index_.Put(index, index_keys::Document(document_hash, index), e.agency, writes);
   }
   return Status::Ok();
 }

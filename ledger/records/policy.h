@@ -122,14 +122,17 @@ class RecordPolicy : public AdmissionPolicy {
   const RecordReader& reader() const { return reader_; }
 
  private:
+  // With `log`, the indexes in `store` are kept in the batches of `log`'s blocks, and record
+  // ids translated by its leaves; without, `store` is the policy's own (owned_store).
   RecordPolicy(Registry registry, crypto::HashAlgorithm alg, Store* store,
-               std::unique_ptr<Store> owned_store, PendingIndex::Durability durability);
-  // The policy of the log in `store` at `tree_size`, whose indexes describe it: the registry
-  // from the genesis and the config entries the indexes list.
-  static Result<std::shared_ptr<RecordPolicy>> OpenAt(
-      Store* store, uint64_t tree_size,
-      const std::function<Result<std::string>(uint64_t)>& entry_at);
+               std::unique_ptr<Store> owned_store, const LogReader* log);
+  // The policy of `log` at `tree_size`, whose indexes in `store` describe it: the registry from
+  // the genesis and the config entries the indexes list.
+  static Result<std::shared_ptr<RecordPolicy>> OpenAt(Store* store, const LogReader& log,
+                                                      uint64_t tree_size);
 
+  Status AdmitEntry(std::string_view entry, const merkle::Hash& leaf_hash, uint64_t index,
+                    const EntryChecks* checks, WriteBatch* writes);
   Status AdmitRecord(const ValidatedEntry& e, const std::string& record_id, uint64_t index,
                      WriteBatch* writes);
   // The authority a record names (issuing, punishing, deciding) is its signing agency or one
@@ -152,6 +155,7 @@ class RecordPolicy : public AdmissionPolicy {
   bool trust_signatures_ = false;  // during a kTrustLog replay
   bool format_written_ = true;     // false: the next Seal writes the index format version
   const std::unique_ptr<Store> owned_store_;  // the memory store of Replay and FromGenesis
+  const std::unique_ptr<LeafIndex> log_leaves_;  // the log's, when the policy has one
   PendingIndex pending_index_;
   const RecordIndex index_;  // over pending_index_
   RecordReader reader_;      // over the store alone

@@ -32,6 +32,16 @@ std::string HashHex(std::string_view bytes) {
   return crypto::HexEncode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
 }
 
+// A record id (64 hex digits) as a leaf hash; nullopt if it is not one.
+std::optional<merkle::Hash> LeafOfId(std::string_view record_id) {
+  auto bytes = crypto::HexDecode(record_id);
+  if (!bytes.ok()) return std::nullopt;
+  merkle::Hash leaf{};
+  if (bytes->size() != leaf.size()) return std::nullopt;
+  std::copy(bytes->begin(), bytes->end(), leaf.begin());
+  return leaf;
+}
+
 // The fields of an encoded RecordInfo: integers and lengths as LEB128 varints (most are one
 // byte: this value is stored once per record), strings after their length.
 class Encoder {
@@ -87,7 +97,7 @@ class Decoder {
   std::string_view in_;
 };
 
-constexpr uint8_t kRecordInfoVersion = 2;
+constexpr uint8_t kRecordInfoVersion = 3;
 
 // A record type as the indexes store it: a code that never changes meaning, whatever the
 // order of the enumerators.
@@ -127,7 +137,11 @@ RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size) {
 }
 
 namespace index_keys {
-std::string Record(std::string_view record_id) { return KeyOf(kRecordKind) + HashBytes(record_id); }
+std::string Record(uint64_t index) {
+  std::string key = KeyOf(kRecordKind);
+  format::PutBigEndian64(&key, index);
+  return key;
+}
 std::string SubjectPrefix(std::string_view subject) {
   std::string key = KeyOf(kSubjectKind);
   key.append(subject);
@@ -173,7 +187,8 @@ std::string DescribeIndexKey(std::string_view key) {
   };
   switch (key[1]) {
     case kRecordKind:
-      return "record " + HashHex(rest);
+      return rest.size() == 8 ? "record at index " + std::to_string(format::GetBigEndian64(rest))
+                              : "record (a damaged key)";
     case kSubjectKind:
       return at_index("subject", false);
     case kDocumentKind:
@@ -190,15 +205,15 @@ std::string DescribeIndexKey(std::string_view key) {
   }
 }
 
-std::string EncodeSubjectValue(RecordType type, std::string_view record_id) {
-  return std::string(1, static_cast<char>(TypeCode(type))) + HashBytes(record_id);
+std::string EncodeSubjectValue(RecordType type) {
+  return std::string(1, static_cast<char>(TypeCode(type)));
 }
 
-std::string EncodeDocumentValue(std::string_view record_id, std::string_view agency) {
-  return HashBytes(record_id) + std::string(agency);
+std::string EncodeBusinessValue(uint64_t index) {
+  Encoder e;
+  e.U64(index);
+  return e.Take();
 }
-
-std::string EncodeBusinessValue(std::string_view record_id) { return HashBytes(record_id); }
 
 std::string EncodeU64(uint64_t v) {
   std::string out;
@@ -213,8 +228,7 @@ Result<uint64_t> DecodeU64(std::string_view bytes) {
 
 std::string EncodeRecordInfo(const RecordInfo& info) {
   Encoder e;
-  e.Byte(kRecordInfoVersion);
-  e.U64(info.index);
+  e.Byte(kRecordInfoVersion);  // info.index is the key's
   e.Byte(TypeCode(info.type));
   e.String(info.agency);
   e.String(info.subject);
@@ -237,13 +251,14 @@ std::string EncodeRecordInfo(const RecordInfo& info) {
   return e.Take();
 }
 
-Result<RecordInfo> DecodeRecordInfo(std::string_view bytes) {
+Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view bytes) {
   const Status bad = Status::DataLoss("a record index value is damaged or of another format");
   Decoder d(bytes);
   RecordInfo info;
+  info.index = index;
   uint8_t version = 0, type = 0, flags = 0;
   if (!d.Byte(&version) || version != kRecordInfoVersion) return bad;
-  if (!d.U64(&info.index) || !d.Byte(&type)) return bad;
+  if (!d.Byte(&type)) return bad;
   auto parsed_type = TypeFromCode(type);
   if (!parsed_type) return bad;
   info.type = *parsed_type;
@@ -289,8 +304,39 @@ Status StoreSource::Scan(
   });
 }
 
-PendingIndex::PendingIndex(Store* store, Durability durability)
-    : store_(store), durable_(store), durability_(durability) {}
+Result<std::optional<uint64_t>> LogLeaves::Find(const merkle::Hash& leaf) const {
+  Result<uint64_t> index = log_->FindLeaf(leaf);
+  if (index.status().code() == StatusCode::kNotFound) return std::optional<uint64_t>();
+  if (!index.ok()) return index.status();
+  return std::optional<uint64_t>(*index);
+}
+
+Result<merkle::Hash> LogLeaves::At(uint64_t index) const { return log_->LeafHashAt(index); }
+
+PendingIndex::PendingIndex(Store* store, const LeafIndex* durable_leaves, Durability durability)
+    : store_(store), durable_(store), durable_leaves_(durable_leaves), durability_(durability) {}
+
+Result<std::optional<uint64_t>> PendingIndex::Find(const merkle::Hash& leaf) const {
+  if (auto it = leaf_indexes_.find(leaf); it != leaf_indexes_.end()) {
+    return std::optional<uint64_t>(it->second);
+  }
+  if (durable_leaves_ == nullptr) return std::optional<uint64_t>();
+  return durable_leaves_->Find(leaf);
+}
+
+Result<merkle::Hash> PendingIndex::At(uint64_t index) const {
+  if (index >= first_leaf_ && index - first_leaf_ < leaves_.size()) {
+    return leaves_[index - first_leaf_];
+  }
+  if (durable_leaves_ == nullptr) return Status::NotFound("no entry at index " + std::to_string(index));
+  return durable_leaves_->At(index);
+}
+
+void PendingIndex::PutLeaf(uint64_t index, const merkle::Hash& leaf) {
+  if (leaves_.empty()) first_leaf_ = index;
+  leaves_.push_back(leaf);
+  leaf_indexes_[leaf] = index;
+}
 
 Status PendingIndex::Get(std::string_view key, std::string* value) const {
   if (auto it = values_.find(key); it != values_.end()) {
@@ -339,6 +385,14 @@ void PendingIndex::Put(uint64_t index, std::string key, std::string value, Write
 }
 
 Status PendingIndex::Committed(uint64_t tree_size) {
+  if (durability_ == Durability::kBlocks) {
+    while (!leaves_.empty() && first_leaf_ < committed_size_) {
+      leaf_indexes_.erase(leaves_.front());
+      leaves_.pop_front();
+      ++first_leaf_;
+    }
+    committed_size_ = tree_size;
+  }
   WriteBatch batch;
   while (!order_.empty() && order_.front().first < tree_size) {
     auto it = values_.find(order_.front().second);
@@ -355,6 +409,10 @@ Status PendingIndex::Committed(uint64_t tree_size) {
 }
 
 void PendingIndex::RolledBack(uint64_t first_index) {
+  while (!leaves_.empty() && first_leaf_ + leaves_.size() > first_index) {
+    leaf_indexes_.erase(leaves_.back());
+    leaves_.pop_back();
+  }
   while (!order_.empty() && order_.back().first >= first_index) {
     auto it = values_.find(order_.back().second);
     it->second.pop_back();
@@ -364,12 +422,27 @@ void PendingIndex::RolledBack(uint64_t first_index) {
 }
 
 Result<std::optional<RecordInfo>> RecordIndex::FindRecord(std::string_view record_id) const {
+  const std::optional<merkle::Hash> leaf = LeafOfId(record_id);
+  if (!leaf) return std::optional<RecordInfo>();
+  if (leaves_ == nullptr) return Status::FailedPrecondition("record ids are not translated here");
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> index, leaves_->Find(*leaf));
+  if (!index) return std::optional<RecordInfo>();
+  return RecordAt(*index);
+}
+
+Result<std::optional<RecordInfo>> RecordIndex::RecordAt(uint64_t index) const {
   std::string value;
-  Status s = source_->Get(index_keys::Record(record_id), &value);
+  Status s = source_->Get(index_keys::Record(index), &value);
   if (s.code() == StatusCode::kNotFound) return std::optional<RecordInfo>();
   if (!s.ok()) return s;
-  CREDLEDGER_ASSIGN_OR_RETURN(RecordInfo info, DecodeRecordInfo(value));
+  CREDLEDGER_ASSIGN_OR_RETURN(RecordInfo info, DecodeRecordInfo(index, value));
   return std::optional<RecordInfo>(std::move(info));
+}
+
+Result<std::string> RecordIndex::IdAt(uint64_t index) const {
+  if (leaves_ == nullptr) return Status::FailedPrecondition("record ids are not translated here");
+  CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, leaves_->At(index));
+  return crypto::HexEncode(leaf);
 }
 
 Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecords(
@@ -381,38 +454,56 @@ Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecord
   bool damaged = false;
   Status s = source_->Scan(prefix, index_keys::Subject(subject, after_index + 1),
                            [&](std::string_view key, std::string_view value) {
-                             if (key.size() != prefix.size() + 8 || value.size() != 33) {
+                             if (key.size() != prefix.size() + 8 || value.size() != 1) {
                                damaged = true;
                                return false;
                              }
                              auto value_type = TypeFromCode(static_cast<uint8_t>(value[0]));
                              if (type && value_type != type) return true;
                              out.emplace_back(format::GetBigEndian64(key.substr(prefix.size())),
-                                              HashHex(value.substr(1)));
+                                              std::string());
                              return out.size() < limit;
                            });
   if (!s.ok()) return s;
   if (damaged) return Status::DataLoss("a subject index key is damaged");
+  for (size_t i = 0; i < out.size(); ++i) {
+    Result<std::string> id = IdAt(out[i].first);
+    if (id.status().code() == StatusCode::kNotFound) {  // durable, beyond the reader's head
+      out.resize(i);
+      break;
+    }
+    if (!id.ok()) return id.status();
+    out[i].second = std::move(*id);
+  }
   return out;
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> RecordIndex::DocumentRecords(
     std::string_view hash, uint64_t below_index, size_t limit) const {
-  std::vector<std::pair<std::string, std::string>> out;
+  std::vector<std::pair<uint64_t, std::string>> found;
   const std::string prefix = index_keys::DocumentPrefix(hash);
-  if (limit == 0) return out;
+  if (limit == 0) return std::vector<std::pair<std::string, std::string>>();
   bool damaged = false;
   Status s = source_->Scan(prefix, prefix, [&](std::string_view key, std::string_view value) {
-    if (key.size() != prefix.size() + 8 || value.size() < 32) {
+    if (key.size() != prefix.size() + 8) {
       damaged = true;
       return false;
     }
-    if (format::GetBigEndian64(key.substr(prefix.size())) >= below_index) return false;
-    out.emplace_back(HashHex(value.substr(0, 32)), std::string(value.substr(32)));
-    return out.size() < limit;
+    const uint64_t index = format::GetBigEndian64(key.substr(prefix.size()));
+    if (index >= below_index) return false;
+    found.emplace_back(index, std::string(value));
+    return found.size() < limit;
   });
   if (!s.ok()) return s;
   if (damaged) return Status::DataLoss("a document index key is damaged");
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(found.size());
+  for (auto& [index, agency] : found) {
+    Result<std::string> id = IdAt(index);
+    if (id.status().code() == StatusCode::kNotFound) break;  // durable, beyond the reader's head
+    if (!id.ok()) return id.status();
+    out.emplace_back(std::move(*id), std::move(agency));
+  }
   return out;
 }
 
@@ -421,8 +512,13 @@ Result<std::optional<std::string>> RecordIndex::BusinessKeyHolder(std::string_vi
   Status s = source_->Get(index_keys::Business(key), &value);
   if (s.code() == StatusCode::kNotFound) return std::optional<std::string>();
   if (!s.ok()) return s;
-  if (value.size() != 32) return Status::DataLoss("a business identifier index value is damaged");
-  return std::optional<std::string>(HashHex(value));
+  Decoder d(value);
+  uint64_t index = 0;
+  if (!d.U64(&index) || !d.done()) {
+    return Status::DataLoss("a business identifier index value is damaged");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string id, IdAt(index));
+  return std::optional<std::string>(std::move(id));
 }
 
 Result<std::vector<uint64_t>> RecordIndex::ConfigIndexes(uint64_t below_index) const {
@@ -466,8 +562,9 @@ Result<std::optional<uint64_t>> RecordIndex::FormatVersion() const {
   return GetU64(index_keys::FormatVersion());
 }
 
-RecordReader::RecordReader(Store* store, std::shared_ptr<const Registry> registry)
-    : source_(store), index_(&source_), registry_(std::move(registry)) {}
+RecordReader::RecordReader(Store* store, const LeafIndex* leaves,
+                           std::shared_ptr<const Registry> registry)
+    : source_(store), index_(&source_, leaves), registry_(std::move(registry)) {}
 
 std::shared_ptr<const Registry> RecordReader::registry() const {
   MutexLock lock(mu_);

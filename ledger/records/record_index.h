@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "crypto/mutex.h"
+#include "ledger/log_reader.h"
+#include "ledger/merkle.h"
 #include "ledger/records/record_type.h"
 #include "ledger/records/registry.h"
 #include "ledger/store.h"
@@ -33,7 +35,9 @@ namespace credledger::records {
 
 // The layout of the index keys; a store holding another is rebuilt by `ledgerctl reindex`.
 // 2: RecordInfo's integers and lengths as varints.
-inline constexpr uint64_t kIndexFormatVersion = 2;
+// 3: records keyed by log index; subject, document and business identifier values hold no
+//    record ids (a record id is its leaf hash: the log's own leaf index translates).
+inline constexpr uint64_t kIndexFormatVersion = 3;
 
 // What the domain knows of each admitted record: enough to apply the rules to later records
 // that act on it, and to answer readers.
@@ -77,17 +81,20 @@ struct RecordStatus {
 RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size);
 
 // The index keys and their values. Every key starts with 'x', which the log's own keys
-// (format.h) do not use; record ids and document hashes are stored as their 32 bytes.
+// (format.h) do not use. Records are named by their log index (8 bytes, big-endian, so that
+// consecutive keys share their prefix), never by their id: the id is the entry's leaf hash,
+// which the log already maps both ways (LeafIndex). Document hashes are stored as their 32
+// bytes.
 namespace index_keys {
 inline constexpr char kPrefix = 'x';
-std::string Record(std::string_view record_id);  // -> RecordInfo (EncodeRecordInfo)
-// -> type (1 byte) ‖ record id (32 bytes); in log order under one subject.
+std::string Record(uint64_t index);  // -> RecordInfo (EncodeRecordInfo)
+// -> type (1 byte); in log order under one subject.
 std::string Subject(std::string_view subject, uint64_t index);
 std::string SubjectPrefix(std::string_view subject);
-// -> record id (32 bytes) ‖ agency; in log order under one document hash.
+// -> agency; in log order under one document hash.
 std::string Document(std::string_view document_hash, uint64_t index);
 std::string DocumentPrefix(std::string_view document_hash);
-std::string Business(std::string_view business_key);  // -> record id (32 bytes)
+std::string Business(std::string_view business_key);  // -> log index (varint)
 std::string Config(uint64_t index);                   // -> "" (a config entry's index)
 std::string ConfigPrefix();
 std::string AuditAnchor();    // -> u64: the largest query-audit size anchored
@@ -99,15 +106,38 @@ std::string FormatVersion();  // -> u64: kIndexFormatVersion
 std::string DescribeIndexKey(std::string_view key);
 
 std::string EncodeRecordInfo(const RecordInfo& info);
-// Errors: DataLoss (not an encoded RecordInfo).
-Result<RecordInfo> DecodeRecordInfo(std::string_view bytes);
-// The values of subject, document and business identifier keys.
-std::string EncodeSubjectValue(RecordType type, std::string_view record_id);
-std::string EncodeDocumentValue(std::string_view record_id, std::string_view agency);
-std::string EncodeBusinessValue(std::string_view record_id);
+// The RecordInfo of the record at log index `index`, stored as `bytes`. Errors: DataLoss (not
+// an encoded RecordInfo).
+Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view bytes);
+// The values of subject and business identifier keys.
+std::string EncodeSubjectValue(RecordType type);
+std::string EncodeBusinessValue(uint64_t index);
 std::string EncodeU64(uint64_t v);
 // Errors: DataLoss (not 8 bytes).
 Result<uint64_t> DecodeU64(std::string_view bytes);
+
+// Record ids and log indexes, translated: a record id is the leaf hash of its entry (the
+// hash of its stored bytes), and the log keeps a leaf's index (format.h, 'h' keys) and the
+// leaves themselves (its tree), so the indexes store the 8-byte index only.
+class LeafIndex {
+ public:
+  virtual ~LeafIndex() = default;
+  // The log index of the entry whose leaf hash is `leaf`; nullopt if none.
+  virtual Result<std::optional<uint64_t>> Find(const merkle::Hash& leaf) const = 0;
+  // The leaf hash of the entry at `index`. Errors: NotFound if beyond the log.
+  virtual Result<merkle::Hash> At(uint64_t index) const = 0;
+};
+
+// The leaves of a log as its reader shows them: up to its head.
+class LogLeaves : public LeafIndex {
+ public:
+  explicit LogLeaves(const LogReader* log) : log_(log) {}
+  Result<std::optional<uint64_t>> Find(const merkle::Hash& leaf) const override;
+  Result<merkle::Hash> At(uint64_t index) const override;
+
+ private:
+  const LogReader* const log_;
+};
 
 // Where index keys are read from: a store, or a store under the writes of entries admitted
 // but not yet durable (PendingIndex).
@@ -138,22 +168,28 @@ class StoreSource : public IndexSource {
 // The index writes of admitted entries that are not durable yet, over the store that holds
 // the durable ones: what the sequencer must see, having admitted them. Each write is tagged
 // with the log index of the entry that made it, so that the writes of a block can be dropped
-// once it is durable (Committed) or if it was not written (RolledBack).
-class PendingIndex : public IndexSource {
+// once it is durable (Committed) or if it was not written (RolledBack). The leaves of the
+// admitted entries are kept the same way, over `durable_leaves`.
+class PendingIndex : public IndexSource, public LeafIndex {
  public:
   // kBlocks: the writes are also added to the WriteBatch of the entry's block, which the
-  // ledger writes. kOwnStore: nobody else writes `store` (a verifier's memory store); the
-  // writes are applied to it when their entries are committed.
+  // ledger writes, and the ledger's log holds the leaves (`durable_leaves`). kOwnStore:
+  // nobody else writes `store` (a verifier's memory store); the writes are applied to it when
+  // their entries are committed, and the leaves stay here (`durable_leaves` is null).
   enum class Durability { kBlocks, kOwnStore };
-  PendingIndex(Store* store, Durability durability);
+  PendingIndex(Store* store, const LeafIndex* durable_leaves, Durability durability);
 
   Status Get(std::string_view key, std::string* value) const override;
   Status Scan(std::string_view prefix, std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& visit) const override;
+  Result<std::optional<uint64_t>> Find(const merkle::Hash& leaf) const override;
+  Result<merkle::Hash> At(uint64_t index) const override;
 
   // Writes `value` at `key` for the entry at log index `index` (>= every index written
   // before and not rolled back), into `block` too with kBlocks.
   void Put(uint64_t index, std::string key, std::string value, WriteBatch* block);
+  // The admitted entry at `index` (one more than the last) has leaf hash `leaf`.
+  void PutLeaf(uint64_t index, const merkle::Hash& leaf);
   // Entries below `tree_size` are durable. Errors: with kOwnStore, the store's.
   Status Committed(uint64_t tree_size);
   // Entries at `first_index` and above were not written.
@@ -163,22 +199,38 @@ class PendingIndex : public IndexSource {
  private:
   Store* const store_;
   const StoreSource durable_;
+  const LeafIndex* const durable_leaves_;
   const Durability durability_;
   // key -> its pending values, oldest first, each with the index of the entry that wrote it.
   std::map<std::string, std::vector<std::pair<uint64_t, std::string>>, std::less<>> values_;
   std::deque<std::pair<uint64_t, std::string>> order_;  // (index, key) of each Put, in order
+  // The leaves of entries first_leaf_ and on, and their indexes.
+  uint64_t first_leaf_ = 0;
+  std::deque<merkle::Hash> leaves_;
+  std::map<merkle::Hash, uint64_t> leaf_indexes_;
+  // With kBlocks, the tree size of the last Committed: the leaves below it are dropped only
+  // at the next Committed, since the ledger shows a block's leaves in its log reader just
+  // after it calls Committed, not before.
+  uint64_t committed_size_ = 0;
 };
 
-// Questions of the indexes, read from `source`.
+// Questions of the indexes, read from `source`, with record ids translated by `leaves`
+// (which may be null for the metadata questions alone: the sizes, versions and configs).
 class RecordIndex {
  public:
-  explicit RecordIndex(const IndexSource* source) : source_(source) {}
+  RecordIndex(const IndexSource* source, const LeafIndex* leaves)
+      : source_(source), leaves_(leaves) {}
 
   // The record with id `record_id` (hex), if any.
   Result<std::optional<RecordInfo>> FindRecord(std::string_view record_id) const;
+  // The record at log index `index`, if that entry is one.
+  Result<std::optional<RecordInfo>> RecordAt(uint64_t index) const;
+  // The id of the entry at log index `index` (hex).
+  Result<std::string> IdAt(uint64_t index) const;
   // Record ids about `subject` (a USCC, or a person's commitment) in log order, starting after
   // log index `after_index` (a cursor: pass the last index seen, 0 to start), at most `limit`,
-  // optionally only records of `type`. Each item is (log index, record id).
+  // optionally only records of `type`. Each item is (log index, record id). Ends before the
+  // first record whose leaf `leaves` does not have yet (durable, beyond the log reader's head).
   Result<std::vector<std::pair<uint64_t, std::string>>> SubjectRecords(
       std::string_view subject, uint64_t after_index, size_t limit,
       std::optional<RecordType> type = std::nullopt) const;
@@ -200,6 +252,7 @@ class RecordIndex {
  private:
   Result<std::optional<uint64_t>> GetU64(const std::string& key) const;
   const IndexSource* const source_;
+  const LeafIndex* const leaves_;
 };
 
 // Whether a penalty is on public display on a date, and why.
@@ -217,7 +270,8 @@ struct DisplayState {
 // store, by the time it asks.
 class RecordReader {
  public:
-  RecordReader(Store* store, std::shared_ptr<const Registry> registry);
+  // Record ids are translated by `leaves` (the log's, up to its head).
+  RecordReader(Store* store, const LeafIndex* leaves, std::shared_ptr<const Registry> registry);
 
   const RecordIndex& index() const { return index_; }
   // The registry with every durable config entry (readers take the state at their tree size

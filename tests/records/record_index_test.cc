@@ -37,23 +37,23 @@ TEST_CASE("a record's index value reads back as written, and a damaged one is re
           "[records][index]") {
   const RecordInfo info = Penalty();
   const std::string bytes = EncodeRecordInfo(info);
-  auto decoded = DecodeRecordInfo(bytes);
+  auto decoded = DecodeRecordInfo(info.index, bytes);
   REQUIRE(decoded.ok());
   CHECK(*decoded == info);
   RecordInfo plain;
   plain.agency = "a";
   plain.subject = "s";
-  auto decoded_plain = DecodeRecordInfo(EncodeRecordInfo(plain));
+  auto decoded_plain = DecodeRecordInfo(0, EncodeRecordInfo(plain));
   REQUIRE(decoded_plain.ok());
   CHECK(*decoded_plain == plain);
   // Every truncation, every extension, and another version: DataLoss, never a crash.
   for (size_t n = 0; n < bytes.size(); ++n) {
-    CHECK(DecodeRecordInfo(bytes.substr(0, n)).status().code() == StatusCode::kDataLoss);
+    CHECK(DecodeRecordInfo(info.index, bytes.substr(0, n)).status().code() == StatusCode::kDataLoss);
   }
-  CHECK(DecodeRecordInfo(bytes + "x").status().code() == StatusCode::kDataLoss);
+  CHECK(DecodeRecordInfo(info.index, bytes + "x").status().code() == StatusCode::kDataLoss);
   std::string other = bytes;
   other[0] = 1;
-  CHECK(DecodeRecordInfo(other).status().code() == StatusCode::kDataLoss);
+  CHECK(DecodeRecordInfo(info.index, other).status().code() == StatusCode::kDataLoss);
 }
 
 TEST_CASE("index keys sort as the queries need and say what they are", "[records][index]") {
@@ -61,8 +61,10 @@ TEST_CASE("index keys sort as the queries need and say what they are", "[records
   CHECK(index_keys::Subject("A", 2) < index_keys::Subject("A", 256));
   CHECK(index_keys::Subject("AB", 1) > index_keys::Subject("A", UINT64_MAX));
   CHECK(index_keys::Document(kId, 7).starts_with(index_keys::DocumentPrefix(kId)));
-  CHECK(index_keys::Record(kId).size() == 2 + 32);  // the id's 32 bytes
-  CHECK(DescribeIndexKey(index_keys::Record(kId)) == "record " + kId);
+  // Records by log index: consecutive records share their keys' prefix.
+  CHECK(index_keys::Record(300).size() == 2 + 8);
+  CHECK(index_keys::Record(255) < index_keys::Record(256));
+  CHECK(DescribeIndexKey(index_keys::Record(300)) == "record at index 300");
   CHECK(DescribeIndexKey(index_keys::Subject("914403001922038216", 17)) ==
         "subject 914403001922038216 at index 17");
   CHECK(DescribeIndexKey(index_keys::Document(kId, 9)) == "document " + kId + " at index 9");
@@ -77,7 +79,7 @@ TEST_CASE("pending index writes: over the store, into the block, dropped or kept
   durable.Put("xk2", "durable 2");
   durable.Put("xk4", "durable 4");
   REQUIRE(store.Write(durable, false).ok());
-  PendingIndex pending(&store, PendingIndex::Durability::kBlocks);
+  PendingIndex pending(&store, nullptr, PendingIndex::Durability::kBlocks);
   WriteBatch block;
   pending.Put(10, "xk1", "pending 1", &block);
   pending.Put(10, "xk4", "pending 4", &block);
@@ -115,10 +117,78 @@ TEST_CASE("pending index writes: over the store, into the block, dropped or kept
 
   // A verifier's own store: committed writes land in it.
   MemoryStore own;
-  PendingIndex owned(&own, PendingIndex::Durability::kOwnStore);
+  PendingIndex owned(&own, nullptr, PendingIndex::Durability::kOwnStore);
   owned.Put(1, "xa", "1", nullptr);
   owned.Put(2, "xb", "2", nullptr);
   REQUIRE(owned.Committed(2).ok());
   CHECK(own.Get("xa", &v).ok());
   CHECK(own.Get("xb", &v).code() == StatusCode::kNotFound);
+}
+
+namespace {
+
+// The log's leaves, as a vector: what LogLeaves reads from a log reader.
+class VectorLeaves : public LeafIndex {
+ public:
+  std::vector<merkle::Hash> leaves;
+  Result<std::optional<uint64_t>> Find(const merkle::Hash& leaf) const override {
+    for (size_t i = 0; i < leaves.size(); ++i) {
+      if (leaves[i] == leaf) return std::optional<uint64_t>(i);
+    }
+    return std::optional<uint64_t>();
+  }
+  Result<merkle::Hash> At(uint64_t index) const override {
+    if (index >= leaves.size()) return Status::NotFound("beyond the log");
+    return leaves[index];
+  }
+};
+
+merkle::Hash Leaf(uint8_t b) {
+  merkle::Hash h{};
+  h.fill(b);
+  return h;
+}
+
+}  // namespace
+
+TEST_CASE("record ids translate through the log's leaves and the admitted ones",
+          "[records][index]") {
+  MemoryStore store;
+  VectorLeaves log;
+  log.leaves = {Leaf(0), Leaf(1)};  // entries 0 and 1 are durable and shown
+  PendingIndex pending(&store, &log, PendingIndex::Durability::kBlocks);
+  pending.PutLeaf(2, Leaf(2));
+  pending.PutLeaf(3, Leaf(3));
+  CHECK(*pending.Find(Leaf(1)).value() == 1);  // the log's
+  CHECK(*pending.Find(Leaf(3)).value() == 3);  // admitted, not yet durable
+  CHECK(!pending.Find(Leaf(9)).value());
+  CHECK(pending.At(0).value() == Leaf(0));
+  CHECK(pending.At(3).value() == Leaf(3));
+  CHECK(pending.At(4).status().code() == StatusCode::kNotFound);
+  // Entry 3's block failed.
+  pending.RolledBack(3);
+  CHECK(!pending.Find(Leaf(3)).value());
+  CHECK(pending.At(3).status().code() == StatusCode::kNotFound);
+  // Entry 2's block is durable, but the log shows it only after Committed returns: the leaf
+  // stays until the next block commits.
+  REQUIRE(pending.Committed(3).ok());
+  CHECK(*pending.Find(Leaf(2)).value() == 2);
+  CHECK(pending.At(2).value() == Leaf(2));
+  log.leaves.push_back(Leaf(2));
+  pending.PutLeaf(3, Leaf(4));
+  REQUIRE(pending.Committed(4).ok());
+  CHECK(*pending.Find(Leaf(2)).value() == 2);  // now the log's
+  CHECK(*pending.Find(Leaf(4)).value() == 3);  // still here
+  CHECK(pending.At(3).value() == Leaf(4));
+
+  // A verifier's own store has no log: every leaf stays.
+  MemoryStore own;
+  PendingIndex owned(&own, nullptr, PendingIndex::Durability::kOwnStore);
+  owned.PutLeaf(1, Leaf(1));
+  owned.PutLeaf(2, Leaf(2));
+  REQUIRE(owned.Committed(3).ok());
+  REQUIRE(owned.Committed(3).ok());
+  CHECK(*owned.Find(Leaf(1)).value() == 1);
+  CHECK(owned.At(2).value() == Leaf(2));
+  CHECK(owned.At(0).status().code() == StatusCode::kNotFound);  // the genesis is not admitted
 }
