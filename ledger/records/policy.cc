@@ -69,9 +69,9 @@ RecordPolicy::RecordPolicy(Registry registry, crypto::HashAlgorithm alg, Store* 
       alg_(alg),
       owned_store_(std::move(owned_store)),
       log_leaves_(log != nullptr ? std::make_unique<LogLeaves>(log) : nullptr),
-      pending_index_(store, log_leaves_.get(),
-                     log != nullptr ? PendingIndex::Durability::kBlocks
-                                    : PendingIndex::Durability::kOwnStore),
+      pending_index_(
+          store, log_leaves_.get(),
+          log != nullptr ? PendingIndex::Durability::kBlocks : PendingIndex::Durability::kOwnStore),
       index_(&pending_index_, &pending_index_),
       // Without a log, the leaves are the pending index's own (it keeps them all).
       reader_(store, log != nullptr ? log_leaves_.get() : &pending_index_,
@@ -150,6 +150,11 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Open(Ledger& ledger) {
   const RecordIndex index(&durable, /*leaves=*/nullptr);
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> version, index.FormatVersion());
+  if (version == 0u) {
+    return Status::FailedPrecondition(
+        std::string("a reindex was interrupted while it cleared the record indexes: ") +
+        kReindexAdvice);
+  }
   if (version && *version != kIndexFormatVersion) {
     return Status::FailedPrecondition("the record indexes in the store are of format " +
                                       std::to_string(*version) + "; this build keeps format " +
@@ -179,19 +184,32 @@ Status RecordPolicy::Reindex(
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> indexed, index.IndexedSize());
   if (rebuild || (version && *version != kIndexFormatVersion) ||
       (indexed && *indexed > tree_size)) {
-    // From scratch: every index key goes, in batches (the first of which forgets the size
-    // they described, so an interruption resumes from scratch too).
+    // From scratch: every index key goes, in synced batches. The first marks the indexes as
+    // being wiped (format version 0, which no build keeps), so that an interruption wipes
+    // again; the last removes the mark. Each batch's scan starts after the last key deleted:
+    // from the prefix, it would step over every tombstone of the batches before.
     const std::string prefix(1, index_keys::kPrefix);
+    const std::string version_key = index_keys::FormatVersion();
+    std::string start = prefix;
+    const size_t wipe_keys = std::max<size_t>(batch_entries, 1) * 16;
+    WriteBatch mark;
+    mark.Put(version_key, EncodeU64(0));
+    mark.Delete(index_keys::IndexedSize());
+    CREDLEDGER_RETURN_IF_ERROR(store->Write(mark, /*sync=*/true));
     while (true) {
       WriteBatch batch;
-      batch.Delete(index_keys::IndexedSize());
+      size_t deleted = 0;
       CREDLEDGER_RETURN_IF_ERROR(
-          durable.Scan(prefix, prefix, [&](std::string_view key, std::string_view) {
+          durable.Scan(prefix, start, [&](std::string_view key, std::string_view) {
+            if (key == version_key) return true;
             batch.Delete(std::string(key));
-            return batch.size() < 65536;
+            start.assign(key);
+            start.push_back('\0');
+            return ++deleted < wipe_keys;
           }));
+      if (deleted < wipe_keys) batch.Delete(version_key);
       CREDLEDGER_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
-      if (batch.size() < 65536) break;
+      if (deleted < wipe_keys) break;
     }
     indexed.reset();
   }

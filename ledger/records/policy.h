@@ -73,7 +73,8 @@ class RecordPolicy : public AdmissionPolicy {
   // Builds or completes the record indexes of the ledger in `store` (read through `log`, a
   // reader of the same store, whose writer must be stopped), from the tree size they describe
   // (or from scratch with `rebuild`, or when they are of another format) to the log's head,
-  // in synced batches of `batch_entries`, calling `progress(indexed, tree_size)` after each:
+  // in synced batches of `batch_entries` (a wipe deletes 16 times as many keys per batch),
+  // calling `progress(indexed, tree_size)` after each:
   // interrupted at any instant, it resumes where it stopped. Records are not signature-checked
   // again (Signatures::kTrustLog), every other rule is, and each entry is checked against its
   // leaf. Errors: DataLoss naming an entry that breaks the rules or does not hash to its leaf,
@@ -154,7 +155,7 @@ class RecordPolicy : public AdmissionPolicy {
   crypto::HashAlgorithm alg_;
   bool trust_signatures_ = false;  // during a kTrustLog replay
   bool format_written_ = true;     // false: the next Seal writes the index format version
-  const std::unique_ptr<Store> owned_store_;  // the memory store of Replay and FromGenesis
+  const std::unique_ptr<Store> owned_store_;     // the memory store of Replay and FromGenesis
   const std::unique_ptr<LeafIndex> log_leaves_;  // the log's, when the policy has one
   PendingIndex pending_index_;
   const RecordIndex index_;  // over pending_index_

@@ -45,7 +45,8 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
           more = false;
           break;
         }
-        CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> found, reader.index().RecordAt(index));
+        CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> found,
+                                    reader.index().RecordAt(index));
         if (!found) return Status::DataLoss("record " + id + " is listed but not indexed");
         const RecordInfo& info = *found;
         const RecordTypeTraits& traits = Traits(info.type);

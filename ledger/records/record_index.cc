@@ -328,7 +328,8 @@ Result<merkle::Hash> PendingIndex::At(uint64_t index) const {
   if (index >= first_leaf_ && index - first_leaf_ < leaves_.size()) {
     return leaves_[index - first_leaf_];
   }
-  if (durable_leaves_ == nullptr) return Status::NotFound("no entry at index " + std::to_string(index));
+  if (durable_leaves_ == nullptr)
+    return Status::NotFound("no entry at index " + std::to_string(index));
   return durable_leaves_->At(index);
 }
 

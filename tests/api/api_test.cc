@@ -156,7 +156,7 @@ void CheckCanonical(const api::Response& r) {
 
 }  // namespace
 
-TEST_CASE("a 500 tells the client its request id only; the cause goes to the node's log", "[api]") {
+TEST_CASE("a 500 tells the client its request id only, the cause goes to the node's log", "[api]") {
   std::vector<api::LogFields> logged;
   std::mutex logged_mu;
   api::ServiceOptions options;
@@ -388,7 +388,7 @@ TEST_CASE("bundles, POST /v1/verify and /v/{id} answer as an offline verifier wo
   CHECK(node.Call("GET", "/v/nothex").status == 400);
 }
 
-TEST_CASE("credit profiles: the bank sees every record, the public what is on display; signed",
+TEST_CASE("credit profiles: the bank sees every record, the public what is on display, signed",
           "[api]") {
   const auto [token, token_hash] = records::BankAccess::NewToken().value();
   credledger::testing::TempDir dir;

@@ -458,7 +458,7 @@ TEST_CASE("well-framed requests are read as RFC 9112 says", "[server]") {
   }
 }
 
-TEST_CASE("Expect: 100-continue is answered before the body; other expectations are 417",
+TEST_CASE("Expect: 100-continue is answered before the body, other expectations are 417",
           "[server]") {
   TestServer s;
   {
@@ -490,7 +490,7 @@ TEST_CASE("Expect: 100-continue is answered before the body; other expectations 
   CheckProblem(answers[0], 417, "expectation_failed");
 }
 
-TEST_CASE("HEAD and OPTIONS on every route; 405 names what is allowed", "[server]") {
+TEST_CASE("HEAD and OPTIONS on every route, 405 names what is allowed", "[server]") {
   TestServer s;
   std::map<std::string, std::vector<std::string>> methods;  // path template -> methods
   for (const api::RouteInfo& r : api::Service::Routes()) methods[r.path].push_back(r.method);

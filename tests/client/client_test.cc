@@ -104,7 +104,7 @@ TEST_CASE("following a node's checkpoints: each step, and each alarm with its ev
         StatusCode::kUnavailable);
 }
 
-TEST_CASE("auditing a log over HTTP and from its store; a changed entry is named", "[client]") {
+TEST_CASE("auditing a log over HTTP and from its store, a changed entry is named", "[client]") {
   Served s;
   for (int i = 1; i <= 5; ++i) s.Submit("A-" + std::to_string(i));
   client::HttpLogSource over_http(s.Client());

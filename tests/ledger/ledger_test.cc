@@ -277,7 +277,7 @@ TEST_CASE("checkpoints are signed notes any verifier with the key accepts", "[le
   CHECK(l->VerifierKey().rfind(std::string(kOrigin) + "+", 0) == 0);
 }
 
-TEST_CASE("many threads append at once; indexes are dense and blocks group entries",
+TEST_CASE("many threads append at once, indexes are dense and blocks group entries",
           "[ledger][concurrency]") {
   auto mem = std::make_shared<MemoryStore>();
   auto l = CreateLedger(mem, NodeKey());

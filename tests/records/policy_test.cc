@@ -546,7 +546,7 @@ TEST_CASE("derived indexes: by subject with a cursor, by document hash, rebuilt 
 }
 
 TEST_CASE(
-    "signatures checked before sequencing: bad ones refused early; checks travel with "
+    "signatures checked before sequencing: bad ones refused early, checks travel with "
     "their entry",
     "[policy]") {
   Domain d;
@@ -717,7 +717,7 @@ const std::string kSzUscc = "91110000101623741K", kGzUscc = "9144030071526726XG"
 
 TEST_CASE(
     "a record speaks only in its signer's name, or in that of an agency that delegated "
-    "to it; identifiers and documents have one issuer",
+    "to it, identifiers and documents have one issuer",
     "[policy]") {
   Domain d;
   d.Start(true);
@@ -796,7 +796,7 @@ TEST_CASE(
   CHECK(d.Documents(doc_a).size() == 2);
 }
 
-TEST_CASE("changes and repairs belong to their target's subject; a penalty's regime has rules",
+TEST_CASE("changes and repairs belong to their target's subject, a penalty's regime has rules",
           "[policy]") {
   Domain d;
   d.Start(true);
@@ -918,7 +918,7 @@ TEST_CASE("after kill -9 at random moments the record indexes equal a rebuild fr
 }
 
 TEST_CASE(
-    "a store whose indexes do not describe its log is refused, naming what to run; reindex "
+    "a store whose indexes do not describe its log is refused, naming what to run, reindex "
     "resumes where it stopped",
     "[policy][reindex]") {
   Domain d;
@@ -979,8 +979,18 @@ TEST_CASE(
   other_format.Put(index_keys::FormatVersion(), EncodeU64(99));
   REQUIRE(d.store->Write(other_format, true).ok());
   CHECK_THAT(RecordPolicy::Open(*ledger).status().message(),
-             Catch::Contains("of format 99; this build keeps format 2"));
+             Catch::Contains("of format 99; this build keeps format 3"));
   REQUIRE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, nullptr).ok());
+  CHECK(IndexKeys(d.store.get()) == indexes);
+
+  // A rebuild interrupted while it clears the indexes (in batches of 16 keys here) is refused
+  // as such, and the next reindex clears them again from the start.
+  REQUIRE(IndexKeys(d.store.get()).size() > 2 * 16);
+  d.store->FailOneWriteAfter(2);  // the mark, one batch of deletions, then a failure
+  CHECK_FALSE(RecordPolicy::Reindex(ledger->store(), ledger->log(), true, nullptr, 1).ok());
+  CHECK_THAT(RecordPolicy::Open(*ledger).status().message(),
+             Catch::Contains("a reindex was interrupted while it cleared the record indexes"));
+  REQUIRE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, nullptr, 1).ok());
   CHECK(IndexKeys(d.store.get()) == indexes);
 
   // Entries appended by a build that does not keep the indexes: refused again.

@@ -48,7 +48,8 @@ TEST_CASE("a record's index value reads back as written, and a damaged one is re
   CHECK(*decoded_plain == plain);
   // Every truncation, every extension, and another version: DataLoss, never a crash.
   for (size_t n = 0; n < bytes.size(); ++n) {
-    CHECK(DecodeRecordInfo(info.index, bytes.substr(0, n)).status().code() == StatusCode::kDataLoss);
+    CHECK(DecodeRecordInfo(info.index, bytes.substr(0, n)).status().code() ==
+          StatusCode::kDataLoss);
   }
   CHECK(DecodeRecordInfo(info.index, bytes + "x").status().code() == StatusCode::kDataLoss);
   std::string other = bytes;
