@@ -10,7 +10,6 @@ namespace {
 
 // One listed record, as read from the indexes.
 struct Listed {
-  std::string id;
   uint64_t index = 0;
   RecordType type = RecordType::kLicense;
   std::string status;  // StatusName as of the checkpoint
@@ -37,39 +36,36 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
     bool more = true;
     while (more && !truncated) {
       CREDLEDGER_ASSIGN_OR_RETURN(const auto page,
-                                  reader.index().SubjectRecords(request.subject, cursor, kPage));
+                                  reader.index().SubjectItems(request.subject, cursor, kPage));
       more = page.size() == kPage;
-      if (!page.empty()) cursor = page.back().first;
-      for (const auto& [index, id] : page) {
-        if (index >= tree_size) {
+      if (!page.empty()) cursor = page.back().index;
+      for (const RecordIndex::SubjectItem& listed : page) {
+        if (listed.index >= tree_size) {
           more = false;
           break;
         }
+        // The subject index gives the type: a record of a type this audience is never shown
+        // is not read at all (reading one is a random read of the store).
+        const RecordTypeTraits& traits = Traits(listed.type);
+        const ProfileView view = traits.profile_view;
+        if (view == ProfileView::kNotListed || (view == ProfileView::kBanksOnly && !request.bank)) {
+          continue;
+        }
         CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> found,
-                                    reader.index().RecordAt(index));
-        if (!found) return Status::DataLoss("record " + id + " is listed but not indexed");
+                                    reader.index().RecordAt(listed.index));
+        if (!found) {
+          return Status::DataLoss("the record at index " + std::to_string(listed.index) +
+                                  " is listed under its subject but not indexed");
+        }
         const RecordInfo& info = *found;
-        const RecordTypeTraits& traits = Traits(info.type);
-        Listed item{id,           index,      info.type, StatusName(StatusAt(info, tree_size)),
-                    std::nullopt, info.target};
+        Listed item{listed.index, info.type, StatusName(StatusAt(info, tree_size)), std::nullopt,
+                    info.target};
         if (traits.display_rules) {
           auto display = PenaltyDisplayOf(info, *registry, date);
           if (display.ok()) item.display = *display;
         }
-        bool shown = false;
-        switch (traits.profile_view) {
-          case ProfileView::kNotListed:
-            break;
-          case ProfileView::kEveryone:
-            shown = true;
-            break;
-          case ProfileView::kWhileDisplayed:
-            shown = request.bank || (item.display && item.display->displayed);
-            break;
-          case ProfileView::kBanksOnly:
-            shown = request.bank;
-            break;
-        }
+        const bool shown = view != ProfileView::kWhileDisplayed || request.bank ||
+                           (item.display && item.display->displayed);
         if (!shown) continue;
         if (out.size() == request.max_records) {
           truncated = true;
@@ -101,10 +97,12 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
   }
   for (const Listed& r : listed) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string text, log.GetEntry(r.index));
+    // Its id is its leaf hash, which GetEntry has just checked the bytes against.
+    const std::string id = crypto::HexEncode(merkle::LeafHash(log.params().tree_hash, text));
     CREDLEDGER_ASSIGN_OR_RETURN(Json entry, ParseJson(text));
     CREDLEDGER_ASSIGN_OR_RETURN(auto proof, log.InclusionProof(r.index, tree_size));
     Json inclusion = merkle::HashesToHex(proof);
-    Json item = {{"record_id", r.id}, {"index", r.index}, {"status", r.status}};
+    Json item = {{"record_id", id}, {"index", r.index}, {"status", r.status}};
     if (Traits(r.type).validity_window) {
       const ValidityWindow window = WindowOf(entry.at("body"));
       item["status"] = StatusOn(r.status, window, date);

@@ -446,27 +446,41 @@ Result<std::string> RecordIndex::IdAt(uint64_t index) const {
   return crypto::HexEncode(leaf);
 }
 
-Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecords(
+Result<std::vector<RecordIndex::SubjectItem>> RecordIndex::SubjectItems(
     std::string_view subject, uint64_t after_index, size_t limit,
     std::optional<RecordType> type) const {
-  std::vector<std::pair<uint64_t, std::string>> out;
+  std::vector<SubjectItem> out;
   const std::string prefix = index_keys::SubjectPrefix(subject);
   if (limit == 0 || after_index == UINT64_MAX) return out;
   bool damaged = false;
-  Status s = source_->Scan(prefix, index_keys::Subject(subject, after_index + 1),
-                           [&](std::string_view key, std::string_view value) {
-                             if (key.size() != prefix.size() + 8 || value.size() != 1) {
-                               damaged = true;
-                               return false;
-                             }
-                             auto value_type = TypeFromCode(static_cast<uint8_t>(value[0]));
-                             if (type && value_type != type) return true;
-                             out.emplace_back(format::GetBigEndian64(key.substr(prefix.size())),
-                                              std::string());
-                             return out.size() < limit;
-                           });
+  Status s = source_->Scan(
+      prefix, index_keys::Subject(subject, after_index + 1),
+      [&](std::string_view key, std::string_view value) {
+        std::optional<RecordType> value_type;
+        if (value.size() == 1) {
+          value_type = TypeFromCode(static_cast<uint8_t>(value[0]));
+        }
+        if (key.size() != prefix.size() + 8 || !value_type) {
+          damaged = true;
+          return false;
+        }
+        if (type && value_type != type) return true;
+        out.push_back({format::GetBigEndian64(key.substr(prefix.size())), *value_type});
+        return out.size() < limit;
+      });
   if (!s.ok()) return s;
   if (damaged) return Status::DataLoss("a subject index key is damaged");
+  return out;
+}
+
+Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecords(
+    std::string_view subject, uint64_t after_index, size_t limit,
+    std::optional<RecordType> type) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<SubjectItem> items,
+                              SubjectItems(subject, after_index, limit, type));
+  std::vector<std::pair<uint64_t, std::string>> out;
+  out.reserve(items.size());
+  for (const SubjectItem& item : items) out.emplace_back(item.index, std::string());
   for (size_t i = 0; i < out.size(); ++i) {
     Result<std::string> id = IdAt(out[i].first);
     if (id.status().code() == StatusCode::kNotFound) {  // durable, beyond the reader's head

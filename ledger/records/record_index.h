@@ -227,6 +227,17 @@ class RecordIndex {
   Result<std::optional<RecordInfo>> RecordAt(uint64_t index) const;
   // The id of the entry at log index `index` (hex).
   Result<std::string> IdAt(uint64_t index) const;
+  // The records about `subject` (a USCC, or a person's commitment) in log order, starting
+  // after log index `after_index` (a cursor: pass the last index seen, 0 to start), at most
+  // `limit`, optionally only records of `type`: their log indexes and types, from one scan of
+  // adjacent keys.
+  struct SubjectItem {
+    uint64_t index = 0;
+    RecordType type = RecordType::kLicense;
+  };
+  Result<std::vector<SubjectItem>> SubjectItems(
+      std::string_view subject, uint64_t after_index, size_t limit,
+      std::optional<RecordType> type = std::nullopt) const;
   // Record ids about `subject` (a USCC, or a person's commitment) in log order, starting after
   // log index `after_index` (a cursor: pass the last index seen, 0 to start), at most `limit`,
   // optionally only records of `type`. Each item is (log index, record id). Ends before the
