@@ -34,22 +34,21 @@ void GetSubjectRecords(const std::shared_ptr<Call>& call) {
   const uint64_t size = s.ledger.Head().tree_size;
   // One more than the page, to know whether there is a next one.
   const records::RecordReader& reader = s.policy->reader();
-  auto ids = reader.index().SubjectRecords(subject, cursor, limit + 1, type);
-  if (!ids.ok()) return call->Fail(ProblemFromStatus(ids.status()));
+  auto infos = reader.index().SubjectRecordInfos(subject, cursor, limit + 1, type);
+  if (!infos.ok()) return call->Fail(ProblemFromStatus(infos.status()));
   std::vector<Json> page;
-  for (const auto& [index, id] : *ids) {
-    if (index >= size) break;
-    auto info = reader.index().RecordAt(index);
-    if (!info.ok()) return call->Fail(ProblemFromStatus(info.status()));
-    if (!*info) {
-      return call->Fail(ProblemFromStatus(
-          Status::DataLoss("record " + id + " is listed under its subject but not indexed")));
+  bool more = false;
+  for (const records::RecordInfo& info : *infos) {
+    if (info.index >= size) break;
+    if (page.size() == limit) {
+      more = true;
+      break;
     }
-    page.push_back(RecordJson(id, **info, size));
+    auto id = reader.index().IdAt(info.index);
+    if (!id.ok()) return call->Fail(ProblemFromStatus(id.status()));
+    page.push_back(RecordJson(*id, info, size));
   }
   Json body = {{"subject", subject}, {"as_of_tree_size", size}};
-  const bool more = page.size() > limit;
-  if (more) page.resize(limit);
   body["next_cursor"] = more ? Json(page.back()["index"]) : Json(nullptr);
   body["records"] = std::move(page);
   call->SendJson(200, body);

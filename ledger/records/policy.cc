@@ -433,7 +433,8 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   info.subject = subject;
   if (is_change) {
     info.target = body.at("target").get<std::string>();
-    pending_index_.Put(index, index_keys::Record(target->index), EncodeRecordInfo(*target), writes);
+    pending_index_.Put(index, index_keys::Subject(target->subject, target->index),
+                       EncodeRecordInfo(*target), writes);
   }
   if (traits.display_rules) {
     info.decision_date = body.at("decision_date").get<std::string>();
@@ -441,9 +442,8 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     info.regime = body.at("display_regime").get<std::string>();
     for (const Json& k : body.at("penalty_kinds")) info.kinds.push_back(k.get<std::string>());
   }
-  pending_index_.Put(index, index_keys::Record(index), EncodeRecordInfo(info), writes);
-  pending_index_.Put(index, index_keys::Subject(subject, index), EncodeSubjectValue(e.type),
-                     writes);
+  pending_index_.Put(index, index_keys::Record(index), subject, writes);
+  pending_index_.Put(index, index_keys::Subject(subject, index), EncodeRecordInfo(info), writes);
   if (!document_hash.empty()) {
     pending_index_.Put(index, index_keys::Document(document_hash, index), e.agency, writes);
   }

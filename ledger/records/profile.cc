@@ -35,30 +35,22 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
     uint64_t cursor = 0;
     bool more = true;
     while (more && !truncated) {
-      CREDLEDGER_ASSIGN_OR_RETURN(const auto page,
-                                  reader.index().SubjectItems(request.subject, cursor, kPage));
+      CREDLEDGER_ASSIGN_OR_RETURN(
+          const std::vector<RecordInfo> page,
+          reader.index().SubjectRecordInfos(request.subject, cursor, kPage));
       more = page.size() == kPage;
       if (!page.empty()) cursor = page.back().index;
-      for (const RecordIndex::SubjectItem& listed : page) {
-        if (listed.index >= tree_size) {
+      for (const RecordInfo& info : page) {
+        if (info.index >= tree_size) {
           more = false;
           break;
         }
-        // The subject index gives the type: a record of a type this audience is never shown
-        // is not read at all (reading one is a random read of the store).
-        const RecordTypeTraits& traits = Traits(listed.type);
+        const RecordTypeTraits& traits = Traits(info.type);
         const ProfileView view = traits.profile_view;
         if (view == ProfileView::kNotListed || (view == ProfileView::kBanksOnly && !request.bank)) {
           continue;
         }
-        CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> found,
-                                    reader.index().RecordAt(listed.index));
-        if (!found) {
-          return Status::DataLoss("the record at index " + std::to_string(listed.index) +
-                                  " is listed under its subject but not indexed");
-        }
-        const RecordInfo& info = *found;
-        Listed item{listed.index, info.type, StatusName(StatusAt(info, tree_size)), std::nullopt,
+        Listed item{info.index, info.type, StatusName(StatusAt(info, tree_size)), std::nullopt,
                     info.target};
         if (traits.display_rules) {
           auto display = PenaltyDisplayOf(info, *registry, date);

@@ -97,7 +97,7 @@ class Decoder {
   std::string_view in_;
 };
 
-constexpr uint8_t kRecordInfoVersion = 3;
+constexpr uint8_t kRecordInfoVersion = 4;
 
 // A record type as the indexes store it: a code that never changes meaning, whatever the
 // order of the enumerators.
@@ -205,10 +205,6 @@ std::string DescribeIndexKey(std::string_view key) {
   }
 }
 
-std::string EncodeSubjectValue(RecordType type) {
-  return std::string(1, static_cast<char>(TypeCode(type)));
-}
-
 std::string EncodeBusinessValue(uint64_t index) {
   Encoder e;
   e.U64(index);
@@ -228,10 +224,9 @@ Result<uint64_t> DecodeU64(std::string_view bytes) {
 
 std::string EncodeRecordInfo(const RecordInfo& info) {
   Encoder e;
-  e.Byte(kRecordInfoVersion);  // info.index is the key's
+  e.Byte(kRecordInfoVersion);  // info.index and info.subject are the key's
   e.Byte(TypeCode(info.type));
   e.String(info.agency);
-  e.String(info.subject);
   e.String(HashBytes(info.target));
   e.String(info.status);
   e.Byte(static_cast<uint8_t>((info.reversible_suspension ? 1 : 0) | (info.repaired ? 2 : 0)));
@@ -251,11 +246,13 @@ std::string EncodeRecordInfo(const RecordInfo& info) {
   return e.Take();
 }
 
-Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view bytes) {
+Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view subject,
+                                    std::string_view bytes) {
   const Status bad = Status::DataLoss("a record index value is damaged or of another format");
   Decoder d(bytes);
   RecordInfo info;
   info.index = index;
+  info.subject = subject;
   uint8_t version = 0, type = 0, flags = 0;
   if (!d.Byte(&version) || version != kRecordInfoVersion) return bad;
   if (!d.Byte(&type)) return bad;
@@ -263,9 +260,8 @@ Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view bytes) {
   if (!parsed_type) return bad;
   info.type = *parsed_type;
   std::string target;
-  if (!d.String(&info.agency) || !d.String(&info.subject) || !d.String(&target) ||
-      !d.String(&info.status) || !d.Byte(&flags) || !d.String(&info.decision_date) ||
-      !d.String(&info.severity) || !d.String(&info.regime)) {
+  if (!d.String(&info.agency) || !d.String(&target) || !d.String(&info.status) || !d.Byte(&flags) ||
+      !d.String(&info.decision_date) || !d.String(&info.severity) || !d.String(&info.regime)) {
     return bad;
   }
   if (!target.empty()) info.target = HashHex(target);
@@ -432,11 +428,17 @@ Result<std::optional<RecordInfo>> RecordIndex::FindRecord(std::string_view recor
 }
 
 Result<std::optional<RecordInfo>> RecordIndex::RecordAt(uint64_t index) const {
-  std::string value;
-  Status s = source_->Get(index_keys::Record(index), &value);
+  std::string subject, value;
+  Status s = source_->Get(index_keys::Record(index), &subject);
   if (s.code() == StatusCode::kNotFound) return std::optional<RecordInfo>();
   if (!s.ok()) return s;
-  CREDLEDGER_ASSIGN_OR_RETURN(RecordInfo info, DecodeRecordInfo(index, value));
+  s = source_->Get(index_keys::Subject(subject, index), &value);
+  if (s.code() == StatusCode::kNotFound) {
+    return Status::DataLoss("the record at index " + std::to_string(index) +
+                            " is not under its subject in the indexes");
+  }
+  if (!s.ok()) return s;
+  CREDLEDGER_ASSIGN_OR_RETURN(RecordInfo info, DecodeRecordInfo(index, subject, value));
   return std::optional<RecordInfo>(std::move(info));
 }
 
@@ -446,49 +448,46 @@ Result<std::string> RecordIndex::IdAt(uint64_t index) const {
   return crypto::HexEncode(leaf);
 }
 
-Result<std::vector<RecordIndex::SubjectItem>> RecordIndex::SubjectItems(
+Result<std::vector<RecordInfo>> RecordIndex::SubjectRecordInfos(
     std::string_view subject, uint64_t after_index, size_t limit,
     std::optional<RecordType> type) const {
-  std::vector<SubjectItem> out;
+  std::vector<RecordInfo> out;
   const std::string prefix = index_keys::SubjectPrefix(subject);
   if (limit == 0 || after_index == UINT64_MAX) return out;
-  bool damaged = false;
-  Status s = source_->Scan(
-      prefix, index_keys::Subject(subject, after_index + 1),
-      [&](std::string_view key, std::string_view value) {
-        std::optional<RecordType> value_type;
-        if (value.size() == 1) {
-          value_type = TypeFromCode(static_cast<uint8_t>(value[0]));
-        }
-        if (key.size() != prefix.size() + 8 || !value_type) {
-          damaged = true;
-          return false;
-        }
-        if (type && value_type != type) return true;
-        out.push_back({format::GetBigEndian64(key.substr(prefix.size())), *value_type});
-        return out.size() < limit;
-      });
+  Status damaged = Status::Ok();
+  Status s = source_->Scan(prefix, index_keys::Subject(subject, after_index + 1),
+                           [&](std::string_view key, std::string_view value) {
+                             if (key.size() != prefix.size() + 8) {
+                               damaged = Status::DataLoss("a subject index key is damaged");
+                               return false;
+                             }
+                             Result<RecordInfo> info = DecodeRecordInfo(
+                                 format::GetBigEndian64(key.substr(prefix.size())), subject, value);
+                             if (!info.ok()) {
+                               damaged = info.status();
+                               return false;
+                             }
+                             if (type && info->type != type) return true;
+                             out.push_back(std::move(*info));
+                             return out.size() < limit;
+                           });
   if (!s.ok()) return s;
-  if (damaged) return Status::DataLoss("a subject index key is damaged");
+  if (!damaged.ok()) return damaged;
   return out;
 }
 
 Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecords(
     std::string_view subject, uint64_t after_index, size_t limit,
     std::optional<RecordType> type) const {
-  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<SubjectItem> items,
-                              SubjectItems(subject, after_index, limit, type));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<RecordInfo> infos,
+                              SubjectRecordInfos(subject, after_index, limit, type));
   std::vector<std::pair<uint64_t, std::string>> out;
-  out.reserve(items.size());
-  for (const SubjectItem& item : items) out.emplace_back(item.index, std::string());
-  for (size_t i = 0; i < out.size(); ++i) {
-    Result<std::string> id = IdAt(out[i].first);
-    if (id.status().code() == StatusCode::kNotFound) {  // durable, beyond the reader's head
-      out.resize(i);
-      break;
-    }
+  out.reserve(infos.size());
+  for (const RecordInfo& info : infos) {
+    Result<std::string> id = IdAt(info.index);
+    if (id.status().code() == StatusCode::kNotFound) break;  // durable, beyond the reader's head
     if (!id.ok()) return id.status();
-    out[i].second = std::move(*id);
+    out.emplace_back(info.index, std::move(*id));
   }
   return out;
 }

@@ -37,7 +37,9 @@ namespace credledger::records {
 // 2: RecordInfo's integers and lengths as varints.
 // 3: records keyed by log index; subject, document and business identifier values hold no
 //    record ids (a record id is its leaf hash: the log's own leaf index translates).
-inline constexpr uint64_t kIndexFormatVersion = 3;
+// 4: a record's RecordInfo under its subject's key (a subject's records are adjacent), the
+//    record key holding only the subject.
+inline constexpr uint64_t kIndexFormatVersion = 4;
 
 // What the domain knows of each admitted record: enough to apply the rules to later records
 // that act on it, and to answer readers.
@@ -87,8 +89,8 @@ RecordStatus StatusAt(const RecordInfo& info, uint64_t tree_size);
 // bytes.
 namespace index_keys {
 inline constexpr char kPrefix = 'x';
-std::string Record(uint64_t index);  // -> RecordInfo (EncodeRecordInfo)
-// -> type (1 byte); in log order under one subject.
+std::string Record(uint64_t index);  // -> the record's subject
+// -> RecordInfo (EncodeRecordInfo); a subject's records in log order, adjacent.
 std::string Subject(std::string_view subject, uint64_t index);
 std::string SubjectPrefix(std::string_view subject);
 // -> agency; in log order under one document hash.
@@ -108,9 +110,9 @@ std::string DescribeIndexKey(std::string_view key);
 std::string EncodeRecordInfo(const RecordInfo& info);
 // The RecordInfo of the record at log index `index`, stored as `bytes`. Errors: DataLoss (not
 // an encoded RecordInfo).
-Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view bytes);
-// The values of subject and business identifier keys.
-std::string EncodeSubjectValue(RecordType type);
+Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view subject,
+                                    std::string_view bytes);
+// The value of business identifier keys.
 std::string EncodeBusinessValue(uint64_t index);
 std::string EncodeU64(uint64_t v);
 // Errors: DataLoss (not 8 bytes).
@@ -229,13 +231,9 @@ class RecordIndex {
   Result<std::string> IdAt(uint64_t index) const;
   // The records about `subject` (a USCC, or a person's commitment) in log order, starting
   // after log index `after_index` (a cursor: pass the last index seen, 0 to start), at most
-  // `limit`, optionally only records of `type`: their log indexes and types, from one scan of
+  // `limit`, optionally only records of `type`: all the index knows of each, from one scan of
   // adjacent keys.
-  struct SubjectItem {
-    uint64_t index = 0;
-    RecordType type = RecordType::kLicense;
-  };
-  Result<std::vector<SubjectItem>> SubjectItems(
+  Result<std::vector<RecordInfo>> SubjectRecordInfos(
       std::string_view subject, uint64_t after_index, size_t limit,
       std::optional<RecordType> type = std::nullopt) const;
   // Record ids about `subject` (a USCC, or a person's commitment) in log order, starting after

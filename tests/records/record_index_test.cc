@@ -37,24 +37,25 @@ TEST_CASE("a record's index value reads back as written, and a damaged one is re
           "[records][index]") {
   const RecordInfo info = Penalty();
   const std::string bytes = EncodeRecordInfo(info);
-  auto decoded = DecodeRecordInfo(info.index, bytes);
+  auto decoded = DecodeRecordInfo(info.index, info.subject, bytes);
   REQUIRE(decoded.ok());
   CHECK(*decoded == info);
   RecordInfo plain;
   plain.agency = "a";
   plain.subject = "s";
-  auto decoded_plain = DecodeRecordInfo(0, EncodeRecordInfo(plain));
+  auto decoded_plain = DecodeRecordInfo(0, plain.subject, EncodeRecordInfo(plain));
   REQUIRE(decoded_plain.ok());
   CHECK(*decoded_plain == plain);
   // Every truncation, every extension, and another version: DataLoss, never a crash.
   for (size_t n = 0; n < bytes.size(); ++n) {
-    CHECK(DecodeRecordInfo(info.index, bytes.substr(0, n)).status().code() ==
+    CHECK(DecodeRecordInfo(info.index, info.subject, bytes.substr(0, n)).status().code() ==
           StatusCode::kDataLoss);
   }
-  CHECK(DecodeRecordInfo(info.index, bytes + "x").status().code() == StatusCode::kDataLoss);
+  CHECK(DecodeRecordInfo(info.index, info.subject, bytes + "x").status().code() ==
+        StatusCode::kDataLoss);
   std::string other = bytes;
   other[0] = 1;
-  CHECK(DecodeRecordInfo(info.index, other).status().code() == StatusCode::kDataLoss);
+  CHECK(DecodeRecordInfo(info.index, info.subject, other).status().code() == StatusCode::kDataLoss);
 }
 
 TEST_CASE("index keys sort as the queries need and say what they are", "[records][index]") {
