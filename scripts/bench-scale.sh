@@ -65,7 +65,7 @@ for n in "${sizes[@]}"; do
   read -r bundle50 bundle99 < <(nested bundle < reads.json)
   read -r profile50 profile99 < <(nested profile < reads.json)
   echo "SCALE entries=$n build_per_s=$(json entries_per_second < build.json | cut -d. -f1)" \
-    "restart_ms=$restart_ms $(grep -o 'index_open_ms="[0-9.]*"' "$log" | tail -1 | tr -d '"')" \
+    "restart_ms=$restart_ms $(grep -o 'index_open_ms="\?[0-9.]*' "$log" | tail -1 | tr -d '"')" \
     "rss_start_mib=$rss_start rss_settled_mib=$rss_settled rss_after_reads_mib=$rss_reads" \
     "proof_ms=$proof50/$proof99 record_ms=$record50/$record99 page_ms=$page50/$page99" \
     "bundle_ms=$bundle50/$bundle99 profile_ms=$profile50/$profile99" \

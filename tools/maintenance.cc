@@ -90,10 +90,15 @@ Status ReindexCommand(const Args& args) {
                                       "record indexes");
   }
   const auto start = std::chrono::steady_clock::now();
+  ProgressBar clear("clear", "keys");
   ProgressBar bar("reindex", "entries");
   Status s = records::RecordPolicy::Reindex(
       opened.store, *opened.log, flags.Has("rebuild"),
-      [&](uint64_t indexed, uint64_t tree_size) { bar.Show(indexed, tree_size); });
+      [&](uint64_t indexed, uint64_t tree_size) {
+        clear.Finish();
+        bar.Show(indexed, tree_size);
+      },
+      4096, [&](uint64_t deleted, uint64_t keys) { clear.Show(deleted, keys); });
   bar.Finish();
   CREDLEDGER_RETURN_IF_ERROR(s);
   return PrintJson(

@@ -175,8 +175,8 @@ Result<std::shared_ptr<RecordPolicy>> RecordPolicy::Open(Ledger& ledger) {
 
 Status RecordPolicy::Reindex(
     Store* store, const LogReader& log, bool rebuild,
-    const std::function<void(uint64_t indexed, uint64_t tree_size)>& progress,
-    size_t batch_entries) {
+    const std::function<void(uint64_t indexed, uint64_t tree_size)>& progress, size_t batch_entries,
+    const std::function<void(uint64_t deleted, uint64_t keys)>& clearing) {
   const uint64_t tree_size = log.Head().tree_size;
   const StoreSource durable(store);
   const RecordIndex index(&durable, /*leaves=*/nullptr);
@@ -192,6 +192,15 @@ Status RecordPolicy::Reindex(
     const std::string version_key = index_keys::FormatVersion();
     std::string start = prefix;
     const size_t wipe_keys = std::max<size_t>(batch_entries, 1) * 16;
+    uint64_t keys = 0, cleared = 0;
+    if (clearing) {
+      CREDLEDGER_RETURN_IF_ERROR(
+          durable.Scan(prefix, prefix, [&](std::string_view, std::string_view) {
+            ++keys;
+            return true;
+          }));
+      clearing(0, keys);
+    }
     WriteBatch mark;
     mark.Put(version_key, EncodeU64(0));
     mark.Delete(index_keys::IndexedSize());
@@ -209,8 +218,11 @@ Status RecordPolicy::Reindex(
           }));
       if (deleted < wipe_keys) batch.Delete(version_key);
       CREDLEDGER_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
+      cleared += deleted;
+      if (clearing) clearing(std::min(cleared, keys), keys);
       if (deleted < wipe_keys) break;
     }
+    if (clearing) clearing(keys, keys);  // the metadata keys went with the mark and the last
     indexed.reset();
   }
   uint64_t from = indexed.value_or(1);

@@ -985,14 +985,23 @@ TEST_CASE(
   CHECK(IndexKeys(d.store.get()) == indexes);
 
   // A rebuild interrupted while it clears the indexes (in batches of 16 keys here) is refused
-  // as such, and the next reindex clears them again from the start.
-  REQUIRE(IndexKeys(d.store.get()).size() > 2 * 16);
+  // as such, and the next reindex clears them again from the start. The clearing counts what
+  // it has to delete first, and says how far it is after each batch.
+  REQUIRE(indexes.size() > 2 * 16);
+  std::vector<std::pair<uint64_t, uint64_t>> cleared;
+  auto clearing = [&](uint64_t deleted, uint64_t keys) { cleared.emplace_back(deleted, keys); };
   d.store->FailOneWriteAfter(2);  // the mark, one batch of deletions, then a failure
-  CHECK_FALSE(RecordPolicy::Reindex(ledger->store(), ledger->log(), true, nullptr, 1).ok());
+  CHECK_FALSE(
+      RecordPolicy::Reindex(ledger->store(), ledger->log(), true, nullptr, 1, clearing).ok());
+  CHECK(cleared ==
+        std::vector<std::pair<uint64_t, uint64_t>>{{0, indexes.size()}, {16, indexes.size()}});
   CHECK_THAT(RecordPolicy::Open(*ledger).status().message(),
              Catch::Contains("a reindex was interrupted while it cleared the record indexes"));
-  REQUIRE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, nullptr, 1).ok());
+  cleared.clear();
+  REQUIRE(RecordPolicy::Reindex(ledger->store(), ledger->log(), false, nullptr, 1, clearing).ok());
   CHECK(IndexKeys(d.store.get()) == indexes);
+  REQUIRE(!cleared.empty());
+  CHECK(cleared.back().first == cleared.back().second);
 
   // Entries appended by a build that does not keep the indexes: refused again.
   ledger->SetAdmissionPolicy(nullptr);
