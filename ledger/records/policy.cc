@@ -394,14 +394,14 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   }
   // A document (its hash) belongs to the agency that anchored it first, and to those it
   // delegated to: a copy under another agency's signature would verify as that agency's.
-  // (The index lists its records in log order, so the first anchor comes first.)
+  std::optional<std::pair<uint64_t, std::string>> anchor;  // the document's first record
   if (!document_hash.empty()) {
-    CREDLEDGER_ASSIGN_OR_RETURN(auto anchored, index_.DocumentRecords(document_hash, index, 1));
-    if (!anchored.empty() && !registry_.ActsFor(e.agency, anchored[0].second, index)) {
-      return Status::AlreadyExists("/body/" + std::string(traits.document_member) +
-                                   ": the document is anchored by record " + anchored[0].first +
-                                   " of agency \"" + anchored[0].second +
-                                   "\"; a document has one issuer");
+    CREDLEDGER_ASSIGN_OR_RETURN(anchor, index_.DocumentAnchor(document_hash));
+    if (anchor && !registry_.ActsFor(e.agency, anchor->second, index)) {
+      CREDLEDGER_ASSIGN_OR_RETURN(std::string anchor_id, index_.IdAt(anchor->first));
+      return Status::AlreadyExists(
+          "/body/" + std::string(traits.document_member) + ": the document is anchored by record " +
+          anchor_id + " of agency \"" + anchor->second + "\"; a document has one issuer");
     }
   }
   const bool is_change = traits.target_change != TargetChange::kNone;
@@ -457,7 +457,12 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   pending_index_.Put(index, index_keys::Record(index), subject, writes);
   pending_index_.Put(index, index_keys::Subject(subject, index), EncodeRecordInfo(info), writes);
   if (!document_hash.empty()) {
-    pending_index_.Put(index, index_keys::Document(document_hash, index), e.agency, writes);
+    if (anchor) {
+      pending_index_.Put(index, index_keys::Document(document_hash, index), e.agency, writes);
+    } else {
+      pending_index_.Put(index, index_keys::DocumentAnchor(document_hash),
+                         EncodeDocumentAnchor(index, e.agency), writes);
+    }
   }
   return Status::Ok();
 }

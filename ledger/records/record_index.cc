@@ -92,6 +92,7 @@ class Decoder {
     return true;
   }
   bool done() const { return in_.empty(); }
+  std::string_view rest() const { return in_; }
 
  private:
   std::string_view in_;
@@ -153,11 +154,11 @@ std::string Subject(std::string_view subject, uint64_t index) {
   format::PutBigEndian64(&key, index);
   return key;
 }
-std::string DocumentPrefix(std::string_view document_hash) {
-  return KeyOf(kDocumentKind) + HashBytes(document_hash) + '\0';
+std::string DocumentAnchor(std::string_view document_hash) {
+  return KeyOf(kDocumentKind) + HashBytes(document_hash);
 }
 std::string Document(std::string_view document_hash, uint64_t index) {
-  std::string key = DocumentPrefix(document_hash);
+  std::string key = DocumentAnchor(document_hash) + '\0';
   format::PutBigEndian64(&key, index);
   return key;
 }
@@ -192,7 +193,8 @@ std::string DescribeIndexKey(std::string_view key) {
     case kSubjectKind:
       return at_index("subject", false);
     case kDocumentKind:
-      return at_index("document", true);
+      return rest.size() == 32 ? "document " + HashHex(rest) + " (its first record)"
+                               : at_index("document", true);
     case kBusinessKind:
       return "business identifier " + std::string(rest);
     case kConfigKind:
@@ -209,6 +211,12 @@ std::string EncodeBusinessValue(uint64_t index) {
   Encoder e;
   e.U64(index);
   return e.Take();
+}
+
+std::string EncodeDocumentAnchor(uint64_t index, std::string_view agency) {
+  Encoder e;
+  e.U64(index);
+  return e.Take() + std::string(agency);
 }
 
 std::string EncodeU64(uint64_t v) {
@@ -492,24 +500,46 @@ Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecord
   return out;
 }
 
+Result<std::optional<std::pair<uint64_t, std::string>>> RecordIndex::DocumentAnchor(
+    std::string_view hash) const {
+  using Anchor = std::optional<std::pair<uint64_t, std::string>>;
+  if (!LeafOfId(hash)) return Anchor();  // not a document hash: no key is its
+  std::string value;
+  Status s = source_->Get(index_keys::DocumentAnchor(hash), &value);
+  if (s.code() == StatusCode::kNotFound) return Anchor();
+  if (!s.ok()) return s;
+  Decoder d(value);
+  uint64_t index = 0;
+  if (!d.U64(&index)) return Status::DataLoss("a document index value is damaged");
+  return Anchor(std::make_pair(index, std::string(d.rest())));
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> RecordIndex::DocumentRecords(
     std::string_view hash, uint64_t below_index, size_t limit) const {
   std::vector<std::pair<uint64_t, std::string>> found;
-  const std::string prefix = index_keys::DocumentPrefix(hash);
-  if (limit == 0) return std::vector<std::pair<std::string, std::string>>();
-  bool damaged = false;
+  if (limit == 0 || !LeafOfId(hash)) return std::vector<std::pair<std::string, std::string>>();
+  // The first record's key is the prefix of the later ones' (the hash is 32 bytes).
+  const std::string prefix = index_keys::DocumentAnchor(hash);
+  Status damaged = Status::Ok();
   Status s = source_->Scan(prefix, prefix, [&](std::string_view key, std::string_view value) {
-    if (key.size() != prefix.size() + 8) {
-      damaged = true;
-      return false;
+    uint64_t index = 0;
+    std::string agency;
+    if (key.size() == prefix.size()) {
+      Decoder d(value);
+      if (!d.U64(&index)) damaged = Status::DataLoss("a document index value is damaged");
+      agency = d.rest();
+    } else if (key.size() == prefix.size() + 9 && key[prefix.size()] == '\0') {
+      index = format::GetBigEndian64(key.substr(prefix.size() + 1));
+      agency = value;
+    } else {
+      damaged = Status::DataLoss("a document index key is damaged");
     }
-    const uint64_t index = format::GetBigEndian64(key.substr(prefix.size()));
-    if (index >= below_index) return false;
-    found.emplace_back(index, std::string(value));
+    if (!damaged.ok() || index >= below_index) return false;
+    found.emplace_back(index, std::move(agency));
     return found.size() < limit;
   });
   if (!s.ok()) return s;
-  if (damaged) return Status::DataLoss("a document index key is damaged");
+  if (!damaged.ok()) return damaged;
   std::vector<std::pair<std::string, std::string>> out;
   out.reserve(found.size());
   for (auto& [index, agency] : found) {

@@ -39,7 +39,9 @@ namespace credledger::records {
 //    record ids (a record id is its leaf hash: the log's own leaf index translates).
 // 4: a record's RecordInfo under its subject's key (a subject's records are adjacent), the
 //    record key holding only the subject.
-inline constexpr uint64_t kIndexFormatVersion = 4;
+// 5: a document's first record under a key of its own (DocumentAnchor), found by a Get
+//    instead of a scan.
+inline constexpr uint64_t kIndexFormatVersion = 5;
 
 // What the domain knows of each admitted record: enough to apply the rules to later records
 // that act on it, and to answer readers.
@@ -93,9 +95,11 @@ std::string Record(uint64_t index);  // -> the record's subject
 // -> RecordInfo (EncodeRecordInfo); a subject's records in log order, adjacent.
 std::string Subject(std::string_view subject, uint64_t index);
 std::string SubjectPrefix(std::string_view subject);
-// -> agency; in log order under one document hash.
+// -> index (varint) ‖ agency: the first record to carry a document, found by one Get (the
+// admission of each record with a document asks it).
+std::string DocumentAnchor(std::string_view document_hash);
+// -> agency: the later records carrying it, in log order (keys that start with its anchor's).
 std::string Document(std::string_view document_hash, uint64_t index);
-std::string DocumentPrefix(std::string_view document_hash);
 std::string Business(std::string_view business_key);  // -> log index (varint)
 std::string Config(uint64_t index);                   // -> "" (a config entry's index)
 std::string ConfigPrefix();
@@ -112,8 +116,9 @@ std::string EncodeRecordInfo(const RecordInfo& info);
 // an encoded RecordInfo).
 Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view subject,
                                     std::string_view bytes);
-// The value of business identifier keys.
+// The values of business identifier and document anchor keys.
 std::string EncodeBusinessValue(uint64_t index);
+std::string EncodeDocumentAnchor(uint64_t index, std::string_view agency);
 std::string EncodeU64(uint64_t v);
 // Errors: DataLoss (not 8 bytes).
 Result<uint64_t> DecodeU64(std::string_view bytes);
@@ -247,6 +252,9 @@ class RecordIndex {
   // at most `limit`, each with its agency. O(limit).
   Result<std::vector<std::pair<std::string, std::string>>> DocumentRecords(
       std::string_view hash, uint64_t below_index = UINT64_MAX, size_t limit = SIZE_MAX) const;
+  // The first record that carried document `hash` (its log index and agency), if any.
+  Result<std::optional<std::pair<uint64_t, std::string>>> DocumentAnchor(
+      std::string_view hash) const;
   // The record holding business identifier `key`, if any.
   Result<std::optional<std::string>> BusinessKeyHolder(std::string_view key) const;
   // The log indexes of the config entries below `below_index`, in order.

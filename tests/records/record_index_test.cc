@@ -62,7 +62,11 @@ TEST_CASE("index keys sort as the queries need and say what they are", "[records
   // A subject's keys in log order, and no subject's range inside another's.
   CHECK(index_keys::Subject("A", 2) < index_keys::Subject("A", 256));
   CHECK(index_keys::Subject("AB", 1) > index_keys::Subject("A", UINT64_MAX));
-  CHECK(index_keys::Document(kId, 7).starts_with(index_keys::DocumentPrefix(kId)));
+  // A document's first record, then the later ones: one scan from the first's key.
+  CHECK(index_keys::Document(kId, 7).starts_with(index_keys::DocumentAnchor(kId)));
+  CHECK(index_keys::DocumentAnchor(kId) < index_keys::Document(kId, 0));
+  CHECK(DescribeIndexKey(index_keys::DocumentAnchor(kId)) ==
+        "document " + kId + " (its first record)");
   // Records by log index: consecutive records share their keys' prefix.
   CHECK(index_keys::Record(300).size() == 2 + 8);
   CHECK(index_keys::Record(255) < index_keys::Record(256));
