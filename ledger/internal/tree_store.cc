@@ -159,17 +159,7 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
                             " has " + std::to_string(value.size()) + " bytes, need at least " +
                             std::to_string(min_width * sizeof(Hash)));
   }
-  auto tile = std::make_shared<Tile>();
-  tile->levels.push_back(DecodeRow(value));
-  for (int r = 1; r < kTileHeight; ++r) {
-    const std::vector<Hash>& below = tile->levels.back();
-    std::vector<Hash> above(below.size() / 2);
-    for (size_t i = 0; i < above.size(); ++i) {
-      above[i] = merkle::NodeHash(alg_, below[2 * i], below[2 * i + 1]);
-    }
-    tile->levels.push_back(std::move(above));
-  }
-  std::shared_ptr<const Tile> result = std::move(tile);
+  std::shared_ptr<const Tile> result = std::make_shared<const Tile>(alg_, DecodeRow(value));
 
   TileKey key{level, index};
   Shard& shard = ShardFor(key);
@@ -197,6 +187,23 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
   return result;
 }
 
+const Hash& TileReader::Tile::Node(uint32_t row, size_t within) const {
+  if (row == 0) return bottom_[within];
+  std::call_once(upper_once_, [this] {
+    upper_.reserve(kTileHeight - 1);  // `below` points into it
+    const std::vector<Hash>* below = &bottom_;
+    for (int r = 1; r < kTileHeight; ++r) {
+      std::vector<Hash> above(below->size() / 2);
+      for (size_t i = 0; i < above.size(); ++i) {
+        above[i] = merkle::NodeHash(alg_, (*below)[2 * i], (*below)[2 * i + 1]);
+      }
+      upper_.push_back(std::move(above));
+      below = &upper_.back();
+    }
+  });
+  return upper_[row - 1][within];
+}
+
 const TileReader::Tile* TileReader::Cursor::Find(uint32_t level, uint64_t index,
                                                  size_t min_width) const {
   for (size_t i = 0; i < std::min(count_, held_.size()); ++i) {
@@ -217,7 +224,7 @@ Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
   size_t within = static_cast<size_t>(id.index & ((kTileWidth >> r) - 1));
   size_t min_width = (within + 1) << r;
   if (const Tile* held = cursor->Find(tile_level, tile_index, min_width)) {
-    return held->levels[r][within];
+    return held->Node(r, within);
   }
   std::shared_ptr<const Tile> tile;
   TileKey key{tile_level, tile_index};
@@ -236,7 +243,7 @@ Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
   if (!tile) {
     CREDLEDGER_ASSIGN_OR_RETURN(tile, LoadTile(tile_level, tile_index, min_width));
   }
-  Hash h = tile->levels[r][within];
+  Hash h = tile->Node(r, within);
   cursor->Keep(tile_level, tile_index, std::move(tile));
   return h;
 }
