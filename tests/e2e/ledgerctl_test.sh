@@ -157,6 +157,13 @@ check "fsck of a sound store" 0 "$ctl" fsck --data g --indexes
 contains "fsck compares the indexes with a rebuild" out.txt '"indexes":"equal to a rebuild from the log"'
 check "reindex from scratch" 0 "$ctl" reindex --data g --rebuild
 contains "reindex says how far" out.txt '"indexed_tree_size":3'
+# The tables the reindex wrote were checked and recorded by it, not left to the next start.
+unrecorded=
+for table in g/store/*.ldb; do
+  grep -q "^$(basename "$table" .ldb | sed 's/^0*//') " g/store/CHECKED-TABLES || unrecorded+=" $table"
+done
+[ -z "$unrecorded" ] && passed=$((passed + 1)) ||
+  { failed=$((failed + 1)); echo "FAIL: tables the reindex wrote are not recorded as checked:$unrecorded"; }
 check "fsck after the reindex" 0 "$ctl" fsck --data g --indexes
 check "reindex of a plain log" 1 "$ctl" reindex --data d
 check "qr in the terminal" 0 "$ctl" qr "https://ledger.example/v/$penalty_id"
