@@ -112,8 +112,8 @@ std::string FormatVersion();  // -> u64: kIndexFormatVersion
 std::string DescribeIndexKey(std::string_view key);
 
 std::string EncodeRecordInfo(const RecordInfo& info);
-// The RecordInfo of the record at log index `index`, stored as `bytes`. Errors: DataLoss (not
-// an encoded RecordInfo).
+// The RecordInfo of the record at log index `index` about `subject` (both from its key),
+// stored as `bytes`. Errors: DataLoss (not an encoded RecordInfo).
 Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view subject,
                                     std::string_view bytes);
 // The values of business identifier and document anchor keys.
