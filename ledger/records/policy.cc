@@ -219,7 +219,7 @@ Status RecordPolicy::Reindex(
       if (deleted < wipe_keys) batch.Delete(version_key);
       CREDLEDGER_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
       cleared += deleted;
-      if (clearing) clearing(std::min(cleared, keys), keys);
+      if (clearing) clearing(cleared, keys);
       if (deleted < wipe_keys) break;
     }
     if (clearing) clearing(keys, keys);  // the metadata keys went with the mark and the last

@@ -158,8 +158,7 @@ class RecordPolicy : public AdmissionPolicy {
   // Config entries admitted and not yet durable, in order: (index, entry).
   std::vector<std::pair<uint64_t, std::string>> pending_config_;
   crypto::HashAlgorithm alg_;
-  bool trust_signatures_ = false;  // during a kTrustLog replay
-  bool format_written_ = true;     // false: the next Seal writes the index format version
+  bool trust_signatures_ = false;                // during a kTrustLog replay
   const std::unique_ptr<Store> owned_store_;     // the memory store of Replay and FromGenesis
   const std::unique_ptr<LeafIndex> log_leaves_;  // the log's, when the policy has one
   PendingIndex pending_index_;

@@ -46,18 +46,26 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
           break;
         }
         const RecordTypeTraits& traits = Traits(info.type);
-        const ProfileView view = traits.profile_view;
-        if (view == ProfileView::kNotListed || (view == ProfileView::kBanksOnly && !request.bank)) {
-          continue;
-        }
         Listed item{info.index, info.type, StatusName(StatusAt(info, tree_size)), std::nullopt,
                     info.target};
         if (traits.display_rules) {
           auto display = PenaltyDisplayOf(info, *registry, date);
           if (display.ok()) item.display = *display;
         }
-        const bool shown = view != ProfileView::kWhileDisplayed || request.bank ||
-                           (item.display && item.display->displayed);
+        bool shown = false;
+        switch (traits.profile_view) {
+          case ProfileView::kNotListed:
+            break;
+          case ProfileView::kEveryone:
+            shown = true;
+            break;
+          case ProfileView::kWhileDisplayed:
+            shown = request.bank || (item.display && item.display->displayed);
+            break;
+          case ProfileView::kBanksOnly:
+            shown = request.bank;
+            break;
+        }
         if (!shown) continue;
         if (out.size() == request.max_records) {
           truncated = true;
@@ -89,8 +97,9 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
   }
   for (const Listed& r : listed) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string text, log.GetEntry(r.index));
-    // Its id is its leaf hash, which GetEntry has just checked the bytes against.
-    const std::string id = crypto::HexEncode(merkle::LeafHash(log.params().tree_hash, text));
+    // Its id is its leaf, which GetEntry has just checked the bytes against (the tile is held).
+    CREDLEDGER_ASSIGN_OR_RETURN(merkle::Hash leaf, log.LeafHashAt(r.index));
+    const std::string id = crypto::HexEncode(leaf);
     CREDLEDGER_ASSIGN_OR_RETURN(Json entry, ParseJson(text));
     CREDLEDGER_ASSIGN_OR_RETURN(auto proof, log.InclusionProof(r.index, tree_size));
     Json inclusion = merkle::HashesToHex(proof);

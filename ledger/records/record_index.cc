@@ -23,23 +23,13 @@ std::string KeyOf(char kind) { return std::string{index_keys::kPrefix, kind}; }
 // A hash given as 64 lowercase hex digits, as its 32 bytes (the form keys and values hold);
 // anything else as it is (it then matches no stored key).
 std::string HashBytes(std::string_view hex) {
-  auto bytes = crypto::HexDecode(hex);
-  if (!bytes.ok() || bytes->size() != 32) return std::string(hex);
-  return std::string(bytes->begin(), bytes->end());
+  auto hash = merkle::HashFromHex(hex);
+  if (!hash.ok()) return std::string(hex);
+  return std::string(hash->begin(), hash->end());
 }
 
 std::string HashHex(std::string_view bytes) {
   return crypto::HexEncode({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-}
-
-// A record id (64 hex digits) as a leaf hash; nullopt if it is not one.
-std::optional<merkle::Hash> LeafOfId(std::string_view record_id) {
-  auto bytes = crypto::HexDecode(record_id);
-  if (!bytes.ok()) return std::nullopt;
-  merkle::Hash leaf{};
-  if (bytes->size() != leaf.size()) return std::nullopt;
-  std::copy(bytes->begin(), bytes->end(), leaf.begin());
-  return leaf;
 }
 
 // The fields of an encoded RecordInfo: integers and lengths as LEB128 varints (most are one
@@ -97,6 +87,15 @@ class Decoder {
  private:
   std::string_view in_;
 };
+
+// A document anchor's value (EncodeDocumentAnchor): the first record's index and agency.
+// False if damaged.
+bool DecodeDocumentAnchor(std::string_view value, uint64_t* index, std::string* agency) {
+  Decoder d(value);
+  if (!d.U64(index)) return false;
+  agency->assign(d.rest());
+  return true;
+}
 
 constexpr uint8_t kRecordInfoVersion = 4;
 
@@ -427,8 +426,8 @@ void PendingIndex::RolledBack(uint64_t first_index) {
 }
 
 Result<std::optional<RecordInfo>> RecordIndex::FindRecord(std::string_view record_id) const {
-  const std::optional<merkle::Hash> leaf = LeafOfId(record_id);
-  if (!leaf) return std::optional<RecordInfo>();
+  const Result<merkle::Hash> leaf = merkle::HashFromHex(record_id);
+  if (!leaf.ok()) return std::optional<RecordInfo>();  // not an id: no record has it
   if (leaves_ == nullptr) return Status::FailedPrecondition("record ids are not translated here");
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> index, leaves_->Find(*leaf));
   if (!index) return std::optional<RecordInfo>();
@@ -484,40 +483,25 @@ Result<std::vector<RecordInfo>> RecordIndex::SubjectRecordInfos(
   return out;
 }
 
-Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::SubjectRecords(
-    std::string_view subject, uint64_t after_index, size_t limit,
-    std::optional<RecordType> type) const {
-  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<RecordInfo> infos,
-                              SubjectRecordInfos(subject, after_index, limit, type));
-  std::vector<std::pair<uint64_t, std::string>> out;
-  out.reserve(infos.size());
-  for (const RecordInfo& info : infos) {
-    Result<std::string> id = IdAt(info.index);
-    if (id.status().code() == StatusCode::kNotFound) break;  // durable, beyond the reader's head
-    if (!id.ok()) return id.status();
-    out.emplace_back(info.index, std::move(*id));
-  }
-  return out;
-}
-
 Result<std::optional<std::pair<uint64_t, std::string>>> RecordIndex::DocumentAnchor(
     std::string_view hash) const {
   using Anchor = std::optional<std::pair<uint64_t, std::string>>;
-  if (!LeafOfId(hash)) return Anchor();  // not a document hash: no key is its
+  if (!merkle::HashFromHex(hash).ok()) return Anchor();  // not a document hash: no key is its
   std::string value;
   Status s = source_->Get(index_keys::DocumentAnchor(hash), &value);
   if (s.code() == StatusCode::kNotFound) return Anchor();
   if (!s.ok()) return s;
-  Decoder d(value);
-  uint64_t index = 0;
-  if (!d.U64(&index)) return Status::DataLoss("a document index value is damaged");
-  return Anchor(std::make_pair(index, std::string(d.rest())));
+  std::pair<uint64_t, std::string> anchor;
+  if (!DecodeDocumentAnchor(value, &anchor.first, &anchor.second)) {
+    return Status::DataLoss("a document index value is damaged");
+  }
+  return Anchor(std::move(anchor));
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> RecordIndex::DocumentRecords(
+Result<std::vector<std::pair<uint64_t, std::string>>> RecordIndex::DocumentRecords(
     std::string_view hash, uint64_t below_index, size_t limit) const {
   std::vector<std::pair<uint64_t, std::string>> found;
-  if (limit == 0 || !LeafOfId(hash)) return std::vector<std::pair<std::string, std::string>>();
+  if (limit == 0 || !merkle::HashFromHex(hash).ok()) return found;
   // The first record's key is the prefix of the later ones' (the hash is 32 bytes).
   const std::string prefix = index_keys::DocumentAnchor(hash);
   Status damaged = Status::Ok();
@@ -525,9 +509,9 @@ Result<std::vector<std::pair<std::string, std::string>>> RecordIndex::DocumentRe
     uint64_t index = 0;
     std::string agency;
     if (key.size() == prefix.size()) {
-      Decoder d(value);
-      if (!d.U64(&index)) damaged = Status::DataLoss("a document index value is damaged");
-      agency = d.rest();
+      if (!DecodeDocumentAnchor(value, &index, &agency)) {
+        damaged = Status::DataLoss("a document index value is damaged");
+      }
     } else if (key.size() == prefix.size() + 9 && key[prefix.size()] == '\0') {
       index = format::GetBigEndian64(key.substr(prefix.size() + 1));
       agency = value;
@@ -540,15 +524,7 @@ Result<std::vector<std::pair<std::string, std::string>>> RecordIndex::DocumentRe
   });
   if (!s.ok()) return s;
   if (!damaged.ok()) return damaged;
-  std::vector<std::pair<std::string, std::string>> out;
-  out.reserve(found.size());
-  for (auto& [index, agency] : found) {
-    Result<std::string> id = IdAt(index);
-    if (id.status().code() == StatusCode::kNotFound) break;  // durable, beyond the reader's head
-    if (!id.ok()) return id.status();
-    out.emplace_back(std::move(*id), std::move(agency));
-  }
-  return out;
+  return found;
 }
 
 Result<std::optional<std::string>> RecordIndex::BusinessKeyHolder(std::string_view key) const {
@@ -633,14 +609,19 @@ Result<std::vector<std::string>> RecordReader::RecordsByDocument(std::string_vie
   CREDLEDGER_ASSIGN_OR_RETURN(auto records, index_.DocumentRecords(hash, below_index, limit));
   std::vector<std::string> ids;
   ids.reserve(records.size());
-  for (auto& [id, agency] : records) ids.push_back(std::move(id));
+  for (const auto& [index, agency] : records) {
+    Result<std::string> id = index_.IdAt(index);
+    if (id.status().code() == StatusCode::kNotFound) break;  // durable, beyond the reader's head
+    if (!id.ok()) return id.status();
+    ids.push_back(std::move(*id));
+  }
   return ids;
 }
 
 Status RecordReader::MayErase(std::string_view hash, const std::string& agency_id) const {
   CREDLEDGER_ASSIGN_OR_RETURN(auto records, index_.DocumentRecords(hash));
   if (records.empty()) return Status::NotFound("no record carries document " + std::string(hash));
-  for (const auto& [id, agency] : records) {
+  for (const auto& [index, agency] : records) {
     if (agency == agency_id) return Status::Ok();
   }
   return Status::PermissionDenied("document " + std::string(hash) + " was not issued by agency \"" +

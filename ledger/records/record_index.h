@@ -241,16 +241,9 @@ class RecordIndex {
   Result<std::vector<RecordInfo>> SubjectRecordInfos(
       std::string_view subject, uint64_t after_index, size_t limit,
       std::optional<RecordType> type = std::nullopt) const;
-  // Record ids about `subject` (a USCC, or a person's commitment) in log order, starting after
-  // log index `after_index` (a cursor: pass the last index seen, 0 to start), at most `limit`,
-  // optionally only records of `type`. Each item is (log index, record id). Ends before the
-  // first record whose leaf `leaves` does not have yet (durable, beyond the log reader's head).
-  Result<std::vector<std::pair<uint64_t, std::string>>> SubjectRecords(
-      std::string_view subject, uint64_t after_index, size_t limit,
-      std::optional<RecordType> type = std::nullopt) const;
-  // Record ids whose document hash is `hash`, in log order, below log index `below_index`,
-  // at most `limit`, each with its agency. O(limit).
-  Result<std::vector<std::pair<std::string, std::string>>> DocumentRecords(
+  // The records whose document hash is `hash`, in log order, below log index `below_index`, at
+  // most `limit`: each its log index and agency. O(limit).
+  Result<std::vector<std::pair<uint64_t, std::string>>> DocumentRecords(
       std::string_view hash, uint64_t below_index = UINT64_MAX, size_t limit = SIZE_MAX) const;
   // The first record that carried document `hash` (its log index and agency), if any.
   Result<std::optional<std::pair<uint64_t, std::string>>> DocumentAnchor(

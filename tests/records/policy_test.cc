@@ -93,9 +93,16 @@ struct Domain {
   std::vector<std::pair<uint64_t, std::string>> Subject(
       const std::string& subject, uint64_t after, size_t limit,
       std::optional<RecordType> type = std::nullopt) const {
-    auto page = policy->reader().index().SubjectRecords(subject, after, limit, type);
-    REQUIRE(page.ok());
-    return *page;
+    const RecordIndex& index = policy->reader().index();
+    auto infos = index.SubjectRecordInfos(subject, after, limit, type);
+    REQUIRE(infos.ok());
+    std::vector<std::pair<uint64_t, std::string>> page;
+    for (const RecordInfo& info : *infos) {
+      auto id = index.IdAt(info.index);
+      REQUIRE(id.ok());
+      page.emplace_back(info.index, *id);
+    }
+    return page;
   }
   std::vector<std::string> Documents(const std::string& hash, uint64_t below = UINT64_MAX,
                                      size_t limit = SIZE_MAX) const {
