@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include <cstring>
+#include <mutex>
 #include <unordered_map>
 
 #include "crypto/hash.h"
@@ -181,7 +182,28 @@ Result<KeyAlgorithm> ParseKeyAlgorithm(std::string_view name) {
 // ---- PublicKey ----
 
 struct PublicKey::Handle {
+  explicit Handle(std::shared_ptr<EVP_PKEY> k) : key(std::move(k)) {}
+
+  // P-256: a context set up once to verify a SHA-256 digest, which each verification
+  // duplicates. EVP_DigestVerifyInit fetches the algorithms again on every call, under a lock:
+  // with two threads verifying, 10% of a verification (bench: 68.5 us against 61.5 us).
+  // Null if it could not be made (then Verify fails, as DigestVerifyInit would have).
+  EVP_PKEY_CTX* VerifyPrototype() {
+    std::call_once(verify_once, [this] {
+      static const EVP_MD* sha256 = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+      internal::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+      if (ctx && sha256 != nullptr && EVP_PKEY_verify_init(ctx.get()) == 1 &&
+          EVP_PKEY_CTX_set_signature_md(ctx.get(), sha256) == 1) {
+        verify_proto = std::move(ctx);
+      }
+      ERR_clear_error();
+    });
+    return verify_proto.get();
+  }
+
   std::shared_ptr<EVP_PKEY> key;
+  std::once_flag verify_once;
+  internal::EvpPkeyCtxPtr verify_proto;
 };
 
 PublicKey::PublicKey(std::shared_ptr<Handle> h, KeyAlgorithm alg, Bytes der)
@@ -218,7 +240,7 @@ Result<PublicKey> PublicKey::ParseDer(std::span<const uint8_t> spki_der) {
   }
   CREDLEDGER_ASSIGN_OR_RETURN(KeyAlgorithm alg, IdentifyKey(key.get()));
   CREDLEDGER_ASSIGN_OR_RETURN(Bytes der, SpkiDer(key.get()));
-  return PublicKey(std::make_shared<Handle>(Handle{std::move(key)}), alg, std::move(der));
+  return PublicKey(std::make_shared<Handle>(std::move(key)), alg, std::move(der));
 }
 
 Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
@@ -233,7 +255,7 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
   auto key = internal::ShareKey(raw);
   CREDLEDGER_ASSIGN_OR_RETURN(KeyAlgorithm alg, IdentifyKey(key.get()));
   CREDLEDGER_ASSIGN_OR_RETURN(Bytes der, SpkiDer(key.get()));
-  return PublicKey(std::make_shared<Handle>(Handle{std::move(key)}), alg, std::move(der));
+  return PublicKey(std::make_shared<Handle>(std::move(key)), alg, std::move(der));
 }
 
 Result<PublicKey> PublicKey::FromRawEd25519(std::span<const uint8_t> raw) {
@@ -242,7 +264,7 @@ Result<PublicKey> PublicKey::FromRawEd25519(std::span<const uint8_t> raw) {
   if (k == nullptr) return OpenSslError(StatusCode::kInvalidArgument, "bad Ed25519 public key");
   auto key = internal::ShareKey(k);
   CREDLEDGER_ASSIGN_OR_RETURN(Bytes der, SpkiDer(key.get()));
-  return PublicKey(std::make_shared<Handle>(Handle{std::move(key)}), KeyAlgorithm::kEd25519,
+  return PublicKey(std::make_shared<Handle>(std::move(key)), KeyAlgorithm::kEd25519,
                    std::move(der));
 }
 
@@ -290,12 +312,24 @@ Status PublicKey::Verify(std::string_view message, std::span<const uint8_t> sign
       }
       break;
   }
-  internal::EvpMdCtxPtr mctx(EVP_MD_CTX_new());
-  internal::EvpPkeyCtxPtr pctx;
-  if (!mctx) return Status::Internal("EVP_MD_CTX_new failed");
-  CREDLEDGER_RETURN_IF_ERROR(InitDigestContext(mctx.get(), handle_->key.get(), alg_, false, &pctx));
-  int rc = EVP_DigestVerify(mctx.get(), sig.data(), sig.size(),
-                            reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  int rc = 0;
+  if (alg_ == KeyAlgorithm::kP256) {
+    // ECDSA over the SHA-256 digest, as EVP_DigestVerify computes it, from a prepared context.
+    EVP_PKEY_CTX* prototype = handle_->VerifyPrototype();
+    if (prototype == nullptr) return Status::Internal("setting up P-256 verification failed");
+    internal::EvpPkeyCtxPtr pctx(EVP_PKEY_CTX_dup(prototype));
+    if (!pctx) return Status::Internal("EVP_PKEY_CTX_dup failed");
+    const Digest digest = Hash(HashAlgorithm::kSha256, message);
+    rc = EVP_PKEY_verify(pctx.get(), sig.data(), sig.size(), digest.data(), digest.size());
+  } else {
+    internal::EvpMdCtxPtr mctx(EVP_MD_CTX_new());
+    internal::EvpPkeyCtxPtr pctx;
+    if (!mctx) return Status::Internal("EVP_MD_CTX_new failed");
+    CREDLEDGER_RETURN_IF_ERROR(
+        InitDigestContext(mctx.get(), handle_->key.get(), alg_, false, &pctx));
+    rc = EVP_DigestVerify(mctx.get(), sig.data(), sig.size(),
+                          reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  }
   ERR_clear_error();
   if (rc != 1) {
     return Status::Unauthenticated(std::string(KeyAlgorithmName(alg_)) +

@@ -200,7 +200,13 @@ class Parser {
       if (pos_ >= s_.size() || s_[pos_] != ':') return ParseError(pos_, "expected ':'");
       ++pos_;
       SkipSpace();
-      CREDLEDGER_RETURN_IF_ERROR(ParseValue(&slot->second, depth));
+      if (depth == 1 && options_.member_array_elements != nullptr && pos_ < s_.size() &&
+          s_[pos_] == '[') {
+        CREDLEDGER_RETURN_IF_ERROR(
+            ParseArray(&slot->second, depth + 1, options_.member_array_elements));
+      } else {
+        CREDLEDGER_RETURN_IF_ERROR(ParseValue(&slot->second, depth));
+      }
       SkipSpace();
       if (pos_ >= s_.size()) return ParseError(pos_, "unterminated object");
       if (s_[pos_] == ',') {
@@ -215,7 +221,8 @@ class Parser {
     }
   }
 
-  Status ParseArray(Json* out, int depth) {
+  // With `element_texts`, appends the text of each element to it.
+  Status ParseArray(Json* out, int depth, std::vector<JsonElementText>* element_texts = nullptr) {
     CREDLEDGER_RETURN_IF_ERROR(CheckDepth(depth));
     ++pos_;  // '['
     *out = Json::array();
@@ -227,7 +234,16 @@ class Parser {
     while (true) {
       SkipSpace();
       Json value;
-      CREDLEDGER_RETURN_IF_ERROR(ParseValue(&value, depth));
+      if (element_texts == nullptr) {
+        CREDLEDGER_RETURN_IF_ERROR(ParseValue(&value, depth));
+      } else {
+        const size_t start = pos_;
+        const bool canonical_before = canonical_;
+        canonical_ = true;  // for now: whether this element's text is canonical
+        CREDLEDGER_RETURN_IF_ERROR(ParseValue(&value, depth));
+        element_texts->push_back({s_.substr(start, pos_ - start), canonical_});
+        canonical_ = canonical_before && canonical_;
+      }
       out->push_back(std::move(value));
       SkipSpace();
       if (pos_ >= s_.size()) return ParseError(pos_, "unterminated array");

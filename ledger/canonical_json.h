@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/status.h"
 
@@ -32,9 +33,19 @@ using Json = nlohmann::json;
 // The largest integer magnitude a double holds exactly (2^53).
 inline constexpr int64_t kMaxExactJsonInteger = int64_t{1} << 53;
 
+// The text of one array element as ParseOptions::member_array_elements reports it.
+struct JsonElementText {
+  std::string_view text;  // a view into the parsed text
+  bool canonical;         // `text` is byte for byte what CanonicalJson writes for the element
+};
+
 struct ParseOptions {
   // Containers nested deeper than this are rejected (protects the stack). Default 64.
   int max_depth = 64;
+  // If set, receives the text of each element of every array that is a member of the
+  // top-level object, in order: a batch keeps each entry's canonical bytes instead of
+  // serializing each parsed entry again.
+  std::vector<JsonElementText>* member_array_elements = nullptr;
 };
 
 Result<Json> ParseJson(std::string_view text, const ParseOptions& options = {});

@@ -330,6 +330,10 @@ Status SharedRecordPolicy::Precheck(Json doc, Submission& submission) const {
   const crypto::PublicKey* key = registry->FindKey(e.agency, e.key_id);
   if (key == nullptr) return Status::Ok();
   CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(e, *key));
+  // Verified: what remains is for admission, which runs on the serial sequencer and frees it
+  // there, so the signed bytes (a second copy of the entry) are freed here instead.
+  std::string().swap(e.signed_bytes);
+  crypto::Bytes().swap(e.signature);
   submission.AttachChecks(std::make_shared<CheckedEntry>(submission.leaf_hash(), std::move(e)));
   return Status::Ok();
 }

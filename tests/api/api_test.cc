@@ -240,6 +240,27 @@ TEST_CASE("a batch answers every item in its slot, in RFC 8785 form, proven agai
   }
 }
 
+TEST_CASE("a batch stores each entry in its RFC 8785 form, however the request wrote it", "[api]") {
+  testing::Node node;
+  const std::string canonical = node.Penalty("W-1");
+  const std::string other = node.Penalty("W-2");
+  // The first entry as sent (canonical) inside a batch that is not; the second pretty-printed,
+  // so its bytes are not what the log stores.
+  const std::string body =
+      "{ \"entries\" : [\n" + canonical + " ,\n" + Json::parse(other).dump(2) + "\n] }";
+  const api::Response answer = node.Call("POST", "/v1/entries/batch", body);
+  REQUIRE(answer.status == 200);
+  const Json results = Json::parse(answer.body)["results"];
+  REQUIRE(results.size() == 2);
+  CHECK(results[0]["status"] == 201);
+  CHECK(results[1]["status"] == 201);
+  CHECK(results[0]["leaf_hash"] ==
+        crypto::HexEncode(merkle::LeafHash(crypto::HashAlgorithm::kSha256, canonical)));
+  CHECK(results[1]["leaf_hash"] ==
+        crypto::HexEncode(merkle::LeafHash(crypto::HashAlgorithm::kSha256, other)));
+  CHECK(node.ledger->log().GetEntry(results[1]["index"].get<uint64_t>()).value() == other);
+}
+
 TEST_CASE("hand-written answers (receipts, proofs) are the RFC 8785 text of their content",
           "[api]") {
   Node node;

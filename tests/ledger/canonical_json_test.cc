@@ -281,3 +281,42 @@ TEST_CASE("the parser recognises text that is already canonical", "[jcs]") {
     check(value.dump(1));
   }
 }
+
+TEST_CASE(
+    "the elements of an object's array members come with their text and whether it is "
+    "canonical",
+    "[jcs]") {
+  std::vector<JsonElementText> texts;
+  const std::string text =
+      R"({"a":[{"x":1,"y":[2]}, {"y":1,"x":2},"s",[3, 4]],"b":{"c":[5]},"d":[[6]],"e":7})";
+  auto parsed = ParseJson(text, {.member_array_elements = &texts});
+  REQUIRE(parsed.ok());
+  // Only arrays that are members of the top-level object: not b.c, not the inner [6] or [3, 4].
+  REQUIRE(texts.size() == 5);
+  CHECK(texts[0].text == R"({"x":1,"y":[2]})");
+  CHECK(texts[0].canonical);
+  CHECK(texts[1].text == R"({"y":1,"x":2})");
+  CHECK(!texts[1].canonical);  // members out of order
+  CHECK(texts[2].text == R"("s")");
+  CHECK(texts[2].canonical);
+  CHECK(texts[3].text == "[3, 4]");
+  CHECK(!texts[3].canonical);  // whitespace inside
+  CHECK(texts[4].text == "[6]");
+  CHECK(texts[4].canonical);
+  // Each flag agrees with serializing the element again, and the whole text's flag is kept.
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const Json& element = i < 4 ? (*parsed)["a"][i] : (*parsed)["d"][0];
+    CHECK(texts[i].canonical == (CanonicalJson(element).value() == texts[i].text));
+  }
+  bool canonical = true;
+  texts.clear();
+  REQUIRE(ParseJson(R"({"a":[1,2]})", &canonical, {.member_array_elements = &texts}).ok());
+  CHECK(canonical);
+  REQUIRE(ParseJson(R"({"a":[1, 2]})", &canonical, {.member_array_elements = &texts}).ok());
+  CHECK(!canonical);
+  CHECK(texts.size() == 4);
+  // Top-level arrays and arrays in arrays are not members of an object.
+  texts.clear();
+  REQUIRE(ParseJson("[[1],[2]]", {.member_array_elements = &texts}).ok());
+  CHECK(texts.empty());
+}
