@@ -644,6 +644,42 @@ Result<std::string> CanonicalJson(const Json& value) {
   return out;
 }
 
+Result<std::string> CanonicalObject(std::vector<JsonMember> members) {
+  std::sort(members.begin(), members.end(), [](const JsonMember& a, const JsonMember& b) {
+    return CanonicalNameOrder(a.name, b.name);
+  });
+  size_t size = 2;
+  for (const JsonMember& m : members) size += m.name.size() + m.text.size() + 4;
+  std::string out;
+  out.reserve(size);
+  out.push_back('{');
+  for (size_t i = 0; i < members.size(); ++i) {
+    if (i > 0) {
+      if (members[i].name == members[i - 1].name) {
+        return Status::InvalidArgument("duplicate member name \"" + members[i].name + "\"");
+      }
+      out.push_back(',');
+    }
+    CREDLEDGER_RETURN_IF_ERROR(WriteString(members[i].name, &out));
+    out.push_back(':');
+    out += members[i].text;
+  }
+  out.push_back('}');
+  return out;
+}
+
+Result<std::vector<JsonMember>> CanonicalMembers(const Json& object) {
+  if (!object.is_object()) return Status::InvalidArgument("not a JSON object");
+  std::vector<JsonMember> members;
+  members.reserve(object.size() + 2);
+  for (const auto& [name, value] : object.items()) {
+    std::string text;
+    CREDLEDGER_RETURN_IF_ERROR(WriteValue(value, &text));
+    members.push_back({name, std::move(text)});
+  }
+  return members;
+}
+
 Result<std::string> CanonicalizeJson(std::string_view text, const ParseOptions& options) {
   CREDLEDGER_ASSIGN_OR_RETURN(Json value, ParseJson(text, options));
   return CanonicalJson(value);

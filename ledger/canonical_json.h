@@ -59,6 +59,22 @@ Result<Json> ParseJson(std::string_view text, bool* text_is_canonical,
 // UTF-8, a non-finite number, an integer beyond +/-2^53.
 Result<std::string> CanonicalJson(const Json& value);
 
+// A member of an object whose value is already RFC 8785 text.
+struct JsonMember {
+  std::string name;
+  std::string text;  // the value's RFC 8785 text
+};
+
+// The RFC 8785 text of the object of `members`, in any order (sorted here as RFC 8785 sorts
+// names), each value written as its text, unchecked: for a large document built from parts
+// that are canonical already (stored entries, a signed object's members), which a DOM would
+// parse and write again. Errors (InvalidArgument): a name that is not valid UTF-8, a
+// duplicate name.
+Result<std::string> CanonicalObject(std::vector<JsonMember> members);
+// The members of `object` with their values' RFC 8785 texts, to add others to before
+// CanonicalObject. Errors: those of CanonicalJson; InvalidArgument if `object` is not one.
+Result<std::vector<JsonMember>> CanonicalMembers(const Json& object);
+
 // ParseJson then CanonicalJson.
 Result<std::string> CanonicalizeJson(std::string_view text, const ParseOptions& options = {});
 

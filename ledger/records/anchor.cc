@@ -14,7 +14,7 @@ Result<std::string> MakeQueryAuditAnchor(uint64_t size, const crypto::Digest& he
                  {"issued_at", issued_at},
                  {"size", size},
                  {"head", crypto::HexEncode(head)}};
-  return SignObject(std::move(anchor), node_key);
+  return SignObject(anchor, node_key);
 }
 
 Status VerifyQueryAuditAnchor(const Json& doc, const crypto::PublicKey& node_key) {

@@ -187,18 +187,25 @@ Status VerifyObjectSignature(const Json& doc, const crypto::PublicKey& key) {
   return Status::Ok();
 }
 
-Result<std::string> SignObject(Json doc, const crypto::PrivateKey& key) {
+Result<std::string> SignObject(const Json& doc, const crypto::PrivateKey& key) {
   if (!doc.is_object()) return Violation("", "must be an object");
-  doc.erase("signature");
-  doc["key_id"] = key.public_key().KeyId();
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalJson(doc));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::vector<JsonMember> members, CanonicalMembers(doc));
+  return SignObjectMembers(std::move(members), key);
+}
+
+Result<std::string> SignObjectMembers(std::vector<JsonMember> members,
+                                      const crypto::PrivateKey& key) {
+  std::erase_if(members,
+                [](const JsonMember& m) { return m.name == "signature" || m.name == "key_id"; });
+  members.push_back({"key_id", "\"" + key.public_key().KeyId() + "\""});  // hex: no escapes
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalObject(members));
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes signature, key.Sign(signed_bytes));
-  doc["signature"] = crypto::Base64Encode(signature);
-  return CanonicalJson(doc);
+  members.push_back({"signature", "\"" + crypto::Base64Encode(signature) + "\""});  // base64
+  return CanonicalObject(std::move(members));
 }
 
 Result<CanonicalEntry> SignEntry(Json unsigned_entry, const crypto::PrivateKey& key) {
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, SignObject(std::move(unsigned_entry), key));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, SignObject(unsigned_entry, key));
   return ValidateEntry(text);
 }
 

@@ -15,6 +15,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/keys.h"
 #include "ledger/canonical_json.h"
@@ -59,7 +60,12 @@ Status VerifyEntrySignature(const ValidatedEntry& entry, const crypto::PublicKey
 Status VerifyObjectSignature(const Json& doc, const crypto::PublicKey& key);
 // The other way: sets `doc`'s "key_id" to `key`'s id and "signature" to its signature over
 // the RFC 8785 bytes of the rest, and returns the signed object's RFC 8785 text.
-Result<std::string> SignObject(Json doc, const crypto::PrivateKey& key);
+Result<std::string> SignObject(const Json& doc, const crypto::PrivateKey& key);
+// The same for an object given as members whose values are RFC 8785 text already
+// (CanonicalObject), so that large parts (a profile's entries) are written once, not parsed
+// and written again. Any "key_id" or "signature" member is replaced.
+Result<std::string> SignObjectMembers(std::vector<JsonMember> members,
+                                      const crypto::PrivateKey& key);
 
 // Signs `unsigned_entry` (an entry object without "signature"; "key_id" is set from `key`)
 // and returns the validated, canonical signed entry.

@@ -42,7 +42,7 @@ Result<std::string> MakeErasureRequest(ErasureRequest request, const crypto::Pri
               {"legal_basis", request.legal_basis},
               {"requested_at", request.requested_at}};
   if (!request.agency.empty()) doc["agency"] = request.agency;
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, SignObject(std::move(doc), key));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, SignObject(doc, key));
   CREDLEDGER_ASSIGN_OR_RETURN(Json signed_doc, ParseJson(text));
   CREDLEDGER_RETURN_IF_ERROR(ParseErasureRequest(signed_doc).status());
   return text;

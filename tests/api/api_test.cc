@@ -454,6 +454,12 @@ TEST_CASE("credit profiles: the bank sees every record, the public what is on di
                {"reason", "overturned on review"},
                {"effective_at", "2026-05-01T00:00:00Z"}},
               "status_change"));
+  // A license: its status in a profile is computed from its validity window, and its text
+  // holds non-ASCII (the profile carries the stored entry's bytes).
+  const std::string license =
+      post(records::SignEntry(credledger::testing::SampleEntry("license"), node.agency_key)
+               .value()
+               .canonical);
   const NoteVerifier verifier = NoteVerifier::FromVerifierKey(node.ledger->VerifierKey()).value();
   auto ids = [](const Json& list) {
     std::set<std::string> out;
@@ -465,13 +471,20 @@ TEST_CASE("credit profiles: the bank sees every record, the public what is on di
                                  "", "", "", "Bearer " + token);
   REQUIRE(bank.status == 200);
   CheckCanonical(bank);
-  CHECK(records::VerifyCreditProfile(bank.body, verifier).value() == 4);
+  CHECK(records::VerifyCreditProfile(bank.body, verifier).value() == 5);
   Json b = ParseJson(bank.body).value();
   CHECK(b["audience"] == "bank");
   CHECK(b["bank"] == "bank-1");
   CHECK(b["purpose"] == "loan 1");
   CHECK(ids(b["penalties"]) == std::set<std::string>{shown, repaired, withdrawn});
   CHECK(ids(b["credit_repairs"]) == std::set<std::string>{repair});
+  REQUIRE(ids(b["licenses"]) == std::set<std::string>{license});
+  const Json& listed_license = b["licenses"][0];
+  CHECK(listed_license["status"] == "valid");  // 2026-11-27 to 2046-11-26
+  CHECK(listed_license["in_force"] == true);
+  CHECK(listed_license["status_on_log"] == "valid");
+  CHECK(CanonicalJson(listed_license["entry"]).value() ==
+        node.ledger->log().GetEntry(listed_license["index"].get<uint64_t>()).value());
   for (const Json& p : b["penalties"]) {
     const std::string id = p["record_id"];
     CHECK(p["status"] == (id == shown ? "valid" : id == repaired ? "repaired" : "withdrawn"));

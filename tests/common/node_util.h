@@ -46,7 +46,7 @@ struct Node {
            {"name", "SZ AMR"},
            {"uscc", "91110000101623741K"},
            {"keys", {records::PublicKeyJson(agency_key.public_key())}},
-           {"types", {"penalty", "status_change", "credit_repair"}}}}}};
+           {"types", {"license", "penalty", "status_change", "credit_repair"}}}}}};
     auto genesis = records::MakeGenesis(config, node_key.public_key());
     REQUIRE(genesis.ok());
     LedgerOptions o;

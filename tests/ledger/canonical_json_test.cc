@@ -320,3 +320,24 @@ TEST_CASE(
   REQUIRE(ParseJson("[[1],[2]]", {.member_array_elements = &texts}).ok());
   CHECK(texts.empty());
 }
+
+TEST_CASE("an object written from its members' texts is the RFC 8785 text of the object", "[jcs]") {
+  // U+FB33 sorts after U+1F600 in UTF-16 (RFC 8785's order), before it in UTF-8 bytes.
+  const Json object = {{"\xf0\x9f\x98\x80", 1},
+                       {"\xef\xac\xb3", {{"b", 2}, {"a", "x\ny"}}},
+                       {"", Json::array()},
+                       {"aa", nullptr},
+                       {"a", 1.5}};
+  std::vector<JsonMember> members = CanonicalMembers(object).value();
+  REQUIRE(members.size() == 5);
+  const std::string want = CanonicalJson(object).value();
+  CHECK(CanonicalObject(members).value() == want);
+  std::reverse(members.begin(), members.end());  // any order in, RFC 8785 order out
+  CHECK(CanonicalObject(members).value() == want);
+  CHECK(CanonicalObject({}).value() == "{}");
+  // Names are escaped as RFC 8785 escapes them; values are taken as given.
+  CHECK(CanonicalObject({{"q\"", "1"}, {"e", R"({"z":1})"}}).value() == R"({"e":{"z":1},"q\"":1})");
+  CHECK(CanonicalObject({{"a", "1"}, {"a", "2"}}).status().code() == StatusCode::kInvalidArgument);
+  CHECK(CanonicalObject({{"\xff", "1"}}).status().code() == StatusCode::kInvalidArgument);
+  CHECK(CanonicalMembers(Json::array()).status().code() == StatusCode::kInvalidArgument);
+}

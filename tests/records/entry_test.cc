@@ -257,3 +257,23 @@ TEST_CASE("garbage never crashes validation", "[entry]") {
     CHECK(r.status().code() == StatusCode::kInvalidArgument);
   }
 }
+
+TEST_CASE("a signed object: from a DOM or from members' texts, the same text, and it verifies",
+          "[entry]") {
+  const auto key = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519).value();
+  const Json doc = {{"type", "anchor"},
+                    {"items", {1, 2, {{"b", "\xe4\xb8\xad"}, {"a", true}}}},
+                    {"signature", "replaced"},
+                    {"key_id", "replaced"}};
+  const std::string from_dom = SignObject(doc, key).value();
+  std::vector<JsonMember> members = CanonicalMembers(doc).value();
+  std::reverse(members.begin(), members.end());
+  CHECK(SignObjectMembers(members, key).value() == from_dom);  // Ed25519 is deterministic
+  const Json signed_doc = ParseJson(from_dom).value();
+  CHECK(CanonicalJson(signed_doc).value() == from_dom);
+  CHECK(signed_doc["key_id"] == key.public_key().KeyId());
+  CHECK(VerifyObjectSignature(signed_doc, key.public_key()).ok());
+  Json forged = signed_doc;
+  forged["items"][0] = 7;
+  CHECK(VerifyObjectSignature(forged, key.public_key()).code() == StatusCode::kUnauthenticated);
+}
