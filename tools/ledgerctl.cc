@@ -104,11 +104,13 @@ commands:
         poll the node's checkpoints; check each new one against the last one seen (saved in
         FILE) with a consistency proof. Exits 4 with an ALARM on a fork, a shrinking tree or
         a checkpoint that does not verify, saving both signed checkpoints in FILE.alarm.json
-  audit URL|DATA_DIR --vkey KEY|FILE [--query-audit FILE] [--ca-file PEM]
+  audit URL|DATA_DIR --vkey KEY|FILE [--query-audit FILE] [--ca-file PEM] [--scratch DIR]
         replay the whole log from genesis: every agency and admin signature, permission and
         admission rule, block signature and link, root and the checkpoint (or, for a stopped
         node's DATA_DIR, the head block); with --query-audit, the bank query log's chain and
-        its anchors. Exits 1 on the first discrepancy, naming it
+        its anchors. Exits 1 on the first discrepancy, naming it. The replay's indexes go
+        to a scratch LevelDB made and removed in DIR (default $TMPDIR, else /tmp): about
+        0.2x the log's entry bytes on disk while it runs, and bounded memory
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 

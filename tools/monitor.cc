@@ -4,7 +4,11 @@
 // a consistency proof; a fork (two checkpoints no consistency proof joins), a shrinking tree
 // or a bad signature is an alarm, saved with the signed evidence. audit replays a whole log
 // from genesis and re-checks everything the node checked, and the blocks and roots on top.
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -124,10 +128,11 @@ Status MonitorCommand(const Args& args) {
 }
 
 Status AuditCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"vkey", "query-audit", "ca-file"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"vkey", "query-audit", "ca-file", "scratch"}));
   if (flags.positional().size() != 1) {
     return Status::InvalidArgument(
-        "usage: ledgerctl audit URL|DATA_DIR --vkey KEY [--query-audit FILE]");
+        "usage: ledgerctl audit URL|DATA_DIR --vkey KEY [--query-audit FILE] [--scratch DIR]");
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, flags.Required("vkey"));
   CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
@@ -146,9 +151,27 @@ Status AuditCommand(const Args& args) {
                                 OpenLevelDbStore(StorePath(where), options));
     source = std::make_unique<client::StoreLogSource>(std::move(store));
   }
+  // The replay's indexes go to a scratch LevelDB, so that memory stays bounded whatever the
+  // log's size; it is removed afterwards, whatever the outcome.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string scratch_dir = flags.GetOr("scratch", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+                            "/credledger-audit.XXXXXX";
+  if (mkdtemp(scratch_dir.data()) == nullptr) {
+    return Status::Unavailable("cannot create a scratch directory like " + scratch_dir + ": " +
+                               std::strerror(errno));
+  }
+  struct RemoveAfter {
+    std::string dir;
+    ~RemoveAfter() {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  } remove_after{scratch_dir};
+  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> scratch,
+                              OpenLevelDbStore(scratch_dir + "/store", LevelDbOptions{}));
   const auto start = std::chrono::steady_clock::now();
   client::AuditCounts counts;
-  Status s = client::AuditLog(*source, verifier, &counts);
+  Status s = client::AuditLog(*source, verifier, &counts, std::move(scratch));
   if (!s.ok()) {
     std::cout << "AUDIT FAILED: " << s.message() << "\n";
     return s;

@@ -8,14 +8,15 @@
 
 namespace credledger::client {
 
-Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* counts) {
+Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* counts,
+                std::unique_ptr<Store> scratch) {
   CREDLEDGER_ASSIGN_OR_RETURN(Checkpoint target, source.Target(verifier));
   if (target.origin != verifier.name()) {
     return Status::DataLoss("the log's origin is \"" + target.origin + "\", the key's \"" +
                             verifier.name() + "\"");
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string genesis, source.Entry(0));
-  auto policy_or = records::RecordPolicy::FromGenesis(genesis);
+  auto policy_or = records::RecordPolicy::FromGenesis(genesis, std::move(scratch));
   if (!policy_or.ok()) return Status::DataLoss(policy_or.status().message());
   std::shared_ptr<records::RecordPolicy> policy = std::move(*policy_or);
   if (policy->registry().node_key().spki_der() != verifier.public_key().spki_der()) {
@@ -87,7 +88,10 @@ Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* co
         ++counts->records;
       }
     }
-    policy->Committed(b.tree_size);
+    // Into the scratch store: a failed write there is the audit's own failure, not the log's.
+    if (Status s = policy->CommitOwnStore(b.tree_size); !s.ok()) {
+      return s.WithContext("the audit's scratch store");
+    }
     prev_block = b.Hash(alg);
     ++counts->blocks;
   }

@@ -7,11 +7,13 @@
 #ifndef CREDLEDGER_API_CLIENT_AUDIT_H_
 #define CREDLEDGER_API_CLIENT_AUDIT_H_
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "api/client/log_source.h"
+#include "ledger/store.h"
 
 namespace credledger::client {
 
@@ -22,11 +24,14 @@ struct AuditCounts {
   std::vector<std::pair<uint64_t, std::string>> anchors_seen;  // (size, head hex)
 };
 
-// Replays `source` from genesis up to its target. Errors: DataLoss naming the first entry or
-// block that breaks a rule or does not add up (the log is not what its key vouches for);
+// Replays `source` from genesis up to its target. The replay's record indexes are kept in
+// `scratch` (an empty store; a scratch LevelDB bounds memory, where the default, memory,
+// grows with the log: several GB at 10M entries). Errors: DataLoss naming the first entry
+// or block that breaks a rule or does not add up (the log is not what its key vouches for);
 // Unauthenticated (the target does not verify under `verifier`: another node's key);
-// Unavailable (cannot read the source).
-Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* counts);
+// Unavailable (cannot read the source); those of `scratch`.
+Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* counts,
+                std::unique_ptr<Store> scratch = nullptr);
 
 // Checks a query audit log file (records/query_audit.h) against the anchors an audit found:
 // its hash chain, and that line `size` of each anchor hashes to the anchor's head. Returns

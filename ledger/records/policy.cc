@@ -79,16 +79,19 @@ RecordPolicy::RecordPolicy(Registry registry, crypto::HashAlgorithm alg, Store* 
 
 RecordPolicy::~RecordPolicy() = default;
 
-Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromGenesis(std::string_view genesis) {
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromGenesis(std::string_view genesis,
+                                                                std::unique_ptr<Store> own_store) {
   auto registry = Registry::FromGenesis(genesis);
   if (!registry.ok()) return registry.status().WithContext("entry 0 (genesis)");
-  return FromRegistry(std::move(*registry));
+  return FromRegistry(std::move(*registry), std::move(own_store));
 }
 
-Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromRegistry(Registry registry) {
+Result<std::shared_ptr<RecordPolicy>> RecordPolicy::FromRegistry(Registry registry,
+                                                                 std::unique_ptr<Store> own_store) {
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
                               crypto::ParseHashAlgorithm(registry.tree_hash()));
-  auto store = std::make_unique<MemoryStore>();
+  std::unique_ptr<Store> store =
+      own_store != nullptr ? std::move(own_store) : std::make_unique<MemoryStore>();
   Store* raw = store.get();
   return std::shared_ptr<RecordPolicy>(
       new RecordPolicy(std::move(registry), alg, raw, std::move(store), /*log=*/nullptr));
@@ -530,6 +533,13 @@ Status RecordPolicy::ApplyCreditRepair(const Json& body, uint64_t index, RecordI
 }
 
 void RecordPolicy::Committed(uint64_t tree_size) {
+  // The ledger's blocks write the indexes (nothing is written here), and a memory store does
+  // not fail; the owner of a scratch store calls CommitOwnStore and sees its errors.
+  Status s = CommitOwnStore(tree_size);
+  (void)s;
+}
+
+Status RecordPolicy::CommitOwnStore(uint64_t tree_size) {
   size_t done = 0;
   while (done < pending_config_.size() && pending_config_[done].first < tree_size) {
     // Admitted once already against the same state, so this cannot fail.
@@ -543,9 +553,7 @@ void RecordPolicy::Committed(uint64_t tree_size) {
                           pending_config_.begin() + static_cast<long>(done));
     reader_.SetRegistry(std::make_shared<const Registry>(committed_registry_));
   }
-  // With kOwnStore the writes go to a memory store, which does not fail.
-  Status s = pending_index_.Committed(tree_size);
-  (void)s;
+  return pending_index_.Committed(tree_size);
 }
 
 void RecordPolicy::RolledBack(uint64_t first_index) {

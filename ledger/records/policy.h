@@ -104,9 +104,14 @@ class RecordPolicy : public AdmissionPolicy {
   // starts, and where an offline verifier starts before it admits the few entries a proof
   // bundle carries (bundle.h), in increasing index order. Errors: those of
   // Registry::FromGenesis.
-  static Result<std::shared_ptr<RecordPolicy>> FromGenesis(std::string_view genesis);
+  // With `own_store` (an empty store, e.g. a scratch LevelDB), the indexes and the leaves of
+  // committed entries are kept there instead of in memory: an auditor replaying millions of
+  // entries (in memory, several GB at 10M).
+  static Result<std::shared_ptr<RecordPolicy>> FromGenesis(
+      std::string_view genesis, std::unique_ptr<Store> own_store = nullptr);
   // The same from a registry parsed from the genesis already.
-  static Result<std::shared_ptr<RecordPolicy>> FromRegistry(Registry registry);
+  static Result<std::shared_ptr<RecordPolicy>> FromRegistry(
+      Registry registry, std::unique_ptr<Store> own_store = nullptr);
 
   ~RecordPolicy() override;
 
@@ -116,6 +121,9 @@ class RecordPolicy : public AdmissionPolicy {
                const EntryChecks* checks, WriteBatch* writes) override;
   void Seal(uint64_t tree_size, WriteBatch* writes) override;
   void Committed(uint64_t tree_size) override;
+  // Committed, for a policy with its own store (FromGenesis, Replay), whose writes to it can
+  // fail (a scratch LevelDB). Errors: the store's.
+  Status CommitOwnStore(uint64_t tree_size);
   void RolledBack(uint64_t first_index) override;
 
   crypto::HashAlgorithm tree_hash() const { return alg_; }
@@ -159,7 +167,7 @@ class RecordPolicy : public AdmissionPolicy {
   std::vector<std::pair<uint64_t, std::string>> pending_config_;
   crypto::HashAlgorithm alg_;
   bool trust_signatures_ = false;                // during a kTrustLog replay
-  const std::unique_ptr<Store> owned_store_;     // the memory store of Replay and FromGenesis
+  const std::unique_ptr<Store> owned_store_;     // the own store of Replay and FromGenesis
   const std::unique_ptr<LeafIndex> log_leaves_;  // the log's, when the policy has one
   PendingIndex pending_index_;
   const RecordIndex index_;  // over pending_index_

@@ -17,6 +17,8 @@ constexpr char kDocumentKind = 'D';
 constexpr char kBusinessKind = 'B';
 constexpr char kConfigKind = 'C';
 constexpr char kMetaKind = 'M';
+constexpr char kOwnLeafKind = 'L';       // kOwnStore only
+constexpr char kOwnLeafIndexKind = 'H';  // kOwnStore only
 
 std::string KeyOf(char kind) { return std::string{index_keys::kPrefix, kind}; }
 
@@ -173,6 +175,14 @@ std::string Config(uint64_t index) {
 std::string AuditAnchor() { return KeyOf(kMetaKind) + "audit_anchored"; }
 std::string IndexedSize() { return KeyOf(kMetaKind) + "indexed_size"; }
 std::string FormatVersion() { return KeyOf(kMetaKind) + "format_version"; }
+std::string OwnLeaf(uint64_t index) {
+  std::string key = KeyOf(kOwnLeafKind);
+  format::PutBigEndian64(&key, index);
+  return key;
+}
+std::string OwnLeafIndex(const merkle::Hash& leaf) {
+  return KeyOf(kOwnLeafIndexKind) + std::string(leaf.begin(), leaf.end());
+}
 }  // namespace index_keys
 
 std::string DescribeIndexKey(std::string_view key) {
@@ -201,6 +211,11 @@ std::string DescribeIndexKey(std::string_view key) {
                               : "config entry (a damaged key)";
     case kMetaKind:
       return "index metadata " + std::string(rest);
+    case kOwnLeafKind:
+      return rest.size() == 8 ? "leaf of entry " + std::to_string(format::GetBigEndian64(rest))
+                              : "leaf (a damaged key)";
+    case kOwnLeafIndexKind:
+      return rest.size() == 32 ? "index of leaf " + HashHex(rest) : "leaf index (a damaged key)";
     default:
       return "an unknown index key";
   }
@@ -323,22 +338,34 @@ Result<std::optional<uint64_t>> PendingIndex::Find(const merkle::Hash& leaf) con
   if (auto it = leaf_indexes_.find(leaf); it != leaf_indexes_.end()) {
     return std::optional<uint64_t>(it->second);
   }
-  if (durable_leaves_ == nullptr) return std::optional<uint64_t>();
-  return durable_leaves_->Find(leaf);
+  if (durable_leaves_ != nullptr) return durable_leaves_->Find(leaf);
+  std::string value;
+  Status s = store_->Get(index_keys::OwnLeafIndex(leaf), &value);
+  if (s.code() == StatusCode::kNotFound) return std::optional<uint64_t>();
+  if (!s.ok()) return s;
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t index, DecodeU64(value));
+  return std::optional<uint64_t>(index);
 }
 
 Result<merkle::Hash> PendingIndex::At(uint64_t index) const {
-  if (index >= first_leaf_ && index - first_leaf_ < leaves_.size()) {
-    return leaves_[index - first_leaf_];
-  }
-  if (durable_leaves_ == nullptr)
+  if (auto it = leaves_.find(index); it != leaves_.end()) return it->second;
+  if (durable_leaves_ != nullptr) return durable_leaves_->At(index);
+  std::string value;
+  Status s = store_->Get(index_keys::OwnLeaf(index), &value);
+  if (s.code() == StatusCode::kNotFound) {
     return Status::NotFound("no entry at index " + std::to_string(index));
-  return durable_leaves_->At(index);
+  }
+  if (!s.ok()) return s;
+  merkle::Hash leaf;
+  if (value.size() != leaf.size()) {
+    return Status::DataLoss(DescribeIndexKey(index_keys::OwnLeaf(index)) + " is not a hash");
+  }
+  std::copy(value.begin(), value.end(), leaf.begin());
+  return leaf;
 }
 
 void PendingIndex::PutLeaf(uint64_t index, const merkle::Hash& leaf) {
-  if (leaves_.empty()) first_leaf_ = index;
-  leaves_.push_back(leaf);
+  leaves_[index] = leaf;
   leaf_indexes_[leaf] = index;
 }
 
@@ -390,14 +417,22 @@ void PendingIndex::Put(uint64_t index, std::string key, std::string value, Write
 
 Status PendingIndex::Committed(uint64_t tree_size) {
   if (durability_ == Durability::kBlocks) {
-    while (!leaves_.empty() && first_leaf_ < committed_size_) {
-      leaf_indexes_.erase(leaves_.front());
-      leaves_.pop_front();
-      ++first_leaf_;
+    while (!leaves_.empty() && leaves_.begin()->first < committed_size_) {
+      leaf_indexes_.erase(leaves_.begin()->second);
+      leaves_.erase(leaves_.begin());
     }
     committed_size_ = tree_size;
   }
   WriteBatch batch;
+  if (durability_ == Durability::kOwnStore) {
+    while (!leaves_.empty() && leaves_.begin()->first < tree_size) {
+      const auto& [index, leaf] = *leaves_.begin();
+      batch.Put(index_keys::OwnLeaf(index), std::string(leaf.begin(), leaf.end()));
+      batch.Put(index_keys::OwnLeafIndex(leaf), EncodeU64(index));
+      leaf_indexes_.erase(leaf);
+      leaves_.erase(leaves_.begin());
+    }
+  }
   while (!order_.empty() && order_.front().first < tree_size) {
     auto it = values_.find(order_.front().second);
     auto& stack = it->second;
@@ -413,9 +448,9 @@ Status PendingIndex::Committed(uint64_t tree_size) {
 }
 
 void PendingIndex::RolledBack(uint64_t first_index) {
-  while (!leaves_.empty() && first_leaf_ + leaves_.size() > first_index) {
-    leaf_indexes_.erase(leaves_.back());
-    leaves_.pop_back();
+  while (!leaves_.empty() && std::prev(leaves_.end())->first >= first_index) {
+    leaf_indexes_.erase(std::prev(leaves_.end())->second);
+    leaves_.erase(std::prev(leaves_.end()));
   }
   while (!order_.empty() && order_.back().first >= first_index) {
     auto it = values_.find(order_.back().second);

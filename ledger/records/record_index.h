@@ -106,6 +106,10 @@ std::string ConfigPrefix();
 std::string AuditAnchor();    // -> u64: the largest query-audit size anchored
 std::string IndexedSize();    // -> u64: the tree size the indexes describe
 std::string FormatVersion();  // -> u64: kIndexFormatVersion
+// A policy without a log (PendingIndex::Durability::kOwnStore: an auditor's replay) keeps
+// the leaves of its committed entries in its own store, not in memory:
+std::string OwnLeaf(uint64_t index);                 // -> the entry's leaf hash (32 bytes)
+std::string OwnLeafIndex(const merkle::Hash& leaf);  // -> its log index (u64)
 }  // namespace index_keys
 
 // What index key `key` names, for messages: "record 3fa2…", "subject 9144… at index 17".
@@ -181,8 +185,9 @@ class PendingIndex : public IndexSource, public LeafIndex {
  public:
   // kBlocks: the writes are also added to the WriteBatch of the entry's block, which the
   // ledger writes, and the ledger's log holds the leaves (`durable_leaves`). kOwnStore:
-  // nobody else writes `store` (a verifier's memory store); the writes are applied to it when
-  // their entries are committed, and the leaves stay here (`durable_leaves` is null).
+  // nobody else writes `store` (a verifier's memory store, an auditor's scratch store); the
+  // writes, and the leaves (index_keys::OwnLeaf), are applied to it when their entries are
+  // committed (`durable_leaves` is null), so memory holds only what is not committed.
   enum class Durability { kBlocks, kOwnStore };
   PendingIndex(Store* store, const LeafIndex* durable_leaves, Durability durability);
 
@@ -211,9 +216,9 @@ class PendingIndex : public IndexSource, public LeafIndex {
   // key -> its pending values, oldest first, each with the index of the entry that wrote it.
   std::map<std::string, std::vector<std::pair<uint64_t, std::string>>, std::less<>> values_;
   std::deque<std::pair<uint64_t, std::string>> order_;  // (index, key) of each Put, in order
-  // The leaves of entries first_leaf_ and on, and their indexes.
-  uint64_t first_leaf_ = 0;
-  std::deque<merkle::Hash> leaves_;
+  // The leaves held here (not yet committed, or with kBlocks just committed), by log index,
+  // and the other way. Not always adjacent indexes: a verifier admits a bundle's few entries.
+  std::map<uint64_t, merkle::Hash> leaves_;
   std::map<merkle::Hash, uint64_t> leaf_indexes_;
   // With kBlocks, the tree size of the last Committed: the leaves below it are dropped only
   // at the next Committed, since the ledger shows a block's leaves in its log reader just

@@ -630,6 +630,60 @@ TEST_CASE(
   CHECK(ReindexedFromScratch(d.store.get()) == IndexKeys(d.store.get()));
 }
 
+TEST_CASE("a policy without a log keeps committed leaves in its own store, and any indexes",
+          "[policy]") {
+  Domain d;
+  d.Start(true);
+  std::vector<std::string> entries;
+  for (int i = 0; i < 6; ++i) {
+    entries.push_back(d.Penalty(d.sz, "sz-amr", "OWN-" + std::to_string(i)));
+    REQUIRE(d.ledger->Append(entries.back()).ok());
+  }
+  const uint64_t size = d.ledger->Head().tree_size;
+  const uint64_t first = size - entries.size();
+  auto admit = [&](RecordPolicy& policy, uint64_t index) {
+    const std::string entry = d.ledger->log().GetEntry(index).value();
+    REQUIRE(policy
+                .Admit(entry, merkle::LeafHash(crypto::HashAlgorithm::kSha256, entry), index,
+                       nullptr, nullptr)
+                .ok());
+  };
+  const std::string genesis = d.ledger->log().GetEntry(0).value();
+
+  // An auditor's replay: once committed, the leaves are in the store (both ways), not in
+  // memory, and record ids still translate through them.
+  auto own = std::make_unique<MemoryStore>();
+  MemoryStore* own_store = own.get();
+  auto replay = RecordPolicy::FromGenesis(genesis, std::move(own)).value();
+  for (uint64_t i = 1; i < size; ++i) admit(*replay, i);
+  REQUIRE(replay->CommitOwnStore(size).ok());
+  const std::map<std::string, std::string> keys = IndexKeys(own_store);
+  for (uint64_t i = 1; i < size; ++i) {
+    const merkle::Hash leaf = d.ledger->log().LeafHashAt(i).value();
+    CHECK(keys.at(index_keys::OwnLeaf(i)) == std::string(leaf.begin(), leaf.end()));
+    CHECK(keys.at(index_keys::OwnLeafIndex(leaf)) == EncodeU64(i));
+  }
+  for (size_t k = 0; k < entries.size(); ++k) {
+    const auto found = replay->pending().FindRecord(RecordId(entries[k])).value();
+    REQUIRE(found.has_value());
+    CHECK(found->index == first + k);
+    CHECK(replay->pending().IdAt(first + k).value() == RecordId(entries[k]));
+  }
+
+  // A verifier admits a bundle's few entries, at indexes that are not adjacent: each id is
+  // its own entry's, and an index it never saw has none (it used to answer a neighbour's).
+  auto verifier = RecordPolicy::FromGenesis(genesis).value();
+  admit(*verifier, first + 1);
+  admit(*verifier, first + 4);
+  for (bool committed : {false, true}) {
+    INFO("committed: " << committed);
+    if (committed) REQUIRE(verifier->CommitOwnStore(size).ok());
+    CHECK(verifier->pending().IdAt(first + 1).value() == RecordId(entries[1]));
+    CHECK(verifier->pending().IdAt(first + 4).value() == RecordId(entries[4]));
+    CHECK(verifier->pending().IdAt(first + 2).status().code() == StatusCode::kNotFound);
+  }
+}
+
 TEST_CASE("query audit anchors: admitted when the node key signed them, refused otherwise",
           "[policy]") {
   Domain d;
