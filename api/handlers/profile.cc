@@ -18,6 +18,10 @@ void GetSubjectProfile(const std::shared_ptr<Call>& call) {
   }
   records::ProfileRequest request;
   request.subject = *subject;
+  // A profile's records are read and proven on every core: at 10M entries one costs ~150 us.
+  request.parallel_for = [&s](size_t n, const std::function<void(size_t)>& work) {
+    s.check_pool.ParallelFor(n, 8, work);
+  };
   request.generated_at = NowTimestamp();
   if (call->bank) {
     request.bank = true;

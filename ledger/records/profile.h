@@ -14,6 +14,7 @@
 #define CREDLEDGER_LEDGER_RECORDS_PROFILE_H_
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,10 @@ struct ProfileRequest {
   std::string generated_at;
   // Most records listed; past it the profile says "truncated": true.
   size_t max_records = 1000;
+  // If set, runs work(i) for every i in [0, n), possibly on several threads at once, and
+  // returns when all have returned (the node's work pool): each listed record is read and
+  // proven independently, and a profile lists up to max_records of them. Else one by one.
+  std::function<void(size_t n, const std::function<void(size_t)>& work)> parallel_for;
 };
 
 // The signed profile (RFC 8785 JSON) of `request.subject` as of the checkpoint

@@ -6,6 +6,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "api/multipart.h"
 #include "api/problem.h"
@@ -531,6 +532,28 @@ TEST_CASE("credit profiles: the bank sees every record, the public what is on di
   CHECK(node.Call("GET", "/v1/subjects/914403001922038216/profile", "", "", "",
                   "Bearer " + token)
             .status == 400);  // no purpose
+  // Made on several threads or on one, the same bytes (Ed25519 signs deterministically).
+  records::ProfileRequest request;
+  request.subject = "914403001922038216";
+  request.bank = true;
+  request.bank_id = "bank-1";
+  request.purpose = "loan 2";
+  request.generated_at = "2026-11-30T00:00:00.000Z";
+  const uint64_t size = node.ledger->Head().tree_size;
+  const std::string note = node.ledger->SignedCheckpoint().value();
+  const std::string one_thread = records::MakeCreditProfile(node.ledger->log(), *node.policy,
+                                                            request, size, note, node.node_key)
+                                     .value();
+  request.parallel_for = [](size_t n, const std::function<void(size_t)>& work) {
+    std::vector<std::thread> threads;
+    for (size_t i = 0; i < n; ++i) threads.emplace_back(work, n - 1 - i);  // last first
+    for (std::thread& t : threads) t.join();
+  };
+  CHECK(records::MakeCreditProfile(node.ledger->log(), *node.policy, request, size, note,
+                                   node.node_key)
+            .value() == one_thread);
+  CHECK(records::VerifyCreditProfile(one_thread, verifier).value() == 5);
+
   api::Response empty = node.Call("GET", "/v1/subjects/91110000101623741K/profile");
   CHECK(empty.status == 200);
   CHECK(ParseJson(empty.body).value()["penalties"].empty());
