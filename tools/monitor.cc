@@ -167,8 +167,10 @@ Status AuditCommand(const Args& args) {
       std::filesystem::remove_all(dir, ignored);
     }
   } remove_after{scratch_dir};
+  LevelDbOptions scratch_options;
+  scratch_options.create_if_missing = true;
   CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> scratch,
-                              OpenLevelDbStore(scratch_dir + "/store", LevelDbOptions{}));
+                              OpenLevelDbStore(scratch_dir + "/store", scratch_options));
   const auto start = std::chrono::steady_clock::now();
   client::AuditCounts counts;
   Status s = client::AuditLog(*source, verifier, &counts, std::move(scratch));

@@ -78,6 +78,14 @@ expect "an unreachable node is an error, not an alarm" 1 "Unavailable" "$ctl" mo
 
 # Audit of a stopped node's data directory, then of the same data with one byte changed.
 expect "audit of a data directory" 0 "up to the head block's signature" "$ctl" audit a --vkey "$vkey"
+# The replay's indexes go to a scratch LevelDB in --scratch DIR, removed afterwards; a scratch
+# directory that cannot be written is named.
+mkdir scratch
+expect "audit with a scratch directory" 0 "up to the head block's signature" \
+  "$ctl" audit a --vkey "$vkey" --scratch scratch
+[ -z "$(ls -A scratch)" ] && ok || bad "the audit left its scratch store behind: $(ls -A scratch)"
+expect "audit with a scratch directory that does not exist" 1 "cannot create a scratch directory like no-such-dir/credledger-audit." \
+  "$ctl" audit a --vkey "$vkey" --scratch no-such-dir
 cp -r a a-file && cp -r a a-log && cp -r a a-trunc
 expect "fsck of a sound store" 0 '"indexes":"equal to a rebuild from the log"' "$ctl" fsck --data a --indexes
 "$tamper" a 1 || bad "store_tamper failed"
