@@ -1,4 +1,7 @@
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
 
 #include "crypto/encoding.h"
 #include "crypto/hash.h"
@@ -87,6 +90,44 @@ TEST_CASE("Ed25519 matches RFC 8032 test vector 1", "[keys]") {
         "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39"
         "701cf9b46bd25bf5f0595bbe24655141438e7a100b");
   CHECK(key->public_key().Verify("", *sig).ok());
+}
+
+TEST_CASE("P-256 verifies RFC 6979 A.2.5's signatures, from many threads at once", "[keys]") {
+  // The key of RFC 6979 A.2.5 (Ux, Uy) as a SubjectPublicKeyInfo, and its deterministic
+  // ECDSA signatures (r || s) over "sample" and "test" with SHA-256.
+  const auto key =
+      PublicKey::FromDer(Unhex("3059301306072a8648ce3d020106082a8648ce3d03010703420004"
+                               "60fed4ba255a9d31c961eb74c6356d68c049b8923b61fa6ce669622e60f29fb6"
+                               "7903fe1008b8bc99a41ae9e95628bc64f2f1b20c2d7e9f5177a3c294d4462299"));
+  REQUIRE(key.ok());
+  const Bytes sample = Unhex(
+      "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+      "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8");
+  const Bytes test = Unhex(
+      "f1abb023518351cd71d881567b1ea663ed3efcf6c5132b354f28d3b0b7d38367"
+      "019f4113742a2b14bd25926b49c649155f267e60d3814b4c0cc84250e46f0083");
+  CHECK(key->Verify("sample", sample).ok());
+  CHECK(key->Verify("test", test).ok());
+  CHECK(key->Verify("test", sample).code() == StatusCode::kUnauthenticated);
+  Bytes flipped = sample;
+  flipped[40] ^= 1;
+  CHECK(key->Verify("sample", flipped).code() == StatusCode::kUnauthenticated);
+  // One key's prepared verification context is shared by every thread that verifies with it
+  // (each verification duplicates it): right answers from all of them at once.
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      const PublicKey copy = *key;  // copies share the key's handle
+      for (int i = 0; i < 50; ++i) {
+        const bool good = (i + t) % 2 == 0;
+        const Status s = copy.Verify(good ? "sample" : "test", sample);
+        if (s.ok() != good) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("every algorithm signs, verifies, rejects tampering and round-trips PEM", "[keys]") {
