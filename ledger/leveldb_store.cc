@@ -420,6 +420,15 @@ class LevelDbStore : public Store {
     return Status::Ok();
   }
 
+  Status CompactRange(std::string_view start, std::string_view limit) override {
+    ReaderLock lock(mu_);
+    if (!opened_.db) return Closed();
+    const leveldb::Slice from(start.data(), start.size());
+    const leveldb::Slice to(limit.data(), limit.size());
+    opened_.db->CompactRange(&from, &to);
+    return Status::Ok();
+  }
+
   Status CheckNewFiles() override {
     std::string listing;
     {

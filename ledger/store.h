@@ -70,6 +70,16 @@ class Store {
   // level-0 table), so that the next open has no log to replay: at a clean shutdown. Errors:
   // Unavailable. Default: nothing to move.
   virtual Status FlushToTables() { return Status::Ok(); }
+  // Rewrites what holds keys in [start, limit), so that deleted and replaced values stop
+  // taking disk (LevelDB: a manual compaction of the range, which flushes the memtable
+  // first): after a reindex cleared the old record indexes, whose deletions would otherwise
+  // sit in the tables until compaction happened to reach them (at 10M entries, 0.64x the
+  // entry bytes on disk instead of 0.57x). Errors: Unavailable. Default: nothing to rewrite.
+  virtual Status CompactRange(std::string_view start, std::string_view limit) {
+    (void)start;
+    (void)limit;
+    return Status::Ok();
+  }
 };
 
 struct LevelDbOptions {

@@ -32,10 +32,10 @@ commands:
   reindex --data DIR [--rebuild]
         build the record indexes of a domain ledger from its log, with the node stopped:
         after upgrading from a store of an earlier format (ledgerd says when), or with
-        --rebuild from scratch (another format's keys are cleared first: minutes at 10M
-        entries). Shows its progress; interrupted, it resumes where it stopped (a clearing
-        starts over). The tables it wrote are recorded as checked, as a node's clean close
-        records its own
+        --rebuild from scratch (another format's keys are cleared first, then compacted
+        away: about a minute at 10M entries). Shows its progress; interrupted, it resumes
+        where it stopped (a clearing starts over). The tables it wrote are recorded as
+        checked, as a node's clean close records its own
   fsck --data DIR [--indexes]
         check a stopped node's store whole: every file against its checksums, every block's
         signature and link, every entry against its leaf, every root; that the record

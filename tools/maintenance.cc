@@ -92,15 +92,30 @@ Status ReindexCommand(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   ProgressBar clear("clear", "keys");
   ProgressBar bar("reindex", "entries");
+  bool cleared = false;
   Status s = records::RecordPolicy::Reindex(
       opened.store, *opened.log, flags.Has("rebuild"),
       [&](uint64_t indexed, uint64_t tree_size) {
         clear.Finish();
         bar.Show(indexed, tree_size);
       },
-      4096, [&](uint64_t deleted, uint64_t keys) { clear.Show(deleted, keys); });
+      4096,
+      [&](uint64_t deleted, uint64_t keys) {
+        cleared = true;
+        clear.Show(deleted, keys);
+      });
   bar.Finish();
   CREDLEDGER_RETURN_IF_ERROR(s);
+  if (cleared) {
+    // The old keys' deletions, and the old values under them, leave the disk only when their
+    // tables are rewritten: at once, rather than whenever compaction reaches them (at 10M
+    // entries, 20 s; the store went from 0.64x to 0.57x the entry bytes).
+    std::cerr << "compacting the record indexes..." << std::flush;
+    const std::string prefix(1, records::index_keys::kPrefix);
+    CREDLEDGER_RETURN_IF_ERROR(
+        opened.store->CompactRange(prefix, std::string(1, static_cast<char>(prefix[0] + 1))));
+    std::cerr << " done\n";
+  }
   // As a node's clean close does: the recent writes go into tables, and the tables this wrote
   // are read once and recorded (store/CHECKED-TABLES), so that the next start does not read
   // them (after a reindex at 10M entries, seconds of its start).

@@ -960,6 +960,50 @@ TEST_CASE("a damaged LevelDB file is named before the store opens", "[ledger][co
              Catch::Contains(log + " is damaged") && Catch::Contains("checksum mismatch"));
 }
 
+TEST_CASE(
+    "compacting a range of a LevelDB store gives deleted values' disk back, and only "
+    "theirs",
+    "[ledger][leveldb]") {
+  credledger::testing::TempDir dir;
+  LevelDbOptions create;
+  create.create_if_missing = true;
+  create.write_buffer_bytes = 1 << 20;  // several tables
+  auto store = OpenLevelDbStore(dir.file("db"), create).value();
+  auto disk = [&] {
+    uint64_t bytes = 0;
+    for (const auto& f : std::filesystem::directory_iterator(dir.file("db"))) {
+      if (f.path().extension() == ".ldb") bytes += f.file_size();
+    }
+    return bytes;
+  };
+  // Incompressible values under 'x' (index-like) and 'e' (log-like), then the 'x' ones
+  // deleted: their tables still hold them until they are rewritten.
+  const std::string value = crypto::HexEncode(crypto::RandomBytes(2048).value());
+  for (int batch = 0; batch < 8; ++batch) {
+    WriteBatch w;
+    for (int i = 0; i < 256; ++i) {
+      const std::string n = std::to_string(batch * 256 + i);
+      w.Put("x" + n, value + n);
+      w.Put("e" + n, value + n);
+    }
+    REQUIRE(store->Write(w, true).ok());
+  }
+  REQUIRE(store->FlushToTables().ok());
+  WriteBatch deletions;
+  for (int i = 0; i < 8 * 256; ++i) deletions.Delete("x" + std::to_string(i));
+  REQUIRE(store->Write(deletions, true).ok());
+  REQUIRE(store->FlushToTables().ok());
+  const uint64_t before = disk();
+  REQUIRE(store->CompactRange("x", "y").ok());
+  const uint64_t after = disk();
+  INFO("tables " << before << " -> " << after << " bytes");
+  CHECK(after < before * 6 / 10);  // the 'x' half (and its deletions) gone
+  std::string got;
+  CHECK(store->Get("e7", &got).ok());
+  CHECK(got == value + "7");
+  CHECK(store->Get("x7", &got).code() == StatusCode::kNotFound);
+}
+
 TEST_CASE("a LevelDB ledger survives close and reopen", "[ledger][leveldb]") {
   credledger::testing::TempDir dir;
   auto key = NodeKey();
