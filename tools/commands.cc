@@ -1,5 +1,9 @@
 #include "tools/commands.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "crypto/encoding.h"
@@ -20,6 +24,21 @@ Status PrintJson(const Json& j) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::string text, CanonicalJson(j));
   std::cout << text << "\n";
   return Status::Ok();
+}
+
+Result<ScratchDir> ScratchDir::Create(const std::string& parent, const std::string& name) {
+  std::string path = parent + "/" + name + ".XXXXXX";
+  if (mkdtemp(path.data()) == nullptr) {
+    return Status::Unavailable("cannot create a scratch directory like " + path + ": " +
+                               std::strerror(errno));
+  }
+  return ScratchDir(std::move(path));
+}
+
+ScratchDir::~ScratchDir() {
+  if (path_.empty()) return;  // moved from
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 namespace {

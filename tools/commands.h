@@ -16,6 +16,23 @@ using Args = std::vector<std::string>;
 // Prints `j` to stdout as one line of RFC 8785 JSON.
 Status PrintJson(const Json& j);
 
+// A new directory for work too large for memory (an audit's replay, fsck's rebuilt indexes),
+// removed with everything in it when this is destroyed, whatever the outcome: anything
+// opened in it must be closed first.
+class ScratchDir {
+ public:
+  // Makes `parent`/`name`.XXXXXX. Errors: Unavailable naming the directory.
+  static Result<ScratchDir> Create(const std::string& parent, const std::string& name);
+  ScratchDir(ScratchDir&& other) noexcept : path_(std::move(other.path_)) { other.path_.clear(); }
+  ScratchDir& operator=(ScratchDir&&) = delete;
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ScratchDir(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
 Status KeygenCommand(const Args& args);
 Status InitCommand(const Args& args);
 Status AppendCommand(const Args& args);

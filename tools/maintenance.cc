@@ -164,26 +164,19 @@ Status FsckCommand(const Args& args) {
     }
     if (flags.Has("indexes")) {
       const auto rebuild_start = std::chrono::steady_clock::now();
-      const std::string scratch = dir + "/fsck-indexes";
-      std::filesystem::remove_all(scratch);
+      CREDLEDGER_ASSIGN_OR_RETURN(ScratchDir scratch, ScratchDir::Create(dir, "fsck-indexes"));
       LevelDbOptions create;
       create.create_if_missing = true;
-      {
-        CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> fresh,
-                                    OpenLevelDbStore(scratch, create));
-        ProgressBar rebuild("rebuild", "entries");
-        Status built = records::RecordPolicy::Reindex(
-            fresh.get(), *opened.log, /*rebuild=*/true,
-            [&](uint64_t done, uint64_t total) { rebuild.Show(done, total); });
-        rebuild.Finish();
-        if (built.ok()) built = CompareIndexes(opened.store, fresh.get());
-        if (!built.ok()) {
-          fresh.reset();
-          std::filesystem::remove_all(scratch);
-          return built;
-        }
-      }
-      std::filesystem::remove_all(scratch);
+      CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> fresh,
+                                  OpenLevelDbStore(scratch.path() + "/store", create));
+      ProgressBar rebuild("rebuild", "entries");
+      Status built = records::RecordPolicy::Reindex(
+          fresh.get(), *opened.log, /*rebuild=*/true,
+          [&](uint64_t done, uint64_t total) { rebuild.Show(done, total); });
+      rebuild.Finish();
+      if (built.ok()) built = CompareIndexes(opened.store, fresh.get());
+      fresh.reset();  // closed before its directory is removed
+      CREDLEDGER_RETURN_IF_ERROR(built);
       report["indexes_seconds"] = SecondsSince(rebuild_start);
     }
     report["indexes"] =

@@ -4,10 +4,7 @@
 // a consistency proof; a fork (two checkpoints no consistency proof joins), a shrinking tree
 // or a bad signature is an alarm, saved with the signed evidence. audit replays a whole log
 // from genesis and re-checks everything the node checked, and the blocks and roots on top.
-#include <cerrno>
 #include <chrono>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -153,24 +150,14 @@ Status AuditCommand(const Args& args) {
   }
   // The replay's indexes go to a scratch LevelDB, so that memory stays bounded whatever the
   // log's size; it is removed afterwards, whatever the outcome.
-  const char* tmp = std::getenv("TMPDIR");
-  std::string scratch_dir = flags.GetOr("scratch", tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                            "/credledger-audit.XXXXXX";
-  if (mkdtemp(scratch_dir.data()) == nullptr) {
-    return Status::Unavailable("cannot create a scratch directory like " + scratch_dir + ": " +
-                               std::strerror(errno));
-  }
-  struct RemoveAfter {
-    std::string dir;
-    ~RemoveAfter() {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  } remove_after{scratch_dir};
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      ScratchDir scratch_dir,
+      ScratchDir::Create(flags.GetOr("scratch", std::filesystem::temp_directory_path().string()),
+                         "credledger-audit"));
   LevelDbOptions scratch_options;
   scratch_options.create_if_missing = true;
   CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> scratch,
-                              OpenLevelDbStore(scratch_dir + "/store", scratch_options));
+                              OpenLevelDbStore(scratch_dir.path() + "/store", scratch_options));
   const auto start = std::chrono::steady_clock::now();
   client::AuditCounts counts;
   Status s = client::AuditLog(*source, verifier, &counts, std::move(scratch));
