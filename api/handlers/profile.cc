@@ -18,7 +18,8 @@ void GetSubjectProfile(const std::shared_ptr<Call>& call) {
   }
   records::ProfileRequest request;
   request.subject = *subject;
-  // A profile's records are read and proven on every core: at 10M entries one costs ~150 us.
+  // A profile's records are read and proven on every core: each is a random read and a proof
+  // from a cold tile, and a profile lists up to max_records of them.
   request.parallel_for = [&s](size_t n, const std::function<void(size_t)>& work) {
     s.check_pool.ParallelFor(n, 8, work);
   };
