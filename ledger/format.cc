@@ -26,11 +26,28 @@ std::string LeafKey(const crypto::Digest& leaf_hash) {
   return k;
 }
 
-std::string TileKey(uint32_t tile_level, uint64_t tile_index) {
-  std::string k(1, kTilePrefix);
+namespace {
+
+std::string TileKeyWithPrefix(char prefix, uint32_t tile_level, uint64_t tile_index) {
+  std::string k(1, prefix);
   k.push_back(static_cast<char>(tile_level));
   PutBigEndian64(&k, tile_index);
   return k;
+}
+
+std::string DescribeTile(std::string_view key) {
+  return "tree tile " + std::to_string(static_cast<uint8_t>(key[1])) + "/" +
+         std::to_string(GetBigEndian64(key.substr(2)));
+}
+
+}  // namespace
+
+std::string TileKey(uint32_t tile_level, uint64_t tile_index) {
+  return TileKeyWithPrefix(kTilePrefix, tile_level, tile_index);
+}
+
+std::string TileMiddleRowKey(uint32_t tile_level, uint64_t tile_index) {
+  return TileKeyWithPrefix(kTileRowPrefix, tile_level, tile_index);
 }
 
 std::string BlockKey(uint64_t height) {
@@ -48,10 +65,8 @@ std::string DescribeKey(std::string_view key) {
   if (key.size() == 9 && key[0] == kBlockPrefix) {
     return "block " + std::to_string(GetBigEndian64(key.substr(1)));
   }
-  if (key.size() == 10 && key[0] == kTilePrefix) {
-    return "tree tile " + std::to_string(static_cast<uint8_t>(key[1])) + "/" +
-           std::to_string(GetBigEndian64(key.substr(2)));
-  }
+  if (key.size() == 10 && key[0] == kTilePrefix) return DescribeTile(key);
+  if (key.size() == 10 && key[0] == kTileRowPrefix) return "the middle row of " + DescribeTile(key);
   if (key.size() == 33 && key[0] == kLeafPrefix) {
     return "the leaf index of " +
            crypto::HexEncode(

@@ -275,4 +275,13 @@ Result<merkle::Hash> LogReader::LeafHashAt(uint64_t index) const {
   return tiles_->RangeHash({index, index + 1});
 }
 
+Status LogReader::CheckTileRows(uint64_t from_size, uint64_t to_size) const {
+  return internal::CheckMiddleRows(store_, params_.tree_hash, from_size, to_size);
+}
+
+Result<uint64_t> AddMissingTileRows(Store* store, const LogReader& log,
+                                    const std::function<void(uint64_t, uint64_t)>& step) {
+  return internal::AddMissingMiddleRows(store, log.params().tree_hash, log.Head().tree_size, step);
+}
+
 }  // namespace credledger

@@ -8,6 +8,7 @@
 #define CREDLEDGER_LEDGER_LOG_READER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,6 +72,10 @@ class LogReader {
   // The RFC 9162 leaf hash of entry `index`, read from the tree's tiles (no entry is read or
   // hashed). NotFound beyond the head.
   Result<merkle::Hash> LeafHashAt(uint64_t index) const;
+  // Checks the stored middle rows of the tree tiles that the log's growth from `from_size` to
+  // `to_size` leaves filled against the hashes of their bottom rows (a scrub's check: a proof
+  // reads them without hashing the rows below). DataLoss naming the tile.
+  Status CheckTileRows(uint64_t from_size, uint64_t to_size) const;
 
  private:
   friend class Ledger;
@@ -88,6 +93,14 @@ class LogReader {
   mutable Mutex head_mu_;
   TreeHead head_ GUARDED_BY(head_mu_);
 };
+
+// Writes into `store`, the store of `log`, the middle row of every full tree tile up to the
+// head that has none: a store written before they were stored, whose proofs from cold tiles
+// hash 255 nodes a tile until then. For a stopped node's store (ledgerctl reindex); idempotent,
+// so an interrupted run is resumed by running it again. `step(done, total)` reports tiles.
+// Returns how many rows it wrote.
+Result<uint64_t> AddMissingTileRows(Store* store, const LogReader& log,
+                                    const std::function<void(uint64_t, uint64_t)>& step);
 
 }  // namespace credledger
 

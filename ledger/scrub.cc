@@ -42,6 +42,9 @@ Status ScrubLog(const LogReader& log, const std::function<bool(const ScrubProgre
                               std::to_string(b.tree_size) +
                               " is not the block's root (a tree tile was altered)");
     }
+    if (Status s = log.CheckTileRows(b.first_index, b.tree_size); !s.ok()) {
+      return s.WithContext("block " + std::to_string(height));
+    }
     prev_hash = b.Hash(params.tree_hash);
     progress.blocks = height + 1;
     progress.entries = b.tree_size;

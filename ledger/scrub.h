@@ -24,7 +24,8 @@ struct ScrubProgress {
 // Checks every block from height 0 to the head as of the call: its signature under the
 // ledger's node key, its height, origin and link to the block before (prev_hash, first
 // index), every entry against its leaf in the tree, the root of the leaves as read against
-// the block's root, and the stored tree's root at the block's size against it too. Calls
+// the block's root, the stored tree's root at the block's size against it too, and the
+// middle rows of the tiles the block filled against their bottom rows. Calls
 // `step` after each block; a `step` that returns false stops the scrub there (OK: nothing
 // found so far).
 // Errors: DataLoss naming the first block or entry that disagrees; the store's errors.

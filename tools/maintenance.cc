@@ -90,6 +90,14 @@ Status ReindexCommand(const Args& args) {
                                       "record indexes");
   }
   const auto start = std::chrono::steady_clock::now();
+  // A store from before the tree tiles' middle rows were stored gets them first (at 10M
+  // entries, 39,000 tiles read and hashed in seconds); later runs find none missing.
+  ProgressBar rows_bar("tile rows", "tiles");
+  Result<uint64_t> rows =
+      AddMissingTileRows(opened.store, *opened.log,
+                         [&](uint64_t done, uint64_t total) { rows_bar.Show(done, total); });
+  rows_bar.Finish();
+  CREDLEDGER_RETURN_IF_ERROR(rows.status());
   ProgressBar clear("clear", "keys");
   ProgressBar bar("reindex", "entries");
   bool cleared = false;
@@ -121,8 +129,9 @@ Status ReindexCommand(const Args& args) {
   // them (after a reindex at 10M entries, seconds of its start).
   CREDLEDGER_RETURN_IF_ERROR(opened.store->FlushToTables());
   CREDLEDGER_RETURN_IF_ERROR(opened.store->CheckNewFiles());
-  return PrintJson(
-      {{"indexed_tree_size", opened.log->Head().tree_size}, {"seconds", SecondsSince(start)}});
+  return PrintJson({{"indexed_tree_size", opened.log->Head().tree_size},
+                    {"tile_rows_added", *rows},
+                    {"seconds", SecondsSince(start)}});
 }
 
 Status FsckCommand(const Args& args) {

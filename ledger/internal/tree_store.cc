@@ -7,6 +7,8 @@ namespace credledger::internal {
 namespace {
 
 using format::kTileHeight;
+using format::kTileMiddleRow;
+using format::kTileMiddleWidth;
 using format::kTileWidth;
 
 std::string EncodeRow(const std::vector<Hash>& row) {
@@ -33,7 +35,102 @@ Hash HashPerfect(merkle::HashAlgorithm alg, const std::vector<Hash>& row, size_t
                           HashPerfect(alg, row, start + half, half));
 }
 
+std::string DescribeTile(uint32_t level, uint64_t index) {
+  return "tree tile " + std::to_string(level) + "/" + std::to_string(index);
+}
+
+// The middle row stored for full tile (level, index): empty if there is none.
+Result<std::vector<Hash>> ReadMiddleRow(Store* store, uint32_t level, uint64_t index) {
+  std::string value;
+  Status s = store->Get(format::TileMiddleRowKey(level, index), &value);
+  if (s.code() == StatusCode::kNotFound) return std::vector<Hash>{};
+  if (!s.ok()) {
+    return Status::DataLoss("the middle row of " + DescribeTile(level, index) +
+                            " is unreadable: " + s.ToString());
+  }
+  if (value.size() != kTileMiddleWidth * sizeof(Hash)) {
+    return Status::DataLoss("the middle row of " + DescribeTile(level, index) + " has " +
+                            std::to_string(value.size()) + " bytes, not " +
+                            std::to_string(kTileMiddleWidth * sizeof(Hash)));
+  }
+  return DecodeRow(value);
+}
+
+// Full tile (level, index)'s bottom row.
+Result<std::vector<Hash>> ReadFullTile(Store* store, uint32_t level, uint64_t index) {
+  std::string value;
+  Status s = store->Get(format::TileKey(level, index), &value);
+  if (!s.ok() || value.size() != kTileWidth * sizeof(Hash)) {
+    return Status::DataLoss(DescribeTile(level, index) + " is missing or not full" +
+                            (s.ok() ? std::string() : ": " + s.ToString()));
+  }
+  return DecodeRow(value);
+}
+
+// Calls visit(level, index) for each tile that a tree's growth from `from_size` to `to_size`
+// leaves fills, until it returns an error.
+Status ForEachFilledTile(uint64_t from_size, uint64_t to_size,
+                         const std::function<Status(uint32_t, uint64_t)>& visit) {
+  for (uint32_t level = 0; level < 8 && (to_size >> (kTileHeight * level)) >= kTileWidth; ++level) {
+    const uint64_t first = (from_size >> (kTileHeight * level)) / kTileWidth;
+    const uint64_t end = (to_size >> (kTileHeight * level)) / kTileWidth;
+    for (uint64_t index = first; index < end; ++index) {
+      CREDLEDGER_RETURN_IF_ERROR(visit(level, index));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::vector<Hash> MiddleRow(merkle::HashAlgorithm alg, const std::vector<Hash>& bottom) {
+  const size_t group = kTileWidth / kTileMiddleWidth;
+  std::vector<Hash> middle(kTileMiddleWidth);
+  for (size_t i = 0; i < middle.size(); ++i) middle[i] = HashPerfect(alg, bottom, i * group, group);
+  return middle;
+}
+
+Status CheckMiddleRows(Store* store, merkle::HashAlgorithm alg, uint64_t from_size,
+                       uint64_t to_size) {
+  return ForEachFilledTile(from_size, to_size, [&](uint32_t level, uint64_t index) -> Status {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::vector<Hash> middle, ReadMiddleRow(store, level, index));
+    if (middle.empty()) return Status::Ok();
+    CREDLEDGER_ASSIGN_OR_RETURN(std::vector<Hash> bottom, ReadFullTile(store, level, index));
+    if (MiddleRow(alg, bottom) != middle) {
+      return Status::DataLoss("the middle row of " + DescribeTile(level, index) +
+                              " is not the hashes of its bottom row (a tree tile was altered)");
+    }
+    return Status::Ok();
+  });
+}
+
+Result<uint64_t> AddMissingMiddleRows(Store* store, merkle::HashAlgorithm alg, uint64_t tree_size,
+                                      const std::function<void(uint64_t, uint64_t)>& step) {
+  uint64_t total = 0;
+  for (uint32_t level = 0; level < 8; ++level)
+    total += (tree_size >> (kTileHeight * level)) / kTileWidth;
+  uint64_t done = 0, written = 0;
+  WriteBatch batch;
+  auto write = [&]() -> Status {
+    if (!batch.empty()) CREDLEDGER_RETURN_IF_ERROR(store->Write(batch, /*sync=*/true));
+    batch = WriteBatch();
+    if (step) step(done, total);
+    return Status::Ok();
+  };
+  CREDLEDGER_RETURN_IF_ERROR(
+      ForEachFilledTile(0, tree_size, [&](uint32_t level, uint64_t index) -> Status {
+        CREDLEDGER_ASSIGN_OR_RETURN(std::vector<Hash> middle, ReadMiddleRow(store, level, index));
+        if (middle.empty()) {
+          CREDLEDGER_ASSIGN_OR_RETURN(std::vector<Hash> bottom, ReadFullTile(store, level, index));
+          batch.Put(format::TileMiddleRowKey(level, index), EncodeRow(MiddleRow(alg, bottom)));
+          ++written;
+        }
+        if (++done % 1024 == 0) return write();
+        return Status::Ok();
+      }));
+  CREDLEDGER_RETURN_IF_ERROR(write());
+  return written;
+}
 
 // ---- TreeWriter ----
 
@@ -96,9 +193,12 @@ void TreeWriter::Push(size_t level, const Hash& h) {
     // The tile is complete: write it for good and carry its root one tile level up.
     uint64_t completed_at_level = size_ >> (kTileHeight * level);  // count incl. this row
     uint64_t tile_index = completed_at_level / kTileWidth - 1;
-    full_tiles_.emplace_back(format::TileKey(static_cast<uint32_t>(level), tile_index),
-                             EncodeRow(row));
-    Hash root = HashPerfect(alg_, row, 0, kTileWidth);
+    const uint32_t tile_level = static_cast<uint32_t>(level);
+    // The root is hashed through the middle row: storing it costs no extra hash.
+    std::vector<Hash> middle = MiddleRow(alg_, row);
+    Hash root = HashPerfect(alg_, middle, 0, kTileMiddleWidth);
+    full_tiles_.emplace_back(format::TileKey(tile_level, tile_index), EncodeRow(row));
+    full_tiles_.emplace_back(format::TileMiddleRowKey(tile_level, tile_index), EncodeRow(middle));
     row.clear();
     dirty_[level] = false;
     Push(level + 1, root);
@@ -159,7 +259,12 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
                             " has " + std::to_string(value.size()) + " bytes, need at least " +
                             std::to_string(min_width * sizeof(Hash)));
   }
-  std::shared_ptr<const Tile> result = std::make_shared<const Tile>(alg_, DecodeRow(value));
+  std::vector<Hash> middle;
+  if (value.size() == kTileWidth * sizeof(Hash)) {
+    CREDLEDGER_ASSIGN_OR_RETURN(middle, ReadMiddleRow(store_, level, index));
+  }
+  std::shared_ptr<const Tile> result =
+      std::make_shared<const Tile>(alg_, DecodeRow(value), std::move(middle));
 
   TileKey key{level, index};
   Shard& shard = ShardFor(key);
@@ -187,20 +292,30 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
   return result;
 }
 
-const Hash& TileReader::Tile::Node(uint32_t row, size_t within) const {
+Hash TileReader::Tile::Node(uint32_t row, size_t within) const {
   if (row == 0) return bottom_[within];
-  std::call_once(upper_once_, [this] {
-    upper_.reserve(kTileHeight - 1);  // `below` points into it
-    const std::vector<Hash>* below = &bottom_;
-    for (int r = 1; r < kTileHeight; ++r) {
-      std::vector<Hash> above(below->size() / 2);
-      for (size_t i = 0; i < above.size(); ++i) {
-        above[i] = merkle::NodeHash(alg_, (*below)[2 * i], (*below)[2 * i + 1]);
-      }
-      upper_.push_back(std::move(above));
-      below = &upper_.back();
+  if (!rows_ready_.load(std::memory_order_acquire)) {
+    if (!middle_.empty() &&
+        nodes_given_.fetch_add(1, std::memory_order_relaxed) < kNodesBeforeRows) {
+      if (row == kTileMiddleRow) return middle_[within];
+      if (row < kTileMiddleRow) return HashPerfect(alg_, bottom_, within << row, size_t{1} << row);
+      const uint32_t above_middle = row - kTileMiddleRow;
+      return HashPerfect(alg_, middle_, within << above_middle, size_t{1} << above_middle);
     }
-  });
+    std::call_once(rows_once_, [this] {
+      upper_.reserve(kTileHeight - 1);  // `below` points into it
+      const std::vector<Hash>* below = &bottom_;
+      for (int r = 1; r < kTileHeight; ++r) {
+        std::vector<Hash> above(below->size() / 2);
+        for (size_t i = 0; i < above.size(); ++i) {
+          above[i] = merkle::NodeHash(alg_, (*below)[2 * i], (*below)[2 * i + 1]);
+        }
+        upper_.push_back(std::move(above));
+        below = &upper_.back();
+      }
+      rows_ready_.store(true, std::memory_order_release);
+    });
+  }
   return upper_[row - 1][within];
 }
 

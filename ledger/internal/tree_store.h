@@ -1,6 +1,7 @@
 // Persistent Merkle tree hashes, stored as C2SP tlog-tiles-shaped tiles: tile (L, N) holds up
-// to 256 consecutive hashes of tree level 8L. Interior levels 8L+1..8L+7 are recomputed from a
-// tile when it is loaded and cached with it, so any perfect-node hash costs one tile read.
+// to 256 consecutive hashes of tree level 8L. A full tile's middle row (level 8L+4, 16 hashes)
+// is stored beside it; the other interior levels are recomputed when needed, so any
+// perfect-node hash costs one tile read and at most 7 hashes.
 //
 // TreeWriter holds the right edge (one partial row per tile level) for the sequencer;
 // TileReader serves perfect nodes to proofs from the store through an LRU cache.
@@ -10,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
@@ -23,6 +25,22 @@
 namespace credledger::internal {
 
 using merkle::Hash;
+
+// The middle row of a full tile: kTileMiddleWidth hashes, each the root of 16 of `bottom`'s.
+// REQUIRES: bottom.size() == format::kTileWidth.
+std::vector<Hash> MiddleRow(merkle::HashAlgorithm alg, const std::vector<Hash>& bottom);
+
+// Checks the stored middle rows of the tiles that a tree's growth from `from_size` to
+// `to_size` leaves filled, against their bottom rows. A full tile with no middle row (stored
+// before they were) passes. DataLoss naming the tile when one differs or is unreadable.
+Status CheckMiddleRows(Store* store, merkle::HashAlgorithm alg, uint64_t from_size,
+                       uint64_t to_size);
+
+// Writes the middle row of every full tile of a tree of `tree_size` leaves that has none (a
+// store written before they were stored); `step(done, total)` after each write of a batch.
+// Idempotent, and so resumable. Returns how many it wrote.
+Result<uint64_t> AddMissingMiddleRows(Store* store, merkle::HashAlgorithm alg, uint64_t tree_size,
+                                      const std::function<void(uint64_t, uint64_t)>& step);
 
 // The right edge of the tree. Thread-compatible: used by the sequencer thread only.
 class TreeWriter {
@@ -58,23 +76,33 @@ class TreeWriter {
 // Perfect-node hashes from stored tiles. Thread-safe. *store must outlive this object.
 class TileReader {
  public:
-  // A loaded tile: levels[r] holds the hashes at tree level 8L + r within it.
-  // A tile's bottom row as stored, and the rows above it, computed from it on first use: a
-  // leaf look-up (an entry's check against its leaf, a record id) needs the bottom row alone,
-  // and hashing the 255 nodes above it cost more than reading a cold tile (at 10M entries,
-  // half of a subject page's time). Thread-safe.
+  // A loaded tile: its bottom row and, for a full tile, its middle row as stored. A leaf
+  // look-up (an entry's check against its leaf, a record id) needs the bottom row alone. A
+  // tile read cold for a proof or two (a profile's records, spread over the log) gives each
+  // node above from the nearest stored row below it, at most 7 hashes; hashing all 255 nodes
+  // above the bottom row was a quarter of a profile's time at 10M entries. A tile used more
+  // than that (the upper tiles, the recent ones), or one without a middle row, has its rows
+  // computed once and kept. Thread-safe.
   class Tile {
    public:
-    Tile(merkle::HashAlgorithm alg, std::vector<Hash> bottom)
-        : alg_(alg), bottom_(std::move(bottom)) {}
+    // `middle`: empty, or the middle row of a full tile.
+    Tile(merkle::HashAlgorithm alg, std::vector<Hash> bottom, std::vector<Hash> middle)
+        : alg_(alg), bottom_(std::move(bottom)), middle_(std::move(middle)) {}
     size_t width() const { return bottom_.size(); }
     // The node `within` of row `row` (0: the bottom row).
-    const Hash& Node(uint32_t row, size_t within) const;
+    Hash Node(uint32_t row, size_t within) const;
 
    private:
+    // Nodes given from the stored rows before the rows are computed: an inclusion proof
+    // takes at most 8 from one tile.
+    static constexpr uint32_t kNodesBeforeRows = 32;
+
     const merkle::HashAlgorithm alg_;
     const std::vector<Hash> bottom_;
-    mutable std::once_flag upper_once_;
+    const std::vector<Hash> middle_;
+    mutable std::atomic<uint32_t> nodes_given_{0};
+    mutable std::atomic<bool> rows_ready_{false};
+    mutable std::once_flag rows_once_;
     mutable std::vector<std::vector<Hash>> upper_;  // rows 1.., once computed
   };
 

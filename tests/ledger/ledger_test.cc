@@ -18,6 +18,7 @@
 #include "ledger/data_dir.h"
 #include "ledger/format.h"
 #include "ledger/internal/leaf_filter.h"
+#include "ledger/internal/tree_store.h"
 #include "ledger/scrub.h"
 #include "ledger_util.h"
 #include "test_util.h"
@@ -603,6 +604,96 @@ TEST_CASE("trees spanning two tile levels give RFC 9162 roots and proofs", "[led
   CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, leaves) == l->Head().root);
 }
 
+TEST_CASE("a tile's nodes from its stored middle row equal the rows hashed whole",
+          "[ledger][tiles]") {
+  for (auto alg : {merkle::HashAlgorithm::kSha256, merkle::HashAlgorithm::kSm3}) {
+    std::vector<Hash> bottom(format::kTileWidth);
+    for (size_t i = 0; i < bottom.size(); ++i) bottom[i] = merkle::LeafHash(alg, std::to_string(i));
+    const std::vector<Hash> middle = internal::MiddleRow(alg, bottom);
+    REQUIRE(middle.size() == 16);
+    // Every node of every row, each from a tile read cold (the middle row's path) and from one
+    // whose rows are all hashed (no middle row, or used past its cold budget), against the
+    // root of the same leaves computed by merkle.h.
+    internal::TileReader::Tile hot(alg, bottom, middle);
+    for (int k = 0; k < 64; ++k) (void)hot.Node(1, 0);  // past the cold budget
+    internal::TileReader::Tile whole(alg, bottom, {});
+    for (uint32_t row = 0; row < format::kTileHeight; ++row) {
+      const size_t span = size_t{1} << row;
+      for (size_t within = 0; within < format::kTileWidth / span; ++within) {
+        const Hash expected =
+            merkle::RootFromLeafHashes(alg, std::span(bottom).subspan(within * span, span));
+        internal::TileReader::Tile cold(alg, bottom, middle);
+        REQUIRE(cold.Node(row, within) == expected);
+        REQUIRE(hot.Node(row, within) == expected);
+        REQUIRE(whole.Node(row, within) == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("a store without the tiles' middle rows proves the same, and gets them back",
+          "[ledger][tiles]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  LedgerOptions options = FastOptions();
+  options.max_block_entries = 5000;
+  auto l = CreateLedger(mem, key, merkle::HashAlgorithm::kSha256, options);
+  const uint64_t kSize = 65536 + 700;  // full tiles at levels 0 and 1
+  std::vector<std::future<Result<AppendReceipt>>> fs;
+  for (uint64_t i = 1; i < kSize; ++i) fs.push_back(l->Submit(std::to_string(i) + "m"));
+  for (auto& f : fs) REQUIRE(f.get().ok());
+  fs.clear();
+  l.reset();
+  // The writer stored one middle row per full tile: 258 at level 0, 1 at level 1.
+  std::map<std::string, std::string> rows;
+  REQUIRE(mem->Scan(std::string(1, format::kTileRowPrefix),
+                    [&](std::string_view k, std::string_view v) {
+                      if (k[0] != format::kTileRowPrefix) return false;
+                      rows.emplace(k, v);
+                      return true;
+                    })
+              .ok());
+  REQUIRE(rows.size() == 258 + 1);
+  CHECK(rows.count(format::TileMiddleRowKey(0, 257)) == 1);
+  CHECK(rows.count(format::TileMiddleRowKey(1, 0)) == 1);
+  CHECK(format::DescribeKey(format::TileMiddleRowKey(0, 257)) ==
+        "the middle row of tree tile 0/257");
+
+  // As a store written before the rows were stored: the same proofs, hashed from the tiles.
+  WriteBatch drop;
+  for (const auto& [k, v] : rows) drop.Delete(k);
+  REQUIRE(mem->Write(drop, true).ok());
+  auto old = ReopenLedger(mem, key);
+  auto leaves = AllLeafHashes(*old);
+  const Hash root = merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, leaves);
+  std::mt19937_64 rng(15);
+  for (int k = 0; k < 200; ++k) {
+    const uint64_t i = rng() % kSize;
+    auto proof = old->log().InclusionProof(i, kSize);
+    REQUIRE(proof.ok());
+    REQUIRE(
+        merkle::VerifyInclusion(merkle::HashAlgorithm::kSha256, i, kSize, leaves[i], *proof, root)
+            .ok());
+  }
+  // Adding them back writes what the writer wrote, and a second run finds none missing.
+  uint64_t last_done = 0, last_total = 0;
+  auto added = AddMissingTileRows(mem.get(), old->log(), [&](uint64_t done, uint64_t total) {
+    last_done = done;
+    last_total = total;
+  });
+  REQUIRE(added.ok());
+  CHECK(*added == rows.size());
+  CHECK(last_done == rows.size());
+  CHECK(last_total == rows.size());
+  for (const auto& [k, v] : rows) {
+    std::string stored;
+    REQUIRE(mem->Get(k, &stored).ok());
+    CHECK(stored == v);
+  }
+  CHECK(*AddMissingTileRows(mem.get(), old->log(), nullptr) == 0);
+  CHECK(old->log().CheckTileRows(0, kSize).ok());
+}
+
 TEST_CASE("an SM3 ledger hashes its tree with SM3", "[ledger]") {
   auto mem = std::make_shared<MemoryStore>();
   auto l = CreateLedger(mem, NodeKey(), merkle::HashAlgorithm::kSm3);
@@ -771,6 +862,36 @@ TEST_CASE("the scrub finds damage that the open does not look for, and names it"
     CHECK(s.code() == StatusCode::kDataLoss);
     CHECK_THAT(s.message(), Catch::Contains("entry 300 in the store does not hash to leaf 300"));
     CHECK(steps.size() == 300);  // blocks 0..299 passed
+  }
+  SECTION("a full tile's middle row below the head is altered") {
+    // Proofs read it instead of hashing the tile's bottom row; the head's root does not.
+    auto [mem, key] = ClosedLedger(600);
+    std::string row;
+    REQUIRE(mem->Get(format::TileMiddleRowKey(0, 1), &row).ok());
+    row[5 * 32] ^= 1;
+    mem->Corrupt(format::TileMiddleRowKey(0, 1), row);
+    auto [s, steps] = scrub(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(), Catch::Contains("block 511") &&
+                                Catch::Contains("the middle row of tree tile 0/1 is not the "
+                                                "hashes of its bottom row"));
+    CHECK(steps.size() == 511);  // blocks 0..510 passed
+  }
+  SECTION("a full tile's middle row is cut short") {
+    auto [mem, key] = ClosedLedger(600);
+    std::string row;
+    REQUIRE(mem->Get(format::TileMiddleRowKey(0, 0), &row).ok());
+    mem->Corrupt(format::TileMiddleRowKey(0, 0), row.substr(0, 480));
+    auto [s, steps] = scrub(mem, key);
+    CHECK(s.code() == StatusCode::kDataLoss);
+    CHECK_THAT(s.message(),
+               Catch::Contains("the middle row of tree tile 0/0 has 480 bytes, not 512"));
+    // A proof that needs it says the same, rather than proving from a short row.
+    auto l = Ledger::Open(std::make_unique<SharedStore>(mem), key);
+    REQUIRE(l.ok());
+    auto proof = (*l)->log().InclusionProof(3, 600);
+    CHECK(proof.status().code() == StatusCode::kDataLoss);
+    CHECK_THAT(proof.status().message(), Catch::Contains("the middle row of tree tile 0/0"));
   }
   SECTION("an old block is replaced by a signed one of another ledger") {
     auto [mem, key] = ClosedLedger(20);
