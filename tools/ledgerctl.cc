@@ -34,12 +34,14 @@ commands:
         after upgrading from a store of an earlier format (ledgerd says when), or with
         --rebuild from scratch (another format's keys are cleared first, then compacted
         away: about a minute at 10M entries). Shows its progress; interrupted, it resumes
-        where it stopped (a clearing starts over). The tables it wrote are recorded as
-        checked, as a node's clean close records its own
+        where it stopped (a clearing starts over). First it stores the tree tiles' middle
+        rows that a store from before them lacks (seconds at 10M entries). The tables it
+        wrote are recorded as checked, as a node's clean close records its own
   fsck --data DIR [--indexes]
         check a stopped node's store whole: every file against its checksums, every block's
-        signature and link, every entry against its leaf, every root; that the record
-        indexes describe the whole log, and with --indexes that they equal a rebuild from it.
+        signature and link, every entry against its leaf, every root, every tile's stored
+        middle row; that the record indexes describe the whole log, and with --indexes that
+        they equal a rebuild from it.
         Exit 1 names the first damage found
   append --data DIR [--raw] [FILE... | -]
         append entries: each non-empty line of FILE (or stdin) is one JSON value, stored in

@@ -259,12 +259,7 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
                             " has " + std::to_string(value.size()) + " bytes, need at least " +
                             std::to_string(min_width * sizeof(Hash)));
   }
-  std::vector<Hash> middle;
-  if (value.size() == kTileWidth * sizeof(Hash)) {
-    CREDLEDGER_ASSIGN_OR_RETURN(middle, ReadMiddleRow(store_, level, index));
-  }
-  std::shared_ptr<const Tile> result =
-      std::make_shared<const Tile>(alg_, DecodeRow(value), std::move(middle));
+  std::shared_ptr<const Tile> result = std::make_shared<const Tile>(alg_, DecodeRow(value));
 
   TileKey key{level, index};
   Shard& shard = ShardFor(key);
@@ -292,10 +287,25 @@ Result<std::shared_ptr<const TileReader::Tile>> TileReader::LoadTile(uint32_t le
   return result;
 }
 
+Status TileReader::Tile::LoadMiddleRow(
+    const std::function<Result<std::vector<Hash>>()>& read) const {
+  if (width() != kTileWidth) return Status::Ok();
+  std::call_once(middle_once_, [&] {
+    Result<std::vector<Hash>> middle = read();
+    if (!middle.ok()) {
+      middle_error_ = middle.status();
+      return;
+    }
+    middle_ = std::move(*middle);
+    middle_ready_.store(true, std::memory_order_release);
+  });
+  return middle_error_;
+}
+
 Hash TileReader::Tile::Node(uint32_t row, size_t within) const {
   if (row == 0) return bottom_[within];
   if (!rows_ready_.load(std::memory_order_acquire)) {
-    if (!middle_.empty() &&
+    if (middle_ready_.load(std::memory_order_acquire) && !middle_.empty() &&
         nodes_given_.fetch_add(1, std::memory_order_relaxed) < kNodesBeforeRows) {
       if (row == kTileMiddleRow) return middle_[within];
       if (row < kTileMiddleRow) return HashPerfect(alg_, bottom_, within << row, size_t{1} << row);
@@ -338,7 +348,9 @@ Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
   uint64_t tile_index = (id.index << r) / kTileWidth;
   size_t within = static_cast<size_t>(id.index & ((kTileWidth >> r) - 1));
   size_t min_width = (within + 1) << r;
+  auto read_middle = [&] { return ReadMiddleRow(store_, tile_level, tile_index); };
   if (const Tile* held = cursor->Find(tile_level, tile_index, min_width)) {
+    if (r > 0) CREDLEDGER_RETURN_IF_ERROR(held->LoadMiddleRow(read_middle));
     return held->Node(r, within);
   }
   std::shared_ptr<const Tile> tile;
@@ -358,6 +370,7 @@ Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
   if (!tile) {
     CREDLEDGER_ASSIGN_OR_RETURN(tile, LoadTile(tile_level, tile_index, min_width));
   }
+  if (r > 0) CREDLEDGER_RETURN_IF_ERROR(tile->LoadMiddleRow(read_middle));
   Hash h = tile->Node(r, within);
   cursor->Keep(tile_level, tile_index, std::move(tile));
   return h;

@@ -76,20 +76,24 @@ class TreeWriter {
 // Perfect-node hashes from stored tiles. Thread-safe. *store must outlive this object.
 class TileReader {
  public:
-  // A loaded tile: its bottom row and, for a full tile, its middle row as stored. A leaf
-  // look-up (an entry's check against its leaf, a record id) needs the bottom row alone. A
-  // tile read cold for a proof or two (a profile's records, spread over the log) gives each
-  // node above from the nearest stored row below it, at most 7 hashes; hashing all 255 nodes
-  // above the bottom row was a quarter of a profile's time at 10M entries. A tile used more
-  // than that (the upper tiles, the recent ones), or one without a middle row, has its rows
-  // computed once and kept. Thread-safe.
+  // A loaded tile: its bottom row and, for a full tile, its middle row, read from the store
+  // when a node above the bottom row is first asked for (a leaf look-up, as an entry's check
+  // against its leaf or a subject page's, needs the bottom row alone and does not pay for the
+  // second read). A tile read cold for a proof or two (a profile's records, spread over the
+  // log) gives each node above from the nearest stored row below it, at most 7 hashes; hashing
+  // all 255 nodes above the bottom row was a quarter of a profile's time at 10M entries. A tile
+  // used more than that (the upper tiles, the recent ones), or one without a middle row, has
+  // its rows computed once and kept. Thread-safe.
   class Tile {
    public:
-    // `middle`: empty, or the middle row of a full tile.
-    Tile(merkle::HashAlgorithm alg, std::vector<Hash> bottom, std::vector<Hash> middle)
-        : alg_(alg), bottom_(std::move(bottom)), middle_(std::move(middle)) {}
+    Tile(merkle::HashAlgorithm alg, std::vector<Hash> bottom)
+        : alg_(alg), bottom_(std::move(bottom)) {}
     size_t width() const { return bottom_.size(); }
-    // The node `within` of row `row` (0: the bottom row).
+    // For a full tile, the first call runs `read` for its middle row (empty: none stored);
+    // every call returns that read's error, if any. A partial tile has none: OK.
+    Status LoadMiddleRow(const std::function<Result<std::vector<Hash>>()>& read) const;
+    // The node `within` of row `row` (0: the bottom row). Above the bottom row, from the
+    // middle row if LoadMiddleRow found one, otherwise from the rows computed whole.
     Hash Node(uint32_t row, size_t within) const;
 
    private:
@@ -99,11 +103,14 @@ class TileReader {
 
     const merkle::HashAlgorithm alg_;
     const std::vector<Hash> bottom_;
-    const std::vector<Hash> middle_;
+    mutable std::once_flag middle_once_;
+    mutable Status middle_error_;       // written under middle_once_
+    mutable std::vector<Hash> middle_;  // written under middle_once_, before middle_ready_
+    mutable std::atomic<bool> middle_ready_{false};
     mutable std::atomic<uint32_t> nodes_given_{0};
-    mutable std::atomic<bool> rows_ready_{false};
     mutable std::once_flag rows_once_;
     mutable std::vector<std::vector<Hash>> upper_;  // rows 1.., once computed
+    mutable std::atomic<bool> rows_ready_{false};
   };
 
   TileReader(Store* store, merkle::HashAlgorithm alg, size_t cache_tiles);
