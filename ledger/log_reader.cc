@@ -275,6 +275,23 @@ Result<merkle::Hash> LogReader::LeafHashAt(uint64_t index) const {
   return tiles_->RangeHash({index, index + 1});
 }
 
+Result<std::vector<merkle::Hash>> LogReader::TileHashes(uint32_t level, uint64_t index,
+                                                        uint64_t width) const {
+  if (width == 0 || width > format::kTileWidth) {
+    return Status::InvalidArgument("a tile's width is 1 to 256, not " + std::to_string(width));
+  }
+  const uint64_t tree_size = Head().tree_size;
+  // The level's hashes in the tree; a level past 7 holds none below 2^64 leaves.
+  const uint64_t at_level = level < 8 ? tree_size >> (format::kTileHeight * level) : 0;
+  if (width > at_level || index > (at_level - width) / format::kTileWidth) {
+    return Status::NotFound("tile " + std::to_string(level) + "/" + std::to_string(index) +
+                            " of width " + std::to_string(width) + " is beyond the tree (" +
+                            std::to_string(tree_size) + " entries)");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(auto tile, tiles_->GetTile(level, index, width));
+  return std::vector<merkle::Hash>(tile->bottom().begin(), tile->bottom().begin() + width);
+}
+
 Status LogReader::CheckTileRows(uint64_t from_size, uint64_t to_size) const {
   return internal::CheckMiddleRows(store_, params_.tree_hash, from_size, to_size);
 }

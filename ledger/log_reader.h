@@ -72,6 +72,11 @@ class LogReader {
   // The RFC 9162 leaf hash of entry `index`, read from the tree's tiles (no entry is read or
   // hashed). NotFound beyond the head.
   Result<merkle::Hash> LeafHashAt(uint64_t index) const;
+  // The hashes of tree level 8 x `level` at indexes 256 x `index` .. + `width`: the content
+  // of C2SP tlog-tiles tile (level, index) of that width. NotFound if the head's tree does
+  // not hold them all; InvalidArgument for a width outside 1..256.
+  Result<std::vector<merkle::Hash>> TileHashes(uint32_t level, uint64_t index,
+                                               uint64_t width) const;
   // Checks the stored middle rows of the tree tiles that the log's growth from `from_size` to
   // `to_size` leaves filled against the hashes of their bottom rows (a scrub's check: a proof
   // reads them without hashing the rows below). DataLoss naming the tile.

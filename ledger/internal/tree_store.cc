@@ -342,6 +342,24 @@ void TileReader::Cursor::Keep(uint32_t level, uint64_t index, std::shared_ptr<co
   held_[count_++ % held_.size()] = {level, index, std::move(tile)};
 }
 
+Result<std::shared_ptr<const TileReader::Tile>> TileReader::GetTile(uint32_t level, uint64_t index,
+                                                                    size_t min_width) {
+  TileKey key{level, index};
+  Shard& shard = ShardFor(key);
+  {
+    ReaderLock lock(shard.mu);
+    auto it = shard.tiles.find(key);
+    if (it != shard.tiles.end() && it->second->tile->width() >= min_width) {
+      // Check before storing: a store to a hot tile's flag would bounce its cache line.
+      if (!it->second->referenced.load(std::memory_order_relaxed)) {
+        it->second->referenced.store(true, std::memory_order_relaxed);
+      }
+      return it->second->tile;
+    }
+  }
+  return LoadTile(level, index, min_width);
+}
+
 Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
   uint32_t tile_level = id.level / kTileHeight;
   uint32_t r = id.level % kTileHeight;
@@ -353,23 +371,8 @@ Result<Hash> TileReader::PerfectNode(merkle::NodeId id, Cursor* cursor) {
     if (r > 0) CREDLEDGER_RETURN_IF_ERROR(held->LoadMiddleRow(read_middle));
     return held->Node(r, within);
   }
-  std::shared_ptr<const Tile> tile;
-  TileKey key{tile_level, tile_index};
-  Shard& shard = ShardFor(key);
-  {
-    ReaderLock lock(shard.mu);
-    auto it = shard.tiles.find(key);
-    if (it != shard.tiles.end() && it->second->tile->width() >= min_width) {
-      // Check before storing: a store to a hot tile's flag would bounce its cache line.
-      if (!it->second->referenced.load(std::memory_order_relaxed)) {
-        it->second->referenced.store(true, std::memory_order_relaxed);
-      }
-      tile = it->second->tile;
-    }
-  }
-  if (!tile) {
-    CREDLEDGER_ASSIGN_OR_RETURN(tile, LoadTile(tile_level, tile_index, min_width));
-  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::shared_ptr<const Tile> tile,
+                              GetTile(tile_level, tile_index, min_width));
   if (r > 0) CREDLEDGER_RETURN_IF_ERROR(tile->LoadMiddleRow(read_middle));
   Hash h = tile->Node(r, within);
   cursor->Keep(tile_level, tile_index, std::move(tile));

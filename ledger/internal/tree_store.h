@@ -89,6 +89,7 @@ class TileReader {
     Tile(merkle::HashAlgorithm alg, std::vector<Hash> bottom)
         : alg_(alg), bottom_(std::move(bottom)) {}
     size_t width() const { return bottom_.size(); }
+    const std::vector<Hash>& bottom() const { return bottom_; }
     // For a full tile, the first call runs `read` for its middle row (empty: none stored);
     // every call returns that read's error, if any. A partial tile has none: OK.
     Status LoadMiddleRow(const std::function<Result<std::vector<Hash>>()>& read) const;
@@ -143,6 +144,9 @@ class TileReader {
   }
   // Hashes of each range, in order: an inclusion or consistency proof.
   Result<std::vector<Hash>> Proof(const std::vector<merkle::LeafRange>& ranges);
+  // Tile (level, index) with at least `min_width` hashes, from the cache or the store.
+  // Errors: DataLoss if the tile is missing or short.
+  Result<std::shared_ptr<const Tile>> GetTile(uint32_t level, uint64_t index, size_t min_width);
 
  private:
   using TileKey = std::pair<uint32_t, uint64_t>;
