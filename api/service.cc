@@ -149,7 +149,7 @@ void Dispatch(const std::shared_ptr<Call>& call) {
 std::vector<Route> AllRoutes() {
   std::vector<Route> all;
   for (auto routes : {NodeRoutes(), EntryRoutes(), RecordRoutes(), SubjectRoutes(), ProfileRoutes(),
-                      ProofRoutes(), PayloadRoutes(), VerifyRoutes()}) {
+                      ProofRoutes(), PayloadRoutes(), VerifyRoutes(), TlogRoutes()}) {
     all.insert(all.end(), routes.begin(), routes.end());
   }
   return all;

@@ -583,3 +583,73 @@ TEST_CASE("clients cannot grow the metrics: a method HTTP does not define counts
   // Only the counts changed (a few digits), not the set of series.
   CHECK(after_1000.size() < after_10.size() + 100);
 }
+
+TEST_CASE("/tlog/ serves the C2SP tiles: the checkpoint, hash tiles and entry bundles",
+          "[api][tiles]") {
+  credledger::testing::Node node;
+  // 300 entries: tile 0/000 full, 0/001 partial (44), bundle 000 full.
+  for (int i = 1; i < 300; ++i) {
+    REQUIRE(node.Call("POST", "/v1/entries", node.Penalty("T-" + std::to_string(i))).status == 201);
+  }
+  REQUIRE(node.ledger->Head().tree_size == 300);
+  const merkle::HashAlgorithm alg = node.ledger->params().tree_hash;
+  std::vector<std::string> entries;
+  for (uint64_t i = 0; i < 300; ++i) entries.push_back(*node.ledger->log().GetEntry(i));
+
+  const api::Response checkpoint = node.Call("GET", "/tlog/checkpoint");
+  CHECK(checkpoint.status == 200);
+  CHECK(checkpoint.body == node.Call("GET", "/v1/checkpoint").body);
+  CHECK(checkpoint.fields.Get("Content-Type") == "text/plain; charset=utf-8");
+  CHECK(checkpoint.fields.Get("Cache-Control") == "public, max-age=5");
+
+  // A full tile: each 32 bytes the RFC 9162 leaf hash of its entry; cached for good.
+  const api::Response full = node.Call("GET", "/tlog/tile/0/000");
+  REQUIRE(full.status == 200);
+  CHECK(full.fields.Get("Content-Type") == "application/octet-stream");
+  CHECK(full.fields.Get("Cache-Control") == "public, max-age=31536000, immutable");
+  REQUIRE(full.body.size() == 256 * 32);
+  for (size_t i = 0; i < 256; ++i) {
+    const merkle::Hash leaf = merkle::LeafHash(alg, entries[i]);
+    CHECK(full.body.compare(i * 32, 32, reinterpret_cast<const char*>(leaf.data()), 32) == 0);
+  }
+  // A partial one, and any narrower width of it; the level-1 tile holds tile 0/000's root.
+  const api::Response partial = node.Call("GET", "/tlog/tile/0/001.p/44");
+  REQUIRE(partial.status == 200);
+  CHECK(partial.body.size() == 44 * 32);
+  CHECK(partial.fields.Get("Cache-Control") == "public, max-age=5");
+  CHECK(node.Call("GET", "/tlog/tile/0/001.p/10").body == partial.body.substr(0, 320));
+  std::vector<merkle::Hash> first;
+  for (size_t i = 0; i < 256; ++i) first.push_back(merkle::LeafHash(alg, entries[i]));
+  const merkle::Hash root0 = merkle::RootFromLeafHashes(alg, first);
+  CHECK(node.Call("GET", "/tlog/tile/1/000.p/1").body ==
+        std::string(reinterpret_cast<const char*>(root0.data()), 32));
+  // An entry bundle: each entry behind its big-endian uint16 length.
+  const api::Response bundle = node.Call("GET", "/tlog/tile/entries/001.p/44");
+  REQUIRE(bundle.status == 200);
+  std::string expected;
+  for (size_t i = 256; i < 300; ++i) {
+    expected.push_back(static_cast<char>(entries[i].size() >> 8));
+    expected.push_back(static_cast<char>(entries[i].size() & 0xff));
+    expected += entries[i];
+  }
+  CHECK(bundle.body == expected);
+
+  // Beyond the tree: 404, not cached; a path the spec does not spell: 400 naming it.
+  for (const char* beyond : {"/tlog/tile/0/001.p/45", "/tlog/tile/0/001", "/tlog/tile/1/000",
+                             "/tlog/tile/entries/002.p/1", "/tlog/tile/3/000.p/1"}) {
+    INFO(beyond);
+    const api::Response r = node.Call("GET", beyond);
+    CHECK(r.status == 404);
+    CHECK(r.fields.Get("Content-Type") == "application/problem+json");
+    CHECK(r.fields.Get("Cache-Control") == "no-store");
+  }
+  for (const char* bad :
+       {"/tlog/tile/0/1", "/tlog/tile/0/x000/001", "/tlog/tile/00/000", "/tlog/tile/0/000.p/256",
+        "/tlog/tile/0/000.p/0", "/tlog/tile/", "/tlog/tile/entries/000.p/01"}) {
+    INFO(bad);
+    const api::Response r = node.Call("GET", bad);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("\"code\":\"bad_parameter\"") != std::string::npos);
+    CHECK(r.body.find("is not a tile path") != std::string::npos);
+  }
+}
