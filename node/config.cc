@@ -101,6 +101,11 @@ const std::map<std::string, Member>& Members() {
        Uint(&NodeConfig::scrub_entries_per_second,
             "background scrub: entries re-read and checked per second; 0 = off")},
       {"scrub_pause_s", Uint(&NodeConfig::scrub_pause_s, "background scrub: rest between passes")},
+      {"tlog_dir",
+       Text(&NodeConfig::tlog_dir,
+            "write the log as C2SP tlog-tiles static files here, for a web server; \"\" = off")},
+      {"tlog_interval_ms",
+       Uint(&NodeConfig::tlog_interval_ms, "how often tlog_dir catches up with a growing log")},
       {"log_format", Text(&NodeConfig::log_format, "request log: logfmt, json or none")},
       {"tls_cert_file", Text(&NodeConfig::tls_cert_file, "HTTPS certificate chain (PEM)")},
       {"tls_key_file", Text(&NodeConfig::tls_key_file, "HTTPS private key (PEM)")},
@@ -125,6 +130,8 @@ Status Check(const NodeConfig& c) {
   if (c.log_format != "logfmt" && c.log_format != "json" && c.log_format != "none") {
     return Status::InvalidArgument("log_format must be logfmt, json or none");
   }
+  if (c.tlog_interval_ms == 0)
+    return Status::InvalidArgument("tlog_interval_ms must be at least 1");
   if (c.max_body_bytes == 0 || c.max_batch_entries == 0 || c.block_max_entries == 0) {
     return Status::InvalidArgument(
         "max_body_bytes, max_batch_entries and block_max_entries must be at least 1");

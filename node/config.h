@@ -34,6 +34,8 @@ struct NodeConfig {
   uint64_t leaf_filter_mb = 64;
   uint64_t scrub_entries_per_second = 5000;  // 0: no background scrub
   uint64_t scrub_pause_s = 3600;
+  std::string tlog_dir;               // the C2SP tiles as static files here; "": none
+  uint64_t tlog_interval_ms = 1000;   // how often tlog_dir catches up with the log
   std::string log_format = "logfmt";  // logfmt | json | none
   // The banks that may read access-controlled routes: {"banks": [{"id", "name",
   // "token_sha256"}]} (ledger/records/access.h). Empty: none, or with --dev the demo bank.

@@ -17,6 +17,7 @@
 #include "ledger/records/policy.h"
 #include "node/dev_ledger.h"
 #include "node/scrubber.h"
+#include "node/tile_publisher.h"
 
 namespace credledger::node {
 namespace {
@@ -169,6 +170,25 @@ int RunNode(const NodeConfig& config) {
         }
       });
   Scrubber* scrub = scrubber.get();
+  // The C2SP tiles as static files for a web server, if asked for (docs/TILES.md).
+  std::unique_ptr<TilePublisher> publisher;
+  if (!config.tlog_dir.empty()) {
+    publisher = std::make_unique<TilePublisher>(
+        *ledger, config.tlog_dir, std::chrono::milliseconds(config.tlog_interval_ms),
+        [&log, dir = config.tlog_dir](const Result<tlog::StaticWrite>& written) {
+          if (!written.ok()) {
+            log.Error({{"msg", "cannot write the static tiles"},
+                       {"tlog_dir", dir},
+                       {"error", written.status().ToString()}});
+          } else if (written->skipped_bundles > 0) {
+            log.Error({{"msg", "entry bundles left out of the static tiles"},
+                       {"tlog_dir", dir},
+                       {"bundles", std::to_string(written->skipped_bundles)},
+                       {"why", "an entry over 65,535 bytes, which a bundle cannot carry"}});
+          }
+        });
+  }
+  TilePublisher* tiles = publisher.get();
   service_options.gauges = {
       {"credledger_scrub_entries_checked",
        "Entries the background scrub has checked in its current pass.",
@@ -178,6 +198,10 @@ int RunNode(const NodeConfig& config) {
       {"credledger_scrub_damage_found",
        "1 if the last completed scrub pass found damage in the store (the log says what).",
        [scrub] { return scrub->damage_found() ? 1.0 : 0.0; }},
+      {"credledger_tlog_dir_tree_size", "Tree size of the checkpoint in tlog_dir (0 without one).",
+       [tiles] { return tiles ? static_cast<double>(tiles->published_size()) : 0.0; }},
+      {"credledger_tlog_dir_failures", "Writes of tlog_dir that failed (the log says why).",
+       [tiles] { return tiles ? static_cast<double>(tiles->failures()) : 0.0; }},
   };
   api::Service service(*ledger, policy, service_options);
   api::ServerOptions server_options;
@@ -212,7 +236,8 @@ int RunNode(const NodeConfig& config) {
   log.Info({{"msg", "shutting down"}, {"signal", std::to_string(signal_number)}});
   service.SetDraining();
   (*server)->Shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
-  scrubber.reset();  // it reads the ledger
+  scrubber.reset();   // it reads the ledger
+  publisher.reset();  // so does it
   // The ledger goes before the server: destroying it commits pending blocks and answers
   // their writers, whose completions post to the server's io_context (now stopped, so they
   // are dropped), which must still exist then.

@@ -9,6 +9,7 @@ packages=(
   libssl-dev openssl libleveldb-dev libsnappy-dev libboost1.81-dev nlohmann-json3-dev catch2
   clang-format curl  # curl: the ledgerd integration test and the README example
   golang-go golang-golang-x-mod-dev  # the Go cross-check of checkpoints and proofs
+  nginx-light  # serves ledgerd --tlog-dir in the tiles test, as a deployment would
   libqrencode-dev zbar-tools  # ledgerctl qr, and an independent decoder to test it
   clang libclang-rt-14-dev  # the sanitizer build and its libFuzzer targets
   python3 python3-jsonschema python3-yaml  # answers checked against docs/openapi.yaml

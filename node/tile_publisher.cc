@@ -1,0 +1,54 @@
+#include "node/tile_publisher.h"
+
+#include "ledger/checkpoint.h"
+
+namespace credledger::node {
+
+TilePublisher::TilePublisher(const Ledger& ledger, std::string dir,
+                             std::chrono::milliseconds interval, Written written)
+    : ledger_(ledger), dir_(std::move(dir)), interval_(interval), written_(std::move(written)) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+TilePublisher::~TilePublisher() {
+  {
+    MutexLock lock(mu_);
+    stop_ = true;
+  }
+  cv_.SignalAll();
+  thread_.join();
+}
+
+void TilePublisher::Run() {
+  while (true) {
+    Publish();
+    MutexLock lock(mu_);
+    const auto wake = std::chrono::steady_clock::now() + interval_;
+    while (!stop_ && cv_.WaitUntil(mu_, wake)) {
+    }
+    if (stop_) return;
+  }
+}
+
+void TilePublisher::Publish() {
+  if (published_once_ && ledger_.Head().tree_size == published_size_.load()) return;
+  Result<tlog::StaticWrite> result = [&]() -> Result<tlog::StaticWrite> {
+    // The checkpoint names its own size: the head may move on while the tiles are written,
+    // and they are written for the size it signed.
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string note, ledger_.SignedCheckpoint());
+    const size_t body_end = note.find("\n\n");
+    CREDLEDGER_ASSIGN_OR_RETURN(
+        Checkpoint signed_head,
+        ParseCheckpointBody(std::string_view(note).substr(0, body_end + 1)));
+    return tlog::WriteStaticTiles(ledger_.log(), note, signed_head.tree_size, dir_);
+  }();
+  if (result.ok()) {
+    published_once_ = true;
+    published_size_ = result->tree_size;
+  } else {
+    ++failures_;
+  }
+  written_(result);
+}
+
+}  // namespace credledger::node

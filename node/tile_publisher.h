@@ -1,0 +1,56 @@
+// TilePublisher: keeps a directory holding the log in the C2SP tlog-tiles layout
+// (ledger/tlog_tiles.h), for nginx or any web server, cache or CDN to serve as static files:
+// at start and then whenever the log has grown, at most once per interval, it signs a
+// checkpoint of the head and brings the directory up to it (new tiles and bundles first, the
+// checkpoint last). ledgerd --tlog-dir DIR; off by default.
+//
+// Thread-safety: the accessors may be called from any thread.
+#ifndef CREDLEDGER_NODE_TILE_PUBLISHER_H_
+#define CREDLEDGER_NODE_TILE_PUBLISHER_H_
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "crypto/mutex.h"
+#include "ledger/ledger.h"
+#include "ledger/tlog_tiles.h"
+
+namespace credledger::node {
+
+class TilePublisher {
+ public:
+  // After each write: what it did, or why it failed (it tries again at the next interval).
+  using Written = std::function<void(const Result<tlog::StaticWrite>&)>;
+  // Starts publishing `ledger` (which must outlive this) into `dir`.
+  TilePublisher(const Ledger& ledger, std::string dir, std::chrono::milliseconds interval,
+                Written written);
+  // Stops, after the write in progress if any.
+  ~TilePublisher();
+  TilePublisher(const TilePublisher&) = delete;
+  TilePublisher& operator=(const TilePublisher&) = delete;
+
+  uint64_t published_size() const { return published_size_.load(); }  // the directory's tree
+  uint64_t failures() const { return failures_.load(); }              // writes that failed
+
+ private:
+  void Run();
+  void Publish();
+
+  const Ledger& ledger_;
+  const std::string dir_;
+  const std::chrono::milliseconds interval_;
+  const Written written_;
+  std::atomic<uint64_t> published_size_{0}, failures_{0};
+  bool published_once_ = false;  // the publishing thread's own
+  Mutex mu_;
+  CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace credledger::node
+
+#endif  // CREDLEDGER_NODE_TILE_PUBLISHER_H_
