@@ -27,13 +27,14 @@ struct TestLog {
   crypto::PrivateKey key = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
   std::unique_ptr<Ledger> ledger;
   std::vector<std::string> entries;
+  merkle::HashAlgorithm alg;
 
-  TestLog() {
+  explicit TestLog(merkle::HashAlgorithm alg = merkle::HashAlgorithm::kSha256) : alg(alg) {
     LedgerOptions options;
     options.max_block_delay = std::chrono::microseconds(200);
     options.max_block_entries = 5000;
-    auto l = Ledger::Create(std::make_unique<testing::SharedStore>(mem), key, kOrigin,
-                            merkle::HashAlgorithm::kSha256, {}, options);
+    auto l =
+        Ledger::Create(std::make_unique<testing::SharedStore>(mem), key, kOrigin, alg, {}, options);
     REQUIRE(l.ok());
     ledger = std::move(*l);
     entries.push_back(*ledger->log().GetEntry(0));  // the genesis entry
@@ -53,9 +54,9 @@ struct TestLog {
   Hash Mth(uint64_t begin, uint64_t end) const {
     std::vector<Hash> leaves;
     for (uint64_t i = begin; i < end; ++i) {
-      leaves.push_back(merkle::LeafHash(merkle::HashAlgorithm::kSha256, entries[i]));
+      leaves.push_back(merkle::LeafHash(alg, entries[i]));
     }
-    return merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, leaves);
+    return merkle::RootFromLeafHashes(alg, leaves);
   }
   // The spec's tile: MTH(D[(n*256 + i) * 256^l : (n*256 + i + 1) * 256^l]), i < width.
   std::string ExpectedTile(const TileId& t) const {
@@ -186,6 +187,23 @@ TEST_CASE("tiles and bundles hold what the spec defines, from the entries", "[ti
     CHECK(tlog::ReadTile(reader, t).status().code() == StatusCode::kNotFound);
   }
   CHECK(size == 70000);
+}
+
+TEST_CASE("an SM3 ledger's tiles hold its SM3 hashes, in the same layout", "[tiles]") {
+  TestLog log(merkle::HashAlgorithm::kSm3);
+  log.GrowTo(300);
+  for (const TileId& t :
+       {TileId{.level = 0, .index = 0}, TileId{.level = 0, .index = 1, .width = 44},
+        TileId{.level = 1, .index = 0, .width = 1}}) {
+    INFO(tlog::TilePath(t));
+    auto bytes = tlog::ReadTile(log.ledger->log(), t);
+    REQUIRE(bytes.ok());
+    CHECK(*bytes == log.ExpectedTile(t));
+  }
+  // Not SHA-256's: a generic C2SP client's root will not match the checkpoint.
+  const Hash sha256_leaf = merkle::LeafHash(merkle::HashAlgorithm::kSha256, log.entries[0]);
+  CHECK(tlog::ReadTile(log.ledger->log(), {.level = 0, .index = 0})->substr(0, 32) !=
+        std::string(reinterpret_cast<const char*>(sha256_leaf.data()), 32));
 }
 
 TEST_CASE("an entry too large for a bundle's length is named, and its bundle left out", "[tiles]") {
