@@ -13,8 +13,6 @@ constexpr uint8_t kAlgEd25519 = 0x01;
 constexpr std::string_view kSigPrefix = "\xe2\x80\x94 ";  // U+2014 EM DASH, space
 constexpr size_t kMaxSignatures = 100;
 
-bool IsValidNoteText(std::string_view text);
-
 // Non-empty UTF-8 with no spaces, control characters or '+' (Go's note.isValidName).
 bool IsValidKeyName(std::string_view name) {
   if (name.empty() || !IsValidNoteText(name)) return false;
@@ -34,14 +32,6 @@ bool IsValidKeyName(std::string_view name) {
   return true;
 }
 
-// UTF-8 without ASCII control characters other than '\n'.
-bool IsValidNoteText(std::string_view text) {
-  for (unsigned char c : text) {
-    if ((c < 0x20 && c != '\n') || c == 0x7f) return false;
-  }
-  return IsValidUtf8(text);
-}
-
 Result<uint64_t> ParseDecimal(std::string_view s) {
   if (s.empty() || (s.size() > 1 && s[0] == '0')) return Status::InvalidArgument("not a decimal");
   uint64_t v = 0;
@@ -54,6 +44,13 @@ Result<uint64_t> ParseDecimal(std::string_view s) {
 }  // namespace
 
 bool IsValidNoteKeyName(std::string_view name) { return IsValidKeyName(name); }
+
+bool IsValidNoteText(std::string_view text) {
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n') || c == 0x7f) return false;
+  }
+  return IsValidUtf8(text);
+}
 
 uint32_t NoteKeyId(std::string_view name, std::span<const uint8_t> ed25519_public_key) {
   const uint8_t sep_and_alg[2] = {'\n', kAlgEd25519};
@@ -183,7 +180,7 @@ Result<NoteVerifier> NoteVerifier::FromVerifierKey(std::string_view vkey) {
   return NoteVerifier(std::string(name), id, std::move(pub));
 }
 
-Result<std::string> NoteVerifier::Open(std::string_view note) const {
+Result<ParsedNote> ParseNote(std::string_view note) {
   if (!IsValidNoteText(note)) {
     return Status::InvalidArgument("malformed note: not UTF-8 or has control characters");
   }
@@ -191,18 +188,17 @@ Result<std::string> NoteVerifier::Open(std::string_view note) const {
   if (split == std::string_view::npos) {
     return Status::InvalidArgument("malformed note: no blank line before the signatures");
   }
-  std::string_view text = note.substr(0, split + 1);
+  ParsedNote parsed;
+  parsed.text = std::string(note.substr(0, split + 1));
   std::string_view sigs = note.substr(split + 2);
   if (sigs.empty() || sigs.back() != '\n') {
     return Status::InvalidArgument("malformed note: signature block must end in a newline");
   }
-  size_t count = 0;
-  bool verified = false;
   while (!sigs.empty()) {
     size_t nl = sigs.find('\n');
     std::string_view line = sigs.substr(0, nl);
     sigs.remove_prefix(nl + 1);
-    if (++count > kMaxSignatures)
+    if (parsed.signatures.size() + 1 > kMaxSignatures)
       return Status::InvalidArgument("malformed note: too many signatures");
     if (line.substr(0, kSigPrefix.size()) != kSigPrefix) {
       return Status::InvalidArgument(
@@ -218,17 +214,29 @@ Result<std::string> NoteVerifier::Open(std::string_view note) const {
     if (!IsValidKeyName(name) || !blob.ok() || blob->size() < 5) {
       return Status::InvalidArgument("malformed note: bad signature line");
     }
-    uint32_t id = uint32_t{(*blob)[0]} << 24 | uint32_t{(*blob)[1]} << 16 |
-                  uint32_t{(*blob)[2]} << 8 | (*blob)[3];
-    if (name != name_ || id != key_id_) continue;  // another key's signature
-    Status s = key_.Verify(text, std::span<const uint8_t>(blob->data() + 4, blob->size() - 4));
+    NoteSignatureLine sig;
+    sig.name = std::string(name);
+    sig.key_id = uint32_t{(*blob)[0]} << 24 | uint32_t{(*blob)[1]} << 16 |
+                 uint32_t{(*blob)[2]} << 8 | (*blob)[3];
+    sig.signature.assign(blob->begin() + 4, blob->end());
+    parsed.signatures.push_back(std::move(sig));
+  }
+  return parsed;
+}
+
+Result<std::string> NoteVerifier::Open(std::string_view note) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(ParsedNote parsed, ParseNote(note));
+  bool verified = false;
+  for (const NoteSignatureLine& sig : parsed.signatures) {
+    if (sig.name != name_ || sig.key_id != key_id_) continue;  // another key's signature
+    Status s = key_.Verify(parsed.text, sig.signature);
     if (!s.ok()) {
       return Status::Unauthenticated("note signature by " + name_ + " does not verify");
     }
     verified = true;
   }
   if (!verified) return Status::Unauthenticated("note has no signature by " + name_);
-  return std::string(text);
+  return std::move(parsed.text);
 }
 
 Result<Checkpoint> VerifyCheckpoint(std::string_view note, const NoteVerifier& verifier,

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/keys.h"
 #include "ledger/merkle.h"
@@ -85,6 +86,25 @@ class NoteVerifier {
   uint32_t key_id_;
   crypto::PublicKey key_;
 };
+
+// A signed note taken apart (C2SP signed-note): its text (the signed part, ending in '\n') and
+// its signature lines, in order, none of them checked.
+struct NoteSignatureLine {
+  std::string name;
+  uint32_t key_id = 0;
+  crypto::Bytes signature;  // after the 4-byte key id
+};
+struct ParsedNote {
+  std::string text;
+  std::vector<NoteSignatureLine> signatures;
+};
+// Errors: InvalidArgument naming what is malformed (not UTF-8, control characters, no blank
+// line, a signature line without an em dash, name or base64 blob, too many signatures).
+Result<ParsedNote> ParseNote(std::string_view note);
+
+// True if `text` may be (part of) a note's text: UTF-8 without ASCII control characters
+// other than '\n'.
+bool IsValidNoteText(std::string_view text);
 
 // True if `name` can name a note key (and so be a log origin): non-empty UTF-8 without
 // spaces, control characters or '+'.
