@@ -56,6 +56,16 @@ struct Response {
 
 using Respond = std::function<void(Response)>;
 
+// What a Server answers requests with: Service (the ledger's API, service.h) or
+// WitnessService (a C2SP witness, witness_service.h).
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Answers `request` through `respond`, exactly once, from any thread. `request_id` is
+  // echoed in the X-Request-Id header and in problem bodies.
+  virtual void Handle(Request request, const std::string& request_id, Respond respond) = 0;
+};
+
 // A response with the fields every answer carries (Content-Type, Cache-Control: no-store,
 // X-Request-Id): what handlers send, and what the server sends for a request it could not
 // read.

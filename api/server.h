@@ -4,7 +4,8 @@
 // docs/PERFORMANCE.md); every read has a deadline (a slow or idle client cannot hold a connection
 // or a thread); header and body sizes are capped (431 and 413); requests on a connection are
 // answered one at a time, in order, so pipelined requests wait in the connection's bounded read
-// buffer. The server is a transport only: what to answer is Service's business (service.h).
+// buffer. The server is a transport only: what to answer is its RequestHandler's business
+// (Service, service.h; WitnessService, witness_service.h).
 //
 // Shutdown stops accepting, closes idle connections, lets requests in flight (including writes
 // waiting for their block to be durable) finish within a grace period, then returns.
@@ -51,7 +52,7 @@ struct ServerOptions {
 class Server {
  public:
   // Binds, listens and starts the threads. Errors: Unavailable (cannot bind), InvalidArgument.
-  static Result<std::unique_ptr<Server>> Start(Service& service, ServerOptions options);
+  static Result<std::unique_ptr<Server>> Start(RequestHandler& handler, ServerOptions options);
   ~Server();  // Shutdown with a 5 s grace period if not done yet
 
   uint16_t port() const;

@@ -95,18 +95,17 @@ struct RouteInfo {
 
 struct ServiceState;  // internal/state.h
 
-class Service {
+class Service : public RequestHandler {
  public:
   // Installs itself as `ledger`'s commit observer (block metrics): the ledger must be
   // destroyed before this Service, or stop being used.
   Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy,
           ServiceOptions options = {});
-  ~Service();
+  ~Service() override;
 
-  // Answers `request` through `respond`, exactly once. `request_id` is echoed in the
-  // X-Request-Id header and in problem bodies. The request is the handler's: a write moves
-  // its body on into the log rather than copying it.
-  void Handle(Request request, const std::string& request_id, Respond respond);
+  // The request is the handler's: a write moves its body on into the log rather than
+  // copying it.
+  void Handle(Request request, const std::string& request_id, Respond respond) override;
 
   // Every route served, in a fixed order.
   static std::vector<RouteInfo> Routes();

@@ -57,7 +57,9 @@ bool InLevel(uint64_t index, uint64_t width, uint64_t at_level) {
   return width <= at_level && index <= (at_level - width) / kWidth;
 }
 
-Status WriteFileAtomically(const fs::path& path, std::string_view bytes) {
+// Written beside its place and renamed into it, not synced: WriteStaticTiles syncs the whole
+// file system once before the checkpoint names the files.
+Status WriteFileUnsynced(const fs::path& path, std::string_view bytes) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   if (ec)
@@ -93,10 +95,9 @@ Result<std::optional<Checkpoint>> HeldCheckpoint(const fs::path& dir) {
   const size_t body_end = note.find("\n\n");
   auto parsed = ParseCheckpointBody(
       std::string_view(note).substr(0, body_end == std::string::npos ? note.size() : body_end + 1));
-  if (!parsed.ok()) {
-    return Status::FailedPrecondition((dir / "checkpoint").string() +
-                                      " is not a checkpoint: " + parsed.status().message());
-  }
+  // Unreadable (a crash between the rename and its data reaching the disk): as if absent.
+  // Writing from size 0 again rewrites the same bytes.
+  if (!parsed.ok()) return std::optional<Checkpoint>();
   return std::optional<Checkpoint>(*parsed);
 }
 
@@ -224,7 +225,7 @@ Result<StaticWrite> WriteStaticTiles(const LogReader& log, std::string_view chec
       return Status::Ok();
     }
     CREDLEDGER_RETURN_IF_ERROR(bytes.status());
-    CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(root / TilePath(tile), *bytes));
+    CREDLEDGER_RETURN_IF_ERROR(WriteFileUnsynced(root / TilePath(tile), *bytes));
     ++result.files;
     if (tile.full()) {
       // Its partial versions, if any, are superseded.
@@ -251,7 +252,7 @@ Result<StaticWrite> WriteStaticTiles(const LogReader& log, std::string_view chec
     }
   }
   CREDLEDGER_RETURN_IF_ERROR(SyncFileSystem(root));
-  CREDLEDGER_RETURN_IF_ERROR(WriteFileAtomically(root / "checkpoint", checkpoint));
+  CREDLEDGER_RETURN_IF_ERROR(WriteFileUnsynced(root / "checkpoint", checkpoint));
   return result;
 }
 

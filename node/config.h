@@ -34,8 +34,12 @@ struct NodeConfig {
   uint64_t leaf_filter_mb = 64;
   uint64_t scrub_entries_per_second = 5000;  // 0: no background scrub
   uint64_t scrub_pause_s = 3600;
-  std::string tlog_dir;               // the C2SP tiles as static files here; "": none
-  uint64_t tlog_interval_ms = 1000;   // how often tlog_dir catches up with the log
+  std::string tlog_dir;              // the C2SP tiles as static files here; "": none
+  uint64_t tlog_interval_ms = 1000;  // how often tlog_dir catches up with the log
+  // Witness mode (docs/WITNESS.md): no ledger; the C2SP witness API over the data dir's state.
+  std::string witness_name;           // "": not a witness
+  std::string witness_key_file;       // "": <data_dir>/witness-key.pem, created on first start
+  std::string witness_logs_file;      // the logs followed: one "<vkey> [sha256|sm3]" per line
   std::string log_format = "logfmt";  // logfmt | json | none
   // The banks that may read access-controlled routes: {"banks": [{"id", "name",
   // "token_sha256"}]} (ledger/records/access.h). Empty: none, or with --dev the demo bank.

@@ -6,15 +6,18 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "api/log.h"
 #include "api/server.h"
 #include "api/service.h"
+#include "api/witness_service.h"
 #include "crypto/mutex.h"
 #include "ledger/data_dir.h"
 #include "ledger/merkle.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
+#include "ledger/witness/witness.h"
 #include "node/dev_ledger.h"
 #include "node/scrubber.h"
 #include "node/tile_publisher.h"
@@ -58,6 +61,101 @@ class Logger {
   mutable Mutex mu_;
 };
 
+// The HTTP server's options from the configuration; requests logged through `log`.
+api::ServerOptions ServerOptionsFor(const NodeConfig& config, const Logger& log) {
+  api::ServerOptions o;
+  o.address = config.listen_address;
+  o.port = static_cast<uint16_t>(config.port);
+  o.threads = static_cast<unsigned>(config.threads);
+  o.max_body_bytes = config.max_body_bytes;
+  o.max_header_bytes = config.max_header_bytes;
+  o.max_connections = config.max_connections;
+  o.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
+  o.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
+  o.tls_cert_file = config.tls_cert_file;
+  o.tls_key_file = config.tls_key_file;
+  o.tls_client_ca_file = config.tls_client_ca_file;
+  if (config.log_format != "none") {
+    o.log = [&log](const api::LogFields& fields) { log.Info(fields); };
+  }
+  return o;
+}
+
+// The logs a witness follows: "<verifier key> [sha256|sm3]" per line; '#' starts a comment.
+Result<std::vector<witness::FollowedLog>> ReadFollowedLogs(const std::string& path) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  std::vector<witness::FollowedLog> logs;
+  std::istringstream lines(text);
+  std::string line;
+  for (int number = 1; std::getline(lines, line); ++number) {
+    line = line.substr(0, line.find('#'));
+    std::istringstream words(line);
+    witness::FollowedLog log;
+    std::string hash, extra;
+    if (!(words >> log.vkey)) continue;  // blank
+    if (words >> hash) {
+      auto alg = crypto::ParseHashAlgorithm(hash);
+      if (!alg.ok()) {
+        return Status::InvalidArgument(path + ":" + std::to_string(number) +
+                                       ": the tree hash is sha256 or sm3, not " + hash);
+      }
+      log.tree_hash = *alg;
+    }
+    if (words >> extra) {
+      return Status::InvalidArgument(path + ":" + std::to_string(number) +
+                                     ": a line is a verifier key and, optionally, its tree hash");
+    }
+    logs.push_back(std::move(log));
+  }
+  if (logs.empty()) return Status::InvalidArgument(path + " names no log to follow");
+  return logs;
+}
+
+// Witness mode: the C2SP witness API over <data_dir>/witness, until SIGINT or SIGTERM.
+int RunWitness(const NodeConfig& config, const sigset_t& signals, const Logger& log) {
+  auto lock = DataDirLock::Acquire(config.data_dir);
+  if (!lock.ok()) return log.Fail("cannot take the data directory", lock.status());
+  auto logs = ReadFollowedLogs(config.witness_logs_file);
+  if (!logs.ok()) return log.Fail("cannot read the logs to follow", logs.status());
+  const std::string key_path = config.witness_key_file.empty()
+                                   ? config.data_dir + "/witness-key.pem"
+                                   : config.witness_key_file;
+  auto key =
+      config.witness_key_file.empty() ? LoadOrCreateNodeKey(key_path) : LoadNodeKey(key_path);
+  if (!key.ok()) return log.Fail("cannot read the witness key", key.status());
+  auto cosigner = witness::Cosigner::Create(config.witness_name, std::move(*key));
+  if (!cosigner.ok()) return log.Fail("cannot use the witness key", cosigner.status());
+  LevelDbOptions store_options;
+  store_options.create_if_missing = true;
+  store_options.block_cache_bytes = 1 << 20;
+  store_options.write_buffer_bytes = 1 << 20;
+  auto store = OpenLevelDbStore(config.data_dir + "/witness", store_options);
+  if (!store.ok()) return log.Fail("cannot open the witness state", store.status());
+  const std::string vkey = cosigner->VerifierKey();
+  auto opened = witness::Witness::Open(std::move(*store), std::move(*cosigner), *logs, [] {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  });
+  if (!opened.ok()) return log.Fail("cannot start the witness", opened.status());
+  api::WitnessService service(**opened);
+  const api::ServerOptions server_options = ServerOptionsFor(config, log);
+  auto server = api::Server::Start(service, server_options);
+  if (!server.ok()) return log.Fail("cannot start the HTTP server", server.status());
+  log.Info({{"msg", "witnessing"},
+            {"url", std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" +
+                        config.listen_address + ":" + std::to_string((*server)->port())},
+            {"witness_key", vkey},
+            {"logs", std::to_string(logs->size())}});
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  log.Info({{"msg", "shutting down"}, {"signal", std::to_string(signal_number)}});
+  (*server)->Shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
+  server->reset();
+  log.Info({{"msg", "stopped"}});
+  return 0;
+}
+
 }  // namespace
 
 int RunNode(const NodeConfig& config) {
@@ -68,6 +166,7 @@ int RunNode(const NodeConfig& config) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   const Logger log(config.log_format);
+  if (!config.witness_name.empty()) return RunWitness(config, signals, log);
 
   DataDirOptions options;
   options.ledger.max_block_entries = config.block_max_entries;
@@ -204,21 +303,7 @@ int RunNode(const NodeConfig& config) {
        [tiles] { return tiles ? static_cast<double>(tiles->failures()) : 0.0; }},
   };
   api::Service service(*ledger, policy, service_options);
-  api::ServerOptions server_options;
-  server_options.address = config.listen_address;
-  server_options.port = static_cast<uint16_t>(config.port);
-  server_options.threads = static_cast<unsigned>(config.threads);
-  server_options.max_body_bytes = config.max_body_bytes;
-  server_options.max_header_bytes = config.max_header_bytes;
-  server_options.max_connections = config.max_connections;
-  server_options.read_timeout = std::chrono::milliseconds(config.read_timeout_ms);
-  server_options.write_timeout = std::chrono::milliseconds(config.write_timeout_ms);
-  server_options.tls_cert_file = config.tls_cert_file;
-  server_options.tls_key_file = config.tls_key_file;
-  server_options.tls_client_ca_file = config.tls_client_ca_file;
-  if (config.log_format != "none") {
-    server_options.log = [&log](const api::LogFields& fields) { log.Info(fields); };
-  }
+  const api::ServerOptions server_options = ServerOptionsFor(config, log);
   auto server = api::Server::Start(service, server_options);
   if (!server.ok()) return log.Fail("cannot start the HTTP server", server.status());
 

@@ -93,7 +93,7 @@ class Session;
 // request path shares no scheduler lock or wake-up between threads. The ledger's completions
 // reach a connection by posting to its io_context.
 struct Server::Impl {
-  Impl(Service& s, ServerOptions o, unsigned thread_count)
+  Impl(RequestHandler& s, ServerOptions o, unsigned thread_count)
       : service(s),
         options(std::move(o)),
         contexts(MakeContexts(thread_count)),
@@ -127,7 +127,7 @@ struct Server::Impl {
   void OnAccept(beast::error_code ec, tcp::socket socket);
   std::string NextRequestId() { return id_prefix + "-" + std::to_string(++request_counter); }
 
-  Service& service;
+  RequestHandler& service;
   const ServerOptions options;
   std::vector<std::unique_ptr<net::io_context>> contexts;
   size_t next_context = 0;  // the acceptor's: used on contexts[0]'s thread only
@@ -466,7 +466,7 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() { Shutdown(std::chrono::milliseconds(5000)); }
 
-Result<std::unique_ptr<Server>> Server::Start(Service& service, ServerOptions options) {
+Result<std::unique_ptr<Server>> Server::Start(RequestHandler& service, ServerOptions options) {
   unsigned n = options.threads;
   if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
   auto impl = std::make_unique<Impl>(service, std::move(options), n);
