@@ -61,6 +61,11 @@ struct ServiceOptions {
     std::function<double()> read;
   };
   std::vector<Gauge> gauges;
+  // With witnesses (node/cosignatures.h): the latest checkpoint a quorum of them cosigned, as
+  // its tree size and signed note (with their lines), or nothing yet. GET /v1/checkpoint,
+  // /tlog/checkpoint and bundles serve it; receipts carry the head's checkpoint, signed at
+  // once. Null (no witnesses): the head's checkpoint everywhere.
+  std::function<std::optional<std::pair<uint64_t, std::string>>()> cosigned_checkpoint;
 };
 
 // What a route changes.

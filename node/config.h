@@ -36,6 +36,10 @@ struct NodeConfig {
   uint64_t scrub_pause_s = 3600;
   std::string tlog_dir;              // the C2SP tiles as static files here; "": none
   uint64_t tlog_interval_ms = 1000;  // how often tlog_dir catches up with the log
+  // The witnesses that cosign this node's checkpoints (docs/WITNESS.md): "" = none.
+  std::string witnesses_file;     // "<witness verifier key> <url>" per line
+  uint64_t witness_quorum = 0;    // cosignatures a checkpoint needs to be published; 0 = a majority
+  uint64_t witness_poll_ms = 50;  // how often the head is checked for a new checkpoint to cosign
   // Witness mode (docs/WITNESS.md): no ledger; the C2SP witness API over the data dir's state.
   std::string witness_name;           // "": not a witness
   std::string witness_key_file;       // "": <data_dir>/witness-key.pem, created on first start

@@ -18,6 +18,7 @@
 #include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
 #include "ledger/witness/witness.h"
+#include "node/cosignatures.h"
 #include "node/dev_ledger.h"
 #include "node/scrubber.h"
 #include "node/tile_publisher.h"
@@ -269,11 +270,41 @@ int RunNode(const NodeConfig& config) {
         }
       });
   Scrubber* scrub = scrubber.get();
-  // The C2SP tiles as static files for a web server, if asked for (docs/TILES.md).
+  // The witnesses that cosign the node's checkpoints, if any (docs/WITNESS.md).
+  std::unique_ptr<CosignatureCollector> cosignatures;
+  if (!config.witnesses_file.empty()) {
+    auto witnesses = ReadWitnessEndpoints(config.witnesses_file);
+    if (!witnesses.ok()) return log.Fail("cannot read the witnesses file", witnesses.status());
+    const size_t quorum =
+        config.witness_quorum > 0 ? config.witness_quorum : witnesses->size() / 2 + 1;
+    auto started = CosignatureCollector::Start(
+        *ledger, *witnesses, quorum, std::chrono::milliseconds(config.witness_poll_ms),
+        [&log](const std::string& what, const std::string& witness, const std::string& detail) {
+          log.Error({{"msg", what}, {"witness", witness}, {"detail", detail}});
+        });
+    if (!started.ok()) return log.Fail("cannot start the cosigning", started.status());
+    cosignatures = std::move(*started);
+    service_options.cosigned_checkpoint =
+        [c = cosignatures.get()]() -> std::optional<std::pair<uint64_t, std::string>> {
+      auto published = c->Published();
+      if (!published) return std::nullopt;
+      return std::make_pair(published->tree_size, std::move(published->note));
+    };
+  }
+  CosignatureCollector* cosigning = cosignatures.get();
+  // The C2SP tiles as static files for a web server, if asked for (docs/TILES.md): up to the
+  // published checkpoint.
   std::unique_ptr<TilePublisher> publisher;
   if (!config.tlog_dir.empty()) {
+    TilePublisher::CheckpointSource source = [&ledger, cosigning]() -> Result<std::string> {
+      if (cosigning == nullptr) return ledger->SignedCheckpoint();
+      auto published = cosigning->Published();
+      if (!published) return Status::Unavailable("no checkpoint cosigned by a quorum yet");
+      return std::move(published->note);
+    };
     publisher = std::make_unique<TilePublisher>(
-        *ledger, config.tlog_dir, std::chrono::milliseconds(config.tlog_interval_ms),
+        *ledger, std::move(source), config.tlog_dir,
+        std::chrono::milliseconds(config.tlog_interval_ms),
         [&log, dir = config.tlog_dir](const Result<tlog::StaticWrite>& written) {
           if (!written.ok()) {
             log.Error({{"msg", "cannot write the static tiles"},
@@ -301,6 +332,19 @@ int RunNode(const NodeConfig& config) {
        [tiles] { return tiles ? static_cast<double>(tiles->published_size()) : 0.0; }},
       {"credledger_tlog_dir_failures", "Writes of tlog_dir that failed (the log says why).",
        [tiles] { return tiles ? static_cast<double>(tiles->failures()) : 0.0; }},
+      {"credledger_witness_published_tree_size",
+       "Tree size of the latest checkpoint a quorum of witnesses cosigned (0: none, or none yet).",
+       [cosigning] {
+         auto p = cosigning ? cosigning->Published() : std::nullopt;
+         return p ? static_cast<double>(p->tree_size) : 0.0;
+       }},
+      {"credledger_witness_refusals", "Witness answers other than a cosignature or a stale size.",
+       [cosigning] { return cosigning ? static_cast<double>(cosigning->refusals()) : 0.0; }},
+      {"credledger_witness_unreachable", "Requests to witnesses that got no answer.",
+       [cosigning] { return cosigning ? static_cast<double>(cosigning->unreachable()) : 0.0; }},
+      {"credledger_witness_quorum_seconds",
+       "Seconds from a tree size seen to its quorum, for the latest published checkpoint.",
+       [cosigning] { return cosigning ? cosigning->last_quorum_seconds() : 0.0; }},
   };
   api::Service service(*ledger, policy, service_options);
   const api::ServerOptions server_options = ServerOptionsFor(config, log);
@@ -321,8 +365,9 @@ int RunNode(const NodeConfig& config) {
   log.Info({{"msg", "shutting down"}, {"signal", std::to_string(signal_number)}});
   service.SetDraining();
   (*server)->Shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
-  scrubber.reset();   // it reads the ledger
-  publisher.reset();  // so does it
+  scrubber.reset();      // it reads the ledger
+  publisher.reset();     // so does it
+  cosignatures.reset();  // and it
   // The ledger goes before the server: destroying it commits pending blocks and answers
   // their writers, whose completions post to the server's io_context (now stopped, so they
   // are dropped), which must still exist then.

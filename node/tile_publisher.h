@@ -1,7 +1,8 @@
 // TilePublisher: keeps a directory holding the log in the C2SP tlog-tiles layout
 // (ledger/tlog_tiles.h), for nginx or any web server, cache or CDN to serve as static files:
-// at start and then whenever the log has grown, at most once per interval, it signs a
-// checkpoint of the head and brings the directory up to it (new tiles and bundles first, the
+// at start and then whenever the log has grown, at most once per interval, it takes the
+// checkpoint to publish (the head's, or the latest its witnesses cosigned) and brings the
+// directory up to it (new tiles and bundles first, the
 // checkpoint last). ledgerd --tlog-dir DIR; off by default.
 //
 // Thread-safety: the accessors may be called from any thread.
@@ -24,9 +25,12 @@ class TilePublisher {
  public:
   // After each write: what it did, or why it failed (it tries again at the next interval).
   using Written = std::function<void(const Result<tlog::StaticWrite>&)>;
-  // Starts publishing `ledger` (which must outlive this) into `dir`.
-  TilePublisher(const Ledger& ledger, std::string dir, std::chrono::milliseconds interval,
-                Written written);
+  // The signed checkpoint to publish: the head's, or the one the node's witnesses cosigned.
+  using CheckpointSource = std::function<Result<std::string>()>;
+  // Starts publishing `ledger` (which must outlive this) into `dir`, up to the checkpoints
+  // `checkpoint` gives.
+  TilePublisher(const Ledger& ledger, CheckpointSource checkpoint, std::string dir,
+                std::chrono::milliseconds interval, Written written);
   // Stops, after the write in progress if any.
   ~TilePublisher();
   TilePublisher(const TilePublisher&) = delete;
@@ -40,6 +44,7 @@ class TilePublisher {
   void Publish();
 
   const Ledger& ledger_;
+  const CheckpointSource checkpoint_;
   const std::string dir_;
   const std::chrono::milliseconds interval_;
   const Written written_;

@@ -38,7 +38,7 @@ void NodeInfo(const std::shared_ptr<Call>& call) {
 }
 
 void GetCheckpoint(const std::shared_ptr<Call>& call) {
-  auto checkpoint = call->state.Checkpoint();
+  auto checkpoint = call->state.PublishedCheckpoint();
   if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
   call->Send(200, "text/plain; charset=utf-8", (*checkpoint)->note);
 }

@@ -14,7 +14,7 @@ namespace {
 constexpr std::string_view kShortCache = "public, max-age=5";
 
 void TlogCheckpoint(const std::shared_ptr<Call>& call) {
-  auto checkpoint = call->state.Checkpoint();
+  auto checkpoint = call->state.PublishedCheckpoint();
   if (!checkpoint.ok()) return call->Fail(ProblemFromStatus(checkpoint.status()));
   call->headers.Set("Cache-Control", std::string(kShortCache));
   call->Send(200, "text/plain; charset=utf-8", (*checkpoint)->note);

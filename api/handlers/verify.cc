@@ -131,12 +131,22 @@ Json Verified::ToJson() const {
   return out;
 }
 
+// Record `record_id`'s bundle at the published checkpoint (cosigned by the node's witnesses,
+// if it has any), or at the head's if the record is newer than that.
+Result<std::string> BundleAtPublished(ServiceState& s, const std::string& record_id) {
+  CREDLEDGER_ASSIGN_OR_RETURN(auto published, s.PublishedCheckpoint());
+  auto bundle = records::MakeProofBundle(s.ledger.log(), *s.policy, record_id, published->tree_size,
+                                         published->note);
+  if (bundle.ok() || bundle.status().code() != StatusCode::kNotFound) return bundle;
+  CREDLEDGER_ASSIGN_OR_RETURN(auto head, s.Checkpoint());
+  if (head->tree_size == published->tree_size) return bundle;
+  return records::MakeProofBundle(s.ledger.log(), *s.policy, record_id, head->tree_size,
+                                  head->note);
+}
+
 Result<Verified> VerifyRecord(ServiceState& s, const std::string& record_id,
                               std::optional<std::string> document = std::nullopt) {
-  CREDLEDGER_ASSIGN_OR_RETURN(auto head, s.Checkpoint());
-  CREDLEDGER_ASSIGN_OR_RETURN(
-      std::string bundle,
-      records::MakeProofBundle(s.ledger.log(), *s.policy, record_id, head->tree_size, head->note));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string bundle, BundleAtPublished(s, record_id));
   records::VerifyOptions options;
   options.document = std::move(document);
   options.verified = &s.verified;
@@ -146,11 +156,7 @@ Result<Verified> VerifyRecord(ServiceState& s, const std::string& record_id,
 
 // Answers with record `record_id`'s bundle as a download (404 if there is no such record).
 void SendBundle(const std::shared_ptr<Call>& call, const std::string& record_id) {
-  ServiceState& s = call->state;
-  auto head = s.Checkpoint();
-  if (!head.ok()) return call->Fail(ProblemFromStatus(head.status()));
-  auto bundle = records::MakeProofBundle(s.ledger.log(), *s.policy, record_id, (*head)->tree_size,
-                                         (*head)->note);
+  auto bundle = BundleAtPublished(call->state, record_id);
   if (!bundle.ok()) return call->Fail(ProblemFromStatus(bundle.status()));
   call->headers.Set("Content-Disposition", "attachment; filename=\"credledger-proof-" +
                                                record_id.substr(0, 16) + ".json\"");

@@ -42,6 +42,21 @@ Result<std::shared_ptr<const SignedHead>> ServiceState::Checkpoint() {
   return checkpoint_;
 }
 
+Result<std::shared_ptr<const SignedHead>> ServiceState::PublishedCheckpoint() {
+  if (!options.cosigned_checkpoint) return Checkpoint();
+  auto cosigned = options.cosigned_checkpoint();
+  if (!cosigned) return Checkpoint();
+  MutexLock lock(published_mu_);
+  if (!published_ || published_->note != cosigned->second) {
+    auto head = std::make_shared<SignedHead>();
+    head->tree_size = cosigned->first;
+    head->note_json = JsonText(Json(cosigned->second));
+    head->note = std::move(cosigned->second);
+    published_ = std::move(head);
+  }
+  return published_;
+}
+
 bool ServiceState::AuthenticateBank(const std::shared_ptr<Call>& call) {
   if (options.query_audit == nullptr) {
     call->Fail(

@@ -33,6 +33,10 @@ struct ServiceState {
 
   // The signed checkpoint of the current head (signed once per tree size, then shared).
   Result<std::shared_ptr<const SignedHead>> Checkpoint();
+  // The checkpoint the node publishes: the latest one its witnesses' quorum cosigned
+  // (ServiceOptions::cosigned_checkpoint), or, without witnesses or before their first
+  // quorum, Checkpoint().
+  Result<std::shared_ptr<const SignedHead>> PublishedCheckpoint();
 
   // For a RouteAuth::kBank route (and kBankOptional with an Authorization header): sets
   // call->bank and call->purpose if the audit log is there, the bearer token is a bank's and
@@ -57,6 +61,9 @@ struct ServiceState {
   // Submits an anchor of the audit log's head unless one is in flight; the completion
   // submits again if the log grew meanwhile, so each block after a bank read anchors it.
   void Anchor();
+
+  Mutex published_mu_;
+  std::shared_ptr<const SignedHead> published_ GUARDED_BY(published_mu_);
 
   Mutex checkpoint_mu_;
   std::shared_ptr<const SignedHead> checkpoint_ GUARDED_BY(checkpoint_mu_);  // latest asked for

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# A node with three witnesses (ledgerd in witness mode) and a quorum of two: its published
+# checkpoint (/v1/checkpoint, /tlog/checkpoint) carries at least two cosignatures, each checked
+# by Go (tests/e2e/interop/cosignature.go); it keeps being published with one witness killed
+# (kill -9), stops advancing with two, and catches up when they return. Prints the time from
+# an acknowledged entry to its 2-of-3 cosigned checkpoint (a figure, not a timed assertion:
+# the wait is bounded only to end a hung run).
+# Usage: cosigning_test.sh LEDGERD LEDGERCTL
+set -euo pipefail
+ledgerd=$1 ctl=$2
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  tail -5 "$work/node.log" >&2 || true
+  exit 1
+}
+export GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" GOFLAGS=
+go build -o "$work/cosignature" "$here/../interop/cosignature.go"
+
+wait_url() {  # LOGFILE PID
+  local url=
+  for _ in $(seq 200); do
+    url=$(grep -o 'url="http://[0-9.:]*"' "$1" | tail -1 | sed 's/url="//; s/"$//' || true)
+    [ -n "$url" ] && curl -fsS -o /dev/null "$url/healthz" 2>/dev/null && { echo "$url"; return 0; }
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# The node's ledger and key come first (its verifier key is what the witnesses follow).
+"$ledgerd" --dev --data-dir "$work/node" --port 0 2>"$work/first.log" &
+first=$!
+url=$(wait_url "$work/first.log" "$first") || fail "the node did not start"
+log_vkey=$(curl -fsS "$url/v1/node" | python3 -c 'import json,sys; print(json.load(sys.stdin)["verifier_key"])')
+kill "$first"; wait "$first" || true
+echo "$log_vkey sha256" >"$work/logs"
+
+# Three witnesses, each on a fixed port so that a restarted one comes back where it was.
+declare -A witness_pid witness_port
+: >"$work/witnesses"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+start_witness() {  # N
+  "$ledgerd" --witness-name "witness.credledger.test/w$1" --witness-logs-file "$work/logs" \
+    --data-dir "$work/w$1" --port "${witness_port[$1]}" 2>>"$work/w$1.log" &
+  witness_pid[$1]=$!
+  pids+=("$!")
+  wait_url "$work/w$1.log" "$!" >/dev/null || fail "witness $1 did not start"
+}
+for n in 1 2 3; do
+  witness_port[$n]=$(free_port)
+  start_witness "$n"
+  key=$(grep -o 'witness_key=[^ ]*' "$work/w$n.log" | tail -1 | cut -d= -f2- | tr -d '"')
+  echo "$key http://127.0.0.1:${witness_port[$n]}" >>"$work/witnesses"
+done
+
+"$ledgerd" --data-dir "$work/node" --port 0 --witnesses-file "$work/witnesses" \
+  --witness-quorum 2 2>"$work/node.log" &
+pids+=("$!")
+node=$(wait_url "$work/node.log" "$!") || fail "the node did not start with witnesses"
+
+# The published checkpoint: the node's signature and at least two cosignatures, by Go.
+cosigned_count() {  # FILE: how many of the three witnesses' cosignatures Go accepts
+  local count=0 key
+  while read -r key _; do
+    "$work/cosignature" "$log_vkey" "$key" "$1" >/dev/null 2>&1 && count=$((count + 1))
+  done <"$work/witnesses"
+  echo "$count"
+}
+published_at_least() {  # SIZE: waits until /v1/checkpoint is cosigned by 2 at SIZE or more
+  for _ in $(seq 400); do
+    curl -fsS "$node/v1/checkpoint" >"$work/published"
+    if [ "$(sed -n 2p "$work/published")" -ge "$1" ] && [ "$(cosigned_count "$work/published")" -ge 2 ]; then
+      return 0
+    fi
+    sleep 0.025
+  done
+  return 1
+}
+published_at_least 1 || fail "no checkpoint cosigned by two witnesses"
+cmp -s "$work/published" <(curl -fsS "$node/tlog/checkpoint") || fail "/tlog/checkpoint is not the published checkpoint"
+
+# Entries acknowledged, then their cosigned checkpoint: the time between, twenty times.
+add_license() {  # N: a distinct signed license (the README's example), its index printed
+  python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+e["body"]["license_number"] = "SZ-DEMO-2026-%06d" % n
+fields = e["body"]["identifier"].split(".")[:-1]
+fields[-2] = "2026%06d" % n
+p = 36
+for ch in "".join(fields):
+    s = (p + int(ch, 36)) % 36 or 36
+    p = 2 * s % 37
+e["body"]["identifier"] = ".".join(fields + ["0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(37 - p) % 36]])
+print(json.dumps(e, ensure_ascii=False))' "$work/node/dev-keys/example-license.json" "$1" >"$work/license.json"
+  "$ctl" sign --key "$work/node/dev-keys/sz-amr.pem" "$work/license.json" |
+    curl -fsS -H 'Content-Type: application/json' --data-binary @- "$node/v1/entries" >"$work/receipt"
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index"])' "$work/receipt"
+}
+times=()
+for n in $(seq 10 29); do
+  index=$(add_license "$n")
+  start=$(date +%s%N)
+  published_at_least $((index + 1)) || fail "entry $index never got a 2-of-3 cosigned checkpoint"
+  times+=($(( ($(date +%s%N) - start) / 1000000 )))
+done
+sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+echo "cosigning_test: entry to 2-of-3 cosigned checkpoint, 20 entries: p50 $(echo "$sorted" | sed -n 10p) ms, max $(echo "$sorted" | tail -1) ms (polling every 25 ms)"
+
+# A bundle of the last record carries the published checkpoint, cosigned.
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["record_id"])' "$work/receipt")
+curl -fsS "$node/v1/records/$id/bundle" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoint"], end="")' >"$work/bundle-checkpoint"
+[ "$(cosigned_count "$work/bundle-checkpoint")" -ge 2 ] || fail "the bundle's checkpoint is not cosigned"
+
+# One witness killed: still two. Two killed: the published checkpoint stays where it was.
+kill -9 "${witness_pid[1]}"
+wait "${witness_pid[1]}" 2>/dev/null || true
+index=$(add_license 40)
+published_at_least $((index + 1)) || fail "no quorum with one witness down"
+kill -9 "${witness_pid[2]}"
+wait "${witness_pid[2]}" 2>/dev/null || true
+stuck=$(sed -n 2p "$work/published")
+index=$(add_license 41)
+sleep 1
+[ "$(curl -fsS "$node/v1/checkpoint" | sed -n 2p)" = "$stuck" ] || fail "published without a quorum"
+curl -fsS "$node/metrics" | grep -q '^credledger_witness_unreachable [1-9]' || fail "unreachable witnesses not counted"
+# They come back with what they cosigned (kill -9 kept it), and the node catches them up.
+start_witness 1
+start_witness 2
+published_at_least $((index + 1)) || fail "no catching up after the witnesses returned"
+echo "cosigning_test: ok (published with 2 of 3, with 1 down; held with 2 down; caught up)"
