@@ -32,8 +32,14 @@ Result<Flags> Flags::Parse(const std::vector<std::string>& args, const std::set<
       value = args[++i];
     }
     f.values_[name] = *value;
+    f.all_values_[name].push_back(*value);
   }
   return f;
+}
+
+std::vector<std::string> Flags::GetAll(const std::string& name) const {
+  auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>() : it->second;
 }
 
 std::optional<std::string> Flags::Get(const std::string& name) const {

@@ -30,9 +30,12 @@ class Flags {
   Result<uint64_t> GetUint(const std::string& name, uint64_t fallback) const;
   bool Has(const std::string& name) const { return values_.count(name) > 0; }
   const std::vector<std::string>& positional() const { return positional_; }
+  // Every value of a flag given more than once ("--witness A --witness B"), in order.
+  std::vector<std::string> GetAll(const std::string& name) const;
 
  private:
-  std::map<std::string, std::string> values_;
+  std::map<std::string, std::string> values_;  // the last value of each
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::vector<std::string> positional_;
 };
 

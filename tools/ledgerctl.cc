@@ -95,10 +95,13 @@ commands:
   bundle --data DIR (--record ID | --index I) [--out FILE]
         the record's proof bundle (docs/PROOF-BUNDLE.md) at the current checkpoint
   verify BUNDLE|- --vkey KEY|FILE [--document FILE] [--at TIME] [--json]
+         [--witness KEY|FILE ... [--quorum K]]
         check a proof bundle offline with the node's verifier key alone: prints each check
         and a verdict; exits 0 if authentic and in force, 3 if authentic but not in force
-        (revoked, suspended, expired, ...), 1 if any check fails; also checks a credit
-        profile (GET /v1/subjects/{uscc}/profile): node signature and every inclusion
+        (revoked, suspended, expired, ...), 1 if any check fails; with --witness, the
+        checkpoint must carry cosignatures by K of those witnesses (default: all of them;
+        docs/WITNESS.md); also checks a credit profile (GET /v1/subjects/{uscc}/profile):
+        node signature and every inclusion
   qr URL [--out FILE.svg|FILE.pbm]
         the QR code of a record's verification page (https://NODE/v/ID) for a printed
         certificate: SVG or PBM with --out, else drawn in the terminal

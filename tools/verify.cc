@@ -126,12 +126,12 @@ Status BundleCommand(const Args& args) {
 }
 
 Status VerifyCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
-                              Flags::Parse(args, {"vkey", "document", "at"}, {"json"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      Flags flags, Flags::Parse(args, {"vkey", "document", "at", "witness", "quorum"}, {"json"}));
   if (flags.positional().size() != 1) {
     return Status::InvalidArgument(
         "usage: ledgerctl verify BUNDLE --vkey KEY [--document FILE] "
-        "[--at TIME] [--json]");
+        "[--at TIME] [--witness KEY ... [--quorum K]] [--json]");
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, flags.Required("vkey"));
   CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
@@ -159,6 +159,23 @@ Status VerifyCommand(const Args& args) {
   }
   records::VerifyOptions options;
   options.checked_at = flags.GetOr("at", "");
+  // The witness policy: each --witness a key or a file holding one; all of them by default.
+  for (const std::string& value : flags.GetAll("witness")) {
+    std::string key = value;
+    if (value.find('+') == std::string::npos) {
+      CREDLEDGER_ASSIGN_OR_RETURN(key, ReadFileToString(value));
+      while (!key.empty() && (key.back() == '\n' || key.back() == ' ')) key.pop_back();
+    }
+    auto witness = witness::CosignatureVerifier::FromVerifierKey(key);
+    if (!witness.ok()) return witness.status().WithContext("--witness " + value);
+    options.witnesses.push_back(std::move(*witness));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t quorum, flags.GetUint("quorum", options.witnesses.size()));
+  if (flags.Has("quorum") && (quorum == 0 || quorum > options.witnesses.size())) {
+    return Status::InvalidArgument("--quorum is 1 to the number of --witness keys (" +
+                                   std::to_string(options.witnesses.size()) + ")");
+  }
+  options.witness_quorum = quorum;
   if (auto document = flags.Get("document")) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(*document));
     options.document = std::move(bytes);

@@ -209,7 +209,7 @@ class Checker {
   explicit Checker(BundleVerdict* verdict) : verdict_(verdict) {
     for (const char* name :
          {"format", "checkpoint", "genesis", "registry", "record", "inclusion", "block",
-          "signature", "authority", "history", "status", "validity", "document"}) {
+          "signature", "authority", "history", "status", "validity", "document", "cosignatures"}) {
       verdict_->checks.push_back({name, BundleCheck::Result::kSkipped, ""});
     }
   }
@@ -240,9 +240,40 @@ std::string IncludedAt(uint64_t index, uint64_t size) {
   return "entry " + std::to_string(index) + " is in the tree of size " + std::to_string(size);
 }
 
+// The "cosignatures" check: at least `quorum` of `witnesses` cosigned the checkpoint `note`.
+bool CheckCosignatures(std::string_view note,
+                       const std::vector<witness::CosignatureVerifier>& witnesses, size_t quorum,
+                       Checker* check) {
+  if (witnesses.empty()) {
+    check->Get("cosignatures").detail = "no witness policy given";
+    return true;
+  }
+  std::string signers, missing;
+  size_t count = 0;
+  for (const witness::CosignatureVerifier& w : witnesses) {
+    auto cosigned = w.Verify(note);
+    if (cosigned.ok()) {
+      ++count;
+      signers += (signers.empty() ? "" : ", ") + w.name();
+    } else {
+      missing += (missing.empty() ? "" : "; ") + cosigned.status().message();
+    }
+  }
+  const std::string tally =
+      std::to_string(count) + " of the " + std::to_string(witnesses.size()) + " witnesses given";
+  if (count < quorum) {
+    return check->Fail("cosignatures", "cosigned by " + tally + ", " + std::to_string(quorum) +
+                                           " required (" + missing + ")");
+  }
+  check->Pass("cosignatures", "cosigned by " + tally + " (" + signers + "), " +
+                                  std::to_string(quorum) + " required");
+  return true;
+}
+
 // The checks up to "status"; false once one fails.
-bool RunChecks(std::string_view text, const NoteVerifier& verifier, VerificationCache* verified,
+bool RunChecks(std::string_view text, const NoteVerifier& verifier, const VerifyOptions& options,
                BundleVerdict* v, Checker* check, std::shared_ptr<RecordPolicy>* policy_out) {
+  VerificationCache* verified = options.verified;
   auto parsed = ParseBundle(text);
   if (!parsed.ok()) return check->Fail("format", parsed.status().message());
   ParsedBundle& b = *parsed;
@@ -256,6 +287,9 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, Verification
   const uint64_t size = cp->tree_size;
   check->Pass("checkpoint",
               "signed by " + verifier.name() + " for tree size " + std::to_string(size));
+  if (!CheckCosignatures(b.checkpoint, options.witnesses, options.witness_quorum, check)) {
+    return false;
+  }
 
   auto policy_or = verified ? verified->PolicyFromGenesis(b.registry[0].entry)
                             : RecordPolicy::FromGenesis(b.registry[0].entry);
@@ -557,7 +591,7 @@ BundleVerdict VerifyProofBundle(std::string_view bundle, const NoteVerifier& ver
     return v;
   }
   std::shared_ptr<RecordPolicy> policy;
-  if (!RunChecks(bundle, verifier, options.verified, &v, &check, &policy)) return v;
+  if (!RunChecks(bundle, verifier, options, &v, &check, &policy)) return v;
   v.authentic = true;
 
   const std::string date = v.checked_at.substr(0, 10);

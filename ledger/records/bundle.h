@@ -35,6 +35,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
 #include "ledger/records/policy.h"
+#include "ledger/witness/cosignature.h"
 
 namespace credledger::records {
 
@@ -99,6 +100,10 @@ struct VerifyOptions {
   std::optional<std::string> document;
   // What this verifier has checked already (null: check everything).
   VerificationCache* verified = nullptr;
+  // The witnesses whose cosignatures the checkpoint must carry, at least `witness_quorum` of
+  // them (docs/WITNESS.md). None: the "cosignatures" check is skipped.
+  std::vector<witness::CosignatureVerifier> witnesses;
+  size_t witness_quorum = 0;
 };
 
 struct BundleCheck {

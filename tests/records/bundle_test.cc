@@ -6,6 +6,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/records/identifiers.h"
+#include "ledger/witness/cosignature.h"
 #include "records_util.h"
 
 using namespace credledger;
@@ -192,6 +193,15 @@ struct Domain {
   }
 };
 
+// The check of verdict `v` named `name`.
+BundleCheck CheckNamed(const BundleVerdict& v, std::string_view name) {
+  for (const BundleCheck& c : v.checks) {
+    if (c.name == name) return c;
+  }
+  FAIL("no check named " << name);
+  return {};
+}
+
 VerifyOptions At(const char* time) {
   VerifyOptions o;
   o.checked_at = time;
@@ -294,7 +304,7 @@ TEST_CASE("bundles of every record type and status verify offline and state the 
   with_document.document = kDocument;
   BundleVerdict doc = VerifyProofBundle(d.Bundle(valid), verifier, with_document);
   CHECK(doc.in_force);
-  CHECK(doc.checks.back().result == BundleCheck::Result::kPass);
+  CHECK(CheckNamed(doc, "document").result == BundleCheck::Result::kPass);
   with_document.document = kDocument + " (edited)";
   doc = VerifyProofBundle(d.Bundle(valid), verifier, with_document);
   CHECK_FALSE(doc.authentic);
@@ -352,4 +362,63 @@ TEST_CASE("a bundle with any single byte changed fails, naming a check", "[bundl
     INFO(name);
     CHECK(failed_by[name] > 0);
   }
+}
+
+TEST_CASE("a witness policy: the bundle's checkpoint carries cosignatures by K of the witnesses",
+          "[bundle][witness]") {
+  Domain d;
+  const std::string id = d.Append(d.License(d.amr, "2046-01-01"));
+  const NoteVerifier verifier = d.Verifier();
+  std::string bundle = d.Bundle(id);
+  auto doc = ParseJson(bundle);
+  REQUIRE(doc.ok());
+  const std::string note = (*doc)["checkpoint"].get<std::string>();
+  const std::string text = note.substr(0, note.find("\n\n") + 1);
+  // Three witnesses; the first two cosign the checkpoint, the third cosigns another text.
+  std::vector<witness::Cosigner> cosigners;
+  std::vector<witness::CosignatureVerifier> keys;
+  for (int i = 1; i <= 3; ++i) {
+    cosigners.push_back(
+        *witness::Cosigner::Create("witness.test/w" + std::to_string(i),
+                                   *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519)));
+    keys.push_back(*witness::CosignatureVerifier::FromVerifierKey(cosigners.back().VerifierKey()));
+  }
+  std::string cosigned =
+      note + *cosigners[0].Cosign(text, 1764547200) + *cosigners[1].Cosign(text, 1764547201) +
+      *cosigners[2].Cosign("another.example/log\n1\n" + std::string(43, 'A') + "=\n", 1764547202);
+  (*doc)["checkpoint"] = cosigned;
+  const std::string with_cosignatures = *CanonicalJson(*doc);
+
+  auto verdict = [&](const std::string& b, std::vector<witness::CosignatureVerifier> ws,
+                     size_t quorum) {
+    VerifyOptions o = At("2026-11-28T10:00:00Z");
+    o.witnesses = std::move(ws);
+    o.witness_quorum = quorum;
+    return VerifyProofBundle(b, verifier, o);
+  };
+  const auto check = [](const BundleVerdict& v) { return CheckNamed(v, "cosignatures"); };
+  // No policy: skipped, and the bundle (with or without the lines) is authentic.
+  for (const std::string& b : {bundle, with_cosignatures}) {
+    const BundleVerdict v = verdict(b, {}, 0);
+    CHECK(v.authentic);
+    CHECK(check(v).result == BundleCheck::Result::kSkipped);
+    CHECK(check(v).detail == "no witness policy given");
+  }
+  // Two of three, two required: authentic, naming who cosigned.
+  BundleVerdict two = verdict(with_cosignatures, keys, 2);
+  CHECK(two.authentic);
+  CHECK(check(two).result == BundleCheck::Result::kPass);
+  CHECK_THAT(check(two).detail, Catch::Contains("cosigned by 2 of the 3 witnesses given") &&
+                                    Catch::Contains("witness.test/w1, witness.test/w2"));
+  // All three required: the third's line does not verify, so the bundle is not accepted.
+  BundleVerdict three = verdict(with_cosignatures, keys, 3);
+  CHECK_FALSE(three.authentic);
+  CHECK(three.FirstFailure()->name == "cosignatures");
+  CHECK_THAT(three.FirstFailure()->detail,
+             Catch::Contains("2 of the 3 witnesses given, 3 required") &&
+                 Catch::Contains("the cosignature by witness.test/w3 does not verify"));
+  // The bundle as the node made it, with no cosignatures: refused under any policy.
+  BundleVerdict bare = verdict(bundle, {keys[0]}, 1);
+  CHECK_FALSE(bare.authentic);
+  CHECK_THAT(bare.FirstFailure()->detail, Catch::Contains("no cosignature by witness.test/w1"));
 }

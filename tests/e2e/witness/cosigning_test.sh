@@ -121,14 +121,20 @@ echo "cosigning_test: entry to 2-of-3 cosigned checkpoint, 20 entries: p50 $(ech
 id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["record_id"])' "$work/receipt")
 curl -fsS "$node/v1/records/$id/bundle" | python3 -c 'import json,sys; print(json.load(sys.stdin)["checkpoint"], end="")' >"$work/bundle-checkpoint"
 [ "$(cosigned_count "$work/bundle-checkpoint")" -ge 2 ] || fail "the bundle's checkpoint is not cosigned"
+# ledgerctl verify with the witness policy: two of the three required.
+curl -fsS "$node/v1/records/$id/bundle" >"$work/bundle.json"
+witness_flags=()
+while read -r key _; do witness_flags+=(--witness "$key"); done <"$work/witnesses"
+"$ctl" verify "$work/bundle.json" --vkey "$log_vkey" "${witness_flags[@]}" --quorum 2 >"$work/verify.txt" ||
+  fail "ledgerctl verify refused the cosigned bundle: $(cat "$work/verify.txt")"
+grep -q "cosignatures.*cosigned by [23] of the 3 witnesses given" "$work/verify.txt" ||
+  fail "verify did not report the cosignatures: $(cat "$work/verify.txt")"
 
 # One witness killed: still two. Two killed: the published checkpoint stays where it was.
-kill -9 "${witness_pid[1]}"
-wait "${witness_pid[1]}" 2>/dev/null || true
+{ kill -9 "${witness_pid[1]}"; wait "${witness_pid[1]}"; } 2>/dev/null || true
 index=$(add_license 40)
 published_at_least $((index + 1)) || fail "no quorum with one witness down"
-kill -9 "${witness_pid[2]}"
-wait "${witness_pid[2]}" 2>/dev/null || true
+{ kill -9 "${witness_pid[2]}"; wait "${witness_pid[2]}"; } 2>/dev/null || true
 stuck=$(sed -n 2p "$work/published")
 index=$(add_license 41)
 sleep 1
