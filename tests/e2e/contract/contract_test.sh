@@ -65,6 +65,11 @@ call POST /v1/entries/batch 400 "${json[@]}" --data-binary '[1]' /v1/entries/bat
 call POST /v1/entries/batch 415 -H 'Content-Type: text/plain' --data-binary '{}' /v1/entries/batch
 
 # Reads.
+call GET /tlog/checkpoint 200 /tlog/checkpoint
+call GET '/tlog/tile/{path...}' 200 /tlog/tile/0/000.p/2
+call GET '/tlog/tile/{path...}' 200 /tlog/tile/entries/000.p/2
+call GET '/tlog/tile/{path...}' 400 /tlog/tile/0/x000/001
+call GET '/tlog/tile/{path...}' 404 /tlog/tile/0/001
 call GET '/v1/entries/{index}' 200 /v1/entries/1
 call GET '/v1/entries/{index}' 400 /v1/entries/x
 call GET '/v1/entries/{index}' 404 /v1/entries/999999
