@@ -76,7 +76,7 @@ reads_work "on a full disk" cp-before.txt
 ready=$(curl -sS -o ready.json -w '%{http_code}' "$base/readyz")
 [ "$ready" = 503 ] && grep -qF "No space left on device" ready.json && ok ||
   bad "/readyz on a full disk: HTTP $ready: $(cat ready.json)"
-curl -sS "$base/metrics" | grep -q '^credledger_store_writable 0' && ok ||
+grep -q '^credledger_store_writable 0' <<<"$(curl -sS "$base/metrics")" && ok ||
   bad "credledger_store_writable is not 0 on a full disk"
 [ "$(tree_size)" = "$size" ] && ok || bad "the tree grew on a full disk"
 
@@ -86,7 +86,7 @@ sleep 0.3  # the node retries its store every 200 ms
 expect "the refused write, resubmitted" 201 "$(post 2)" post-2.json '"already_present":false'
 expect "the next write" 201 "$(post 3)" post-3.json '"already_present":false'
 curl -fsS -o /dev/null "$base/readyz" && ok || bad "/readyz after space returned"
-curl -sS "$base/metrics" | grep -q '^credledger_store_writable 1' && ok ||
+grep -q '^credledger_store_writable 1' <<<"$(curl -sS "$base/metrics")" && ok ||
   bad "credledger_store_writable is not 1 after space returned"
 [ "$(index_of 2)" = "$size" ] && ok || bad "a gap in the log: entry 2 at $(index_of 2), not $size"
 consistent "after a full disk"

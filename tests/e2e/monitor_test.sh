@@ -97,10 +97,10 @@ code=$(curl -sS -o body.json -w '%{http_code}' "$base/v1/entries/1")
 [ "$code" = 500 ] && grep -q 'entry 1 in the store does not hash to leaf 1 of the tree' a.log && ok ||
   bad "a changed entry was served (HTTP $code): $(cat body.json)"
 for _ in $(seq 50); do
-  curl -sS "$base/metrics" | grep -q '^credledger_scrub_damage_found 1' && break
+  grep -q '^credledger_scrub_damage_found 1' <<<"$(curl -sS "$base/metrics")" && break
   sleep 0.1
 done
-curl -sS "$base/metrics" | grep -q '^credledger_scrub_damage_found 1' &&
+grep -q '^credledger_scrub_damage_found 1' <<<"$(curl -sS "$base/metrics")" &&
   grep -q 'the scrub found damage in the store.*entry 1 in the store does not hash to leaf 1' a.log && ok ||
   bad "the scrub did not report the changed entry: $(curl -sS "$base/metrics" | grep scrub)"
 stop

@@ -153,6 +153,6 @@ got=$(submit "$n2" "$n3" "$work/cp3")
 [ "$got" = "200 text/plain; charset=utf-8" ] || fail "third checkpoint: $got $(cat "$work/answer")"
 got=$(curl -sS -o /dev/null -w '%{http_code}' "$witness/add-checkpoint")
 [ "$got" = "405" ] || fail "GET add-checkpoint: $got"
-curl -fsS "$witness/metrics" | grep -q 'credledger_witness_answers_total{status="200"} 2' ||
+grep -q 'credledger_witness_answers_total{status="200"} 2' <<<"$(curl -fsS "$witness/metrics")" ||
   fail "metrics: $(curl -fsS "$witness/metrics")"
 echo "witness_test: ok (sizes $n1, $n2 and $n3 cosigned, two checked by Go; 409, kill -9, refusals)"
