@@ -45,7 +45,7 @@ Result<std::unique_ptr<CosignatureCollector>> CosignatureCollector::Start(
                                    std::to_string(quorum));
   }
   std::unique_ptr<CosignatureCollector> c(
-      new CosignatureCollector(ledger, quorum, poll, std::move(event)));
+      new CosignatureCollector(ledger, quorum, std::move(event)));
   for (const WitnessEndpoint& w : witnesses) {
     auto verifier = witness::CosignatureVerifier::FromVerifierKey(w.vkey);
     if (!verifier.ok()) return verifier.status().WithContext("witness key " + w.vkey);
@@ -54,37 +54,20 @@ Result<std::unique_ptr<CosignatureCollector>> CosignatureCollector::Start(
     c->witnesses_.push_back(
         std::make_unique<Witness>(Witness{std::move(*verifier), w.url, std::move(*http), 0}));
   }
-  c->thread_ = std::thread([raw = c.get()] { raw->Run(); });
+  c->task_ = std::make_unique<PeriodicTask>(poll, [raw = c.get()] {
+    if (raw->ledger_.Head().tree_size != raw->last_round_size_) raw->Round();
+  });
   return c;
 }
 
-CosignatureCollector::CosignatureCollector(const Ledger& ledger, size_t quorum,
-                                           std::chrono::milliseconds poll, Event event)
-    : ledger_(ledger), quorum_(quorum), poll_(poll), event_(std::move(event)) {}
+CosignatureCollector::CosignatureCollector(const Ledger& ledger, size_t quorum, Event event)
+    : ledger_(ledger), quorum_(quorum), event_(std::move(event)) {}
 
-CosignatureCollector::~CosignatureCollector() {
-  {
-    MutexLock lock(mu_);
-    stop_ = true;
-  }
-  cv_.SignalAll();
-  if (thread_.joinable()) thread_.join();
-}
+CosignatureCollector::~CosignatureCollector() { task_.reset(); }  // before the witnesses go
 
 std::optional<CosignatureCollector::PublishedCheckpoint> CosignatureCollector::Published() const {
   MutexLock lock(published_mu_);
   return published_;
-}
-
-void CosignatureCollector::Run() {
-  while (true) {
-    if (ledger_.Head().tree_size != last_round_size_) Round();
-    MutexLock lock(mu_);
-    const auto wake = std::chrono::steady_clock::now() + poll_;
-    while (!stop_ && cv_.WaitUntil(mu_, wake)) {
-    }
-    if (stop_) return;
-  }
 }
 
 void CosignatureCollector::Round() {

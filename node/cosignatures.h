@@ -19,12 +19,12 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "crypto/mutex.h"
 #include "ledger/ledger.h"
 #include "ledger/witness/cosignature.h"
+#include "node/periodic.h"
 
 namespace credledger::node {
 
@@ -64,14 +64,11 @@ class CosignatureCollector {
 
  private:
   struct Witness;
-  CosignatureCollector(const Ledger& ledger, size_t quorum, std::chrono::milliseconds poll,
-                       Event event);
-  void Run();
+  CosignatureCollector(const Ledger& ledger, size_t quorum, Event event);
   void Round();
 
   const Ledger& ledger_;
   const size_t quorum_;
-  const std::chrono::milliseconds poll_;
   const Event event_;
   std::vector<std::unique_ptr<Witness>> witnesses_;
   uint64_t last_round_size_ = 0;  // the collector thread's own
@@ -79,10 +76,7 @@ class CosignatureCollector {
   std::atomic<double> last_quorum_seconds_{0};
   mutable Mutex published_mu_;
   std::optional<PublishedCheckpoint> published_ GUARDED_BY(published_mu_);
-  Mutex mu_;
-  CondVar cv_;
-  bool stop_ GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicTask> task_;  // started by Start once the witnesses are set
 };
 
 }  // namespace credledger::node

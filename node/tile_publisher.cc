@@ -9,30 +9,8 @@ TilePublisher::TilePublisher(const Ledger& ledger, CheckpointSource checkpoint, 
     : ledger_(ledger),
       checkpoint_(std::move(checkpoint)),
       dir_(std::move(dir)),
-      interval_(interval),
-      written_(std::move(written)) {
-  thread_ = std::thread([this] { Run(); });
-}
-
-TilePublisher::~TilePublisher() {
-  {
-    MutexLock lock(mu_);
-    stop_ = true;
-  }
-  cv_.SignalAll();
-  thread_.join();
-}
-
-void TilePublisher::Run() {
-  while (true) {
-    Publish();
-    MutexLock lock(mu_);
-    const auto wake = std::chrono::steady_clock::now() + interval_;
-    while (!stop_ && cv_.WaitUntil(mu_, wake)) {
-    }
-    if (stop_) return;
-  }
-}
+      written_(std::move(written)),
+      task_(interval, [this] { Publish(); }) {}
 
 void TilePublisher::Publish() {
   if (published_once_ && ledger_.Head().tree_size == published_size_.load()) return;

@@ -13,11 +13,10 @@
 #include <chrono>
 #include <functional>
 #include <string>
-#include <thread>
 
-#include "crypto/mutex.h"
 #include "ledger/ledger.h"
 #include "ledger/tlog_tiles.h"
+#include "node/periodic.h"
 
 namespace credledger::node {
 
@@ -32,7 +31,7 @@ class TilePublisher {
   TilePublisher(const Ledger& ledger, CheckpointSource checkpoint, std::string dir,
                 std::chrono::milliseconds interval, Written written);
   // Stops, after the write in progress if any.
-  ~TilePublisher();
+  ~TilePublisher() = default;  // task_, the last member, goes first
   TilePublisher(const TilePublisher&) = delete;
   TilePublisher& operator=(const TilePublisher&) = delete;
 
@@ -40,20 +39,15 @@ class TilePublisher {
   uint64_t failures() const { return failures_.load(); }              // writes that failed
 
  private:
-  void Run();
   void Publish();
 
   const Ledger& ledger_;
   const CheckpointSource checkpoint_;
   const std::string dir_;
-  const std::chrono::milliseconds interval_;
   const Written written_;
   std::atomic<uint64_t> published_size_{0}, failures_{0};
   bool published_once_ = false;  // the publishing thread's own
-  Mutex mu_;
-  CondVar cv_;
-  bool stop_ GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicTask task_;            // last: it starts once the rest is set
 };
 
 }  // namespace credledger::node

@@ -5,7 +5,7 @@
 #   2. nginx serving the directory ledgerd --tlog-dir keeps (tests/e2e/tiles/nginx.conf.in,
 #      with one worker per core),
 #   3. the reference: the same nginx serving one 8 KiB file (for bundles: one file of a
-#      bundle's size) to the same wrk command,
+#      bundle's size) to the same wrk script (scripts/wrk/get-random.lua),
 # all in one run. Not a test: it asserts nothing.
 # Usage: scripts/bench-tiles.sh   (BENCH_SECONDS=10 BENCH_CONNECTIONS=64 BENCH_ENTRIES=70000)
 set -euo pipefail
@@ -28,8 +28,8 @@ node= ngx=
 trap '[ -n "$node" ] && kill "$node" 2>/dev/null; [ -n "$ngx" ] && kill "$ngx" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
-run() {  # run NAME URL PREFIX COUNT [FIXED]
-  wrk -t2 -c"$conns" -d"${seconds}s" -s "$root/scripts/wrk/get-tiles.lua" "$2" -- "$3" "$4" ${5:+"$5"} |
+run() {  # run NAME URL PATH COUNT: PATH a tile prefix ("/tlog/tile/0/"), or one static file
+  wrk -t2 -c"$conns" -d"${seconds}s" -s "$root/scripts/wrk/get-random.lua" "$2" -- "$3" "$4" |
     tee "$1.txt" | grep RESULT | sed "s/^/$1: /"
 }
 
@@ -60,11 +60,11 @@ ngx_url=http://127.0.0.1:$port
 echo "== full hash tiles (8 KiB), $full of them at random: wrk -t2 -c$conns -d${seconds}s"
 run ledgerd_tiles "$base" /tlog/tile/0/ "$full"
 run nginx_tiles "$ngx_url" /tlog/tile/0/ "$full"
-run nginx_static_tile "$ngx_url" /tlog/tile/0/ "$full" /static-tile
+run nginx_static_tile "$ngx_url" /static-tile "$full"
 echo "== full entry bundles ($(stat -c %s www/static-bundle) bytes for the first), identity encoding"
 run ledgerd_bundles "$base" /tlog/tile/entries/ "$full"
 run nginx_bundles "$ngx_url" /tlog/tile/entries/ "$full"
-run nginx_static_bundle "$ngx_url" /tlog/tile/entries/ "$full" /static-bundle
+run nginx_static_bundle "$ngx_url" /static-bundle "$full"
 ratio() { awk -v a="$(grep RESULT "$1.txt" | field ok_per_s)" -v b="$(grep RESULT "$2.txt" | field ok_per_s)" 'BEGIN {printf "%.2f", a / b}'; }
 echo
 echo "SUMMARY tiles: ledgerd/static=$(ratio ledgerd_tiles nginx_static_tile) nginx/static=$(ratio nginx_tiles nginx_static_tile)" \

@@ -1,6 +1,7 @@
 -- wrk script: GET the target path with ?index=<random below SIZE>, the same way for the node's
 -- inclusion proofs and for the static-file reference (which ignores the query), so that both
--- pay the same load-generator cost.
+-- pay the same load-generator cost. A PATH ending in "/" is a C2SP tile prefix instead: the
+-- random index is appended as tlog-tiles spells it (000, x001/234, ...).
 -- Arguments (after --): PATH SIZE [EXTRA_QUERY]
 function init(args)
   path = args[1]
@@ -10,8 +11,20 @@ function init(args)
   math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 1000)
 end
 
+local function tile_index(n)
+  local spelled = string.format("%03d", n % 1000)
+  n = math.floor(n / 1000)
+  while n > 0 do
+    spelled = string.format("x%03d/", n % 1000) .. spelled
+    n = math.floor(n / 1000)
+  end
+  return spelled
+end
+
 function request()
-  return wrk.format("GET", path .. "?index=" .. math.random(0, size - 1) .. extra)
+  local n = math.random(0, size - 1)
+  if path:sub(-1) == "/" then return wrk.format("GET", path .. tile_index(n)) end
+  return wrk.format("GET", path .. "?index=" .. n .. extra)
 end
 
 function response(status, headers, body)

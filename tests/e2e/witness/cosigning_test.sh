@@ -9,6 +9,7 @@
 set -euo pipefail
 ledgerd=$1 ctl=$2
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -24,17 +25,6 @@ fail() {
 }
 export GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" GOFLAGS=
 go build -o "$work/cosignature" "$here/../interop/cosignature.go"
-
-wait_url() {  # LOGFILE PID
-  local url=
-  for _ in $(seq 200); do
-    url=$(grep -o 'url="http://[0-9.:]*"' "$1" | tail -1 | sed 's/url="//; s/"$//' || true)
-    [ -n "$url" ] && curl -fsS -o /dev/null "$url/healthz" 2>/dev/null && { echo "$url"; return 0; }
-    kill -0 "$2" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
 
 # The node's ledger and key come first (its verifier key is what the witnesses follow).
 "$ledgerd" --dev --data-dir "$work/node" --port 0 2>"$work/first.log" &
@@ -90,19 +80,7 @@ cmp -s "$work/published" <(curl -fsS "$node/tlog/checkpoint") || fail "/tlog/che
 
 # Entries acknowledged, then their cosigned checkpoint: the time between, twenty times.
 add_license() {  # N: a distinct signed license (the README's example), its index printed
-  python3 -c '
-import json, sys
-e = json.load(open(sys.argv[1]))
-n = int(sys.argv[2])
-e["body"]["license_number"] = "SZ-DEMO-2026-%06d" % n
-fields = e["body"]["identifier"].split(".")[:-1]
-fields[-2] = "2026%06d" % n
-p = 36
-for ch in "".join(fields):
-    s = (p + int(ch, 36)) % 36 or 36
-    p = 2 * s % 37
-e["body"]["identifier"] = ".".join(fields + ["0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[(37 - p) % 36]])
-print(json.dumps(e, ensure_ascii=False))' "$work/node/dev-keys/example-license.json" "$1" >"$work/license.json"
+  license_json "$ctl" "$work/node" "$1" >"$work/license.json"
   "$ctl" sign --key "$work/node/dev-keys/sz-amr.pem" "$work/license.json" |
     curl -fsS -H 'Content-Type: application/json' --data-binary @- "$node/v1/entries" >"$work/receipt"
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index"])' "$work/receipt"

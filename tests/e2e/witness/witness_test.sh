@@ -9,6 +9,7 @@
 set -euo pipefail
 ledgerd=$1 ctl=$2
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/lib.sh"
 work=$(mktemp -d)
 node_pid= witness_pid=
 cleanup() {
@@ -24,18 +25,6 @@ fail() {
 }
 export GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$work/gocache" GOFLAGS=
 go build -o "$work/cosignature" "$here/../interop/cosignature.go"
-
-# url=... from a ledgerd log once it serves.
-wait_url() {
-  local logfile=$1 pid=$2 url=
-  for _ in $(seq 200); do
-    url=$(grep -o 'url="http://[0-9.:]*"' "$logfile" | tail -1 | sed 's/url="//; s/"$//' || true)
-    [ -n "$url" ] && curl -fsS -o /dev/null "$url/healthz" 2>/dev/null && { echo "$url"; return 0; }
-    kill -0 "$pid" 2>/dev/null || return 1
-    sleep 0.05
-  done
-  return 1
-}
 
 # The log: a development node.
 "$ledgerd" --dev --data-dir "$work/node" --port 0 2>"$work/node.log" &
@@ -83,21 +72,7 @@ cat "$work/cp1" "$work/answer" >"$work/cosigned1"
 
 # The log grows by a signed license (the README's example, numbered N).
 add_license() {
-  python3 -c '
-import json, sys
-e = json.load(open(sys.argv[1]))
-n = int(sys.argv[2])
-e["body"]["license_number"] = "SZ-DEMO-2026-%06d" % n
-# The identifier with serial 2026<n>, and its ISO/IEC 7064 MOD 37,36 check character.
-fields = e["body"]["identifier"].split(".")[:-1]
-fields[-2] = "2026%06d" % n
-p = 36
-for ch in "".join(fields):
-    s = (p + int(ch, 36)) % 36 or 36
-    p = 2 * s % 37
-c = (37 - p) % 36
-e["body"]["identifier"] = ".".join(fields + ["0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[c]])
-print(json.dumps(e, ensure_ascii=False))' "$work/node/dev-keys/example-license.json" "$1" >"$work/license.json"
+  license_json "$ctl" "$work/node" "$1" >"$work/license.json"
   "$ctl" sign --key "$work/node/dev-keys/sz-amr.pem" "$work/license.json" |
     curl -fsS -o /dev/null -H 'Content-Type: application/json' --data-binary @- "$node/v1/entries"
 }

@@ -1,0 +1,30 @@
+# Helpers of the witness tests (sourced): a ledgerd's URL once it serves, and distinct
+# licenses for a development node.
+
+# wait_url LOGFILE PID: prints url=... from a ledgerd's log once /healthz answers; fails if the
+# process ends or 10 s pass.
+wait_url() {
+  local url=
+  for _ in $(seq 200); do
+    url=$(grep -o 'url="http://[0-9.:]*"' "$1" | tail -1 | sed 's/url="//; s/"$//' || true)
+    [ -n "$url" ] && curl -fsS -o /dev/null "$url/healthz" 2>/dev/null && { echo "$url"; return 0; }
+    kill -0 "$2" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# license_json LEDGERCTL DEV_DATA_DIR N: the README's example license of a --dev node, numbered
+# N (its license number, and its e-license identifier with serial 2026<N> from `ledgerctl
+# license-id`), unsigned.
+license_json() {
+  local id
+  id=$("$1" license-id --type-code 11100000000000000A --issuer 11440300MB2C123452 \
+    --serial "2026$(printf '%06d' "$3")")
+  python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["body"]["license_number"] = "SZ-DEMO-2026-%06d" % int(sys.argv[2])
+e["body"]["identifier"] = sys.argv[3]
+print(json.dumps(e, ensure_ascii=False))' "$2/dev-keys/example-license.json" "$3" "$id"
+}
