@@ -70,13 +70,38 @@ Result<uint64_t> Flags::GetUint(const std::string& name, uint64_t fallback) cons
   return out;
 }
 
-Result<NoteVerifier> VerifierFromFlag(const std::string& value) {
+namespace {
+
+// A key given on the command line, or the file holding it.
+std::string KeyFromFlag(const std::string& value) {
   auto file = ReadFileToString(value);
   std::string key = file.ok() ? *file : value;
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ')) {
     key.pop_back();
   }
-  return NoteVerifier::FromVerifierKey(key);
+  return key;
+}
+
+}  // namespace
+
+Result<NoteVerifier> VerifierFromFlag(const std::string& value) {
+  return NoteVerifier::FromVerifierKey(KeyFromFlag(value));
+}
+
+Result<WitnessPolicy> WitnessPolicyFromFlags(const Flags& flags) {
+  WitnessPolicy policy;
+  for (const std::string& value : flags.GetAll("witness")) {
+    auto witness = witness::CosignatureVerifier::FromVerifierKey(KeyFromFlag(value));
+    if (!witness.ok()) return witness.status().WithContext("--witness " + value);
+    policy.witnesses.push_back(std::move(*witness));
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t quorum, flags.GetUint("quorum", policy.witnesses.size()));
+  if (flags.Has("quorum") && (quorum == 0 || quorum > policy.witnesses.size())) {
+    return Status::InvalidArgument("--quorum is 1 to the number of --witness keys (" +
+                                   std::to_string(policy.witnesses.size()) + ")");
+  }
+  policy.quorum = quorum;
+  return policy;
 }
 
 }  // namespace credledger::tools

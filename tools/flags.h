@@ -12,6 +12,7 @@
 
 #include "crypto/status.h"
 #include "ledger/checkpoint.h"
+#include "ledger/witness/cosignature.h"
 
 namespace credledger::tools {
 
@@ -38,6 +39,15 @@ class Flags {
   std::map<std::string, std::vector<std::string>> all_values_;
   std::vector<std::string> positional_;
 };
+
+// The witness policy of --witness KEY|FILE (repeated) and --quorum K: the witnesses, and how
+// many of them must cosign a checkpoint (default: all given). No --witness: none, quorum 0.
+// Errors: InvalidArgument naming a bad key or quorum.
+struct WitnessPolicy {
+  std::vector<witness::CosignatureVerifier> witnesses;
+  size_t quorum = 0;
+};
+Result<WitnessPolicy> WitnessPolicyFromFlags(const Flags& flags);
 
 // A --vkey value: the note verifier key itself ("<name>+<id>+<key>"), or a file holding it.
 // Errors: those of NoteVerifier::FromVerifierKey.

@@ -106,9 +106,12 @@ commands:
         the QR code of a record's verification page (https://NODE/v/ID) for a printed
         certificate: SVG or PBM with --out, else drawn in the terminal
   monitor URL --vkey KEY|FILE --state FILE [--interval S] [--once] [--ca-file PEM]
+          [--witness KEY|FILE ... [--quorum K]]
         poll the node's checkpoints; check each new one against the last one seen (saved in
         FILE) with a consistency proof. Exits 4 with an ALARM on a fork, a shrinking tree or
-        a checkpoint that does not verify, saving both signed checkpoints in FILE.alarm.json
+        a checkpoint that does not verify, saving both signed checkpoints in FILE.alarm.json.
+        With --witness, a checkpoint not cosigned by K of them (default all) is not accepted
+        (with --once, exit 1)
   audit URL|DATA_DIR --vkey KEY|FILE [--query-audit FILE] [--ca-file PEM] [--scratch DIR]
         replay the whole log from genesis: every agency and admin signature, permission and
         admission rule, block signature and link, root and the checkpoint (or, for a stopped

@@ -48,9 +48,11 @@ Status Alarm(const std::string& state_path, const std::string& what, const Json&
 }
 
 // One poll: a follow step from the state's checkpoint; the state advances, or an alarm is
-// saved with its evidence. OK when consistent.
-Status Poll(client::HttpClient& node, const NoteVerifier& verifier, const std::string& state_path,
-            MonitorState* state) {
+// saved with its evidence. OK when consistent. With a witness policy, a checkpoint without
+// its quorum of cosignatures is not accepted (Unauthenticated; the state stays), whatever it
+// extends: a node could show this monitor a history no witness has seen.
+Status Poll(client::HttpClient& node, const NoteVerifier& verifier, const WitnessPolicy& witnesses,
+            const std::string& state_path, MonitorState* state) {
   if (state->tree_hash.empty()) {
     CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg, client::NodeTreeHash(node));
     state->tree_hash = std::string(crypto::HashAlgorithmName(alg));
@@ -61,9 +63,25 @@ Status Poll(client::HttpClient& node, const NoteVerifier& verifier, const std::s
                               client::FollowCheckpoint(node, verifier, alg, state->checkpoint));
   const std::string now = NowTimestamp();
   const uint64_t size = step.checkpoint.tree_size;
+  if (step.kind == client::FollowStep::Kind::kAlarm) {
+    return Alarm(state_path, step.alarm, step.evidence);
+  }
+  if (!witnesses.witnesses.empty()) {
+    const witness::CosignatureTally tally =
+        witness::TallyCosignatures(step.note, witnesses.witnesses);
+    if (tally.cosigned.size() < witnesses.quorum) {
+      std::string why;
+      for (const std::string& m : tally.missing) why += (why.empty() ? "" : "; ") + m;
+      std::cout << now << " tree size " << size << ": not accepted: cosigned by "
+                << tally.cosigned.size() << " of " << witnesses.witnesses.size() << " witnesses, "
+                << witnesses.quorum << " required (" << why << ")\n";
+      return Status::Unauthenticated("the checkpoint of tree size " + std::to_string(size) +
+                                     " lacks its quorum of witness cosignatures");
+    }
+  }
   switch (step.kind) {
     case client::FollowStep::Kind::kAlarm:
-      return Alarm(state_path, step.alarm, step.evidence);
+      return Status::Internal("unreachable");
     case client::FollowStep::Kind::kUnchanged:
       std::cout << now << " tree size " << size << ": unchanged\n";
       return Status::Ok();
@@ -84,11 +102,14 @@ Status Poll(client::HttpClient& node, const NoteVerifier& verifier, const std::s
 
 Status MonitorCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(
-      Flags flags, Flags::Parse(args, {"vkey", "state", "interval", "ca-file"}, {"once"}));
+      Flags flags,
+      Flags::Parse(args, {"vkey", "state", "interval", "ca-file", "witness", "quorum"}, {"once"}));
   if (flags.positional().size() != 1) {
     return Status::InvalidArgument(
-        "usage: ledgerctl monitor URL --vkey KEY --state FILE [--interval S] [--once]");
+        "usage: ledgerctl monitor URL --vkey KEY --state FILE [--interval S] [--once] "
+        "[--witness KEY ... [--quorum K]]");
   }
+  CREDLEDGER_ASSIGN_OR_RETURN(WitnessPolicy witnesses, WitnessPolicyFromFlags(flags));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, flags.Required("vkey"));
   CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string state_path, flags.Required("state"));
@@ -114,7 +135,7 @@ Status MonitorCommand(const Args& args) {
     }
   }
   while (true) {
-    Status s = Poll(node, verifier, state_path, &state);
+    Status s = Poll(node, verifier, witnesses, state_path, &state);
     if (s.code() == StatusCode::kDataLoss || flags.Has("once")) return s;
     // The node being unreachable is not an alarm (a node can refuse service; it cannot
     // rewrite history unnoticed): report and try again.

@@ -159,23 +159,9 @@ Status VerifyCommand(const Args& args) {
   }
   records::VerifyOptions options;
   options.checked_at = flags.GetOr("at", "");
-  // The witness policy: each --witness a key or a file holding one; all of them by default.
-  for (const std::string& value : flags.GetAll("witness")) {
-    std::string key = value;
-    if (value.find('+') == std::string::npos) {
-      CREDLEDGER_ASSIGN_OR_RETURN(key, ReadFileToString(value));
-      while (!key.empty() && (key.back() == '\n' || key.back() == ' ')) key.pop_back();
-    }
-    auto witness = witness::CosignatureVerifier::FromVerifierKey(key);
-    if (!witness.ok()) return witness.status().WithContext("--witness " + value);
-    options.witnesses.push_back(std::move(*witness));
-  }
-  CREDLEDGER_ASSIGN_OR_RETURN(uint64_t quorum, flags.GetUint("quorum", options.witnesses.size()));
-  if (flags.Has("quorum") && (quorum == 0 || quorum > options.witnesses.size())) {
-    return Status::InvalidArgument("--quorum is 1 to the number of --witness keys (" +
-                                   std::to_string(options.witnesses.size()) + ")");
-  }
-  options.witness_quorum = quorum;
+  CREDLEDGER_ASSIGN_OR_RETURN(WitnessPolicy policy, WitnessPolicyFromFlags(flags));
+  options.witnesses = std::move(policy.witnesses);
+  options.witness_quorum = policy.quorum;
   if (auto document = flags.Get("document")) {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(*document));
     options.document = std::move(bytes);

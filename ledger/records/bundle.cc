@@ -248,17 +248,15 @@ bool CheckCosignatures(std::string_view note,
     check->Get("cosignatures").detail = "no witness policy given";
     return true;
   }
-  std::string signers, missing;
-  size_t count = 0;
-  for (const witness::CosignatureVerifier& w : witnesses) {
-    auto cosigned = w.Verify(note);
-    if (cosigned.ok()) {
-      ++count;
-      signers += (signers.empty() ? "" : ", ") + w.name();
-    } else {
-      missing += (missing.empty() ? "" : "; ") + cosigned.status().message();
-    }
-  }
+  const witness::CosignatureTally cosigned = witness::TallyCosignatures(note, witnesses);
+  auto joined = [](const std::vector<std::string>& parts, std::string_view separator) {
+    std::string out;
+    for (const std::string& p : parts) out += (out.empty() ? "" : std::string(separator)) + p;
+    return out;
+  };
+  const size_t count = cosigned.cosigned.size();
+  const std::string signers = joined(cosigned.cosigned, ", ");
+  const std::string missing = joined(cosigned.missing, "; ");
   const std::string tally =
       std::to_string(count) + " of the " + std::to_string(witnesses.size()) + " witnesses given";
   if (count < quorum) {

@@ -120,4 +120,18 @@ Result<uint64_t> CosignatureVerifier::Verify(std::string_view note) const {
   return Status::NotFound("no cosignature by " + name_);
 }
 
+CosignatureTally TallyCosignatures(std::string_view note,
+                                   const std::vector<CosignatureVerifier>& witnesses) {
+  CosignatureTally tally;
+  for (const CosignatureVerifier& w : witnesses) {
+    auto cosigned = w.Verify(note);
+    if (cosigned.ok()) {
+      tally.cosigned.push_back(w.name());
+    } else {
+      tally.missing.push_back(cosigned.status().message());
+    }
+  }
+  return tally;
+}
+
 }  // namespace credledger::witness

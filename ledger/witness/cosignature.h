@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/keys.h"
 
@@ -63,6 +64,16 @@ class CosignatureVerifier {
   uint32_t key_id_;
   crypto::PublicKey key_;
 };
+
+// Which of `witnesses` cosigned `note` (a signed checkpoint): the names of those whose
+// cosignature verifies, and for each other why not ("no cosignature by ...", "... does not
+// verify").
+struct CosignatureTally {
+  std::vector<std::string> cosigned;
+  std::vector<std::string> missing;
+};
+CosignatureTally TallyCosignatures(std::string_view note,
+                                   const std::vector<CosignatureVerifier>& witnesses);
 
 }  // namespace credledger::witness
 

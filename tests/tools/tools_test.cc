@@ -54,3 +54,46 @@ TEST_CASE("ledgerctl --vkey: the key itself, or a file holding it", "[tools]") {
         NoteVerifier::FromVerifierKey(vkey).value().key_id());
   CHECK_FALSE(tools::VerifierFromFlag("not a key").ok());
 }
+
+TEST_CASE("ledgerctl --witness and --quorum: repeated keys or files, all required by default",
+          "[tools][witness]") {
+  std::vector<std::string> vkeys;
+  for (int i = 1; i <= 3; ++i) {
+    auto cosigner = witness::Cosigner::Create(
+        "tools.test/w" + std::to_string(i),
+        crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519).value());
+    vkeys.push_back(cosigner.value().VerifierKey());
+  }
+  testing::TempDir dir;
+  testing::WriteFile(dir.file("w3"), vkeys[2] + "\n");
+  auto parse = [](std::vector<std::string> args) {
+    return tools::WitnessPolicyFromFlags(Flags::Parse(args, {"witness", "quorum"}).value());
+  };
+  // Every occurrence kept, in order; a file holds a key as --vkey's does.
+  auto all = parse({"--witness", vkeys[0], "--witness=" + vkeys[1], "--witness", dir.file("w3")});
+  REQUIRE(all.ok());
+  REQUIRE(all->witnesses.size() == 3);
+  CHECK(all->witnesses[0].name() == "tools.test/w1");
+  CHECK(all->witnesses[2].name() == "tools.test/w3");
+  CHECK(all->quorum == 3);
+  CHECK(parse({"--witness", vkeys[0], "--witness", vkeys[1], "--quorum", "1"})->quorum == 1);
+  // No --witness: no policy.
+  auto none = parse({});
+  REQUIRE(none.ok());
+  CHECK(none->witnesses.empty());
+  CHECK(none->quorum == 0);
+  // A quorum of 0 or above the keys given, a note key (type 0x01): refused, named.
+  for (const char* quorum : {"0", "3"}) {
+    auto bad = parse({"--witness", vkeys[0], "--witness", vkeys[1], "--quorum", quorum});
+    CHECK(bad.status().code() == StatusCode::kInvalidArgument);
+    CHECK_THAT(bad.status().message(), Catch::Contains("--quorum is 1 to the number"));
+  }
+  auto note_key =
+      NoteSigner::Create("tools.test/log",
+                         crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519).value())
+          .value()
+          .VerifierKey();
+  auto wrong = parse({"--witness", note_key});
+  CHECK(wrong.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(wrong.status().message(), Catch::Contains("--witness"));
+}

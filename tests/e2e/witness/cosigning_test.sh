@@ -107,6 +107,22 @@ while read -r key _; do witness_flags+=(--witness "$key"); done <"$work/witnesse
   fail "ledgerctl verify refused the cosigned bundle: $(cat "$work/verify.txt")"
 grep -q "cosignatures.*cosigned by [23] of the 3 witnesses given" "$work/verify.txt" ||
   fail "verify did not report the cosignatures: $(cat "$work/verify.txt")"
+# ledgerctl monitor with the policy accepts the node's checkpoint; with a witness the node
+# does not have, it does not (and keeps no state).
+"$ctl" monitor "$node" --vkey "$log_vkey" --state "$work/monitor" --once "${witness_flags[@]}" \
+  --quorum 2 >"$work/monitor.txt" || fail "monitor refused the cosigned checkpoint: $(cat "$work/monitor.txt")"
+stranger=$(python3 -c '
+import base64, hashlib, os
+name, key = "stranger.example/w", os.urandom(32)
+kid = hashlib.sha256(name.encode() + b"\n\x04" + key).digest()[:4].hex()
+print(name + "+" + kid + "+" + base64.b64encode(b"\x04" + key).decode())')
+if "$ctl" monitor "$node" --vkey "$log_vkey" --state "$work/monitor2" --once \
+  --witness "$stranger" >"$work/monitor2.txt"; then
+  fail "monitor accepted a checkpoint its witness never cosigned"
+fi
+grep -q "not accepted: cosigned by 0 of 1 witnesses, 1 required (no cosignature by stranger.example/w)" \
+  "$work/monitor2.txt" || fail "monitor: $(cat "$work/monitor2.txt")"
+[ ! -e "$work/monitor2" ] || fail "monitor saved a checkpoint it did not accept"
 
 # One witness killed: still two. Two killed: the published checkpoint stays where it was.
 { kill -9 "${witness_pid[1]}"; wait "${witness_pid[1]}"; } 2>/dev/null || true
