@@ -1,6 +1,14 @@
 # Helpers of the witness tests (sourced): a ledgerd's URL once it serves, and distinct
 # licenses for a development node.
 
+# stop_started: the EXIT trap of a test that started a node and a witness ($node_pid,
+# $witness_pid; either may be empty): stops them by PID and removes $work (kept with KEEP=1).
+stop_started() {
+  [ -n "${node_pid:-}" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
+  [ -n "${witness_pid:-}" ] && kill "$witness_pid" 2>/dev/null && wait "$witness_pid" 2>/dev/null
+  [ -n "${KEEP:-}" ] || rm -rf "$work"
+}
+
 # wait_url LOGFILE PID: prints url=... from a ledgerd's log once /healthz answers; fails if the
 # process ends or 10 s pass.
 wait_url() {

@@ -12,12 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 work=$(mktemp -d)
 node_pid= witness_pid=
-cleanup() {
-  [ -n "$node_pid" ] && kill "$node_pid" 2>/dev/null && wait "$node_pid" 2>/dev/null
-  [ -n "$witness_pid" ] && kill "$witness_pid" 2>/dev/null && wait "$witness_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap stop_started EXIT
 fail() {
   echo "FAIL: $*" >&2
   for f in "$work/node.log" "$work/witness.log"; do [ -f "$f" ] && tail -5 "$f" >&2; done
