@@ -6,6 +6,7 @@
 #ifndef CREDLEDGER_TESTS_FUZZ_FUZZ_NODE_H_
 #define CREDLEDGER_TESTS_FUZZ_FUZZ_NODE_H_
 
+#include <openssl/crypto.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -38,6 +39,11 @@ struct Node {
 
   Node() {
     using namespace credledger;
+    // The node is never destroyed (libFuzzer may exit from any thread), so its ledger thread
+    // may be signing when the process exits: OpenSSL must not tear itself down at exit under
+    // it (a crash in CRYPTO_THREAD_read_lock seen once in CI, in the sanitized fuzz_server).
+    Check(OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) == 1,
+          "OpenSSL initialises without its exit handler");
     auto node_key = crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
     auto agency_key = LoadNodeKey(CREDLEDGER_FUZZ_DIR "/agency-key.pem");
     Check(node_key.ok() && agency_key.ok(), "the fuzz node's keys load");
