@@ -52,11 +52,15 @@ bool IsValidNoteText(std::string_view text) {
   return IsValidUtf8(text);
 }
 
-uint32_t NoteKeyId(std::string_view name, std::span<const uint8_t> ed25519_public_key) {
-  const uint8_t sep_and_alg[2] = {'\n', kAlgEd25519};
-  crypto::Digest d = crypto::HashParts(crypto::HashAlgorithm::kSha256,
-                                       {crypto::AsBytes(name), sep_and_alg, ed25519_public_key});
+uint32_t NoteKeyIdOfType(std::string_view name, uint8_t type, std::span<const uint8_t> key) {
+  const uint8_t sep_and_type[2] = {'\n', type};
+  crypto::Digest d =
+      crypto::HashParts(crypto::HashAlgorithm::kSha256, {crypto::AsBytes(name), sep_and_type, key});
   return uint32_t{d[0]} << 24 | uint32_t{d[1]} << 16 | uint32_t{d[2]} << 8 | d[3];
+}
+
+uint32_t NoteKeyId(std::string_view name, std::span<const uint8_t> ed25519_public_key) {
+  return NoteKeyIdOfType(name, kAlgEd25519, ed25519_public_key);
 }
 
 std::string CheckpointBody(const Checkpoint& checkpoint) {

@@ -112,6 +112,9 @@ bool IsValidNoteKeyName(std::string_view name);
 
 // The C2SP key id of an Ed25519 public key under `name`.
 uint32_t NoteKeyId(std::string_view name, std::span<const uint8_t> ed25519_public_key);
+// The C2SP signed-note key id of any signature type: SHA-256(name || "\n" || type || key)[:4]
+// (0x01: an Ed25519 note signature; 0x04: a cosignature/v1, ledger/witness/cosignature.h).
+uint32_t NoteKeyIdOfType(std::string_view name, uint8_t type, std::span<const uint8_t> key);
 
 // Opens `note` with `verifier`, parses the checkpoint and checks its origin equals
 // `expected_origin`.

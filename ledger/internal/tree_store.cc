@@ -36,7 +36,7 @@ Hash HashPerfect(merkle::HashAlgorithm alg, const std::vector<Hash>& row, size_t
 }
 
 std::string DescribeTile(uint32_t level, uint64_t index) {
-  return "tree tile " + std::to_string(level) + "/" + std::to_string(index);
+  return format::DescribeKey(format::TileKey(level, index));
 }
 
 // The middle row stored for full tile (level, index): empty if there is none.

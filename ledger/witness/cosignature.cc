@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "crypto/encoding.h"
-#include "crypto/hash.h"
 #include "ledger/checkpoint.h"
 
 namespace credledger::witness {
@@ -27,10 +26,7 @@ std::string CosignedMessage(std::string_view checkpoint_text, uint64_t timestamp
 }
 
 uint32_t CosignerKeyId(std::string_view name, std::span<const uint8_t> ed25519_public_key) {
-  const uint8_t sep_and_type[2] = {'\n', kCosignatureV1};
-  crypto::Digest d = crypto::HashParts(crypto::HashAlgorithm::kSha256,
-                                       {crypto::AsBytes(name), sep_and_type, ed25519_public_key});
-  return uint32_t{d[0]} << 24 | uint32_t{d[1]} << 16 | uint32_t{d[2]} << 8 | d[3];
+  return NoteKeyIdOfType(name, kCosignatureV1, ed25519_public_key);
 }
 
 Result<Cosigner> Cosigner::Create(std::string name, crypto::PrivateKey key) {

@@ -80,9 +80,7 @@ cmp -s "$work/published" <(curl -fsS "$node/tlog/checkpoint") || fail "/tlog/che
 
 # Entries acknowledged, then their cosigned checkpoint: the time between, twenty times.
 add_license() {  # N: a distinct signed license (the README's example), its index printed
-  license_json "$ctl" "$work/node" "$1" >"$work/license.json"
-  "$ctl" sign --key "$work/node/dev-keys/sz-amr.pem" "$work/license.json" |
-    curl -fsS -H 'Content-Type: application/json' --data-binary @- "$node/v1/entries" >"$work/receipt"
+  post_license "$ctl" "$work/node" "$node" "$1" >"$work/receipt"
   python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index"])' "$work/receipt"
 }
 times=()

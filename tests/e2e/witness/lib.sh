@@ -36,3 +36,10 @@ e["body"]["license_number"] = "SZ-DEMO-2026-%06d" % int(sys.argv[2])
 e["body"]["identifier"] = sys.argv[3]
 print(json.dumps(e, ensure_ascii=False))' "$2/dev-keys/example-license.json" "$3" "$id"
 }
+
+# post_license LEDGERCTL DEV_DATA_DIR URL N: signs license N (license_json) with the dev
+# agency's key and submits it to the node at URL; prints the receipt.
+post_license() {
+  license_json "$1" "$2" "$4" | "$1" sign --key "$2/dev-keys/sz-amr.pem" - |
+    curl -fsS -H 'Content-Type: application/json' --data-binary @- "$3/v1/entries"
+}

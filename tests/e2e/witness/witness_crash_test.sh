@@ -25,9 +25,7 @@ log_vkey=$(curl -fsS "$node/v1/node" | python3 -c 'import json,sys; print(json.l
 mkdir -p "$work/seq"
 curl -fsS "$node/v1/checkpoint" >"$work/seq/1"
 for n in $(seq 2 41); do
-  license_json "$ctl" "$work/node" "$n" >"$work/license.json"
-  "$ctl" sign --key "$work/node/dev-keys/sz-amr.pem" "$work/license.json" |
-    curl -fsS -o /dev/null -H 'Content-Type: application/json' --data-binary @- "$node/v1/entries"
+  post_license "$ctl" "$work/node" "$node" "$n" >/dev/null
   curl -fsS "$node/v1/checkpoint" >"$work/seq/$n"
 done
 # The consistency proof from each size to the next (the submitter goes one size at a time),
