@@ -59,6 +59,7 @@ std::string BlockKey(uint64_t height) {
 std::string DescribeKey(std::string_view key) {
   if (key == kParamsKey) return "the ledger parameters";
   if (key == kHeadKey) return "the head pointer";
+  if (key == kFollowedCheckpointKey) return "the leader's checkpoint this follower serves";
   if (key.size() == 9 && key[0] == kEntryPrefix) {
     return "entry " + std::to_string(GetBigEndian64(key.substr(1)));
   }

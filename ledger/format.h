@@ -22,6 +22,9 @@ inline constexpr char kBlockPrefix = 'b';    // b | u64 height         -> block 
 inline constexpr char kTileRowPrefix = 'r';  // r | u8 level | u64 idx -> a full tile's row 4
 inline constexpr std::string_view kParamsKey = "m:params";  // -> ledger parameters JSON
 inline constexpr std::string_view kHeadKey = "m:head";      // -> u64 latest block height
+// A follower's (Ledger::OpenFollower): the latest checkpoint of its leader that it verified
+// against its own copy of the log, which it serves.
+inline constexpr std::string_view kFollowedCheckpointKey = "m:followed";
 
 // A tile holds up to 256 consecutive hashes of one tree level (8 levels per tile level),
 // as in C2SP tlog-tiles.

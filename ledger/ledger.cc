@@ -88,15 +88,18 @@ Result<std::string> DefaultGenesisEntry(const std::string& origin, merkle::HashA
 }
 
 struct Ledger::Impl {
-  Impl(std::unique_ptr<Store> s, LedgerParams p, NoteSigner sig, crypto::PrivateKey key,
-       const LedgerOptions& o, internal::TreeWriter w, BlockHeader last)
+  // Without `sig` and `key`: a follower's (Ledger::OpenFollower), whose `vkey` is its leader's.
+  Impl(std::unique_ptr<Store> s, LedgerParams p, std::optional<NoteSigner> sig,
+       std::optional<crypto::PrivateKey> key, std::string vkey, const LedgerOptions& o,
+       internal::TreeWriter w, BlockHeader last)
       : store(std::move(s)),
         params(std::move(p)),
         signer(std::move(sig)),
         node_key(std::move(key)),
+        verifier_key(std::move(vkey)),
         options(o),
         // Before last_block takes `last`: members are initialised in declaration order.
-        log(store.get(), nullptr, params, signer.VerifierKey(), last, o.tile_cache_tiles),
+        log(store.get(), nullptr, params, verifier_key, last, o.tile_cache_tiles),
         writer(std::move(w)),
         last_block(std::move(last)),
         last_block_hash(last_block.Hash(params.tree_hash)) {}
@@ -171,8 +174,9 @@ struct Ledger::Impl {
 
   const std::unique_ptr<Store> store;
   const LedgerParams params;
-  const NoteSigner signer;
-  const crypto::PrivateKey node_key;
+  const std::optional<NoteSigner> signer;            // none on a follower
+  const std::optional<crypto::PrivateKey> node_key;  // none on a follower
+  const std::string verifier_key;
   const LedgerOptions options;
   LogReader log;  // the reads, at the last durable block
 
@@ -209,6 +213,43 @@ struct Ledger::Impl {
   }
   std::chrono::steady_clock::time_point next_recover_attempt;
   int head_record_fd = -1;  // LedgerOptions::head_record_path, open for writing; -1: none
+
+  // A follower's: blocks are appended by AppendBlock's callers, one at a time, instead of the
+  // sequencer (which never gets an entry).
+  Mutex append_mu;
+  // Set when a block write failed and the store could not say whether it holds the block:
+  // every later AppendBlock is refused until the ledger is reopened.
+  Status append_refusal GUARDED_BY(append_mu);
+  // The leader's latest checkpoint this follower verified, which it serves.
+  mutable Mutex checkpoint_mu;
+  std::string adopted_checkpoint GUARDED_BY(checkpoint_mu);
+  uint64_t adopted_size GUARDED_BY(checkpoint_mu) = 0;
+  // AdoptCheckpoint's checks, and the note served from then on (not written).
+  Status Adopt(const std::string& note);
+  // InvalidArgument naming what makes `header` not the successor of the last block, signed by
+  // the node key, with `entry_count` entries.
+  Status CheckSuccessor(const BlockHeader& header, size_t entry_count) const;
+  // Starts a larger leaf filter's build if the log is about to outgrow the filter.
+  void GrowLeafFilter(uint64_t size_after, const PreparedBlock* in_flight) {
+    TakeFilterBuild();
+    if (size_after > leaf_filter.capacity() &&
+        leaf_filter.capacity() < internal::LeafFilter::CapacityFor(options.leaf_filter_bytes)) {
+      // Doubling keeps the rebuild cost amortised O(1) per entry; past the memory bound the
+      // filter fills up instead, and more look-ups go to the store.
+      StartFilterBuild(2 * size_after, in_flight);
+    }
+  }
+  // The index of durable entry `leaf`, if there is one.
+  Result<std::optional<uint64_t>> DurableIndexOf(const Hash& leaf) const {
+    if (leaf_filter_ok && !leaf_filter.MayContain(leaf)) return std::optional<uint64_t>();
+    std::string existing;
+    Status s = store->Get(format::LeafKey(leaf), &existing);
+    if (s.code() == StatusCode::kNotFound) return std::optional<uint64_t>();
+    if (!s.ok()) return s.WithContext("looking up the entry's leaf hash");
+    if (existing.size() != 8)
+      return Status::DataLoss("leaf index of " + crypto::HexEncode(leaf) + " is corrupt");
+    return std::optional<uint64_t>(format::GetBigEndian64(existing));
+  }
   // Sets `refusal` and when to try the store again (a reopen costs a directory listing
   // and a probe file: not for every request).
   void RefuseWritesUntilRecovered(uint64_t height, const Status& why) {
@@ -365,13 +406,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   const BlockHeader& previous = in_flight ? in_flight->header : last_block;
   const uint64_t first_index = writer.size();
   const uint64_t height = previous.height + 1;
-  TakeFilterBuild();
-  if (first_index + block->items.size() > leaf_filter.capacity() &&
-      leaf_filter.capacity() < internal::LeafFilter::CapacityFor(options.leaf_filter_bytes)) {
-    // Doubling keeps the rebuild cost amortised O(1) per entry; past the memory bound the
-    // filter fills up instead, and more look-ups go to the store.
-    StartFilterBuild(2 * (first_index + block->items.size()), in_flight);
-  }
+  GrowLeafFilter(first_index + block->items.size(), in_flight);
 
   for (size_t i = 0; i < block->items.size(); ++i) {
     Outcome& out = block->outcomes[i];
@@ -391,12 +426,13 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
       }
     }
     if (duplicate) continue;
-    std::string existing;
-    Status s = leaf_filter_ok && !leaf_filter.MayContain(out.receipt.leaf_hash)
-                   ? Status::NotFound("not in the leaf filter")
-                   : store->Get(format::LeafKey(out.receipt.leaf_hash), &existing);
-    if (s.ok()) {
-      out.receipt.index = format::GetBigEndian64(existing);
+    Result<std::optional<uint64_t>> durable = DurableIndexOf(out.receipt.leaf_hash);
+    if (!durable.ok()) {
+      out.error = durable.status();
+      continue;
+    }
+    if (*durable) {
+      out.receipt.index = **durable;
       out.receipt.already_present = true;
       auto found = internal::FindBlockOfEntry(store.get(), out.receipt.index, last_block.height);
       if (found.ok()) {
@@ -404,10 +440,6 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
       } else {
         out.error = found.status();
       }
-      continue;
-    }
-    if (s.code() != StatusCode::kNotFound) {
-      out.error = s.WithContext("looking up the entry's leaf hash");
       continue;
     }
     if (policy) {
@@ -440,7 +472,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   header.origin = params.origin;
   // Never earlier than the previous block, even if the wall clock steps back.
   header.timestamp = std::max(NowTimestamp(), previous.timestamp);
-  auto signature = node_key.Sign(header.SignedBytes());
+  auto signature = node_key->Sign(header.SignedBytes());
   if (!signature.ok()) {
     // Cannot happen with a valid Ed25519 key; fail this block's entries rather than guess.
     writer = block->before;
@@ -705,12 +737,31 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(std::unique_ptr<Store> store,
                                       " is not this ledger's node key " + params.node_key.KeyId());
   }
   CREDLEDGER_ASSIGN_OR_RETURN(NoteSigner signer, NoteSigner::Create(params.origin, node_key));
+  return OpenImpl(std::move(store), std::move(params), std::move(signer), std::move(node_key),
+                  options);
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::OpenImpl(std::unique_ptr<Store> store, LedgerParams params,
+                                                 std::optional<NoteSigner> signer,
+                                                 std::optional<crypto::PrivateKey> node_key,
+                                                 const LedgerOptions& options) {
   CREDLEDGER_ASSIGN_OR_RETURN(internal::CheckedHead checked,
                               internal::ReadCheckedHead(store.get(), params));
-
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, NoteVerifierKey(params.origin, params.node_key));
   auto impl = std::make_unique<Impl>(std::move(store), std::move(params), std::move(signer),
-                                     std::move(node_key), options, std::move(checked.writer),
-                                     std::move(checked.last));
+                                     std::move(node_key), std::move(vkey), options,
+                                     std::move(checked.writer), std::move(checked.last));
+  if (!impl->signer) {
+    // The leader's checkpoint served before the reopen, checked again: a store that no longer
+    // proves it has been damaged, which the open's checks would have named already.
+    std::string note;
+    Status read = impl->store->Get(format::kFollowedCheckpointKey, &note);
+    if (read.ok()) {
+      CREDLEDGER_RETURN_IF_ERROR(impl->Adopt(note).WithContext("the followed checkpoint"));
+    } else if (read.code() != StatusCode::kNotFound) {
+      return read;
+    }
+  }
   if (!options.head_record_path.empty()) {
     CREDLEDGER_RETURN_IF_ERROR(impl->CheckHeadRecord());
     impl->head_record_fd =
@@ -740,6 +791,11 @@ Status Ledger::Impl::Enqueue(std::vector<Pending>& items) {
   {
     MutexLock lock(queue_mu);
     if (stopping) return Status::Unavailable("the ledger is shutting down");
+    if (!signer) {
+      return Status::FailedPrecondition(
+          "this node follows a leader and sequences no entries of its own: send them to the "
+          "leader");
+    }
     if (queue.size() + items.size() > options.max_pending_entries) {
       return Status::ResourceExhausted(std::to_string(queue.size()) +
                                        " entries are already waiting; retry later");
@@ -839,7 +895,7 @@ const LedgerParams& Ledger::params() const { return impl_->params; }
 
 TreeHead Ledger::Head() const { return impl_->CurrentHead(); }
 
-std::string Ledger::VerifierKey() const { return impl_->signer.VerifierKey(); }
+std::string Ledger::VerifierKey() const { return impl_->verifier_key; }
 
 const LogReader& Ledger::log() const { return impl_->log; }
 
@@ -862,9 +918,233 @@ size_t Ledger::PendingEntries() const {
   return impl_->queue.size();
 }
 
+// --- A follower's ledger ---
+
+Status Ledger::Impl::Adopt(const std::string& note) {
+  CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, NoteVerifier::FromVerifierKey(verifier_key));
+  auto checkpoint = VerifyCheckpoint(note, verifier, params.origin);
+  if (!checkpoint.ok()) {
+    return Status::Unauthenticated("the checkpoint does not verify under " + verifier_key + ": " +
+                                   checkpoint.status().message());
+  }
+  const TreeHead head = CurrentHead();
+  if (checkpoint->tree_size > head.tree_size) {
+    return Status::FailedPrecondition("the checkpoint is of tree size " +
+                                      std::to_string(checkpoint->tree_size) +
+                                      ", beyond this ledger's " + std::to_string(head.tree_size));
+  }
+  auto root = log.RootAt(checkpoint->tree_size);
+  if (!root.ok()) return Status::Unavailable("reading the root: " + root.status().ToString());
+  if (*root != checkpoint->root) {
+    return Status::InvalidArgument(
+        "the checkpoint signs root " + crypto::HexEncode(checkpoint->root) + " for tree size " +
+        std::to_string(checkpoint->tree_size) + ", but the signed blocks give root " +
+        crypto::HexEncode(*root) + ": two histories under one key");
+  }
+  MutexLock lock(checkpoint_mu);
+  if (checkpoint->tree_size >= adopted_size) {
+    adopted_checkpoint = note;
+    adopted_size = checkpoint->tree_size;
+  }
+  return Status::Ok();
+}
+
+Status Ledger::Impl::CheckSuccessor(const BlockHeader& header, size_t entry_count) const {
+  const std::string block = "block " + std::to_string(header.height);
+  auto bad = [&](const std::string& what) { return Status::InvalidArgument(block + " " + what); };
+  if (header.origin != params.origin) return bad("is of another log: \"" + header.origin + "\"");
+  if (header.height != last_block.height + 1) {
+    return bad("does not follow block " + std::to_string(last_block.height));
+  }
+  if (header.prev_hash != last_block_hash) {
+    return bad("links to " + crypto::HexEncode(header.prev_hash) + ", not to block " +
+               std::to_string(last_block.height) + " (" + crypto::HexEncode(last_block_hash) + ")");
+  }
+  if (header.first_index != last_block.tree_size || header.entry_count == 0 ||
+      header.tree_size != header.first_index + header.entry_count) {
+    return bad("holds entries " + std::to_string(header.first_index) + " to " +
+               std::to_string(header.tree_size) + " (" + std::to_string(header.entry_count) +
+               "), not 1 or more from " + std::to_string(last_block.tree_size));
+  }
+  if (header.entry_count != entry_count) {
+    return Status::InvalidArgument(block + " holds " + std::to_string(header.entry_count) +
+                                   " entries; " + std::to_string(entry_count) + " were given");
+  }
+  if (header.timestamp < last_block.timestamp) {
+    return bad("is dated " + header.timestamp + ", before block " +
+               std::to_string(last_block.height) + " (" + last_block.timestamp + ")");
+  }
+  Status signed_by = header.VerifySignature(params.node_key);
+  if (!signed_by.ok()) return bad("is not signed by the node key: " + signed_by.message());
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::CreateFollower(std::unique_ptr<Store> store,
+                                                       LedgerParams params,
+                                                       std::string genesis_entry,
+                                                       const BlockHeader& genesis_block,
+                                                       const LedgerOptions& options) {
+  std::string ignored;
+  Status existing = store->Get(format::kParamsKey, &ignored);
+  if (existing.ok()) return Status::AlreadyExists("the store already holds a ledger");
+  if (existing.code() != StatusCode::kNotFound) return existing;
+  if (!IsValidNoteKeyName(params.origin)) {
+    return Status::InvalidArgument("\"" + params.origin + "\" cannot be a log's origin");
+  }
+  const Hash leaf = merkle::LeafHash(params.tree_hash, genesis_entry);
+  const BlockHeader& g = genesis_block;
+  if (g.height != 0 || g.first_index != 0 || g.entry_count != 1 || g.tree_size != 1 ||
+      g.prev_hash != Hash{} || g.origin != params.origin) {
+    return Status::InvalidArgument("the genesis block is not block 0 of " + params.origin +
+                                   " holding entry 0");
+  }
+  // A one-leaf tree's root is the leaf hash (RFC 9162).
+  if (g.root != leaf) {
+    return Status::InvalidArgument("the genesis block's root is not the genesis entry's leaf hash");
+  }
+  Status signed_by = g.VerifySignature(params.node_key);
+  if (!signed_by.ok()) {
+    return Status::InvalidArgument("the genesis block is not signed by the node key: " +
+                                   signed_by.message());
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(internal::TreeWriter writer,
+                              internal::TreeWriter::Load(store.get(), params.tree_hash, 0));
+  writer.Append(leaf);
+  WriteBatch wb;
+  wb.Put(format::EntryKey(0), genesis_entry);
+  wb.Put(format::LeafKey(leaf), EncodeIndex(0));
+  writer.FlushTiles(&wb);
+  wb.Put(format::BlockKey(0), g.ToJson());
+  wb.Put(std::string(format::kHeadKey), EncodeIndex(0));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string params_json, ParamsJson(params));
+  wb.Put(std::string(format::kParamsKey), std::move(params_json));
+  CREDLEDGER_RETURN_IF_ERROR(store->Write(wb, /*sync=*/true));
+  return OpenFollower(std::move(store), options);
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::OpenFollower(std::unique_ptr<Store> store,
+                                                     const LedgerOptions& options) {
+  CREDLEDGER_ASSIGN_OR_RETURN(LedgerParams params, internal::ReadParams(store.get()));
+  return OpenImpl(std::move(store), std::move(params), std::nullopt, std::nullopt, options);
+}
+
+bool Ledger::IsFollower() const { return !impl_->signer; }
+
+Status Ledger::AppendBlock(const BlockHeader& header, std::vector<Submission> entries) {
+  Impl& d = *impl_;
+  if (d.signer) {
+    return Status::FailedPrecondition("this ledger sequences its own entries; it follows none");
+  }
+  MutexLock lock(d.append_mu);
+  if (!d.append_refusal.ok()) return d.append_refusal;
+  CREDLEDGER_RETURN_IF_ERROR(d.CheckSuccessor(header, entries.size()));
+
+  auto block = std::make_unique<Impl::PreparedBlock>(d.writer);
+  {
+    MutexLock queue_lock(d.queue_mu);
+    block->policy = d.admission_policy;
+  }
+  AdmissionPolicy* policy = block->policy.get();
+  block->header = header;
+  block->batch.Reserve(2 * entries.size() + 16);
+  d.GrowLeafFilter(header.tree_size, nullptr);
+  auto refuse = [&](Status why) {
+    if (!block->added.empty()) {
+      d.writer = block->before;
+      if (policy) policy->RolledBack(header.first_index);
+    }
+    return why;
+  };
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const uint64_t index = header.first_index + i;
+    const Hash& leaf = entries[i].leaf_hash();
+    const std::string entry_name = "entry " + std::to_string(index);
+    if (auto it = block->added.find(leaf); it != block->added.end()) {
+      return refuse(Status::InvalidArgument(entry_name + " repeats entry " +
+                                            std::to_string(it->second) + " of the same block"));
+    }
+    Result<std::optional<uint64_t>> durable = d.DurableIndexOf(leaf);
+    if (!durable.ok()) return refuse(Status::Unavailable(durable.status().ToString()));
+    if (*durable) {
+      return refuse(Status::InvalidArgument(entry_name + " repeats entry " +
+                                            std::to_string(**durable) +
+                                            ": a ledger logs an entry once"));
+    }
+    if (policy) {
+      Status admitted =
+          policy->Admit(entries[i].entry(), leaf, index, entries[i].checks().get(), &block->batch);
+      if (!admitted.ok()) return refuse(admitted.WithContext(entry_name));
+    }
+    block->added.emplace(leaf, index);
+    d.AddToLeafFilter(leaf);
+    d.writer.Append(leaf);
+    block->batch.Put(format::EntryKey(index), std::move(entries[i].entry_));
+    block->batch.Put(format::LeafKey(leaf), EncodeIndex(index));
+  }
+  const Hash root = d.writer.Root();
+  if (root != header.root) {
+    return refuse(Status::InvalidArgument("block " + std::to_string(header.height) +
+                                          " signs root " + crypto::HexEncode(header.root) +
+                                          " for tree size " + std::to_string(header.tree_size) +
+                                          ", but its entries give " + crypto::HexEncode(root)));
+  }
+  if (policy) policy->Seal(header.tree_size, &block->batch);
+  block->header_hash = header.Hash(d.params.tree_hash);
+  block->batch.Put(format::BlockKey(header.height), header.ToJson());
+  block->batch.Put(std::string(format::kHeadKey), EncodeIndex(header.height));
+  d.writer.FlushTiles(&block->batch);
+  block->has_block = true;
+  block->handed_at = std::chrono::steady_clock::now();
+  Status written = d.store->Write(block->batch, d.options.sync);
+  if (!written.ok()) {
+    Result<bool> landed = d.Landed(*block);
+    if (!landed.ok()) {
+      d.RollBack(*block);
+      d.append_refusal = Status::Unavailable(
+          "a block write failed and the store cannot tell whether it holds the block (" +
+          landed.status().ToString() + "): restart the node");
+      return d.append_refusal;
+    }
+    if (!*landed) {
+      d.RollBack(*block);
+      return Status::Unavailable("writing block " + std::to_string(header.height) + ": " +
+                                 written.ToString());
+    }
+  }
+  d.Commit(*block);
+  return Status::Ok();
+}
+
+Status Ledger::AdoptCheckpoint(const std::string& note) {
+  Impl& d = *impl_;
+  if (d.signer) return Status::FailedPrecondition("this ledger signs its own checkpoints");
+  MutexLock lock(d.append_mu);  // the store holds the latest, as memory does
+  {
+    MutexLock served(d.checkpoint_mu);
+    if (d.adopted_checkpoint == note) return Status::Ok();
+  }
+  CREDLEDGER_RETURN_IF_ERROR(d.Adopt(note));
+  MutexLock served(d.checkpoint_mu);
+  if (d.adopted_checkpoint != note) return Status::Ok();  // an older one: ignored
+  WriteBatch wb;
+  wb.Put(std::string(format::kFollowedCheckpointKey), note);
+  // Not synced: after a crash the follower serves the one before, and fetches this again.
+  Status written = d.store->Write(wb, /*sync=*/false);
+  if (!written.ok()) return Status::Unavailable("writing the checkpoint: " + written.ToString());
+  return Status::Ok();
+}
+
 Result<std::string> Ledger::SignedCheckpoint() const {
   TreeHead head = impl_->CurrentHead();
-  return impl_->signer.Sign(CheckpointBody({impl_->params.origin, head.tree_size, head.root}));
+  if (!impl_->signer) {
+    MutexLock lock(impl_->checkpoint_mu);
+    if (impl_->adopted_checkpoint.empty()) {
+      return Status::Unavailable(
+          "this follower has not verified a checkpoint signed by its leader yet");
+    }
+    return impl_->adopted_checkpoint;
+  }
+  return impl_->signer->Sign(CheckpointBody({impl_->params.origin, head.tree_size, head.root}));
 }
 
 }  // namespace credledger

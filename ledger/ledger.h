@@ -23,6 +23,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -161,6 +162,26 @@ class Ledger {
                                               crypto::PrivateKey node_key,
                                               const LedgerOptions& options = {});
 
+  // A follower's ledger: a copy of another node's (its leader's) log, verified block by block
+  // as it is copied (AppendBlock), holding no node key. Its store is laid out as the leader's,
+  // with the leader's parameters, blocks and tree, so that it serves every read the leader
+  // does. It sequences nothing (Submit and friends answer FailedPrecondition) and signs
+  // nothing: SignedCheckpoint answers the leader's latest checkpoint it verified
+  // (AdoptCheckpoint).
+  //
+  // CreateFollower starts one in an empty store from the leader's parameters, genesis entry
+  // and genesis block, checked against each other and the block's signature. Errors:
+  // AlreadyExists (store not empty), InvalidArgument naming what disagrees.
+  static Result<std::unique_ptr<Ledger>> CreateFollower(std::unique_ptr<Store> store,
+                                                        LedgerParams params,
+                                                        std::string genesis_entry,
+                                                        const BlockHeader& genesis_block,
+                                                        const LedgerOptions& options = {});
+  // Opens a follower's store (or a leader's, to follow from where it stands) with the checks
+  // of Open, but no node key. Errors: as Open's, less FailedPrecondition.
+  static Result<std::unique_ptr<Ledger>> OpenFollower(std::unique_ptr<Store> store,
+                                                      const LedgerOptions& options = {});
+
   ~Ledger();
   Ledger(const Ledger&) = delete;
   Ledger& operator=(const Ledger&) = delete;
@@ -194,6 +215,29 @@ class Ledger {
   void SubmitBatchAsync(std::vector<Result<Submission>> submissions,
                         std::function<void(std::vector<Result<AppendReceipt>>)> done);
 
+  // A follower's: appends the leader's next block `header` with its entries, once all of it
+  // checks: the header is the successor of this ledger's last block (height, previous hash,
+  // first index, origin, timestamp) signed by the node key, the entries are new and each is
+  // admitted by the admission policy at its index (with the checks attached to it, or whole),
+  // and they give the header's tree size and root. Then it is written as the leader wrote
+  // it: one atomic, synced batch. Nothing is written unless all of it checks.
+  // Errors: Unavailable (this ledger's store failed: retry once it recovers, or, if it says
+  // so, after a restart); FailedPrecondition (not a follower); otherwise the block is not a
+  // valid successor, which is its signer's doing: InvalidArgument naming what is wrong in the
+  // block, or the admission policy's error for entry N, its message prefixed with the entry's
+  // index.
+  Status AppendBlock(const BlockHeader& header, std::vector<Submission> entries);
+  // A follower's: serves `note`, a checkpoint of the leader, from now on (and after a reopen),
+  // once it verifies under the node key (other signature lines are kept: cosignatures) and
+  // its root is this ledger's at its tree size. A checkpoint older than the one served is
+  // ignored. Errors: FailedPrecondition (its tree size is beyond this ledger's head, or this
+  // is not a follower); Unauthenticated (no valid signature by the node key); InvalidArgument
+  // (another root at that size: a fork, proven by the note and this ledger's signed blocks);
+  // Unavailable (the store).
+  Status AdoptCheckpoint(const std::string& note);
+  // Whether this ledger is a follower's (CreateFollower, OpenFollower).
+  bool IsFollower() const;
+
   const LedgerParams& params() const;
   TreeHead Head() const;
   // The read face of this ledger: its entries, blocks and proofs as of the last durable block
@@ -202,7 +246,9 @@ class Ledger {
   // The note verifier key of this ledger: "<origin>+<key id>+<base64 key>".
   std::string VerifierKey() const;
 
-  // The C2SP signed checkpoint of the current head.
+  // The C2SP signed checkpoint of the current head. A follower's: its leader's latest that it
+  // verified (AdoptCheckpoint), which may be of a smaller tree than Head(); Unavailable if
+  // there is none yet.
   Result<std::string> SignedCheckpoint() const;
 
   // The store this ledger writes: for an admission policy that keeps its state there, in the
@@ -224,6 +270,11 @@ class Ledger {
  private:
   struct Impl;
   explicit Ledger(std::unique_ptr<Impl> impl);
+  // Open's and OpenFollower's (no signer, no key).
+  static Result<std::unique_ptr<Ledger>> OpenImpl(std::unique_ptr<Store> store, LedgerParams params,
+                                                  std::optional<NoteSigner> signer,
+                                                  std::optional<crypto::PrivateKey> node_key,
+                                                  const LedgerOptions& options);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -112,8 +112,11 @@ std::string TilePath(const TileId& tile) {
 
 Result<TileId> ParseTilePath(std::string_view path) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("\"" + std::string(path) + "\" is not a tile path (" +
-                                   std::string(why) + ")");
+    // Appended, not "..." + std::string(path): GCC 12 warns of a memcpy overlap there
+    // (-Wrestrict, a false positive of its operator+ on an rvalue).
+    std::string message = "\"";
+    message.append(path).append("\" is not a tile path (").append(why).append(")");
+    return Status::InvalidArgument(message);
   };
   if (!path.starts_with("tile/")) return bad("it does not start with tile/");
   std::string_view rest = path.substr(5);

@@ -35,16 +35,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         "a request is answered within 10 s");
   const credledger::api::Response response = answer.get();
   const unsigned status = response.status;
+  const std::string answer_text =
+      "request: " + std::string(credledger::fuzz::AsText(data, size).substr(0, 300)) +
+      "\nanswer: " + std::to_string(status) + " " + response.body;
   // The fuzz node serves every route and its disk never fails: a 5xx is a fault, and a 503
   // would be a client's mistake reported as the node's (a purpose that was not UTF-8 once).
-  Check(status < 500, "no 5xx");
+  Check(status < 500, "no 5xx", answer_text);
   if (status >= 400) {
     Check(response.fields.Get("Content-Type") == "application/problem+json",
-          "an error is application/problem+json");
+          "an error is application/problem+json", answer_text);
     auto problem = credledger::ParseJson(response.body);
     Check(problem.ok() && problem->is_object() && problem->contains("status") &&
               (*problem)["status"] == status,
-          "a problem's status is the HTTP status");
+          "a problem's status is the HTTP status", answer_text);
   }
   return 0;
 }

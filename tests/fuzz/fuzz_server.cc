@@ -192,7 +192,8 @@ size_t CheckAnswers(std::string_view wire, const Reading& reading) {
         answered < reading.requests.size() ? reading.requests[answered].head : reading.error_head;
     ++answered;
     Check(status < 500 || status == 501 || status == 505,
-          "no 5xx (but 501 and 505 for codings and versions not served)");
+          "no 5xx (but 501 and 505 for codings and versions not served)",
+          std::string(header) + "\n" + std::string(wire.substr(0, 1000)));
     size_t length = 0;
     const size_t cl = header.find("\r\nContent-Length: ");
     if (status != 204) {

@@ -3,6 +3,7 @@
 #ifndef CREDLEDGER_TESTS_FUZZ_FUZZ_UTIL_H_
 #define CREDLEDGER_TESTS_FUZZ_FUZZ_UTIL_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +15,15 @@ namespace credledger::fuzz {
 inline void Check(bool holds, const char* invariant) {
   if (holds) return;
   std::fprintf(stderr, "fuzz invariant broken: %s\n", invariant);
+  std::abort();
+}
+
+// Check, printing `what` (the answer that broke it, say) first: a CI log that only keeps the
+// end of a run still shows it, whether or not the failing input was kept.
+inline void Check(bool holds, const char* invariant, std::string_view what) {
+  if (holds) return;
+  std::fprintf(stderr, "fuzz invariant broken: %s; what broke it:\n%.*s\n", invariant,
+               static_cast<int>(std::min<size_t>(what.size(), 2000)), what.data());
   std::abort();
 }
 

@@ -1394,3 +1394,245 @@ TEST_CASE("reopening at a tree size that fills a tile exactly", "[ledger][tiles]
   CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
         l->Head().root);
 }
+
+// --- Followers: a copy of a leader's log, verified block by block ---
+
+namespace {
+
+// Every key and value of `store`, but the follower's checkpoint.
+std::map<std::string, std::string> StoreContents(MemoryStore& store) {
+  std::map<std::string, std::string> out;
+  REQUIRE(store
+              .Scan("",
+                    [&](std::string_view key, std::string_view value) {
+                      if (key != format::kFollowedCheckpointKey) out[std::string(key)] = value;
+                      return true;
+                    })
+              .ok());
+  return out;
+}
+
+std::unique_ptr<Ledger> StartFollower(std::shared_ptr<MemoryStore> mem, const Ledger& leader) {
+  auto genesis = leader.log().GetEntry(0);
+  auto block0 = leader.log().GetBlock(0);
+  REQUIRE(genesis.ok());
+  REQUIRE(block0.ok());
+  auto f = Ledger::CreateFollower(std::make_unique<SharedStore>(mem), leader.params(), *genesis,
+                                  *block0, FastOptions());
+  if (!f.ok()) FAIL(f.status().ToString());
+  return std::move(*f);
+}
+
+// Block `height` of `leader` and its entries, as a follower gets them.
+std::pair<BlockHeader, std::vector<Submission>> BlockOf(const Ledger& leader,
+                                                        const Ledger& follower, uint64_t height) {
+  auto header = leader.log().GetBlock(height);
+  REQUIRE(header.ok());
+  std::vector<Submission> entries;
+  for (uint64_t i = header->first_index; i < header->tree_size; ++i) {
+    auto entry = leader.log().GetEntry(i);
+    REQUIRE(entry.ok());
+    auto submission = follower.NewSubmission(*entry);
+    REQUIRE(submission.ok());
+    entries.push_back(std::move(*submission));
+  }
+  return {*header, std::move(entries)};
+}
+
+Status CopyBlock(const Ledger& leader, Ledger& follower, uint64_t height) {
+  auto [header, entries] = BlockOf(leader, follower, height);
+  return follower.AppendBlock(header, std::move(entries));
+}
+
+}  // namespace
+
+TEST_CASE("a follower copies its leader's blocks into a store like the leader's",
+          "[ledger][follower]") {
+  auto key = NodeKey();
+  auto leader_mem = std::make_shared<MemoryStore>();
+  auto leader = CreateLedger(leader_mem, key);
+  auto leader_policy = std::make_shared<ToyPolicy>();
+  leader->SetAdmissionPolicy(leader_policy);
+  // Blocks of several sizes, across a full level-0 tile (its middle row included).
+  for (int round = 0; round < 6; ++round) {
+    std::vector<std::string> batch;
+    for (int i = 0; i < 1 + round * 19; ++i)
+      batch.push_back("k" + std::to_string(round) + "-" + std::to_string(i) + ":x");
+    for (auto& r : leader->SubmitBatch(batch).get()) REQUIRE(r.ok());
+  }
+  REQUIRE(leader->Append("last:1").ok());
+  const TreeHead head = leader->Head();
+  REQUIRE(head.tree_size > 256);
+
+  auto follower_mem = std::make_shared<MemoryStore>();
+  auto follower = StartFollower(follower_mem, *leader);
+  auto follower_policy = std::make_shared<ToyPolicy>();
+  follower->SetAdmissionPolicy(follower_policy);
+  CHECK(follower->IsFollower());
+  CHECK_FALSE(leader->IsFollower());
+  CHECK(follower->VerifierKey() == leader->VerifierKey());
+  // It signs nothing and sequences nothing.
+  CHECK(follower->SignedCheckpoint().status().code() == StatusCode::kUnavailable);
+  CHECK(follower->Append("mine:1").status().code() == StatusCode::kFailedPrecondition);
+  CHECK(leader->AppendBlock(*leader->log().GetBlock(1), {}).code() ==
+        StatusCode::kFailedPrecondition);
+
+  for (uint64_t h = 1; h <= head.block_height; ++h) REQUIRE(CopyBlock(*leader, *follower, h).ok());
+  CHECK(follower->Head().tree_size == head.tree_size);
+  CHECK(follower->Head().root == head.root);
+  CHECK(follower->Head().block_height == head.block_height);
+  CHECK(follower_policy->committed_ == head.tree_size);
+  CHECK(follower_policy->keys_ == leader_policy->keys_);
+  // Byte for byte the leader's store: entries, leaf index, tiles and their rows, blocks, head,
+  // parameters and the policy's own keys.
+  CHECK(StoreContents(*follower_mem) == StoreContents(*leader_mem));
+  auto proof = follower->log().InclusionProof(100, head.tree_size);
+  REQUIRE(proof.ok());
+  CHECK(*proof == *leader->log().InclusionProof(100, head.tree_size));
+
+  // It serves the leader's checkpoint once it holds the tree that checkpoint signs.
+  auto note = leader->SignedCheckpoint();
+  REQUIRE(note.ok());
+  REQUIRE(follower->AdoptCheckpoint(*note).ok());
+  CHECK(*follower->SignedCheckpoint() == *note);
+  // ... and after a reopen, with the checks Open makes and no node key.
+  follower.reset();
+  auto reopened = Ledger::OpenFollower(std::make_unique<SharedStore>(follower_mem), FastOptions());
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)->IsFollower());
+  CHECK((*reopened)->Head().root == head.root);
+  CHECK(*(*reopened)->SignedCheckpoint() == *note);
+  // A follower's store is a leader's: the leader's key opens it as a leader (a promotion).
+  reopened->reset();
+  auto promoted = Ledger::Open(std::make_unique<SharedStore>(follower_mem), key, FastOptions());
+  REQUIRE(promoted.ok());
+  auto appended = (*promoted)->Append("after-promotion:1");
+  REQUIRE(appended.ok());
+  CHECK(appended->index == head.tree_size);
+}
+
+TEST_CASE("a follower refuses a block that is not its leader's next, and writes nothing of it",
+          "[ledger][follower]") {
+  auto key = NodeKey();
+  auto leader = CreateLedger(std::make_shared<MemoryStore>(), key);
+  for (char k : {'a', 'b', 'c'}) REQUIRE(leader->Append(std::string(1, k) + ":1").ok());
+  REQUIRE(leader->Head().block_height == 3);
+  auto follower_mem = std::make_shared<MemoryStore>();
+  auto follower = StartFollower(follower_mem, *leader);
+  auto policy = std::make_shared<ToyPolicy>();
+  follower->SetAdmissionPolicy(policy);
+  REQUIRE(CopyBlock(*leader, *follower, 1).ok());
+  const auto before = StoreContents(*follower_mem);
+  const TreeHead head = follower->Head();
+
+  auto resign = [&](BlockHeader h) {
+    auto sig = key.Sign(h.SignedBytes());
+    REQUIRE(sig.ok());
+    h.signature = *sig;
+    return h;
+  };
+  auto refused = [&](const BlockHeader& header, std::vector<Submission> entries) {
+    Status s = follower->AppendBlock(header, std::move(entries));
+    INFO(s.ToString());
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK(follower->Head().tree_size == head.tree_size);
+    CHECK(StoreContents(*follower_mem) == before);
+    return s.message();
+  };
+  auto entries = [&](std::vector<std::string> bytes) {
+    std::vector<Submission> out;
+    for (auto& b : bytes) out.push_back(*follower->NewSubmission(b));
+    return out;
+  };
+  auto [block2, entries2] = BlockOf(*leader, *follower, 2);
+  const std::string entry2 = *leader->log().GetEntry(2);
+
+  SECTION("skipping a block") {
+    auto [block3, entries3] = BlockOf(*leader, *follower, 3);
+    CHECK_THAT(refused(block3, std::move(entries3)), Catch::Contains("does not follow block 1"));
+  }
+  SECTION("a signature by another key") {
+    BlockHeader forged = block2;
+    forged.signature = *NodeKey().Sign(forged.SignedBytes());
+    CHECK_THAT(refused(forged, entries({entry2})), Catch::Contains("not signed by the node key"));
+  }
+  SECTION("an entry that is not the one the block's root commits to") {
+    CHECK_THAT(refused(block2, entries({entry2 + " "})), Catch::Contains("but its entries give"));
+  }
+  SECTION("a link to another block") {
+    BlockHeader relinked = block2;
+    relinked.prev_hash[0] ^= 1;
+    CHECK_THAT(refused(resign(relinked), entries({entry2})), Catch::Contains("links to"));
+  }
+  SECTION("fewer entries than the block holds") {
+    CHECK_THAT(refused(block2, entries({})), Catch::Contains("0 were given"));
+  }
+  SECTION("an entry logged twice") {
+    const std::string entry1 = *leader->log().GetEntry(1);
+    BlockHeader twice = block2;
+    CHECK_THAT(refused(resign(twice), entries({entry1})),
+               Catch::Contains("entry 2 repeats entry 1"));
+  }
+  SECTION("a date before the block before") {
+    BlockHeader early = block2;
+    early.timestamp = "2000-01-01T00:00:00.000Z";
+    CHECK_THAT(refused(resign(early), entries({entry2})), Catch::Contains("is dated"));
+  }
+  SECTION("an entry the rules refuse") {
+    // A leader that admitted "bad:1" (its policy skipped): the follower's refuses it, with its
+    // error, and rolls back what it admitted of the block.
+    // Block 2 re-signed to hold a good entry, then a bad one.
+    BlockHeader bad = block2;
+    bad.entry_count = 2;
+    bad.tree_size = 4;
+    std::vector<Hash> leaves = AllLeafHashes(*follower);
+    leaves.push_back(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "good:1"));
+    leaves.push_back(merkle::LeafHash(merkle::HashAlgorithm::kSha256, "bad:1"));
+    bad.root = merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, leaves);
+    Status s = follower->AppendBlock(resign(bad), entries({"good:1", "bad:1"}));
+    CHECK(s.code() == StatusCode::kPermissionDenied);
+    CHECK_THAT(s.message(), Catch::Contains("entry 3"));
+    CHECK(policy->keys_.count("good") == 0);  // rolled back
+    CHECK(StoreContents(*follower_mem) == before);
+  }
+  // Whatever was refused, the leader's real block still follows.
+  REQUIRE(CopyBlock(*leader, *follower, 2).ok());
+  REQUIRE(CopyBlock(*leader, *follower, 3).ok());
+  CHECK(follower->Head().root == leader->Head().root);
+}
+
+TEST_CASE("a follower serves only a checkpoint its own copy of the log proves",
+          "[ledger][follower]") {
+  auto key = NodeKey();
+  auto leader = CreateLedger(std::make_shared<MemoryStore>(), key);
+  for (int i = 0; i < 2; ++i) REQUIRE(leader->Append(Entry(static_cast<uint64_t>(i))).ok());
+  const std::string at3 = *leader->SignedCheckpoint();
+  for (int i = 2; i < 4; ++i) REQUIRE(leader->Append(Entry(static_cast<uint64_t>(i))).ok());
+  const std::string at5 = *leader->SignedCheckpoint();
+  auto follower = StartFollower(std::make_shared<MemoryStore>(), *leader);
+  for (uint64_t h = 1; h <= 2; ++h) REQUIRE(CopyBlock(*leader, *follower, h).ok());
+
+  CHECK(follower->AdoptCheckpoint(at5).code() == StatusCode::kFailedPrecondition);  // ahead
+  // A fork: another ledger under the same key and origin, with another history.
+  auto fork = CreateLedger(std::make_shared<MemoryStore>(), key);
+  REQUIRE(fork->Append("another history").ok());
+  REQUIRE(fork->Append("of the same size").ok());
+  REQUIRE(fork->Head().tree_size == follower->Head().tree_size);
+  Status forked = follower->AdoptCheckpoint(*fork->SignedCheckpoint());
+  CHECK(forked.code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(forked.message(), Catch::Contains("two histories under one key"));
+  // Another key's checkpoint.
+  auto stranger = CreateLedger(std::make_shared<MemoryStore>(), NodeKey());
+  CHECK(follower->AdoptCheckpoint(*stranger->SignedCheckpoint()).code() ==
+        StatusCode::kUnauthenticated);
+  CHECK(follower->SignedCheckpoint().status().code() == StatusCode::kUnavailable);
+
+  // An older checkpoint than the one served is ignored.
+  for (uint64_t h = 3; h <= leader->Head().block_height; ++h) {
+    REQUIRE(CopyBlock(*leader, *follower, h).ok());
+  }
+  REQUIRE(follower->AdoptCheckpoint(at5).ok());
+  CHECK(*follower->SignedCheckpoint() == at5);
+  REQUIRE(follower->AdoptCheckpoint(at3).ok());
+  CHECK(*follower->SignedCheckpoint() == at5);
+}
