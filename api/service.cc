@@ -105,6 +105,21 @@ bool Admit(const std::shared_ptr<Call>& call) {
   return true;
 }
 
+// On a follower, answers a request it cannot serve itself with a redirect to its leader
+// (ServiceOptions::leader_url); false if it can.
+bool ForLeader(const Route& route, Call& call) {
+  const std::string& leader = call.state.options.leader_url;
+  if (leader.empty() || (route.effect == RouteEffect::kRead && route.auth == RouteAuth::kNone)) {
+    return false;
+  }
+  call.headers.Set("Location", leader + call.request.target);
+  call.Fail({307, "follower",
+             "this node follows " + leader +
+                 " and keeps a verified copy of its log: writes, bank reads and signed credit "
+                 "profiles are served there (send the same request to the Location)"});
+  return true;
+}
+
 void Dispatch(const std::shared_ptr<Call>& call) {
   const std::string_view target = call->request.target;
   const size_t question = target.find('?');
@@ -120,6 +135,7 @@ void Dispatch(const std::shared_ptr<Call>& call) {
     if (const char* bad = InvalidText(call->query, call->params)) {
       return call->Fail(BadRequest("bad_parameter", bad));
     }
+    if (ForLeader(*match.route, *call)) return;
     if (!Admit(call)) return;
     try {
       match.route->handler(call);

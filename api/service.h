@@ -66,6 +66,14 @@ struct ServiceOptions {
   // /tlog/checkpoint and bundles serve it; receipts carry the head's checkpoint, signed at
   // once. Null (no witnesses): the head's checkpoint everywhere.
   std::function<std::optional<std::pair<uint64_t, std::string>>()> cosigned_checkpoint;
+  // A follower's (node/follower.h): its leader's base URL. Requests it cannot serve itself get
+  // 307 Temporary Redirect there, with the same method, path and query: writes, bank reads
+  // (logged in the leader's anchored query audit log) and credit profiles (signed by the
+  // node key, which a follower does not hold). Empty: a node that serves everything.
+  std::string leader_url;
+  // Whether the node is ready besides its own checks (GET /readyz answers 503 with its
+  // error): a follower's lag and alarm. Null: always.
+  std::function<Status()> readiness;
 };
 
 // What a route changes.

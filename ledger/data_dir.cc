@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "ledger/canonical_json.h"
@@ -38,14 +39,12 @@ Status SyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
-// Makes the store of a new ledger with `genesis` as entry 0 (empty: an untyped ledger) so that
-// a crash at any instant leaves either no store, and creation starts over, or a whole one: the
-// store is built in <dir>/store.new, closed, synced, and renamed into place. A head record
-// left by a creation that never finished names no store and is removed.
-Result<std::unique_ptr<Ledger>> CreateStore(const std::string& dir, crypto::PrivateKey key,
-                                            const std::string& origin,
-                                            merkle::HashAlgorithm tree_hash, std::string genesis,
-                                            const DataDirOptions& options) {
+// Makes the store of a new ledger with `make` so that a crash at any instant leaves either no
+// store, and creation starts over, or a whole one: the store is built in <dir>/store.new,
+// closed, synced, and renamed into place. A head record left by a creation that never finished
+// names no store and is removed.
+Status StageStore(const std::string& dir, const DataDirOptions& options,
+                  const std::function<Status(std::unique_ptr<Store>, const LedgerOptions&)>& make) {
   const std::string staging = StorePath(dir) + ".new";
   std::error_code ec;
   std::filesystem::remove_all(staging, ec);
@@ -59,19 +58,44 @@ Result<std::unique_ptr<Ledger>> CreateStore(const std::string& dir, crypto::Priv
     CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(staging, leveldb));
     LedgerOptions staged = options.ledger;
     staged.head_record_path.clear();
-    CREDLEDGER_ASSIGN_OR_RETURN(auto ledger,
-                                Ledger::Create(std::move(store), std::move(key), origin, tree_hash,
-                                               std::move(genesis), staged));
+    CREDLEDGER_RETURN_IF_ERROR(make(std::move(store), staged));
   }  // closed: LevelDB names its files by the directory's path
   CREDLEDGER_RETURN_IF_ERROR(SyncDirectory(staging));
   if (::rename(staging.c_str(), StorePath(dir).c_str()) != 0) {
     return Status::Unavailable("cannot rename " + staging + " to " + StorePath(dir) + ": " +
                                std::strerror(errno));
   }
-  CREDLEDGER_RETURN_IF_ERROR(SyncDirectory(dir));
+  return SyncDirectory(dir);
+}
+
+// A new ledger with `genesis` as entry 0 (empty: an untyped ledger), made by StageStore.
+Result<std::unique_ptr<Ledger>> CreateStore(const std::string& dir, crypto::PrivateKey key,
+                                            const std::string& origin,
+                                            merkle::HashAlgorithm tree_hash, std::string genesis,
+                                            const DataDirOptions& options) {
+  CREDLEDGER_RETURN_IF_ERROR(
+      StageStore(dir, options, [&](std::unique_ptr<Store> store, const LedgerOptions& staged) {
+        return Ledger::Create(std::move(store), std::move(key), origin, tree_hash,
+                              std::move(genesis), staged)
+            .status();
+      }));
   DataDirOptions reopen = options;
   reopen.node_key_path = options.node_key_path.value_or(DefaultNodeKeyPath(dir));
   return OpenLedgerInDir(dir, reopen);
+}
+
+// The LevelDB store in `dir`, opened to serve a ledger.
+Result<std::unique_ptr<Store>> OpenStoreInDir(const std::string& dir,
+                                              const DataDirOptions& options) {
+  if (!std::filesystem::exists(StorePath(dir))) {
+    return Status::NotFound("no ledger in " + dir + " (run `ledgerctl init --data " + dir + "`)");
+  }
+  LevelDbOptions leveldb = options.leveldb;
+  leveldb.create_if_missing = false;
+  // A damaged file is named at start, not by whichever request first reads it.
+  leveldb.check_files = LevelDbOptions::FileCheck::kNew;
+  leveldb.describe_key = format::DescribeKey;
+  return OpenLevelDbStore(StorePath(dir), leveldb);
 }
 
 }  // namespace
@@ -208,13 +232,33 @@ Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,
   }
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                               LoadNodeKey(options.node_key_path.value_or(DefaultNodeKeyPath(dir))));
-  LevelDbOptions leveldb = options.leveldb;
-  leveldb.create_if_missing = false;
-  // A damaged file is named at start, not by whichever request first reads it.
-  leveldb.check_files = LevelDbOptions::FileCheck::kNew;
-  leveldb.describe_key = format::DescribeKey;
-  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenLevelDbStore(StorePath(dir), leveldb));
+  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenStoreInDir(dir, options));
   return Ledger::Open(std::move(store), std::move(key), LedgerOptionsFor(dir, options));
+}
+
+Result<std::unique_ptr<Ledger>> CreateFollowerInDir(const std::string& dir, LedgerParams params,
+                                                    std::string genesis_entry,
+                                                    const BlockHeader& genesis_block,
+                                                    const DataDirOptions& options) {
+  if (std::filesystem::exists(StorePath(dir))) {
+    return Status::AlreadyExists(dir + " already holds a ledger store");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + dir + ": " + ec.message());
+  CREDLEDGER_RETURN_IF_ERROR(
+      StageStore(dir, options, [&](std::unique_ptr<Store> store, const LedgerOptions& staged) {
+        return Ledger::CreateFollower(std::move(store), std::move(params), std::move(genesis_entry),
+                                      genesis_block, staged)
+            .status();
+      }));
+  return OpenFollowerInDir(dir, options);
+}
+
+Result<std::unique_ptr<Ledger>> OpenFollowerInDir(const std::string& dir,
+                                                  const DataDirOptions& options) {
+  CREDLEDGER_ASSIGN_OR_RETURN(auto store, OpenStoreInDir(dir, options));
+  return Ledger::OpenFollower(std::move(store), LedgerOptionsFor(dir, options));
 }
 
 }  // namespace credledger

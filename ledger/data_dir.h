@@ -79,6 +79,17 @@ Result<std::unique_ptr<Ledger>> CreateLedgerWithFirstEntry(
 Result<std::unique_ptr<Ledger>> OpenLedgerInDir(const std::string& dir,
                                                 const DataDirOptions& options = {});
 
+// A follower's ledger (Ledger::CreateFollower) created in `dir`, atomically like
+// CreateLedgerInDir; no node key is read or made. Errors: AlreadyExists, those of
+// CreateFollower, Unavailable.
+Result<std::unique_ptr<Ledger>> CreateFollowerInDir(const std::string& dir, LedgerParams params,
+                                                    std::string genesis_entry,
+                                                    const BlockHeader& genesis_block,
+                                                    const DataDirOptions& options = {});
+// Opens the ledger in `dir` as a follower's (Ledger::OpenFollower).
+Result<std::unique_ptr<Ledger>> OpenFollowerInDir(const std::string& dir,
+                                                  const DataDirOptions& options = {});
+
 }  // namespace credledger
 
 #endif  // CREDLEDGER_LEDGER_DATA_DIR_H_

@@ -114,6 +114,21 @@ const std::map<std::string, Member>& Members() {
             "cosignatures a checkpoint needs to be published; 0 = a majority of the witnesses")},
       {"witness_poll_ms",
        Uint(&NodeConfig::witness_poll_ms, "how often a grown log is sent to the witnesses")},
+      {"follow",
+       Text(&NodeConfig::follow,
+            "run as a follower of the leader at this URL, keeping a verified copy of its log; "
+            "\"\" = no")},
+      {"follow_key",
+       Text(
+           &NodeConfig::follow_key,
+           "the leader's verifier key (\"<origin>+<id>+<key>\"), which its log must verify under")},
+      {"follow_poll_ms",
+       Uint(&NodeConfig::follow_poll_ms, "how often a follower asks its leader for new blocks")},
+      {"follow_max_lag_s",
+       Uint(&NodeConfig::follow_max_lag_s,
+            "a follower is not ready (GET /readyz) once this far behind its leader, seconds")},
+      {"follow_ca_file",
+       Text(&NodeConfig::follow_ca_file, "PEM CAs for an https leader; \"\" = the system's")},
       {"witness_name",
        Text(&NodeConfig::witness_name,
             "run as a C2SP witness under this name instead of a ledger node; \"\" = no")},
@@ -160,6 +175,19 @@ Status Check(const NodeConfig& c) {
   }
   if (c.read_timeout_ms == 0 || c.write_timeout_ms == 0) {
     return Status::InvalidArgument("timeouts must be at least 1 ms");
+  }
+  if (!c.follow.empty()) {
+    if (c.follow_key.empty()) {
+      return Status::InvalidArgument(
+          "--follow needs --follow-key: the leader's verifier key (GET <leader>/v1/node, "
+          "\"verifier_key\"), which everything copied must verify under");
+    }
+    if (c.dev || !c.witness_name.empty() || !c.witnesses_file.empty() || !c.tlog_dir.empty()) {
+      return Status::InvalidArgument(
+          "a follower (--follow) signs nothing and creates nothing: not with --dev, "
+          "--witness-name, --witnesses-file or --tlog-dir");
+    }
+    if (c.follow_poll_ms == 0) return Status::InvalidArgument("follow_poll_ms must be at least 1");
   }
   return Status::Ok();
 }

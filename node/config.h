@@ -40,6 +40,12 @@ struct NodeConfig {
   std::string witnesses_file;     // "<witness verifier key> <url>" per line
   uint64_t witness_quorum = 0;    // cosignatures a checkpoint needs to be published; 0 = a majority
   uint64_t witness_poll_ms = 50;  // how often the head is checked for a new checkpoint to cosign
+  // Follower mode (docs/FOLLOWERS.md): a verified copy of another node's log.
+  std::string follow;              // the leader's URL; "": not a follower
+  std::string follow_key;          // the leader's verifier key
+  uint64_t follow_poll_ms = 200;   // how often the leader is asked for new blocks
+  uint64_t follow_max_lag_s = 10;  // /readyz says 503 beyond this lag
+  std::string follow_ca_file;      // PEM CAs for an https leader; "": the system's
   // Witness mode (docs/WITNESS.md): no ledger; the C2SP witness API over the data dir's state.
   std::string witness_name;           // "": not a witness
   std::string witness_key_file;       // "": <data_dir>/witness-key.pem, created on first start

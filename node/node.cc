@@ -20,6 +20,7 @@
 #include "ledger/witness/witness.h"
 #include "node/cosignatures.h"
 #include "node/dev_ledger.h"
+#include "node/follower.h"
 #include "node/scrubber.h"
 #include "node/tile_publisher.h"
 
@@ -112,6 +113,46 @@ Result<std::vector<witness::FollowedLog>> ReadFollowedLogs(const std::string& pa
   return logs;
 }
 
+// A leader's own parts, beside its ledger: the document store, the query audit log of banks'
+// reads, the banks, and the node key (which signs the audit log's anchors and credit
+// profiles), into `options`. Returns 0, or the exit code once it has logged why not.
+int OpenLeaderParts(const NodeConfig& config, const Logger& log, const Ledger& ledger,
+                    std::unique_ptr<Store>* payload_store,
+                    std::unique_ptr<records::PayloadStore>* payloads,
+                    std::unique_ptr<records::QueryAuditLog>* query_audit,
+                    api::ServiceOptions* options) {
+  LevelDbOptions payload_options;
+  payload_options.create_if_missing = true;  // documents come and go; the log is what matters
+  payload_options.block_cache_bytes = 8 << 20;
+  payload_options.write_buffer_bytes = 4 << 20;
+  auto opened_payloads = OpenLevelDbStore(config.data_dir + "/payloads", payload_options);
+  if (!opened_payloads.ok())
+    return log.Fail("cannot open the document store", opened_payloads.status());
+  *payload_store = std::move(*opened_payloads);
+  *payloads =
+      std::make_unique<records::PayloadStore>(payload_store->get(), ledger.params().tree_hash);
+  auto audit = records::QueryAuditLog::Open(config.data_dir + "/query-audit.jsonl");
+  if (!audit.ok()) return log.Fail("cannot open the query audit log", audit.status());
+  *query_audit = std::move(*audit);
+  std::string banks_file = config.banks_file;
+  if (banks_file.empty() && config.dev) {
+    auto dev_banks = EnsureDevBank(config.data_dir);
+    if (!dev_banks.ok()) return log.Fail("cannot create the demo bank", dev_banks.status());
+    banks_file = *dev_banks;
+  }
+  if (!banks_file.empty()) {
+    auto loaded = records::BankAccess::FromFile(banks_file);
+    if (!loaded.ok()) return log.Fail("cannot load the banks file", loaded.status());
+    options->banks = std::move(*loaded);
+  }
+  auto node_key = LoadNodeKey(DefaultNodeKeyPath(config.data_dir));
+  if (!node_key.ok()) return log.Fail("cannot read the node key", node_key.status());
+  options->payloads = payloads->get();
+  options->query_audit = query_audit->get();
+  options->node_key = *node_key;
+  return 0;
+}
+
 // Witness mode: the C2SP witness API over <data_dir>/witness, until SIGINT or SIGTERM.
 int RunWitness(const NodeConfig& config, const sigset_t& signals, const Logger& log) {
   auto lock = DataDirLock::Acquire(config.data_dir);
@@ -183,21 +224,32 @@ int RunNode(const NodeConfig& config) {
   auto lock = DataDirLock::Acquire(config.data_dir);
   if (!lock.ok()) return log.Fail("cannot take the data directory", lock.status());
 
+  // A follower opens its copy of the leader's log, or starts one from the leader's genesis.
+  const bool following = !config.follow.empty();
+  FollowerOptions follow_options;
+  follow_options.leader_url = config.follow;
+  follow_options.leader_vkey = config.follow_key;
+  follow_options.ca_file = config.follow_ca_file;
+  follow_options.poll = std::chrono::milliseconds(config.follow_poll_ms);
+  follow_options.alarm_path = config.data_dir + "/follow-alarm.json";
   // No store yet: with --dev, create the development ledger; otherwise say how to make one.
   // (Other NotFound errors, such as a missing node key beside a store, are not "no ledger".)
   const bool has_store = std::filesystem::exists(StorePath(config.data_dir));
-  if (!has_store && !config.dev) {
+  if (!has_store && !config.dev && !following) {
     return log.Fail("no ledger in " + config.data_dir,
                     Status::NotFound("create one with `ledgerctl init --genesis`, or start with "
                                      "--dev for a development ledger"));
   }
-  auto opened = has_store ? OpenLedgerInDir(config.data_dir, options)
-                          : CreateDevLedger(config.data_dir, options);
+  auto opened = following   ? Follower::OpenOrCreate(config.data_dir, options, follow_options)
+                : has_store ? OpenLedgerInDir(config.data_dir, options)
+                            : CreateDevLedger(config.data_dir, options);
   if (!opened.ok()) {
-    return log.Fail(has_store ? "cannot open the ledger" : "cannot create the development ledger",
+    return log.Fail(following   ? "cannot open or start the copy of the leader's log"
+                    : has_store ? "cannot open the ledger"
+                                : "cannot create the development ledger",
                     opened.status());
   }
-  if (!has_store) {
+  if (!has_store && !following) {
     log.Info({{"msg", "created a development ledger"},
               {"data_dir", config.data_dir},
               {"keys", config.data_dir + "/dev-keys"}});
@@ -216,41 +268,30 @@ int RunNode(const NodeConfig& config) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - open_start)
           .count();
 
-  // Documents, and the log of banks' reads of them, live beside the ledger's store.
-  LevelDbOptions payload_options;
-  payload_options.create_if_missing = true;  // documents come and go; the log is what matters
-  payload_options.block_cache_bytes = 8 << 20;
-  payload_options.write_buffer_bytes = 4 << 20;
-  auto payload_store = OpenLevelDbStore(config.data_dir + "/payloads", payload_options);
-  if (!payload_store.ok())
-    return log.Fail("cannot open the document store", payload_store.status());
-  records::PayloadStore payloads(payload_store->get(), ledger->params().tree_hash);
-  auto query_audit = records::QueryAuditLog::Open(config.data_dir + "/query-audit.jsonl");
-  if (!query_audit.ok()) return log.Fail("cannot open the query audit log", query_audit.status());
-  std::string banks_file = config.banks_file;
-  if (banks_file.empty() && config.dev) {
-    auto dev_banks = EnsureDevBank(config.data_dir);
-    if (!dev_banks.ok()) return log.Fail("cannot create the demo bank", dev_banks.status());
-    banks_file = *dev_banks;
-  }
-  records::BankAccess banks;
-  if (!banks_file.empty()) {
-    auto loaded = records::BankAccess::FromFile(banks_file);
-    if (!loaded.ok()) return log.Fail("cannot load the banks file", loaded.status());
-    banks = std::move(*loaded);
-  }
-  // The node's own key (the ledger opened with it) signs the anchors of the query audit log
-  // and credit profiles.
-  auto node_key = LoadNodeKey(DefaultNodeKeyPath(config.data_dir));
-  if (!node_key.ok()) return log.Fail("cannot read the node key", node_key.status());
-
   api::ServiceOptions service_options;
   service_options.max_batch_entries = config.max_batch_entries;
-  service_options.payloads = &payloads;
-  service_options.banks = std::move(banks);
-  service_options.query_audit = query_audit->get();
-  service_options.node_key = *node_key;
   service_options.log_error = [&log](const api::LogFields& fields) { log.Error(fields); };
+  // A follower copies and verifies its leader's blocks; it holds no documents, banks or key.
+  std::unique_ptr<Follower> follower;
+  std::unique_ptr<Store> payload_store;
+  std::unique_ptr<records::PayloadStore> payloads;
+  std::unique_ptr<records::QueryAuditLog> query_audit;
+  if (following) {
+    auto started = Follower::Start(*ledger, policy, follow_options,
+                                   [&log](const std::string& what, const std::string& detail) {
+                                     log.Error({{"msg", what}, {"detail", detail}});
+                                   });
+    if (!started.ok()) return log.Fail("cannot follow the leader", started.status());
+    follower = std::move(*started);
+    service_options.leader_url = config.follow;
+    service_options.readiness = [f = follower.get(), lag = config.follow_max_lag_s] {
+      return f->Readiness(std::chrono::seconds(lag));
+    };
+  } else if (int failed = OpenLeaderParts(config, log, *ledger, &payload_store, &payloads,
+                                          &query_audit, &service_options);
+             failed != 0) {
+    return failed;
+  }
   // The background scrub: the whole log read back, paced, pass after pass (docs/DESIGN.md).
   auto scrubber = std::make_unique<Scrubber>(
       ledger->log(), ledger->store(),
@@ -319,7 +360,36 @@ int RunNode(const NodeConfig& config) {
         });
   }
   TilePublisher* tiles = publisher.get();
+  Follower* following_leader = follower.get();
+  auto follow_gauge = [following_leader](double FollowerStatus::*field) {
+    return [following_leader, field] {
+      return following_leader ? following_leader->status().*field : 0.0;
+    };
+  };
+  auto follow_count = [following_leader](uint64_t FollowerStatus::*field) {
+    return [following_leader, field] {
+      return following_leader ? static_cast<double>(following_leader->status().*field) : 0.0;
+    };
+  };
   service_options.gauges = {
+      {"credledger_follow_leader_tree_size",
+       "A follower's: the tree size of its leader's latest block seen (0: not a follower).",
+       follow_count(&FollowerStatus::leader_tree_size)},
+      {"credledger_follow_tree_size", "A follower's: the tree size it has copied and verified.",
+       follow_count(&FollowerStatus::tree_size)},
+      {"credledger_follow_lag_seconds",
+       "A follower's: how long its copy has been behind a leader tree size it saw (0: caught up).",
+       follow_gauge(&FollowerStatus::lag_seconds)},
+      {"credledger_follow_contact_seconds", "A follower's: seconds since its leader last answered.",
+       follow_gauge(&FollowerStatus::contact_seconds)},
+      {"credledger_follow_entries_copied", "A follower's: entries copied since it started.",
+       follow_count(&FollowerStatus::entries_copied)},
+      {"credledger_follow_alarm",
+       "1 if this follower stopped following on evidence that its leader broke the log's "
+       "promises (data_dir/follow-alarm.json holds it).",
+       [following_leader] {
+         return following_leader && !following_leader->status().alarm.empty() ? 1.0 : 0.0;
+       }},
       {"credledger_scrub_entries_checked",
        "Entries the background scrub has checked in its current pass.",
        [scrub] { return static_cast<double>(scrub->entries_checked()); }},
@@ -355,6 +425,7 @@ int RunNode(const NodeConfig& config) {
   log.Info({{"msg", "listening"},
             {"url", std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" +
                         config.listen_address + ":" + std::to_string((*server)->port())},
+            {"role", following ? "follower of " + config.follow : "leader"},
             {"origin", ledger->params().origin},
             {"verifier_key", ledger->VerifierKey()},
             {"tree_size", std::to_string(head.tree_size)},
@@ -365,6 +436,7 @@ int RunNode(const NodeConfig& config) {
   log.Info({{"msg", "shutting down"}, {"signal", std::to_string(signal_number)}});
   service.SetDraining();
   (*server)->Shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
+  follower.reset();      // it writes the ledger
   scrubber.reset();      // it reads the ledger
   publisher.reset();     // so does it
   cosignatures.reset();  // and it

@@ -15,6 +15,11 @@ void Ready(const std::shared_ptr<Call>& call) {
   if (Status refused = s.ledger.WriteRefusal(); !refused.ok()) {
     return call->Fail(ProblemFromStatus(refused));
   }
+  if (s.options.readiness) {
+    if (Status not_ready = s.options.readiness(); !not_ready.ok()) {
+      return call->Fail({503, "unavailable", not_ready.message()});
+    }
+  }
   call->SendJson(200, {{"ready", true}, {"tree_size", s.ledger.Head().tree_size}});
 }
 
