@@ -18,6 +18,8 @@ std::string_view CodeFor(unsigned status) {
       return "conflict";
     case 422:
       return "inconsistent";
+    case 503:
+      return "unavailable";
     default:
       return "internal";
   }

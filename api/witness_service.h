@@ -31,8 +31,8 @@ class WitnessService : public RequestHandler {
  private:
   witness::Witness& witness_;
   // add-checkpoint answers by status: 200, 400, 403, 404, 409, 422, 500.
-  static constexpr std::array<unsigned, 7> kStatuses = {200, 400, 403, 404, 409, 422, 500};
-  std::array<std::atomic<uint64_t>, 7> answers_{};
+  static constexpr std::array<unsigned, 8> kStatuses = {200, 400, 403, 404, 409, 422, 500, 503};
+  std::array<std::atomic<uint64_t>, kStatuses.size()> answers_{};
 };
 
 }  // namespace credledger::api

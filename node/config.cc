@@ -135,6 +135,10 @@ const std::map<std::string, Member>& Members() {
       {"witness_key_file",
        Text(&NodeConfig::witness_key_file,
             "the witness's Ed25519 key (PEM); \"\" = <data_dir>/witness-key.pem, made once")},
+      {"witness_audit_url",
+       Text(&NodeConfig::witness_audit_url,
+            "an auditing witness: cosign only what the follower at this URL has verified; "
+            "\"\" = no")},
       {"witness_logs_file",
        Text(&NodeConfig::witness_logs_file,
             "the logs a witness follows: a \"<verifier key> [sha256|sm3]\" per line")},

@@ -47,9 +47,10 @@ struct NodeConfig {
   uint64_t follow_max_lag_s = 10;  // /readyz says 503 beyond this lag
   std::string follow_ca_file;      // PEM CAs for an https leader; "": the system's
   // Witness mode (docs/WITNESS.md): no ledger; the C2SP witness API over the data dir's state.
-  std::string witness_name;           // "": not a witness
-  std::string witness_key_file;       // "": <data_dir>/witness-key.pem, created on first start
-  std::string witness_logs_file;      // the logs followed: one "<vkey> [sha256|sm3]" per line
+  std::string witness_name;       // "": not a witness
+  std::string witness_key_file;   // "": <data_dir>/witness-key.pem, created on first start
+  std::string witness_logs_file;  // the logs followed: one "<vkey> [sha256|sm3]" per line
+  std::string witness_audit_url;  // an auditing witness's follower (docs/FOLLOWERS.md); "": none
   std::string log_format = "logfmt";  // logfmt | json | none
   // The banks that may read access-controlled routes: {"banks": [{"id", "name",
   // "token_sha256"}]} (ledger/records/access.h). Empty: none, or with --dev the demo bank.

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/client/follow.h"
 #include "api/client/log_source.h"
 #include "crypto/encoding.h"
 #include "ledger/block.h"
@@ -388,6 +389,53 @@ Result<std::vector<std::string>> Follower::FetchEntries(uint64_t first, uint64_t
     out.push_back(bundle_[i - n * width]);
   }
   return out;
+}
+
+witness::Witness::Audit FollowerAudit(const std::string& follower_url, const std::string& ca_file,
+                                      const witness::FollowedLog& log) {
+  struct Auditor {
+    Mutex mu;
+    std::optional<client::HttpClient> client GUARDED_BY(mu);  // one request at a time
+  };
+  auto auditor = std::make_shared<Auditor>();
+  return [auditor, follower_url, ca_file, log](const Checkpoint& checkpoint) -> Status {
+    CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, NoteVerifier::FromVerifierKey(log.vkey));
+    if (checkpoint.origin != verifier.name()) {
+      return Status::PermissionDenied("this witness's follower follows " + verifier.name() +
+                                      ", not " + checkpoint.origin);
+    }
+    MutexLock lock(auditor->mu);
+    if (!auditor->client) {
+      auto created = client::HttpClient::Create(follower_url, ca_file);
+      if (!created.ok()) return Status::Unavailable(created.status().ToString());
+      auditor->client = std::move(*created);
+    }
+    client::HttpClient& http = *auditor->client;
+    auto text = http.GetOk("/v1/blocks/latest");
+    if (!text.ok()) return Status::Unavailable("asking the follower: " + text.status().message());
+    auto verified = ParseSignedHeader(*text, verifier.public_key());
+    if (!verified.ok()) {
+      return Status::Unavailable("the follower's latest block: " + verified.status().message());
+    }
+    if (verified->tree_size < checkpoint.tree_size) {
+      return Status::Unavailable("the follower has verified " +
+                                 std::to_string(verified->tree_size) + " entries of the " +
+                                 std::to_string(checkpoint.tree_size) +
+                                 " this checkpoint signs (behind, or stopped on an alarm)");
+    }
+    if (verified->tree_size == checkpoint.tree_size) {
+      if (verified->root == checkpoint.root) return Status::Ok();
+      return Status::PermissionDenied("the checkpoint's root is not the one the follower verified");
+    }
+    auto check = client::CheckConsistency(http, log.tree_hash, checkpoint.tree_size,
+                                          checkpoint.root, verified->tree_size, verified->root);
+    if (!check.ok()) return Status::Unavailable("asking the follower: " + check.status().message());
+    if (!check->verified.ok()) {
+      return Status::PermissionDenied("the checkpoint is not a tree the follower verified: " +
+                                      check->verified.message());
+    }
+    return Status::Ok();
+  };
 }
 
 }  // namespace credledger::node

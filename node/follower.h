@@ -30,6 +30,7 @@
 #include "ledger/data_dir.h"
 #include "ledger/ledger.h"
 #include "ledger/records/policy.h"
+#include "ledger/witness/witness.h"
 #include "node/periodic.h"
 
 namespace credledger::node {
@@ -112,6 +113,15 @@ class Follower {
   std::chrono::steady_clock::time_point last_contact_ GUARDED_BY(mu_);
   std::unique_ptr<PeriodicTask> task_;  // last: it starts once the rest is set
 };
+
+// An auditing witness's audit (witness::Witness::SetAudit): a checkpoint of `log` passes once
+// the follower at `follower_url` has verified the log up to the checkpoint's tree size with
+// its root: the follower's latest block, signed by the log's key, is at that size or beyond,
+// and the follower's consistency proof joins the two roots. Unavailable while the follower is
+// behind (or cannot be asked); PermissionDenied if the roots disagree, or the checkpoint is of
+// another log.
+witness::Witness::Audit FollowerAudit(const std::string& follower_url, const std::string& ca_file,
+                                      const witness::FollowedLog& log);
 
 }  // namespace credledger::node
 

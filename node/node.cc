@@ -180,6 +180,17 @@ int RunWitness(const NodeConfig& config, const sigset_t& signals, const Logger& 
                                      .count());
   });
   if (!opened.ok()) return log.Fail("cannot start the witness", opened.status());
+  if (!config.witness_audit_url.empty()) {
+    if (logs->size() != 1) {
+      return log.Fail("cannot audit",
+                      Status::InvalidArgument("an auditing witness follows one log, the one its "
+                                              "follower copies; " +
+                                              config.witness_logs_file + " names " +
+                                              std::to_string(logs->size())));
+    }
+    (*opened)->SetAudit(
+        FollowerAudit(config.witness_audit_url, config.follow_ca_file, logs->front()));
+  }
   api::WitnessService service(**opened);
   const api::ServerOptions server_options = ServerOptionsFor(config, log);
   auto server = api::Server::Start(service, server_options);
@@ -188,6 +199,7 @@ int RunWitness(const NodeConfig& config, const sigset_t& signals, const Logger& 
             {"url", std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" +
                         config.listen_address + ":" + std::to_string((*server)->port())},
             {"witness_key", vkey},
+            {"audits", config.witness_audit_url.empty() ? "no" : config.witness_audit_url},
             {"logs", std::to_string(logs->size())}});
   int signal_number = 0;
   sigwait(&signals, &signal_number);

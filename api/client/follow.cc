@@ -11,6 +11,30 @@ Result<crypto::HashAlgorithm> NodeTreeHash(HttpClient& client) {
   return crypto::ParseHashAlgorithm(node.value("tree_hash", "sha256"));
 }
 
+Result<ConsistencyCheck> CheckConsistency(HttpClient& client, crypto::HashAlgorithm tree_hash,
+                                          uint64_t old_size, const merkle::Hash& old_root,
+                                          uint64_t new_size, const merkle::Hash& new_root) {
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      std::string answer, client.GetOk("/v1/proofs/consistency?from=" + std::to_string(old_size) +
+                                       "&to=" + std::to_string(new_size)));
+  ConsistencyCheck check;
+  CREDLEDGER_ASSIGN_OR_RETURN(check.proof_json, ParseJson(answer));
+  std::vector<merkle::Hash> proof;
+  if (check.proof_json.is_object() && check.proof_json.contains("consistency_proof") &&
+      check.proof_json["consistency_proof"].is_array()) {
+    for (const Json& h : check.proof_json["consistency_proof"]) {
+      if (!h.is_string()) break;
+      auto hash = merkle::HashFromHex(h.get<std::string>());
+      if (!hash.ok()) break;
+      proof.push_back(*hash);
+    }
+  }
+  check.proof_hashes = proof.size();
+  check.verified =
+      merkle::VerifyConsistency(tree_hash, old_size, new_size, old_root, new_root, proof);
+  return check;
+}
+
 Result<FollowStep> FollowCheckpoint(HttpClient& client, const NoteVerifier& verifier,
                                     crypto::HashAlgorithm tree_hash,
                                     std::string_view previous_note) {
@@ -50,31 +74,17 @@ Result<FollowStep> FollowCheckpoint(HttpClient& client, const NoteVerifier& veri
     step.kind = FollowStep::Kind::kUnchanged;
     return step;
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(
-      std::string answer,
-      client.GetOk("/v1/proofs/consistency?from=" + std::to_string(seen->tree_size) +
-                   "&to=" + std::to_string(latest->tree_size)));
-  CREDLEDGER_ASSIGN_OR_RETURN(Json proof_json, ParseJson(answer));
-  std::vector<merkle::Hash> proof;
-  if (proof_json.is_object() && proof_json.contains("consistency_proof") &&
-      proof_json["consistency_proof"].is_array()) {
-    for (const Json& h : proof_json["consistency_proof"]) {
-      if (!h.is_string()) break;
-      auto hash = merkle::HashFromHex(h.get<std::string>());
-      if (!hash.ok()) break;
-      proof.push_back(*hash);
-    }
-  }
-  Status consistent = merkle::VerifyConsistency(tree_hash, seen->tree_size, latest->tree_size,
-                                                seen->root, latest->root, proof);
-  if (!consistent.ok()) {
-    step.evidence["consistency_proof"] = std::move(proof_json);
+  CREDLEDGER_ASSIGN_OR_RETURN(ConsistencyCheck check,
+                              CheckConsistency(client, tree_hash, seen->tree_size, seen->root,
+                                               latest->tree_size, latest->root));
+  if (!check.verified.ok()) {
+    step.evidence["consistency_proof"] = std::move(check.proof_json);
     return alarm("checkpoint " + std::to_string(latest->tree_size) +
                  " is not an append-only extension of " + std::to_string(seen->tree_size) +
-                 " (a fork): " + consistent.message());
+                 " (a fork): " + check.verified.message());
   }
   step.kind = FollowStep::Kind::kExtended;
-  step.proof_hashes = proof.size();
+  step.proof_hashes = check.proof_hashes;
   return step;
 }
 

@@ -15,6 +15,7 @@
 #include "crypto/hash.h"
 #include "ledger/canonical_json.h"
 #include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
 
 namespace credledger::client {
 
@@ -41,6 +42,18 @@ struct FollowStep {
 Result<FollowStep> FollowCheckpoint(HttpClient& client, const NoteVerifier& verifier,
                                     crypto::HashAlgorithm tree_hash,
                                     std::string_view previous_note);
+
+// Whether the node's tree of `new_size` (root `new_root`) extends its tree of `old_size`
+// (root `old_root`), by the consistency proof it serves (GET /v1/proofs/consistency).
+struct ConsistencyCheck {
+  Status verified;  // OK, or why the proof does not join the two roots
+  Json proof_json;  // the node's answer, evidence if it does not
+  size_t proof_hashes = 0;
+};
+// Errors: Unavailable (cannot read it), InvalidArgument (not JSON).
+Result<ConsistencyCheck> CheckConsistency(HttpClient& client, crypto::HashAlgorithm tree_hash,
+                                          uint64_t old_size, const merkle::Hash& old_root,
+                                          uint64_t new_size, const merkle::Hash& new_root);
 
 // The node's tree hash algorithm, from GET /v1/node.
 Result<crypto::HashAlgorithm> NodeTreeHash(HttpClient& client);

@@ -125,6 +125,14 @@ Answer Witness::AddCheckpoint(std::string_view body) {
                           " is above the checkpoint's " + std::to_string(checkpoint->tree_size));
   }
 
+  if (audit_) {
+    // Outside the lock: an audit may ask a follower over the network.
+    if (Status audited = audit_(*checkpoint); !audited.ok()) {
+      return Plain(audited.code() == StatusCode::kUnavailable ? 503 : 403,
+                   "the audit: " + audited.message());
+    }
+  }
+
   MutexLock lock(mu_);
   auto latest = Latest(checkpoint->origin);
   if (!latest.ok()) return Plain(500, latest.status().ToString());

@@ -54,12 +54,20 @@ class Witness {
 
   const Cosigner& cosigner() const { return cosigner_; }
 
+  // An auditing witness's (docs/FOLLOWERS.md): asked of each checkpoint that passes every
+  // other check, before it is cosigned; a cosignature then also vouches for what the audit
+  // checked (that a follower verified every entry up to the checkpoint). OK cosigns;
+  // Unavailable answers 503 (not verified yet: the log retries); any other error 403. May be
+  // called from several threads at once. Set before the first AddCheckpoint.
+  using Audit = std::function<Status(const Checkpoint& checkpoint)>;
+  void SetAudit(Audit audit) { audit_ = std::move(audit); }
+
   // POST <prefix>/add-checkpoint with `body`: "old <size>\n", up to 63 base64 proof lines,
   // "\n", then the signed checkpoint. 200 with the cosignature line; 400 malformed (or old
   // size above the checkpoint's); 403 no valid signature by the log's key; 404 unknown
   // origin; 409 old size not the latest cosigned (body: that size, text/x.tlog.size) or the
-  // same size with another root; 422 a consistency proof that does not verify; 500 the store
-  // could not persist (nothing cosigned).
+  // same size with another root; 422 a consistency proof that does not verify; 503 and 403
+  // refused by the audit (SetAudit); 500 the store could not persist (nothing cosigned).
   Answer AddCheckpoint(std::string_view body);
 
   // The latest cosigned checkpoint of `origin`, if any.
@@ -81,6 +89,7 @@ class Witness {
   const Cosigner cosigner_;
   const std::map<std::string, Log, std::less<>> logs_;
   const Clock clock_;
+  Audit audit_;
   Mutex mu_;  // check-and-persist, for every log
 };
 
