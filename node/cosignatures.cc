@@ -55,7 +55,9 @@ Result<std::unique_ptr<CosignatureCollector>> CosignatureCollector::Start(
         std::make_unique<Witness>(Witness{std::move(*verifier), w.url, std::move(*http), 0}));
   }
   c->task_ = std::make_unique<PeriodicTask>(poll, [raw = c.get()] {
-    if (raw->ledger_.Head().tree_size != raw->last_round_size_) raw->Round();
+    if (raw->ledger_.Head().tree_size != raw->last_round_size_ || raw->retry_rounds_ > 0) {
+      raw->Round();
+    }
   });
   return c;
 }
@@ -81,6 +83,7 @@ void CosignatureCollector::Round() {
 
   // One request per witness, all at once; each learns its witness's size from a 409.
   std::vector<std::optional<std::string>> lines(witnesses_.size());
+  std::atomic<bool> not_yet{false};  // a witness answered 503: ask it again
   auto submit = [&](Witness& w) -> std::optional<std::string> {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (w.cosigned_size > size) {
@@ -123,6 +126,7 @@ void CosignatureCollector::Round() {
         w.cosigned_size = std::stoull(b);
         continue;
       }
+      if (answer->status == 503) not_yet = true;
       ++refusals_;
       event_("the witness refused the checkpoint", w.verifier.name(),
              std::to_string(answer->status) + " " + b.substr(0, 300));
@@ -142,7 +146,22 @@ void CosignatureCollector::Round() {
     published.note += *line;
     ++published.cosignatures;
   }
-  if (published.cosignatures < quorum_) return;  // tried again at the next poll
+  if (size == last_round_size_) {
+    // A retry round (witnesses that answered 503 before): published only if it adds some.
+    retry_rounds_ = not_yet ? retry_rounds_ - 1 : 0;
+    MutexLock lock(published_mu_);
+    if (published.cosignatures >= quorum_ && published_ && published_->tree_size == size &&
+        published.cosignatures > published_->cosignatures) {
+      published_ = std::move(published);
+    }
+    return;
+  }
+  if (published.cosignatures < quorum_) {
+    retry_rounds_ = 0;
+    return;  // tried again at the next poll
+  }
+  // About 50 more rounds (a second or two) for the witnesses that are not ready yet.
+  retry_rounds_ = not_yet ? 50 : 0;
   last_round_size_ = size;
   last_quorum_seconds_ =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

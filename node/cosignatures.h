@@ -72,6 +72,10 @@ class CosignatureCollector {
   const Event event_;
   std::vector<std::unique_ptr<Witness>> witnesses_;
   uint64_t last_round_size_ = 0;  // the collector thread's own
+  // Rounds left to ask again, at the same size, the witnesses that answered 503 (not yet: an
+  // auditing witness whose follower is behind), so that their cosignatures join the published
+  // checkpoint; the collector thread's own.
+  int retry_rounds_ = 0;
   std::atomic<uint64_t> refusals_{0}, unreachable_{0};
   std::atomic<double> last_quorum_seconds_{0};
   mutable Mutex published_mu_;
