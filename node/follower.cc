@@ -209,22 +209,35 @@ void Follower::Alarm(const std::string& what, Json evidence) {
 }
 
 void Follower::Step() {
+  // While the leader grows faster than a poll, the next round starts at once.
+  for (int round = 0; round < 100 && !stopping_; ++round) {
+    if (!Round()) return;
+  }
+}
+
+bool Follower::Round() {
+  bool copied_any = false;
   {
     MutexLock lock(mu_);
-    if (!status_.alarm.empty()) return;
+    if (!status_.alarm.empty()) return false;
   }
   const crypto::PublicKey& key = ledger_.params().node_key;
   // The checkpoint first: the blocks fetched next reach at least its size, so that it can be
   // served after them even while the leader keeps growing.
   auto note = client_.GetOk("/tlog/checkpoint");
   auto latest_text = note.ok() ? client_.GetOk("/v1/blocks/latest") : note.status();
-  if (!latest_text.ok()) return SetError(latest_text.status().ToString());
+  if (!latest_text.ok()) {
+    SetError(latest_text.status().ToString());
+    return false;
+  }
   auto latest = ParseSignedHeader(*latest_text, key);
   if (!latest.ok()) {
     if (latest.status().code() == StatusCode::kUnauthenticated) {
-      return Alarm(latest.status().message(), {{"block", *latest_text}});
+      Alarm(latest.status().message(), {{"block", *latest_text}});
+      return false;
     }
-    return SetError("the leader's latest block: " + latest.status().ToString());
+    SetError("the leader's latest block: " + latest.status().ToString());
+    return false;
   }
   const TreeHead head = ledger_.Head();
   {
@@ -239,16 +252,19 @@ void Follower::Step() {
     auto ours = ledger_.log().GetBlock(latest->height);
     if (ours.ok() &&
         ours->Hash(ledger_.params().tree_hash) != latest->Hash(ledger_.params().tree_hash)) {
-      return Alarm(
-          "the leader signed two different blocks at height " + std::to_string(latest->height),
-          {{"leader_block", HeaderJson(*latest)}, {"verified_block", HeaderJson(*ours)}});
+      Alarm("the leader signed two different blocks at height " + std::to_string(latest->height),
+            {{"leader_block", HeaderJson(*latest)}, {"verified_block", HeaderJson(*ours)}});
+      return false;
     }
   } else if (Status copied = CopyUpTo(*latest); !copied.ok()) {
-    return SetError(copied.ToString());
+    SetError(copied.ToString());
+    return false;
+  } else {
+    copied_any = true;
   }
   {
     MutexLock lock(mu_);
-    if (!status_.alarm.empty()) return;
+    if (!status_.alarm.empty()) return false;
   }
   Status adopted = ledger_.AdoptCheckpoint(*note);
   if (adopted.code() == StatusCode::kInvalidArgument ||
@@ -259,13 +275,16 @@ void Follower::Step() {
       auto block = ledger_.log().BlockOfEntry(parsed->tree_size - 1);
       if (block.ok()) evidence["verified_block"] = HeaderJson(*block);
     }
-    return Alarm("the leader's checkpoint contradicts its verified blocks: " + adopted.message(),
-                 std::move(evidence));
+    Alarm("the leader's checkpoint contradicts its verified blocks: " + adopted.message(),
+          std::move(evidence));
+    return false;
   }
   if (!adopted.ok() && adopted.code() != StatusCode::kFailedPrecondition) {
-    return SetError(adopted.ToString());
+    SetError(adopted.ToString());
+    return false;
   }
   SetError("");
+  return copied_any;
 }
 
 Status Follower::CopyUpTo(const BlockHeader& target) {

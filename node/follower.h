@@ -81,8 +81,11 @@ class Follower {
   Follower(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy,
            FollowerOptions options, client::HttpClient client, client::HttpLogSource one_by_one,
            std::function<void(const std::string&, const std::string&)> report);
-  // One poll: copies every block up to the leader's latest, then serves its checkpoint.
+  // One poll: rounds while the leader keeps growing (up to 100).
   void Step();
+  // Copies every block up to the leader's latest, then serves its checkpoint. Whether it
+  // copied any.
+  bool Round();
   // Copies blocks after this ledger's head up to `target` (the leader's latest, verified).
   Status CopyUpTo(const BlockHeader& target);
   // The entries [first, end) of the log, from entry bundles (or one by one where a bundle

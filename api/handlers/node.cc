@@ -31,15 +31,17 @@ void NodeInfo(const std::shared_ptr<Call>& call) {
   ServiceState& s = call->state;
   const TreeHead head = s.ledger.Head();
   const LedgerParams& params = s.ledger.params();
-  call->SendJson(200, {{"origin", params.origin},
-                       {"verifier_key", s.ledger.VerifierKey()},
-                       {"node_key_id", params.node_key.KeyId()},
-                       {"tree_hash", std::string(crypto::HashAlgorithmName(params.tree_hash))},
-                       {"checkpoint_signature", "ed25519"},
-                       {"agency_signature_algorithms", {"p256", "ed25519", "sm2"}},
-                       {"version", s.options.version},
-                       {"tree_size", head.tree_size},
-                       {"block_height", head.block_height}});
+  Json info = {{"origin", params.origin},
+               {"verifier_key", s.ledger.VerifierKey()},
+               {"node_key_id", params.node_key.KeyId()},
+               {"tree_hash", std::string(crypto::HashAlgorithmName(params.tree_hash))},
+               {"checkpoint_signature", "ed25519"},
+               {"agency_signature_algorithms", {"p256", "ed25519", "sm2"}},
+               {"version", s.options.version},
+               {"tree_size", head.tree_size},
+               {"block_height", head.block_height}};
+  if (!s.options.leader_url.empty()) info["follows"] = s.options.leader_url;
+  call->SendJson(200, info);
 }
 
 void GetCheckpoint(const std::shared_ptr<Call>& call) {
