@@ -53,6 +53,14 @@ TEST_CASE("ledgerd's configuration: defaults, a file, flags over it, and every e
       {{"--config", "FILE"}, R"({"port": "80"})", "port must be a non-negative integer"},
       {{"--config", "FILE"}, "[1]", "must be a JSON object"},
       {{"--config", "FILE"}, "{", "ledgerd.json"},
+      {{"--follow", "http://127.0.0.1:1"}, "", "--follow needs --follow-key"},
+      {{"--follow", "http://127.0.0.1:1", "--follow-key", "k", "--dev"}, "", "signs nothing"},
+      {{"--follow", "http://127.0.0.1:1", "--follow-key", "k", "--tlog-dir", "t"},
+       "",
+       "signs nothing"},
+      {{"--follow", "http://127.0.0.1:1", "--follow-key", "k", "--follow-poll-ms", "0"},
+       "",
+       "follow_poll_ms must be at least 1"},
   };
   for (Bad& b : bad) {
     if (!b.file_text.empty()) testing::WriteFile(file, b.file_text);
