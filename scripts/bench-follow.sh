@@ -17,35 +17,16 @@ cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${BENCH_SECONDS:-20}
 poll=${FOLLOW_POLL_MS:-200}
-command -v wrk >/dev/null || {
-  sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
-}
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release --target ledgerd ledgerctl >/dev/null
-ledgerd=$root/build/release/node/ledgerd ctl=$root/build/release/tools/ledgerctl
+source "$root/scripts/bench-lib.sh"
 source "$root/tests/e2e/witness/lib.sh"
+bench_build
 work=$(mktemp -d /tmp/credledger-bench-follow.XXXXXX)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-"$ledgerd" --dev --data-dir leader --port 0 --log-format none 2>first.log &
-first=$!
-url=$(wait_url first.log "$first")
-vkey=$(curl -fsS "$url/v1/node" | python3 -c 'import json,sys; print(json.load(sys.stdin)["verifier_key"])')
-kill "$first"; wait "$first" || true
+vkey=$(node_vkey "$ledgerd" leader)
 echo "$vkey sha256" >logs
-: >witnesses
-for n in 1 2 3; do
-  port=$(free_port)
-  "$ledgerd" --witness-name "witness.bench/w$n" --witness-logs-file logs --data-dir "w$n" \
-    --port "$port" --log-format logfmt 2>"w$n.log" &
-  pids+=("$!")
-  wait_url "w$n.log" "$!" >/dev/null
-  echo "$(grep -o 'witness_key=[^ ]*' "w$n.log" | cut -d= -f2- | tr -d '"') http://127.0.0.1:$port" >>witnesses
-done
+start_witnesses "$ledgerd" "$work" 3
 "$ledgerd" --data-dir leader --port 0 --witnesses-file witnesses --witness-quorum 2 \
   --log-format logfmt 2>leader.log &
 pids+=("$!")

@@ -14,13 +14,8 @@ root=$PWD
 seconds=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-64}
 entries=${BENCH_ENTRIES:-70000}
-command -v wrk >/dev/null || {
-  sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
-}
-cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release --target ledgerd ledgerctl >/dev/null
-ledgerd=$root/build/release/node/ledgerd ctl=$root/build/release/tools/ledgerctl
+source "$root/scripts/bench-lib.sh"
+bench_build
 
 work=$(mktemp -d /tmp/credledger-tiles.XXXXXX)
 chmod 755 "$work"

@@ -23,26 +23,11 @@ fail() {
   for log in "$work"/*.log; do echo "== $log" >&2; tail -5 "$log" >&2; done
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 
 # The leader's ledger and key first: its verifier key is what witnesses and followers follow.
-"$ledgerd" --dev --data-dir "$work/leader" --port 0 2>"$work/first.log" &
-first=$!
-url=$(wait_url "$work/first.log" "$first") || fail "the leader did not start"
-vkey=$(curl -fsS "$url/v1/node" | field verifier_key)
-kill "$first"; wait "$first" || true
+vkey=$(node_vkey "$ledgerd" "$work/leader") || fail "the leader did not start"
 echo "$vkey sha256" >"$work/logs"
-: >"$work/witnesses"
-for n in 1 2 3; do
-  port=$(free_port)
-  "$ledgerd" --witness-name "witness.credledger.test/w$n" --witness-logs-file "$work/logs" \
-    --data-dir "$work/w$n" --port "$port" 2>"$work/w$n.log" &
-  pids+=("$!")
-  wait_url "$work/w$n.log" "$!" >/dev/null || fail "witness $n did not start"
-  key=$(grep -o 'witness_key=[^ ]*' "$work/w$n.log" | tail -1 | cut -d= -f2- | tr -d '"')
-  echo "$key http://127.0.0.1:$port" >>"$work/witnesses"
-done
+start_witnesses "$ledgerd" "$work" 3 || fail "the witnesses did not start"
 "$ledgerd" --data-dir "$work/leader" --port 0 --witnesses-file "$work/witnesses" \
   --witness-quorum 2 2>"$work/leader.log" &
 pids+=("$!")
@@ -99,7 +84,7 @@ grep -q '"status":307' "$work/f2.log" 2>/dev/null || grep -q 'status=307' "$work
   fail "follower 2 redirected no write"
 
 # Both followers converge to the leader's published (cosigned) checkpoint.
-leader_size=$(curl -fsS "$leader/v1/node" | field tree_size)
+leader_size=$(curl -fsS "$leader/v1/node" | json_field tree_size)
 [ "$leader_size" -ge 3001 ] || fail "the leader holds $leader_size entries, not 3001"
 converged() {
   local want

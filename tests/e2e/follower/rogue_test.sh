@@ -26,8 +26,6 @@ fail() {
   for log in "$work"/*.log; do echo "== $log" >&2; grep -v 'msg=request' "$log" | tail -4 >&2; done
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
 size_of() { curl -fsS "$1/v1/checkpoint" | sed -n 2p; }
 metric() { grep -o "^$2 [0-9.]*" <<<"$(curl -fsS "$1/metrics")" | cut -d' ' -f2; }
 wait_for() {  # SECONDS CONDITION...: polls every 50 ms
@@ -39,26 +37,11 @@ wait_for() {  # SECONDS CONDITION...: polls every 50 ms
 
 # The leader's ledger first, for its key; then its witnesses: two plain, one auditing beside
 # a follower (started below, on a port chosen now).
-"$ledgerd" --dev --data-dir "$work/leader" --port 0 2>"$work/first.log" &
-first=$!
-url=$(wait_url "$work/first.log" "$first") || fail "the leader did not start"
-vkey=$(curl -fsS "$url/v1/node" | field verifier_key)
-kill "$first"; wait "$first" || true
+vkey=$(node_vkey "$ledgerd" "$work/leader") || fail "the leader did not start"
 echo "$vkey sha256" >"$work/logs"
 leader_port=$(free_port) audited_port=$(free_port)
 leader="http://127.0.0.1:$leader_port" audited="http://127.0.0.1:$audited_port"
-: >"$work/witnesses"
-for n in 1 2 3; do
-  port=$(free_port)
-  audit=()
-  [ "$n" = 3 ] && audit=(--witness-audit-url "$audited")
-  "$ledgerd" --witness-name "witness.credledger.test/w$n" --witness-logs-file "$work/logs" \
-    --data-dir "$work/w$n" --port "$port" "${audit[@]}" 2>"$work/w$n.log" &
-  pids+=("$!")
-  wait_url "$work/w$n.log" "$!" >/dev/null || fail "witness $n did not start"
-  key=$(grep -o 'witness_key=[^ ]*' "$work/w$n.log" | tail -1 | cut -d= -f2- | tr -d '"')
-  echo "$key http://127.0.0.1:$port" >>"$work/witnesses"
-done
+start_witnesses "$ledgerd" "$work" 3 "$audited" || fail "the witnesses did not start"
 audit_name="witness.credledger.test/w3"
 
 start_leader() {  # DATA_DIR: a leader on $leader_port with the three witnesses (quorum 2)
@@ -81,7 +64,7 @@ start_follower() {  # NAME [PORT]: a follower of $leader in $work/NAME, its URL 
 published_at_least() { [ "$(size_of "$leader")" -ge "$1" ]; }
 caught_up() { [ "$(curl -fsS "$1/v1/blocks/latest")" = "$(curl -fsS "$leader/v1/blocks/latest")" ]; }
 license() {  # N: posts license N, signed by sz-amr; prints its index
-  post_license "$ctl" "$work/leader" "$leader" "$1" | field index
+  post_license "$ctl" "$work/leader" "$leader" "$1" | json_field index
 }
 
 # --- 1. A fork ---
@@ -89,7 +72,7 @@ start_leader "$work/leader"
 start_follower forked
 forked=$started
 license 1 >/dev/null
-fork_point=$(curl -fsS "$leader/v1/node" | field tree_size)
+fork_point=$(curl -fsS "$leader/v1/node" | json_field tree_size)
 wait_for 20 published_at_least "$fork_point" || fail "no cosigned checkpoint at $fork_point"
 wait_for 20 caught_up "$forked" || fail "the follower did not catch up before the fork"
 stop_leader
@@ -137,7 +120,7 @@ eco_key=$(curl -fsS "$leader/v1/agencies/sz-eco" | sed 's/.*"key_id":"\([0-9a-f]
 "$ctl" config --keys "$work/leader/dev-keys/admin.pem" --action revoke_key \
   --params "{\"agency_id\":\"sz-eco\",\"key_id\":\"$eco_key\"}" |
   curl -fsS -H 'Content-Type: application/json' --data-binary @- "$leader/v1/entries" >/dev/null
-before=$(curl -fsS "$leader/v1/node" | field tree_size)
+before=$(curl -fsS "$leader/v1/node" | json_field tree_size)
 wait_for 20 published_at_least "$before" || fail "the revocation was not cosigned"
 audit_cosigned() { grep -q "— $audit_name " <<<"$(curl -fsS "$leader/v1/checkpoint")"; }
 # Once its follower has verified the log, the auditing witness's cosignature joins the
@@ -161,7 +144,7 @@ assert e["entry_index"] == int(sys.argv[2]), e
 assert e["entry"]["agency"] == "sz-eco", e["entry"]
 assert "entry %s" % sys.argv[2] in a["alarm"] and "Unauthenticated" in e["error"], a
 PY
-[ "$(curl -fsS "$audited/v1/node" | field tree_size)" = "$rogue_index" ] ||
+[ "$(curl -fsS "$audited/v1/node" | json_field tree_size)" = "$rogue_index" ] ||
   fail "the follower stored past the rogue entry"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$audited/v1/entries/$rogue_index")
 [ "$code" = 404 ] || fail "the follower serves the rogue entry ($code)"

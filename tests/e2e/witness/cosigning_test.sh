@@ -37,7 +37,6 @@ echo "$log_vkey sha256" >"$work/logs"
 # Three witnesses, each on a fixed port so that a restarted one comes back where it was.
 declare -A witness_pid witness_port
 : >"$work/witnesses"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 start_witness() {  # N
   "$ledgerd" --witness-name "witness.credledger.test/w$1" --witness-logs-file "$work/logs" \
     --data-dir "$work/w$1" --port "${witness_port[$1]}" 2>>"$work/w$1.log" &
