@@ -11,12 +11,15 @@
 #     the load stops.
 # Everything shares the machine's cores (leader, follower, 3 witnesses, wrk): report ratios.
 # Not a test: it asserts nothing.
-# Usage: scripts/bench-follow.sh   (BENCH_SECONDS=20 FOLLOW_POLL_MS=200)
+# BENCH_PAUSE_MS paces the load: each of the 2 connections waits that long between batches
+# (default 0: the ingest benchmark's full load).
+# Usage: scripts/bench-follow.sh   (BENCH_SECONDS=20 FOLLOW_POLL_MS=200 BENCH_PAUSE_MS=0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${BENCH_SECONDS:-20}
 poll=${FOLLOW_POLL_MS:-200}
+pause=${BENCH_PAUSE_MS:-0}
 source "$root/scripts/bench-lib.sh"
 source "$root/tests/e2e/witness/lib.sh"
 bench_build
@@ -62,9 +65,9 @@ with open(out, "w") as f:
 PY
 sampler=$!
 sleep 1
-echo "== batch ingest into the leader: wrk -t2 -c2 -d${seconds}s, 1000 entries a request"
+echo "== batch ingest into the leader: wrk -t2 -c2 -d${seconds}s, 1000 entries a request, ${pause} ms between"
 wrk -t2 -c2 -d"${seconds}s" --timeout 30s -s "$root/scripts/wrk/post-batches.lua" \
-  "$leader" -- "$work/batch.jsonl" 2 1000 | grep RESULT
+  "$leader" -- "$work/batch.jsonl" 2 1000 "$pause" | grep RESULT
 wait "$sampler"
 python3 - samples.txt "$poll" <<'PY'
 import sys

@@ -1,8 +1,9 @@
 -- wrk script: POST /v1/entries/batch, BATCH distinct signed entries per request.
--- Arguments (after --): ENTRIES_FILE THREADS BATCH
+-- Arguments (after --): ENTRIES_FILE THREADS BATCH [PAUSE_MS]
 --   ENTRIES_FILE  one canonical signed entry per line (ledgerctl bench-entries); thread t of
 --                 THREADS takes lines t, t+THREADS, ... so no entry is sent twice
 --   BATCH         entries per request (the node's max_batch_entries is 1000 by default)
+--   PAUSE_MS      each connection waits this long between requests (default 0: full load)
 -- Counts the entries appended (results with status 201); a run that wraps around its entries
 -- would resend them (200, already present), which is not ingest: it stops counting and says so.
 local threads = {}
@@ -27,9 +28,14 @@ function init(args)
   for first = 1, #mine - batch + 1, batch do
     bodies[#bodies + 1] = '{"entries":[' .. table.concat(mine, ",", first, first + batch - 1) .. ']}'
   end
+  pause = tonumber(args[4] or "0")
   sent, created, other, wrapped = 0, 0, 0, 0
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+end
+
+function delay()
+  return pause
 end
 
 function request()
