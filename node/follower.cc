@@ -115,9 +115,10 @@ Result<std::unique_ptr<Follower>> Follower::Start(
   if (raised.ok()) {
     // An alarm raised before a restart still stands: the copy is not followed any further.
     auto alarm = ParseJson(*raised);
-    const std::string what = alarm.ok() && alarm->is_object() && alarm->contains("alarm")
-                                 ? alarm->at("alarm").dump()
-                                 : "see " + follower->options_.alarm_path;
+    const bool named = alarm.ok() && alarm->is_object() && alarm->contains("alarm") &&
+                       (*alarm)["alarm"].is_string();
+    const std::string what =
+        named ? (*alarm)["alarm"].get<std::string>() : "see " + follower->options_.alarm_path;
     {
       MutexLock lock(follower->mu_);
       follower->status_.alarm = what;

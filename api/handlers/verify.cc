@@ -262,11 +262,14 @@ void VerifyPage(const std::shared_ptr<Call>& call) {
   const std::optional<std::string> record_id = call->RecordIdParam();
   if (!record_id) return;
   const std::string& id = *record_id;
-  const bool wants_json =
-      call->request.fields.Get("Accept").find("application/json") != std::string_view::npos;
+  const std::string_view accept = call->request.fields.Get("Accept");
+  const bool wants_json = accept.find("application/json") != std::string_view::npos;
   auto verified = VerifyRecord(s, id);
   if (!verified.ok()) {
-    if (verified.status().code() != StatusCode::kNotFound || wants_json) {
+    // An error is an RFC 9457 problem, but for a browser (Accept: text/html), which shows the
+    // person who scanned the QR code a page that says what it means.
+    const bool browser = accept.find("text/html") != std::string_view::npos && !wants_json;
+    if (verified.status().code() != StatusCode::kNotFound || !browser) {
       return call->Fail(ProblemFromStatus(verified.status()));
     }
     return call->Send(

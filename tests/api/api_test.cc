@@ -404,9 +404,16 @@ TEST_CASE("bundles, POST /v1/verify and /v/{id} answer as an offline verifier wo
   CHECK(page.body.find("/v1/records/" + id + "/bundle") != std::string::npos);
   api::Response json_page = node.Call("GET", "/v/" + id, "", "", "application/json");
   CHECK(ParseJson(json_page.body).value()["in_force"] == true);
-  api::Response missing = node.Call("GET", "/v/" + std::string(64, 'a'));
+  // An unknown record: a page for a browser, a problem for anything else (regression: the
+  // HTML page was every client's answer, found by fuzz_http).
+  api::Response missing = node.Call("GET", "/v/" + std::string(64, 'a'), "", "", "text/html");
   CHECK(missing.status == 404);
+  CHECK(missing.fields.Get("Content-Type") == "text/html; charset=utf-8");
   CHECK(missing.body.find("NOT FOUND") != std::string::npos);
+  api::Response missing_problem = node.Call("GET", "/v/" + std::string(64, 'a'));
+  CHECK(missing_problem.status == 404);
+  CHECK(missing_problem.fields.Get("Content-Type") == "application/problem+json");
+  CHECK(ParseJson(missing_problem.body).value()["code"] == "not_found");
   CHECK(node.Call("GET", "/v/nothex").status == 400);
 }
 
