@@ -109,14 +109,16 @@ bool Admit(const std::shared_ptr<Call>& call) {
 // (ServiceOptions::leader_url); false if it can.
 bool ForLeader(const Route& route, Call& call) {
   const std::string& leader = call.state.options.leader_url;
-  if (leader.empty() || (route.effect == RouteEffect::kRead && route.auth == RouteAuth::kNone)) {
-    return false;
-  }
+  // A bank's read is logged in the query audit log, which the leader anchors in the log.
+  const bool bank_read =
+      route.auth == RouteAuth::kBank ||
+      (route.auth == RouteAuth::kBankOptional && !call.request.fields.Get("Authorization").empty());
+  if (leader.empty() || (route.effect == RouteEffect::kRead && !bank_read)) return false;
   call.headers.Set("Location", leader + call.request.target);
   call.Fail({307, "follower",
              "this node follows " + leader +
-                 " and keeps a verified copy of its log: writes, bank reads and signed credit "
-                 "profiles are served there (send the same request to the Location)"});
+                 " and keeps a verified copy of its log: writes and bank reads are served there "
+                 "(send the same request to the Location)"});
   return true;
 }
 

@@ -67,9 +67,10 @@ struct ServiceOptions {
   // once. Null (no witnesses): the head's checkpoint everywhere.
   std::function<std::optional<std::pair<uint64_t, std::string>>()> cosigned_checkpoint;
   // A follower's (node/follower.h): its leader's base URL. Requests it cannot serve itself get
-  // 307 Temporary Redirect there, with the same method, path and query: writes, bank reads
-  // (logged in the leader's anchored query audit log) and credit profiles (signed by the
-  // node key, which a follower does not hold). Empty: a node that serves everything.
+  // 307 Temporary Redirect there, with the same method, path and query: writes, and bank
+  // reads (logged in the leader's anchored query audit log). A follower signs public credit
+  // profiles with a key of its own (node_key), shown by GET /v1/node as "profile_key".
+  // Empty: a node that serves everything.
   std::string leader_url;
   // Whether the node is ready besides its own checks (GET /readyz answers 503 with its
   // error): a follower's lag and alarm. Null: always.

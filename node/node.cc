@@ -296,6 +296,11 @@ int RunNode(const NodeConfig& config) {
     if (!started.ok()) return log.Fail("cannot follow the leader", started.status());
     follower = std::move(*started);
     service_options.leader_url = config.follow;
+    // Public credit profiles, assembled from the verified copy, are signed with a key of the
+    // follower's own (docs/FOLLOWERS.md), made on its first start.
+    auto profile_key = LoadOrCreateNodeKey(config.data_dir + "/profile-key.pem");
+    if (!profile_key.ok()) return log.Fail("cannot read the profile key", profile_key.status());
+    service_options.node_key = *profile_key;
     service_options.readiness = [f = follower.get(), lag = config.follow_max_lag_s] {
       return f->Readiness(std::chrono::seconds(lag));
     };

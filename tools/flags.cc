@@ -88,6 +88,17 @@ Result<NoteVerifier> VerifierFromFlag(const std::string& value) {
   return NoteVerifier::FromVerifierKey(KeyFromFlag(value));
 }
 
+Result<crypto::PublicKey> PublicKeyFromFlag(const std::string& value) {
+  const std::string key = KeyFromFlag(value);
+  if (key.find("-----BEGIN") != std::string::npos) return crypto::PublicKey::FromPem(key);
+  auto der = crypto::Base64Decode(key);
+  if (!der.ok()) {
+    return Status::InvalidArgument("a public key is a PEM file or base64 SPKI, not \"" +
+                                   key.substr(0, 60) + "\"");
+  }
+  return crypto::PublicKey::FromDer(*der);
+}
+
 Result<WitnessPolicy> WitnessPolicyFromFlags(const Flags& flags) {
   WitnessPolicy policy;
   for (const std::string& value : flags.GetAll("witness")) {

@@ -52,6 +52,8 @@ Result<WitnessPolicy> WitnessPolicyFromFlags(const Flags& flags);
 // A --vkey value: the note verifier key itself ("<name>+<id>+<key>"), or a file holding it.
 // Errors: those of NoteVerifier::FromVerifierKey.
 Result<NoteVerifier> VerifierFromFlag(const std::string& value);
+// A public key given as base64 SPKI (as GET /v1/node shows keys) or a PEM file holding it.
+Result<crypto::PublicKey> PublicKeyFromFlag(const std::string& value);
 
 }  // namespace credledger::tools
 

@@ -95,13 +95,14 @@ commands:
   bundle --data DIR (--record ID | --index I) [--out FILE]
         the record's proof bundle (docs/PROOF-BUNDLE.md) at the current checkpoint
   verify BUNDLE|- --vkey KEY|FILE [--document FILE] [--at TIME] [--json]
-         [--witness KEY|FILE ... [--quorum K]]
+         [--witness KEY|FILE ... [--quorum K]] [--profile-signer KEY|FILE]
         check a proof bundle offline with the node's verifier key alone: prints each check
         and a verdict; exits 0 if authentic and in force, 3 if authentic but not in force
         (revoked, suspended, expired, ...), 1 if any check fails; with --witness, the
         checkpoint must carry cosignatures by K of those witnesses (default: all of them;
         docs/WITNESS.md); also checks a credit profile (GET /v1/subjects/{uscc}/profile):
-        node signature and every inclusion
+        node signature and every inclusion; a follower's profile is signed by its own key,
+        given with --profile-signer (its /v1/node "profile_key" spki, or a PEM file)
   qr URL [--out FILE.svg|FILE.pbm]
         the QR code of a record's verification page (https://NODE/v/ID) for a printed
         certificate: SVG or PBM with --out, else drawn in the terminal

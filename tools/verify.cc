@@ -127,11 +127,13 @@ Status BundleCommand(const Args& args) {
 
 Status VerifyCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(
-      Flags flags, Flags::Parse(args, {"vkey", "document", "at", "witness", "quorum"}, {"json"}));
+      Flags flags,
+      Flags::Parse(args, {"vkey", "document", "at", "witness", "quorum", "profile-signer"},
+                   {"json"}));
   if (flags.positional().size() != 1) {
     return Status::InvalidArgument(
-        "usage: ledgerctl verify BUNDLE --vkey KEY [--document FILE] "
-        "[--at TIME] [--witness KEY ... [--quorum K]] [--json]");
+        "usage: ledgerctl verify BUNDLE|PROFILE --vkey KEY [--document FILE] "
+        "[--at TIME] [--witness KEY ... [--quorum K]] [--profile-signer KEY] [--json]");
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, flags.Required("vkey"));
   CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
@@ -147,14 +149,21 @@ Status VerifyCommand(const Args& args) {
   auto parsed = ParseJson(bundle);
   if (parsed.ok() && parsed->is_object() &&
       parsed->value("type", Json()) == records::kCreditProfileType) {
-    auto listed = records::VerifyCreditProfile(bundle, verifier);
+    std::optional<crypto::PublicKey> signer;
+    if (auto given = flags.Get("profile-signer")) {
+      CREDLEDGER_ASSIGN_OR_RETURN(signer, PublicKeyFromFlag(*given));
+    }
+    auto listed = records::VerifyCreditProfile(bundle, verifier, signer ? &*signer : nullptr);
     if (!listed.ok()) {
       std::cout << "verdict: NOT AUTHENTIC: " << listed.status().message() << "\n";
       return Status::Unauthenticated("the credit profile is not authentic: " +
                                      listed.status().message());
     }
-    std::cout << "verdict: AUTHENTIC credit profile, signed by " << verifier.name() << ", "
-              << *listed << " records, each included in the checkpoint's tree\n";
+    std::cout << "verdict: AUTHENTIC credit profile, signed by "
+              << (signer ? "the given signer " + signer->KeyId() + " over a checkpoint of "
+                         : std::string())
+              << verifier.name() << ", " << *listed
+              << " records, each included in the checkpoint's tree\n";
     return Status::Ok();
   }
   records::VerifyOptions options;

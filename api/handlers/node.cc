@@ -40,7 +40,16 @@ void NodeInfo(const std::shared_ptr<Call>& call) {
                {"version", s.options.version},
                {"tree_size", head.tree_size},
                {"block_height", head.block_height}};
-  if (!s.options.leader_url.empty()) info["follows"] = s.options.leader_url;
+  if (!s.options.leader_url.empty()) {
+    info["follows"] = s.options.leader_url;
+    // The key a follower signs credit profiles with: not the node key, which it lacks.
+    if (s.options.node_key) {
+      const crypto::PublicKey key = s.options.node_key->public_key();
+      info["profile_key"] = {{"alg", std::string(crypto::KeyAlgorithmName(key.algorithm()))},
+                             {"key_id", key.KeyId()},
+                             {"spki", crypto::Base64Encode(key.spki_der())}};
+    }
+  }
   call->SendJson(200, info);
 }
 

@@ -156,7 +156,9 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
   return SignObjectMembers(std::move(members), node_key);
 }
 
-Result<size_t> VerifyCreditProfile(std::string_view text, const NoteVerifier& verifier) {
+Result<size_t> VerifyCreditProfile(std::string_view text, const NoteVerifier& verifier,
+                                   const crypto::PublicKey* signer) {
+  const crypto::PublicKey& signed_by = signer != nullptr ? *signer : verifier.public_key();
   CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(text));
   if (!doc.is_object() || doc.value("type", Json()) != kCreditProfileType) {
     return Status::InvalidArgument("not a credit profile (\"type\": \"credit_profile\")");
@@ -167,10 +169,13 @@ Result<size_t> VerifyCreditProfile(std::string_view text, const NoteVerifier& ve
                    "tree_hash", "tree_size", "checkpoint", "truncated", "licenses", "certificates",
                    "penalties", "credit_repairs", "key_id", "signature"},
                   {"bank", "purpose"}));
-  if (At(doc, "key_id") != verifier.public_key().KeyId()) {
-    return Status::Unauthenticated("/key_id: the profile is not signed by this node's key");
+  if (At(doc, "key_id") != signed_by.KeyId()) {
+    return Status::Unauthenticated(
+        signer != nullptr ? "/key_id: the profile is not signed by the given signer's key"
+                          : "/key_id: the profile is not signed by this node's key (a "
+                            "follower's profile names its own signer)");
   }
-  CREDLEDGER_RETURN_IF_ERROR(VerifyObjectSignature(doc, verifier.public_key()));
+  CREDLEDGER_RETURN_IF_ERROR(VerifyObjectSignature(doc, signed_by));
   if (!At(doc, "checkpoint").is_string()) return Violation("/checkpoint", "must be a string");
   CREDLEDGER_ASSIGN_OR_RETURN(
       Checkpoint cp,

@@ -53,9 +53,13 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
 
 // Checks a profile offline with the node's verifier key: the checkpoint's signature, the
 // node's signature over the profile, and each record's inclusion in the checkpoint's tree.
-// Returns how many records it lists. Errors: InvalidArgument (malformed), Unauthenticated
-// naming what does not verify.
-Result<size_t> VerifyCreditProfile(std::string_view profile, const NoteVerifier& verifier);
+// With `signer`, the profile is signed by that key instead of the node's: a follower's
+// (docs/FOLLOWERS.md), which assembles profiles from its verified copy of the log and signs
+// them with a key of its own; the checkpoint and the records are still checked against the
+// node's key. Returns how many records it lists. Errors: InvalidArgument (malformed),
+// Unauthenticated naming what does not verify.
+Result<size_t> VerifyCreditProfile(std::string_view profile, const NoteVerifier& verifier,
+                                   const crypto::PublicKey* signer = nullptr);
 
 }  // namespace credledger::records
 

@@ -145,6 +145,20 @@ witness_flags=()
 while read -r key _; do witness_flags+=(--witness "$key"); done <"$work/witnesses"
 "$ctl" verify "$work/bundle.json" --vkey "$vkey" "${witness_flags[@]}" --quorum 2 >"$work/verify.txt" ||
   fail "the follower's bundle does not verify: $(cat "$work/verify.txt")"
+# A public credit profile from a follower: assembled from its copy, signed with its own key
+# (its /v1/node "profile_key"), the records proven against the leader's checkpoint; a bank's
+# read is sent to the leader, which logs it.
+curl -fsS "$f1/v1/subjects/914403001922038216/profile" >"$work/profile.json" ||
+  fail "follower 1 serves no public profile"
+signer=$(curl -fsS "$f1/v1/node" | python3 -c 'import json,sys; print(json.load(sys.stdin)["profile_key"]["spki"])')
+"$ctl" verify "$work/profile.json" --vkey "$vkey" --profile-signer "$signer" >"$work/profile.txt" ||
+  fail "the follower's profile does not verify: $(cat "$work/profile.txt")"
+grep -q "AUTHENTIC credit profile" "$work/profile.txt" || fail "$(cat "$work/profile.txt")"
+"$ctl" verify "$work/profile.json" --vkey "$vkey" >/dev/null 2>&1 &&
+  fail "a follower's profile verified as signed by the leader's key"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$work/leader/dev-keys/demo-bank.token")" \
+  "$f1/v1/subjects/914403001922038216/profile?purpose=loan")
+[ "$code" = 307 ] || fail "a bank's read of a follower was not redirected to the leader ($code)"
 copied=$(grep -o '^credledger_follow_entries_copied [0-9]*' <<<"$(curl -fsS "$f2/metrics")" | cut -d' ' -f2)
 echo "follower_test: 2 followers of a 3-witness leader converged at $leader_size entries," \
   "follower 1 killed -9 $kills times; follower 2 copied $copied entries"
