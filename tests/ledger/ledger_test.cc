@@ -1636,3 +1636,29 @@ TEST_CASE("a follower serves only a checkpoint its own copy of the log proves",
   REQUIRE(follower->AdoptCheckpoint(at3).ok());
   CHECK(*follower->SignedCheckpoint() == at5);
 }
+
+TEST_CASE("a follower whose store fails a block write takes nothing of it, and goes on after",
+          "[ledger][follower][faults]") {
+  auto key = NodeKey();
+  auto leader = CreateLedger(std::make_shared<MemoryStore>(), key);
+  auto leader_policy = std::make_shared<ToyPolicy>();
+  leader->SetAdmissionPolicy(leader_policy);
+  for (char k : {'a', 'b'}) REQUIRE(leader->Append(std::string(1, k) + ":1").ok());
+  auto mem = std::make_shared<MemoryStore>();
+  auto follower = StartFollower(mem, *leader);
+  auto policy = std::make_shared<ToyPolicy>();
+  follower->SetAdmissionPolicy(policy);
+  REQUIRE(CopyBlock(*leader, *follower, 1).ok());
+  const auto before = StoreContents(*mem);
+
+  mem->FailWritesAfter(0);
+  Status failed = CopyBlock(*leader, *follower, 2);
+  CHECK(failed.code() == StatusCode::kUnavailable);  // this node's fault: retried, no alarm
+  CHECK(follower->Head().tree_size == 2);
+  CHECK(policy->keys_.count("b") == 0);  // the policy rolled back
+  mem->FailWritesAfter(std::nullopt);
+  CHECK(StoreContents(*mem) == before);
+  REQUIRE(CopyBlock(*leader, *follower, 2).ok());
+  CHECK(follower->Head().root == leader->Head().root);
+  CHECK(policy->keys_ == leader_policy->keys_);
+}
