@@ -167,7 +167,7 @@ void Dispatch(const std::shared_ptr<Call>& call) {
 std::vector<Route> AllRoutes() {
   std::vector<Route> all;
   for (auto routes : {NodeRoutes(), EntryRoutes(), RecordRoutes(), SubjectRoutes(), ProfileRoutes(),
-                      ProofRoutes(), PayloadRoutes(), VerifyRoutes(), TlogRoutes()}) {
+                      ProofRoutes(), PayloadRoutes(), VerifyRoutes(), TlogRoutes(), WebRoutes()}) {
     all.insert(all.end(), routes.begin(), routes.end());
   }
   return all;

@@ -94,8 +94,9 @@ enum class RouteAuth {
 
 // What caches may keep of a route's successful answers (errors are never kept).
 enum class RouteCache {
-  kNoStore,    // Cache-Control: no-store (answers that change as the log grows)
-  kImmutable,  // the answer at this URL never changes: public, max-age one year, immutable
+  kNoStore,     // Cache-Control: no-store (answers that change as the log grows)
+  kImmutable,   // the answer at this URL never changes: public, max-age one year, immutable
+  kRevalidate,  // Cache-Control: no-cache (the web app's files: kept, but asked for again)
 };
 
 // One route as served: method, path template ("/v1/entries/{index}") and its policies.

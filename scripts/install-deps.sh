@@ -13,7 +13,11 @@ packages=(
   libqrencode-dev zbar-tools  # ledgerctl qr, and an independent decoder to test it
   clang libclang-rt-14-dev  # the sanitizer build and its libFuzzer targets
   python3 python3-jsonschema python3-yaml  # answers checked against docs/openapi.yaml
+  chromium fonts-wqy-microhei  # the web app's browser tests (tests/web), and CJK text in them
 )
+# Node.js and npm for the browser tests' driver (playwright-core, pinned by
+# tests/web/package-lock.json): Debian's, unless the machine has its own already.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -22,13 +26,20 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if ((${#missing[@]} == 0)); then
-  exit 0
+if ((${#missing[@]} > 0)); then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The browser tests' npm packages, exactly as the lock file pins them; again only when the
+# lock file changed since the last install.
+web=$(cd "$(dirname "$0")/.." && pwd)/tests/web
+if [ ! -f "$web/node_modules/.package-lock.json" ] ||
+  [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
+  echo "install-deps: npm ci in tests/web" >&2
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

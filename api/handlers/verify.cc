@@ -60,6 +60,7 @@ std::string Headline(const records::BundleVerdict& v) {
 std::string Page(const std::string& title, const std::string& body) {
   return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+         "<link rel=\"icon\" href=\"data:,\">"  // no favicon request
          "<title>" +
          HtmlEscape(title) +
          "</title><style>body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em}"

@@ -48,8 +48,12 @@ void AppendHashArray(const std::vector<merkle::Hash>& hashes, std::string* out) 
 void Call::Send(unsigned status, std::string_view content_type, std::string body) {
   Response response = MakeResponse(status, content_type, std::move(body), request_id,
                                    request.version, request.keep_alive);
-  if (route != nullptr && route->cache == RouteCache::kImmutable && status >= 200 && status < 300) {
-    response.fields.Set("Cache-Control", "public, max-age=31536000, immutable");
+  if (route != nullptr && status >= 200 && status < 300) {
+    if (route->cache == RouteCache::kImmutable) {
+      response.fields.Set("Cache-Control", "public, max-age=31536000, immutable");
+    } else if (route->cache == RouteCache::kRevalidate) {
+      response.fields.Set("Cache-Control", "no-cache");
+    }
   }
   for (const auto& [name, value] : headers) response.fields.Set(name, value);
   const double seconds =

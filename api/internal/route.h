@@ -40,6 +40,7 @@ std::span<const Route> ProofRoutes();    // proofs.cc: inclusion and consistency
 std::span<const Route> PayloadRoutes();  // payloads.cc: documents off the log
 std::span<const Route> VerifyRoutes();   // verify.cc: bundles, POST /v1/verify, /v/{id}
 std::span<const Route> TlogRoutes();     // tlog.cc: the C2SP tlog-tiles layout under /tlog/
+std::span<const Route> WebRoutes();      // web.cc: the web app at / and /app/
 
 // All of them, in a fixed order (service.cc).
 std::vector<Route> AllRoutes();

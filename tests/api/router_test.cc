@@ -99,7 +99,7 @@ TEST_CASE("every route's declared effect, auth and cache policy is what clients 
     if (path == "/v1/proofs/consistency") path += "?from=1&to=2";
     return path;
   };
-  std::set<std::string> cached;
+  std::set<std::string> cached, revalidated;
   for (const api::RouteInfo& r : api::Service::Routes()) {
     const std::string target = concrete(r.path);
     INFO(r.method << " " << target);
@@ -128,12 +128,16 @@ TEST_CASE("every route's declared effect, auth and cache policy is what clients 
     } else if (answer.status == 200 && r.cache == api::RouteCache::kImmutable) {
       cached.insert(r.path);
       CHECK(answer.fields.Get("Cache-Control") == "public, max-age=31536000, immutable");
+    } else if (answer.status == 200 && r.cache == api::RouteCache::kRevalidate) {
+      revalidated.insert(r.path);
+      CHECK(answer.fields.Get("Cache-Control") == "no-cache");
     } else {
       CHECK(answer.fields.Get("Cache-Control") == "no-store");
     }
   }
   CHECK(cached == std::set<std::string>{"/v1/entries/{index}", "/v1/blocks/{height}",
                                         "/v1/proofs/consistency"});
+  CHECK(revalidated == std::set<std::string>{"/"});  // /app/{name} of "x" is a 404
   // Errors on an immutable route are not kept: the entry may exist later.
   CHECK(node.Call("GET", "/v1/entries/99").fields.Get("Cache-Control") == "no-store");
   // Draining: writes are refused (503, Retry-After), reads are served.

@@ -1,0 +1,168 @@
+// The web app's home page in real Chromium (Debian's, headless, driven by playwright-core),
+// against a development ledgerd started here: zh-CN first with an English switch, a strict
+// Content-Security-Policy and no request to any other host; an enterprise looked up by its
+// code; a record by its id (its /v/{id} page); a real document dropped on the page, hashed in
+// the browser and found; a phone-sized viewport. Screenshots go to $SCREENSHOTS if set.
+// Run by ctest (tests/CMakeLists.txt): LEDGERD=... LEDGERCTL=... node --test tests/web/
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const ledgerd = process.env.LEDGERD;
+const ctl = process.env.LEDGERCTL;
+const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+const screenshots = process.env.SCREENSHOTS;
+const work = mkdtempSync(join(tmpdir(), "credledger-web-"));
+const data = join(work, "data");
+let node, base, browser, recordId, documentPath;
+
+// Starts the development node on a free port; resolves with its URL once it serves.
+function startNode() {
+  return new Promise((resolve, reject) => {
+    node = spawn(ledgerd, ["--dev", "--data-dir", data, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    node.stderr.on("data", (chunk) => {
+      log += chunk;
+      const url = /url="(http:\/\/[0-9.:]+)"/.exec(log);
+      if (url) resolve(url[1]);
+    });
+    node.on("exit", (code) => reject(new Error(`ledgerd exited (${code}): ${log}`)));
+  });
+}
+
+before(async () => {
+  assert.ok(ledgerd && ctl, "LEDGERD and LEDGERCTL name the binaries");
+  base = await startNode();
+  // A license whose file_hash is a real document's, signed by the dev agency and submitted.
+  documentPath = join(work, "营业执照.pdf");
+  writeFileSync(documentPath, "%PDF-1.4\n% credledger web test\n" + "x".repeat(1000) + "\n%%EOF\n");
+  const license = JSON.parse(readFileSync(join(data, "dev-keys", "example-license.json"), "utf8"));
+  license.body.file_hash = createHash("sha256").update(readFileSync(documentPath)).digest("hex");
+  const template = join(work, "license.json");
+  writeFileSync(template, JSON.stringify(license));
+  const signed = execFileSync(ctl, ["sign", "--key", join(data, "dev-keys", "sz-amr.pem"), template]);
+  const answer = await fetch(`${base}/v1/entries`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: signed,
+  });
+  const receipt = await answer.text();
+  assert.equal(answer.status, 201, receipt);
+  recordId = JSON.parse(receipt).record_id;
+  browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (node) node.kill("SIGTERM");
+  rmSync(work, { recursive: true, force: true });
+});
+
+// A page that fails the test on any request to another host, and on any console error
+// (a CSP violation is one).
+async function openPage(options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const problems = [];
+  page.on("request", (request) => {
+    if (!request.url().startsWith(base) && !request.url().startsWith("data:")) {
+      problems.push(`a request to another host: ${request.url()}`);
+    }
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  return { page, problems, context };
+}
+
+test("the home page is zh-CN, switches to English, under a strict CSP", async () => {
+  const { page, problems, context } = await openPage();
+  const answer = await page.goto(`${base}/`);
+  assert.equal(answer.status(), 200);
+  const csp = answer.headers()["content-security-policy"];
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+  assert.equal(await page.textContent("h1"), "信用信息存证核验");
+  assert.equal(await page.getByLabel("统一社会信用代码（18 位）").count(), 1);  // labelled inputs
+  if (screenshots) await page.screenshot({ path: join(screenshots, "home-zh-CN-desktop.png"), fullPage: true });
+  await page.click("#language");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.textContent("h1"), "Credit information: verify a record");
+  await page.reload();  // the choice is kept
+  assert.equal(await page.textContent("h1"), "Credit information: verify a record");
+  await page.click("#language");
+  assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("an enterprise looked up by its code lists its records, each linking to its page", async () => {
+  const { page, problems, context } = await openPage();
+  await page.goto(`${base}/`);
+  await page.fill("#code", "914403001922038216");
+  await page.keyboard.press("Enter");  // the keyboard alone submits
+  await page.waitForSelector("#result table");
+  assert.match(await page.textContent("#result"), /电子证照/);
+  assert.match(await page.textContent("#result"), /有效/);
+  await page.click(`#result a[href="/v/${recordId}"]`);
+  await page.waitForURL(`${base}/v/${recordId}`);
+  assert.match(await page.textContent("body"), /AUTHENTIC/);
+  // A malformed code is refused on the page, in zh-CN.
+  await page.goto(`${base}/`);
+  await page.fill("#code", "91440300192203821I");
+  await page.click("#by-code button");
+  assert.match(await page.textContent("#result"), /统一社会信用代码为 18 位/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a record looked up by its id opens its verification page", async () => {
+  const { page, problems, context } = await openPage();
+  await page.goto(`${base}/`);
+  await page.fill("#record-id", recordId);
+  await page.click("#by-id button");
+  await page.waitForURL(`${base}/v/${recordId}`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a dropped document is hashed in the browser, and its record verified", async () => {
+  const { page, problems, context } = await openPage();
+  const posted = [];
+  page.on("request", (request) => {
+    if (request.method() === "POST") posted.push(request.postData());
+  });
+  await page.goto(`${base}/`);
+  await page.setInputFiles("#document", documentPath);
+  await page.waitForSelector("#result article");
+  const hash = createHash("sha256").update(readFileSync(documentPath)).digest("hex");
+  assert.match(await page.textContent("#result"), new RegExp(hash));
+  assert.match(await page.textContent("#result h3"), /真实有效/);
+  // Only the hash left the browser, never the document.
+  assert.deepEqual(posted, [JSON.stringify({ hash })]);
+  if (screenshots) await page.screenshot({ path: join(screenshots, "document-zh-CN-desktop.png"), fullPage: true });
+  // Another file: not found, said in zh-CN.
+  const other = join(work, "other.pdf");
+  writeFileSync(other, "%PDF-1.4\nnot issued\n");
+  await page.setInputFiles("#document", other);
+  await page.waitForSelector("#result p.bad");
+  assert.match(await page.textContent("#result"), /本账本中没有记录载有此文件的摘要/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("on a phone-sized viewport the page fits without scrolling sideways", async () => {
+  const { page, problems, context } = await openPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await page.goto(`${base}/`);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide`);
+  if (screenshots) await page.screenshot({ path: join(screenshots, "home-zh-CN-phone.png"), fullPage: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
