@@ -1,6 +1,10 @@
 // Paper-free verification: proof bundles (GET .../bundle), POST /v1/verify and the page a
 // printed certificate's QR code opens (GET /v/{id}). Every answer is reached the way an
 // outside verifier reaches it: records::VerifyProofBundle with the node's verifier key only.
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+
 #include "api/internal/call.h"
 #include "api/internal/route.h"
 #include "api/multipart.h"
@@ -49,72 +53,241 @@ std::string BodyString(const Json& entry, const char* member) {
                                                               : std::string();
 }
 
-std::string Headline(const records::BundleVerdict& v) {
-  if (!v.authentic) return "NOT AUTHENTIC";
-  if (v.in_force) return "AUTHENTIC \u00b7 IN FORCE";
-  std::string status = v.status;
-  for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return "AUTHENTIC \u00b7 " + status;
+// The verification page's words in one language (zh-CN, the default, or English).
+struct PageText {
+  const char* lang;
+  const char* not_authentic;
+  const char* in_force;
+  const char* authentic;  // followed by the status
+  const char* record;
+  const char* name;
+  const char* number;
+  const char* subject;
+  const char* person;
+  const char* issued_by;
+  const char* status;
+  const char* valid_from;
+  const char* valid_until;
+  const char* long_term;
+  const char* display;
+  const char* anchored_at;
+  const char* checked_at;
+  const char* ledger;
+  const char* tree_size;
+  const char* checks;
+  const char* yourself;
+  const char* yourself_intro;
+  const char* bundle;
+  const char* yourself_offline;
+  const char* key_source;
+  const char* title;
+  const char* not_found_title;
+  const char* not_found;                                  // followed by the origin
+  const char* not_found_end;                              // between the record id and the end
+  std::map<std::string, std::string, std::less<>> words;  // types, statuses, check names
+};
+
+const PageText& Chinese() {
+  static const PageText text = {"zh-CN",
+                                "未通过核验",
+                                "真实 · 有效",
+                                "真实 · ",
+                                "记录类型",
+                                "名称",
+                                "编号",
+                                "主体",
+                                "自然人（加密承诺）",
+                                "发布机关",
+                                "状态",
+                                "生效日期",
+                                "有效期至",
+                                "长期",
+                                "公示",
+                                "存证时间",
+                                "核验时间",
+                                "账本",
+                                "，条目数 ",
+                                "核验项目",
+                                "自行核验",
+                                "本页是节点自己的回答。如不想信任它，请下载",
+                                "证明文件",
+                                "，并在离线状态下运行：",
+                                "核验公钥必须来自您信任的来源（账本公布的配置），而不是本页。",
+                                "记录核验 ",
+                                "未找到记录",
+                                "本账本（",
+                                "）中没有此记录。指向此处的证书并非在本账本签发。",
+                                {{"license", "电子证照"},
+                                 {"certificate", "电子证明"},
+                                 {"penalty", "行政处罚"},
+                                 {"credit_repair", "信用修复"},
+                                 {"status_change", "状态变更"},
+                                 {"valid", "有效"},
+                                 {"suspended", "暂停"},
+                                 {"revoked", "撤销"},
+                                 {"cancelled", "注销"},
+                                 {"expired", "过期"},
+                                 {"withdrawn", "撤回"},
+                                 {"superseded", "已被替代"},
+                                 {"repaired", "已修复"},
+                                 {"not_yet_valid", "尚未生效"},
+                                 {"format", "格式"},
+                                 {"record", "记录"},
+                                 {"status", "状态"},
+                                 {"checkpoint", "检查点签名"},
+                                 {"genesis", "创世条目"},
+                                 {"registry", "登记簿"},
+                                 {"inclusion", "包含证明"},
+                                 {"block", "区块"},
+                                 {"signature", "机关签名"},
+                                 {"authority", "签发权限"},
+                                 {"history", "相关记录"},
+                                 {"validity", "有效期"},
+                                 {"document", "文件"},
+                                 {"cosignatures", "见证人联署"}}};
+  return text;
 }
 
-std::string Page(const std::string& title, const std::string& body) {
-  return "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+const PageText& English() {
+  static const PageText text = {
+      "en",
+      "NOT AUTHENTIC",
+      "AUTHENTIC \u00b7 IN FORCE",
+      "AUTHENTIC \u00b7 ",
+      "Record",
+      "Name",
+      "Number",
+      "Subject",
+      "a natural person (keyed commitment)",
+      "Issued by",
+      "Status",
+      "Valid from",
+      "Valid until",
+      "long-term",
+      "Public display",
+      "Anchored at",
+      "Checked at",
+      "Ledger",
+      ", tree size ",
+      "Checks",
+      "Verify it yourself",
+      "This page is the node's own answer. To check without trusting it, download the",
+      "proof bundle",
+      " and run, offline:",
+      "The verifier key must come from a source you trust (the ledger's published "
+      "configuration), not from this page.",
+      "Verification of record ",
+      "Record not found",
+      "This ledger (",
+      ") has no such record. A certificate that points here was not issued on it.",
+      {}};
+  return text;
+}
+
+// zh-CN unless the Accept-Language header prefers English to Chinese (RFC 9110, 12.5.4).
+const PageText& TextFor(std::string_view accept_language) {
+  double zh = 0, en = 0;
+  size_t order = 0;
+  while (!accept_language.empty()) {
+    const size_t comma = accept_language.find(',');
+    std::string_view item = accept_language.substr(0, comma);
+    accept_language.remove_prefix(comma == std::string_view::npos ? accept_language.size()
+                                                                  : comma + 1);
+    const size_t semicolon = item.find(';');
+    std::string_view tag = item.substr(0, semicolon);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    double q = 1;
+    if (semicolon != std::string_view::npos) {
+      const size_t at = item.find("q=", semicolon);
+      if (at != std::string_view::npos) q = std::atof(std::string(item.substr(at + 2)).c_str());
+    }
+    q -= 1e-6 * static_cast<double>(++order);  // equal weights: the first listed wins
+    auto starts = [&](std::string_view prefix) {
+      return tag.size() >= prefix.size() &&
+             std::equal(prefix.begin(), prefix.end(), tag.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(b)) == a;
+             });
+    };
+    if (starts("zh")) zh = std::max(zh, q);
+    if (starts("en")) en = std::max(en, q);
+  }
+  return en > zh ? English() : Chinese();
+}
+
+// A word of `text`'s language for `word` (a type, a status, a check), or `word` itself.
+std::string Word(const PageText& text, const std::string& word) {
+  auto it = text.words.find(word);
+  return it == text.words.end() ? word : it->second;
+}
+
+std::string Headline(const records::BundleVerdict& v, const PageText& text) {
+  if (!v.authentic) return text.not_authentic;
+  if (v.in_force) return text.in_force;
+  std::string status = Word(text, v.status);
+  if (&text == &English()) {
+    for (char& c : status) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return text.authentic + status;
+}
+
+std::string Page(const PageText& text, const std::string& title, const std::string& body) {
+  return "<!doctype html>\n<html lang=\"" + std::string(text.lang) +
+         "\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<link rel=\"icon\" href=\"data:,\">"  // no favicon request
          "<title>" +
          HtmlEscape(title) +
          "</title><style>body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em}"
          ".ok{color:#0a6b2d}.bad{color:#a40e0e}th{text-align:left;padding-right:1em}"
-         "code{word-break:break-all}</style></head><body>\n" +
+         "code{word-break:break-all}pre{white-space:pre-wrap}td{overflow-wrap:anywhere}"
+         "</style></head><body>\n" +
          body + "</body></html>\n";
 }
 
 std::string VerdictPage(const records::BundleVerdict& v, const std::string& record_id,
-                        const std::string& vkey) {
+                        const std::string& vkey, const PageText& text) {
   std::string b;
-  b += "<h1 class=\"" + std::string(v.in_force ? "ok" : "bad") + "\">" + HtmlEscape(Headline(v)) +
-       "</h1>\n<table>\n";
+  b += "<h1 class=\"" + std::string(v.in_force ? "ok" : "bad") + "\">" +
+       HtmlEscape(Headline(v, text)) + "</h1>\n<table>\n";
   auto row = [&](const char* name, const std::string& value) {
     if (!value.empty())
       b += "<tr><th>" + std::string(name) + "</th><td>" + HtmlEscape(value) + "</td></tr>\n";
   };
-  row("Record", v.type_name());
-  row("Name", BodyString(v.entry, "type_name"));
+  row(text.record, Word(text, v.type_name()));
+  row(text.name, BodyString(v.entry, "type_name"));
   if (const char* number = v.type ? records::Traits(*v.type).number_member : nullptr) {
-    row("Number", BodyString(v.entry, number));
+    row(text.number, BodyString(v.entry, number));
   }
   if (v.entry.is_object() && v.entry.contains("subject")) {
     const Json& subject = v.entry.at("subject");
-    row("Subject", subject.value("kind", "") == "person" ? "a natural person (keyed commitment)"
-                                                         : subject.value("uscc", ""));
+    row(text.subject,
+        subject.value("kind", "") == "person" ? text.person : subject.value("uscc", ""));
   }
-  row("Issued by", v.agency_name.empty() ? v.agency : v.agency_name + " (" + v.agency + ")");
-  row("Status", v.status);
-  row("Valid from", v.valid_from);
+  row(text.issued_by, v.agency_name.empty() ? v.agency : v.agency_name + " (" + v.agency + ")");
+  row(text.status, Word(text, v.status));
+  row(text.valid_from, v.valid_from);
   if (v.type && records::Traits(*v.type).validity_window) {
-    row("Valid until", v.valid_until.empty() ? "long-term" : v.valid_until);
+    row(text.valid_until, v.valid_until.empty() ? text.long_term : v.valid_until);
   }
-  if (v.display) row("Public display", v.display->reason);
-  row("Anchored at", v.anchored_at);
-  row("Checked at", v.checked_at);
-  row("Ledger", v.origin + ", tree size " + std::to_string(v.tree_size));
-  b += "</table>\n<h2>Checks</h2>\n<ul>\n";
+  if (v.display) row(text.display, v.display->reason);
+  row(text.anchored_at, v.anchored_at);
+  row(text.checked_at, v.checked_at);
+  row(text.ledger, v.origin + text.tree_size + std::to_string(v.tree_size));
+  b += "</table>\n<h2>" + std::string(text.checks) + "</h2>\n<ul>\n";
   for (const records::BundleCheck& c : v.checks) {
     const char* mark = c.result == records::BundleCheck::Result::kPass   ? "&#10003;"
                        : c.result == records::BundleCheck::Result::kFail ? "&#10007;"
                                                                          : "&ndash;";
-    b += "<li>" + std::string(mark) + " <b>" + HtmlEscape(c.name) +
+    b += "<li>" + std::string(mark) + " <b>" + HtmlEscape(Word(text, c.name)) +
          "</b>: " + HtmlEscape(c.detail) + "</li>\n";
   }
-  b += "</ul>\n<h2>Verify it yourself</h2>\n<p>This page is the node's own answer. To check "
-       "without trusting it, download the <a href=\"/v1/records/" +
-       record_id +
-       "/bundle\">proof bundle</a> and run, offline:</p>\n<pre><code>ledgerctl verify "
-       "credledger-proof-" +
-       record_id.substr(0, 16) + ".json --vkey '" + HtmlEscape(vkey) +
-       "'</code></pre>\n<p>The verifier key must come from a source you trust (the ledger's "
-       "published configuration), not from this page.</p>\n";
-  return Page("Verification of record " + record_id.substr(0, 16), b);
+  b += "</ul>\n<h2>" + std::string(text.yourself) + "</h2>\n<p>" + text.yourself_intro +
+       " <a href=\"/v1/records/" + record_id + "/bundle\">" + text.bundle + "</a>" +
+       text.yourself_offline + "</p>\n<pre><code>ledgerctl verify credledger-proof-" +
+       record_id.substr(0, 16) + ".json --vkey '" + HtmlEscape(vkey) + "'</code></pre>\n<p>" +
+       text.key_source + "</p>\n";
+  return Page(text, text.title + record_id.substr(0, 16), b);
 }
 
 // Record `record_id`'s bundle at the current checkpoint, and its verdict as any outside
@@ -264,6 +437,9 @@ void VerifyPage(const std::shared_ptr<Call>& call) {
   if (!record_id) return;
   const std::string& id = *record_id;
   const std::string_view accept = call->request.fields.Get("Accept");
+  const PageText& text = TextFor(call->request.fields.Get("Accept-Language"));
+  call->headers.Set("Content-Language", text.lang);
+  call->headers.Set("Vary", "Accept, Accept-Language");
   const bool wants_json = accept.find("application/json") != std::string_view::npos;
   auto verified = VerifyRecord(s, id);
   if (!verified.ok()) {
@@ -273,16 +449,15 @@ void VerifyPage(const std::shared_ptr<Call>& call) {
     if (verified.status().code() != StatusCode::kNotFound || !browser) {
       return call->Fail(ProblemFromStatus(verified.status()));
     }
-    return call->Send(
-        404, "text/html; charset=utf-8",
-        Page("Record not found",
-             "<h1 class=\"bad\">NOT FOUND</h1>\n<p>This ledger (" +
-                 HtmlEscape(s.ledger.params().origin) + ") has no record <code>" + id +
-                 "</code>. A certificate that points here was not issued on it.</p>\n"));
+    return call->Send(404, "text/html; charset=utf-8",
+                      Page(text, text.not_found_title,
+                           "<h1 class=\"bad\">" + std::string(text.not_found_title) + "</h1>\n<p>" +
+                               text.not_found + HtmlEscape(s.ledger.params().origin) +
+                               text.not_found_end + "</p>\n<p><code>" + id + "</code></p>\n"));
   }
   if (wants_json) return call->SendJson(200, verified->ToJson());
   call->Send(200, "text/html; charset=utf-8",
-             VerdictPage(verified->verdict, id, s.ledger.VerifierKey()));
+             VerdictPage(verified->verdict, id, s.ledger.VerifierKey(), text));
 }
 
 constexpr Route kRoutes[] = {

@@ -396,12 +396,24 @@ TEST_CASE("bundles, POST /v1/verify and /v/{id} answer as an offline verifier wo
   CHECK(node.Call("POST", "/v1/verify", "{", "application/json").status == 400);
   CHECK(node.Call("POST", "/v1/verify", "", "application/pdf").status == 400);
 
-  // The page a printed QR code opens.
+  // The page a printed QR code opens: zh-CN unless the browser prefers English.
   api::Response page = node.Call("GET", "/v/" + id);
   CHECK(page.status == 200);
   CHECK(page.fields.Get("Content-Type") == "text/html; charset=utf-8");
-  CHECK(page.body.find("AUTHENTIC \u00b7 IN FORCE") != std::string::npos);
+  CHECK(page.fields.Get("Content-Language") == "zh-CN");
+  CHECK(page.body.find("<html lang=\"zh-CN\">") != std::string::npos);
+  CHECK(page.body.find("真实 · 有效") != std::string::npos);
+  CHECK(page.body.find("<th>记录类型</th><td>行政处罚</td>") != std::string::npos);
   CHECK(page.body.find("/v1/records/" + id + "/bundle") != std::string::npos);
+  for (const char* english : {"en", "en-US,en;q=0.9,zh-CN;q=0.8", "zh-CN;q=0.5, en-GB"}) {
+    api::Response en = node.Call("GET", "/v/" + id, "", "", "", "", english);
+    CHECK(en.fields.Get("Content-Language") == "en");
+    CHECK(en.body.find("AUTHENTIC \u00b7 IN FORCE") != std::string::npos);
+  }
+  for (const char* chinese : {"zh-CN,zh;q=0.9,en;q=0.8", "fr", "zh, en", "EN;q=0.1, ZH-TW"}) {
+    api::Response zh = node.Call("GET", "/v/" + id, "", "", "", "", chinese);
+    CHECK(zh.fields.Get("Content-Language") == "zh-CN");
+  }
   api::Response json_page = node.Call("GET", "/v/" + id, "", "", "application/json");
   CHECK(ParseJson(json_page.body).value()["in_force"] == true);
   // An unknown record: a page for a browser, a problem for anything else (regression: the
@@ -409,7 +421,7 @@ TEST_CASE("bundles, POST /v1/verify and /v/{id} answer as an offline verifier wo
   api::Response missing = node.Call("GET", "/v/" + std::string(64, 'a'), "", "", "text/html");
   CHECK(missing.status == 404);
   CHECK(missing.fields.Get("Content-Type") == "text/html; charset=utf-8");
-  CHECK(missing.body.find("NOT FOUND") != std::string::npos);
+  CHECK(missing.body.find("未找到记录") != std::string::npos);
   api::Response missing_problem = node.Call("GET", "/v/" + std::string(64, 'a'));
   CHECK(missing_problem.status == 404);
   CHECK(missing_problem.fields.Get("Content-Type") == "application/problem+json");

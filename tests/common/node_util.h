@@ -68,12 +68,14 @@ struct Node {
 
   api::Response Call(const std::string& method, const std::string& target, std::string body = {},
                      const std::string& content_type = "application/json",
-                     const std::string& accept = "", const std::string& authorization = "") {
+                     const std::string& accept = "", const std::string& authorization = "",
+                     const std::string& accept_language = "") {
     api::Request request;
     request.method = method;
     request.target = target;
     request.fields.Add("Content-Type", content_type);
     if (!accept.empty()) request.fields.Add("Accept", accept);
+    if (!accept_language.empty()) request.fields.Add("Accept-Language", accept_language);
     if (!authorization.empty()) request.fields.Add("Authorization", authorization);
     request.body = std::move(body);
     std::promise<api::Response> answered;

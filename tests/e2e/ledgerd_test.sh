@@ -218,6 +218,8 @@ req "verify by hash" 200 "${json[@]}" --data-binary "{\"hash\":\"$doc_hash\"}" /
 has "found by hash" '"found":true'
 has "answers the status" '"status":"valid"'
 req "verification page" 200 "/v/$record_id"
+has "the page's verdict, in zh-CN" '真实 · 有效'
+req "verification page in English" 200 -H 'Accept-Language: en-US,en;q=0.9' "/v/$record_id"
 has "the page's verdict" 'AUTHENTIC · IN FORCE'
 "$ctl" qr "$base/v/$record_id" --out qr.svg && grep -q '<svg' qr.svg && ok || bad "ledgerctl qr"
 cat >revoke.json <<EOF
@@ -235,7 +237,7 @@ req "bundle after the revocation" 200 "/v1/records/$record_id/bundle"
 req "an old bundle, checked against the ledger now" 200 "${json[@]}" --data-binary @bundle.json /v1/verify
 has "the old bundle itself is authentic" '"authentic":true'
 has "the ledger now says revoked" '"status":"revoked"'
-req "verification page of a revoked license" 200 "/v/$record_id"
+req "verification page of a revoked license" 200 -H 'Accept-Language: en' "/v/$record_id"
 has "the page says revoked" 'AUTHENTIC · REVOKED'
 # Credit profiles: the bank's view, logged and signed; the public's, without a token.
 audit_lines=$(wc -l <data/query-audit.jsonl)

@@ -112,7 +112,7 @@ test("an enterprise looked up by its code lists its records, each linking to its
   assert.match(await page.textContent("#result"), /有效/);
   await page.click(`#result a[href="/v/${recordId}"]`);
   await page.waitForURL(`${base}/v/${recordId}`);
-  assert.match(await page.textContent("body"), /AUTHENTIC/);
+  assert.match(await page.textContent("body"), /AUTHENTIC · IN FORCE/);  // an en-US browser
   // A malformed code is refused on the page, in zh-CN.
   await page.goto(`${base}/`);
   await page.fill("#code", "91440300192203821I");
@@ -153,6 +153,22 @@ test("a dropped document is hashed in the browser, and its record verified", asy
   await page.setInputFiles("#document", other);
   await page.waitForSelector("#result p.bad");
   assert.match(await page.textContent("#result"), /本账本中没有记录载有此文件的摘要/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the QR code's page, on a zh-CN phone: the verdict in zh-CN, fitting the screen", async () => {
+  const { page, problems, context } = await openPage({
+    viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: "zh-CN",
+  });
+  const answer = await page.goto(`${base}/v/${recordId}`);
+  assert.equal(answer.headers()["content-language"], "zh-CN");
+  assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
+  assert.equal(await page.textContent("h1"), "真实 · 有效");
+  assert.match(await page.textContent("body"), /电子证照/);
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `the page is ${width} px wide`);
+  if (screenshots) await page.screenshot({ path: join(screenshots, "record-zh-CN-phone.png"), fullPage: true });
   assert.deepEqual(problems, []);
   await context.close();
 });
