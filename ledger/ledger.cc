@@ -42,6 +42,28 @@ Result<std::string> ParamsJson(const LedgerParams& p) {
   return CanonicalJson(j);
 }
 
+// Writes a new ledger into empty `store`: entry 0 and its leaf index and tile, the genesis
+// block, the head pointer and the parameters, in one synced batch (a leader's Create and a
+// follower's CreateFollower, whose stores are the same). REQUIRES: `genesis` is block 0 of
+// `genesis_entry`.
+Status WriteGenesis(Store* store, const LedgerParams& params, const std::string& genesis_entry,
+                    const BlockHeader& genesis) {
+  CREDLEDGER_ASSIGN_OR_RETURN(internal::TreeWriter writer,
+                              internal::TreeWriter::Load(store, params.tree_hash, 0));
+  const Hash leaf = merkle::LeafHash(params.tree_hash, genesis_entry);
+  writer.Append(leaf);
+  WriteBatch wb;
+  wb.Put(format::EntryKey(0), genesis_entry);
+  wb.Put(format::LeafKey(leaf), EncodeIndex(0));
+  writer.FlushTiles(&wb);
+  wb.Put(format::BlockKey(0), genesis.ToJson());
+  wb.Put(std::string(format::kHeadKey), EncodeIndex(0));
+  // Parameters last in the batch, though the batch is atomic: they mark a complete ledger.
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string params_json, ParamsJson(params));
+  wb.Put(std::string(format::kParamsKey), std::move(params_json));
+  return store->Write(wb, /*sync=*/true);
+}
+
 // The caller side of a SubmitBatch: one completion for the whole batch.
 struct BatchWaiter {
   explicit BatchWaiter(size_t n) : results(n, Status::Internal("not sequenced")) {}
@@ -700,31 +722,16 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(std::unique_ptr<Store> store,
   if (genesis_entry.size() > options.max_entry_bytes) {
     return Status::InvalidArgument("genesis entry is larger than max_entry_bytes");
   }
-  Hash leaf = merkle::LeafHash(tree_hash, genesis_entry);
-  CREDLEDGER_ASSIGN_OR_RETURN(internal::TreeWriter writer,
-                              internal::TreeWriter::Load(store.get(), tree_hash, 0));
-  writer.Append(leaf);
-
   BlockHeader genesis;
   genesis.height = 0;
   genesis.first_index = 0;
   genesis.entry_count = 1;
   genesis.tree_size = 1;
-  genesis.root = writer.Root();
+  genesis.root = merkle::LeafHash(tree_hash, genesis_entry);  // a one-leaf tree's root
   genesis.origin = origin;
   genesis.timestamp = NowTimestamp();
   CREDLEDGER_ASSIGN_OR_RETURN(genesis.signature, node_key.Sign(genesis.SignedBytes()));
-
-  WriteBatch wb;
-  wb.Put(format::EntryKey(0), genesis_entry);
-  wb.Put(format::LeafKey(leaf), EncodeIndex(0));
-  writer.FlushTiles(&wb);
-  wb.Put(format::BlockKey(0), genesis.ToJson());
-  wb.Put(std::string(format::kHeadKey), EncodeIndex(0));
-  // Parameters last in the batch, though the batch is atomic: they mark a complete ledger.
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string params_json, ParamsJson(params));
-  wb.Put(std::string(format::kParamsKey), std::move(params_json));
-  CREDLEDGER_RETURN_IF_ERROR(store->Write(wb, /*sync=*/true));
+  CREDLEDGER_RETURN_IF_ERROR(WriteGenesis(store.get(), params, genesis_entry, genesis));
   return Open(std::move(store), std::move(node_key), options);
 }
 
@@ -1007,18 +1014,7 @@ Result<std::unique_ptr<Ledger>> Ledger::CreateFollower(std::unique_ptr<Store> st
     return Status::InvalidArgument("the genesis block is not signed by the node key: " +
                                    signed_by.message());
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(internal::TreeWriter writer,
-                              internal::TreeWriter::Load(store.get(), params.tree_hash, 0));
-  writer.Append(leaf);
-  WriteBatch wb;
-  wb.Put(format::EntryKey(0), genesis_entry);
-  wb.Put(format::LeafKey(leaf), EncodeIndex(0));
-  writer.FlushTiles(&wb);
-  wb.Put(format::BlockKey(0), g.ToJson());
-  wb.Put(std::string(format::kHeadKey), EncodeIndex(0));
-  CREDLEDGER_ASSIGN_OR_RETURN(std::string params_json, ParamsJson(params));
-  wb.Put(std::string(format::kParamsKey), std::move(params_json));
-  CREDLEDGER_RETURN_IF_ERROR(store->Write(wb, /*sync=*/true));
+  CREDLEDGER_RETURN_IF_ERROR(WriteGenesis(store.get(), params, genesis_entry, g));
   return OpenFollower(std::move(store), options);
 }
 
@@ -1049,31 +1045,29 @@ Status Ledger::AppendBlock(const BlockHeader& header, std::vector<Submission> en
   block->batch.Reserve(2 * entries.size() + 16);
   d.GrowLeafFilter(header.tree_size, nullptr);
   auto refuse = [&](Status why) {
-    if (!block->added.empty()) {
-      d.writer = block->before;
-      if (policy) policy->RolledBack(header.first_index);
-    }
+    d.RollBack(*block);  // the tree as before, and what the policy admitted of the block
     return why;
   };
   for (size_t i = 0; i < entries.size(); ++i) {
     const uint64_t index = header.first_index + i;
     const Hash& leaf = entries[i].leaf_hash();
-    const std::string entry_name = "entry " + std::to_string(index);
+    // Made only for an error: this loop runs once per copied entry.
+    auto entry_name = [index] { return "entry " + std::to_string(index); };
     if (auto it = block->added.find(leaf); it != block->added.end()) {
-      return refuse(Status::InvalidArgument(entry_name + " repeats entry " +
+      return refuse(Status::InvalidArgument(entry_name() + " repeats entry " +
                                             std::to_string(it->second) + " of the same block"));
     }
     Result<std::optional<uint64_t>> durable = d.DurableIndexOf(leaf);
     if (!durable.ok()) return refuse(Status::Unavailable(durable.status().ToString()));
     if (*durable) {
-      return refuse(Status::InvalidArgument(entry_name + " repeats entry " +
+      return refuse(Status::InvalidArgument(entry_name() + " repeats entry " +
                                             std::to_string(**durable) +
                                             ": a ledger logs an entry once"));
     }
     if (policy) {
       Status admitted =
           policy->Admit(entries[i].entry(), leaf, index, entries[i].checks().get(), &block->batch);
-      if (!admitted.ok()) return refuse(admitted.WithContext(entry_name));
+      if (!admitted.ok()) return refuse(admitted.WithContext(entry_name()));
     }
     block->added.emplace(leaf, index);
     d.AddToLeafFilter(leaf);

@@ -418,8 +418,12 @@ witness::Witness::Audit FollowerAudit(const std::string& follower_url, const std
     std::optional<client::HttpClient> client GUARDED_BY(mu);  // one request at a time
   };
   auto auditor = std::make_shared<Auditor>();
-  return [auditor, follower_url, ca_file, log](const Checkpoint& checkpoint) -> Status {
-    CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, NoteVerifier::FromVerifierKey(log.vkey));
+  // Parsed once (Witness::Open has checked the key): its origin and key for every audit.
+  auto parsed =
+      std::make_shared<const Result<NoteVerifier>>(NoteVerifier::FromVerifierKey(log.vkey));
+  return [auditor, parsed, follower_url, ca_file, log](const Checkpoint& checkpoint) -> Status {
+    if (!parsed->ok()) return parsed->status();
+    const NoteVerifier& verifier = **parsed;
     if (checkpoint.origin != verifier.name()) {
       return Status::PermissionDenied("this witness's follower follows " + verifier.name() +
                                       ", not " + checkpoint.origin);

@@ -378,12 +378,8 @@ int RunNode(const NodeConfig& config) {
   }
   TilePublisher* tiles = publisher.get();
   Follower* following_leader = follower.get();
-  auto follow_gauge = [following_leader](double FollowerStatus::*field) {
-    return [following_leader, field] {
-      return following_leader ? following_leader->status().*field : 0.0;
-    };
-  };
-  auto follow_count = [following_leader](uint64_t FollowerStatus::*field) {
+  // A gauge of one member of the follower's status (0 on a node that follows none).
+  auto follow_gauge = [following_leader](auto FollowerStatus::*field) {
     return [following_leader, field] {
       return following_leader ? static_cast<double>(following_leader->status().*field) : 0.0;
     };
@@ -391,16 +387,16 @@ int RunNode(const NodeConfig& config) {
   service_options.gauges = {
       {"credledger_follow_leader_tree_size",
        "A follower's: the tree size of its leader's latest block seen (0: not a follower).",
-       follow_count(&FollowerStatus::leader_tree_size)},
+       follow_gauge(&FollowerStatus::leader_tree_size)},
       {"credledger_follow_tree_size", "A follower's: the tree size it has copied and verified.",
-       follow_count(&FollowerStatus::tree_size)},
+       follow_gauge(&FollowerStatus::tree_size)},
       {"credledger_follow_lag_seconds",
        "A follower's: how long its copy has been behind a leader tree size it saw (0: caught up).",
        follow_gauge(&FollowerStatus::lag_seconds)},
       {"credledger_follow_contact_seconds", "A follower's: seconds since its leader last answered.",
        follow_gauge(&FollowerStatus::contact_seconds)},
       {"credledger_follow_entries_copied", "A follower's: entries copied since it started.",
-       follow_count(&FollowerStatus::entries_copied)},
+       follow_gauge(&FollowerStatus::entries_copied)},
       {"credledger_follow_alarm",
        "1 if this follower stopped following on evidence that its leader broke the log's "
        "promises (data_dir/follow-alarm.json holds it).",
