@@ -35,11 +35,14 @@ if ((${#missing[@]} > 0)); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# The browser tests' npm packages, exactly as the lock file pins them; again only when the
-# lock file changed since the last install.
-web=$(cd "$(dirname "$0")/.." && pwd)/tests/web
-if [ ! -f "$web/node_modules/.package-lock.json" ] ||
-  [ "$web/package-lock.json" -nt "$web/node_modules/.package-lock.json" ]; then
-  echo "install-deps: npm ci in tests/web" >&2
-  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-fi
+# The npm packages, exactly as the lock files pin them: the browser tests' driver
+# (tests/web) and the web app's SM2/SM3 library with the bundler that builds api/web/sm.js
+# (api/web); again only when a lock file changed since the last install.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for dir in tests/web api/web; do
+  if [ ! -f "$root/$dir/node_modules/.package-lock.json" ] ||
+    [ "$root/$dir/package-lock.json" -nt "$root/$dir/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in $dir" >&2
+    (cd "$root/$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+done

@@ -6,78 +6,27 @@
 // Run by ctest (tests/CMakeLists.txt): LEDGERD=... LEDGERCTL=... node --test tests/web/
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { screenshots, startLedger } from "./lib.mjs";
 
-const ledgerd = process.env.LEDGERD;
-const ctl = process.env.LEDGERCTL;
-const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
-const screenshots = process.env.SCREENSHOTS;
-const work = mkdtempSync(join(tmpdir(), "credledger-web-"));
-const data = join(work, "data");
-let node, base, browser, recordId, documentPath;
-
-// Starts the development node on a free port; resolves with its URL once it serves.
-function startNode() {
-  return new Promise((resolve, reject) => {
-    node = spawn(ledgerd, ["--dev", "--data-dir", data, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-    let log = "";
-    node.stderr.on("data", (chunk) => {
-      log += chunk;
-      const url = /url="(http:\/\/[0-9.:]+)"/.exec(log);
-      if (url) resolve(url[1]);
-    });
-    node.on("exit", (code) => reject(new Error(`ledgerd exited (${code}): ${log}`)));
-  });
-}
+let ledger, base, openPage, work, recordId, documentPath;
 
 before(async () => {
-  assert.ok(ledgerd && ctl, "LEDGERD and LEDGERCTL name the binaries");
-  base = await startNode();
+  ledger = await startLedger();
+  ({ base, openPage, work } = ledger);
   // A license whose file_hash is a real document's, signed by the dev agency and submitted.
   documentPath = join(work, "营业执照.pdf");
   writeFileSync(documentPath, "%PDF-1.4\n% credledger web test\n" + "x".repeat(1000) + "\n%%EOF\n");
-  const license = JSON.parse(readFileSync(join(data, "dev-keys", "example-license.json"), "utf8"));
+  const license = ledger.example("license");
   license.body.file_hash = createHash("sha256").update(readFileSync(documentPath)).digest("hex");
-  const template = join(work, "license.json");
-  writeFileSync(template, JSON.stringify(license));
-  const signed = execFileSync(ctl, ["sign", "--key", join(data, "dev-keys", "sz-amr.pem"), template]);
-  const answer = await fetch(`${base}/v1/entries`, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: signed,
-  });
-  const receipt = await answer.text();
-  assert.equal(answer.status, 201, receipt);
-  recordId = JSON.parse(receipt).record_id;
-  browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
+  recordId = (await ledger.submit(license)).record_id;
 });
 
 after(async () => {
-  if (browser) await browser.close();
-  if (node) node.kill("SIGTERM");
-  rmSync(work, { recursive: true, force: true });
+  if (ledger) await ledger.stop();
 });
-
-// A page that fails the test on any request to another host, and on any console error
-// (a CSP violation is one).
-async function openPage(options = {}) {
-  const context = await browser.newContext(options);
-  const page = await context.newPage();
-  const problems = [];
-  page.on("request", (request) => {
-    if (!request.url().startsWith(base) && !request.url().startsWith("data:")) {
-      problems.push(`a request to another host: ${request.url()}`);
-    }
-  });
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console error: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-  return { page, problems, context };
-}
 
 test("the home page is zh-CN, switches to English, under a strict CSP", async () => {
   const { page, problems, context } = await openPage();

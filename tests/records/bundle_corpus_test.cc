@@ -1,0 +1,248 @@
+// The shared corpus that holds the web app's verifier (api/web/bundle.js) to this one: proof
+// bundles of every record type and status, on a SHA-256 and an SM3 ledger, with agency keys
+// in p256, ed25519 and sm2, with documents and witnesses, and single-byte mutations of some,
+// each with the verdict VerifyProofBundle gives it (authentic, in force, the first failed
+// check, the status). tests/web/corpus.mjs runs it through the JS verifier, in node and in
+// Chromium, and compares. Written to $CREDLEDGER_BUNDLE_CORPUS when that is set (the ctest
+// `bundle_corpus` does), checked here either way.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+
+#include "bundle_domain.h"
+#include "ledger/witness/cosignature.h"
+
+using namespace credledger;
+using namespace credledger::records;
+using credledger::testing::Domain;
+using credledger::testing::kDocument;
+
+namespace {
+
+constexpr const char* kCheckedAt = "2026-11-28T10:00:00Z";
+
+struct Corpus {
+  Json cases = Json::array();
+
+  // Adds `bundle` as case `name`, with the C++ verdict under `options`, which must be
+  // `authentic` or not; returns its position.
+  size_t Add(const std::string& name, const std::string& bundle, const std::string& vkey,
+             VerifyOptions options, bool authentic,
+             const std::vector<std::string>& witness_keys = {}) {
+    if (options.checked_at.empty()) options.checked_at = kCheckedAt;
+    auto verifier = NoteVerifier::FromVerifierKey(vkey);
+    REQUIRE(verifier.ok());
+    for (const std::string& w : witness_keys) {
+      auto key = witness::CosignatureVerifier::FromVerifierKey(w);
+      REQUIRE(key.ok());
+      options.witnesses.push_back(*key);
+    }
+    const BundleVerdict v = VerifyProofBundle(bundle, *verifier, options);
+    INFO(name);
+    CHECK(v.authentic == authentic);
+    Json c = {{"name", name},
+              {"bundle", bundle},
+              {"vkey", vkey},
+              {"checked_at", options.checked_at},
+              {"expect", Expect(v)}};
+    if (options.document) {
+      c["document"] = crypto::Base64Encode(crypto::AsBytes(*options.document));
+    }
+    if (!witness_keys.empty()) {
+      c["witnesses"] = witness_keys;
+      c["quorum"] = options.witness_quorum;
+    }
+    cases.push_back(std::move(c));
+    return cases.size() - 1;
+  }
+
+  // Adds the mutations of case `of` that XOR byte `at` (for every `stride`-th byte) with
+  // `flip`, each with its C++ verdict; returns how many were authentic (none should be).
+  size_t Mutate(size_t of, size_t stride, size_t offset, uint8_t flip) {
+    // Copied: cases grows below.
+    const std::string name = cases[of]["name"];
+    const std::string bundle = cases[of]["bundle"];
+    auto verifier = NoteVerifier::FromVerifierKey(cases[of]["vkey"].get<std::string>());
+    REQUIRE(verifier.ok());
+    VerifyOptions options;
+    options.checked_at = cases[of]["checked_at"];
+    size_t survivors = 0;
+    for (size_t at = offset; at < bundle.size(); at += stride) {
+      std::string mutated = bundle;
+      mutated[at] = static_cast<char>(mutated[at] ^ flip);
+      const BundleVerdict v = VerifyProofBundle(mutated, *verifier, options);
+      if (v.authentic) ++survivors;
+      cases.push_back(
+          {{"name", name + " byte " + std::to_string(at) + " ^ " + std::to_string(flip)},
+           {"of", of},
+           {"mutate", {{"at", at}, {"xor", flip}}},
+           {"expect", Expect(v)}});
+    }
+    return survivors;
+  }
+
+  static Json Expect(const BundleVerdict& v) {
+    const BundleCheck* failed = v.FirstFailure();
+    return {{"authentic", v.authentic},
+            {"in_force", v.in_force},
+            {"failed", failed ? Json(failed->name) : Json(nullptr)},
+            {"status", v.status}};
+  }
+};
+
+VerifyOptions WithDocument(std::string document) {
+  VerifyOptions o;
+  o.document = std::move(document);
+  return o;
+}
+
+VerifyOptions CheckedAt(const char* time) {
+  VerifyOptions o;
+  o.checked_at = time;
+  return o;
+}
+
+// Every type and status on one ledger (as bundle_test.cc's first case), with `prefix` on
+// each name. Returns the position of the revoked license's case, whose bundle carries a key
+// rotation and a status change, for mutations.
+size_t AddEveryStatus(Domain& d, const std::string& prefix, Corpus* corpus) {
+  const std::string valid = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.AddKey(d.amr_new));
+  const std::string long_term = d.Append(d.License(d.amr_new, ""));
+  const std::string revoked = d.Append(d.License(d.amr_new, "2046-01-01"));
+  const std::string revocation = d.Append(d.Change(revoked, "revoke", "revoked"));
+  const std::string suspended = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.Change(suspended, "suspend", "suspended"));
+  const std::string old = d.Append(d.License(d.amr, "2046-01-01", "SZ-REPLACED"));
+  const std::string replacement = d.Append(d.License(d.amr, "2046-01-01", "SZ-REPLACED", old));
+  d.Append(d.Change(old, "supersede", "superseded", replacement));
+  const std::string lapsed = d.Append(d.License(d.amr, "2026-06-30"));
+  const std::string expired = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.Change(expired, "expire", "expired"));
+  const std::string cancelled = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.Change(cancelled, "cancel", "cancelled"));
+  const std::string reinstated = d.Append(d.License(d.amr, "2046-01-01"));
+  d.Append(d.Change(reinstated, "suspend", "suspended"));
+  d.Append(d.Change(reinstated, "reinstate", "valid"));
+  const std::string certificate = d.Append(d.Certificate());
+  const std::string penalty = d.Append(d.Penalty("P-1"));
+  const std::string repaired = d.Append(d.Penalty("P-2"));
+  const std::string repair = d.Append(d.Repair(repaired));
+  const std::string withdrawn = d.Append(d.Penalty("P-3"));
+  d.Append(d.Change(withdrawn, "withdraw", "withdrawn"));
+  d.Append(d.Penalty("P-4"));  // so that the records' blocks are not the last one
+
+  const std::string vkey = d.ledger->VerifierKey();
+  size_t revoked_case = 0;
+  const std::pair<const char*, const std::string*> records[] = {
+      {"license valid (p256)", &valid},
+      {"license long-term (ed25519, added by a config entry)", &long_term},
+      {"license revoked", &revoked},
+      {"status change revoking", &revocation},
+      {"license suspended", &suspended},
+      {"license superseded", &old},
+      {"license superseding", &replacement},
+      {"license lapsed", &lapsed},
+      {"license expired", &expired},
+      {"license cancelled", &cancelled},
+      {"license reinstated", &reinstated},
+      {"certificate (sm2)", &certificate},
+      {"penalty on display", &penalty},
+      {"penalty repaired", &repaired},
+      {"credit repair", &repair},
+      {"penalty withdrawn", &withdrawn},
+  };
+  for (const auto& [name, id] : records) {
+    const size_t at = corpus->Add(prefix + name, d.Bundle(*id), vkey, {}, true);
+    if (id == &revoked) revoked_case = at;
+  }
+  corpus->Add(prefix + "license lapsed, checked before it lapsed", d.Bundle(lapsed), vkey,
+              CheckedAt("2026-05-01T00:00:00Z"), true);
+  corpus->Add(prefix + "license checked before it is valid", d.Bundle(valid), vkey,
+              CheckedAt("2025-12-31T23:59:59.500Z"), true);
+  corpus->Add(prefix + "license with its document", d.Bundle(valid), vkey, WithDocument(kDocument),
+              true);
+  corpus->Add(prefix + "license with another document", d.Bundle(valid), vkey,
+              WithDocument(kDocument + " (edited)"), false);
+  corpus->Add(prefix + "status change with a document", d.Bundle(revocation), vkey,
+              WithDocument(kDocument), false);
+  return revoked_case;
+}
+
+}  // namespace
+
+TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProofBundle does",
+          "[bundle][corpus]") {
+  Corpus corpus;
+  Domain sha256;
+  const size_t revoked = AddEveryStatus(sha256, "", &corpus);
+  Domain sm3(crypto::HashAlgorithm::kSm3);
+  const size_t sm3_revoked = AddEveryStatus(sm3, "SM3 ledger: ", &corpus);
+
+  // Another node's key.
+  auto other =
+      NoteSigner::Create("bundle.test/log", testing::GenerateKey(crypto::KeyAlgorithm::kEd25519));
+  REQUIRE(other.ok());
+  const std::string bundle = corpus.cases[revoked]["bundle"];
+  corpus.Add("another node's key", bundle, other->VerifierKey(), {}, false);
+
+  // Witnesses: two of three cosign the checkpoint, the third cosigns another text.
+  Json doc = *ParseJson(bundle);
+  const std::string note = doc["checkpoint"];
+  const std::string text = note.substr(0, note.find("\n\n") + 1);
+  std::vector<witness::Cosigner> cosigners;
+  std::vector<std::string> witness_keys;
+  for (int i = 1; i <= 3; ++i) {
+    cosigners.push_back(
+        *witness::Cosigner::Create("witness.test/w" + std::to_string(i),
+                                   testing::GenerateKey(crypto::KeyAlgorithm::kEd25519)));
+    witness_keys.push_back(cosigners.back().VerifierKey());
+  }
+  doc["checkpoint"] =
+      note + *cosigners[0].Cosign(text, 1764547200) + *cosigners[1].Cosign(text, 1764547201) +
+      *cosigners[2].Cosign("another.example/log\n1\n" + std::string(43, 'A') + "=\n", 1764547202);
+  const std::string cosigned = *CanonicalJson(doc);
+  const std::string vkey = sha256.ledger->VerifierKey();
+  auto quorum = [](size_t k) {
+    VerifyOptions o;
+    o.witness_quorum = k;
+    return o;
+  };
+  corpus.Add("cosigned by 2 of 3 witnesses, 2 required", cosigned, vkey, quorum(2), true,
+             witness_keys);
+  corpus.Add("cosigned by 2 of 3 witnesses, 3 required", cosigned, vkey, quorum(3), false,
+             witness_keys);
+  corpus.Add("no cosignatures, 1 required", bundle, vkey, quorum(1), false, {witness_keys[0]});
+  const size_t with_witnesses = corpus.cases.size();
+
+  // Single-byte mutations of a bundle that carries a config entry, a status change and the
+  // block's consistency proof, on each ledger: none verifies. Every byte of the SHA-256 one
+  // with 0x20 (which swaps a hex digit's case), every third with 0x01. By hand,
+  // CREDLEDGER_BUNDLE_CORPUS_FULL=1 mutates every byte of every authentic bundle both ways.
+  const size_t authentic_cases = corpus.cases.size();
+  CHECK(corpus.Mutate(revoked, 1, 0, 0x20) == 0);
+  CHECK(corpus.Mutate(revoked, 3, 1, 0x01) == 0);
+  CHECK(corpus.Mutate(sm3_revoked, 7, 3, 0x01) == 0);
+  CHECK(corpus.Mutate(sm3_revoked, 7, 6, 0x20) == 0);
+  if (std::getenv("CREDLEDGER_BUNDLE_CORPUS_FULL") != nullptr) {
+    for (size_t i = 0; i < authentic_cases; ++i) {
+      if (!corpus.cases[i]["expect"]["authentic"].get<bool>()) continue;
+      for (uint8_t flip : {0x01, 0x20}) CHECK(corpus.Mutate(i, 1, 0, flip) == 0);
+    }
+  }
+  std::map<std::string, int> failed_by;
+  for (size_t i = with_witnesses; i < corpus.cases.size(); ++i) {
+    ++failed_by[corpus.cases[i]["expect"]["failed"].get<std::string>()];
+  }
+  for (const char* name : {"format", "checkpoint", "genesis", "registry", "record", "inclusion",
+                           "block", "history", "status"}) {
+    INFO(name);
+    CHECK(failed_by[name] > 0);
+  }
+
+  if (const char* path = std::getenv("CREDLEDGER_BUNDLE_CORPUS")) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << Json{{"format", "credledger-bundle-corpus/v1"}, {"cases", corpus.cases}}.dump() << "\n";
+    REQUIRE(out.good());
+  }
+}

@@ -1,0 +1,205 @@
+// The domain ledger proof-bundle tests build: agencies with p256, ed25519 and sm2 keys, and
+// helpers that sign records of every type and status and admit them as ledgerd does. Shared
+// by bundle_test.cc and bundle_corpus_test.cc (the web verifier's shared corpus).
+#ifndef CREDLEDGER_TESTS_RECORDS_BUNDLE_DOMAIN_H_
+#define CREDLEDGER_TESTS_RECORDS_BUNDLE_DOMAIN_H_
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "crypto/encoding.h"
+#include "ledger/records/bundle.h"
+#include "ledger/records/identifiers.h"
+#include "records_util.h"
+
+namespace credledger::testing {
+
+using records::DefaultDisplayRules;
+using records::MakeLicenseIdentifier;
+using records::RecordPolicy;
+using records::SharedRecordPolicy;
+using records::SignEntry;
+
+inline const std::string kAgencyUscc = "91110000101623741K";
+inline const std::string kSubject = "914403001922038216";
+inline const std::string kDocument = "%PDF-1.7 the license as issued";
+
+// A ledger with agencies, records of every type and every status, and a key rotation, all
+// admitted by RecordPolicy as ledgerd admits them.
+struct Domain {
+  crypto::PrivateKey node = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey admin = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey amr = GenerateKey(crypto::KeyAlgorithm::kP256);
+  crypto::PrivateKey amr_new = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  crypto::PrivateKey tax = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  std::unique_ptr<Ledger> ledger;
+  std::shared_ptr<SharedRecordPolicy> policy;
+  int serial = 0;
+  crypto::HashAlgorithm alg;  // the tree hash, which also hashes documents
+
+  // A ledger whose tree hash is `tree_hash` (sha256 or sm3).
+  explicit Domain(crypto::HashAlgorithm tree_hash = crypto::HashAlgorithm::kSha256)
+      : alg(tree_hash) {
+    const bool sm3 = tree_hash == crypto::HashAlgorithm::kSm3;
+    Json g = {{"type", "genesis"},
+              {"schema_version", 1},
+              {"origin", "bundle.test/log"},
+              {"tree_hash", sm3 ? "sm3" : "sha256"},
+              {"created_at", "2026-01-01T00:00:00Z"},
+              {"display_rules", DefaultDisplayRules()},
+              {"node_key",
+               {{"alg", "ed25519"},
+                {"key_id", node.public_key().KeyId()},
+                {"spki", crypto::Base64Encode(node.public_key().spki_der())}}},
+              {"admins", {{"threshold", 1}, {"keys", {PublicKeyJson(admin)}}}},
+              {"agencies",
+               {{{"id", "sz-amr"},
+                 {"name", "Shenzhen AMR"},
+                 {"uscc", kAgencyUscc},
+                 {"keys", {PublicKeyJson(amr)}},
+                 {"types", {"license", "penalty", "status_change", "credit_repair"}}},
+                {{"id", "sz-tax"},
+                 {"name", "Shenzhen Tax"},
+                 {"uscc", "9144030071526726XG"},
+                 {"keys", {PublicKeyJson(tax)}},
+                 {"types", {"certificate"}}}}}};
+    LedgerOptions o;
+    o.max_block_delay = std::chrono::microseconds(100);
+    auto l = Ledger::Create(std::make_unique<MemoryStore>(), node, "bundle.test/log", tree_hash,
+                            *CanonicalJson(g), o);
+    REQUIRE(l.ok());
+    ledger = std::move(*l);
+    auto p = RecordPolicy::Open(*ledger);
+    REQUIRE(p.ok());
+    policy = std::make_shared<SharedRecordPolicy>(*p);
+    ledger->SetAdmissionPolicy(policy);
+  }
+
+  // Appends `entry`; returns its record id.
+  std::string Append(const std::string& entry) {
+    auto r = ledger->Append(entry);
+    if (!r.ok()) FAIL(r.status().ToString());
+    return crypto::HexEncode(r->leaf_hash);
+  }
+
+  std::string Sign(Json e, const crypto::PrivateKey& key) {
+    auto s = SignEntry(std::move(e), key);
+    if (!s.ok()) FAIL(s.status().ToString());
+    return s->canonical;
+  }
+
+  Json Envelope(const char* type, const char* agency, Json body) {
+    return {{"type", type},
+            {"schema_version", 1},
+            {"agency", agency},
+            {"subject", {{"kind", "organization"}, {"uscc", kSubject}}},
+            {"issued_at", "2026-03-01T09:00:00Z"},
+            {"body", std::move(body)}};
+  }
+
+  std::string License(const crypto::PrivateKey& key, const std::string& valid_until,
+                      const std::string& number = "", const std::string& supersedes = "") {
+    const std::string serial_text = std::to_string(2026000000 + ++serial);
+    auto id = MakeLicenseIdentifier("11100000000000000A", kAgencyUscc, serial_text, "001");
+    REQUIRE(id.ok());
+    Json body = {{"identifier", *id},
+                 {"type_code", "11100000000000000A"},
+                 {"type_name", "营业执照"},
+                 {"license_number", number.empty() ? "SZ-" + serial_text : number},
+                 {"holder_type", "001"},
+                 {"holder_code", kSubject},
+                 {"issuing_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}},
+                 {"issue_date", "2026-01-02"},
+                 {"valid_from", "2026-01-02"},
+                 {"area_code", "440300"},
+                 {"file_hash", crypto::HexEncode(crypto::Hash(alg, kDocument))}};
+    if (!valid_until.empty()) body["valid_until"] = valid_until;
+    if (!supersedes.empty()) body["supersedes"] = supersedes;
+    return Sign(Envelope("license", "sz-amr", std::move(body)), key);
+  }
+
+  std::string Certificate() {
+    auto id =
+        MakeLicenseIdentifier("11100000000000000B", "9144030071526726XG", "2026000777", "001");
+    REQUIRE(id.ok());
+    Json body = {{"identifier", *id},
+                 {"type_code", "11100000000000000B"},
+                 {"type_name", "完税证明"},
+                 {"license_number", "TAX-2026-777"},
+                 {"holder_type", "001"},
+                 {"holder_code", kSubject},
+                 {"issuing_authority", {{"uscc", "9144030071526726XG"}, {"name", "Shenzhen Tax"}}},
+                 {"issue_date", "2026-11-01"},
+                 {"valid_from", "2026-11-01"},
+                 {"valid_until", "2027-10-31"},
+                 {"area_code", "440300"},
+                 {"file_hash", std::string(64, 'e')},
+                 {"purpose", "bank loan"},
+                 {"purpose_expiry", "2026-12-31"},
+                 {"certified_facts_hash", std::string(64, 'f')}};
+    return Sign(Envelope("certificate", "sz-tax", std::move(body)), tax);
+  }
+
+  std::string Penalty(const std::string& number, const char* kind = "fine") {
+    Json e = Json::parse(credledger::testing::SignedPenalty(amr, "sz-amr", number));
+    e.erase("signature");
+    e["body"]["penalty_kinds"] = {kind};
+    return Sign(std::move(e), amr);
+  }
+
+  std::string Change(const std::string& target, const std::string& action,
+                     const std::string& new_status, const std::string& superseded_by = "") {
+    Json body = {{"target", target},         {"action", action},
+                 {"new_status", new_status}, {"reversible", action == "suspend"},
+                 {"reason", "review"},       {"effective_at", "2026-06-01T00:00:00Z"}};
+    if (!superseded_by.empty()) body["superseded_by"] = superseded_by;
+    Json e = Envelope("status_change", "sz-amr", std::move(body));
+    e["refs"] = {target};
+    return Sign(std::move(e), amr);
+  }
+
+  std::string Repair(const std::string& target) {
+    Json body = {{"target", target},
+                 {"applicant_uscc", kSubject},
+                 {"application_date", "2026-07-01"},
+                 {"decision_date", "2026-07-02"},
+                 {"deciding_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}},
+                 {"conditions_met", {"fine paid"}},
+                 {"decision", "approved"},
+                 {"evidence_hashes", Json::array()}};
+    Json e = Envelope("credit_repair", "sz-amr", std::move(body));
+    e["refs"] = {target};
+    return Sign(std::move(e), amr);
+  }
+
+  std::string AddKey(const crypto::PrivateKey& key) {
+    Json c = {{"type", "config"},
+              {"schema_version", 1},
+              {"issued_at", "2026-02-01T00:00:00Z"},
+              {"action", "add_key"},
+              {"params", {{"agency_id", "sz-amr"}, {"key", PublicKeyJson(key)}}}};
+    const std::string bytes = *CanonicalJson(c);
+    c["signatures"] = {{{"key_id", admin.public_key().KeyId()},
+                        {"signature", crypto::Base64Encode(*admin.Sign(bytes))}}};
+    return *CanonicalJson(c);
+  }
+
+  std::string Bundle(const std::string& record_id) {
+    auto note = ledger->SignedCheckpoint();
+    REQUIRE(note.ok());
+    auto b = MakeProofBundle(ledger->log(), *policy, record_id, ledger->Head().tree_size, *note);
+    if (!b.ok()) FAIL(b.status().ToString());
+    return *b;
+  }
+
+  NoteVerifier Verifier() const {
+    auto v = NoteVerifier::FromVerifierKey(ledger->VerifierKey());
+    REQUIRE(v.ok());
+    return *v;
+  }
+};
+
+}  // namespace credledger::testing
+
+#endif  // CREDLEDGER_TESTS_RECORDS_BUNDLE_DOMAIN_H_
