@@ -35,11 +35,23 @@ void SendAsset(const std::shared_ptr<Call>& call, std::string_view name) {
 
 void Home(const std::shared_ptr<Call>& call) { SendAsset(call, "index.html"); }
 
+// Verifies a proof bundle in the browser (verify-page.js).
+void VerifyPage(const std::shared_ptr<Call>& call) { SendAsset(call, "verify.html"); }
+
+// An enterprise's public credit profile, and the bank view (enterprise.js): the page reads
+// the code from its path and says itself what is wrong with it.
+void EnterprisePage(const std::shared_ptr<Call>& call) { SendAsset(call, "enterprise.html"); }
+
 void AppFile(const std::shared_ptr<Call>& call) { SendAsset(call, call->params[0]); }
 
 constexpr Route kRoutes[] = {
     // The files change with the node's version: a cache keeps them, and asks again.
     {.method = "GET", .path = "/", .handler = Home, .cache = RouteCache::kRevalidate},
+    {.method = "GET", .path = "/verify", .handler = VerifyPage, .cache = RouteCache::kRevalidate},
+    {.method = "GET",
+     .path = "/e/{uscc}",
+     .handler = EnterprisePage,
+     .cache = RouteCache::kRevalidate},
     {.method = "GET", .path = "/app/{name}", .handler = AppFile, .cache = RouteCache::kRevalidate},
 };
 

@@ -25,18 +25,25 @@ export const CHECKS = [
 class Failed extends Error {}
 
 class Checker {
-  constructor(verdict) {
+  // `onCheck`, if given, is called with each check as it is decided.
+  constructor(verdict, onCheck) {
     this.verdict = verdict;
+    this.onCheck = onCheck;
     verdict.checks = CHECKS.map((check) => ({ check, result: "skipped", detail: "" }));
   }
   get(name) {
     return this.verdict.checks.find((c) => c.check === name);
   }
-  pass(name, detail) {
-    Object.assign(this.get(name), { result: "pass", detail });
+  decide(name, result, detail) {
+    const c = Object.assign(this.get(name), { result, detail });
+    if (this.onCheck) this.onCheck({ ...c });
   }
+  pass(name, detail) {
+    this.decide(name, "pass", detail);
+  }
+  // Fails check `name`, which ends the run.
   fail(name, detail) {
-    Object.assign(this.get(name), { result: "fail", detail });
+    this.decide(name, "fail", detail);
     throw new Failed(detail);
   }
 }
@@ -400,10 +407,11 @@ async function checkCosignatures(note, options, check) {
 // `vkey`. Options: checkedAt (RFC 3339 UTC; default now), document (the document's bytes, if
 // the verifier holds it), witnesses (cosignature/v1 verifier keys) and quorum (default: all).
 // Never throws for a bad bundle: the verdict names the failing check. The verdict has the
-// shape of the C++ BundleVerdict::ToJson (docs/PROOF-BUNDLE.md).
+// shape of the C++ BundleVerdict::ToJson (docs/PROOF-BUNDLE.md). options.onCheck, if given,
+// is called with each check as it is decided, for a page that shows them as they go.
 export async function verifyBundle(bundle, vkey, options = {}) {
   const v = { checkedAt: options.checkedAt || new Date().toISOString() };
-  const check = new Checker(v);
+  const check = new Checker(v, options.onCheck);
   let authentic = false;
   let inForce = false;
   try {
@@ -416,20 +424,18 @@ export async function verifyBundle(bundle, vkey, options = {}) {
     if (TYPES[v.type].displayRules) v.display = policy.display(info, date);
     const window = checkWindow(v, date);
     v.status = window.status;
-    if (window.inForce) check.pass("validity", window.detail);
-    else Object.assign(check.get("validity"), { result: "fail", detail: window.detail });
+    // Not in force is a verdict, not a failed bundle: the run goes on.
+    check.decide("validity", window.inForce ? "pass" : "fail", window.detail);
     if (options.document) {
       const member = TYPES[v.type].document;
       const want = member ? v.entry.body[member] : "";
       const got = hex(await digest(policy.registry.treeHash, options.document));
       if (!want) {
         authentic = false;
-        Object.assign(check.get("document"), { result: "fail", detail: `a ${v.type} record carries no document hash` });
+        check.decide("document", "fail", `a ${v.type} record carries no document hash`);
       } else if (got !== want) {
         authentic = false;
-        Object.assign(check.get("document"), {
-          result: "fail", detail: `the document hashes to ${got}; the record carries ${want}`,
-        });
+        check.decide("document", "fail", `the document hashes to ${got}; the record carries ${want}`);
       } else {
         check.pass("document", `the document hashes to the record's ${want}`);
       }

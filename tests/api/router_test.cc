@@ -137,7 +137,8 @@ TEST_CASE("every route's declared effect, auth and cache policy is what clients 
   }
   CHECK(cached == std::set<std::string>{"/v1/entries/{index}", "/v1/blocks/{height}",
                                         "/v1/proofs/consistency"});
-  CHECK(revalidated == std::set<std::string>{"/"});  // /app/{name} of "x" is a 404
+  // /app/{name} of "x" is a 404.
+  CHECK(revalidated == std::set<std::string>{"/", "/verify", "/e/{uscc}"});
   // Errors on an immutable route are not kept: the entry may exist later.
   CHECK(node.Call("GET", "/v1/entries/99").fields.Get("Cache-Control") == "no-store");
   // Draining: writes are refused (503, Retry-After), reads are served.

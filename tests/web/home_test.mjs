@@ -51,15 +51,16 @@ test("the home page is zh-CN, switches to English, under a strict CSP", async ()
   await context.close();
 });
 
-test("an enterprise looked up by its code lists its records, each linking to its page", async () => {
+test("an enterprise looked up by its code opens its page, listing its records", async () => {
   const { page, problems, context } = await openPage();
   await page.goto(`${base}/`);
   await page.fill("#code", "914403001922038216");
   await page.keyboard.press("Enter");  // the keyboard alone submits
-  await page.waitForSelector("#result table");
-  assert.match(await page.textContent("#result"), /电子证照/);
-  assert.match(await page.textContent("#result"), /有效/);
-  await page.click(`#result a[href="/v/${recordId}"]`);
+  await page.waitForURL(`${base}/e/914403001922038216`);
+  await page.waitForSelector("#public p.verified");
+  assert.match(await page.textContent("#public"), /营业执照/);
+  assert.match(await page.textContent("#public"), /有效/);
+  await page.click(`#public a[href="/v/${recordId}"]`);
   await page.waitForURL(`${base}/v/${recordId}`);
   assert.match(await page.textContent("body"), /AUTHENTIC · IN FORCE/);  // an en-US browser
   // A malformed code is refused on the page, in zh-CN.
@@ -93,6 +94,9 @@ test("a dropped document is hashed in the browser, and its record verified", asy
   const hash = createHash("sha256").update(readFileSync(documentPath)).digest("hex");
   assert.match(await page.textContent("#result"), new RegExp(hash));
   assert.match(await page.textContent("#result h3"), /真实有效/);
+  // The node's fresh bundle was verified here, with the document.
+  await page.waitForSelector('#result tr[data-check="document"][data-result="pass"]');
+  assert.match(await page.textContent("#result"), /以上核验全部在您的浏览器中完成/);
   // Only the hash left the browser, never the document.
   assert.deepEqual(posted, [JSON.stringify({ hash })]);
   if (screenshots) await page.screenshot({ path: join(screenshots, "document-zh-CN-desktop.png"), fullPage: true });

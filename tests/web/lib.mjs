@@ -69,9 +69,14 @@ export async function startLedger() {
     return JSON.parse(readFileSync(join(data, "dev-keys", `example-${type}.json`), "utf8"));
   }
 
+  // Stops what this started (the node by its process), once it has exited.
   async function stop() {
     await browser.close();
-    node.kill("SIGTERM");
+    if (node.exitCode === null && node.signalCode === null) {
+      const exited = new Promise((resolve) => node.once("exit", resolve));
+      node.kill("SIGTERM");
+      await exited;
+    }
     rmSync(work, { recursive: true, force: true });
   }
 
