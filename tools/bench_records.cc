@@ -16,6 +16,7 @@
 #include "ledger/records/bundle.h"
 #include "ledger/records/entry.h"
 #include "ledger/records/registry.h"
+#include "ledger/witness/cosignature.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
 
@@ -143,14 +144,82 @@ Status BenchRecordsCommand(const Args& args) {
   return Status::Ok();
 }
 
+namespace {
+
+// bench-bundles --corpus FILE: the C++ verifier on the bundles of the shared corpus
+// (tests/records/bundle_corpus_test.cc writes it; the web app's verifier is timed on the same
+// bundles by scripts/bench-web.sh): each case with a bundle of its own (not the mutations),
+// under its own options, once a pass, for `seconds`; the best of `rounds`.
+Status BenchCorpus(const std::string& path, uint64_t seconds, uint64_t rounds) {
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  CREDLEDGER_ASSIGN_OR_RETURN(Json corpus, ParseJson(text));
+  struct Case {
+    std::string bundle;
+    NoteVerifier verifier;
+    records::VerifyOptions options;
+    bool authentic;
+  };
+  std::vector<Case> cases;
+  try {
+    for (const Json& c : corpus.at("cases")) {
+      if (!c.contains("bundle")) continue;  // a mutation
+      CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier,
+                                  NoteVerifier::FromVerifierKey(c.at("vkey").get<std::string>()));
+      records::VerifyOptions options;
+      options.checked_at = c.at("checked_at").get<std::string>();
+      if (c.contains("document")) {
+        CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes document,
+                                    crypto::Base64Decode(c.at("document").get<std::string>()));
+        options.document = std::string(document.begin(), document.end());
+      }
+      if (c.contains("witnesses")) {
+        for (const Json& w : c.at("witnesses")) {
+          CREDLEDGER_ASSIGN_OR_RETURN(
+              witness::CosignatureVerifier key,
+              witness::CosignatureVerifier::FromVerifierKey(w.get<std::string>()));
+          options.witnesses.push_back(std::move(key));
+        }
+        options.witness_quorum = c.at("quorum").get<size_t>();
+      }
+      cases.push_back({c.at("bundle").get<std::string>(), std::move(verifier), std::move(options),
+                       c.at("expect").at("authentic").get<bool>()});
+    }
+  } catch (const Json::exception& e) {
+    return Status::InvalidArgument(path + " is not a bundle corpus: " + e.what());
+  }
+  if (cases.empty()) return Status::InvalidArgument(path + " holds no bundles");
+  size_t next = 0;
+  double best = 0;
+  for (uint64_t round = 0; round < rounds; ++round) {
+    CREDLEDGER_ASSIGN_OR_RETURN(double rate, PerSecond(seconds, [&]() -> Status {
+                                  const Case& c = cases[next++ % cases.size()];
+                                  const records::BundleVerdict v =
+                                      records::VerifyProofBundle(c.bundle, c.verifier, c.options);
+                                  return v.authentic == c.authentic
+                                             ? Status::Ok()
+                                             : Status::Internal("a verdict is not the corpus's");
+                                }));
+    best = std::max(best, rate);
+  }
+  std::cout << "credledger bench-bundles --corpus: VerifyProofBundle of the " << cases.size()
+            << " bundles of " << path << ", 1 thread, best of " << rounds << " rounds of "
+            << seconds << " s\n"
+            << std::fixed << std::setprecision(3) << "ms_per_bundle " << 1000 / best << std::endl;
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status BenchBundlesCommand(const Args& args) {
-  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(args, {"seconds", "rounds", "records"}));
+  CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
+                              Flags::Parse(args, {"seconds", "rounds", "records", "corpus"}));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t seconds, flags.GetUint("seconds", 1));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t rounds, flags.GetUint("rounds", 3));
   CREDLEDGER_ASSIGN_OR_RETURN(uint64_t count, flags.GetUint("records", 1000));
   if (seconds == 0 || rounds == 0 || count == 0) {
     return Status::InvalidArgument("--seconds, --rounds and --records must be at least 1");
   }
+  if (flags.Has("corpus")) return BenchCorpus(*flags.Get("corpus"), seconds, rounds);
   // A ledger like the development one: three agencies, p256 keys, penalties.
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::PrivateKey node,
                               crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519));

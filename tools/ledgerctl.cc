@@ -75,7 +75,7 @@ commands:
         write N distinct signed penalty entries of agency ID (its code from the genesis),
         one canonical entry per line,
         for HTTP load tests (scripts/bench-http.sh); S keeps decision numbers of runs apart
-  bench-bundles [--seconds S] [--rounds N] [--records N]
+  bench-bundles [--seconds S] [--rounds N] [--records N] [--corpus FILE]
         offline proof-bundle verifications/s per core (p256 penalties), beside the bound
         `openssl speed` gives for their signature checks, measured in the same run
   bench-scale --data DIR [--entries N] [--subjects S]
