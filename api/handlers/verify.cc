@@ -7,6 +7,7 @@
 
 #include "api/internal/call.h"
 #include "api/internal/route.h"
+#include "api/internal/web_assets.h"
 #include "api/multipart.h"
 #include "crypto/encoding.h"
 #include "ledger/block.h"
@@ -88,63 +89,64 @@ struct PageText {
 };
 
 const PageText& Chinese() {
-  static const PageText text = {"zh-CN",
-                                "未通过核验",
-                                "真实 · 有效",
-                                "真实 · ",
-                                "记录类型",
-                                "名称",
-                                "编号",
-                                "主体",
-                                "自然人（加密承诺）",
-                                "发布机关",
-                                "状态",
-                                "生效日期",
-                                "有效期至",
-                                "长期",
-                                "公示",
-                                "存证时间",
-                                "核验时间",
-                                "账本",
-                                "，条目数 ",
-                                "核验项目",
-                                "自行核验",
-                                "本页是节点自己的回答。如不想信任它，请下载",
-                                "证明文件",
-                                "，并在离线状态下运行：",
-                                "核验公钥必须来自您信任的来源（账本公布的配置），而不是本页。",
-                                "记录核验 ",
-                                "未找到记录",
-                                "本账本（",
-                                "）中没有此记录。指向此处的证书并非在本账本签发。",
-                                {{"license", "电子证照"},
-                                 {"certificate", "电子证明"},
-                                 {"penalty", "行政处罚"},
-                                 {"credit_repair", "信用修复"},
-                                 {"status_change", "状态变更"},
-                                 {"valid", "有效"},
-                                 {"suspended", "暂停"},
-                                 {"revoked", "撤销"},
-                                 {"cancelled", "注销"},
-                                 {"expired", "过期"},
-                                 {"withdrawn", "撤回"},
-                                 {"superseded", "已被替代"},
-                                 {"repaired", "已修复"},
-                                 {"not_yet_valid", "尚未生效"},
-                                 {"format", "格式"},
-                                 {"record", "记录"},
-                                 {"status", "状态"},
-                                 {"checkpoint", "检查点签名"},
-                                 {"genesis", "创世条目"},
-                                 {"registry", "登记簿"},
-                                 {"inclusion", "包含证明"},
-                                 {"block", "区块"},
-                                 {"signature", "机关签名"},
-                                 {"authority", "签发权限"},
-                                 {"history", "相关记录"},
-                                 {"validity", "有效期"},
-                                 {"document", "文件"},
-                                 {"cosignatures", "见证人联署"}}};
+  static const PageText text = {
+      "zh-CN",
+      "未通过核验",
+      "真实 · 有效",
+      "真实 · ",
+      "记录类型",
+      "名称",
+      "编号",
+      "主体",
+      "自然人（加密承诺）",
+      "发布机关",
+      "状态",
+      "生效日期",
+      "有效期至",
+      "长期",
+      "公示",
+      "存证时间",
+      "核验时间",
+      "账本",
+      "，条目数 ",
+      "核验项目",
+      "自行核验",
+      "以上是节点自己的回答。下方是您的浏览器用验证公钥独立核验的结果；也可以下载",
+      "证明文件",
+      "，并在离线状态下运行：",
+      "核验公钥必须来自您信任的来源（账本公布的配置），而不是本页。",
+      "记录核验 ",
+      "未找到记录",
+      "本账本（",
+      "）中没有此记录。指向此处的证书并非在本账本签发。",
+      {{"license", "电子证照"},
+       {"certificate", "电子证明"},
+       {"penalty", "行政处罚"},
+       {"credit_repair", "信用修复"},
+       {"status_change", "状态变更"},
+       {"valid", "有效"},
+       {"suspended", "暂停"},
+       {"revoked", "撤销"},
+       {"cancelled", "注销"},
+       {"expired", "过期"},
+       {"withdrawn", "撤回"},
+       {"superseded", "已被替代"},
+       {"repaired", "已修复"},
+       {"not_yet_valid", "尚未生效"},
+       {"format", "格式"},
+       {"record", "记录"},
+       {"status", "状态"},
+       {"checkpoint", "检查点签名"},
+       {"genesis", "创世条目"},
+       {"registry", "登记簿"},
+       {"inclusion", "包含证明"},
+       {"block", "区块"},
+       {"signature", "机关签名"},
+       {"authority", "签发权限"},
+       {"history", "相关记录"},
+       {"validity", "有效期"},
+       {"document", "文件"},
+       {"cosignatures", "见证人联署"}}};
   return text;
 }
 
@@ -171,7 +173,8 @@ const PageText& English() {
       ", tree size ",
       "Checks",
       "Verify it yourself",
-      "This page is the node's own answer. To check without trusting it, download the",
+      "Above is the node's own answer; below, your browser's own check with the verifier key. "
+      "Or download the",
       "proof bundle",
       " and run, offline:",
       "The verifier key must come from a source you trust (the ledger's published "
@@ -231,18 +234,20 @@ std::string Headline(const records::BundleVerdict& v, const PageText& text) {
   return text.authentic + status;
 }
 
-std::string Page(const PageText& text, const std::string& title, const std::string& body) {
+// A page in the web app's style (its style sheet, under its Content-Security-Policy: nothing
+// inline), with `script` (an /app/ module) if not empty.
+std::string Page(const PageText& text, const std::string& title, const std::string& body,
+                 std::string_view script = "") {
   return "<!doctype html>\n<html lang=\"" + std::string(text.lang) +
          "\"><head><meta charset=\"utf-8\">"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
          "<link rel=\"icon\" href=\"data:,\">"  // no favicon request
          "<title>" +
-         HtmlEscape(title) +
-         "</title><style>body{font-family:sans-serif;max-width:46em;margin:2em auto;padding:0 1em}"
-         ".ok{color:#0a6b2d}.bad{color:#a40e0e}th{text-align:left;padding-right:1em}"
-         "code{word-break:break-all}pre{white-space:pre-wrap}td{overflow-wrap:anywhere}"
-         "</style></head><body>\n" +
-         body + "</body></html>\n";
+         HtmlEscape(title) + "</title><link rel=\"stylesheet\" href=\"/app/app.css\">" +
+         (script.empty()
+              ? std::string()
+              : "<script type=\"module\" src=\"/app/" + std::string(script) + "\"></script>") +
+         "</head><body>\n" + body + "</body></html>\n";
 }
 
 std::string VerdictPage(const records::BundleVerdict& v, const std::string& record_id,
@@ -287,7 +292,10 @@ std::string VerdictPage(const records::BundleVerdict& v, const std::string& reco
        text.yourself_offline + "</p>\n<pre><code>ledgerctl verify credledger-proof-" +
        record_id.substr(0, 16) + ".json --vkey '" + HtmlEscape(vkey) + "'</code></pre>\n<p>" +
        text.key_source + "</p>\n";
-  return Page(text, text.title + record_id.substr(0, 16), b);
+  // Where record-page.js shows the same bundle verified in the visitor's browser.
+  b += "<section id=\"local\" data-record-id=\"" + record_id +
+       "\" aria-live=\"polite\"></section>\n";
+  return Page(text, text.title + record_id.substr(0, 16), b, "record-page.js");
 }
 
 // Record `record_id`'s bundle at the current checkpoint, and its verdict as any outside
@@ -449,6 +457,7 @@ void VerifyPage(const std::shared_ptr<Call>& call) {
     if (verified.status().code() != StatusCode::kNotFound || !browser) {
       return call->Fail(ProblemFromStatus(verified.status()));
     }
+    SetWebPageHeaders(*call);
     return call->Send(404, "text/html; charset=utf-8",
                       Page(text, text.not_found_title,
                            "<h1 class=\"bad\">" + std::string(text.not_found_title) + "</h1>\n<p>" +
@@ -456,6 +465,7 @@ void VerifyPage(const std::shared_ptr<Call>& call) {
                                text.not_found_end + "</p>\n<p><code>" + id + "</code></p>\n"));
   }
   if (wants_json) return call->SendJson(200, verified->ToJson());
+  SetWebPageHeaders(*call);
   call->Send(200, "text/html; charset=utf-8",
              VerdictPage(verified->verdict, id, s.ledger.VerifierKey(), text));
 }

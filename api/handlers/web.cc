@@ -25,9 +25,7 @@ std::string_view ContentType(std::string_view name) {
 void SendAsset(const std::shared_ptr<Call>& call, std::string_view name) {
   for (const WebAsset& asset : WebAssets()) {
     if (asset.name != name) continue;
-    call->headers.Set("Content-Security-Policy", std::string(kContentSecurityPolicy));
-    call->headers.Set("X-Content-Type-Options", "nosniff");
-    call->headers.Set("Referrer-Policy", "no-referrer");
+    SetWebPageHeaders(*call);
     return call->Send(200, std::string(ContentType(name)), std::string(asset.bytes));
   }
   call->Fail(NotFound("the web app has no file " + std::string(name.substr(0, 100))));
@@ -56,6 +54,12 @@ constexpr Route kRoutes[] = {
 };
 
 }  // namespace
+
+void SetWebPageHeaders(Call& call) {
+  call.headers.Set("Content-Security-Policy", std::string(kContentSecurityPolicy));
+  call.headers.Set("X-Content-Type-Options", "nosniff");
+  call.headers.Set("Referrer-Policy", "no-referrer");
+}
 
 std::span<const Route> WebRoutes() { return kRoutes; }
 

@@ -1,4 +1,5 @@
-// The web app's static files (api/web/), compiled in by cmake/embed_files.cmake.
+// The web app's static files (api/web/), compiled in by cmake/embed_files.cmake, and the
+// headers every page of it is served with.
 #ifndef CREDLEDGER_API_INTERNAL_WEB_ASSETS_H_
 #define CREDLEDGER_API_INTERNAL_WEB_ASSETS_H_
 
@@ -13,6 +14,12 @@ struct WebAsset {
 };
 
 std::span<const WebAsset> WebAssets();
+
+struct Call;
+// Sets the headers of a page of the web app (web.cc): a strict Content-Security-Policy
+// (scripts, styles and requests from this node only, nothing inline, no framing), nosniff,
+// and no referrer.
+void SetWebPageHeaders(Call& call);
 
 }  // namespace credledger::api
 

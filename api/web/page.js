@@ -124,6 +124,14 @@ function applyLanguage() {
   for (const listener of listeners) listener();
 }
 
+// For a page the node renders in one language (`lang`, its <html lang>), without the switch:
+// that language and the page's own words.
+export function useLanguage(lang, own) {
+  language = lang === "en" ? "en" : "zh-CN";
+  Object.assign(pageText["zh-CN"], own["zh-CN"]);
+  Object.assign(pageText.en, own.en);
+}
+
 // Sets up a page: its own words (`own`: {"zh-CN": {...}, en: {...}}), the language switch,
 // and `onChange`, called again whenever the language changes (to redraw what the page shows).
 export function setUpPage(own, onChange) {

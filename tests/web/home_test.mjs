@@ -119,6 +119,11 @@ test("the QR code's page, on a zh-CN phone: the verdict in zh-CN, fitting the sc
   assert.equal(await page.getAttribute("html", "lang"), "zh-CN");
   assert.equal(await page.textContent("h1"), "真实 · 有效");
   assert.match(await page.textContent("body"), /电子证照/);
+  assert.match(answer.headers()["content-security-policy"], /script-src 'self'/);
+  // Below the node's answer, the browser's own: the bundle verified here, in zh-CN.
+  await page.waitForSelector("#local h3[data-verdict=in-force]");
+  assert.match(await page.textContent("#local h2"), /在您的浏览器中核验/);
+  assert.equal(await page.textContent("#local h3"), "真实有效");
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `the page is ${width} px wide`);
   if (screenshots) await page.screenshot({ path: join(screenshots, "record-zh-CN-phone.png"), fullPage: true });
