@@ -5,7 +5,7 @@
 // full signed profile for the loan file, and the page says that the read was logged.
 import { verifyProfile, SECTIONS } from "./profile.js";
 import { usccProblem } from "./records.js";
-import { download, el, getJson, setUpPage, t, trustedKey } from "./page.js";
+import { displayReason, download, el, getJson, setUpPage, t, trustedKey } from "./page.js";
 
 const WORDS = {
   "zh-CN": {
@@ -92,7 +92,7 @@ function itemRow(section, item) {
   if (section === "penalties") {
     name = [body.decision_number, el("br"), body.violation_type, el("br"), el("small", {}, words.fine(yuan(body.fine_fen)))];
     authority = body.punishing_authority.name;
-    validity = item.display ? (item.display.displayed ? words.displayed(item.display.until) : words.notDisplayed(item.display.reason)) : "";
+    validity = item.display ? (item.display.displayed ? words.displayed(item.display.until) : words.notDisplayed(displayReason(item.display.reason))) : "";
   } else if (section === "credit_repairs") {
     name = [words.decisions[body.decision] || body.decision, el("br"), el("small", {}, `${words.repairOf} ${body.target.slice(0, 16)}…`)];
     authority = body.deciding_authority.name;

@@ -181,6 +181,26 @@ export function download(name, bytes, type = "application/json") {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
+// A penalty's display reason (records/record_index.cc, PenaltyDisplayOf) in the current
+// language.
+export function displayReason(reason) {
+  if (language === "en") return reason;
+  const severities = { minor: "轻微", general: "一般", serious: "严重" };
+  const rules = [
+    [/^(\w+) penalties are not displayed under the (\w+) rules$/, (m) => `依 ${m[2]} 规则，${severities[m[1]] || m[1]}处罚不予公示`],
+    [/^before the decision date$/, () => "尚未到处罚决定日期"],
+    [/^credit repaired on (.+)$/, (m) => `已于 ${m[1]} 完成信用修复`],
+    [/^withdrawn on (.+)$/, (m) => `已于 ${m[1]} 撤回`],
+    [/^the display period ended on (.+)$/, (m) => `公示期已于 ${m[1]} 届满`],
+    [/^within the display period$/, () => "在公示期内"],
+  ];
+  for (const [pattern, words] of rules) {
+    const m = pattern.exec(reason);
+    if (m) return words(m);
+  }
+  return reason;
+}
+
 // The verifier key a visitor pinned on the verify page (local storage), or null.
 export const PINNED_KEY = "credledger.pinned-key";
 export function pinnedKey() {

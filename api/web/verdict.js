@@ -1,7 +1,7 @@
 // A proof bundle's verdict as the pages show it: the headline, the failing check named in
 // the page's language with what it should have established, the record, and every check
 // with its result, its meaning and the verifier's details. Printable.
-import { el, t } from "./page.js";
+import { displayReason, el, t } from "./page.js";
 
 export function headline(verdict) {
   const words = t();
@@ -38,7 +38,7 @@ function facts(verdict) {
     [words.status, words.statuses[r.status] || r.status || ""],
   ];
   if (r.valid_from) rows.push([words.validWindow, `${r.valid_from} – ${r.valid_until || words.longTerm}`]);
-  if (r.display) rows.push(["", words.display(r.display.displayed, r.display.reason)]);
+  if (r.display) rows.push(["", words.display(r.display.displayed, displayReason(r.display.reason))]);
   if (r.target) rows.push([words.targetOf, `${r.target.record_id.slice(0, 16)}…（${words.statuses[r.target.status_on_log] || r.target.status_on_log}）`]);
   if (r.anchored_at) rows.push([words.anchoredAt, r.anchored_at]);
   rows.push([words.recordId, el("code", {}, r.record_id)]);

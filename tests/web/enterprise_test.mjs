@@ -109,7 +109,8 @@ test("the bank view: a token and a purpose give the full profile, logged, downlo
   assert.match(await page.textContent("#bank p.verified"), /5 条记录的包含证明/);
   const links = await page.$$eval("#bank a[href^='/v/']", (as) => as.map((a) => a.getAttribute("href")));
   for (const id of [licenseId, displayedId, minorId, repairId]) assert.ok(links.includes(`/v/${id}`), id);
-  assert.match(await page.textContent("#bank table[data-section=penalties]"), /不公示/);
+  assert.match(await page.textContent("#bank table[data-section=penalties]"), /不公示（依 2026 规则，轻微处罚不予公示）/);
+  assert.match(await page.textContent("#bank table[data-section=penalties]"), /不公示（已于 [0-9-]+ 完成信用修复）/);
   // The signed profile for the loan file, which ledgerctl verifies.
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#bank button:has-text('下载已签名的完整信用报告')")]);
   const saved = join(ledger.work, "bank-profile.json");
