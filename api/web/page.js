@@ -49,6 +49,7 @@ export const TEXT = {
     targetOf: "作用于记录", checkedOn: "核验日期", treeSize: "检查点树大小",
     display: (shown, reason) => `公示状态：${shown ? "公示中" : "不公示"}（${reason}）`,
     print: "打印核验结果",
+    insecure: "此页面需通过 HTTPS（或本机地址）打开：浏览器只在安全连接中提供核验所需的密码运算（WebCrypto）。",
   },
   en: {
     language: "中文",
@@ -95,6 +96,7 @@ export const TEXT = {
     targetOf: "Acts on record", checkedOn: "Checked on", treeSize: "Checkpoint tree size",
     display: (shown, reason) => `Public display: ${shown ? "displayed" : "not displayed"} (${reason})`,
     print: "Print the verdict",
+    insecure: "Open this page over HTTPS (or on loopback): browsers offer the cryptography verification needs (WebCrypto) only on secure connections.",
   },
 };
 
@@ -130,6 +132,15 @@ export function useLanguage(lang, own) {
   language = lang === "en" ? "en" : "zh-CN";
   Object.assign(pageText["zh-CN"], own["zh-CN"]);
   Object.assign(pageText.en, own.en);
+  warnIfInsecure();
+}
+
+// Without WebCrypto (a page served over plain HTTP to another host) nothing can be verified
+// here: the page says so at its top, rather than failing each verification.
+function warnIfInsecure() {
+  if (globalThis.crypto?.subtle) return;
+  const banner = el("p", { class: "bad", role: "alert", "data-i18n": "insecure" }, t().insecure);
+  (document.querySelector("main") || document.body).prepend(banner);
 }
 
 // Sets up a page: its own words (`own`: {"zh-CN": {...}, en: {...}}), the language switch,
@@ -138,6 +149,7 @@ export function setUpPage(own, onChange) {
   Object.assign(pageText["zh-CN"], own["zh-CN"]);
   Object.assign(pageText.en, own.en);
   if (onChange) listeners.push(onChange);
+  warnIfInsecure();
   document.getElementById("language").addEventListener("click", () => {
     language = language === "en" ? "zh-CN" : "en";
     localStorage.setItem("credledger.language", language);

@@ -139,3 +139,12 @@ test("on a phone the verifier fits the screen, and the verdict prints without th
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("without WebCrypto (plain HTTP to another host) the page says to use HTTPS", async () => {
+  const { page, context } = await ledger.openPage();
+  // What a browser offers a page that is not a secure context.
+  await page.addInitScript(() => Object.defineProperty(globalThis.crypto, "subtle", { value: undefined }));
+  await page.goto(`${base}/verify`);
+  assert.match(await page.textContent("main p[role=alert]"), /此页面需通过 HTTPS（或本机地址）打开/);
+  await context.close();
+});
