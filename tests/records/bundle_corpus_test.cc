@@ -107,36 +107,13 @@ VerifyOptions CheckedAt(const char* time) {
   return o;
 }
 
-// Every type and status on one ledger (as bundle_test.cc's first case), with `prefix` on
-// each name. Returns the position of the revoked license's case, whose bundle carries a key
+// Every type and status on one ledger (Domain::AppendEveryStatus), with `prefix` on each
+// name. Returns the position of the revoked license's case, whose bundle carries a key
 // rotation and a status change, for mutations.
 size_t AddEveryStatus(Domain& d, const std::string& prefix, Corpus* corpus) {
-  const std::string valid = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.AddKey(d.amr_new));
-  const std::string long_term = d.Append(d.License(d.amr_new, ""));
-  const std::string revoked = d.Append(d.License(d.amr_new, "2046-01-01"));
-  const std::string revocation = d.Append(d.Change(revoked, "revoke", "revoked"));
-  const std::string suspended = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(suspended, "suspend", "suspended"));
-  const std::string old = d.Append(d.License(d.amr, "2046-01-01", "SZ-REPLACED"));
-  const std::string replacement = d.Append(d.License(d.amr, "2046-01-01", "SZ-REPLACED", old));
-  d.Append(d.Change(old, "supersede", "superseded", replacement));
-  const std::string lapsed = d.Append(d.License(d.amr, "2026-06-30"));
-  const std::string expired = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(expired, "expire", "expired"));
-  const std::string cancelled = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(cancelled, "cancel", "cancelled"));
-  const std::string reinstated = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(reinstated, "suspend", "suspended"));
-  d.Append(d.Change(reinstated, "reinstate", "valid"));
-  const std::string certificate = d.Append(d.Certificate());
-  const std::string penalty = d.Append(d.Penalty("P-1"));
-  const std::string repaired = d.Append(d.Penalty("P-2"));
-  const std::string repair = d.Append(d.Repair(repaired));
-  const std::string withdrawn = d.Append(d.Penalty("P-3"));
-  d.Append(d.Change(withdrawn, "withdraw", "withdrawn"));
-  d.Append(d.Penalty("P-4"));  // so that the records' blocks are not the last one
-
+  const auto [valid, long_term, revoked, revocation, suspended, old, replacement, lapsed, expired,
+              cancelled, reinstated, certificate, penalty, repaired, repair, withdrawn] =
+      d.AppendEveryStatus();
   const std::string vkey = d.ledger->VerifierKey();
   size_t revoked_case = 0;
   const std::pair<const char*, const std::string*> records[] = {
@@ -238,7 +215,7 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
       const std::string b = corpus.cases[i]["bundle"];
       const size_t from = b.find(w3);
       const size_t to = from == std::string::npos ? from : b.find("\\n", from);
-      for (uint8_t flip : {0x01, 0x20}) {
+      for (const uint8_t flip : {uint8_t{0x01}, uint8_t{0x20}}) {
         INFO(corpus.cases[i]["name"].get<std::string>() << " ^ " << int(flip));
         CHECK(corpus.Mutate(i, 1, 0, flip, from, to) == 0);
       }

@@ -185,6 +185,42 @@ struct Domain {
     return *CanonicalJson(c);
   }
 
+  // One record of every type and status, and a key added by a config entry (which bundles
+  // must then carry), as ledgerd admits them: their record ids.
+  struct EveryStatus {
+    std::string valid, long_term, revoked, revocation, suspended, old, replacement, lapsed, expired,
+        cancelled, reinstated, certificate, penalty, repaired, repair, withdrawn;
+  };
+  EveryStatus AppendEveryStatus() {
+    EveryStatus s;
+    s.valid = Append(License(amr, "2046-01-01"));
+    Append(AddKey(amr_new));
+    s.long_term = Append(License(amr_new, ""));
+    s.revoked = Append(License(amr_new, "2046-01-01"));
+    s.revocation = Append(Change(s.revoked, "revoke", "revoked"));
+    s.suspended = Append(License(amr, "2046-01-01"));
+    Append(Change(s.suspended, "suspend", "suspended"));
+    s.old = Append(License(amr, "2046-01-01", "SZ-REPLACED"));
+    s.replacement = Append(License(amr, "2046-01-01", "SZ-REPLACED", s.old));
+    Append(Change(s.old, "supersede", "superseded", s.replacement));
+    s.lapsed = Append(License(amr, "2026-06-30"));
+    s.expired = Append(License(amr, "2046-01-01"));
+    Append(Change(s.expired, "expire", "expired"));
+    s.cancelled = Append(License(amr, "2046-01-01"));
+    Append(Change(s.cancelled, "cancel", "cancelled"));
+    s.reinstated = Append(License(amr, "2046-01-01"));
+    Append(Change(s.reinstated, "suspend", "suspended"));
+    Append(Change(s.reinstated, "reinstate", "valid"));
+    s.certificate = Append(Certificate());
+    s.penalty = Append(Penalty("P-1"));
+    s.repaired = Append(Penalty("P-2"));
+    s.repair = Append(Repair(s.repaired));
+    s.withdrawn = Append(Penalty("P-3"));
+    Append(Change(s.withdrawn, "withdraw", "withdrawn"));
+    Append(Penalty("P-4"));  // so that the records' blocks are not the last one
+    return s;
+  }
+
   std::string Bundle(const std::string& record_id) {
     auto note = ledger->SignedCheckpoint();
     REQUIRE(note.ok());

@@ -47,30 +47,9 @@ std::string Failures(const BundleVerdict& v) {
 TEST_CASE("bundles of every record type and status verify offline and state the status",
           "[bundle]") {
   Domain d;
-  const std::string valid = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.AddKey(d.amr_new));  // a config entry: bundles must carry it
-  const std::string long_term = d.Append(d.License(d.amr_new, ""));
-  const std::string revoked = d.Append(d.License(d.amr, "2046-01-01"));
-  const std::string revocation = d.Append(d.Change(revoked, "revoke", "revoked"));
-  const std::string suspended = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(suspended, "suspend", "suspended"));
-  const std::string old = d.Append(d.License(d.amr, "2046-01-01", "SZ-REPLACED"));
-  const std::string replacement = d.Append(d.License(d.amr, "2046-01-01", "SZ-REPLACED", old));
-  d.Append(d.Change(old, "supersede", "superseded", replacement));
-  const std::string lapsed = d.Append(d.License(d.amr, "2026-06-30"));
-  const std::string expired = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(expired, "expire", "expired"));
-  const std::string cancelled = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(cancelled, "cancel", "cancelled"));
-  const std::string reinstated = d.Append(d.License(d.amr, "2046-01-01"));
-  d.Append(d.Change(reinstated, "suspend", "suspended"));
-  d.Append(d.Change(reinstated, "reinstate", "valid"));
-  const std::string certificate = d.Append(d.Certificate());
-  const std::string penalty = d.Append(d.Penalty("P-1"));
-  const std::string repaired = d.Append(d.Penalty("P-2"));
-  const std::string repair = d.Append(d.Repair(repaired));
-  const std::string withdrawn = d.Append(d.Penalty("P-3"));
-  d.Append(d.Change(withdrawn, "withdraw", "withdrawn"));
+  const auto [valid, long_term, revoked, revocation, suspended, old, replacement, lapsed, expired,
+              cancelled, reinstated, certificate, penalty, repaired, repair, withdrawn] =
+      d.AppendEveryStatus();
   const NoteVerifier verifier = d.Verifier();
   const VerifyOptions today = At("2026-11-28T10:00:00Z");
 
