@@ -148,3 +148,31 @@ test("without WebCrypto (plain HTTP to another host) the page says to use HTTPS"
   assert.match(await page.textContent("main p[role=alert]"), /此页面需通过 HTTPS（或本机地址）打开/);
   await context.close();
 });
+
+test("a witness policy entered on the page: cosignatures counted, a quorum not met fails", async (t) => {
+  // The shared corpus's cosigned bundle (tests/records/bundle_corpus_test.cc): two of three
+  // witnesses cosigned its checkpoint; the third's line is over another text.
+  const corpusPath = process.env.CREDLEDGER_BUNDLE_CORPUS;
+  if (!corpusPath) return t.skip("CREDLEDGER_BUNDLE_CORPUS is not set (ctest sets it)");
+  const { readFileSync } = await import("node:fs");
+  const corpus = JSON.parse(readFileSync(corpusPath, "utf8"));
+  const cosigned = corpus.cases.find((c) => c.name === "cosigned by 2 of 3 witnesses, 2 required");
+  const path = join(work, "cosigned.json");
+  writeFileSync(path, cosigned.bundle);
+  const { page, problems, context } = await openVerifier();
+  await page.fill("#vkey", cosigned.vkey);
+  await page.click("details summary");
+  await page.fill("#witnesses", cosigned.witnesses.join("\n"));
+  await page.fill("#quorum", "2");
+  await page.fill("#date", cosigned.checked_at.slice(0, 10));
+  await page.setInputFiles("#bundle", path);
+  await page.waitForSelector("#result h3[data-verdict]");
+  assert.equal(await page.getAttribute('#result tr[data-check="cosignatures"]', "data-result"), "pass");
+  assert.match(await page.textContent('#result tr[data-check="cosignatures"]'), /cosigned by 2 of the 3 witnesses given/);
+  await page.fill("#quorum", "3");
+  await page.click("#verify-form button[type=submit]");
+  await page.waitForSelector('#result tr[data-check="cosignatures"][data-result="fail"]');
+  assert.match(await page.textContent("#result p.failed-check"), /未通过的核验项：见证人联署/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
