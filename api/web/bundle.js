@@ -445,9 +445,12 @@ export async function verifyBundle(bundle, vkey, options = {}) {
     inForce = authentic && window.inForce;
   } catch (e) {
     if (!(e instanceof Failed)) {
-      // A bug here, not in the bundle: say so on the first check not yet decided.
-      const open = v.checks.find((c) => c.result === "skipped");
+      // A bug here, not in the bundle: say so on the first check not yet decided, and accept
+      // nothing.
+      const open = v.checks.find((c) => c.result === "skipped") ?? v.checks[0];
       Object.assign(open, { result: "fail", detail: `the verifier failed: ${e.message}` });
+      authentic = false;
+      inForce = false;
     }
   }
   return toJson(v, authentic, inForce);

@@ -74,7 +74,15 @@ const WORDS = {
   },
 };
 
-const code = decodeURIComponent(window.location.pathname.split("/").pop() || "");
+// The code in the page's path (a malformed %-escape is just a wrong code).
+const code = (() => {
+  const segment = window.location.pathname.split("/").pop() || "";
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+})();
 let node = null;
 const views = { public: null, bank: null };  // what each part shows, redrawn on a language change
 
