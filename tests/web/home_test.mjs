@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { screenshots, startLedger } from "./lib.mjs";
+import { dropFile, screenshots, startLedger } from "./lib.mjs";
 
 let ledger, base, openPage, work, recordId, documentPath;
 
@@ -100,6 +100,10 @@ test("a dropped document is hashed in the browser, and its record verified", asy
   // Only the hash left the browser, never the document.
   assert.deepEqual(posted, [JSON.stringify({ hash })]);
   if (screenshots) await page.screenshot({ path: join(screenshots, "document-zh-CN-desktop.png"), fullPage: true });
+  // Dragged onto the page instead of chosen: the same.
+  await page.reload();
+  await dropFile(page, documentPath, "application/pdf");
+  await page.waitForSelector('#result tr[data-check="document"][data-result="pass"]');
   // Another file: not found, said in zh-CN.
   const other = join(work, "other.pdf");
   writeFileSync(other, "%PDF-1.4\nnot issued\n");

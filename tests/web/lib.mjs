@@ -82,3 +82,17 @@ export async function startLedger() {
 
   return { base, work, data, browser, openPage, submit, example, stop };
 }
+
+// Drops file `path` on `page`'s body as a person drags one from the desktop (a drop event
+// whose DataTransfer holds the file).
+export async function dropFile(page, path, type = "application/octet-stream") {
+  const b64 = readFileSync(path).toString("base64");
+  const name = path.split("/").pop();
+  const dataTransfer = await page.evaluateHandle(({ b64, name, type }) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], name, { type }));
+    return transfer;
+  }, { b64, name, type });
+  await page.dispatchEvent("body", "dragover", { dataTransfer });
+  await page.dispatchEvent("body", "drop", { dataTransfer });
+}

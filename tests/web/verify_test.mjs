@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { screenshots, startLedger } from "./lib.mjs";
+import { dropFile, screenshots, startLedger } from "./lib.mjs";
 
 let ledger, base, work, bundlePath, tamperedPath, documentPath, vkey;
 
@@ -88,7 +88,7 @@ test("a bundle verifies in the browser with the network cut, every check passing
 
 test("a tampered bundle names its failing check in zh-CN", async () => {
   const { page, problems, context } = await openVerifier();
-  await page.setInputFiles("#bundle", tamperedPath);
+  await dropFile(page, tamperedPath, "application/json");  // dragged onto the page
   await page.waitForSelector("#result h3[data-verdict]");
   assert.equal(await page.textContent("#result h3"), "未通过核验");
   assert.match(await page.textContent("#result p.failed-check"),
