@@ -39,6 +39,8 @@ const WORDS = {
     longTerm: "长期",
     fine: (yuan) => `罚款 ${yuan} 元`,
     repairOf: "修复对象",
+    follower: "本节点是账本的跟随节点（只读副本）：银行查询须在主节点进行并记入其查询审计日志，令牌不会发送给本节点。",
+    toLeader: "前往主节点的本企业页面",
   },
   en: {
     title: "Enterprise credit information",
@@ -71,6 +73,8 @@ const WORDS = {
     longTerm: "long-term",
     fine: (yuan) => `fine ¥${yuan}`,
     repairOf: "Repairs",
+    follower: "This node is a follower (a read-only copy of the ledger): a bank reads at the leader, which logs the read in its query audit log; the token is never sent to this node.",
+    toLeader: "This enterprise's page at the leader",
   },
 };
 
@@ -153,7 +157,8 @@ function profileView(result, text, fileName, downloadLabel) {
 
 async function verified(text) {
   try {
-    return await verifyProfile(text, trustedKey(node), node.profile_key || null);
+    // A follower signs public profiles with a key of its own (docs/FOLLOWERS.md).
+    return await verifyProfile(text, trustedKey(node), node.profile_key?.spki ?? null);
   } catch (e) {
     return { error: e.message };
   }
@@ -211,6 +216,13 @@ document.addEventListener("DOMContentLoaded", () => {
   const failed = (where) => (error) => failure(where, () => t().error(error.message));
   getJson("/v1/node").then((answer) => {
     node = answer;
+    if (node.follows) {
+      // The bank view is the leader's (a follower redirects it, and a browser would not carry
+      // the token to another origin): send the bank there.
+      $("bank-form").hidden = true;
+      const leader = new URL(`/e/${encodeURIComponent(code)}`, node.follows).href;
+      views.bank = () => [el("p", { class: "note" }, t().follower), el("p", {}, el("a", { href: leader }, t().toLeader))];
+    }
     return loadPublic();
   }).catch(failed("public"));
   $("bank-form").addEventListener("submit", (event) => {

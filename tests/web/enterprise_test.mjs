@@ -142,3 +142,23 @@ test("a malformed code is refused on the page, and the page fits a phone", async
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("on a follower: the public profile, signed by the follower's key, verifies; banks are sent to the leader", async () => {
+  const follower = await ledger.startFollower();
+  const leaderSize = (await (await fetch(`${base}/v1/node`)).json()).tree_size;
+  for (let i = 0; i < 200; ++i) {
+    const node = await (await fetch(`${follower}/v1/node`)).json();
+    if (node.tree_size >= leaderSize && node.profile_key) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const { page, problems, context } = await ledger.openPage();
+  await page.goto(`${follower}/e/${CODE}`);
+  await page.waitForSelector("#public p.verified, #public p.bad");
+  assert.match(await page.textContent("#public p.verified"), /2 条记录的包含证明/);
+  assert.equal(await page.isVisible("#bank-form"), false);
+  assert.match(await page.textContent("#bank"), /本节点是账本的跟随节点/);
+  assert.equal(await page.getAttribute("#bank a", "href"), `${base}/e/${CODE}`);
+  // The page asks its own node only (openPage counts the follower as another host).
+  assert.deepEqual(problems.filter((p) => !p.startsWith(`a request to another host: ${follower}/`)), []);
+  await context.close();
+});

@@ -19,16 +19,8 @@ export async function startLedger() {
   assert.ok(ledgerd && ctl, "LEDGERD and LEDGERCTL name the binaries");
   const work = mkdtempSync(join(tmpdir(), "credledger-web-"));
   const data = join(work, "data");
-  const node = spawn(ledgerd, ["--dev", "--data-dir", data, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
-  const base = await new Promise((resolve, reject) => {
-    let log = "";
-    node.stderr.on("data", (chunk) => {
-      log += chunk;
-      const url = /url="(http:\/\/[0-9.:]+)"/.exec(log);
-      if (url) resolve(url[1]);
-    });
-    node.on("exit", (code) => reject(new Error(`ledgerd exited (${code}): ${log}`)));
-  });
+  const { node, base } = await startNode(["--dev", "--data-dir", data]);
+  const nodes = [node];
   const browser = await chromium.launch({ executablePath: chromiumPath, headless: true });
 
   // A page that records requests to another host, console errors (a CSP violation is one)
@@ -69,18 +61,44 @@ export async function startLedger() {
     return JSON.parse(readFileSync(join(data, "dev-keys", `example-${type}.json`), "utf8"));
   }
 
-  // Stops what this started (the node by its process), once it has exited.
+  // A follower of this node (ledgerd --follow) in its own directory: its URL.
+  async function startFollower() {
+    const vkey = (await (await fetch(`${base}/v1/node`)).json()).verifier_key;
+    const follower = await startNode(["--follow", base, "--follow-key", vkey, "--follow-poll-ms", "50",
+                                      "--data-dir", join(work, `follower-${nodes.length}`)]);
+    nodes.push(follower.node);
+    return follower.base;
+  }
+
+  // Stops what this started (each node by its process), once they have exited.
   async function stop() {
     await browser.close();
-    if (node.exitCode === null && node.signalCode === null) {
-      const exited = new Promise((resolve) => node.once("exit", resolve));
-      node.kill("SIGTERM");
+    await Promise.all(nodes.map(async (n) => {
+      if (n.exitCode !== null || n.signalCode !== null) return;
+      const exited = new Promise((resolve) => n.once("exit", resolve));
+      n.kill("SIGTERM");
       await exited;
-    }
+    }));
     rmSync(work, { recursive: true, force: true });
   }
 
-  return { base, work, data, browser, openPage, submit, example, stop };
+  return { base, work, data, browser, openPage, submit, example, startFollower, stop };
+}
+
+// Starts ledgerd with `args` on a free port: {node (the process), base (its URL)} once it
+// serves.
+async function startNode(args) {
+  const node = spawn(ledgerd, [...args, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+  const base = await new Promise((resolve, reject) => {
+    let log = "";
+    node.stderr.on("data", (chunk) => {
+      log += chunk;
+      const url = /url="(http:\/\/[0-9.:]+)"/.exec(log);
+      if (url) resolve(url[1]);
+    });
+    node.on("exit", (code) => reject(new Error(`ledgerd exited (${code}): ${log}`)));
+  });
+  return { node, base };
 }
 
 // Drops file `path` on `page`'s body as a person drags one from the desktop (a drop event
