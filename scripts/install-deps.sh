@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-14-dev  # the sanitizer build and its libFuzzer targets
   python3 python3-jsonschema python3-yaml  # answers checked against docs/openapi.yaml
   chromium fonts-wqy-microhei  # the web app's browser tests (tests/web), and CJK text in them
+  etcd-server  # the cluster's coordination, tested against a real etcd cluster (tests/node)
 )
 # Node.js and npm for the browser tests' driver (playwright-core, pinned by
 # tests/web/package-lock.json): Debian's, unless the machine has its own already.

@@ -21,6 +21,7 @@ using tcp = asio::ip::tcp;
 
 struct HttpClient::Impl {
   std::string url;  // as given, for messages
+  std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   bool tls = false;
   std::string host, port, prefix;
   asio::io_context io;
@@ -28,6 +29,14 @@ struct HttpClient::Impl {
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> secure;
   beast::flat_buffer buffer;
+
+  // Runs the operations started on `io` until they finish. They are asynchronous because
+  // Beast's stream deadline (expires_after) bounds asynchronous operations only: a
+  // synchronous read would wait for a server that never answers.
+  void Run() {
+    io.restart();
+    io.run();
+  }
 
   Status Connect() {
     plain.reset();
@@ -37,10 +46,12 @@ struct HttpClient::Impl {
     beast::error_code ec;
     auto endpoints = resolver.resolve(host, port, ec);
     if (ec) return Status::Unavailable(url + ": cannot resolve " + host + ": " + ec.message());
+    auto connected = [&ec](beast::error_code e, const tcp::endpoint&) { ec = e; };
     if (!tls) {
       plain.emplace(io);
-      plain->expires_after(std::chrono::seconds(30));
-      plain->connect(endpoints, ec);
+      plain->expires_after(timeout);
+      plain->async_connect(endpoints, connected);
+      Run();
       if (ec) return Status::Unavailable(url + ": cannot connect: " + ec.message());
       return Status::Ok();
     }
@@ -49,23 +60,30 @@ struct HttpClient::Impl {
       return Status::Unavailable(url + ": cannot set the TLS server name");
     }
     secure->set_verify_callback(asio::ssl::host_name_verification(host));
-    beast::get_lowest_layer(*secure).expires_after(std::chrono::seconds(30));
-    beast::get_lowest_layer(*secure).connect(endpoints, ec);
+    beast::get_lowest_layer(*secure).expires_after(timeout);
+    beast::get_lowest_layer(*secure).async_connect(endpoints, connected);
+    Run();
     if (ec) return Status::Unavailable(url + ": cannot connect: " + ec.message());
-    secure->handshake(asio::ssl::stream_base::client, ec);
+    secure->async_handshake(asio::ssl::stream_base::client, [&ec](beast::error_code e) { ec = e; });
+    Run();
     if (ec) return Status::Unavailable(url + ": TLS handshake failed: " + ec.message());
     return Status::Ok();
   }
 
   template <typename Stream>
   Result<HttpAnswer> Exchange(Stream& stream, const http::request<http::string_body>& request) {
-    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(stream).expires_after(timeout);  // the whole exchange
     beast::error_code ec;
-    http::write(stream, request, ec);
-    if (ec) return Status::Unavailable(ec.message());
     http::response_parser<http::string_body> parser;
     parser.body_limit(256 << 20);
-    http::read(stream, buffer, parser, ec);
+    http::async_write(stream, request, [&](beast::error_code e, size_t) {
+      if (e) {
+        ec = e;
+        return;
+      }
+      http::async_read(stream, buffer, parser, [&ec](beast::error_code e2, size_t) { ec = e2; });
+    });
+    Run();
     if (ec) return Status::Unavailable(ec.message());
     HttpAnswer answer{parser.get().result_int(), std::move(parser.get().body())};
     if (!parser.get().keep_alive()) {
@@ -109,9 +127,11 @@ HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpClient::~HttpClient() = default;
 
-Result<HttpClient> HttpClient::Create(const std::string& base_url, const std::string& ca_file) {
+Result<HttpClient> HttpClient::Create(const std::string& base_url, const std::string& ca_file,
+                                      std::chrono::milliseconds timeout) {
   auto impl = std::make_unique<Impl>();
   impl->url = base_url;
+  impl->timeout = timeout;
   std::string_view rest = base_url;
   if (rest.rfind("http://", 0) == 0) {
     rest.remove_prefix(7);

@@ -6,6 +6,7 @@
 #ifndef CREDLEDGER_API_CLIENT_HTTP_CLIENT_H_
 #define CREDLEDGER_API_CLIENT_HTTP_CLIENT_H_
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -21,9 +22,11 @@ struct HttpAnswer {
 class HttpClient {
  public:
   // `base_url`: "http://host:port" or "https://host[:port]" (a trailing path is a prefix of
-  // every request). `ca_file`: PEM CAs for https; empty: the system's. Errors:
-  // InvalidArgument (malformed URL). Connecting happens on the first Get.
-  static Result<HttpClient> Create(const std::string& base_url, const std::string& ca_file = "");
+  // every request). `ca_file`: PEM CAs for https; empty: the system's. `timeout` bounds each
+  // connection and each exchange. Errors: InvalidArgument (malformed URL). Connecting happens
+  // on the first Get.
+  static Result<HttpClient> Create(const std::string& base_url, const std::string& ca_file = "",
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
   HttpClient(HttpClient&&) noexcept;
   HttpClient& operator=(HttpClient&&) noexcept;
   ~HttpClient();
