@@ -8,6 +8,7 @@
 
 #include "etcd_util.h"
 #include "node/etcd.h"
+#include "node/head_record.h"
 #include "node/leadership.h"
 
 using namespace credledger;
@@ -206,4 +207,55 @@ TEST_CASE("leadership when etcd loses a member, then its quorum", "[etcd]") {
     std::this_thread::sleep_for(100ms);
   }
   CHECK(a.IsLeader() != b.IsLeader());
+}
+
+TEST_CASE("the recorded head: compare-and-swap under the leader's term, across a failover",
+          "[etcd]") {
+  testing::EtcdCluster etcd(3);
+  Leadership a = Candidate(etcd, "node-a");
+  Leadership b = Candidate(etcd, "node-b");
+  REQUIRE(*a.Step());
+  HeadRecord by_a(Client(etcd), "/credledger/test.example/log", a.leader_key());
+  auto head = [](uint64_t height, char fill) {
+    return RecordedHead{.height = height,
+                        .tree_size = height * 10,
+                        .root = std::string(64, fill),
+                        .block_hash = std::string(64, fill)};
+  };
+
+  auto none = by_a.Read();
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  REQUIRE(by_a.Advance(std::nullopt, head(1, 'a'), a.term()).ok());
+  auto first = by_a.Read();
+  REQUIRE(first.ok());
+  REQUIRE(*first);
+  CHECK((*first)->height == 1);
+  CHECK((*first)->tree_size == 10);
+  CHECK((*first)->root == std::string(64, 'a'));
+  CHECK((*first)->term == a.term());
+  // "None yet" no longer holds; a head that does not grow is refused before etcd is asked.
+  CHECK(by_a.Advance(std::nullopt, head(1, 'b'), a.term()).code() ==
+        StatusCode::kFailedPrecondition);
+  CHECK(by_a.Advance(*first, head(1, 'b'), a.term()).code() == StatusCode::kInvalidArgument);
+  // Swapped from what was read; a swap from a stale read fails, unless it is the same head
+  // again (an answer lost on its way back).
+  REQUIRE(by_a.Advance(*first, head(2, 'c'), a.term()).ok());
+  CHECK(by_a.Advance(*first, head(3, 'd'), a.term()).code() == StatusCode::kFailedPrecondition);
+  CHECK(by_a.Advance(*first, head(2, 'c'), a.term()).ok());
+  auto second = by_a.Read();
+  REQUIRE(second.ok());
+  CHECK((*second)->height == 2);
+
+  // A stops renewing; B leads. A's late write fails whatever it read; B starts from the head
+  // A recorded and advances it.
+  StepUntilLeader(b, 10000ms);
+  REQUIRE(b.IsLeader());
+  CHECK(by_a.Advance(*second, head(3, 'e'), a.term()).code() == StatusCode::kFailedPrecondition);
+  HeadRecord by_b(Client(etcd), "/credledger/test.example/log", b.leader_key());
+  auto seen = by_b.Read();
+  REQUIRE(seen.ok());
+  CHECK((*seen)->block_hash == std::string(64, 'c'));
+  REQUIRE(by_b.Advance(*seen, head(3, 'f'), b.term()).ok());
+  CHECK((*by_b.Read())->term == b.term());
 }

@@ -99,7 +99,8 @@ test("the bank view: a token and a purpose give the full profile, logged, downlo
   await page.fill("#token", "clb_wrong");
   await page.fill("#purpose", "贷款审查");
   await page.click("#bank-form button");
-  await page.waitForSelector("#bank p.bad");
+  // (Wait for the answer, not for the message already there.)
+  await page.waitForSelector('#bank p.bad:has-text("401")');
   assert.match(await page.textContent("#bank"), /银行令牌无效（401）/);
   // The right one: everything, verified, and the note that the read was logged.
   await page.fill("#token", token);
