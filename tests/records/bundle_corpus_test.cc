@@ -161,6 +161,24 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
   Domain sm3(crypto::HashAlgorithm::kSm3);
   const size_t sm3_revoked = AddEveryStatus(sm3, "SM3 ledger: ", &corpus);
 
+  // Every kind of config entry, each exercised by a record after it.
+  Domain configs;
+  const auto c = configs.AppendEveryConfig();
+  const std::string configs_vkey = configs.ledger->VerifierKey();
+  const std::pair<const char*, const std::string*> configured[] = {
+      {"config: license signed before its key was rotated", &c.before_rotation},
+      {"config: license signed with the rotated-in key", &c.after_rotation},
+      {"config: license signed with a key revoked later (sm2)", &c.before_revocation},
+      {"config: license suspended by a delegate", &c.delegated_license},
+      {"config: status change by a delegate", &c.delegated_change},
+      {"config: penalty under display rules added later", &c.penalty_2023},
+  };
+  size_t delegated = 0;
+  for (const auto& [name, id] : configured) {
+    const size_t at = corpus.Add(name, configs.Bundle(*id), configs_vkey, {}, true);
+    if (id == &c.delegated_change) delegated = at;
+  }
+
   // Another node's key.
   auto other =
       NoteSigner::Create("bundle.test/log", testing::GenerateKey(crypto::KeyAlgorithm::kEd25519));
@@ -206,6 +224,9 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
   CHECK(corpus.Mutate(revoked, 3, 1, 0x01) == 0);
   CHECK(corpus.Mutate(sm3_revoked, 7, 3, 0x01) == 0);
   CHECK(corpus.Mutate(sm3_revoked, 7, 6, 0x20) == 0);
+  // And of one whose registry holds every kind of config entry.
+  CHECK(corpus.Mutate(delegated, 11, 2, 0x20) == 0);
+  CHECK(corpus.Mutate(delegated, 11, 7, 0x01) == 0);
   if (std::getenv("CREDLEDGER_BUNDLE_CORPUS_FULL") != nullptr) {
     // Except in the line of the witness whose cosignature is of another text: it does not
     // verify, changed or not, and 2 of 3 suffice.

@@ -141,22 +141,31 @@ struct Domain {
     return Sign(Envelope("certificate", "sz-tax", std::move(body)), tax);
   }
 
-  std::string Penalty(const std::string& number, const char* kind = "fine") {
+  std::string Penalty(const std::string& number, const char* kind = "fine",
+                      const char* regime = "2026") {
     Json e = Json::parse(credledger::testing::SignedPenalty(amr, "sz-amr", number));
     e.erase("signature");
     e["body"]["penalty_kinds"] = {kind};
+    e["body"]["display_regime"] = regime;
     return Sign(std::move(e), amr);
   }
 
   std::string Change(const std::string& target, const std::string& action,
                      const std::string& new_status, const std::string& superseded_by = "") {
+    return ChangeBy("sz-amr", amr, target, action, new_status, superseded_by);
+  }
+
+  // A status change signed by agency `agency` with `key` (an agency the target's delegated to).
+  std::string ChangeBy(const char* agency, const crypto::PrivateKey& key, const std::string& target,
+                       const std::string& action, const std::string& new_status,
+                       const std::string& superseded_by = "") {
     Json body = {{"target", target},         {"action", action},
                  {"new_status", new_status}, {"reversible", action == "suspend"},
                  {"reason", "review"},       {"effective_at", "2026-06-01T00:00:00Z"}};
     if (!superseded_by.empty()) body["superseded_by"] = superseded_by;
-    Json e = Envelope("status_change", "sz-amr", std::move(body));
+    Json e = Envelope("status_change", agency, std::move(body));
     e["refs"] = {target};
-    return Sign(std::move(e), amr);
+    return Sign(std::move(e), key);
   }
 
   std::string Repair(const std::string& target) {
@@ -173,16 +182,67 @@ struct Domain {
     return Sign(std::move(e), amr);
   }
 
-  std::string AddKey(const crypto::PrivateKey& key) {
+  // A config entry `action` with `params`, signed by the admin (threshold 1).
+  std::string Config(const char* action, Json params) {
     Json c = {{"type", "config"},
               {"schema_version", 1},
               {"issued_at", "2026-02-01T00:00:00Z"},
-              {"action", "add_key"},
-              {"params", {{"agency_id", "sz-amr"}, {"key", PublicKeyJson(key)}}}};
+              {"action", action},
+              {"params", std::move(params)}};
     const std::string bytes = *CanonicalJson(c);
     c["signatures"] = {{{"key_id", admin.public_key().KeyId()},
                         {"signature", crypto::Base64Encode(*admin.Sign(bytes))}}};
     return *CanonicalJson(c);
+  }
+
+  std::string AddKey(const crypto::PrivateKey& key) {
+    return Config("add_key", {{"agency_id", "sz-amr"}, {"key", PublicKeyJson(key)}});
+  }
+
+  // Every kind of config entry, each exercised by a record after it: their record ids.
+  struct EveryConfig {
+    std::string before_rotation, after_rotation, before_revocation, delegated_license,
+        delegated_change, penalty_2023;
+  };
+  EveryConfig AppendEveryConfig() {
+    EveryConfig c;
+    // Display rules for another regime, and a penalty decided under it.
+    Json rules = DefaultDisplayRules()["2026"];
+    rules["general"]["max_months"] = 6;
+    Append(Config("set_display_rules", {{"display_rules", {{"2023", rules}}}}));
+    c.penalty_2023 = Append(Penalty("P-2023", "fine", "2023"));
+    // A key rotated: records before it stay authentic, records after use the new key.
+    c.before_rotation = Append(License(amr, "2046-01-01"));
+    Append(Config("rotate_key", {{"agency_id", "sz-amr"},
+                                 {"old_key_id", amr.public_key().KeyId()},
+                                 {"key", PublicKeyJson(amr_new)}}));
+    c.after_rotation = Append(License(amr_new, "2046-01-01"));
+    // A key added, used, then revoked: its record stays authentic.
+    const crypto::PrivateKey extra = GenerateKey(crypto::KeyAlgorithm::kSm2);
+    Append(AddKey(extra));
+    c.before_revocation = Append(License(extra, "2046-01-01"));
+    Append(Config("revoke_key", {{"agency_id", "sz-amr"}, {"key_id", extra.public_key().KeyId()}}));
+    // The tax agency, suspended and reinstated, allowed status changes, delegated to by AMR:
+    // it may act on AMR's record; then the delegation is taken back.
+    Append(Config("suspend_agency", {{"agency_id", "sz-tax"}}));
+    Append(Config("reinstate_agency", {{"agency_id", "sz-tax"}}));
+    Append(Config("set_types",
+                  {{"agency_id", "sz-tax"}, {"types", {"certificate", "status_change"}}}));
+    Append(Config("set_historical_codes", {{"agency_id", "sz-tax"}, {"allowed", true}}));
+    Append(Config("delegate", {{"agency_id", "sz-amr"}, {"to", "sz-tax"}}));
+    c.delegated_license = Append(License(amr_new, "2046-01-01"));
+    c.delegated_change =
+        Append(ChangeBy("sz-tax", tax, c.delegated_license, "suspend", "suspended"));
+    Append(Config("revoke_delegation", {{"agency_id", "sz-amr"}, {"to", "sz-tax"}}));
+    // A new agency, added with its key.
+    Json agency = {{"id", "sz-eco"},
+                   {"name", "Shenzhen Ecology"},
+                   {"uscc", "91440300708461136T"},
+                   {"keys", {PublicKeyJson(GenerateKey(crypto::KeyAlgorithm::kEd25519))}},
+                   {"types", {"penalty"}}};
+    Append(Config("add_agency", {{"agency", std::move(agency)}}));
+    Append(License(amr_new, "2046-01-01"));  // so that the records' blocks are not the last one
+    return c;
   }
 
   // One record of every type and status, and a key added by a config entry (which bundles
