@@ -147,7 +147,7 @@ test("a malformed code is refused on the page, and the page fits a phone", async
 test("on a follower: the public profile, signed by the follower's key, verifies; banks are sent to the leader", async () => {
   const follower = await ledger.startFollower();
   const leaderSize = (await (await fetch(`${base}/v1/node`)).json()).tree_size;
-  for (let i = 0; i < 200; ++i) {
+  for (let i = 0; i < 600; ++i) {  // up to 30 s (a sanitizer build is slow)
     const node = await (await fetch(`${follower}/v1/node`)).json();
     if (node.tree_size >= leaderSize && node.profile_key) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
