@@ -423,14 +423,25 @@ TEST_CASE("failures under concurrent load: every answer is the truth about the l
   mem->FailRecover(true);
   constexpr uint64_t kEntries = 400;
   std::vector<std::future<Result<AppendReceipt>>> futures;
-  for (uint64_t i = 0; i < kEntries; ++i) {
-    futures.push_back(l->Submit(Entry(i)));
-    if (i == kEntries / 2) {
-      mem->FailWritesAfter(std::nullopt);
-      mem->FailRecover(false);
-    }
-    if (i % 16 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(3));
+  uint64_t next = 0;
+  auto submit = [&](std::chrono::milliseconds pause) {
+    futures.push_back(l->Submit(Entry(next)));
+    if (++next % 16 == 0) std::this_thread::sleep_for(pause);
+  };
+  // Load until a write has failed and the ledger refuses writes (that write's fate unknown):
+  // half the entries at least, then more, slower, until it refuses. Counting entries alone
+  // made the test depend on the machine's speed: on a slow one (a sanitizer build) the faults
+  // ended before the fourth write, and nothing was refused.
+  while (next < kEntries / 2 || (l->WriteRefusal().ok() && next < kEntries - 1)) {
+    submit(next < kEntries / 2 ? std::chrono::milliseconds(3) : std::chrono::milliseconds(50));
   }
+  REQUIRE_FALSE(l->WriteRefusal().ok());
+  // One more while it refuses, answered before the faults end; then the rest.
+  submit(std::chrono::milliseconds(0));
+  futures.back().wait();
+  mem->FailWritesAfter(std::nullopt);
+  mem->FailRecover(false);
+  while (next < kEntries) submit(std::chrono::milliseconds(3));
   size_t acknowledged = 0, refused = 0;
   for (uint64_t i = 0; i < kEntries; ++i) {
     auto r = futures[i].get();
