@@ -1,14 +1,13 @@
 #include "node/head_record.h"
 
 #include "ledger/canonical_json.h"
+#include "ledger/records/schema.h"
 
 namespace credledger::node {
 namespace {
 
-bool IsHex64(const Json& v) {
-  if (!v.is_string() || v.get_ref<const std::string&>().size() != 64) return false;
-  return v.get_ref<const std::string&>().find_first_not_of("0123456789abcdef") == std::string::npos;
-}
+// 64 lowercase hex digits, as records hold hashes.
+bool IsHex64(const Json& v) { return v.is_string() && records::IsHashHex(v.get<std::string>()); }
 
 std::string HeadJson(const RecordedHead& h) {
   return Json{{"height", h.height},

@@ -3,10 +3,10 @@
 // (ledger/records/bundle.cc, VerifyProofBundle), so that a bundle gets the same verdict and the
 // same failing check from both (tests/web's shared corpus holds them to it). Nothing here
 // touches the network or the page: the caller passes the bundle's bytes and the verifier key.
-import { isInteger, isObject, has, JsonError, parseJson, utf8 } from "./cjson.js";
+import { canonicalize, isInteger, isObject, JsonError, parseJson, utf8 } from "./cjson.js";
 import { digest, equalBytes, fromBase64, hasWebCrypto, hex } from "./ledgercrypto.js";
 import {
-  Policy, Refusal, Registry, TYPES, isTimestamp, statusAt, statusOn, validateEntry,
+  Policy, Refusal, Registry, TYPES, checkObject, isTimestamp, statusAt, statusOn, validateEntry,
   verifyEntrySignature, windowOf,
 } from "./records.js";
 import {
@@ -69,14 +69,8 @@ function parseString(v, pointer) {
   return v;
 }
 
-function checkMembers(v, pointer, names) {
-  if (!isObject(v)) throw bad(pointer, "must be an object");
-  for (const name of Object.keys(v)) if (!names.includes(name)) throw bad(`${pointer}/${name}`, "unknown member");
-  for (const name of names) if (!has(v, name)) throw bad(`${pointer}/${name}`, "is required");
-}
-
 function parseItem(v, pointer, extra = []) {
-  checkMembers(v, pointer, ["index", "entry", "inclusion", ...extra]);
+  checkObject(v, pointer, ["index", "entry", "inclusion", ...extra]);
   return {
     index: parseIndex(v.index, `${pointer}/index`),
     entry: parseString(v.entry, `${pointer}/entry`),
@@ -99,14 +93,14 @@ function parseItems(v, pointer) {
 
 function parseBundle(bytes) {
   const { value: doc } = parseJson(bytes);
-  checkMembers(doc, "", ["format", "checkpoint", "record", "block", "registry", "history"]);
+  checkObject(doc, "", ["format", "checkpoint", "record", "block", "registry", "history"]);
   if (doc.format !== FORMAT) throw bad("/format", `must be "${FORMAT}"`);
   const b = { checkpoint: parseString(doc.checkpoint, "/checkpoint") };
   b.record = parseItem(doc.record, "/record", ["leaf_hash", "status"]);
   b.leafHash = hashFromHex(doc.record.leaf_hash);
   if (!b.leafHash) throw bad("/record/leaf_hash", "must be 64 lowercase hex digits");
   b.status = parseString(doc.record.status, "/record/status");
-  checkMembers(doc.block, "/block", ["header", "consistency"]);
+  checkObject(doc.block, "/block", ["header", "consistency"]);
   b.blockHeader = parseString(doc.block.header, "/block/header");
   b.blockConsistency = parseHashes(doc.block.consistency, "/block/consistency");
   b.registry = parseItems(doc.registry, "/registry");
@@ -154,8 +148,7 @@ function parseBlockHeader(text) {
   return h;
 }
 
-// The header's canonical text (what the node signs, with and without its signature): the
-// members are all small integers, hex, base64 and the origin and timestamp strings.
+// The header's canonical text (what the node signs, with and without its signature).
 function blockText(h, withSignature) {
   const members = {
     entry_count: h.entryCount, first_index: h.firstIndex, height: h.height, origin: h.origin,
@@ -163,8 +156,7 @@ function blockText(h, withSignature) {
     version: 1,
   };
   if (withSignature) members.signature = h.signature;
-  const names = Object.keys(members).sort();
-  return "{" + names.map((n) => `${JSON.stringify(n)}:${JSON.stringify(members[n])}`).join(",") + "}";
+  return canonicalize(members);
 }
 
 const describe = (e) => (e instanceof Refusal ? e.toString() : e.message);

@@ -4,8 +4,8 @@
 // each listed record's inclusion in the checkpoint's tree. A profile proves what it lists, not
 // that it lists everything; a record's full proof is its bundle.
 import { canonicalize, has, isInteger, isObject, parseJson, utf8, without } from "./cjson.js";
-import { fromBase64, PublicKey } from "./ledgercrypto.js";
-import { hashFromHex, leafHash, noteVerifier, verifyCheckpoint, verifyInclusion, hex } from "./tlog.js";
+import { fromBase64, hex, PublicKey } from "./ledgercrypto.js";
+import { hashFromHex, leafHash, noteVerifier, verifyCheckpoint, verifyInclusion } from "./tlog.js";
 
 export const SECTIONS = ["licenses", "certificates", "penalties", "credit_repairs"];
 

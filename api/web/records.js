@@ -28,7 +28,7 @@ const SHORT_TEXT = 64;
 const NAME = 200;
 const LONG_TEXT = 1000;
 
-function checkObject(v, p, required, optional = []) {
+export function checkObject(v, p, required, optional = []) {
   if (!isObject(v)) throw invalid(p, "must be an object");
   for (const name of Object.keys(v)) {
     if (!required.includes(name) && !optional.includes(name)) throw invalid(child(p, name), "unknown member");

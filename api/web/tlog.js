@@ -248,4 +248,3 @@ export function hashFromHex(text) {
   return h;
 }
 
-export { hex };

@@ -56,7 +56,6 @@ const WORDS = {
   },
 };
 
-const PINNED = PINNED_KEY;
 const PINNED_WITNESSES = "credledger.pinned-witnesses";
 let nodeKey = null;  // what /v1/node said when the page loaded, or null
 let keyState = "offline";
@@ -66,7 +65,7 @@ const $ = (id) => document.getElementById(id);
 
 function showKeySource() {
   const words = t();
-  const pinned = localStorage.getItem(PINNED);
+  const pinned = localStorage.getItem(PINNED_KEY);
   const source = $("key-source");
   source.className = "";
   source.removeAttribute("role");
@@ -89,7 +88,7 @@ async function loadKey() {
   } catch {
     keyState = "offline";
   }
-  const pinned = localStorage.getItem(PINNED);
+  const pinned = localStorage.getItem(PINNED_KEY);
   $("vkey").value = pinned || nodeKey || "";
   const witnesses = JSON.parse(localStorage.getItem(PINNED_WITNESSES) || "null");
   if (witnesses) {
@@ -160,12 +159,12 @@ document.addEventListener("DOMContentLoaded", () => {
   $("pin").addEventListener("click", () => {
     const vkey = $("vkey").value.trim();
     if (!vkey) return show(el("p", { class: "bad", role: "alert" }, t().noKey));
-    localStorage.setItem(PINNED, vkey);
+    localStorage.setItem(PINNED_KEY, vkey);
     localStorage.setItem(PINNED_WITNESSES, JSON.stringify(witnessPolicy()));
     showKeySource();
   });
   $("unpin").addEventListener("click", () => {
-    localStorage.removeItem(PINNED);
+    localStorage.removeItem(PINNED_KEY);
     localStorage.removeItem(PINNED_WITNESSES);
     $("vkey").value = nodeKey || "";
     showKeySource();
