@@ -146,6 +146,7 @@ struct Ledger::Impl {
     Hash header_hash{};
     WriteBatch batch;
     std::shared_ptr<AdmissionPolicy> policy;          // the one that admitted this block's entries
+    std::shared_ptr<BlockGate> gate;                  // the one it must pass before its write
     std::chrono::steady_clock::time_point handed_at;  // to the writer
   };
 
@@ -156,11 +157,20 @@ struct Ledger::Impl {
   std::vector<Pending> TakeBatch(bool wait_for_block);
   std::unique_ptr<PreparedBlock> Prepare(std::vector<Pending> items,
                                          const PreparedBlock* in_flight);
+  // What became of a block handed to the writer: its gate's answer, then (if it passed) its
+  // write's.
+  struct WriteOutcome {
+    Status gate;
+    Status written;
+  };
+  // The writer's task for `block`: its gate, then its write.
+  WriteOutcome GateAndWrite(const PreparedBlock& block);
   enum class Fate { kDurable, kRolledBack, kUnsettled };
-  // Answers `block`'s callers once its write returned `written`. A failed write is settled
+  // Answers `block`'s callers once its write returned `outcome`. A failed write is settled
   // first if the store can tell whether the block landed (Landed); kUnsettled leaves the block
-  // admitted and built, for the caller to keep in `unsettled`.
-  Fate Finish(PreparedBlock& block, const Status& written);
+  // admitted and built, for the caller to keep in `unsettled`. A block its gate refused was not
+  // written: it is rolled back.
+  Fate Finish(PreparedBlock& block, const WriteOutcome& outcome);
   void Commit(const PreparedBlock& block);
   // Writes the last durable block's tree size and root to the head record, if any. Its
   // length never shrinks (sizes grow), so an overwrite in place leaves no stale tail.
@@ -229,9 +239,16 @@ struct Ledger::Impl {
   // sequencer, read by it and by WriteRefusal (readiness checks, metrics).
   mutable Mutex refusal_mu;
   Status refusal GUARDED_BY(refusal_mu);
+  // Set once a block gate refused for good (BlockGate::Pass's FailedPrecondition): every
+  // later write is refused with it.
+  Status fenced GUARDED_BY(refusal_mu);
   Status Refusal() const {
     MutexLock lock(refusal_mu);
-    return refusal;
+    return fenced.ok() ? refusal : fenced;
+  }
+  Status Fenced() const {
+    MutexLock lock(refusal_mu);
+    return fenced;
   }
   std::chrono::steady_clock::time_point next_recover_attempt;
   int head_record_fd = -1;  // LedgerOptions::head_record_path, open for writing; -1: none
@@ -287,6 +304,7 @@ struct Ledger::Impl {
   std::deque<Pending> queue GUARDED_BY(queue_mu);
   bool stopping GUARDED_BY(queue_mu) = false;
   std::shared_ptr<AdmissionPolicy> admission_policy GUARDED_BY(queue_mu);
+  std::shared_ptr<BlockGate> block_gate GUARDED_BY(queue_mu);
   std::function<void(const BlockCommit&)> commit_observer GUARDED_BY(queue_mu);
   std::thread sequencer;
   internal::SerialExecutor writer_thread{
@@ -356,22 +374,24 @@ std::vector<Pending> Ledger::Impl::TakeBatch(bool wait_for_block) {
 // strictly in order, and a failed block k discards k+1's preparation and redoes it.
 void Ledger::Impl::Run() {
   std::unique_ptr<PreparedBlock> in_flight;
-  std::future<Status> in_flight_done;
+  std::future<WriteOutcome> in_flight_done;
   while (true) {
     std::unique_ptr<PreparedBlock> next;
     std::vector<Pending> batch = TakeBatch(/*wait_for_block=*/in_flight == nullptr);
     const bool took = !batch.empty();
     if (took) {
       // Only when nothing is in flight: a failed block is settled before another is built.
-      if (Status settled = SettleUnsettled(); !settled.ok()) {
+      if (Status refused = Fenced(); !refused.ok()) {
+        for (Pending& p : batch) p.Resolve(refused);
+      } else if (Status settled = SettleUnsettled(); !settled.ok()) {
         for (Pending& p : batch) p.Resolve(settled);
       } else {
         next = Prepare(std::move(batch), in_flight.get());
       }
     }
     if (in_flight) {
-      Status written = in_flight_done.get();
-      const Fate fate = Finish(*in_flight, written);
+      const WriteOutcome outcome = in_flight_done.get();
+      const Fate fate = Finish(*in_flight, outcome);
       if (fate != Fate::kDurable && next) {
         // next was built on top of the failed block: its entries go back to its items (their
         // bytes are in its write batch) to be prepared again or refused.
@@ -381,8 +401,14 @@ void Ledger::Impl::Run() {
           }
         }
         std::vector<Pending> items = std::move(next->items);
-        if (fate == Fate::kRolledBack) {
+        if (fate == Fate::kRolledBack && Fenced().ok()) {
           next = Prepare(std::move(items), nullptr);  // on the rolled-back tree
+        } else if (fate == Fate::kRolledBack) {
+          // The gate refused for good: nothing more is written.
+          if (next->has_block && next->policy) next->policy->RolledBack(next->header.first_index);
+          next.reset();
+          const Status refused = Fenced();
+          for (Pending& p : items) p.Resolve(refused);
         } else {
           if (next->has_block && next->policy) next->policy->RolledBack(next->header.first_index);
           writer = next->before;  // the tree with in_flight's entries, still unsettled
@@ -398,19 +424,34 @@ void Ledger::Impl::Run() {
     }
     if (next) {
       if (next->has_block) {
-        std::promise<Status> done;
+        std::promise<WriteOutcome> done;
         in_flight_done = done.get_future();
-        WriteBatch* wb = &next->batch;
         next->handed_at = std::chrono::steady_clock::now();
-        writer_thread.Post([this, wb, done = std::move(done)]() mutable {
-          done.set_value(store->Write(*wb, options.sync));
+        writer_thread.Post([this, block = next.get(), done = std::move(done)]() mutable {
+          done.set_value(GateAndWrite(*block));
         });
         in_flight = std::move(next);
       } else {
-        Finish(*next, Status::Ok());  // only duplicates of durable entries: no block needed
+        Finish(*next, WriteOutcome{});  // only duplicates of durable entries: no block needed
       }
     }
   }
+}
+
+Ledger::Impl::WriteOutcome Ledger::Impl::GateAndWrite(const PreparedBlock& block) {
+  WriteOutcome outcome;
+  if (block.gate) {
+    // The entries' bytes are in the block's batch, at the ops Prepare noted.
+    std::vector<std::string_view> entries;
+    entries.reserve(block.header.entry_count);
+    for (const Outcome& out : block.outcomes) {
+      if (out.entry_op) entries.push_back(*block.batch.ops()[*out.entry_op].second);
+    }
+    outcome.gate = block.gate->Pass(block.header, entries);
+    if (!outcome.gate.ok()) return outcome;
+  }
+  outcome.written = store->Write(block.batch, options.sync);
+  return outcome;
 }
 
 std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<Pending> items,
@@ -419,6 +460,7 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   {
     MutexLock lock(queue_mu);
     block->policy = admission_policy;
+    block->gate = block_gate;
   }
   AdmissionPolicy* policy = block->policy.get();
   block->items = std::move(items);
@@ -639,12 +681,23 @@ Status Ledger::Impl::SettleUnsettled() {
   return Status::Ok();
 }
 
-Ledger::Impl::Fate Ledger::Impl::Finish(PreparedBlock& block, const Status& written) {
+Ledger::Impl::Fate Ledger::Impl::Finish(PreparedBlock& block, const WriteOutcome& outcome) {
+  const Status& written = outcome.written;
   Status failure;
   Fate fate = Fate::kDurable;
-  if (block.has_block) {
+  const std::string height = std::to_string(block.header.height);
+  if (block.has_block && !outcome.gate.ok()) {
+    RollBack(block);  // never handed to the store
+    fate = Fate::kRolledBack;
+    failure =
+        Status::Unavailable("block " + height + " was not written: " + outcome.gate.ToString());
+    if (outcome.gate.code() == StatusCode::kFailedPrecondition) {
+      MutexLock lock(refusal_mu);
+      fenced = Status::Unavailable("this node writes no more blocks: " + outcome.gate.ToString());
+      failure = fenced;
+    }
+  } else if (block.has_block) {
     Result<bool> landed = written.ok() ? Result<bool>(true) : Landed(block);
-    const std::string height = std::to_string(block.header.height);
     if (landed.ok() && *landed) {
       Commit(block);  // written, or its write failed after the batch reached the disk
     } else if (landed.ok()) {
@@ -911,6 +964,11 @@ Store* Ledger::store() const { return impl_->store.get(); }
 void Ledger::SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy) {
   MutexLock lock(impl_->queue_mu);
   impl_->admission_policy = std::move(policy);
+}
+
+void Ledger::SetBlockGate(std::shared_ptr<BlockGate> gate) {
+  MutexLock lock(impl_->queue_mu);
+  impl_->block_gate = std::move(gate);
 }
 
 void Ledger::SetCommitObserver(std::function<void(const BlockCommit&)> observer) {

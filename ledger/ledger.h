@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/keys.h"
@@ -69,6 +70,22 @@ class AdmissionPolicy {
   virtual void Committed(uint64_t tree_size) = 0;
   // Admitted entries at `first_index` and above were not written: forget them.
   virtual void RolledBack(uint64_t first_index) = 0;
+};
+
+// Stands between a block's preparation and its write: a cluster leader's (node/cluster.h)
+// replicates the block to a quorum of nodes and records its head in etcd there, so that the
+// block is written and its entries acknowledged only once the cluster holds it. Called on the
+// ledger's writer thread, one block at a time and in log order, while the sequencer prepares
+// the next block.
+class BlockGate {
+ public:
+  virtual ~BlockGate() = default;
+  // `header` (signed) and its entries, in log order. OK: the block is written. Any error: it
+  // is not written, its entries are answered with the error, and the next block is built in
+  // its place; but FailedPrecondition means this ledger may write nothing more (its node no
+  // longer leads, or cannot tell whether the block was recorded): every later write is refused
+  // with Unavailable naming it, until the ledger is reopened.
+  virtual Status Pass(const BlockHeader& header, const std::vector<std::string_view>& entries) = 0;
 };
 
 struct LedgerOptions {
@@ -258,13 +275,17 @@ class Ledger {
   // Installs `policy` for every block cut after this call (null: admit everything, the
   // default). Typically set right after Open, once the policy has replayed the log.
   void SetAdmissionPolicy(std::shared_ptr<AdmissionPolicy> policy);
+  // Installs `gate` for every block cut after this call (null: none, the default): a block is
+  // written only once it passes. Set before the first write.
+  void SetBlockGate(std::shared_ptr<BlockGate> gate);
   // `observer` is called on the sequencer thread after each block is durable; keep it short.
   void SetCommitObserver(std::function<void(const BlockCommit&)> observer);
   // Entries submitted and not yet taken into a block.
   size_t PendingEntries() const;
   // OK while the store takes writes; Unavailable, naming the disk's error, while a failed
-  // block write is not yet settled and every write is refused (docs/DESIGN.md). For
-  // readiness checks and alarms: reads keep working meanwhile.
+  // block write is not yet settled and every write is refused (docs/DESIGN.md), or naming the
+  // block gate's refusal once it refused for good. For readiness checks and alarms: reads keep
+  // working meanwhile.
   Status WriteRefusal() const;
 
  private:

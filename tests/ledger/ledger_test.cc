@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "crypto/encoding.h"
+#include "crypto/mutex.h"
 #include "ledger/canonical_json.h"
 #include "ledger/data_dir.h"
 #include "ledger/format.h"
@@ -502,6 +503,159 @@ TEST_CASE("a block prepared on top of a rolled-back one is redone with its entri
   }
   CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
         l->Head().root);
+}
+
+// A block gate as a cluster leader's would be, scripted: it records what it was shown, can
+// hold a block until released, and answers what it is told to.
+class ScriptedGate : public BlockGate {
+ public:
+  Status Pass(const BlockHeader& header, const std::vector<std::string_view>& entries) override {
+    MutexLock lock(mu_);
+    seen_.push_back({header, std::vector<std::string>(entries.begin(), entries.end())});
+    cv_.SignalAll();
+    while (holding_) cv_.Wait(mu_);
+    return answer_;
+  }
+  void Answer(Status answer) {
+    MutexLock lock(mu_);
+    answer_ = std::move(answer);
+  }
+  void Hold(bool hold) {
+    MutexLock lock(mu_);
+    holding_ = hold;
+    cv_.SignalAll();
+  }
+  // Waits until it has been shown `n` blocks.
+  void WaitForBlocks(size_t n) {
+    MutexLock lock(mu_);
+    while (seen_.size() < n) cv_.Wait(mu_);
+  }
+  std::vector<std::pair<BlockHeader, std::vector<std::string>>> seen() {
+    MutexLock lock(mu_);
+    return seen_;
+  }
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  Status answer_ GUARDED_BY(mu_);
+  bool holding_ GUARDED_BY(mu_) = false;
+  std::vector<std::pair<BlockHeader, std::vector<std::string>>> seen_ GUARDED_BY(mu_);
+};
+
+TEST_CASE("a block gate sees each signed block before its write, and nothing is answered before",
+          "[ledger][gate]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key);
+  auto gate = std::make_shared<ScriptedGate>();
+  l->SetBlockGate(gate);
+  const TreeHead before = l->Head();
+
+  gate->Hold(true);
+  auto pending = l->Submit("held");
+  gate->WaitForBlocks(1);
+  // Held in the gate: not answered, not in the store, not served.
+  CHECK(pending.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout);
+  CHECK(l->Head().tree_size == before.tree_size);
+  std::string stored_entry;
+  CHECK(mem->Get(format::EntryKey(before.tree_size), &stored_entry).code() ==
+        StatusCode::kNotFound);
+  CHECK(l->log().GetEntry(before.tree_size).status().code() != StatusCode::kOk);
+  gate->Hold(false);
+  auto receipt = pending.get();
+  REQUIRE(receipt.ok());
+  CHECK(receipt->index == before.tree_size);
+
+  std::vector<std::future<Result<AppendReceipt>>> more;
+  for (uint64_t i = 0; i < 50; ++i) more.push_back(l->Submit(Entry(i)));
+  for (auto& f : more) REQUIRE(f.get().ok());
+  // What the gate saw is exactly the blocks written: signed headers, and their entries.
+  const auto seen = gate->seen();
+  REQUIRE(!seen.empty());
+  CHECK(seen.back().first.tree_size == l->Head().tree_size);
+  for (const auto& [header, entries] : seen) {
+    auto stored = l->log().GetBlock(header.height);
+    REQUIRE(stored.ok());
+    CHECK(stored->ToJson() == header.ToJson());
+    CHECK(header.VerifySignature(key.public_key()).ok());
+    REQUIRE(entries.size() == header.entry_count);
+    for (uint64_t i = 0; i < entries.size(); ++i) {
+      auto entry = l->log().GetEntry(header.first_index + i);
+      REQUIRE(entry.ok());
+      CHECK(*entry == entries[i]);
+    }
+  }
+}
+
+TEST_CASE("a block its gate refuses is not written, and the next takes its place",
+          "[ledger][gate]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  auto l = CreateLedger(mem, key);
+  auto gate = std::make_shared<ScriptedGate>();
+  l->SetBlockGate(gate);
+  REQUIRE(l->Append("before").ok());
+  const TreeHead before = l->Head();
+
+  gate->Answer(Status::Unavailable("1 of the 2 nodes a block needs hold it"));
+  auto refused = l->Append("refused");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kUnavailable);
+  CHECK(refused.status().message().find("1 of the 2 nodes") != std::string::npos);
+  CHECK(l->Head().tree_size == before.tree_size);
+  CHECK(l->WriteRefusal().ok());  // it may pass: writes go on
+
+  gate->Answer(Status::Ok());
+  auto again = l->Append("refused");
+  REQUIRE(again.ok());
+  CHECK(again->index == before.tree_size);  // the refused block left no gap
+  CHECK_FALSE(again->already_present);
+  const auto seen = gate->seen();
+  REQUIRE(seen.size() >= 2);
+  // The same height was offered twice: the refused block, then the one written.
+  CHECK(seen[seen.size() - 2].first.height == seen.back().first.height);
+  CHECK(merkle::RootFromLeafHashes(merkle::HashAlgorithm::kSha256, AllLeafHashes(*l)) ==
+        l->Head().root);
+}
+
+TEST_CASE("a gate's refusal for good stops every write until the ledger is reopened",
+          "[ledger][gate]") {
+  auto mem = std::make_shared<MemoryStore>();
+  auto key = NodeKey();
+  LedgerOptions options = FastOptions();
+  options.max_block_entries = 4;  // blocks prepared while others wait in the gate
+  auto l = CreateLedger(mem, key, merkle::HashAlgorithm::kSha256, options);
+  auto gate = std::make_shared<ScriptedGate>();
+  l->SetBlockGate(gate);
+  REQUIRE(l->Append("before").ok());
+  const TreeHead before = l->Head();
+
+  gate->Hold(true);
+  gate->Answer(Status::FailedPrecondition("another node leads"));
+  std::vector<std::future<Result<AppendReceipt>>> writes;
+  for (uint64_t i = 0; i < 40; ++i) writes.push_back(l->Submit(Entry(i)));
+  gate->WaitForBlocks(2);
+  gate->Hold(false);
+  for (auto& f : writes) {
+    auto r = f.get();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kUnavailable);
+    CHECK(r.status().message().find("another node leads") != std::string::npos);
+  }
+  gate->Answer(Status::Ok());  // too late: this ledger writes no more
+  auto after = l->Append("after");
+  REQUIRE_FALSE(after.ok());
+  CHECK(after.status().message().find("writes no more blocks") != std::string::npos);
+  CHECK(l->WriteRefusal().message().find("another node leads") != std::string::npos);
+  CHECK(l->Head().tree_size == before.tree_size);
+  CHECK(l->SignedCheckpoint().ok());  // reads and checkpoints of what is durable go on
+
+  l.reset();
+  auto reopened = ReopenLedger(mem, key);
+  CHECK(reopened->Head().tree_size == before.tree_size);
+  CHECK(reopened->Head().root == before.root);
+  REQUIRE(reopened->Append("after").ok());
 }
 
 TEST_CASE("a key-less log reader serves a ledger's store with the checks Open makes",
