@@ -20,15 +20,6 @@ namespace credledger {
 std::string StorePath(const std::string& dir) { return dir + "/store"; }
 std::string DefaultNodeKeyPath(const std::string& dir) { return dir + "/node-key.pem"; }
 
-namespace {
-
-// The ledger options for `dir`: its head record at <dir>/head unless the caller chose one.
-LedgerOptions LedgerOptionsFor(const std::string& dir, const DataDirOptions& options) {
-  LedgerOptions ledger = options.ledger;
-  if (ledger.head_record_path.empty()) ledger.head_record_path = dir + "/head";
-  return ledger;
-}
-
 Status SyncDirectory(const std::string& dir) {
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Status::Unavailable("cannot open " + dir + ": " + std::strerror(errno));
@@ -38,6 +29,16 @@ Status SyncDirectory(const std::string& dir) {
   if (synced != 0) return Status::Unavailable("cannot sync " + dir + ": " + std::strerror(error));
   return Status::Ok();
 }
+
+namespace {
+
+// The ledger options for `dir`: its head record at <dir>/head unless the caller chose one.
+LedgerOptions LedgerOptionsFor(const std::string& dir, const DataDirOptions& options) {
+  LedgerOptions ledger = options.ledger;
+  if (ledger.head_record_path.empty()) ledger.head_record_path = dir + "/head";
+  return ledger;
+}
+
 
 // Makes the store of a new ledger with `make` so that a crash at any instant leaves either no
 // store, and creation starts over, or a whole one: the store is built in <dir>/store.new,

@@ -49,6 +49,8 @@ Result<std::string> ReadFileToString(const std::string& path);
 // Writes all of `data` to file descriptor `fd` (retrying short writes and EINTR). Errors:
 // Unavailable with the system's reason.
 Status WriteAll(int fd, std::string_view data);
+// Makes the renames and removals in directory `dir` durable (fsync). Errors: Unavailable.
+Status SyncDirectory(const std::string& dir);
 // Writes a file atomically (temporary file, fsync, rename) with permission bits `mode`.
 Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode);
 

@@ -43,8 +43,8 @@ Result<std::optional<RecordedHead>> HeadRecord::Read() {
                    j.at("term").get<int64_t>(), kv->mod_revision});
 }
 
-Status HeadRecord::Advance(const std::optional<RecordedHead>& previous, const RecordedHead& next,
-                           int64_t term) {
+Result<RecordedHead> HeadRecord::Advance(const std::optional<RecordedHead>& previous,
+                                         const RecordedHead& next, int64_t term) {
   if (previous && (next.height <= previous->height || next.tree_size <= previous->tree_size)) {
     return Status::InvalidArgument("a recorded head only grows: block " +
                                    std::to_string(next.height) + " does not follow block " +
@@ -70,7 +70,10 @@ Status HeadRecord::Advance(const std::optional<RecordedHead>& previous, const Re
       etcd_.Txn(compares, {{.kind = EtcdOp::Kind::kPut, .key = key_, .value = HeadJson(recorded)}},
                 {{.kind = EtcdOp::Kind::kGet, .key = leader_key_},
                  {.kind = EtcdOp::Kind::kGet, .key = key_}}));
-  if (txn.succeeded) return Status::Ok();
+  if (txn.succeeded) {
+    recorded.revision = txn.revision;  // the put's: the head's mod revision now
+    return recorded;
+  }
   const bool still_leader =
       txn.gets.size() == 2 && txn.gets[0] && txn.gets[0]->create_revision == term;
   if (!still_leader) {
@@ -78,7 +81,10 @@ Status HeadRecord::Advance(const std::optional<RecordedHead>& previous, const Re
                                       " is over: another node leads, or none");
   }
   // Recorded already, by this very call's earlier attempt whose answer was lost.
-  if (txn.gets[1] && txn.gets[1]->value == HeadJson(recorded)) return Status::Ok();
+  if (txn.gets[1] && txn.gets[1]->value == HeadJson(recorded)) {
+    recorded.revision = txn.gets[1]->mod_revision;
+    return recorded;
+  }
   return Status::FailedPrecondition("the recorded head moved since this node read it");
 }
 

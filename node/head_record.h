@@ -35,13 +35,14 @@ class HeadRecord {
   // The recorded head, if any. Errors: Unavailable; DataLoss (the key holds no head).
   Result<std::optional<RecordedHead>> Read();
   // Records `next` in place of `previous` (as Read returned it; none: no head yet), for the
-  // leader of `term`. `next` must grow the log (a greater height and tree size). Advancing
-  // again to a head already recorded (an earlier answer lost) succeeds. Errors:
+  // leader of `term`: the head as recorded (its term and revision set, to pass as `previous`
+  // next time). `next` must grow the log (a greater height and tree size). Advancing again to
+  // a head already recorded (an earlier answer lost) succeeds. Errors:
   // InvalidArgument (it does not grow); FailedPrecondition (the head moved, or another node
   // leads: this node must stop acting as leader); Unavailable (etcd did not confirm: the head
   // may or may not have been recorded, and Read says which).
-  Status Advance(const std::optional<RecordedHead>& previous, const RecordedHead& next,
-                 int64_t term);
+  Result<RecordedHead> Advance(const std::optional<RecordedHead>& previous,
+                               const RecordedHead& next, int64_t term);
 
   const std::string& key() const { return key_; }
 

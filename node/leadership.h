@@ -54,6 +54,10 @@ class Leadership {
   Result<bool> Step();
   // Whether this node may act as the leader at `now`.
   bool IsLeader(Clock::time_point now = Clock::now()) const;
+  // Until when this node may act as the leader, by its own clock (in the past: it does not).
+  Clock::time_point Deadline() const {
+    return Clock::time_point(Clock::duration(deadline_.load()));
+  }
   // The term this node leads in (the leader key's create revision); 0 when it does not lead.
   int64_t term() const { return term_.load(); }
   // Who leads, as etcd says now.
