@@ -108,12 +108,23 @@ bool Admit(const std::shared_ptr<Call>& call) {
 // On a follower, answers a request it cannot serve itself with a redirect to its leader
 // (ServiceOptions::leader_url); false if it can.
 bool ForLeader(const Route& route, Call& call) {
-  const std::string& leader = call.state.options.leader_url;
+  const ServiceOptions& options = call.state.options;
+  const bool in_cluster = static_cast<bool>(options.current_leader);
+  const std::string leader = in_cluster ? options.current_leader() : options.leader_url;
   // A bank's read is logged in the query audit log, which the leader anchors in the log.
   const bool bank_read =
       route.auth == RouteAuth::kBank ||
       (route.auth == RouteAuth::kBankOptional && !call.request.fields.Get("Authorization").empty());
-  if (leader.empty() || (route.effect == RouteEffect::kRead && !bank_read)) return false;
+  if ((leader.empty() && !in_cluster) || (route.effect == RouteEffect::kRead && !bank_read)) {
+    return false;
+  }
+  if (leader.empty()) {
+    call.Fail({503, "no_leader",
+               "this node follows its cluster's leader, and no node leads at the moment (an "
+               "election is under way, or the cluster's etcd has lost its quorum): writes and "
+               "bank reads wait for one; reads and proofs are served meanwhile. Retry"});
+    return true;
+  }
   call.headers.Set("Location", leader + call.request.target);
   call.Fail({307, "follower",
              "this node follows " + leader +

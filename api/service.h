@@ -72,6 +72,9 @@ struct ServiceOptions {
   // profiles with a key of its own (node_key), shown by GET /v1/node as "profile_key".
   // Empty: a node that serves everything.
   std::string leader_url;
+  // A cluster follower's (node/cluster.h), in place of leader_url: who leads now, asked at each
+  // request (empty while no node leads: writes and bank reads then answer 503).
+  std::function<std::string()> current_leader;
   // Whether the node is ready besides its own checks (GET /readyz answers 503 with its
   // error): a follower's lag and alarm. Null: always.
   std::function<Status()> readiness;

@@ -558,8 +558,6 @@ void ClusterNode::Impl::Promote(const std::optional<RecordedHead>& recorded) {
     }
   }
   const merkle::HashAlgorithm alg = ledger.params().tree_hash;
-  s = Serving{};
-  Swap(nullptr);  // the follower's ledger closes: the leader's opens on the same store
   std::vector<std::pair<std::string, client::HttpClient>> peers;
   for (const auto& [id, url] : options.nodes) {
     if (id == options.node_id) continue;
@@ -569,6 +567,8 @@ void ClusterNode::Impl::Promote(const std::optional<RecordedHead>& recorded) {
   }
   auto etcd = EtcdClient::Create(options.etcd);
   if (!etcd.ok()) return give_up(etcd.status().ToString());
+  s = Serving{};
+  Swap(nullptr);  // the follower's ledger closes: the leader's opens on the same store
   const size_t quorum = options.quorum > 0 ? options.quorum : options.nodes.size() / 2 + 1;
   gate = std::make_shared<ReplicationGate>(
       leadership, HeadRecord(std::move(*etcd), options.key_prefix, leadership.leader_key()),
@@ -622,10 +622,11 @@ void ClusterNode::Impl::ServeAsFollower() {
 }
 
 void ClusterNode::Impl::Tick() {
-  Serving s = Current();
-  if (s.stack) {
-    // Staged blocks now in the log are done with.
-    (void)stage->DropThrough(s.stack->ledger().Head().block_height);
+  {
+    // Staged blocks now in the log are done with. (No reference to the stack is kept past
+    // this: a role change below replaces it, and waits for every reference to go.)
+    Serving s = Current();
+    if (s.stack) (void)stage->DropThrough(s.stack->ledger().Head().block_height);
   }
   if (Leading()) {
     auto stepped = leadership.Step();

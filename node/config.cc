@@ -129,6 +129,24 @@ const std::map<std::string, Member>& Members() {
             "a follower is not ready (GET /readyz) once this far behind its leader, seconds")},
       {"follow_ca_file",
        Text(&NodeConfig::follow_ca_file, "PEM CAs for an https leader; \"\" = the system's")},
+      {"cluster_etcd",
+       Text(&NodeConfig::cluster_etcd,
+            "run as one node of a cluster coordinated by these etcd members (client URLs, "
+            "comma-separated); \"\" = no cluster")},
+      {"cluster_nodes",
+       Text(&NodeConfig::cluster_nodes,
+            "every node of the cluster as \"<id>=<url>\", comma-separated, this one included")},
+      {"node_id", Text(&NodeConfig::node_id, "this node's id among cluster_nodes")},
+      {"cluster_prefix", Text(&NodeConfig::cluster_prefix, "the cluster's keys in etcd")},
+      {"cluster_quorum",
+       Uint(&NodeConfig::cluster_quorum,
+            "nodes that must hold a block before its entries are acknowledged; 0 = a majority")},
+      {"cluster_lease_s",
+       Uint(&NodeConfig::cluster_lease_s,
+            "the leader's lease in etcd, seconds: a dead leader is replaced after about this")},
+      {"cluster_push_timeout_ms",
+       Uint(&NodeConfig::cluster_push_timeout_ms,
+            "how long a block waits for a quorum of nodes to hold it before its writes fail")},
       {"witness_name",
        Text(&NodeConfig::witness_name,
             "run as a C2SP witness under this name instead of a ledger node; \"\" = no")},
@@ -193,10 +211,64 @@ Status Check(const NodeConfig& c) {
     }
     if (c.follow_poll_ms == 0) return Status::InvalidArgument("follow_poll_ms must be at least 1");
   }
+  if (!c.cluster_etcd.empty()) {
+    if (!c.follow.empty() || c.dev || !c.witness_name.empty()) {
+      return Status::InvalidArgument(
+          "a cluster node (--cluster-etcd) leads or follows as the cluster decides: not with "
+          "--follow, --dev or --witness-name");
+    }
+    if (c.node_id.empty() || c.cluster_nodes.empty()) {
+      return Status::InvalidArgument(
+          "--cluster-etcd needs --cluster-nodes (\"<id>=<url>,...\") and --node-id");
+    }
+    auto nodes = ParseClusterNodes(c.cluster_nodes);
+    if (!nodes.ok()) return nodes.status();
+    bool listed = false;
+    for (const auto& node : *nodes) listed = listed || node.first == c.node_id;
+    if (!listed) {
+      return Status::InvalidArgument("node_id \"" + c.node_id + "\" is not in cluster_nodes");
+    }
+    if (c.cluster_quorum > nodes->size()) {
+      return Status::InvalidArgument("cluster_quorum is more than the cluster's nodes");
+    }
+    if (c.cluster_lease_s < 2 || c.cluster_lease_s > 60) {
+      return Status::InvalidArgument(
+          "cluster_lease_s must be 2..60 (etcd's shortest lease is 2 s)");
+    }
+    if (c.cluster_push_timeout_ms == 0) {
+      return Status::InvalidArgument("cluster_push_timeout_ms must be at least 1");
+    }
+  }
   return Status::Ok();
 }
 
 }  // namespace
+
+Result<std::vector<std::pair<std::string, std::string>>> ParseClusterNodes(
+    const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> nodes;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    const std::string item = text.substr(start, comma - start);
+    const size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+      return Status::InvalidArgument("cluster_nodes: \"" + item + "\" is not \"<id>=<url>\"");
+    }
+    const std::string id = item.substr(0, eq), url = item.substr(eq + 1);
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      return Status::InvalidArgument("cluster_nodes: " + id +
+                                     "'s URL must start with http:// or https://");
+    }
+    for (const auto& node : nodes) {
+      if (node.first == id) return Status::InvalidArgument("cluster_nodes: " + id + " twice");
+    }
+    nodes.emplace_back(id, url);
+    start = comma + 1;
+  }
+  return nodes;
+}
 
 Result<NodeConfig> LoadConfig(const std::vector<std::string>& args) {
   NodeConfig config;

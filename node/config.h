@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/status.h"
@@ -46,6 +47,16 @@ struct NodeConfig {
   uint64_t follow_poll_ms = 200;   // how often the leader is asked for new blocks
   uint64_t follow_max_lag_s = 10;  // /readyz says 503 beyond this lag
   std::string follow_ca_file;      // PEM CAs for an https leader; "": the system's
+  // Cluster mode (docs/OPERATIONS.md): one of several nodes coordinated by etcd, any of which
+  // may lead. Every node holds the ledger's node key (<data_dir>/node-key.pem).
+  std::string cluster_etcd;   // the etcd members' client URLs, comma-separated; "": no cluster
+  std::string cluster_nodes;  // every node: "<id>=<url>", comma-separated (this one included)
+  std::string node_id;        // this node's id among cluster_nodes
+  std::string cluster_prefix = "/credledger";  // the cluster's keys in etcd
+  uint64_t cluster_quorum =
+      0;  // nodes that must hold a block before it is acknowledged; 0: a majority
+  uint64_t cluster_lease_s = 2;  // the leader's lease: how soon a dead leader is replaced
+  uint64_t cluster_push_timeout_ms = 2000;  // how long a block waits for its quorum
   // Witness mode (docs/WITNESS.md): no ledger; the C2SP witness API over the data dir's state.
   std::string witness_name;       // "": not a witness
   std::string witness_key_file;   // "": <data_dir>/witness-key.pem, created on first start
@@ -70,6 +81,9 @@ struct NodeConfig {
 // Defaults, then the file named by "--config FILE" (if given), then the other flags.
 // Errors: InvalidArgument naming the unknown member or flag, or the bad value.
 Result<NodeConfig> LoadConfig(const std::vector<std::string>& args);
+
+// The nodes of `cluster_nodes`: "<id>=<url>,..." as (id, url) pairs. Errors: InvalidArgument.
+Result<std::vector<std::pair<std::string, std::string>>> ParseClusterNodes(const std::string& text);
 
 // The text `ledgerd --help` prints.
 std::string ConfigHelp();

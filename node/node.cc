@@ -8,16 +8,19 @@
 #include <iostream>
 #include <sstream>
 
+#include "api/client/http_client.h"
 #include "api/log.h"
 #include "api/server.h"
 #include "api/service.h"
 #include "api/witness_service.h"
 #include "crypto/mutex.h"
+#include "ledger/checkpoint.h"
 #include "ledger/data_dir.h"
 #include "ledger/merkle.h"
 #include "ledger/records/payloads.h"
 #include "ledger/records/policy.h"
 #include "ledger/witness/witness.h"
+#include "node/cluster.h"
 #include "node/cosignatures.h"
 #include "node/dev_ledger.h"
 #include "node/follower.h"
@@ -113,46 +116,6 @@ Result<std::vector<witness::FollowedLog>> ReadFollowedLogs(const std::string& pa
   return logs;
 }
 
-// A leader's own parts, beside its ledger: the document store, the query audit log of banks'
-// reads, the banks, and the node key (which signs the audit log's anchors and credit
-// profiles), into `options`. Returns 0, or the exit code once it has logged why not.
-int OpenLeaderParts(const NodeConfig& config, const Logger& log, const Ledger& ledger,
-                    std::unique_ptr<Store>* payload_store,
-                    std::unique_ptr<records::PayloadStore>* payloads,
-                    std::unique_ptr<records::QueryAuditLog>* query_audit,
-                    api::ServiceOptions* options) {
-  LevelDbOptions payload_options;
-  payload_options.create_if_missing = true;  // documents come and go; the log is what matters
-  payload_options.block_cache_bytes = 8 << 20;
-  payload_options.write_buffer_bytes = 4 << 20;
-  auto opened_payloads = OpenLevelDbStore(config.data_dir + "/payloads", payload_options);
-  if (!opened_payloads.ok())
-    return log.Fail("cannot open the document store", opened_payloads.status());
-  *payload_store = std::move(*opened_payloads);
-  *payloads =
-      std::make_unique<records::PayloadStore>(payload_store->get(), ledger.params().tree_hash);
-  auto audit = records::QueryAuditLog::Open(config.data_dir + "/query-audit.jsonl");
-  if (!audit.ok()) return log.Fail("cannot open the query audit log", audit.status());
-  *query_audit = std::move(*audit);
-  std::string banks_file = config.banks_file;
-  if (banks_file.empty() && config.dev) {
-    auto dev_banks = EnsureDevBank(config.data_dir);
-    if (!dev_banks.ok()) return log.Fail("cannot create the demo bank", dev_banks.status());
-    banks_file = *dev_banks;
-  }
-  if (!banks_file.empty()) {
-    auto loaded = records::BankAccess::FromFile(banks_file);
-    if (!loaded.ok()) return log.Fail("cannot load the banks file", loaded.status());
-    options->banks = std::move(*loaded);
-  }
-  auto node_key = LoadNodeKey(DefaultNodeKeyPath(config.data_dir));
-  if (!node_key.ok()) return log.Fail("cannot read the node key", node_key.status());
-  options->payloads = payloads->get();
-  options->query_audit = query_audit->get();
-  options->node_key = *node_key;
-  return 0;
-}
-
 // Witness mode: the C2SP witness API over <data_dir>/witness, until SIGINT or SIGTERM.
 int RunWitness(const NodeConfig& config, const sigset_t& signals, const Logger& log) {
   auto lock = DataDirLock::Acquire(config.data_dir);
@@ -210,18 +173,8 @@ int RunWitness(const NodeConfig& config, const sigset_t& signals, const Logger& 
   return 0;
 }
 
-}  // namespace
-
-int RunNode(const NodeConfig& config) {
-  // Every thread started from here on inherits this mask; this thread waits for the signals.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  const Logger log(config.log_format);
-  if (!config.witness_name.empty()) return RunWitness(config, signals, log);
-
+// The data dir options from the node's configuration.
+DataDirOptions DataDirOptionsFor(const NodeConfig& config) {
   DataDirOptions options;
   options.ledger.max_block_entries = config.block_max_entries;
   options.ledger.max_block_delay = std::chrono::microseconds(config.block_max_delay_us);
@@ -230,90 +183,189 @@ int RunNode(const NodeConfig& config) {
   options.ledger.leaf_filter_bytes = config.leaf_filter_mb << 20;
   options.leveldb.block_cache_bytes = config.store_cache_mb << 20;
   options.leveldb.write_buffer_bytes = config.store_write_buffer_mb << 20;
+  return options;
+}
 
-  // One process serves a data directory: a second start on it (two first --dev starts racing
-  // to create it, above all) is refused, naming the first, before it touches anything.
-  auto lock = DataDirLock::Acquire(config.data_dir);
-  if (!lock.ok()) return log.Fail("cannot take the data directory", lock.status());
+// What a node's stack does: lead (sequence and sign) or follow (keep a verified copy).
+struct StackRole {
+  bool leader = true;
+  std::string leader_url{};              // a follower's: where it copies from ("": nowhere yet)
+  std::string leader_vkey{};             // a follower's: what the copy must verify under
+  std::shared_ptr<BlockGate> gate{};     // a cluster leader's
+  const ClusterNode* cluster = nullptr;  // a cluster node's
+};
 
-  // A follower opens its copy of the leader's log, or starts one from the leader's genesis.
-  const bool following = !config.follow.empty();
-  FollowerOptions follow_options;
-  follow_options.leader_url = config.follow;
-  follow_options.leader_vkey = config.follow_key;
-  follow_options.ca_file = config.follow_ca_file;
-  follow_options.poll = std::chrono::milliseconds(config.follow_poll_ms);
-  follow_options.alarm_path = config.data_dir + "/follow-alarm.json";
-  // No store yet: with --dev, create the development ledger; otherwise say how to make one.
-  // (Other NotFound errors, such as a missing node key beside a store, are not "no ledger".)
-  const bool has_store = std::filesystem::exists(StorePath(config.data_dir));
-  if (!has_store && !config.dev && !following) {
-    return log.Fail("no ledger in " + config.data_dir,
-                    Status::NotFound("create one with `ledgerctl init --genesis`, or start with "
-                                     "--dev for a development ledger"));
+// Everything one role serves from: the ledger, its record indexes, the background work over
+// it and the API. Built whole or not at all; torn down in the order that lets each part
+// finish with the parts it uses.
+class NodeStack : public ServingStack {
+ public:
+  // Errors name the part that could not start; NotFound: no ledger in the data dir, and
+  // none to make.
+  static Result<std::unique_ptr<NodeStack>> Build(const NodeConfig& config, const Logger& log,
+                                                  StackRole role);
+  ~NodeStack() override {
+    if (service_) service_->SetDraining();
+    (void)Follow("");       // the follower writes the ledger
+    scrubber_.reset();      // it reads the ledger
+    publisher_.reset();     // so does it
+    cosignatures_.reset();  // and it
+    // The ledger goes before the service: destroying it commits pending blocks and answers
+    // their writers through the service's completions.
+    ledger_.reset();
+    service_.reset();
   }
-  auto opened = following   ? Follower::OpenOrCreate(config.data_dir, options, follow_options)
-                : has_store ? OpenLedgerInDir(config.data_dir, options)
-                            : CreateDevLedger(config.data_dir, options);
-  if (!opened.ok()) {
-    return log.Fail(following   ? "cannot open or start the copy of the leader's log"
-                    : has_store ? "cannot open the ledger"
-                                : "cannot create the development ledger",
-                    opened.status());
-  }
-  if (!has_store && !following) {
-    log.Info({{"msg", "created a development ledger"},
-              {"data_dir", config.data_dir},
-              {"keys", config.data_dir + "/dev-keys"}});
-  }
-  std::unique_ptr<Ledger> ledger = std::move(*opened);
 
+  Ledger& ledger() override { return *ledger_; }
+  api::RequestHandler& handler() override { return *service_; }
+  Status Follow(const std::string& leader_url) override {
+    std::shared_ptr<Follower> next;
+    if (!leader_url.empty()) {
+      auto started = Follower::Start(
+          *ledger_, policy_, FollowerOptionsFor(config_, leader_url, ledger_->VerifierKey()),
+          Report());
+      if (!started.ok()) return started.status();
+      next = std::move(*started);
+    }
+    std::shared_ptr<Follower> old;
+    {
+      MutexLock lock(follower_mu_);
+      old = std::exchange(follower_, nullptr);
+    }
+    old.reset();  // stopped before the next one writes the ledger
+    MutexLock lock(follower_mu_);
+    follower_ = std::move(next);
+    return Status::Ok();
+  }
+  // Before the server stops: writes are refused from now on, and /readyz says so.
+  void Drain() { service_->SetDraining(); }
+  double index_open_ms() const { return index_open_ms_; }
+
+ private:
+  NodeStack(const NodeConfig& config, const Logger& log) : config_(config), log_(log) {}
+  std::function<void(const std::string&, const std::string&)> Report() const {
+    return [&log = log_](const std::string& what, const std::string& detail) {
+      log.Error({{"msg", what}, {"detail", detail}});
+    };
+  }
+  static FollowerOptions FollowerOptionsFor(const NodeConfig& config, const std::string& url,
+                                            const std::string& vkey) {
+    FollowerOptions o;
+    o.leader_url = url;
+    o.leader_vkey = vkey;
+    o.ca_file = config.follow_ca_file;
+    o.poll = std::chrono::milliseconds(config.follow_poll_ms);
+    o.alarm_path = config.data_dir + "/follow-alarm.json";
+    return o;
+  }
+  std::shared_ptr<Follower> CurrentFollower() const {
+    MutexLock lock(follower_mu_);
+    return follower_;
+  }
+  Status OpenLedger(const StackRole& role);
+  // A leader's own parts beside its ledger: the document store, the query audit log of banks'
+  // reads, the banks, and the node key (which signs the audit log's anchors and profiles).
+  Status OpenLeaderParts(api::ServiceOptions* options);
+  // The scrub, the witnesses' cosigning and the static tiles, as configured.
+  Status StartBackgroundWork(const StackRole& role, api::ServiceOptions* options);
+  std::vector<api::ServiceOptions::Gauge> Gauges(const StackRole& role) const;
+
+  const NodeConfig& config_;
+  const Logger& log_;
+  std::unique_ptr<Ledger> ledger_;
+  std::shared_ptr<records::SharedRecordPolicy> policy_;
+  mutable Mutex follower_mu_;  // Follow (the cluster's thread) against the gauges' reads
+  std::shared_ptr<Follower> follower_ GUARDED_BY(follower_mu_);
+  std::unique_ptr<Store> payload_store_;
+  std::unique_ptr<records::PayloadStore> payloads_;
+  std::unique_ptr<records::QueryAuditLog> query_audit_;
+  std::unique_ptr<Scrubber> scrubber_;
+  std::unique_ptr<CosignatureCollector> cosignatures_;
+  std::unique_ptr<TilePublisher> publisher_;
+  std::unique_ptr<api::Service> service_;
+  double index_open_ms_ = 0;
+};
+
+Status NodeStack::OpenLedger(const StackRole& role) {
+  const DataDirOptions options = DataDirOptionsFor(config_);
+  const bool has_store = std::filesystem::exists(StorePath(config_.data_dir));
+  Result<std::unique_ptr<Ledger>> opened = Status::NotFound("no ledger in " + config_.data_dir);
+  if (role.leader) {
+    if (has_store) {
+      opened = OpenLedgerInDir(config_.data_dir, options);
+    } else if (config_.dev) {
+      opened = CreateDevLedger(config_.data_dir, options);
+    }
+    if (!opened.ok() && opened.status().code() != StatusCode::kNotFound) {
+      return opened.status().WithContext(has_store ? "cannot open the ledger"
+                                                   : "cannot create the development ledger");
+    }
+  } else if (has_store && role.cluster != nullptr) {
+    opened = OpenFollowerInDir(config_.data_dir, options);
+  } else if (!role.leader_url.empty()) {
+    // A follower opens its copy of the leader's log, or starts one from the leader's genesis.
+    opened = Follower::OpenOrCreate(config_.data_dir, options,
+                                    FollowerOptionsFor(config_, role.leader_url, role.leader_vkey));
+  }
+  if (!opened.ok()) return opened.status();
+  ledger_ = std::move(*opened);
+  if (role.gate) ledger_->SetBlockGate(role.gate);
   // The record indexes live in the store, kept by the policy in the blocks' own batches:
   // opening them reads their metadata and the registry's few entries, whatever the log's size.
   const auto open_start = std::chrono::steady_clock::now();
-  auto opened_policy = records::RecordPolicy::Open(*ledger);
-  if (!opened_policy.ok())
-    return log.Fail("cannot open the record indexes", opened_policy.status());
-  auto policy = std::make_shared<records::SharedRecordPolicy>(std::move(*opened_policy));
-  ledger->SetAdmissionPolicy(policy);
-  const double open_ms =
+  auto opened_policy = records::RecordPolicy::Open(*ledger_);
+  if (!opened_policy.ok()) {
+    return opened_policy.status().WithContext("cannot open the record indexes");
+  }
+  policy_ = std::make_shared<records::SharedRecordPolicy>(std::move(*opened_policy));
+  ledger_->SetAdmissionPolicy(policy_);
+  index_open_ms_ =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - open_start)
           .count();
+  return Status::Ok();
+}
 
-  api::ServiceOptions service_options;
-  service_options.max_batch_entries = config.max_batch_entries;
-  service_options.log_error = [&log](const api::LogFields& fields) { log.Error(fields); };
-  // A follower copies and verifies its leader's blocks; it holds no documents, banks or key.
-  std::unique_ptr<Follower> follower;
-  std::unique_ptr<Store> payload_store;
-  std::unique_ptr<records::PayloadStore> payloads;
-  std::unique_ptr<records::QueryAuditLog> query_audit;
-  if (following) {
-    auto started = Follower::Start(*ledger, policy, follow_options,
-                                   [&log](const std::string& what, const std::string& detail) {
-                                     log.Error({{"msg", what}, {"detail", detail}});
-                                   });
-    if (!started.ok()) return log.Fail("cannot follow the leader", started.status());
-    follower = std::move(*started);
-    service_options.leader_url = config.follow;
-    // Public credit profiles, assembled from the verified copy, are signed with a key of the
-    // follower's own (docs/FOLLOWERS.md), made on its first start.
-    auto profile_key = LoadOrCreateNodeKey(config.data_dir + "/profile-key.pem");
-    if (!profile_key.ok()) return log.Fail("cannot read the profile key", profile_key.status());
-    service_options.node_key = *profile_key;
-    service_options.readiness = [f = follower.get(), lag = config.follow_max_lag_s] {
-      return f->Readiness(std::chrono::seconds(lag));
-    };
-  } else if (int failed = OpenLeaderParts(config, log, *ledger, &payload_store, &payloads,
-                                          &query_audit, &service_options);
-             failed != 0) {
-    return failed;
+Status NodeStack::OpenLeaderParts(api::ServiceOptions* options) {
+  LevelDbOptions payload_options;
+  payload_options.create_if_missing = true;  // documents come and go; the log is what matters
+  payload_options.block_cache_bytes = 8 << 20;
+  payload_options.write_buffer_bytes = 4 << 20;
+  auto opened_payloads = OpenLevelDbStore(config_.data_dir + "/payloads", payload_options);
+  if (!opened_payloads.ok()) {
+    return opened_payloads.status().WithContext("cannot open the document store");
   }
+  payload_store_ = std::move(*opened_payloads);
+  payloads_ =
+      std::make_unique<records::PayloadStore>(payload_store_.get(), ledger_->params().tree_hash);
+  auto audit = records::QueryAuditLog::Open(config_.data_dir + "/query-audit.jsonl");
+  if (!audit.ok()) return audit.status().WithContext("cannot open the query audit log");
+  query_audit_ = std::move(*audit);
+  std::string banks_file = config_.banks_file;
+  if (banks_file.empty() && config_.dev) {
+    auto dev_banks = EnsureDevBank(config_.data_dir);
+    if (!dev_banks.ok()) return dev_banks.status().WithContext("cannot create the demo bank");
+    banks_file = *dev_banks;
+  }
+  if (!banks_file.empty()) {
+    auto loaded = records::BankAccess::FromFile(banks_file);
+    if (!loaded.ok()) return loaded.status().WithContext("cannot load the banks file");
+    options->banks = std::move(*loaded);
+  }
+  auto node_key = LoadNodeKey(DefaultNodeKeyPath(config_.data_dir));
+  if (!node_key.ok()) return node_key.status().WithContext("cannot read the node key");
+  options->payloads = payloads_.get();
+  options->query_audit = query_audit_.get();
+  options->node_key = *node_key;
+  return Status::Ok();
+}
+
+Status NodeStack::StartBackgroundWork(const StackRole& role, api::ServiceOptions* options) {
   // The background scrub: the whole log read back, paced, pass after pass (docs/DESIGN.md).
-  auto scrubber = std::make_unique<Scrubber>(
-      ledger->log(), ledger->store(),
-      ScrubberOptions{config.scrub_entries_per_second, std::chrono::seconds(config.scrub_pause_s)},
-      [&log](const Status& found, const ScrubProgress& reached, double seconds) {
+  scrubber_ = std::make_unique<Scrubber>(
+      ledger_->log(), ledger_->store(),
+      ScrubberOptions{config_.scrub_entries_per_second,
+                      std::chrono::seconds(config_.scrub_pause_s)},
+      [&log = log_](const Status& found, const ScrubProgress& reached, double seconds) {
         if (found.ok()) {
           log.Info({{"msg", "scrub pass complete"},
                     {"entries", std::to_string(reached.entries)},
@@ -327,43 +379,42 @@ int RunNode(const NodeConfig& config) {
                       "from a copy that passes it"}});
         }
       });
-  Scrubber* scrub = scrubber.get();
-  // The witnesses that cosign the node's checkpoints, if any (docs/WITNESS.md).
-  std::unique_ptr<CosignatureCollector> cosignatures;
-  if (!config.witnesses_file.empty()) {
-    auto witnesses = ReadWitnessEndpoints(config.witnesses_file);
-    if (!witnesses.ok()) return log.Fail("cannot read the witnesses file", witnesses.status());
+  if (!role.leader) return Status::Ok();
+  // The witnesses that cosign the leader's checkpoints, if any (docs/WITNESS.md).
+  if (!config_.witnesses_file.empty()) {
+    auto witnesses = ReadWitnessEndpoints(config_.witnesses_file);
+    if (!witnesses.ok()) return witnesses.status().WithContext("cannot read the witnesses file");
     const size_t quorum =
-        config.witness_quorum > 0 ? config.witness_quorum : witnesses->size() / 2 + 1;
+        config_.witness_quorum > 0 ? config_.witness_quorum : witnesses->size() / 2 + 1;
     auto started = CosignatureCollector::Start(
-        *ledger, *witnesses, quorum, std::chrono::milliseconds(config.witness_poll_ms),
-        [&log](const std::string& what, const std::string& witness, const std::string& detail) {
+        *ledger_, *witnesses, quorum, std::chrono::milliseconds(config_.witness_poll_ms),
+        [&log = log_](const std::string& what, const std::string& witness,
+                      const std::string& detail) {
           log.Error({{"msg", what}, {"witness", witness}, {"detail", detail}});
         });
-    if (!started.ok()) return log.Fail("cannot start the cosigning", started.status());
-    cosignatures = std::move(*started);
-    service_options.cosigned_checkpoint =
-        [c = cosignatures.get()]() -> std::optional<std::pair<uint64_t, std::string>> {
+    if (!started.ok()) return started.status().WithContext("cannot start the cosigning");
+    cosignatures_ = std::move(*started);
+    options->cosigned_checkpoint =
+        [c = cosignatures_.get()]() -> std::optional<std::pair<uint64_t, std::string>> {
       auto published = c->Published();
       if (!published) return std::nullopt;
       return std::make_pair(published->tree_size, std::move(published->note));
     };
   }
-  CosignatureCollector* cosigning = cosignatures.get();
   // The C2SP tiles as static files for a web server, if asked for (docs/TILES.md): up to the
   // published checkpoint.
-  std::unique_ptr<TilePublisher> publisher;
-  if (!config.tlog_dir.empty()) {
-    TilePublisher::CheckpointSource source = [&ledger, cosigning]() -> Result<std::string> {
+  if (!config_.tlog_dir.empty()) {
+    TilePublisher::CheckpointSource source =
+        [ledger = ledger_.get(), cosigning = cosignatures_.get()]() -> Result<std::string> {
       if (cosigning == nullptr) return ledger->SignedCheckpoint();
       auto published = cosigning->Published();
       if (!published) return Status::Unavailable("no checkpoint cosigned by a quorum yet");
       return std::move(published->note);
     };
-    publisher = std::make_unique<TilePublisher>(
-        *ledger, std::move(source), config.tlog_dir,
-        std::chrono::milliseconds(config.tlog_interval_ms),
-        [&log, dir = config.tlog_dir](const Result<tlog::StaticWrite>& written) {
+    publisher_ = std::make_unique<TilePublisher>(
+        *ledger_, std::move(source), config_.tlog_dir,
+        std::chrono::milliseconds(config_.tlog_interval_ms),
+        [&log = log_, dir = config_.tlog_dir](const Result<tlog::StaticWrite>& written) {
           if (!written.ok()) {
             log.Error({{"msg", "cannot write the static tiles"},
                        {"tlog_dir", dir},
@@ -376,15 +427,21 @@ int RunNode(const NodeConfig& config) {
           }
         });
   }
-  TilePublisher* tiles = publisher.get();
-  Follower* following_leader = follower.get();
+  return Status::Ok();
+}
+
+std::vector<api::ServiceOptions::Gauge> NodeStack::Gauges(const StackRole& role) const {
   // A gauge of one member of the follower's status (0 on a node that follows none).
-  auto follow_gauge = [following_leader](auto FollowerStatus::*field) {
-    return [following_leader, field] {
-      return following_leader ? static_cast<double>(following_leader->status().*field) : 0.0;
+  auto follow_gauge = [this](auto FollowerStatus::*field) {
+    return [this, field] {
+      auto follower = CurrentFollower();
+      return follower ? static_cast<double>(follower->status().*field) : 0.0;
     };
   };
-  service_options.gauges = {
+  const Scrubber* scrub = scrubber_.get();
+  const TilePublisher* tiles = publisher_.get();
+  const CosignatureCollector* cosigning = cosignatures_.get();
+  std::vector<api::ServiceOptions::Gauge> gauges = {
       {"credledger_follow_leader_tree_size",
        "A follower's: the tree size of its leader's latest block seen (0: not a follower).",
        follow_gauge(&FollowerStatus::leader_tree_size)},
@@ -400,8 +457,9 @@ int RunNode(const NodeConfig& config) {
       {"credledger_follow_alarm",
        "1 if this follower stopped following on evidence that its leader broke the log's "
        "promises (data_dir/follow-alarm.json holds it).",
-       [following_leader] {
-         return following_leader && !following_leader->status().alarm.empty() ? 1.0 : 0.0;
+       [this] {
+         auto follower = CurrentFollower();
+         return follower && !follower->status().alarm.empty() ? 1.0 : 0.0;
        }},
       {"credledger_scrub_entries_checked",
        "Entries the background scrub has checked in its current pass.",
@@ -429,34 +487,228 @@ int RunNode(const NodeConfig& config) {
        "Seconds from a tree size seen to its quorum, for the latest published checkpoint.",
        [cosigning] { return cosigning ? cosigning->last_quorum_seconds() : 0.0; }},
   };
-  api::Service service(*ledger, policy, service_options);
-  const api::ServerOptions server_options = ServerOptionsFor(config, log);
-  auto server = api::Server::Start(service, server_options);
+  // A cluster node's (docs/OPERATIONS.md, "Alarms"): 0 on a node of no cluster.
+  const ClusterNode* cluster = role.cluster;
+  auto cluster_gauge = [cluster](auto read) {
+    return [cluster, read] { return cluster ? read(cluster->status()) : 0.0; };
+  };
+  const std::vector<api::ServiceOptions::Gauge> cluster_gauges = {
+      {"credledger_cluster_leader", "1 while this node leads its cluster, else 0.",
+       cluster_gauge([](const ClusterStatus& s) { return s.leader ? 1.0 : 0.0; })},
+      {"credledger_cluster_term", "The term this node leads in (0: it does not lead).",
+       cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.term); })},
+      {"credledger_cluster_lease_seconds",
+       "A leader's: seconds left of its lease by its own clock (it stops leading at 0).",
+       cluster_gauge([](const ClusterStatus& s) { return s.lease_seconds; })},
+      {"credledger_cluster_recorded_height",
+       "The cluster's recorded head in etcd: the last block a quorum of nodes holds.",
+       cluster_gauge(
+           [](const ClusterStatus& s) { return static_cast<double>(s.recorded_height); })},
+      {"credledger_cluster_log_height", "This node's log's last block.",
+       cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.log_height); })},
+      {"credledger_cluster_staged_blocks",
+       "Blocks this node holds for the cluster that are not in its log yet.",
+       cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.staged_blocks); })},
+      {"credledger_cluster_quorum_refusals",
+       "A leader's: blocks a quorum of nodes did not hold in time (their writes got 503).",
+       cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.gate_refusals); })},
+      {"credledger_cluster_takeovers", "Times this node took over as the cluster's leader.",
+       cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.failovers); })},
+      {"credledger_cluster_etcd_reachable", "1 if this node's last step reached etcd's quorum.",
+       cluster_gauge([](const ClusterStatus& s) { return s.etcd_reachable ? 1.0 : 0.0; })},
+  };
+  gauges.insert(gauges.end(), cluster_gauges.begin(), cluster_gauges.end());
+  return gauges;
+}
+
+Result<std::unique_ptr<NodeStack>> NodeStack::Build(const NodeConfig& config, const Logger& log,
+                                                    StackRole role) {
+  auto stack = std::unique_ptr<NodeStack>(new NodeStack(config, log));
+  CREDLEDGER_RETURN_IF_ERROR(stack->OpenLedger(role));
+  api::ServiceOptions options;
+  options.max_batch_entries = config.max_batch_entries;
+  options.log_error = [&log](const api::LogFields& fields) { log.Error(fields); };
+  if (role.leader) {
+    CREDLEDGER_RETURN_IF_ERROR(stack->OpenLeaderParts(&options));
+  } else {
+    // A follower copies and verifies its leader's blocks; it holds no documents or banks.
+    if (!role.leader_url.empty()) {
+      CREDLEDGER_RETURN_IF_ERROR(
+          stack->Follow(role.leader_url).WithContext("cannot follow the leader"));
+    }
+    if (role.cluster != nullptr) {
+      options.current_leader = [cluster = role.cluster] { return cluster->LeaderUrl(); };
+    } else {
+      options.leader_url = role.leader_url;
+    }
+    // Public credit profiles, assembled from the verified copy, are signed with a key of the
+    // follower's own (docs/FOLLOWERS.md), made on its first start.
+    auto profile_key = LoadOrCreateNodeKey(config.data_dir + "/profile-key.pem");
+    if (!profile_key.ok()) return profile_key.status().WithContext("cannot read the profile key");
+    options.node_key = *profile_key;
+    options.readiness = [s = stack.get(), lag = config.follow_max_lag_s]() -> Status {
+      auto follower = s->CurrentFollower();
+      if (!follower) return Status::Ok();
+      return follower->Readiness(std::chrono::seconds(lag));
+    };
+  }
+  CREDLEDGER_RETURN_IF_ERROR(stack->StartBackgroundWork(role, &options));
+  options.gauges = stack->Gauges(role);
+  stack->service_ = std::make_unique<api::Service>(*stack->ledger_, stack->policy_, options);
+  return stack;
+}
+
+// Who leads at `url`, as this cluster node must verify it: the verifier key of the leader's
+// origin under this node's own node key (a node that does not hold the ledger's key cannot
+// follow into a cluster, so an impostor's ledger is refused at its genesis).
+Result<std::string> ClusterVerifierKey(const std::string& url, const std::string& ca_file,
+                                       const crypto::PrivateKey& node_key) {
+  CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient http,
+                              client::HttpClient::Create(url, ca_file, std::chrono::seconds(5)));
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string body, http.GetOk("/v1/node"));
+  auto info = ParseJson(body);
+  if (!info.ok() || !info->is_object() || !info->contains("origin") ||
+      !(*info)["origin"].is_string()) {
+    return Status::Unavailable(url + "/v1/node names no origin");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(NoteSigner signer,
+                              NoteSigner::Create((*info)["origin"].get<std::string>(), node_key));
+  return signer.VerifierKey();
+}
+
+// Cluster mode (docs/OPERATIONS.md): leads or follows as the cluster decides, until SIGINT or
+// SIGTERM.
+int RunCluster(const NodeConfig& config, const sigset_t& signals, const Logger& log) {
+  auto node_key = LoadNodeKey(DefaultNodeKeyPath(config.data_dir));
+  if (!node_key.ok()) {
+    return log.Fail(
+        "a cluster node needs the ledger's node key in its data dir (any node may "
+        "lead): copy it there",
+        node_key.status());
+  }
+  ClusterOptions options;
+  for (size_t start = 0; start <= config.cluster_etcd.size();) {
+    size_t comma = config.cluster_etcd.find(',', start);
+    if (comma == std::string::npos) comma = config.cluster_etcd.size();
+    if (comma > start) options.etcd.push_back(config.cluster_etcd.substr(start, comma - start));
+    start = comma + 1;
+  }
+  options.key_prefix = config.cluster_prefix;
+  options.node_id = config.node_id;
+  options.nodes = ParseClusterNodes(config.cluster_nodes).value();
+  options.quorum = config.cluster_quorum;
+  options.lease_ttl = std::chrono::seconds(config.cluster_lease_s);
+  options.push_timeout = std::chrono::milliseconds(config.cluster_push_timeout_ms);
+  options.ca_file = config.follow_ca_file;
+  StackFactory factory;
+  factory.follower = [&config, &log, key = *node_key](
+                         const ClusterNode& cluster,
+                         const std::string& leader_url) -> Result<std::unique_ptr<ServingStack>> {
+    StackRole role{.leader = false, .leader_url = leader_url, .cluster = &cluster};
+    if (!leader_url.empty()) {
+      CREDLEDGER_ASSIGN_OR_RETURN(role.leader_vkey,
+                                  ClusterVerifierKey(leader_url, config.follow_ca_file, key));
+    }
+    CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<NodeStack> stack,
+                                NodeStack::Build(config, log, std::move(role)));
+    return std::unique_ptr<ServingStack>(std::move(stack));
+  };
+  factory.leader = [&config, &log](
+                       const ClusterNode& cluster,
+                       std::shared_ptr<BlockGate> gate) -> Result<std::unique_ptr<ServingStack>> {
+    StackRole role{.leader = true, .gate = std::move(gate), .cluster = &cluster};
+    CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<NodeStack> stack,
+                                NodeStack::Build(config, log, std::move(role)));
+    return std::unique_ptr<ServingStack>(std::move(stack));
+  };
+  auto cluster = ClusterNode::Start(
+      options, *node_key, config.data_dir + "/staged", std::move(factory),
+      [&log, id = config.node_id](const std::string& what, const std::string& detail) {
+        log.Error({{"msg", what}, {"node_id", id}, {"detail", detail}});
+      });
+  if (!cluster.ok()) return log.Fail("cannot start the cluster node", cluster.status());
+  auto server = api::Server::Start((*cluster)->handler(), ServerOptionsFor(config, log));
+  if (!server.ok()) return log.Fail("cannot start the HTTP server", server.status());
+  log.Info({{"msg", "listening"},
+            {"url", std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" +
+                        config.listen_address + ":" + std::to_string((*server)->port())},
+            {"role", "cluster node " + config.node_id},
+            {"etcd", config.cluster_etcd}});
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  log.Info({{"msg", "shutting down"}, {"signal", std::to_string(signal_number)}});
+  (*server)->Shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
+  cluster->reset();  // resigns if it leads; its stack's ledger answers what is pending
+  server->reset();
+  log.Info({{"msg", "stopped"}});
+  return 0;
+}
+
+}  // namespace
+
+int RunNode(const NodeConfig& config) {
+  // Every thread started from here on inherits this mask; this thread waits for the signals.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const Logger log(config.log_format);
+  if (!config.witness_name.empty()) return RunWitness(config, signals, log);
+
+  // One process serves a data directory: a second start on it (two first --dev starts racing
+  // to create it, above all) is refused, naming the first, before it touches anything.
+  auto lock = DataDirLock::Acquire(config.data_dir);
+  if (!lock.ok()) return log.Fail("cannot take the data directory", lock.status());
+  if (!config.cluster_etcd.empty()) return RunCluster(config, signals, log);
+
+  const bool following = !config.follow.empty();
+  // No store yet: with --dev, create the development ledger; otherwise say how to make one.
+  // (Other NotFound errors, such as a missing node key beside a store, are not "no ledger".)
+  const bool has_store = std::filesystem::exists(StorePath(config.data_dir));
+  if (!has_store && !config.dev && !following) {
+    return log.Fail("no ledger in " + config.data_dir,
+                    Status::NotFound("create one with `ledgerctl init --genesis`, or start with "
+                                     "--dev for a development ledger"));
+  }
+  auto built = NodeStack::Build(
+      config, log,
+      StackRole{
+          .leader = !following, .leader_url = config.follow, .leader_vkey = config.follow_key});
+  if (!built.ok()) {
+    return log.Fail(following   ? "cannot open or start the copy of the leader's log"
+                    : has_store ? "cannot open the ledger"
+                                : "cannot create the development ledger",
+                    built.status());
+  }
+  std::unique_ptr<NodeStack> stack = std::move(*built);
+  if (!has_store && !following) {
+    log.Info({{"msg", "created a development ledger"},
+              {"data_dir", config.data_dir},
+              {"keys", config.data_dir + "/dev-keys"}});
+  }
+  auto server = api::Server::Start(stack->handler(), ServerOptionsFor(config, log));
   if (!server.ok()) return log.Fail("cannot start the HTTP server", server.status());
 
-  const TreeHead head = ledger->Head();
+  const TreeHead head = stack->ledger().Head();
   log.Info({{"msg", "listening"},
             {"url", std::string(config.tls_cert_file.empty() ? "http" : "https") + "://" +
                         config.listen_address + ":" + std::to_string((*server)->port())},
             {"role", following ? "follower of " + config.follow : "leader"},
-            {"origin", ledger->params().origin},
-            {"verifier_key", ledger->VerifierKey()},
+            {"origin", stack->ledger().params().origin},
+            {"verifier_key", stack->ledger().VerifierKey()},
             {"tree_size", std::to_string(head.tree_size)},
-            {"index_open_ms", std::to_string(open_ms)}});
+            {"index_open_ms", std::to_string(stack->index_open_ms())}});
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
   log.Info({{"msg", "shutting down"}, {"signal", std::to_string(signal_number)}});
-  service.SetDraining();
+  stack->Drain();
   (*server)->Shutdown(std::chrono::milliseconds(config.shutdown_grace_ms));
-  follower.reset();      // it writes the ledger
-  scrubber.reset();      // it reads the ledger
-  publisher.reset();     // so does it
-  cosignatures.reset();  // and it
-  // The ledger goes before the server: destroying it commits pending blocks and answers
-  // their writers, whose completions post to the server's io_context (now stopped, so they
-  // are dropped), which must still exist then.
-  ledger.reset();
+  // The stack goes before the server: destroying its ledger commits pending blocks and
+  // answers their writers, whose completions post to the server's io_context (now stopped,
+  // so they are dropped), which must still exist then.
+  stack.reset();
   server->reset();
   log.Info({{"msg", "stopped"}});
   return 0;

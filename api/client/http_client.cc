@@ -85,7 +85,8 @@ struct HttpClient::Impl {
     });
     Run();
     if (ec) return Status::Unavailable(ec.message());
-    HttpAnswer answer{parser.get().result_int(), std::move(parser.get().body())};
+    HttpAnswer answer{parser.get().result_int(), std::move(parser.get().body()),
+                      std::string(parser.get()[http::field::location])};
     if (!parser.get().keep_alive()) {
       plain.reset();
       secure.reset();

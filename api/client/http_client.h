@@ -17,6 +17,7 @@ namespace credledger::client {
 struct HttpAnswer {
   unsigned status = 0;
   std::string body;
+  std::string location;  // the Location field, if any (a follower's 307 names its leader)
 };
 
 class HttpClient {

@@ -40,8 +40,10 @@ void NodeInfo(const std::shared_ptr<Call>& call) {
                {"version", s.options.version},
                {"tree_size", head.tree_size},
                {"block_height", head.block_height}};
-  if (!s.options.leader_url.empty()) {
-    info["follows"] = s.options.leader_url;
+  const std::string leader =
+      s.options.current_leader ? s.options.current_leader() : s.options.leader_url;
+  if (!leader.empty() || s.options.current_leader) {
+    info["follows"] = leader;
     // The key a follower signs credit profiles with: not the node key, which it lacks.
     if (s.options.node_key) {
       const crypto::PublicKey key = s.options.node_key->public_key();

@@ -237,11 +237,13 @@ TEST_CASE("the recorded head: compare-and-swap under the leader's term, across a
   // "None yet" no longer holds; a head that does not grow is refused before etcd is asked.
   CHECK(by_a.Advance(std::nullopt, head(1, 'b'), a.term()).status().code() ==
         StatusCode::kFailedPrecondition);
-  CHECK(by_a.Advance(*first, head(1, 'b'), a.term()).status().code() == StatusCode::kInvalidArgument);
+  CHECK(by_a.Advance(*first, head(1, 'b'), a.term()).status().code() ==
+        StatusCode::kInvalidArgument);
   // Swapped from what was read; a swap from a stale read fails, unless it is the same head
   // again (an answer lost on its way back).
   REQUIRE(by_a.Advance(*first, head(2, 'c'), a.term()).ok());
-  CHECK(by_a.Advance(*first, head(3, 'd'), a.term()).status().code() == StatusCode::kFailedPrecondition);
+  CHECK(by_a.Advance(*first, head(3, 'd'), a.term()).status().code() ==
+        StatusCode::kFailedPrecondition);
   CHECK(by_a.Advance(*first, head(2, 'c'), a.term()).ok());
   auto second = by_a.Read();
   REQUIRE(second.ok());
@@ -251,7 +253,8 @@ TEST_CASE("the recorded head: compare-and-swap under the leader's term, across a
   // A recorded and advances it.
   StepUntilLeader(b, 10000ms);
   REQUIRE(b.IsLeader());
-  CHECK(by_a.Advance(*second, head(3, 'e'), a.term()).status().code() == StatusCode::kFailedPrecondition);
+  CHECK(by_a.Advance(*second, head(3, 'e'), a.term()).status().code() ==
+        StatusCode::kFailedPrecondition);
   HeadRecord by_b(Client(etcd), "/credledger/test.example/log", b.leader_key());
   auto seen = by_b.Read();
   REQUIRE(seen.ok());
