@@ -567,6 +567,11 @@ void ClusterNode::Impl::Promote(const std::optional<RecordedHead>& recorded) {
   }
   auto etcd = EtcdClient::Create(options.etcd);
   if (!etcd.ok()) return give_up(etcd.status().ToString());
+  // Applying the staged blocks and stopping the copy from the old leader took a while: the
+  // lease is renewed before this node acts as leader (a lost lease ends the takeover here).
+  if (auto renewed = leadership.Step(); !renewed.ok() || !*renewed || !leadership.IsLeader()) {
+    return give_up("the lease ran out while taking over");
+  }
   s = Serving{};
   Swap(nullptr);  // the follower's ledger closes: the leader's opens on the same store
   const size_t quorum = options.quorum > 0 ? options.quorum : options.nodes.size() / 2 + 1;

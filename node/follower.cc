@@ -81,8 +81,9 @@ Result<std::unique_ptr<Ledger>> Follower::OpenOrCreate(const std::string& dir,
     }
     return ledger;
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient http,
-                              client::HttpClient::Create(options.leader_url, options.ca_file));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      client::HttpClient http,
+      client::HttpClient::Create(options.leader_url, options.ca_file, options.timeout));
   CREDLEDGER_ASSIGN_OR_RETURN(std::string node_text, http.GetOk("/v1/node"));
   CREDLEDGER_ASSIGN_OR_RETURN(Json node, ParseJson(node_text));
   if (!node.is_object() || !node.contains("tree_hash") || !node["tree_hash"].is_string()) {
@@ -104,10 +105,12 @@ Result<std::unique_ptr<Follower>> Follower::Start(
     Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> policy, FollowerOptions options,
     std::function<void(const std::string&, const std::string&)> report) {
   if (!ledger.IsFollower()) return Status::FailedPrecondition("the ledger is not a follower's");
-  CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient http,
-                              client::HttpClient::Create(options.leader_url, options.ca_file));
-  CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient second,
-                              client::HttpClient::Create(options.leader_url, options.ca_file));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      client::HttpClient http,
+      client::HttpClient::Create(options.leader_url, options.ca_file, options.timeout));
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      client::HttpClient second,
+      client::HttpClient::Create(options.leader_url, options.ca_file, options.timeout));
   std::unique_ptr<Follower> follower(
       new Follower(ledger, std::move(policy), std::move(options), std::move(http),
                    client::HttpLogSource(std::move(second)), std::move(report)));

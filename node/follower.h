@@ -42,6 +42,8 @@ struct FollowerOptions {
   std::chrono::milliseconds poll{200};  // how often the leader's head is checked
   std::string alarm_path;               // where an alarm and its evidence are written
   unsigned check_threads = 0;           // threads checking entries' signatures; 0: one per core
+  // Bounds each request to the leader (and so how long stopping the follower can take).
+  std::chrono::milliseconds timeout{30000};
 };
 
 struct FollowerStatus {

@@ -256,6 +256,9 @@ class NodeStack : public ServingStack {
     o.ca_file = config.follow_ca_file;
     o.poll = std::chrono::milliseconds(config.follow_poll_ms);
     o.alarm_path = config.data_dir + "/follow-alarm.json";
+    // A cluster node stops following a leader that stopped answering when another takes
+    // over: its requests must not outlast a failover.
+    if (!config.cluster_etcd.empty()) o.timeout = std::chrono::milliseconds(1500);
     return o;
   }
   std::shared_ptr<Follower> CurrentFollower() const {

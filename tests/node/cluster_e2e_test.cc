@@ -454,3 +454,124 @@ TEST_CASE("kill -9 of the leader under signed writes loses no acknowledged entry
   handed_out.push_back(acks.back().checkpoint);
   CheckCheckpoints(cluster, cluster.WaitForLeader(), handed_out);
 }
+
+TEST_CASE("a paused leader acknowledges nothing when it wakes, and the cluster carries on",
+          "[cluster][e2e]") {
+  LedgerCluster cluster;
+  const int paused = cluster.WaitForLeader();
+  const auto entries = SignedEntries(cluster, 6000, "s");
+  Writers writers(cluster, entries, 4);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  REQUIRE(writers.ack_count() > 0);
+  cluster.Signal(paused, SIGSTOP);
+  // Another node takes over and acknowledges writes while the old leader sleeps.
+  const auto stopped_at = Clock::now();
+  int leader = -1;
+  while (Clock::now() - stopped_at < std::chrono::seconds(30)) {
+    leader = cluster.Leader();
+    if (leader >= 0 && leader != paused) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(leader >= 0);
+  REQUIRE(leader != paused);
+  const size_t before_wake = writers.ack_count();
+  while (writers.ack_count() == before_wake &&
+         Clock::now() - stopped_at < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(writers.ack_count() > before_wake);
+  const auto woke_at = Clock::now();
+  cluster.Signal(paused, SIGCONT);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const size_t after_wake = writers.ack_count();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  CHECK(writers.ack_count() > after_wake);  // carried on
+  writers.Stop();
+  CHECK(writers.errors() == std::vector<std::string>{});
+  const auto acks = writers.acks();
+  size_t by_woken = 0;
+  for (const Ack& a : acks) {
+    if (a.by == cluster.url(paused) && a.at > woke_at) ++by_woken;
+  }
+  CHECK(by_woken == 0);
+  // The woken node follows the new leader.
+  auto http = client::HttpClient::Create(cluster.url(paused), "", std::chrono::seconds(5));
+  REQUIRE(http.ok());
+  auto info = http->GetOk("/v1/node");
+  REQUIRE(info.ok());
+  CHECK(ParseJson(*info)->value("follows", std::string()) == cluster.url(cluster.WaitForLeader()));
+  CheckAcks(cluster, acks);
+  std::vector<std::string> handed_out;
+  for (size_t i = 0; i < acks.size(); i += std::max<size_t>(1, acks.size() / 20)) {
+    handed_out.push_back(acks[i].checkpoint);
+  }
+  handed_out.push_back(acks.back().checkpoint);
+  CheckCheckpoints(cluster, cluster.WaitForLeader(), handed_out);
+}
+
+TEST_CASE(
+    "etcd: one member lost changes nothing; two stop writes, not reads; restored, "
+    "writes resume without loss",
+    "[cluster][e2e]") {
+  LedgerCluster cluster;
+  cluster.WaitForLeader();
+  const auto entries = SignedEntries(cluster, 8000, "e");
+  Writers writers(cluster, entries, 3);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // One member of three: the others keep etcd's quorum (after its own re-election).
+  cluster.etcd().Kill(0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  size_t before = writers.ack_count();
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  CHECK(writers.ack_count() > before);
+
+  // Two of three: no quorum. The leader's lease cannot be renewed: it stops by its deadline.
+  cluster.etcd().Kill(1);
+  std::this_thread::sleep_for(std::chrono::seconds(4));
+  before = writers.ack_count();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(writers.ack_count() == before);
+  // Every node: a write is refused with 503 (at the node, or at the leader it points to),
+  // and reads and proofs are served.
+  for (int i = 0; i < cluster.size(); ++i) {
+    INFO("node " << cluster.url(i));
+    auto http = client::HttpClient::Create(cluster.url(i), "", std::chrono::seconds(10));
+    REQUIRE(http.ok());
+    auto write = http->Post("/v1/entries", "application/json", entries.back());
+    REQUIRE(write.ok());
+    if (write->status == 307) {
+      auto leader = client::HttpClient::Create(
+          write->location.substr(0, write->location.find('/', 8)), "", std::chrono::seconds(10));
+      REQUIRE(leader.ok());
+      write = leader->Post("/v1/entries", "application/json", entries.back());
+      REQUIRE(write.ok());
+    }
+    CHECK(write->status == 503);
+    CHECK(write->body.find("\"status\":503") != std::string::npos);
+    auto checkpoint = http->Get("/v1/checkpoint");
+    REQUIRE(checkpoint.ok());
+    CHECK(checkpoint->status == 200);
+    auto proof = http->Get("/v1/proofs/consistency?from=1&to=2");
+    REQUIRE(proof.ok());
+    CHECK(proof->status == 200);
+  }
+
+  // Restored: writes resume.
+  cluster.etcd().Start(0);
+  cluster.etcd().Start(1);
+  cluster.etcd().WaitHealthy();
+  const auto restored_at = Clock::now();
+  before = writers.ack_count();
+  while (writers.ack_count() == before && Clock::now() - restored_at < std::chrono::seconds(30)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(writers.ack_count() > before);
+  WARN("writes resumed " << Seconds(Clock::now() - restored_at) << " s after etcd's quorum");
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  writers.Stop();
+  CHECK(writers.errors() == std::vector<std::string>{});
+  const auto acks = writers.acks();
+  CheckAcks(cluster, acks);
+  CheckCheckpoints(cluster, cluster.WaitForLeader(),
+                   {acks.front().checkpoint, acks.back().checkpoint});
+}
