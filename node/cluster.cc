@@ -275,6 +275,10 @@ struct ClusterNode::Impl : api::RequestHandler {
   void Tick();
   // Whether this node holds `recorded` (in its log, or staged on top of it).
   bool Holds(const std::optional<RecordedHead>& recorded);
+  // With no head recorded yet (a new cluster, or an etcd whose data was lost): whether no
+  // other node holds a longer log than `tree_size`, a quorum of nodes answering. Otherwise a
+  // node that is behind could lead, and write blocks at heights others already hold.
+  bool HoldsTheLongestLog(uint64_t tree_size);
   // Where this node's chain ends: its log's last block, then the staged blocks that follow on.
   std::pair<uint64_t, merkle::Hash> Tip(Ledger& ledger);
   void Promote(const std::optional<RecordedHead>& recorded);
@@ -461,8 +465,8 @@ void ClusterNode::Impl::HandlePush(api::Request request, const std::string& requ
 bool ClusterNode::Impl::Holds(const std::optional<RecordedHead>& recorded) {
   Serving s = Current();
   if (!s.stack) return false;
-  if (!recorded) return true;  // no head yet: a node with a ledger may start the cluster
   Ledger& ledger = s.stack->ledger();
+  if (!recorded) return HoldsTheLongestLog(ledger.Head().tree_size);
   const merkle::HashAlgorithm alg = ledger.params().tree_hash;
   if (ledger.Head().block_height >= recorded->height) {
     auto block = ledger.log().GetBlock(recorded->height);
@@ -479,6 +483,27 @@ bool ClusterNode::Impl::Holds(const std::optional<RecordedHead>& recorded) {
     hash = (*next)->header.Hash(alg);
   }
   return Hex(hash) == recorded->block_hash;
+}
+
+bool ClusterNode::Impl::HoldsTheLongestLog(uint64_t tree_size) {
+  size_t answered = 1;  // this node
+  for (const auto& [id, url] : options.nodes) {
+    if (id == options.node_id) continue;
+    auto http = client::HttpClient::Create(url, options.ca_file, std::chrono::seconds(1));
+    if (!http.ok()) continue;
+    auto info = http->Get("/v1/node");
+    if (!info.ok()) continue;
+    if (info->status == 503) {  // no copy of the ledger (or changing role): holds nothing
+      ++answered;
+      continue;
+    }
+    auto node = ParseJson(info->body);
+    if (info->status != 200 || !node.ok() || !node->is_object()) continue;
+    ++answered;
+    if (node->value("tree_size", uint64_t{0}) > tree_size) return false;
+  }
+  const size_t quorum = options.quorum > 0 ? options.quorum : options.nodes.size() / 2 + 1;
+  return answered >= quorum;
 }
 
 void ClusterNode::Impl::Swap(std::shared_ptr<ServingStack> next) {
