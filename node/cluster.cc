@@ -154,6 +154,7 @@ class ReplicationGate : public BlockGate {
 
   // The followers, and the log they are sent missed blocks from (the leader's, once open).
   void Start(std::vector<std::pair<std::string, client::HttpClient>> peers, const LogReader* log) {
+    MutexLock lock(peers_mu_);
     log_ = log;
     for (auto& [id, http] : peers) {
       peers_.push_back(std::make_unique<Peer>(
@@ -161,14 +162,31 @@ class ReplicationGate : public BlockGate {
           [this](uint64_t from, uint64_t to) { return EncodeFromLog(from, to); }));
     }
   }
-  void Stop() { peers_.clear(); }
+  // Before the leader's ledger closes: refuses every later block, and stops the pushes (which
+  // read the ledger's log to send a follower the blocks it missed).
+  void Stop() {
+    std::vector<std::unique_ptr<Peer>> stopping;
+    {
+      MutexLock lock(peers_mu_);
+      stopped_ = true;
+      stopping = std::move(peers_);
+      peers_.clear();
+    }
+    stopping.clear();  // joins their threads; a round waiting on them is answered
+  }
 
   Status Pass(const BlockHeader& header, const std::vector<std::string_view>& entries) override {
     if (!leadership_.IsLeader()) return Fence("this node's lease ran out by its own clock");
     auto body = std::make_shared<std::string>();
     EncodeBlock(header, entries, body.get());
     auto round = std::make_shared<PushRound>();
-    for (auto& peer : peers_) peer->Push({round, body, header.height, term_});
+    size_t pushed = 0;
+    {
+      MutexLock lock(peers_mu_);
+      if (stopped_) return Fence("the node is giving up leadership");
+      for (auto& peer : peers_) peer->Push({round, body, header.height, term_});
+      pushed = peers_.size();
+    }
     Status own = stage_.Put(header, entries);
     const auto deadline = Clock::now() + timeout_;
     {
@@ -178,14 +196,14 @@ class ReplicationGate : public BlockGate {
       } else {
         round->failures.push_back("this node: " + own.ToString());
       }
-      while (round->held < quorum_ && round->answered < peers_.size() &&
+      while (round->held < quorum_ && round->answered < pushed &&
              round->cv.WaitUntil(round->mu, deadline)) {
       }
       if (round->held < quorum_) {
         refusals_.fetch_add(1);
         std::string why;
         for (const std::string& f : round->failures) why += (why.empty() ? "" : "; ") + f;
-        if (round->answered < peers_.size())
+        if (round->answered < pushed)
           why += (why.empty() ? "" : "; ") + std::string("others did not answer in time");
         return Status::Unavailable("block " + std::to_string(header.height) + " is held by " +
                                    std::to_string(round->held) + " of the " +
@@ -242,8 +260,10 @@ class ReplicationGate : public BlockGate {
   const size_t quorum_;
   const std::chrono::milliseconds timeout_;
   const merkle::HashAlgorithm tree_hash_;
-  const LogReader* log_ = nullptr;
-  std::vector<std::unique_ptr<Peer>> peers_;
+  Mutex peers_mu_;  // Start and Stop (the controller's thread) against Pass (the writer's)
+  const LogReader* log_ = nullptr;  // set by Start; read by the peers' threads, which Stop joins
+  bool stopped_ GUARDED_BY(peers_mu_) = false;
+  std::vector<std::unique_ptr<Peer>> peers_ GUARDED_BY(peers_mu_);
   std::atomic<bool> fenced_{false};
   std::atomic<uint64_t> refusals_{0};
   std::atomic<uint64_t> recorded_height_{0};
@@ -619,6 +639,7 @@ void ClusterNode::Impl::Promote(const std::optional<RecordedHead>& recorded) {
     status.leader = true;
     status.term = term;
     status.leader_url = self_url;
+    status.recorded_height = recorded ? recorded->height : 0;
     ++status.failovers;
   }
   Swap(std::move(*made));

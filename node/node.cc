@@ -299,10 +299,7 @@ Status NodeStack::OpenLedger(const StackRole& role) {
     } else if (config_.dev) {
       opened = CreateDevLedger(config_.data_dir, options);
     }
-    if (!opened.ok() && opened.status().code() != StatusCode::kNotFound) {
-      return opened.status().WithContext(has_store ? "cannot open the ledger"
-                                                   : "cannot create the development ledger");
-    }
+    // (The caller names what failed: opening, or creating the development ledger.)
   } else if (has_store && role.cluster != nullptr) {
     opened = OpenFollowerInDir(config_.data_dir, options);
   } else if (!role.leader_url.empty()) {

@@ -31,6 +31,11 @@ for mode in "${modes[@]}"; do
   cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
   cmake --build "$dir" -j "$jobs"
   echo "==> $mode tests"
+  # The cluster's kill -9 cycles (tests/node/cluster_e2e_test.cc): 20 in the release build,
+  # 5 under the sanitizers, whose slower nodes add minutes and no new paths.
+  cycles=20
+  [ "$mode" = release ] || cycles=5
+  CREDLEDGER_CLUSTER_CYCLES=$cycles \
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir "$dir" --output-on-failure -j "$jobs"

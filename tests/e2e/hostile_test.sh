@@ -222,6 +222,7 @@ while IFS= read -r template; do
   path=${path//\{uscc\}/914403001922038216}
   path=${path//\{hash\}/$(printf '%064d' 0)}
   case $path in
+    /v1/cluster/*) continue ;;  # served by cluster nodes only (docs/OPERATIONS.md)
     /v1/agencies/*) path=${path//\{id\}/sz-amr} ;;
     /v1/proofs/inclusion) path="$path?index=1" ;;
     /v1/proofs/consistency) path="$path?from=1&to=2" ;;
