@@ -19,7 +19,7 @@ source "$root/tests/e2e/witness/lib.sh"
 bench_build etcd-server
 work=$(mktemp -d /tmp/credledger-bench-cluster.XXXXXX)
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }  # field NAME < wrk RESULT line
 
@@ -33,13 +33,14 @@ cp -a seed single
 cp -a seed n1
 for n in n2 n3; do mkdir "$n"; cp seed/node-key.pem "$n/"; done
 
-count=$((2000 * seconds))
-echo "== signing entries: $count single ones and $((40000 * seconds / 10)) for batches, per setup"
+count=$((5000 * seconds))
+batch_count=$((10000 * seconds))
+echo "== signing entries: $count single ones and $batch_count for batches, per setup"
 for s in single cluster; do
   "$ctl" bench-entries --key seed/dev-keys/sz-tax.pem --agency sz-tax --genesis seed/dev-genesis.json \
     --series "S$s" --count "$count" --out "$s-single.jsonl" &
   "$ctl" bench-entries --key seed/dev-keys/sz-tax.pem --agency sz-tax --genesis seed/dev-genesis.json \
-    --series "B$s" --count $((40000 * seconds / 10)) --out "$s-batch.jsonl" &
+    --series "B$s" --count "$batch_count" --out "$s-batch.jsonl" &
 done
 wait
 
@@ -52,11 +53,11 @@ run_load() {
 }
 
 echo "== single node"
-"$ledgerd" --data-dir single --port 0 --scrub-entries-per-second 0 --log-format none 2>single.log &
+"$ledgerd" --data-dir single --port 0 --scrub-entries-per-second 0 --log-format logfmt 2>single.log &
 pids+=("$!")
 single_pid=$!
 single=$(wait_url single.log "$!" || true)
-[ -n "$single" ] || { "$ledgerd" --data-dir single --port 0 --log-format logfmt 2>&1 | head; exit 1; }
+[ -n "$single" ] || { cat single.log; exit 1; }
 run_load single "$single"
 kill "$single_pid"; wait "$single_pid" || true
 
@@ -86,7 +87,7 @@ done
 for i in 1 2 3; do
   eval "port=\$port$i"
   "$ledgerd" --data-dir "n$i" --port "$port" --cluster-etcd "$etcd_urls" --cluster-nodes "$nodes" \
-    --node-id "n$i" --scrub-entries-per-second 0 --follow-poll-ms 50 --log-format none 2>"n$i.log" &
+    --node-id "n$i" --scrub-entries-per-second 0 --follow-poll-ms 50 --log-format logfmt 2>"n$i.log" &
   pids+=("$!")
 done
 leader=
