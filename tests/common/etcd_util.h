@@ -35,6 +35,25 @@ inline int FreePort() {
   return ntohs(address.sin_port);
 }
 
+// Starts `args` (args[0] the binary's path) as a child process whose stdout and stderr are
+// appended to `log`: its process id.
+inline pid_t Spawn(std::vector<std::string> args, const std::string& log) {
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    FILE* out = freopen(log.c_str(), "a", stdout);
+    FILE* err = freopen(log.c_str(), "a", stderr);
+    (void)out;
+    (void)err;
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
 class EtcdCluster {
  public:
   explicit EtcdCluster(int members) {
@@ -94,18 +113,7 @@ class EtcdCluster {
         "--initial-cluster-token=" + dir_, "--initial-cluster-state=new",
         // Tests fail over in seconds, as production does.
         "--heartbeat-interval=100", "--election-timeout=1000"};
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      FILE* out = freopen(log.c_str(), "a", stderr);
-      (void)out;
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    m.pid = pid;
+    m.pid = Spawn(std::move(args), log);
   }
 
   // Waits until a write goes through (the cluster has a leader and a quorum).

@@ -543,13 +543,22 @@ class ScriptedGate : public BlockGate {
   std::vector<std::pair<BlockHeader, std::vector<std::string>>> seen_ GUARDED_BY(mu_);
 };
 
+// A ledger with a ScriptedGate installed.
+struct GatedLedger {
+  explicit GatedLedger(LedgerOptions options = FastOptions())
+      : ledger(CreateLedger(mem, key, merkle::HashAlgorithm::kSha256, options)) {
+    ledger->SetBlockGate(gate);
+  }
+  std::shared_ptr<MemoryStore> mem = std::make_shared<MemoryStore>();
+  crypto::PrivateKey key = NodeKey();
+  std::shared_ptr<ScriptedGate> gate = std::make_shared<ScriptedGate>();
+  std::unique_ptr<Ledger> ledger;
+};
+
 TEST_CASE("a block gate sees each signed block before its write, and nothing is answered before",
           "[ledger][gate]") {
-  auto mem = std::make_shared<MemoryStore>();
-  auto key = NodeKey();
-  auto l = CreateLedger(mem, key);
-  auto gate = std::make_shared<ScriptedGate>();
-  l->SetBlockGate(gate);
+  GatedLedger g;
+  auto& [mem, key, gate, l] = g;
   const TreeHead before = l->Head();
 
   gate->Hold(true);
@@ -590,11 +599,8 @@ TEST_CASE("a block gate sees each signed block before its write, and nothing is 
 
 TEST_CASE("a block its gate refuses is not written, and the next takes its place",
           "[ledger][gate]") {
-  auto mem = std::make_shared<MemoryStore>();
-  auto key = NodeKey();
-  auto l = CreateLedger(mem, key);
-  auto gate = std::make_shared<ScriptedGate>();
-  l->SetBlockGate(gate);
+  GatedLedger g;
+  auto& [mem, key, gate, l] = g;
   REQUIRE(l->Append("before").ok());
   const TreeHead before = l->Head();
 
@@ -621,13 +627,10 @@ TEST_CASE("a block its gate refuses is not written, and the next takes its place
 
 TEST_CASE("a gate's refusal for good stops every write until the ledger is reopened",
           "[ledger][gate]") {
-  auto mem = std::make_shared<MemoryStore>();
-  auto key = NodeKey();
   LedgerOptions options = FastOptions();
   options.max_block_entries = 4;  // blocks prepared while others wait in the gate
-  auto l = CreateLedger(mem, key, merkle::HashAlgorithm::kSha256, options);
-  auto gate = std::make_shared<ScriptedGate>();
-  l->SetBlockGate(gate);
+  GatedLedger g(options);
+  auto& [mem, key, gate, l] = g;
   REQUIRE(l->Append("before").ok());
   const TreeHead before = l->Head();
 
@@ -1621,8 +1624,12 @@ TEST_CASE("a follower copies its leader's blocks into a store like the leader's"
   // Blocks of several sizes, across a full level-0 tile (its middle row included).
   for (int round = 0; round < 6; ++round) {
     std::vector<std::string> batch;
-    for (int i = 0; i < 1 + round * 19; ++i)
-      batch.push_back("k" + std::to_string(round) + "-" + std::to_string(i) + ":x");
+    for (int i = 0; i < 1 + round * 19; ++i) {
+      // Built with +=: GCC 12 warns (-Wrestrict, wrongly) on "literal" + std::string here.
+      std::string entry = "k";
+      entry += std::to_string(round) + "-" + std::to_string(i) + ":x";
+      batch.push_back(std::move(entry));
+    }
     for (auto& r : leader->SubmitBatch(batch).get()) REQUIRE(r.ok());
   }
   REQUIRE(leader->Append("last:1").ok());

@@ -48,20 +48,8 @@ std::string Env(const char* name) {
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Runs `args` to completion: its exit code.
-int Run(const std::vector<std::string>& args, const std::string& log) {
-  const pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    FILE* out = freopen(log.c_str(), "a", stdout);
-    FILE* err = freopen(log.c_str(), "a", stderr);
-    (void)out;
-    (void)err;
-    std::vector<char*> argv;
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+int Run(std::vector<std::string> args, const std::string& log) {
+  const pid_t pid = testing::Spawn(std::move(args), log);
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -130,19 +118,7 @@ class LedgerCluster {
                                      "50",
                                      "--log-format",
                                      "logfmt"};
-    const std::string log = n.dir + ".log";
-    const pid_t pid = fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      FILE* err = freopen(log.c_str(), "a", stderr);
-      (void)err;
-      std::vector<char*> argv;
-      for (std::string& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    n.pid = pid;
+    n.pid = testing::Spawn(std::move(args), n.dir + ".log");
   }
   // Sends `signal` to node i by its process id; SIGKILL also reaps it.
   void Signal(int i, int signal) {
