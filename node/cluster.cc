@@ -703,7 +703,18 @@ void ClusterNode::Impl::Tick() {
   if (!recorded.ok() || !leader.ok()) return;  // etcd unreachable: keep serving reads
   if (!*leader && Holds(*recorded)) {
     auto stepped = leadership.Step();
-    if (stepped.ok() && *stepped) return Promote(*recorded);
+    if (stepped.ok() && *stepped) {
+      // The head read above may have moved since (a former leader's last compare-and-swap,
+      // applied by etcd before that leader's key went): now that this node leads, no other
+      // can move it. Read it again, and take over only if this node holds that one.
+      auto now_recorded = head.Read();
+      if (now_recorded.ok() && Holds(*now_recorded)) return Promote(*now_recorded);
+      log("cannot take over as leader",
+          now_recorded.ok() ? "the recorded head moved to a block this node does not hold"
+                            : now_recorded.status().ToString());
+      (void)leadership.Resign();
+      return;
+    }
   }
   if (*leader && (*leader)->node_id != options.node_id) Follow((*leader)->url);
 }

@@ -219,22 +219,21 @@ class NodeStack : public ServingStack {
   Ledger& ledger() override { return *ledger_; }
   api::RequestHandler& handler() override { return *service_; }
   Status Follow(const std::string& leader_url) override {
-    std::shared_ptr<Follower> next;
-    if (!leader_url.empty()) {
-      auto started = Follower::Start(
-          *ledger_, policy_, FollowerOptionsFor(config_, leader_url, ledger_->VerifierKey()),
-          Report());
-      if (!started.ok()) return started.status();
-      next = std::move(*started);
-    }
+    // One follower at a time writes the ledger: the old one stops (its block in progress
+    // done) before the next starts.
     std::shared_ptr<Follower> old;
     {
       MutexLock lock(follower_mu_);
       old = std::exchange(follower_, nullptr);
     }
-    old.reset();  // stopped before the next one writes the ledger
+    old.reset();
+    if (leader_url.empty()) return Status::Ok();
+    auto started =
+        Follower::Start(*ledger_, policy_,
+                        FollowerOptionsFor(config_, leader_url, ledger_->VerifierKey()), Report());
+    if (!started.ok()) return started.status();
     MutexLock lock(follower_mu_);
-    follower_ = std::move(next);
+    follower_ = std::move(*started);
     return Status::Ok();
   }
   // Before the server stops: writes are refused from now on, and /readyz says so.

@@ -476,6 +476,18 @@ TEST_CASE("a paused leader acknowledges nothing when it wakes, and the cluster c
   auto info = http->GetOk("/v1/node");
   REQUIRE(info.ok());
   CHECK(ParseJson(*info)->value("follows", std::string()) == cluster.url(cluster.WaitForLeader()));
+  // The docs' curl, sent to that follower, follows its 307 to the leader with the body.
+  {
+    const std::string entry_file = cluster.dir() + "/one-entry.json";
+    REQUIRE(WriteFileAtomically(entry_file, entries.back(), 0600).ok());
+    const std::string answer = cluster.dir() + "/curl-answer.json";
+    CHECK(Run({"/usr/bin/curl", "-sS", "-L", "-o", answer, "-H", "Content-Type: application/json",
+               "--data-binary", "@" + entry_file, "--fail", cluster.url(paused) + "/v1/entries"},
+              cluster.dir() + "/curl.log") == 0);
+    auto receipt = ReadFileToString(answer);
+    REQUIRE(receipt.ok());
+    CHECK(receipt->find("\"inclusion_proof\"") != std::string::npos);
+  }
   CheckAcks(cluster, acks);
   std::vector<std::string> handed_out;
   for (size_t i = 0; i < acks.size(); i += std::max<size_t>(1, acks.size() / 20)) {
