@@ -33,8 +33,8 @@ cp -a seed single
 cp -a seed n1
 for n in n2 n3; do mkdir "$n"; cp seed/node-key.pem "$n/"; done
 
-count=$((5000 * seconds))
-batch_count=$((10000 * seconds))
+count=$((8000 * seconds))
+batch_count=$((16000 * seconds))
 echo "== signing entries: $count single ones and $batch_count for batches, per setup"
 for s in single cluster; do
   "$ctl" bench-entries --key seed/dev-keys/sz-tax.pem --agency sz-tax --genesis seed/dev-genesis.json \

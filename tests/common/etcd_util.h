@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -38,6 +39,7 @@ inline int FreePort() {
 // Starts `args` (args[0] the binary's path) as a child process whose stdout and stderr are
 // appended to `log`: its process id.
 inline pid_t Spawn(std::vector<std::string> args, const std::string& log) {
+  std::fflush(nullptr);  // else the child's freopen writes out the parent's buffered output
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
