@@ -307,8 +307,9 @@ struct ClusterNode::Impl : api::RequestHandler {
   // once the requests it is answering are done.
   void Swap(std::shared_ptr<ServingStack> next);
   void Follow(const std::string& leader_url);
-  // Serves the data dir's ledger as a follower's, copying from no one until a leader is seen.
-  void ServeAsFollower();
+  // Serves the data dir's ledger as a follower's, copying from no one until a leader is seen;
+  // `checkpoint` (if any) served until it copies a newer one.
+  void ServeAsFollower(const std::string& checkpoint = "");
   Serving Current() const {
     MutexLock lock(mu);
     return serving;
@@ -657,17 +658,31 @@ void ClusterNode::Impl::Demote(const std::string& why) {
     status.leader_url.clear();
   }
   if (gate) gate->Stop();
+  // The checkpoint of its log's head, which the follower it becomes serves until it copies a
+  // newer one (with etcd down, perhaps for a while). Every block of its log was recorded
+  // (rule 2), and an Ed25519 signature is deterministic: this is the checkpoint the leader
+  // handed out for that head, not a new statement.
+  std::string checkpoint;
+  if (Serving s = Current(); s.stack) {
+    auto note = s.stack->ledger().SignedCheckpoint();
+    if (note.ok()) checkpoint = std::move(*note);
+  }
   Swap(nullptr);
   gate.reset();
-  ServeAsFollower();
+  ServeAsFollower(checkpoint);
 }
 
-void ClusterNode::Impl::ServeAsFollower() {
+void ClusterNode::Impl::ServeAsFollower(const std::string& checkpoint) {
   following.clear();
   auto made = factory.follower(*owner, "");
   if (!made.ok()) {
     log("cannot open the ledger as a follower", made.status().ToString());
     return;
+  }
+  if (!checkpoint.empty()) {
+    if (Status adopted = (*made)->ledger().AdoptCheckpoint(checkpoint); !adopted.ok()) {
+      log("cannot serve the last checkpoint as a follower", adopted.ToString());
+    }
   }
   Swap(std::move(*made));
 }
