@@ -470,6 +470,13 @@ void ClusterNode::Impl::HandlePush(api::Request request, const std::string& requ
           "block " + std::to_string(height) + " does not follow on from this node's blocks",
           {{"tip_height", Tip(ledger).first}});
     }
+    if (auto staged = stage->Get(height);
+        staged.ok() && *staged && (*staged)->header.Hash(alg) != hash) {
+      // A block staged by a leader that died or lost its lease before recording it.
+      log("discarding staged blocks never recorded", "from block " + std::to_string(height) +
+                                                         ", for the block of term " +
+                                                         std::to_string(term) + " at that height");
+    }
     std::vector<std::string_view> entries(block.entries.begin(), block.entries.end());
     if (Status put = stage->Put(block.header, entries); !put.ok()) {
       return Answer(request, request_id, respond, 503, "unavailable",

@@ -563,3 +563,48 @@ TEST_CASE(
   CheckCheckpoints(cluster, cluster.WaitForLeader(),
                    {acks.front().checkpoint, acks.back().checkpoint});
 }
+
+TEST_CASE("followers below the quorum: writes 503 naming it, reads served; one back, writes resume",
+          "[cluster][e2e]") {
+  LedgerCluster cluster;
+  const int leader = cluster.WaitForLeader();
+  const auto entries = SignedEntries(cluster, 3000, "q");
+  Writers writers(cluster, entries, 2);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  REQUIRE(writers.ack_count() > 0);
+  std::vector<int> followers;
+  for (int i = 0; i < cluster.size(); ++i) {
+    if (i != leader) followers.push_back(i);
+  }
+  for (int f : followers) cluster.Kill(f);
+  // The leader alone holds its blocks: 1 of the 2 nodes a block needs.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  const size_t stalled = writers.ack_count();
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(writers.ack_count() == stalled);
+  auto http = client::HttpClient::Create(cluster.url(leader), "", std::chrono::seconds(10));
+  REQUIRE(http.ok());
+  auto write = http->Post("/v1/entries", "application/json", entries.back());
+  REQUIRE(write.ok());
+  CHECK(write->status == 503);
+  CHECK(write->body.find("of the 2 nodes the cluster's quorum needs") != std::string::npos);
+  auto checkpoint = http->Get("/v1/checkpoint");
+  REQUIRE(checkpoint.ok());
+  CHECK(checkpoint->status == 200);
+  // One follower back: it catches up, stages, and writes resume.
+  cluster.Start(followers[0]);
+  const auto back_at = Clock::now();
+  while (writers.ack_count() == stalled && Clock::now() - back_at < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(writers.ack_count() > stalled);
+  WARN("writes resumed " << Seconds(Clock::now() - back_at) << " s after a follower restarted");
+  cluster.Start(followers[1]);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  writers.Stop();
+  CHECK(writers.errors() == std::vector<std::string>{});
+  const auto acks = writers.acks();
+  CheckAcks(cluster, acks);
+  CheckCheckpoints(cluster, cluster.WaitForLeader(),
+                   {acks.front().checkpoint, acks.back().checkpoint});
+}
