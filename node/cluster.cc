@@ -23,7 +23,8 @@ constexpr uint64_t kMaxCatchUpBlocks = 64;
 
 std::string Hex(const merkle::Hash& h) { return crypto::HexEncode(h); }
 
-// The blocks a push carries: what one round of pushes shares.
+// What one block's pushes came to: shared by the leader's gate, which waits on it, and the
+// followers' push threads, which answer it.
 struct PushRound {
   Mutex mu;
   CondVar cv;
