@@ -39,7 +39,6 @@ LedgerOptions LedgerOptionsFor(const std::string& dir, const DataDirOptions& opt
   return ledger;
 }
 
-
 // Makes the store of a new ledger with `make` so that a crash at any instant leaves either no
 // store, and creation starts over, or a whole one: the store is built in <dir>/store.new,
 // closed, synced, and renamed into place. A head record left by a creation that never finished
