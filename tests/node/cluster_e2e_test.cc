@@ -398,6 +398,32 @@ void CheckCheckpoints(LedgerCluster& cluster, int leader, const std::vector<std:
   }
 }
 
+// Lets the writers write a second, and checks they were acknowledged.
+void WarmUp(const Writers& writers) {
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  REQUIRE(writers.ack_count() > 0);
+}
+
+// Lets the writers write a second more, stops them: what was acknowledged.
+std::vector<Ack> FinishWrites(Writers& writers) {
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  writers.Stop();
+  CHECK(writers.errors() == std::vector<std::string>{});
+  return writers.acks();
+}
+
+// Every acknowledged entry on every node; the checkpoints handed out (`checkpoints`, and the
+// first and last acknowledgements') consistent with the leader's final one; the nodes stopped.
+void CheckAndStop(LedgerCluster& cluster, const std::vector<Ack>& acks,
+                  std::vector<std::string> checkpoints = {}) {
+  REQUIRE(!acks.empty());
+  CheckAcks(cluster, acks);
+  checkpoints.push_back(acks.front().checkpoint);
+  checkpoints.push_back(acks.back().checkpoint);
+  CheckCheckpoints(cluster, cluster.WaitForLeader(), checkpoints);
+  cluster.StopAll();
+}
+
 double Percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
@@ -441,19 +467,13 @@ TEST_CASE("kill -9 of the leader under signed writes loses no acknowledged entry
     cluster.Start(leader);  // it comes back as a follower
     leader = cluster.WaitForLeader();
   }
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  writers.Stop();
-  CHECK(writers.errors() == std::vector<std::string>{});
-  const auto acks = writers.acks();
+  const auto acks = FinishWrites(writers);
   WARN(cycles << " kill -9 cycles: " << acks.size() << " entries acknowledged, "
               << writers.refused() << " answers were 503 or no answer (retried); failover p50 "
               << Percentile(failovers, 0.5) << " s, p99 " << Percentile(failovers, 0.99)
               << " s, max " << Percentile(failovers, 1.0) << " s");
   CHECK(Percentile(failovers, 0.99) < 5.0);
-  CheckAcks(cluster, acks);
-  handed_out.push_back(acks.back().checkpoint);
-  CheckCheckpoints(cluster, cluster.WaitForLeader(), handed_out);
-  cluster.StopAll();
+  CheckAndStop(cluster, acks, handed_out);
 }
 
 TEST_CASE("a paused leader acknowledges nothing when it wakes, and the cluster carries on",
@@ -462,8 +482,7 @@ TEST_CASE("a paused leader acknowledges nothing when it wakes, and the cluster c
   const int paused = cluster.WaitForLeader();
   const auto entries = SignedEntries(cluster, 6000, "s");
   Writers writers(cluster, entries, 4);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  REQUIRE(writers.ack_count() > 0);
+  WarmUp(writers);
   cluster.Signal(paused, SIGSTOP);
   // Another node takes over and acknowledges writes while the old leader sleeps.
   const auto stopped_at = Clock::now();
@@ -487,9 +506,7 @@ TEST_CASE("a paused leader acknowledges nothing when it wakes, and the cluster c
   const size_t after_wake = writers.ack_count();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   CHECK(writers.ack_count() > after_wake);  // carried on
-  writers.Stop();
-  CHECK(writers.errors() == std::vector<std::string>{});
-  const auto acks = writers.acks();
+  const auto acks = FinishWrites(writers);
   size_t by_woken = 0;
   for (const Ack& a : acks) {
     if (a.by == cluster.url(paused) && a.at > woke_at) ++by_woken;
@@ -513,14 +530,11 @@ TEST_CASE("a paused leader acknowledges nothing when it wakes, and the cluster c
     REQUIRE(receipt.ok());
     CHECK(receipt->find("\"inclusion_proof\"") != std::string::npos);
   }
-  CheckAcks(cluster, acks);
   std::vector<std::string> handed_out;
   for (size_t i = 0; i < acks.size(); i += std::max<size_t>(1, acks.size() / 20)) {
     handed_out.push_back(acks[i].checkpoint);
   }
-  handed_out.push_back(acks.back().checkpoint);
-  CheckCheckpoints(cluster, cluster.WaitForLeader(), handed_out);
-  cluster.StopAll();
+  CheckAndStop(cluster, acks, handed_out);
 }
 
 TEST_CASE(
@@ -531,7 +545,7 @@ TEST_CASE(
   cluster.WaitForLeader();
   const auto entries = SignedEntries(cluster, 8000, "e");
   Writers writers(cluster, entries, 3);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  WarmUp(writers);
   // One member of three: the others keep etcd's quorum (after its own re-election).
   cluster.etcd().Kill(0);
   std::this_thread::sleep_for(std::chrono::seconds(2));
@@ -581,14 +595,7 @@ TEST_CASE(
   }
   CHECK(writers.ack_count() > before);
   WARN("writes resumed " << Seconds(Clock::now() - restored_at) << " s after etcd's quorum");
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  writers.Stop();
-  CHECK(writers.errors() == std::vector<std::string>{});
-  const auto acks = writers.acks();
-  CheckAcks(cluster, acks);
-  CheckCheckpoints(cluster, cluster.WaitForLeader(),
-                   {acks.front().checkpoint, acks.back().checkpoint});
-  cluster.StopAll();
+  CheckAndStop(cluster, FinishWrites(writers));
 }
 
 TEST_CASE("followers below the quorum: writes 503 naming it, reads served; one back, writes resume",
@@ -597,8 +604,7 @@ TEST_CASE("followers below the quorum: writes 503 naming it, reads served; one b
   const int leader = cluster.WaitForLeader();
   const auto entries = SignedEntries(cluster, 3000, "q");
   Writers writers(cluster, entries, 2);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  REQUIRE(writers.ack_count() > 0);
+  WarmUp(writers);
   std::vector<int> followers;
   for (int i = 0; i < cluster.size(); ++i) {
     if (i != leader) followers.push_back(i);
@@ -627,12 +633,5 @@ TEST_CASE("followers below the quorum: writes 503 naming it, reads served; one b
   CHECK(writers.ack_count() > stalled);
   WARN("writes resumed " << Seconds(Clock::now() - back_at) << " s after a follower restarted");
   cluster.Start(followers[1]);
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  writers.Stop();
-  CHECK(writers.errors() == std::vector<std::string>{});
-  const auto acks = writers.acks();
-  CheckAcks(cluster, acks);
-  CheckCheckpoints(cluster, cluster.WaitForLeader(),
-                   {acks.front().checkpoint, acks.back().checkpoint});
-  cluster.StopAll();
+  CheckAndStop(cluster, FinishWrites(writers));
 }
