@@ -153,7 +153,7 @@ Status WriteAll(int fd, std::string_view data) {
   return Status::Ok();
 }
 
-Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode) {
+Status WriteFileAtomically(const std::string& path, std::string_view data, unsigned mode) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Status::Unavailable("cannot create " + tmp + ": " + std::strerror(errno));

@@ -52,7 +52,7 @@ Status WriteAll(int fd, std::string_view data);
 // Makes the renames and removals in directory `dir` durable (fsync). Errors: Unavailable.
 Status SyncDirectory(const std::string& dir);
 // Writes a file atomically (temporary file, fsync, rename) with permission bits `mode`.
-Status WriteFileAtomically(const std::string& path, const std::string& data, unsigned mode);
+Status WriteFileAtomically(const std::string& path, std::string_view data, unsigned mode);
 
 // The node key at `path`. Errors: NotFound (no file), InvalidArgument (not a PKCS#8 key),
 // Unavailable.

@@ -97,12 +97,15 @@ std::vector<uint64_t> BlockStage::Heights() const {
 }
 
 Status BlockStage::Put(const BlockHeader& header, const std::vector<std::string_view>& entries) {
-  MutexLock lock(mu_);
-  CREDLEDGER_RETURN_IF_ERROR(
-      DropIf([](uint64_t h, uint64_t from) { return h >= from; }, header.height));
   std::string bytes;
   EncodeBlock(header, entries, &bytes);
-  return WriteFileAtomically(PathOf(header.height), bytes, 0600);
+  return PutEncoded(header.height, bytes);
+}
+
+Status BlockStage::PutEncoded(uint64_t height, std::string_view encoded) {
+  MutexLock lock(mu_);
+  CREDLEDGER_RETURN_IF_ERROR(DropIf([](uint64_t h, uint64_t from) { return h >= from; }, height));
+  return WriteFileAtomically(PathOf(height), encoded, 0600);
 }
 
 Result<std::optional<StagedBlock>> BlockStage::Get(uint64_t height) const {

@@ -46,6 +46,8 @@ class BlockStage {
   // Stages `header`'s block durably, dropping first any block staged at its height or above
   // (an earlier attempt at that height, never recorded).
   Status Put(const BlockHeader& header, const std::vector<std::string_view>& entries);
+  // Put, for the block at `height` already in its wire form (EncodeBlock).
+  Status PutEncoded(uint64_t height, std::string_view encoded);
   // The block staged at `height`, if any. Errors: Unavailable; DataLoss (a file that does not
   // decode).
   Result<std::optional<StagedBlock>> Get(uint64_t height) const;

@@ -23,6 +23,11 @@ constexpr uint64_t kMaxCatchUpBlocks = 64;
 
 std::string Hex(const merkle::Hash& h) { return crypto::HexEncode(h); }
 
+// The nodes that must hold a block: as configured, or a majority.
+size_t QuorumOf(const ClusterOptions& options) {
+  return options.quorum > 0 ? options.quorum : options.nodes.size() / 2 + 1;
+}
+
 // What one block's pushes came to: shared by the leader's gate, which waits on it, and the
 // followers' push threads, which answer it.
 struct PushRound {
@@ -188,7 +193,7 @@ class ReplicationGate : public BlockGate {
       for (auto& peer : peers_) peer->Push({round, body, header.height, term_});
       pushed = peers_.size();
     }
-    Status own = stage_.Put(header, entries);
+    Status own = stage_.PutEncoded(header.height, *body);
     const auto deadline = Clock::now() + timeout_;
     {
       MutexLock lock(round->mu);
@@ -300,8 +305,9 @@ struct ClusterNode::Impl : api::RequestHandler {
   // other node holds a longer log than `tree_size`, a quorum of nodes answering. Otherwise a
   // node that is behind could lead, and write blocks at heights others already hold.
   bool HoldsTheLongestLog(uint64_t tree_size);
-  // Where this node's chain ends: its log's last block, then the staged blocks that follow on.
-  std::pair<uint64_t, merkle::Hash> Tip(Ledger& ledger);
+  // Where this node's chain ends (its log's last block, then the staged blocks that follow
+  // on), or its block at `up_to` if the chain reaches that far: the height and block hash.
+  std::pair<uint64_t, merkle::Hash> Tip(Ledger& ledger, uint64_t up_to = UINT64_MAX);
   void Promote(const std::optional<RecordedHead>& recorded);
   void Demote(const std::string& why);
   // Replaces the stack in service with `next` (none: 503 meanwhile) and stops the old one
@@ -354,8 +360,10 @@ void Answer(const api::Request& request, const std::string& request_id, const ap
   auto parsed = ParseJson(api::ProblemJson({status, code, detail}, path, request_id));
   Json problem = parsed.ok() ? std::move(*parsed) : Json::object();
   for (auto& [k, v] : extra.items()) problem[k] = v;
-  respond(api::MakeResponse(status, "application/problem+json", problem.dump(), request_id,
-                            request.version, request.keep_alive));
+  api::Response response = api::MakeResponse(status, "application/problem+json", problem.dump(),
+                                             request_id, request.version, request.keep_alive);
+  if (status == 405) response.fields.Set("Allow", "POST");  // as every 405 of the API says
+  respond(std::move(response));
 }
 
 }  // namespace
@@ -380,17 +388,16 @@ void ClusterNode::Impl::Handle(api::Request request, const std::string& request_
       });
 }
 
-std::pair<uint64_t, merkle::Hash> ClusterNode::Impl::Tip(Ledger& ledger) {
-  const TreeHead log_head = ledger.Head();
-  uint64_t height = log_head.block_height;
+std::pair<uint64_t, merkle::Hash> ClusterNode::Impl::Tip(Ledger& ledger, uint64_t up_to) {
+  const merkle::HashAlgorithm alg = ledger.params().tree_hash;
+  uint64_t height = ledger.Head().block_height;
   merkle::Hash hash{};
-  if (auto last = ledger.log().GetBlock(height); last.ok())
-    hash = last->Hash(ledger.params().tree_hash);
-  while (true) {
+  if (auto last = ledger.log().GetBlock(height); last.ok()) hash = last->Hash(alg);
+  while (height < up_to) {
     auto next = stage->Get(height + 1);
     if (!next.ok() || !*next || (*next)->header.prev_hash != hash) break;
     ++height;
-    hash = (*next)->header.Hash(ledger.params().tree_hash);
+    hash = (*next)->header.Hash(alg);
   }
   return {height, hash};
 }
@@ -496,22 +503,12 @@ bool ClusterNode::Impl::Holds(const std::optional<RecordedHead>& recorded) {
   if (!s.stack) return false;
   Ledger& ledger = s.stack->ledger();
   if (!recorded) return HoldsTheLongestLog(ledger.Head().tree_size);
-  const merkle::HashAlgorithm alg = ledger.params().tree_hash;
   if (ledger.Head().block_height >= recorded->height) {
     auto block = ledger.log().GetBlock(recorded->height);
-    return block.ok() && Hex(block->Hash(alg)) == recorded->block_hash;
+    return block.ok() && Hex(block->Hash(ledger.params().tree_hash)) == recorded->block_hash;
   }
-  uint64_t height = ledger.Head().block_height;
-  auto last = ledger.log().GetBlock(height);
-  if (!last.ok()) return false;
-  merkle::Hash hash = last->Hash(alg);
-  while (height < recorded->height) {
-    auto next = stage->Get(height + 1);
-    if (!next.ok() || !*next || (*next)->header.prev_hash != hash) return false;
-    ++height;
-    hash = (*next)->header.Hash(alg);
-  }
-  return Hex(hash) == recorded->block_hash;
+  const auto [height, hash] = Tip(ledger, recorded->height);
+  return height == recorded->height && Hex(hash) == recorded->block_hash;
 }
 
 bool ClusterNode::Impl::HoldsTheLongestLog(uint64_t tree_size) {
@@ -531,7 +528,7 @@ bool ClusterNode::Impl::HoldsTheLongestLog(uint64_t tree_size) {
     ++answered;
     if (node->value("tree_size", uint64_t{0}) > tree_size) return false;
   }
-  const size_t quorum = options.quorum > 0 ? options.quorum : options.nodes.size() / 2 + 1;
+  const size_t quorum = QuorumOf(options);
   return answered >= quorum;
 }
 
@@ -628,7 +625,7 @@ void ClusterNode::Impl::Promote(const std::optional<RecordedHead>& recorded) {
   }
   s = Serving{};
   Swap(nullptr);  // the follower's ledger closes: the leader's opens on the same store
-  const size_t quorum = options.quorum > 0 ? options.quorum : options.nodes.size() / 2 + 1;
+  const size_t quorum = QuorumOf(options);
   gate = std::make_shared<ReplicationGate>(
       leadership, HeadRecord(std::move(*etcd), options.key_prefix, leadership.leader_key()),
       recorded, term, *stage, quorum, options.push_timeout, alg);
@@ -649,7 +646,7 @@ void ClusterNode::Impl::Promote(const std::optional<RecordedHead>& recorded) {
     status.term = term;
     status.leader_url = self_url;
     status.recorded_height = recorded ? recorded->height : 0;
-    ++status.failovers;
+    ++status.takeovers;
   }
   Swap(std::move(*made));
   log("leading", "term " + std::to_string(term) + ", from the recorded head " +
@@ -775,7 +772,7 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(
     return Status::InvalidArgument("node id \"" + options.node_id +
                                    "\" is not one of the cluster's nodes");
   }
-  const size_t quorum = options.quorum > 0 ? options.quorum : options.nodes.size() / 2 + 1;
+  const size_t quorum = QuorumOf(options);
   if (quorum > options.nodes.size()) {
     return Status::InvalidArgument("a quorum of " + std::to_string(quorum) + " of " +
                                    std::to_string(options.nodes.size()) + " nodes");

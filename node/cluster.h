@@ -87,7 +87,7 @@ struct ClusterStatus {
   uint64_t staged_blocks = 0;    // blocks staged and not yet in the log
   uint64_t log_height = 0;       // this node's log's last block
   uint64_t gate_refusals = 0;    // blocks a quorum did not hold in time (a leader's)
-  uint64_t failovers = 0;        // times this node took over
+  uint64_t takeovers = 0;        // times this node took over
   bool etcd_reachable = false;   // the last step reached etcd
   double lease_seconds = 0;      // a leader's: until its lease's deadline by its own clock
 };

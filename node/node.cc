@@ -512,7 +512,7 @@ std::vector<api::ServiceOptions::Gauge> NodeStack::Gauges(const StackRole& role)
        "A leader's: blocks a quorum of nodes did not hold in time (their writes got 503).",
        cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.gate_refusals); })},
       {"credledger_cluster_takeovers", "Times this node took over as the cluster's leader.",
-       cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.failovers); })},
+       cluster_gauge([](const ClusterStatus& s) { return static_cast<double>(s.takeovers); })},
       {"credledger_cluster_etcd_reachable", "1 if this node's last step reached etcd's quorum.",
        cluster_gauge([](const ClusterStatus& s) { return s.etcd_reachable ? 1.0 : 0.0; })},
   };

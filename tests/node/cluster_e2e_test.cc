@@ -365,16 +365,13 @@ void CheckAcks(LedgerCluster& cluster, const std::vector<Ack>& acks) {
   for (int i = 0; i < cluster.size(); ++i) {
     auto http = client::HttpClient::Create(cluster.url(i), "", std::chrono::seconds(5));
     REQUIRE(http.ok());
-    size_t checked = 0;
     for (const Ack& a : acks) {
       auto got = http->Get("/v1/entries/" + std::to_string(a.index));
       REQUIRE(got.ok());
       INFO("node " << cluster.url(i) << ", index " << a.index);
       REQUIRE(got->status == 200);
       CHECK(ParseJson(got->body)->value("leaf_hash", std::string()) == a.leaf_hash);
-      ++checked;
     }
-    CHECK(checked == acks.size());
   }
 }
 
