@@ -52,9 +52,10 @@ Result<std::unique_ptr<Ledger>> CreateDevLedger(const std::string& data_dir,
                                 NewKeyFile(keys_dir + "/" + a.id + ".pem", a.alg));
     std::string uscc = std::string(a.uscc_first17) + records::UsccCheckCharacter(a.uscc_first17);
     if (amr_uscc.empty()) amr_uscc = uscc;
-    // Every dev agency may submit every record type.
+    // Every dev agency may submit every record type an agency signs.
     Json types = Json::array();
     for (records::RecordType t : records::kRecordTypes) {
+      if (records::Traits(t).signer != records::Signer::kAgency) continue;
       types.push_back(std::string(records::RecordTypeName(t)));
     }
     agencies.push_back({{"id", a.id},

@@ -3,7 +3,7 @@
 // proof bundle; and the bank view: a bank's token and the purpose of the read (the token is
 // entered, held in memory only, sent in the Authorization header and never in a URL) give the
 // full signed profile for the loan file, and the page says that the read was logged.
-import { verifyProfile, SECTIONS } from "./profile.js";
+import { verifyProfile, BANK_SECTIONS, SECTIONS } from "./profile.js";
 import { usccProblem } from "./records.js";
 import { displayReason, download, el, getJson, setUpPage, t, trustedKey } from "./page.js";
 
@@ -18,7 +18,8 @@ const WORDS = {
     purposeLabel: "查询用途（如：贷款审查）",
     bankSubmit: "查询完整信用报告",
     badCode: (why) => `统一社会信用代码不正确（${why}）。`,
-    sections: { licenses: "电子证照", certificates: "电子证明", penalties: "行政处罚", credit_repairs: "信用修复" },
+    sections: { licenses: "电子证照", certificates: "电子证明", penalties: "行政处罚", credit_repairs: "信用修复",
+                enterprise_keys: "企业签名密钥", repair_applications: "信用修复申请", repair_reviews: "修复申请初审" },
     none: "无",
     name: "名称 / 编号", authority: "机关", validity: "有效期 / 公示",
     view: "查看", bundle: "下载证明文件",
@@ -34,6 +35,8 @@ const WORDS = {
     badToken: "银行令牌无效（401）：节点拒绝了查询，未返回任何内容。",
     notLogged: "此次查询无法记入审计日志（503），节点因此拒绝了查询；请稍后再试。",
     decisions: { approved: "准予修复", rejected: "不予修复" },
+    outcomes: { accepted: "受理", not_accepted: "不予受理" },
+    keyOf: "密钥",
     displayed: (until) => `公示中，至 ${until}`,
     notDisplayed: (reason) => `不公示（${reason}）`,
     longTerm: "长期",
@@ -52,7 +55,8 @@ const WORDS = {
     purposeLabel: "Purpose of the read (e.g. loan review)",
     bankSubmit: "Read the full credit profile",
     badCode: (why) => `Not a valid unified social credit code (${why}).`,
-    sections: { licenses: "E-licences", certificates: "E-certificates", penalties: "Administrative penalties", credit_repairs: "Credit repairs" },
+    sections: { licenses: "E-licences", certificates: "E-certificates", penalties: "Administrative penalties", credit_repairs: "Credit repairs",
+                enterprise_keys: "Enterprise signing keys", repair_applications: "Credit repair applications", repair_reviews: "First reviews of repair applications" },
     none: "None",
     name: "Name / number", authority: "Authority", validity: "Validity / display",
     view: "View", bundle: "Download the proof bundle",
@@ -68,6 +72,8 @@ const WORDS = {
     badToken: "The bank token is not valid (401): the node refused the read and returned nothing.",
     notLogged: "The read could not be logged (503), so the node refused it; try again later.",
     decisions: { approved: "repair approved", rejected: "repair rejected" },
+    outcomes: { accepted: "accepted", not_accepted: "not accepted" },
+    keyOf: "key",
     displayed: (until) => `displayed until ${until}`,
     notDisplayed: (reason) => `not displayed (${reason})`,
     longTerm: "long-term",
@@ -109,6 +115,18 @@ function itemRow(section, item) {
     name = [words.decisions[body.decision] || body.decision, el("br"), el("small", {}, `${words.repairOf} ${body.target.slice(0, 16)}…`)];
     authority = body.deciding_authority.name;
     validity = body.decision_date;
+  } else if (section === "enterprise_keys") {
+    name = [`${body.key.alg.toUpperCase()} ${words.keyOf}`, el("br"), el("small", {}, `${body.key_id.slice(0, 16)}…`)];
+    authority = body.registering_authority.name;
+    validity = item.entry.issued_at.slice(0, 10);
+  } else if (section === "repair_applications") {
+    name = [body.reasons, el("br"), el("small", {}, `${words.repairOf} ${body.target.slice(0, 16)}…`)];
+    authority = "";
+    validity = item.entry.issued_at.slice(0, 10);
+  } else if (section === "repair_reviews") {
+    name = [words.outcomes[body.outcome] || body.outcome, el("br"), el("small", {}, `${body.target.slice(0, 16)}…`)];
+    authority = body.reviewing_authority.name;
+    validity = item.entry.issued_at.slice(0, 10);
   } else {
     name = [body.type_name, el("br"), el("small", {}, body.license_number)];
     authority = body.issuing_authority.name;
@@ -136,7 +154,7 @@ function profileView(result, text, fileName, downloadLabel) {
   ];
   if (profile.truncated) parts.push(el("p", { class: "bad" }, words.truncated));
   for (const section of SECTIONS) {
-    if (profile.audience === "public" && section === "credit_repairs") continue;
+    if (profile.audience === "public" && BANK_SECTIONS.includes(section)) continue;
     const items = profile[section];
     parts.push(el("h3", {}, words.sections[section]));
     if (!items.length) {

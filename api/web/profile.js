@@ -7,11 +7,13 @@ import { canonicalize, has, isInteger, isObject, parseJson, utf8, without } from
 import { fromBase64, hex, PublicKey } from "./ledgercrypto.js";
 import { hashFromHex, leafHash, noteVerifier, verifyCheckpoint, verifyInclusion } from "./tlog.js";
 
-export const SECTIONS = ["licenses", "certificates", "penalties", "credit_repairs"];
+export const SECTIONS = ["licenses", "certificates", "penalties", "credit_repairs", "enterprise_keys",
+  "repair_applications", "repair_reviews"];
+// The sections a public profile leaves empty (the record types' ProfileView::kBanksOnly).
+export const BANK_SECTIONS = ["credit_repairs", "repair_applications", "repair_reviews"];
 
 const MEMBERS = ["type", "schema_version", "subject", "audience", "generated_at", "origin", "tree_hash",
-  "tree_size", "checkpoint", "truncated", "licenses", "certificates", "penalties", "credit_repairs",
-  "key_id", "signature"];
+  "tree_size", "checkpoint", "truncated", ...SECTIONS, "key_id", "signature"];
 
 // Verifies profile `text` against verifier key `vkey`; `signerSpki` (base64 DER), if given,
 // is the key that signed the profile instead of the node's (a follower's profile_key).

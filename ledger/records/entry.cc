@@ -119,10 +119,9 @@ Result<ValidatedEntry> ValidateCanonicalEntry(Json doc, std::string_view canonic
 namespace {
 
 Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc, std::string_view canonical_text) {
-  CREDLEDGER_RETURN_IF_ERROR(CheckObject(
-      doc, "",
-      {"type", "schema_version", "agency", "key_id", "subject", "issued_at", "body", "signature"},
-      {"refs"}));
+  // The signer's member is "agency" or "enterprise", by type: the type is read first.
+  if (!doc.is_object()) return Violation("", "must be an object");
+  if (!Has(doc, "type")) return Violation("/type", "is required");
   ValidatedEntry e;
   const Json& type = At(doc, "type");
   auto parsed_type = type.is_string() ? ParseRecordType(type.get<std::string>())
@@ -131,12 +130,27 @@ Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc, std::string_view canoni
     return Violation("/type", "must be one of: " + RecordTypeNames());
   }
   e.type = *parsed_type;
+  const bool by_enterprise = Traits(e.type).signer == Signer::kEnterprise;
+  const std::string_view signer = by_enterprise ? "enterprise" : "agency";
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(
+      doc, "",
+      {"type", "schema_version", signer, "key_id", "subject", "issued_at", "body", "signature"},
+      {"refs"}));
   if (At(doc, "schema_version") != kEntrySchemaVersion) {
     return Violation("/schema_version", "must be " + std::to_string(kEntrySchemaVersion));
   }
-  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(doc, "agency"), "/agency", kShortText));
   CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(doc, "key_id"), "/key_id"));
   CREDLEDGER_RETURN_IF_ERROR(CheckSubject(At(doc, "subject"), &e.uses_historical_code));
+  if (by_enterprise) {
+    // An enterprise speaks only for itself: the record is about the enterprise that signs it.
+    const Json& subject = At(doc, "subject");
+    if (At(doc, "enterprise") != subject.value("uscc", Json())) {
+      return Violation("/enterprise",
+                       "must equal /subject/uscc: an enterprise signs only records about itself");
+    }
+  } else {
+    CREDLEDGER_RETURN_IF_ERROR(CheckText(At(doc, "agency"), "/agency", kShortText));
+  }
   CREDLEDGER_RETURN_IF_ERROR(CheckTimestamp(At(doc, "issued_at"), "/issued_at"));
   if (Has(doc, "refs"))
     CREDLEDGER_RETURN_IF_ERROR(CheckHashArray(At(doc, "refs"), "/refs", kMaxRefs));
@@ -147,7 +161,11 @@ Result<ValidatedEntry> ValidateDocumentOrThrow(Json doc, std::string_view canoni
                                    : Result<crypto::Bytes>(Status::InvalidArgument(""));
   if (!sig.ok() || sig->empty()) return Violation("/signature", "must be non-empty base64");
   e.signature = std::move(*sig);
-  e.agency = At(doc, "agency").get<std::string>();
+  if (by_enterprise) {
+    e.enterprise = At(doc, "enterprise").get<std::string>();
+  } else {
+    e.agency = At(doc, "agency").get<std::string>();
+  }
   e.key_id = At(doc, "key_id").get<std::string>();
   // Signers send canonical bytes, so usually there is nothing to serialize. Either way the
   // signed bytes are the canonical entry without its "signature" member.
@@ -197,10 +215,12 @@ Result<std::string> SignObjectMembers(std::vector<JsonMember> members,
                                       const crypto::PrivateKey& key) {
   std::erase_if(members,
                 [](const JsonMember& m) { return m.name == "signature" || m.name == "key_id"; });
-  members.push_back({"key_id", "\"" + key.public_key().KeyId() + "\""});  // hex: no escapes
+  // Hex and base64 need no escapes. (Appended, not "\"" + ...: GCC 12's -Wrestrict misfires.)
+  auto quoted = [](const std::string& text) { return std::string(1, '"').append(text) + '"'; };
+  members.push_back({"key_id", quoted(key.public_key().KeyId())});
   CREDLEDGER_ASSIGN_OR_RETURN(std::string signed_bytes, CanonicalObject(members));
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::Bytes signature, key.Sign(signed_bytes));
-  members.push_back({"signature", "\"" + crypto::Base64Encode(signature) + "\""});  // base64
+  members.push_back({"signature", quoted(crypto::Base64Encode(signature))});
   return CanonicalObject(std::move(members));
 }
 

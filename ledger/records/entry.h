@@ -5,9 +5,11 @@
 //   {"agency", "body", "issued_at", "key_id", "refs"?, "schema_version": 1, "signature",
 //    "subject", "type"}
 // signed by the agency key `key_id` over the canonical bytes of the entry without
-// "signature". The leaf is the whole signed entry, so an inclusion proof also proves who
-// signed it. Validation here is structural and per-record (fields, types, identifiers, dates,
-// money, cross-field rules); who may sign what is the registry's business.
+// "signature"; a type an enterprise signs (repair_application) has "enterprise" (its code,
+// equal to the subject's) instead of "agency", and `key_id` names a key bound to it on the
+// log (an enterprise_key record). The leaf is the whole signed entry, so an inclusion proof also
+// proves who signed it. Validation here is structural and per-record (fields, types, identifiers,
+// dates, money, cross-field rules); who may sign what is the registry's business.
 //
 // Thread-safety: pure functions.
 #ifndef CREDLEDGER_LEDGER_RECORDS_ENTRY_H_
@@ -29,7 +31,8 @@ struct ValidatedEntry {
   RecordType type;
   Json document;             // the whole entry, parsed
   std::string signed_bytes;  // RFC 8785 bytes of the entry without "signature"
-  std::string agency;
+  std::string agency;        // the signing agency; empty if an enterprise signs (Signer)
+  std::string enterprise;    // the signing enterprise's code (= the subject's); else empty
   std::string key_id;
   crypto::Bytes signature;
   // The subject is a historical pilot code that fails the GB 32100 check, flagged as such;

@@ -269,7 +269,7 @@ Status RecordPolicy::AdmitEntry(std::string_view entry, const merkle::Hash& leaf
   if (checked != nullptr && checked->leaf_hash == leaf_hash) {
     // Parsed, validated (canonical form included) and signature-checked on arrival.
     CREDLEDGER_RETURN_IF_ERROR(
-        registry_.Authorize(checked->entry, index, Registry::SignatureCheck::kAlreadyVerified));
+        Authorize(checked->entry, index, Registry::SignatureCheck::kAlreadyVerified));
     return AdmitRecord(checked->entry, crypto::HexEncode(leaf_hash), index, writes);
   }
   // The record id is the hash of the stored bytes, so only the canonical form may be stored.
@@ -299,10 +299,10 @@ Status RecordPolicy::AdmitEntry(std::string_view entry, const merkle::Hash& leaf
       ValidatedEntry e,
       ValidateCanonicalEntry(std::move(doc), canonical ? entry : std::string_view()));
   if (!canonical) return not_canonical;
-  CREDLEDGER_RETURN_IF_ERROR(registry_.Authorize(e, index,
-                                                 trust_signatures_
-                                                     ? Registry::SignatureCheck::kAlreadyVerified
-                                                     : Registry::SignatureCheck::kVerify));
+  CREDLEDGER_RETURN_IF_ERROR(Authorize(e, index,
+                                       trust_signatures_
+                                           ? Registry::SignatureCheck::kAlreadyVerified
+                                           : Registry::SignatureCheck::kVerify));
   return AdmitRecord(e, crypto::HexEncode(leaf_hash), index, writes);
 }
 
@@ -327,6 +327,9 @@ Status SharedRecordPolicy::Precheck(Json doc, Submission& submission) const {
   }
   CREDLEDGER_ASSIGN_OR_RETURN(ValidatedEntry e,
                               ValidateCanonicalEntry(std::move(doc), submission.entry()));
+  // An enterprise's key is on the log, not in the registry: Admit checks it (these entries
+  // are few).
+  if (Traits(e.type).signer == Signer::kEnterprise) return Status::Ok();
   // The durable registry: a key registered by a config entry not yet durable is checked by
   // Admit instead.
   const std::shared_ptr<const Registry> registry = policy_->reader().registry();
@@ -354,31 +357,123 @@ Status RecordPolicy::CheckIssuer(const ValidatedEntry& e, uint64_t index) const 
       ") nor an agency that has delegated to it: a record speaks only in its signer's name");
 }
 
+Status RecordPolicy::Authorize(const ValidatedEntry& e, uint64_t index,
+                               Registry::SignatureCheck check) const {
+  if (Traits(e.type).signer == Signer::kAgency) return registry_.Authorize(e, index, check);
+  // An enterprise's key: bound to it by an enterprise_key record before this entry, and not
+  // revoked, suspended or superseded by a status change before it either.
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<EnterpriseKeyBinding> binding,
+                              index_.EnterpriseKey(e.key_id));
+  if (!binding) {
+    return Status::Unauthenticated("/key_id: no enterprise_key record on this log binds key " +
+                                   e.key_id);
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string binding_id, index_.IdAt(binding->record.index));
+  if (binding->record.subject != e.enterprise) {
+    return Status::Unauthenticated("/key_id: the key is bound to " + binding->record.subject +
+                                   " (record " + binding_id + "), not to " + e.enterprise);
+  }
+  const RecordStatus status = StatusAt(binding->record, index);
+  if (status.status != "valid") {
+    return Status::Unauthenticated("/key_id: the enterprise key bound by record " + binding_id +
+                                   " is " + status.status + " at index " + std::to_string(index));
+  }
+  if (check == Registry::SignatureCheck::kVerify) {
+    CREDLEDGER_RETURN_IF_ERROR(VerifyEntrySignature(e, binding->key));
+  }
+  return Status::Ok();
+}
+
 Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& subject,
                                  const std::optional<RecordInfo>& t, uint64_t index) const {
   const Json& body = e.document.at("body");
-  const bool is_repair = Traits(e.type).target_change == TargetChange::kCreditRepair;
+  const TargetChange change = Traits(e.type).target_change;
   const std::string target = body.at("target").get<std::string>();
   if (!t) return Status::FailedPrecondition("/body/target: no record " + target + " in this log");
+  const RecordTypeTraits& target_traits = Traits(t->type);
+  if (change == TargetChange::kRepairApplication) {
+    // The enterprise applies for itself: its own penalty, before any repair or withdrawal.
+    if (!target_traits.display_rules) {
+      return Status::FailedPrecondition(
+          "/body/target: a repair application names a penalty, not a " +
+          std::string(target_traits.name));
+    }
+    if (t->subject != subject) {
+      return Status::PermissionDenied("/body/target: penalty " + target + " is about " +
+                                      t->subject +
+                                      ": an enterprise applies to repair only its "
+                                      "own penalties");
+    }
+    if (t->status == "withdrawn" || t->repaired) {
+      return Status::FailedPrecondition(std::string("/body/target: the penalty is ") +
+                                        (t->repaired ? "repaired" : "withdrawn") +
+                                        "; nothing to repair");
+    }
+    return Status::Ok();
+  }
   if (!registry_.ActsFor(e.agency, t->agency, index)) {
     return Status::PermissionDenied("/body/target: record " + target + " belongs to agency \"" +
                                     t->agency + "\", which has not delegated to \"" + e.agency +
                                     "\"");
   }
-  if (is_repair && !Traits(t->type).display_rules) {
+  if (change == TargetChange::kCreditRepair && !target_traits.display_rules) {
     return Status::FailedPrecondition(
         "/body/target: a credit repair targets a record on public display (a penalty), not a " +
-        std::string(RecordTypeName(t->type)));
+        std::string(target_traits.name));
+  }
+  if (change == TargetChange::kStatusChange && target_traits.signer != Signer::kAgency) {
+    return Status::FailedPrecondition("/body/target: record " + target +
+                                      " is signed by its enterprise; an agency changes the "
+                                      "status of agencies' records only");
+  }
+  if (change == TargetChange::kRepairReview) {
+    if (target_traits.target_change != TargetChange::kRepairApplication) {
+      return Status::FailedPrecondition(
+          "/body/target: a repair review names a repair_application, not a " +
+          std::string(target_traits.name));
+    }
+    if (t->status != "valid") {
+      return Status::FailedPrecondition("/body/target: the application was reviewed already (" +
+                                        t->status + ")");
+    }
   }
   // A change is listed under its target's subject: it must be that subject.
   if (subject != t->subject) {
     return Status::InvalidArgument("/subject: must be the subject of record " + target + " (" +
                                    t->subject + ")");
   }
-  if (is_repair && body.at("applicant_uscc") != t->subject) {
+  if (change == TargetChange::kCreditRepair && body.at("applicant_uscc") != t->subject) {
     return Status::InvalidArgument("/body/applicant_uscc: must be the penalty's party (" +
                                    t->subject +
                                    "): an enterprise applies to repair its own record");
+  }
+  return Status::Ok();
+}
+
+Status RecordPolicy::CheckApplication(const Json& body,
+                                      const std::optional<RecordInfo>& application) const {
+  const std::string id = body.at("application").get<std::string>();
+  if (!application) {
+    return Status::FailedPrecondition("/body/application: no record " + id +
+                                      " in this log: a decision comes after its application");
+  }
+  if (Traits(application->type).target_change != TargetChange::kRepairApplication) {
+    return Status::FailedPrecondition("/body/application: record " + id + " is a " +
+                                      std::string(RecordTypeName(application->type)) +
+                                      ", not a repair_application");
+  }
+  if (application->target != body.at("target").get<std::string>()) {
+    return Status::InvalidArgument("/body/application: the application is for penalty " +
+                                   application->target + ", not /body/target");
+  }
+  if (application->status == "valid") {
+    return Status::FailedPrecondition(
+        "/body/application: the application has had no first review (repair_review) yet: a "
+        "decision comes after its acceptance");
+  }
+  if (application->status != "accepted") {
+    return Status::FailedPrecondition("/body/application: the application is " +
+                                      application->status + "; only an accepted one is decided");
   }
   return Status::Ok();
 }
@@ -411,11 +506,34 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
           anchor_id + " of agency \"" + anchor->second + "\"; a document has one issuer");
     }
   }
-  const bool is_change = traits.target_change != TargetChange::kNone;
+  const bool has_target = traits.target_change != TargetChange::kNone;
+  // A repair application refers to its penalty and changes nothing of it; every other kind
+  // of target is changed (its status, or its list of changes).
+  const bool changes_target =
+      has_target && traits.target_change != TargetChange::kRepairApplication;
   std::optional<RecordInfo> target;
-  if (is_change) {
+  if (has_target) {
     CREDLEDGER_ASSIGN_OR_RETURN(target, index_.FindRecord(body.at("target").get<std::string>()));
     CREDLEDGER_RETURN_IF_ERROR(CheckTarget(e, subject, target, index));
+  }
+  // A credit repair may decide an enterprise's application (which is then changed too).
+  std::optional<RecordInfo> application;
+  if (traits.target_change == TargetChange::kCreditRepair && body.contains("application")) {
+    CREDLEDGER_ASSIGN_OR_RETURN(application,
+                                index_.FindRecord(body.at("application").get<std::string>()));
+    CREDLEDGER_RETURN_IF_ERROR(CheckApplication(body, application));
+  }
+  std::string bound_key_id;  // an enterprise_key's
+  if (traits.binds_enterprise_key) {
+    bound_key_id = body.at("key_id").get<std::string>();
+    CREDLEDGER_ASSIGN_OR_RETURN(std::optional<EnterpriseKeyBinding> bound,
+                                index_.EnterpriseKey(bound_key_id));
+    if (bound) {
+      CREDLEDGER_ASSIGN_OR_RETURN(std::string bound_id, index_.IdAt(bound->record.index));
+      return Status::AlreadyExists("/body/key_id: the key is bound already, to " +
+                                   bound->record.subject + " by record " + bound_id +
+                                   "; a key is bound once (rotate to a new key)");
+    }
   }
   // Every rule is checked before anything is written.
   const std::vector<std::pair<std::string, const char*>> business_keys = BusinessKeys(e);
@@ -427,18 +545,25 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
                                    "/body/supersedes");
     }
   }
-  if (is_change) {
-    switch (traits.target_change) {
-      case TargetChange::kStatusChange:
-        CREDLEDGER_RETURN_IF_ERROR(ApplyStatusChange(body, &*target));
-        break;
-      case TargetChange::kCreditRepair:
-        CREDLEDGER_RETURN_IF_ERROR(ApplyCreditRepair(body, index, &*target));
-        break;
-      case TargetChange::kNone:
-        break;
-    }
+  switch (traits.target_change) {
+    case TargetChange::kStatusChange:
+      CREDLEDGER_RETURN_IF_ERROR(ApplyStatusChange(body, &*target));
+      break;
+    case TargetChange::kCreditRepair:
+      CREDLEDGER_RETURN_IF_ERROR(ApplyCreditRepair(body, index, &*target));
+      break;
+    case TargetChange::kRepairReview:
+      target->status = body.at("outcome").get<std::string>();  // accepted, not_accepted
+      break;
+    case TargetChange::kRepairApplication:
+    case TargetChange::kNone:
+      break;
+  }
+  if (changes_target)
     target->changes.push_back({index, record_id, target->status, target->repaired});
+  if (application) {
+    application->status = "decided";
+    application->changes.push_back({index, record_id, application->status, false});
   }
 
   // Admitted: its index writes.
@@ -448,12 +573,25 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   RecordInfo info;
   info.index = index;
   info.type = e.type;
-  info.agency = e.agency;
+  // An enterprise's record is answered by the agency of the record it concerns.
+  info.agency = traits.signer == Signer::kEnterprise ? target->agency : e.agency;
   info.subject = subject;
-  if (is_change) {
-    info.target = body.at("target").get<std::string>();
+  if (has_target) info.target = body.at("target").get<std::string>();
+  if (changes_target) {
     pending_index_.Put(index, index_keys::Subject(target->subject, target->index),
                        EncodeRecordInfo(*target), writes);
+  }
+  if (application) {
+    pending_index_.Put(index, index_keys::Subject(application->subject, application->index),
+                       EncodeRecordInfo(*application), writes);
+  }
+  if (traits.target_change == TargetChange::kRepairApplication) {
+    pending_index_.Put(index, index_keys::Application(index), "", writes);
+  }
+  if (traits.binds_enterprise_key) {
+    CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey key, ParsePublicKey(body.at("key"), "/body/key"));
+    pending_index_.Put(index, index_keys::EnterpriseKey(bound_key_id),
+                       EncodeEnterpriseKey(index, key), writes);
   }
   if (traits.display_rules) {
     info.decision_date = body.at("decision_date").get<std::string>();

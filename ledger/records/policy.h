@@ -152,11 +152,19 @@ class RecordPolicy : public AdmissionPolicy {
   // The authority a record names (issuing, punishing, deciding) is its signing agency or one
   // that delegated to it. Errors: PermissionDenied.
   Status CheckIssuer(const ValidatedEntry& e, uint64_t index) const;
-  // A status change or credit repair may act on its target: the target exists, belongs to
-  // the signer (or one that delegated to it), has the change's subject, and is of a type the
-  // change applies to. Errors: FailedPrecondition, PermissionDenied, InvalidArgument.
+  // Registry::Authorize for an agency's entry; for an enterprise's, its key is one bound to
+  // it on the log and in force at `index` (and, with kVerify, the signature verifies).
+  // Errors: Unauthenticated, PermissionDenied.
+  Status Authorize(const ValidatedEntry& e, uint64_t index, Registry::SignatureCheck check) const;
+  // An entry with a target may act on it: the target exists, is of a type the entry applies
+  // to, belongs to the signer (or one that delegated to it; an enterprise: is about it), and
+  // has the entry's subject. Errors: FailedPrecondition, PermissionDenied, InvalidArgument.
   Status CheckTarget(const ValidatedEntry& e, const std::string& subject,
                      const std::optional<RecordInfo>& target, uint64_t index) const;
+  // A credit repair's /body/application is a repair_application for the same penalty,
+  // accepted at its first review and not decided. Errors: FailedPrecondition,
+  // InvalidArgument.
+  Status CheckApplication(const Json& body, const std::optional<RecordInfo>& application) const;
   // The status_change and credit_repair rules; may update *target.
   Status ApplyStatusChange(const Json& body, RecordInfo* target);
   Status ApplyCreditRepair(const Json& body, uint64_t index, RecordInfo* target);

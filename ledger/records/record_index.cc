@@ -17,6 +17,8 @@ constexpr char kDocumentKind = 'D';
 constexpr char kBusinessKind = 'B';
 constexpr char kConfigKind = 'C';
 constexpr char kMetaKind = 'M';
+constexpr char kEnterpriseKeyKind = 'K';
+constexpr char kApplicationKind = 'A';
 constexpr char kOwnLeafKind = 'L';       // kOwnStore only
 constexpr char kOwnLeafIndexKind = 'H';  // kOwnStore only
 
@@ -115,6 +117,12 @@ uint8_t TypeCode(RecordType type) {
       return 4;
     case RecordType::kStatusChange:
       return 5;
+    case RecordType::kEnterpriseKey:
+      return 6;
+    case RecordType::kRepairApplication:
+      return 7;
+    case RecordType::kRepairReview:
+      return 8;
   }
   return 0;
 }
@@ -172,6 +180,15 @@ std::string Config(uint64_t index) {
   format::PutBigEndian64(&key, index);
   return key;
 }
+std::string EnterpriseKey(std::string_view key_id) {
+  return KeyOf(kEnterpriseKeyKind) + HashBytes(key_id);
+}
+std::string ApplicationPrefix() { return KeyOf(kApplicationKind); }
+std::string Application(uint64_t index) {
+  std::string key = ApplicationPrefix();
+  format::PutBigEndian64(&key, index);
+  return key;
+}
 std::string AuditAnchor() { return KeyOf(kMetaKind) + "audit_anchored"; }
 std::string IndexedSize() { return KeyOf(kMetaKind) + "indexed_size"; }
 std::string FormatVersion() { return KeyOf(kMetaKind) + "format_version"; }
@@ -211,6 +228,13 @@ std::string DescribeIndexKey(std::string_view key) {
                               : "config entry (a damaged key)";
     case kMetaKind:
       return "index metadata " + std::string(rest);
+    case kEnterpriseKeyKind:
+      return rest.size() == 32 ? "enterprise key " + HashHex(rest)
+                               : "enterprise key (a damaged key)";
+    case kApplicationKind:
+      return rest.size() == 8
+                 ? "repair application at index " + std::to_string(format::GetBigEndian64(rest))
+                 : "repair application (a damaged key)";
     case kOwnLeafKind:
       return rest.size() == 8 ? "leaf of entry " + std::to_string(format::GetBigEndian64(rest))
                               : "leaf (a damaged key)";
@@ -231,6 +255,12 @@ std::string EncodeDocumentAnchor(uint64_t index, std::string_view agency) {
   Encoder e;
   e.U64(index);
   return e.Take() + std::string(agency);
+}
+
+std::string EncodeEnterpriseKey(uint64_t index, const crypto::PublicKey& key) {
+  Encoder e;
+  e.U64(index);
+  return e.Take() + std::string(key.spki_der().begin(), key.spki_der().end());
 }
 
 std::string EncodeU64(uint64_t v) {
@@ -574,6 +604,43 @@ Result<std::optional<std::string>> RecordIndex::BusinessKeyHolder(std::string_vi
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string id, IdAt(index));
   return std::optional<std::string>(std::move(id));
+}
+
+Result<std::optional<EnterpriseKeyBinding>> RecordIndex::EnterpriseKey(
+    std::string_view key_id) const {
+  std::string value;
+  Status s = source_->Get(index_keys::EnterpriseKey(key_id), &value);
+  if (s.code() == StatusCode::kNotFound) return std::optional<EnterpriseKeyBinding>();
+  if (!s.ok()) return s;
+  Decoder d(value);
+  uint64_t index = 0;
+  if (!d.U64(&index)) return Status::DataLoss("an enterprise key index value is damaged");
+  const std::string_view der = d.rest();
+  auto key = crypto::PublicKey::FromDer({reinterpret_cast<const uint8_t*>(der.data()), der.size()});
+  if (!key.ok()) return Status::DataLoss("an enterprise key index value holds no key");
+  CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> binding, RecordAt(index));
+  if (!binding) return Status::DataLoss("an enterprise key names no record");
+  return std::optional<EnterpriseKeyBinding>(EnterpriseKeyBinding{std::move(*binding), *key});
+}
+
+Result<std::vector<uint64_t>> RecordIndex::RepairApplications(uint64_t after_index,
+                                                              size_t limit) const {
+  std::vector<uint64_t> out;
+  if (limit == 0 || after_index == UINT64_MAX) return out;
+  const std::string prefix = index_keys::ApplicationPrefix();
+  Status damaged = Status::Ok();
+  CREDLEDGER_RETURN_IF_ERROR(
+      source_->Scan(prefix, index_keys::Application(after_index + 1),
+                    [&](std::string_view key, std::string_view) {
+                      if (key.size() != prefix.size() + 8) {
+                        damaged = Status::DataLoss("a repair application index key is damaged");
+                        return false;
+                      }
+                      out.push_back(format::GetBigEndian64(key.substr(prefix.size())));
+                      return out.size() < limit;
+                    }));
+  CREDLEDGER_RETURN_IF_ERROR(damaged);
+  return out;
 }
 
 Result<std::vector<uint64_t>> RecordIndex::ConfigIndexes(uint64_t below_index) const {

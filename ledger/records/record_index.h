@@ -103,6 +103,12 @@ std::string Document(std::string_view document_hash, uint64_t index);
 std::string Business(std::string_view business_key);  // -> log index (varint)
 std::string Config(uint64_t index);                   // -> "" (a config entry's index)
 std::string ConfigPrefix();
+// -> the binding record's index (varint) ‖ the key's DER SubjectPublicKeyInfo: an enterprise
+// key (its id) and the enterprise_key record that bound it (whose status says if it holds).
+std::string EnterpriseKey(std::string_view key_id);
+// -> "": a repair application's index, for the working-day report (records/sla.h).
+std::string Application(uint64_t index);
+std::string ApplicationPrefix();
 std::string AuditAnchor();    // -> u64: the largest query-audit size anchored
 std::string IndexedSize();    // -> u64: the tree size the indexes describe
 std::string FormatVersion();  // -> u64: kIndexFormatVersion
@@ -123,6 +129,7 @@ Result<RecordInfo> DecodeRecordInfo(uint64_t index, std::string_view subject,
 // The values of business identifier and document anchor keys.
 std::string EncodeBusinessValue(uint64_t index);
 std::string EncodeDocumentAnchor(uint64_t index, std::string_view agency);
+std::string EncodeEnterpriseKey(uint64_t index, const crypto::PublicKey& key);
 std::string EncodeU64(uint64_t v);
 // Errors: DataLoss (not 8 bytes).
 Result<uint64_t> DecodeU64(std::string_view bytes);
@@ -226,6 +233,12 @@ class PendingIndex : public IndexSource, public LeafIndex {
   uint64_t committed_size_ = 0;
 };
 
+// An enterprise key as the log binds it: the enterprise_key record and the key.
+struct EnterpriseKeyBinding {
+  RecordInfo record;  // its subject is the enterprise; its status (StatusAt) says if it holds
+  crypto::PublicKey key;
+};
+
 // Questions of the indexes, read from `source`, with record ids translated by `leaves`
 // (which may be null for the metadata questions alone: the sizes, versions and configs).
 class RecordIndex {
@@ -255,6 +268,10 @@ class RecordIndex {
       std::string_view hash) const;
   // The record holding business identifier `key`, if any.
   Result<std::optional<std::string>> BusinessKeyHolder(std::string_view key) const;
+  // The enterprise key `key_id` (hex) and its binding, if one was ever bound.
+  Result<std::optional<EnterpriseKeyBinding>> EnterpriseKey(std::string_view key_id) const;
+  // The log indexes of repair applications after `after_index`, in order, at most `limit`.
+  Result<std::vector<uint64_t>> RepairApplications(uint64_t after_index, size_t limit) const;
   // The log indexes of the config entries below `below_index`, in order.
   Result<std::vector<uint64_t>> ConfigIndexes(uint64_t below_index = UINT64_MAX) const;
   // The largest query audit log size anchored (0: none).

@@ -14,18 +14,38 @@
 
 namespace credledger::records {
 
-enum class RecordType { kLicense, kCertificate, kPenalty, kCreditRepair, kStatusChange };
+enum class RecordType {
+  kLicense,
+  kCertificate,
+  kPenalty,
+  kCreditRepair,
+  kStatusChange,
+  kEnterpriseKey,
+  kRepairApplication,
+  kRepairReview,
+};
 
 // Every type, in the order listed to users (errors, docs).
-inline constexpr RecordType kRecordTypes[] = {RecordType::kLicense, RecordType::kCertificate,
-                                              RecordType::kPenalty, RecordType::kCreditRepair,
-                                              RecordType::kStatusChange};
+inline constexpr RecordType kRecordTypes[] = {
+    RecordType::kLicense,           RecordType::kCertificate,  RecordType::kPenalty,
+    RecordType::kCreditRepair,      RecordType::kStatusChange, RecordType::kEnterpriseKey,
+    RecordType::kRepairApplication, RecordType::kRepairReview};
+
+// Who signs a record of the type: an agency (the envelope's "agency", a key in the registry)
+// or the enterprise it is about (the envelope's "enterprise", a key bound to its code by an
+// enterprise_key record on the log).
+enum class Signer { kAgency, kEnterprise };
 
 // What a record of the type does to the record its body's "target" names.
 enum class TargetChange {
   kNone,          // it targets nothing: a record in its own right
   kStatusChange,  // revokes, suspends, reinstates, withdraws... (RecordPolicy)
   kCreditRepair,  // repairs a penalty: ends its public display early
+  // An enterprise's application to repair its own penalty: changes nothing, opens a case
+  // whose first review runs on the working-day clock (records/sla.h).
+  kRepairApplication,
+  // The first review (acceptance) of a repair application: one per application.
+  kRepairReview,
 };
 
 // Who sees a record of the type in a credit profile (records/profile.h).
@@ -38,6 +58,7 @@ enum class ProfileView {
 
 struct RecordTypeTraits {
   std::string_view name;  // the entry's "type"
+  Signer signer;
   // The rules for the entry's "body" (the rest of the entry, `entry`, is checked before).
   // Errors: InvalidArgument "/body/<member>: <rule>".
   Status (*check_body)(const Json& body, const Json& entry);
@@ -59,6 +80,10 @@ struct RecordTypeTraits {
   // On public display for the period its regime's display rules set (DOMAIN.md), ended early
   // by a credit repair or a withdrawal; the record a credit repair may target.
   bool display_rules;
+  // Binds the public key in its body ("key", "key_id") to its subject: the key that
+  // enterprise-signed records of that subject are checked against, from the entry after it
+  // until a status change ends it (revoked, suspended, superseded).
+  bool binds_enterprise_key;
   // Its list in a credit profile ("licenses"); null with ProfileView::kNotListed.
   const char* profile_section;
   ProfileView profile_view;
@@ -69,8 +94,9 @@ const RecordTypeTraits& Traits(RecordType type);
 inline std::string_view RecordTypeName(RecordType type) { return Traits(type).name; }
 // Errors: InvalidArgument naming the unknown type.
 Result<RecordType> ParseRecordType(std::string_view name);
-// "license, certificate, ...": every type's name, for messages.
+// "license, certificate, ...": every type's name, for messages; or only those `signer` signs.
 std::string RecordTypeNames();
+std::string RecordTypeNames(Signer signer);
 
 }  // namespace credledger::records
 

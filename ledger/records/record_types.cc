@@ -151,13 +151,28 @@ Status CheckPenalty(const Json& b, const Json& entry) {
   return CheckEnum(At(b, "display_regime"), Child(p, "display_regime"), {"2019", "2023", "2026"});
 }
 
-Status CheckTargetInRefs(const Json& entry, const Json& target) {
+// A record an entry acts on is listed in its /refs too.
+Status CheckInRefs(const Json& entry, const Json& id, std::string_view member) {
   if (Has(entry, "refs")) {
     for (const Json& r : At(entry, "refs")) {
-      if (r == target) return Status::Ok();
+      if (r == id) return Status::Ok();
     }
   }
-  return Violation("/refs", "must include /body/target");
+  return Violation("/refs", "must include " + std::string(member));
+}
+
+Status CheckTargetInRefs(const Json& entry, const Json& target) {
+  return CheckInRefs(entry, target, "/body/target");
+}
+
+// The subject of a record an enterprise signs, or of the binding of its key: an organisation.
+Status CheckOrganizationSubject(const Json& entry) {
+  if (At(entry, "subject").value("kind", "") != "organization") {
+    return Violation("/subject/kind",
+                     "must be \"organization\": enterprise keys and the records enterprises sign "
+                     "are about an organisation (a unified social credit code)");
+  }
+  return Status::Ok();
 }
 
 Status CheckCreditRepair(const Json& b, const Json& entry) {
@@ -166,8 +181,14 @@ Status CheckCreditRepair(const Json& b, const Json& entry) {
       CheckObject(b, p,
                   {"target", "applicant_uscc", "application_date", "decision_date",
                    "deciding_authority", "conditions_met", "decision", "evidence_hashes"},
-                  {"acceptance_date", "reason"}));
+                  {"acceptance_date", "reason", "application"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  if (Has(b, "application")) {
+    // The enterprise's repair_application this decides (RecordPolicy: accepted at its first
+    // review, for the same penalty, not decided before).
+    CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "application"), Child(p, "application")));
+    CREDLEDGER_RETURN_IF_ERROR(CheckInRefs(entry, At(b, "application"), "/body/application"));
+  }
   // The applicant is the penalty's party (RecordPolicy), whose code may be a flagged
   // historical one: then only its shape is checked here.
   if (At(entry, "subject").value("historical_code", false)) {
@@ -247,10 +268,57 @@ Status CheckStatusChange(const Json& b, const Json& entry) {
   return CheckTargetInRefs(entry, At(b, "target"));
 }
 
+Status CheckEnterpriseKey(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(b, p, {"key", "key_id", "registering_authority"}, {"source"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
+  CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey key, ParsePublicKey(At(b, "key"), Child(p, "key")));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "key_id"), Child(p, "key_id")));
+  if (At(b, "key_id") != key.KeyId()) {
+    return Violation(Child(p, "key_id"), "must be the key's id, " + key.KeyId() +
+                                             " (SHA-256 of its DER SubjectPublicKeyInfo)");
+  }
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckAuthority(At(b, "registering_authority"), Child(p, "registering_authority")));
+  if (Has(b, "source"))
+    CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "source"), Child(p, "source"), kName));
+  return Status::Ok();
+}
+
+Status CheckRepairApplication(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(b, p, {"target", "reasons", "evidence_hashes"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "reasons"), Child(p, "reasons"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckHashArray(At(b, "evidence_hashes"), Child(p, "evidence_hashes"), 32));
+  return CheckTargetInRefs(entry, At(b, "target"));
+}
+
+Status CheckRepairReview(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(b, p, {"target", "outcome", "reviewing_authority"}, {"reason"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckEnum(At(b, "outcome"), Child(p, "outcome"), {"accepted", "not_accepted"}));
+  if (At(b, "outcome") == "not_accepted" && !Has(b, "reason")) {
+    return Violation(Child(p, "reason"), "is required when the outcome is not_accepted");
+  }
+  if (Has(b, "reason"))
+    CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "reason"), Child(p, "reason"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckAuthority(At(b, "reviewing_authority"), Child(p, "reviewing_authority")));
+  return CheckTargetInRefs(entry, At(b, "target"));
+}
+
 // The rows. Designated initializers, so that a row reads as a definition; a member left out
 // is null or false.
 constexpr RecordTypeTraits kLicense = {
     .name = "license",
+    .signer = Signer::kAgency,
     .check_body = CheckLicense,
     .authority_member = "issuing_authority",
     .number_member = "license_number",
@@ -260,6 +328,7 @@ constexpr RecordTypeTraits kLicense = {
     .target_change = TargetChange::kNone,
     .validity_window = true,
     .display_rules = false,
+    .binds_enterprise_key = false,
     .profile_section = "licenses",
     .profile_view = ProfileView::kEveryone,
 };
@@ -267,6 +336,7 @@ constexpr RecordTypeTraits kLicense = {
 // DOMAIN.md: a certificate is "as license, plus" its purpose.
 constexpr RecordTypeTraits kCertificate = {
     .name = "certificate",
+    .signer = Signer::kAgency,
     .check_body = CheckCertificate,
     .authority_member = "issuing_authority",
     .number_member = "license_number",
@@ -276,12 +346,14 @@ constexpr RecordTypeTraits kCertificate = {
     .target_change = TargetChange::kNone,
     .validity_window = true,
     .display_rules = false,
+    .binds_enterprise_key = false,
     .profile_section = "certificates",
     .profile_view = ProfileView::kEveryone,
 };
 
 constexpr RecordTypeTraits kPenalty = {
     .name = "penalty",
+    .signer = Signer::kAgency,
     .check_body = CheckPenalty,
     .authority_member = "punishing_authority",
     .number_member = "decision_number",
@@ -291,6 +363,7 @@ constexpr RecordTypeTraits kPenalty = {
     .target_change = TargetChange::kNone,
     .validity_window = false,
     .display_rules = true,
+    .binds_enterprise_key = false,
     .profile_section = "penalties",
     .profile_view = ProfileView::kWhileDisplayed,
 };
@@ -298,6 +371,7 @@ constexpr RecordTypeTraits kPenalty = {
 // Credit repairs speak of penalties the public may not see: banks only.
 constexpr RecordTypeTraits kCreditRepair = {
     .name = "credit_repair",
+    .signer = Signer::kAgency,
     .check_body = CheckCreditRepair,
     .authority_member = "deciding_authority",
     .number_member = nullptr,
@@ -307,6 +381,7 @@ constexpr RecordTypeTraits kCreditRepair = {
     .target_change = TargetChange::kCreditRepair,
     .validity_window = false,
     .display_rules = false,
+    .binds_enterprise_key = false,
     .profile_section = "credit_repairs",
     .profile_view = ProfileView::kBanksOnly,
 };
@@ -314,6 +389,7 @@ constexpr RecordTypeTraits kCreditRepair = {
 // A status change speaks in its target's agency's name (RecordPolicy checks the signer may).
 constexpr RecordTypeTraits kStatusChange = {
     .name = "status_change",
+    .signer = Signer::kAgency,
     .check_body = CheckStatusChange,
     .authority_member = nullptr,
     .number_member = nullptr,
@@ -323,8 +399,64 @@ constexpr RecordTypeTraits kStatusChange = {
     .target_change = TargetChange::kStatusChange,
     .validity_window = false,
     .display_rules = false,
+    .binds_enterprise_key = false,
     .profile_section = nullptr,
     .profile_view = ProfileView::kNotListed,
+};
+
+// Signed by the registration authority (an agency permitted this type): the enterprise may
+// sign from the next entry on. The public sees which keys an enterprise holds.
+constexpr RecordTypeTraits kEnterpriseKey = {
+    .name = "enterprise_key",
+    .signer = Signer::kAgency,
+    .check_body = CheckEnterpriseKey,
+    .authority_member = "registering_authority",
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kNone,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = true,
+    .profile_section = "enterprise_keys",
+    .profile_view = ProfileView::kEveryone,
+};
+
+// Signed by the enterprise; addressed to the agency that imposed the penalty (or its
+// delegate), which reviews it on the working-day clock. Like credit repairs: banks only.
+constexpr RecordTypeTraits kRepairApplication = {
+    .name = "repair_application",
+    .signer = Signer::kEnterprise,
+    .check_body = CheckRepairApplication,
+    .authority_member = nullptr,
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kRepairApplication,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .profile_section = "repair_applications",
+    .profile_view = ProfileView::kBanksOnly,
+};
+
+constexpr RecordTypeTraits kRepairReview = {
+    .name = "repair_review",
+    .signer = Signer::kAgency,
+    .check_body = CheckRepairReview,
+    .authority_member = "reviewing_authority",
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kRepairReview,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .profile_section = "repair_reviews",
+    .profile_view = ProfileView::kBanksOnly,
 };
 
 }  // namespace
@@ -341,6 +473,12 @@ const RecordTypeTraits& Traits(RecordType type) {
       return kCreditRepair;
     case RecordType::kStatusChange:
       return kStatusChange;
+    case RecordType::kEnterpriseKey:
+      return kEnterpriseKey;
+    case RecordType::kRepairApplication:
+      return kRepairApplication;
+    case RecordType::kRepairReview:
+      return kRepairReview;
   }
   // Not reached: every enumerator has a case (-Werror=switch). An out-of-range value is a bug.
   return kStatusChange;
@@ -357,6 +495,14 @@ Result<RecordType> ParseRecordType(std::string_view name) {
 std::string RecordTypeNames() {
   std::string out;
   for (RecordType t : kRecordTypes) out += (out.empty() ? "" : ", ") + std::string(Traits(t).name);
+  return out;
+}
+
+std::string RecordTypeNames(Signer signer) {
+  std::string out;
+  for (RecordType t : kRecordTypes) {
+    if (Traits(t).signer == signer) out += (out.empty() ? "" : ", ") + std::string(Traits(t).name);
+  }
   return out;
 }
 

@@ -21,32 +21,15 @@ bool ValidAgencyId(const std::string& id) {
   return true;
 }
 
-// {"alg": "p256"|"ed25519"|"sm2", "spki": base64 DER SubjectPublicKeyInfo}
-Result<crypto::PublicKey> ParseKey(const Json& v, const JsonPointer& p) {
-  CREDLEDGER_RETURN_IF_ERROR(CheckObject(v, p, {"alg", "spki"}));
-  CREDLEDGER_RETURN_IF_ERROR(CheckEnum(At(v, "alg"), Child(p, "alg"), {"p256", "ed25519", "sm2"}));
-  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(v, "spki"), Child(p, "spki"), 0));
-  auto der = crypto::Base64Decode(At(v, "spki").get<std::string>());
-  if (!der.ok()) return Violation(Child(p, "spki"), "must be base64");
-  auto key = crypto::PublicKey::FromDer(*der);
-  if (!key.ok()) return Violation(Child(p, "spki"), key.status().message());
-  if (crypto::KeyAlgorithmName(key->algorithm()) != At(v, "alg").get<std::string>()) {
-    return Violation(Child(p, "alg"), "does not match the key, which is " +
-                                          std::string(crypto::KeyAlgorithmName(key->algorithm())));
-  }
-  return key;
-}
-
 Result<std::set<RecordType>> ParseTypes(const Json& v, const JsonPointer& p) {
-  CREDLEDGER_RETURN_IF_ERROR(CheckArray(v, p, 1, 5));
+  CREDLEDGER_RETURN_IF_ERROR(CheckArray(v, p, 1, std::size(kRecordTypes)));
   std::set<RecordType> types;
   for (size_t i = 0; i < v.size(); ++i) {
     auto t = v[i].is_string() ? ParseRecordType(v[i].get<std::string>())
                               : Result<RecordType>(Status::InvalidArgument(""));
-    if (!t.ok()) {
-      return Violation(
-          Child(p, i),
-          "must be one of: license, certificate, penalty, credit_repair, status_change");
+    if (!t.ok() || Traits(*t).signer != Signer::kAgency) {
+      return Violation(Child(p, i), "must be one of the types an agency signs: " +
+                                        RecordTypeNames(Signer::kAgency));
     }
     if (!types.insert(*t).second) return Violation(Child(p, i), "is listed twice");
   }
@@ -68,7 +51,7 @@ Result<Agency> ParseAgency(const Json& v, const JsonPointer& p, uint64_t index) 
   CREDLEDGER_RETURN_IF_ERROR(CheckArray(keys, Child(p, "keys"), 1, kMaxKeys));
   for (size_t i = 0; i < keys.size(); ++i) {
     CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey key,
-                                ParseKey(keys[i], Child(Child(p, "keys"), i)));
+                                ParsePublicKey(keys[i], Child(Child(p, "keys"), i)));
     std::string id = key.KeyId();
     if (!a.keys.emplace(id, RegisteredKey{std::move(key), index, std::nullopt}).second) {
       return Violation(Child(Child(p, "keys"), i), "is listed twice");
@@ -156,7 +139,7 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
     const Json& node_key = At(g, "node_key");
     CREDLEDGER_RETURN_IF_ERROR(CheckObject(node_key, "/node_key", {"alg", "key_id", "spki"}));
     Json node_key_only = {{"alg", At(node_key, "alg")}, {"spki", At(node_key, "spki")}};
-    CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey node, ParseKey(node_key_only, "/node_key"));
+    CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey node, ParsePublicKey(node_key_only, "/node_key"));
     if (At(node_key, "key_id") != node.KeyId()) {
       return Violation("/node_key/key_id", "does not match /node_key/spki");
     }
@@ -171,7 +154,7 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
     CREDLEDGER_RETURN_IF_ERROR(CheckArray(admin_keys, "/admins/keys", 1, kMaxAdmins));
     for (size_t i = 0; i < admin_keys.size(); ++i) {
       CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey key,
-                                  ParseKey(admin_keys[i], Child("/admins/keys", i)));
+                                  ParsePublicKey(admin_keys[i], Child("/admins/keys", i)));
       std::string id = key.KeyId();
       if (!r.admins_.emplace(id, std::move(key)).second) {
         return Violation(Child("/admins/keys", i), "is listed twice");
@@ -293,7 +276,7 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
           action == "add_key" ? CheckObject(params, "/params", {"agency_id", "key"})
                               : CheckObject(params, "/params", {"agency_id", "old_key_id", "key"}));
       CREDLEDGER_ASSIGN_OR_RETURN(crypto::PublicKey key,
-                                  ParseKey(At(params, "key"), "/params/key"));
+                                  ParsePublicKey(At(params, "key"), "/params/key"));
       std::string id = key.KeyId();
       if (a.keys.count(id)) return Status::FailedPrecondition("/params/key: already registered");
       if (action == "rotate_key") {

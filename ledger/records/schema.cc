@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "crypto/encoding.h"
 #include "ledger/records/identifiers.h"
 
 namespace credledger::records {
@@ -187,6 +188,21 @@ Status CheckAuthority(const Json& v, const JsonPointer& p) {
   CREDLEDGER_RETURN_IF_ERROR(CheckObject(v, p, {"uscc", "name"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckUscc(At(v, "uscc"), Child(p, "uscc")));
   return CheckText(At(v, "name"), Child(p, "name"), kName);
+}
+
+Result<crypto::PublicKey> ParsePublicKey(const Json& v, const JsonPointer& p) {
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(v, p, {"alg", "spki"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckEnum(At(v, "alg"), Child(p, "alg"), {"p256", "ed25519", "sm2"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(v, "spki"), Child(p, "spki"), 0));
+  auto der = crypto::Base64Decode(At(v, "spki").get<std::string>());
+  if (!der.ok()) return Violation(Child(p, "spki"), "must be base64");
+  auto key = crypto::PublicKey::FromDer(*der);
+  if (!key.ok()) return Violation(Child(p, "spki"), key.status().message());
+  if (crypto::KeyAlgorithmName(key->algorithm()) != At(v, "alg").get<std::string>()) {
+    return Violation(Child(p, "alg"), "does not match the key, which is " +
+                                          std::string(crypto::KeyAlgorithmName(key->algorithm())));
+  }
+  return key;
 }
 
 Status CheckHashArray(const Json& v, const JsonPointer& p, size_t max) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "crypto/keys.h"
 #include "crypto/status.h"
 #include "ledger/canonical_json.h"
 
@@ -83,6 +84,10 @@ Status CheckArray(const Json& v, const JsonPointer& pointer, size_t min, size_t 
 Status CheckHashArray(const Json& v, const JsonPointer& pointer, size_t max);
 // {"uscc", "name"} of an issuing, punishing or deciding authority.
 Status CheckAuthority(const Json& v, const JsonPointer& pointer);
+
+// A public key as genesis, config and enterprise_key entries carry it: {"alg": "p256" |
+// "ed25519" | "sm2", "spki": base64 DER SubjectPublicKeyInfo}, `alg` matching the key.
+Result<crypto::PublicKey> ParsePublicKey(const Json& v, const JsonPointer& pointer);
 
 // Text limits, in characters: codes and numbers, names, free text.
 inline constexpr size_t kShortText = 64;

@@ -55,7 +55,8 @@ struct Domain {
            {"name", "Shenzhen AMR"},
            {"uscc", "91110000101623741K"},
            {"keys", {PublicKeyJson(sz)}},
-           {"types", {"penalty", "status_change", "credit_repair"}}},
+           {"types",
+            {"penalty", "status_change", "credit_repair", "enterprise_key", "repair_review"}}},
           {{"id", "gz-amr"},
            {"name", "Guangzhou AMR"},
            {"uscc", "9144030071526726XG"},
@@ -331,7 +332,209 @@ std::string PenaltyWith(const Domain& d, const std::string& number, const std::s
   return s->canonical;
 }
 
+// The enterprise side (docs/RECORDS.md: enterprise_key, repair_application, repair_review).
+const std::string kEnterprise = "914403001922038216";
+const std::string kOtherEnterprise = "91440300708461136T";
+
+// An enterprise_key record of `agency` (signed with `key`) binding `bound` to `uscc`.
+std::string BindKey(const crypto::PrivateKey& key, const std::string& agency,
+                    const std::string& uscc, const crypto::PrivateKey& bound) {
+  Json e = credledger::testing::SampleEntry("enterprise_key");
+  e["agency"] = agency;
+  e["subject"]["uscc"] = uscc;
+  e["body"]["key"] = PublicKeyJson(bound);
+  e["body"]["key_id"] = bound.public_key().KeyId();
+  e["body"]["registering_authority"]["uscc"] =
+      agency == "gz-amr" ? "9144030071526726XG" : "91110000101623741K";
+  auto s = SignEntry(e, key);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+// The enterprise `uscc`'s application, signed with `key`, to repair penalty `target`.
+std::string Application(const crypto::PrivateKey& key, const std::string& uscc,
+                        const std::string& target) {
+  Json e = credledger::testing::SampleChange("repair_application", target);
+  e["enterprise"] = uscc;
+  e["subject"]["uscc"] = uscc;
+  auto s = SignEntry(e, key);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+// A first review of application `target` by `agency`.
+std::string Review(const crypto::PrivateKey& key, const std::string& agency,
+                   const std::string& target, const std::string& outcome = "accepted") {
+  Json e = credledger::testing::SampleChange("repair_review", target);
+  e["agency"] = agency;
+  e["body"]["outcome"] = outcome;
+  if (outcome != "accepted") e["body"]["reason"] = "the fine is unpaid";
+  e["body"]["reviewing_authority"]["uscc"] =
+      agency == "gz-amr" ? "9144030071526726XG" : "91110000101623741K";
+  auto s = SignEntry(e, key);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+// A penalty of sz-amr about enterprise `uscc`.
+std::string PenaltyAbout(const Domain& d, const std::string& number, const std::string& uscc) {
+  Json e = ParseJson(d.Penalty(d.sz, "sz-amr", number)).value();
+  e.erase("signature");
+  e["subject"]["uscc"] = uscc;
+  e["body"]["party"]["uscc"] = uscc;
+  auto s = SignEntry(e, d.sz);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+// Repair(...) deciding application `application`.
+std::string RepairOf(const Domain& d, const std::string& target, const std::string& application) {
+  Json e = ParseJson(Repair(d, target, "2026-12-01", "2026-12-03")).value();
+  e.erase("signature");
+  e["body"]["application"] = application;
+  e["refs"].push_back(application);
+  auto s = SignEntry(e, d.sz);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
 }  // namespace
+
+TEST_CASE("enterprise keys: bound on the log by a permitted agency, in force until changed",
+          "[policy][enterprise]") {
+  Domain d;
+  d.Start(true);
+  const crypto::PrivateKey ent = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  const crypto::PrivateKey other = GenerateKey(crypto::KeyAlgorithm::kP256);
+  const std::string penalty = PenaltyWith(d, "E-1", "general");
+  REQUIRE(d.ledger->Append(penalty).ok());
+  const std::string pid = RecordId(penalty);
+
+  // Before any binding, the enterprise's key is nobody's.
+  Status unbound = d.ledger->Append(Application(ent, kEnterprise, pid)).status();
+  CHECK(unbound.code() == StatusCode::kUnauthenticated);
+  CHECK(unbound.message().find("no enterprise_key record on this log binds key") !=
+        std::string::npos);
+  // Only an agency permitted the type binds keys, in its own name.
+  CHECK(d.ledger->Append(BindKey(d.gz, "gz-amr", kEnterprise, ent)).status().code() ==
+        StatusCode::kPermissionDenied);
+  const std::string binding = BindKey(d.sz, "sz-amr", kEnterprise, ent);
+  REQUIRE(d.ledger->Append(binding).ok());
+  // A key is bound once, to one enterprise.
+  Status twice = d.ledger->Append(BindKey(d.sz, "sz-amr", kOtherEnterprise, ent)).status();
+  CHECK(twice.code() == StatusCode::kAlreadyExists);
+  CHECK(twice.message().find(RecordId(binding)) != std::string::npos);
+
+  const std::string application = Application(ent, kEnterprise, pid);
+  REQUIRE(d.ledger->Append(application).ok());
+  CHECK(d.Info(RecordId(application)).agency == "sz-amr");  // answered by the penalty's agency
+  // The key signs for its own enterprise only; another key does not sign for it.
+  Status stranger = d.ledger->Append(Application(ent, kOtherEnterprise, pid)).status();
+  CHECK(stranger.code() == StatusCode::kUnauthenticated);
+  CHECK(stranger.message().find("bound to " + kEnterprise) != std::string::npos);
+  CHECK(d.ledger->Append(Application(other, kEnterprise, pid)).status().code() ==
+        StatusCode::kUnauthenticated);
+  // An enterprise's record is not an agency's to revoke.
+  Status change =
+      d.ledger->Append(StatusChange(d, RecordId(application), "revoke", "revoked")).status();
+  CHECK(change.code() == StatusCode::kFailedPrecondition);
+  CHECK(change.message().find("signed by its enterprise") != std::string::npos);
+
+  // Revoked by its registration authority: refused from the next entry on, while what it
+  // signed before stays valid, also when the policy is rebuilt from the log.
+  REQUIRE(d.ledger->Append(StatusChange(d, RecordId(binding), "revoke", "revoked")).ok());
+  Status revoked = d.ledger->Append(Application(ent, kEnterprise, pid)).status();
+  CHECK(revoked.code() == StatusCode::kUnauthenticated);
+  CHECK(revoked.message().find("is revoked at index") != std::string::npos);
+  const std::string rebound = BindKey(d.sz, "sz-amr", kEnterprise, other);  // rotation
+  REQUIRE(d.ledger->Append(rebound).ok());
+  REQUIRE(d.ledger->Append(Application(other, kEnterprise, pid)).ok());
+  d.ledger.reset();
+  d.Start(false);
+  auto replayed = RecordPolicy::Replay(
+      d.ledger->Head().tree_size, [&](uint64_t i) { return d.ledger->log().GetEntry(i); },
+      RecordPolicy::Signatures::kVerify);
+  REQUIRE(replayed.ok());
+  CHECK(d.Info(RecordId(application)).type == RecordType::kRepairApplication);
+  CHECK(d.ledger->Append(Application(ent, kEnterprise, pid)).status().code() ==
+        StatusCode::kUnauthenticated);
+}
+
+TEST_CASE(
+    "repair applications: the enterprise's own penalty, one first review by its agency, "
+    "a decision only after acceptance",
+    "[policy][enterprise]") {
+  Domain d;
+  d.Start(true);
+  const crypto::PrivateKey ent = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  const crypto::PrivateKey other_ent = GenerateKey(crypto::KeyAlgorithm::kEd25519);
+  REQUIRE(d.ledger->Append(BindKey(d.sz, "sz-amr", kEnterprise, ent)).ok());
+  REQUIRE(d.ledger->Append(BindKey(d.sz, "sz-amr", kOtherEnterprise, other_ent)).ok());
+  const std::string penalty = PenaltyWith(d, "A-1", "general");  // decided 2026-01-01
+  const std::string others = PenaltyAbout(d, "A-2", kOtherEnterprise);
+  REQUIRE(d.ledger->Append(penalty).ok());
+  REQUIRE(d.ledger->Append(others).ok());
+  const std::string pid = RecordId(penalty);
+
+  // Another enterprise's penalty: refused, whichever way it is put.
+  Status foreign = d.ledger->Append(Application(ent, kEnterprise, RecordId(others))).status();
+  CHECK(foreign.code() == StatusCode::kPermissionDenied);
+  CHECK(foreign.message().find("own penalties") != std::string::npos);
+  CHECK(d.ledger->Append(Application(other_ent, kOtherEnterprise, pid)).status().code() ==
+        StatusCode::kPermissionDenied);
+  // Something that is not a penalty.
+  const std::string binding_id = d.Subject(kEnterprise, 0, 1)[0].second;
+  CHECK(d.ledger->Append(Application(ent, kEnterprise, binding_id)).status().code() ==
+        StatusCode::kFailedPrecondition);
+
+  const std::string application = Application(ent, kEnterprise, pid);
+  REQUIRE(d.ledger->Append(application).ok());
+  const std::string aid = RecordId(application);
+  // A decision before its application exists, or before its first review: refused.
+  Status no_application = d.ledger->Append(RepairOf(d, pid, std::string(64, 'e'))).status();
+  CHECK(no_application.code() == StatusCode::kFailedPrecondition);
+  CHECK(no_application.message().find("a decision comes after its application") !=
+        std::string::npos);
+  Status unreviewed = d.ledger->Append(RepairOf(d, pid, aid)).status();
+  CHECK(unreviewed.code() == StatusCode::kFailedPrecondition);
+  CHECK(unreviewed.message().find("no first review") != std::string::npos);
+  // The first review is the penalty's agency's (or its delegate's), once.
+  CHECK(d.ledger->Append(Review(d.gz, "gz-amr", aid)).status().code() ==
+        StatusCode::kPermissionDenied);
+  CHECK(d.ledger->Append(Review(d.sz, "sz-amr", pid)).status().code() ==
+        StatusCode::kFailedPrecondition);  // a review names an application
+  REQUIRE(d.ledger->Append(Review(d.sz, "sz-amr", aid)).ok());
+  CHECK(d.Info(aid).status == "accepted");
+  CHECK(d.ledger->Append(Review(d.sz, "sz-amr", aid, "not_accepted")).status().code() ==
+        StatusCode::kFailedPrecondition);
+  // The decision cites it: for the same penalty only, once.
+  const std::string other_penalty = PenaltyWith(d, "A-3", "general");
+  REQUIRE(d.ledger->Append(other_penalty).ok());
+  CHECK(d.ledger->Append(RepairOf(d, RecordId(other_penalty), aid)).status().code() ==
+        StatusCode::kInvalidArgument);
+  const std::string decision = RepairOf(d, pid, aid);
+  REQUIRE(d.ledger->Append(decision).ok());
+  CHECK(d.Info(aid).status == "decided");
+  CHECK(d.Info(aid).changes.size() == 2);
+  CHECK(d.Info(pid).repaired);
+  // A repaired penalty takes no more applications.
+  CHECK(d.ledger->Append(Application(ent, kEnterprise, pid)).status().code() ==
+        StatusCode::kFailedPrecondition);
+
+  // Not accepted: the case ends there; no decision cites it.
+  const std::string second = Application(ent, kEnterprise, RecordId(other_penalty));
+  REQUIRE(d.ledger->Append(second).ok());
+  REQUIRE(d.ledger->Append(Review(d.sz, "sz-amr", RecordId(second), "not_accepted")).ok());
+  CHECK(d.Info(RecordId(second)).status == "not_accepted");
+  Status after_refusal =
+      d.ledger->Append(RepairOf(d, RecordId(other_penalty), RecordId(second))).status();
+  CHECK(after_refusal.code() == StatusCode::kFailedPrecondition);
+  CHECK(after_refusal.message().find("not_accepted") != std::string::npos);
+  // The applications are listed for the working-day report, in log order.
+  auto listed = d.policy->pending().RepairApplications(0, 10);
+  REQUIRE(listed.ok());
+  CHECK(*listed == std::vector<uint64_t>{d.Info(aid).index, d.Info(RecordId(second)).index});
+}
 
 TEST_CASE("months are calendar months, clamped to the month's end", "[policy]") {
   CHECK(AddMonths("2026-01-31", 1) == "2026-02-28");
