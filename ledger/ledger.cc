@@ -535,7 +535,8 @@ std::unique_ptr<Ledger::Impl::PreparedBlock> Ledger::Impl::Prepare(std::vector<P
   header.root = writer.Root();
   header.origin = params.origin;
   // Never earlier than the previous block, even if the wall clock steps back.
-  header.timestamp = std::max(NowTimestamp(), previous.timestamp);
+  header.timestamp = std::max(options.clock ? FormatTimestamp(options.clock()) : NowTimestamp(),
+                              previous.timestamp);
   auto signature = node_key->Sign(header.SignedBytes());
   if (!signature.ok()) {
     // Cannot happen with a valid Ed25519 key; fail this block's entries rather than guess.

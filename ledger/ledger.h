@@ -113,6 +113,9 @@ struct LedgerOptions {
   // as a crash in mid-write and a kill -9 test cannot tell apart, and serving it would sign
   // a fork of the checkpoints already handed out. Empty: none (the default).
   std::string head_record_path;
+  // The clock of block timestamps (which start and stop the working-day clock of
+  // records/sla.h). Default: the system clock; a test sets its own.
+  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 struct AppendReceipt {

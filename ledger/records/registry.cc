@@ -2,6 +2,7 @@
 
 #include "crypto/encoding.h"
 #include "ledger/block.h"
+#include "ledger/records/calendar.h"
 #include "ledger/records/schema.h"
 
 namespace credledger::records {
@@ -130,7 +131,8 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
     CREDLEDGER_RETURN_IF_ERROR(
         CheckObject(g, "",
                     {"type", "schema_version", "origin", "tree_hash", "created_at", "node_key",
-                     "admins", "agencies", "display_rules"}));
+                     "admins", "agencies", "display_rules"},
+                    {"calendar", "deadlines"}));
     if (At(g, "type") != "genesis") return Violation("/type", "must be \"genesis\"");
     if (At(g, "schema_version") != 1) return Violation("/schema_version", "must be 1");
     CREDLEDGER_RETURN_IF_ERROR(CheckText(At(g, "origin"), "/origin", 200));
@@ -170,6 +172,17 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
     CREDLEDGER_ASSIGN_OR_RETURN(auto rules,
                                 ParseDisplayRules(At(g, "display_rules"), "/display_rules"));
     r.display_rules_.Set(0, std::move(rules));
+    // A genesis made before the working-day clock: weekends only, every deadline provisional.
+    WorkingCalendar calendar;
+    if (Has(g, "calendar")) {
+      CREDLEDGER_ASSIGN_OR_RETURN(calendar, ParseCalendar(At(g, "calendar"), "/calendar"));
+    }
+    r.calendar_.Set(0, std::move(calendar));
+    CREDLEDGER_ASSIGN_OR_RETURN(
+        Deadlines deadlines,
+        ParseDeadlines(Has(g, "deadlines") ? At(g, "deadlines") : DefaultDeadlines(),
+                       "/deadlines"));
+    r.deadlines_.Set(0, std::move(deadlines));
     const Json& agencies = At(g, "agencies");
     CREDLEDGER_RETURN_IF_ERROR(CheckArray(agencies, "/agencies", 0, kMaxAgencies));
     for (size_t i = 0; i < agencies.size(); ++i) {
@@ -200,7 +213,7 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
         CheckEnum(At(c, "action"), "/action",
                   {"add_agency", "suspend_agency", "reinstate_agency", "add_key", "revoke_key",
                    "rotate_key", "set_types", "set_historical_codes", "set_display_rules",
-                   "delegate", "revoke_delegation"}));
+                   "delegate", "revoke_delegation", "extend_calendar", "set_deadlines"}));
 
     // M-of-N: every signature must be by a distinct admin and verify; at least M of them.
     const Json& sigs = At(c, "signatures");
@@ -256,6 +269,21 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
       auto merged = display_rules_.Latest();
       for (auto& [regime, r] : rules) merged[regime] = std::move(r);
       display_rules_.Set(index, std::move(merged));
+      last_applied_ = index;
+      return Status::Ok();
+    }
+    if (action == "extend_calendar") {
+      CREDLEDGER_ASSIGN_OR_RETURN(WorkingCalendar calendar,
+                                  ExtendCalendar(calendar_.Latest(), params, "/params"));
+      calendar_.Set(index, std::move(calendar));
+      last_applied_ = index;
+      return Status::Ok();
+    }
+    if (action == "set_deadlines") {
+      CREDLEDGER_RETURN_IF_ERROR(CheckObject(params, "/params", {"deadlines"}));
+      CREDLEDGER_ASSIGN_OR_RETURN(Deadlines deadlines,
+                                  ParseDeadlines(At(params, "deadlines"), "/params/deadlines"));
+      deadlines_.Set(index, std::move(deadlines));
       last_applied_ = index;
       return Status::Ok();
     }
@@ -412,6 +440,8 @@ Result<std::string> MakeGenesis(Json config, const crypto::PublicKey& node_key) 
   config["schema_version"] = 1;
   if (!config.contains("tree_hash")) config["tree_hash"] = "sha256";
   if (!config.contains("display_rules")) config["display_rules"] = DefaultDisplayRules();
+  if (!config.contains("calendar")) config["calendar"] = DefaultCalendar();
+  if (!config.contains("deadlines")) config["deadlines"] = DefaultDeadlines();
   config["created_at"] = NowTimestamp();
   config["node_key"] = PublicKeyJson(node_key);
   config["node_key"]["key_id"] = node_key.KeyId();

@@ -20,6 +20,7 @@
 
 #include "crypto/keys.h"
 #include "ledger/canonical_json.h"
+#include "ledger/records/calendar.h"
 #include "ledger/records/entry.h"
 
 namespace credledger::records {
@@ -93,7 +94,8 @@ Json PublicKeyJson(const crypto::PublicKey& key);
 
 // The genesis entry (canonical JSON) for `config`: {"origin", "admins": {"threshold", "keys"},
 // "agencies": [...], optionally "tree_hash" (default sha256) and "display_rules" (default
-// DefaultDisplayRules)}, keys as {"alg", "spki"}; type, schema_version, created_at (now) and
+// DefaultDisplayRules), "calendar" and "deadlines" (DefaultCalendar, DefaultDeadlines)}, keys
+// as {"alg", "spki"}; type, schema_version, created_at (now) and
 // node_key are filled in. Errors: InvalidArgument naming what FromGenesis refuses.
 Result<std::string> MakeGenesis(Json config, const crypto::PublicKey& node_key);
 
@@ -143,6 +145,9 @@ class Registry {
   bool ActsFor(const std::string& actor, const std::string& owner, uint64_t index) const;
   // The display rules of `regime` in force at `index`; nullptr if the regime is unknown.
   const DisplayRules* RulesFor(const std::string& regime, uint64_t index) const;
+  // The working-day calendar and the deadlines in force at `index` (records/calendar.h).
+  const WorkingCalendar& CalendarAt(uint64_t index) const { return calendar_.AsOf(index); }
+  const Deadlines& DeadlinesAt(uint64_t index) const { return deadlines_.AsOf(index); }
   size_t admin_threshold() const { return admin_threshold_; }
   // The registry as JSON (for `ledgerctl registry`): agencies with their keys and state at
   // `index`, admins and threshold.
@@ -157,6 +162,8 @@ class Registry {
   size_t admin_threshold_ = 0;
   std::map<std::string, Agency> agencies_;
   History<std::map<std::string, DisplayRules>> display_rules_;  // by regime
+  History<WorkingCalendar> calendar_;
+  History<Deadlines> deadlines_;
   uint64_t last_applied_ = 0;
 };
 

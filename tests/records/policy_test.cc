@@ -1,5 +1,6 @@
 #include "ledger/records/policy.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <future>
 #include <map>
@@ -10,6 +11,7 @@
 #include "ledger/records/anchor.h"
 #include "ledger/records/identifiers.h"
 #include "ledger/records/payloads.h"
+#include "ledger/records/sla.h"
 #include "records_util.h"
 #include "test_util.h"
 
@@ -36,6 +38,20 @@ struct Domain {
   std::shared_ptr<MemoryStore> store = std::make_shared<MemoryStore>();
   std::unique_ptr<Ledger> ledger;
   std::shared_ptr<RecordPolicy> policy;
+  // The block clock, milliseconds since the epoch (0: the system clock), set by SetClock.
+  std::atomic<int64_t> clock_ms{0};
+
+  // Blocks cut from now on are stamped `utc` ("2026-12-03T02:00:00Z", whole seconds).
+  void SetClock(const std::string& utc) {
+    using namespace std::chrono;
+    const year_month_day day{year{std::stoi(utc.substr(0, 4))},
+                             month{static_cast<unsigned>(std::stoi(utc.substr(5, 2)))},
+                             std::chrono::day{static_cast<unsigned>(std::stoi(utc.substr(8, 2)))}};
+    const sys_time<milliseconds> t = sys_days{day} + hours{std::stoi(utc.substr(11, 2))} +
+                                     minutes{std::stoi(utc.substr(14, 2))} +
+                                     seconds{std::stoi(utc.substr(17, 2))};
+    clock_ms = t.time_since_epoch().count();
+  }
 
   std::string Genesis() const {
     Json g = {
@@ -45,6 +61,7 @@ struct Domain {
         {"tree_hash", "sha256"},
         {"created_at", "2026-11-27T00:00:00Z"},
         {"display_rules", DefaultDisplayRules()},
+        {"calendar", DefaultCalendar()},
         {"node_key",
          {{"alg", "ed25519"},
           {"key_id", node.public_key().KeyId()},
@@ -68,6 +85,11 @@ struct Domain {
   void Start(bool create) {
     LedgerOptions o;
     o.max_block_delay = std::chrono::microseconds(100);
+    o.clock = [this] {
+      const int64_t ms = clock_ms;
+      return ms == 0 ? std::chrono::system_clock::now()
+                     : std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
+    };
     auto l = create ? Ledger::Create(std::make_unique<SharedStore>(store), node, "policy.test/log",
                                      crypto::HashAlgorithm::kSha256, Genesis(), o)
                     : Ledger::Open(std::make_unique<SharedStore>(store), node, o);
@@ -534,6 +556,132 @@ TEST_CASE(
   auto listed = d.policy->pending().RepairApplications(0, 10);
   REQUIRE(listed.ok());
   CHECK(*listed == std::vector<uint64_t>{d.Info(aid).index, d.Info(RecordId(second)).index});
+}
+
+TEST_CASE(
+    "the working-day report: received, due and done by the node's block clock, "
+    "recomputed from the log alone",
+    "[policy][enterprise][sla]") {
+  Domain d;
+  d.Start(true);
+  const crypto::PrivateKey ent = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  d.SetClock("2026-12-01T01:00:00Z");
+  REQUIRE(d.ledger->Append(BindKey(d.sz, "sz-amr", kEnterprise, ent)).ok());
+  std::vector<std::string> penalties;
+  for (const char* n : {"S-1", "S-2", "S-3", "S-4"}) {
+    penalties.push_back(PenaltyWith(d, n, "general"));
+    REQUIRE(d.ledger->Append(penalties.back()).ok());
+  }
+  auto append = [&](const std::string& at, const std::string& entry) {
+    d.SetClock(at);
+    auto r = d.ledger->Append(entry);
+    REQUIRE(r.ok());
+    return RecordId(entry);
+  };
+  // Received Thursday 2026-12-03 (10:00 in Beijing): due by the end of Monday 12-07.
+  const std::string on_time =
+      append("2026-12-03T02:00:00Z", Application(ent, kEnterprise, RecordId(penalties[0])));
+  const std::string late =
+      append("2026-12-03T02:00:01Z", Application(ent, kEnterprise, RecordId(penalties[1])));
+  append("2026-12-07T15:00:00Z", Review(d.sz, "sz-amr", on_time));  // 23:00 Monday: in time
+  append("2026-12-07T16:30:00Z", Review(d.sz, "sz-amr", late, "not_accepted"));  // 00:30 Tue
+  // From here on the decision has a deadline too; a running clock keeps its own steps.
+  append("2026-12-08T01:00:00Z",
+         d.Config("set_deadlines",
+                  {{"deadlines", {{"repair_first_review", 2}, {"repair_decision", 5}}}}));
+  const std::string open =
+      append("2026-12-08T02:00:00Z", Application(ent, kEnterprise, RecordId(penalties[2])));
+  append("2026-12-09T02:00:00Z", RepairOf(d, RecordId(penalties[0]), on_time));
+
+  const uint64_t size = d.ledger->Head().tree_size;
+  auto report = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                           d.ledger->log(), size, "2026-12-09T03:00:00Z");
+  REQUIRE(report.ok());
+  REQUIRE(report->cases.size() == 3);
+  const SlaCase& a = report->cases[0];
+  CHECK(a.application == on_time);
+  CHECK(a.agency == "sz-amr");
+  CHECK(a.subject == kEnterprise);
+  CHECK(a.received_at == "2026-12-03T02:00:00.000Z");
+  CHECK(a.received_on == "2026-12-03");
+  CHECK(a.status == "decided");
+  CHECK_FALSE(a.open);
+  REQUIRE(a.steps.size() == 1);  // received before the decision had a deadline
+  CHECK(a.steps[0].due_on == "2026-12-07");
+  CHECK_FALSE(a.steps[0].provisional);
+  CHECK(a.steps[0].state == "met");
+  CHECK(a.steps[0].done_on == "2026-12-07");
+  CHECK(a.steps[0].outcome == "accepted");
+  const SlaCase& b = report->cases[1];
+  REQUIRE(b.steps.size() == 1);
+  CHECK(b.steps[0].state == "missed");
+  CHECK(b.steps[0].done_on == "2026-12-08");
+  CHECK(b.steps[0].outcome == "not_accepted");
+  const SlaCase& c = report->cases[2];
+  CHECK(c.application == open);
+  CHECK(c.open);
+  REQUIRE(c.steps.size() == 2);
+  CHECK(c.steps[0].due_on == "2026-12-10");
+  CHECK(c.steps[0].state == "pending");
+  CHECK(c.steps[1].name == "repair_decision");
+  CHECK(c.steps[1].due_on == "2026-12-15");
+  CHECK(report->met == 1);
+  CHECK(report->missed == 1);
+  CHECK(report->pending == 2);
+  CHECK(report->overdue == 0);
+
+  // Two days later the open case's first review is overdue; filters and the cursor.
+  auto later = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                          d.ledger->log(), size, "2026-12-11T01:00:00Z", {.state = "overdue"});
+  REQUIRE(later.ok());
+  REQUIRE(later->cases.size() == 1);
+  CHECK(later->cases[0].steps[0].state == "overdue");
+  CHECK(later->overdue == 1);
+  CHECK(later->open == 1);
+  CHECK(later->closed == 0);
+  auto missed = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                           d.ledger->log(), size, "2026-12-11T01:00:00Z", {.state = "missed"});
+  REQUIRE(missed.ok());
+  REQUIRE(missed->cases.size() == 1);
+  CHECK(missed->cases[0].application == late);
+  auto other = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                          d.ledger->log(), size, "2026-12-11T01:00:00Z", {.agency = "gz-amr"});
+  REQUIRE(other.ok());
+  CHECK(other->cases.empty());
+  auto page = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                         d.ledger->log(), size, "2026-12-11T01:00:00Z", {.limit = 2});
+  REQUIRE(page.ok());
+  CHECK(page->cases.size() == 2);
+  CHECK(page->more);
+  CHECK(SlaReportJson(*page).at("next_after") == page->cases[1].index);
+  auto rest =
+      ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(), d.ledger->log(), size,
+                 "2026-12-11T01:00:00Z", {.after_index = page->cases[1].index, .limit = 2});
+  REQUIRE(rest.ok());
+  REQUIRE(rest->cases.size() == 1);
+  CHECK(rest->cases[0].application == open);
+  CHECK_FALSE(SlaReportJson(*rest).contains("next_after"));
+  // As of an earlier tree size, the answers after it do not count.
+  auto before = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                           d.ledger->log(), d.Info(late).index + 1, "2026-12-09T03:00:00Z");
+  REQUIRE(before.ok());
+  REQUIRE(before->cases.size() == 2);
+  CHECK(before->cases[0].steps[0].state == "overdue");
+  CHECK(before->cases[0].status == "valid");
+
+  // Anyone holding the log computes the same report: a replay checks every signature.
+  auto replayed = RecordPolicy::Replay(
+      size, [&](uint64_t i) { return d.ledger->log().GetEntry(i); },
+      RecordPolicy::Signatures::kVerify);
+  REQUIRE(replayed.ok());
+  auto again = ComputeSla((*replayed)->pending(), (*replayed)->registry(), d.ledger->log(), size,
+                          "2026-12-09T03:00:00Z");
+  REQUIRE(again.ok());
+  CHECK(SlaReportJson(*again) == SlaReportJson(*report));
+  CHECK(ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(), d.ledger->log(),
+                   size, "yesterday")
+            .status()
+            .code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("months are calendar months, clamped to the month's end", "[policy]") {
