@@ -177,8 +177,9 @@ void Dispatch(const std::shared_ptr<Call>& call) {
 
 std::vector<Route> AllRoutes() {
   std::vector<Route> all;
-  for (auto routes : {NodeRoutes(), EntryRoutes(), RecordRoutes(), SubjectRoutes(), ProfileRoutes(),
-                      ProofRoutes(), PayloadRoutes(), VerifyRoutes(), TlogRoutes(), WebRoutes()}) {
+  for (auto routes :
+       {NodeRoutes(), EntryRoutes(), RecordRoutes(), SubjectRoutes(), SlaRoutes(), ProfileRoutes(),
+        ProofRoutes(), PayloadRoutes(), VerifyRoutes(), TlogRoutes(), WebRoutes()}) {
     all.insert(all.end(), routes.begin(), routes.end());
   }
   return all;
@@ -199,6 +200,16 @@ Service::Service(Ledger& ledger, std::shared_ptr<records::SharedRecordPolicy> po
                    "1 while the store takes writes; 0 while a failed block write is unsettled "
                    "and writes are refused (a full or failing disk).",
                    [&ledger] { return ledger.WriteRefusal().ok() ? 1.0 : 0.0; });
+  ServiceState* state = state_.get();
+  metrics.AddGauge("credledger_sla_open_cases",
+                   "Repair applications with a step not done yet (GET /v1/sla).",
+                   [state] { return static_cast<double>(state->SlaSummary().open); });
+  metrics.AddGauge("credledger_sla_overdue_steps",
+                   "Steps of repair applications past their working-day deadline and not done.",
+                   [state] { return static_cast<double>(state->SlaSummary().overdue); });
+  metrics.AddGauge("credledger_sla_missed_steps",
+                   "Steps of repair applications done after their working-day deadline.",
+                   [state] { return static_cast<double>(state->SlaSummary().missed); });
   for (const ServiceOptions::Gauge& g : state_->options.gauges) {
     metrics.AddGauge(g.name, g.help, g.read);
   }

@@ -64,6 +64,7 @@ Status QrCommand(const Args& args);
 // tools/monitor.cc. MonitorCommand: DataLoss on an alarm (ledgerctl exits 4).
 Status MonitorCommand(const Args& args);
 Status AuditCommand(const Args& args);
+Status SlaCommand(const Args& args);
 // tools/soak.cc. Internal if a request failed, ResourceExhausted if memory grew past the bound.
 Status SoakCommand(const Args& args);
 

@@ -120,6 +120,12 @@ commands:
         its anchors. Exits 1 on the first discrepancy, naming it. The replay's indexes go
         to a scratch LevelDB made and removed in DIR (default $TMPDIR, else /tmp): about
         0.2x the log's entry bytes on disk while it runs, and bounded memory
+  sla URL|DATA_DIR --vkey KEY|FILE [--as-of TIME] [--agency ID] [--state STATE]
+          [--ca-file PEM] [--scratch DIR]
+        the working-day report of repair applications (GET /v1/sla), recomputed from the log
+        alone after an audit as above, printed as JSON; for a URL, the node's own report of
+        the same tree size and time must be the same (exit 1 naming the difference otherwise).
+        STATE: open, closed, met, missed, pending or overdue; TIME: RFC 3339 UTC, default now
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 
@@ -159,6 +165,7 @@ int main(int argc, char** argv) {
       {"qr", QrCommand},
       {"monitor", MonitorCommand},
       {"audit", AuditCommand},
+      {"sla", SlaCommand},
   };
   std::string command = argv[1];
   auto it = commands.find(command);

@@ -18,6 +18,7 @@
 #include "ledger/format.h"
 #include "ledger/records/anchor.h"
 #include "ledger/records/policy.h"
+#include "ledger/records/sla.h"
 #include "ledger/store.h"
 #include "tools/commands.h"
 #include "tools/flags.h"
@@ -145,6 +146,58 @@ Status MonitorCommand(const Args& args) {
   }
 }
 
+namespace {
+
+// A log replayed from genesis by an audit (client/audit.h), and what it replayed into.
+struct AuditedLog {
+  explicit AuditedLog(ScratchDir dir) : scratch(std::move(dir)) {}
+  ScratchDir scratch;  // first: removed last, after the policy that keeps its store open
+  std::unique_ptr<client::LogSource> source;
+  client::AuditCounts counts;
+};
+
+// Audits the log at `where`: a node's URL, or a stopped node's data dir. The replay's indexes
+// go to a scratch LevelDB under `scratch_parent`, so that memory stays bounded whatever the
+// log's size; it is removed with the AuditedLog, whatever the outcome.
+Result<std::unique_ptr<AuditedLog>> Audit(const std::string& where, const NoteVerifier& verifier,
+                                          const Flags& flags) {
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      ScratchDir scratch_dir,
+      ScratchDir::Create(flags.GetOr("scratch", std::filesystem::temp_directory_path().string()),
+                         "credledger-audit"));
+  auto audited = std::make_unique<AuditedLog>(std::move(scratch_dir));
+  if (where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0) {
+    CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient node,
+                                client::HttpClient::Create(where, flags.GetOr("ca-file", "")));
+    audited->source = std::make_unique<client::HttpLogSource>(std::move(node));
+  } else {
+    LevelDbOptions options;
+    // Names a damaged file before the audit reads it.
+    options.check_files = LevelDbOptions::FileCheck::kAll;
+    options.describe_key = format::DescribeKey;
+    CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                                OpenLevelDbStore(StorePath(where), options));
+    audited->source = std::make_unique<client::StoreLogSource>(std::move(store));
+  }
+  LevelDbOptions scratch_options;
+  scratch_options.create_if_missing = true;
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      std::unique_ptr<Store> scratch,
+      OpenLevelDbStore(audited->scratch.path() + "/store", scratch_options));
+  Status s = client::AuditLog(*audited->source, verifier, &audited->counts, std::move(scratch));
+  if (!s.ok()) {
+    std::cout << "AUDIT FAILED: " << s.message() << "\n";
+    return s;
+  }
+  return audited;
+}
+
+bool IsUrl(const std::string& where) {
+  return where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0;
+}
+
+}  // namespace
+
 Status AuditCommand(const Args& args) {
   CREDLEDGER_ASSIGN_OR_RETURN(Flags flags,
                               Flags::Parse(args, {"vkey", "query-audit", "ca-file", "scratch"}));
@@ -154,50 +207,77 @@ Status AuditCommand(const Args& args) {
   }
   CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, flags.Required("vkey"));
   CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
-  const std::string& where = flags.positional()[0];
-  std::unique_ptr<client::LogSource> source;
-  if (where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0) {
-    CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient node,
-                                client::HttpClient::Create(where, flags.GetOr("ca-file", "")));
-    source = std::make_unique<client::HttpLogSource>(std::move(node));
-  } else {
-    LevelDbOptions options;
-    // Names a damaged file before the audit reads it.
-    options.check_files = LevelDbOptions::FileCheck::kAll;
-    options.describe_key = format::DescribeKey;
-    CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
-                                OpenLevelDbStore(StorePath(where), options));
-    source = std::make_unique<client::StoreLogSource>(std::move(store));
-  }
-  // The replay's indexes go to a scratch LevelDB, so that memory stays bounded whatever the
-  // log's size; it is removed afterwards, whatever the outcome.
-  CREDLEDGER_ASSIGN_OR_RETURN(
-      ScratchDir scratch_dir,
-      ScratchDir::Create(flags.GetOr("scratch", std::filesystem::temp_directory_path().string()),
-                         "credledger-audit"));
-  LevelDbOptions scratch_options;
-  scratch_options.create_if_missing = true;
-  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<Store> scratch,
-                              OpenLevelDbStore(scratch_dir.path() + "/store", scratch_options));
   const auto start = std::chrono::steady_clock::now();
-  client::AuditCounts counts;
-  Status s = client::AuditLog(*source, verifier, &counts, std::move(scratch));
-  if (!s.ok()) {
-    std::cout << "AUDIT FAILED: " << s.message() << "\n";
-    return s;
-  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<AuditedLog> audited,
+                              Audit(flags.positional()[0], verifier, flags));
+  const client::AuditCounts& counts = audited->counts;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "audit: " << counts.entries << " entries in " << counts.blocks << " blocks ("
             << counts.records << " records, " << counts.configs << " config entries, "
             << counts.anchors << " query audit anchors) replayed from genesis in " << seconds
             << " s: every signature, permission, block link and root holds, up to "
-            << source->TargetName() << "\n";
+            << audited->source->TargetName() << "\n";
   if (auto file = flags.Get("query-audit")) {
     CREDLEDGER_ASSIGN_OR_RETURN(size_t lines, client::CheckQueryAuditFile(*file, counts));
     std::cout << "query audit log: " << lines << " lines, chain intact, "
               << counts.anchors_seen.size() << " anchors match\n";
   }
+  return Status::Ok();
+}
+
+Status SlaCommand(const Args& args) {
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      Flags flags, Flags::Parse(args, {"vkey", "as-of", "agency", "state", "ca-file", "scratch"}));
+  if (flags.positional().size() != 1) {
+    return Status::InvalidArgument(
+        "usage: ledgerctl sla URL|DATA_DIR --vkey KEY [--as-of TIME] [--agency ID] "
+        "[--state STATE] [--scratch DIR]");
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string vkey, flags.Required("vkey"));
+  CREDLEDGER_ASSIGN_OR_RETURN(NoteVerifier verifier, VerifierFromFlag(vkey));
+  const std::string as_of = flags.GetOr("as-of", NowTimestamp());
+  records::SlaQuery query;
+  query.agency = flags.GetOr("agency", "");
+  query.state = flags.GetOr("state", "");
+  const std::string& where = flags.positional()[0];
+  CREDLEDGER_ASSIGN_OR_RETURN(std::unique_ptr<AuditedLog> audited, Audit(where, verifier, flags));
+  const client::AuditCounts& counts = audited->counts;
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      records::SlaReport report,
+      records::ComputeSla(counts.policy->pending(), counts.policy->registry(), counts.sla_log,
+                          counts.tree_size, as_of, query));
+  const Json mine = records::SlaReportJson(report);
+  std::cout << mine.dump(2) << "\n";
+  if (!IsUrl(where)) return Status::Ok();
+  // The node's own report of the same tree size and time, page by page, must be this one.
+  CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient node,
+                              client::HttpClient::Create(where, flags.GetOr("ca-file", "")));
+  std::string target =
+      "/v1/sla?limit=500&tree_size=" + std::to_string(counts.tree_size) + "&as_of=" + as_of;
+  if (!query.agency.empty()) target += "&agency=" + query.agency;
+  if (!query.state.empty()) target += "&state=" + query.state;
+  Json cases = Json::array();
+  Json summary;
+  for (std::string page = target;;) {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::string text, node.GetOk(page));
+    CREDLEDGER_ASSIGN_OR_RETURN(Json theirs, ParseJson(text));
+    if (!theirs.is_object() || !theirs.contains("cases") || !theirs["cases"].is_array()) {
+      return Status::DataLoss("the node's /v1/sla answer is not a report");
+    }
+    summary = theirs.value("summary", Json());
+    for (Json& c : theirs["cases"]) cases.push_back(std::move(c));
+    if (!theirs.contains("next_after")) break;
+    page = target + "&after=" + theirs["next_after"].dump();
+  }
+  if (cases != mine.at("cases") || summary != mine.at("summary")) {
+    return Status::DataLoss("the node's working-day report for tree size " +
+                            std::to_string(counts.tree_size) + " as of " + as_of +
+                            " differs from the one recomputed from its log");
+  }
+  std::cerr << "sla: the node's report (" << cases.size() << " cases, tree size "
+            << counts.tree_size << ", as of " << as_of
+            << ") is the one recomputed from its log, audited from genesis\n";
   return Status::Ok();
 }
 

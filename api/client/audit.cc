@@ -71,6 +71,11 @@ Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* co
       }
       auto doc = ParseJson(entry);
       const std::string type = doc.ok() && doc->is_object() ? doc->value("type", "") : "";
+      if (type == "repair_application" || type == "repair_review") {
+        counts->sla_log.Add(i, b.timestamp, "");
+      } else if (type == "credit_repair") {
+        counts->sla_log.Add(i, b.timestamp, entry);
+      }
       if (type == "config") {
         ++counts->configs;
       } else if (type == records::kQueryAuditAnchorType) {
@@ -99,7 +104,29 @@ Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* co
     return Status::DataLoss("the root of the " + std::to_string(target.tree_size) +
                             " entries is not the one " + source.TargetName() + " vouches for");
   }
+  counts->tree_size = target.tree_size;
+  counts->policy = std::move(policy);
   return Status::Ok();
+}
+
+void AuditedSlaLog::Add(uint64_t index, std::string anchored_at, std::string entry) {
+  entries_[index] = {std::move(anchored_at), std::move(entry)};
+}
+
+Result<std::string> AuditedSlaLog::AnchoredAt(uint64_t index) const {
+  auto it = entries_.find(index);
+  if (it == entries_.end()) {
+    return Status::NotFound("entry " + std::to_string(index) + " is not one the audit kept");
+  }
+  return it->second.first;
+}
+
+Result<std::string> AuditedSlaLog::Entry(uint64_t index) const {
+  auto it = entries_.find(index);
+  if (it == entries_.end() || it->second.second.empty()) {
+    return Status::NotFound("entry " + std::to_string(index) + " is not one the audit kept");
+  }
+  return it->second.second;
 }
 
 Result<size_t> CheckQueryAuditFile(const std::string& path, const AuditCounts& counts) {

@@ -35,6 +35,7 @@ std::span<const Route> NodeRoutes();     // node.cc: health, metrics, node, chec
 std::span<const Route> EntryRoutes();    // entries.cc: submit, batch, entries, blocks
 std::span<const Route> RecordRoutes();   // records.cc: a record and its history
 std::span<const Route> SubjectRoutes();  // subjects.cc: a subject's records
+std::span<const Route> SlaRoutes();      // sla.cc: the working-day report
 std::span<const Route> ProfileRoutes();  // profile.cc: a subject's signed credit profile
 std::span<const Route> ProofRoutes();    // proofs.cc: inclusion and consistency
 std::span<const Route> PayloadRoutes();  // payloads.cc: documents off the log

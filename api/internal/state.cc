@@ -25,6 +25,24 @@ ServiceState::ServiceState(Ledger& l, std::shared_ptr<records::SharedRecordPolic
   Anchor();
 }
 
+records::SlaReport ServiceState::SlaSummary() {
+  const uint64_t size = ledger.Head().tree_size;
+  const std::string now = NowTimestamp();
+  const std::string key = std::to_string(size) + " " + now.substr(0, 16);
+  MutexLock lock(sla_mu_);
+  if (key != sla_key_) {
+    const records::RecordReader& reader = policy->reader();
+    records::SlaQuery counts_only;
+    counts_only.limit = 0;
+    auto report =
+        records::ComputeSla(reader.index(), *reader.registry(),
+                            records::LogReaderSlaLog(ledger.log()), size, now, counts_only);
+    sla_summary_ = report.ok() ? std::move(*report) : records::SlaReport();
+    sla_key_ = key;
+  }
+  return sla_summary_;
+}
+
 Result<std::shared_ptr<const SignedHead>> ServiceState::Checkpoint() {
   MutexLock lock(checkpoint_mu_);
   const uint64_t size = ledger.Head().tree_size;

@@ -15,6 +15,7 @@
 #include "crypto/mutex.h"
 #include "ledger/checkpoint.h"
 #include "ledger/records/bundle.h"
+#include "ledger/records/sla.h"
 
 namespace credledger::api {
 
@@ -46,6 +47,10 @@ struct ServiceState {
   // answered 503) if the log cannot be written: the read is then refused.
   bool Audit(const std::shared_ptr<Call>& call, const std::string& subject, unsigned status);
 
+  // The working-day report's counts as of now, for the metrics: computed at most once per
+  // tree size and minute (a scrape reads three of them). An error counts as an empty report.
+  records::SlaReport SlaSummary();
+
   Ledger& ledger;
   const std::shared_ptr<records::SharedRecordPolicy> policy;
   const ServiceOptions options;
@@ -67,6 +72,9 @@ struct ServiceState {
 
   Mutex checkpoint_mu_;
   std::shared_ptr<const SignedHead> checkpoint_ GUARDED_BY(checkpoint_mu_);  // latest asked for
+  Mutex sla_mu_;
+  records::SlaReport sla_summary_ GUARDED_BY(sla_mu_);
+  std::string sla_key_ GUARDED_BY(sla_mu_);  // "<tree size> <minute>" it was computed for
   Mutex anchor_mu_;
   bool anchor_in_flight_ GUARDED_BY(anchor_mu_) = false;
   uint64_t anchored_size_ GUARDED_BY(anchor_mu_) = 0;  // audit lines anchored so far

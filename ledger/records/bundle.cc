@@ -1,6 +1,8 @@
 #include "ledger/records/bundle.h"
 
 #include <algorithm>
+#include <functional>
+#include <set>
 
 #include "crypto/encoding.h"
 #include "ledger/block.h"
@@ -17,8 +19,58 @@ struct BundlePlan {
   std::vector<uint64_t> history;   // entries deciding the record's status
 };
 
-Result<BundlePlan> PlanBundle(const RecordReader& reader, const std::string& record_id,
-                              uint64_t tree_size) {
+// At most this many related entries in one bundle (a record with a longer history is not
+// bundled: NotFound would be wrong, so the error says why).
+constexpr size_t kMaxRelated = 1024;
+
+// The entries that the admission of the record at `record_index` reads, and those that decide
+// their state, transitively, below `tree_size`: its target, the application a credit repair
+// decides, the enterprise_key record binding an enterprise's key, and the changes of each (and
+// of the record). Without them a verifier could not re-admit the record under the log's rules.
+// `entry_at(index)` is the parsed entry. Records the index does not hold are skipped (a
+// verifier's index holds only what its bundle carries; its admission then fails on them).
+Result<std::set<uint64_t>> RelatedEntries(const RecordIndex& index, uint64_t record_index,
+                                          uint64_t tree_size,
+                                          const std::function<Result<Json>(uint64_t)>& entry_at) {
+  std::set<uint64_t> seen = {record_index};
+  std::vector<uint64_t> work = {record_index};
+  auto add = [&](uint64_t i) {
+    if (i < tree_size && seen.insert(i).second) work.push_back(i);
+  };
+  auto add_record = [&](const std::string& id) -> Status {
+    CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> r, index.FindRecord(id));
+    if (r) add(r->index);
+    return Status::Ok();
+  };
+  while (!work.empty()) {
+    if (seen.size() > kMaxRelated + 1) {
+      return Status::ResourceExhausted("the record's history holds more than " +
+                                       std::to_string(kMaxRelated) + " related entries");
+    }
+    const uint64_t i = work.back();
+    work.pop_back();
+    CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> info, index.RecordAt(i));
+    if (!info) continue;
+    for (const RecordInfo::Change& c : info->changes) add(c.index);
+    if (!info->target.empty()) CREDLEDGER_RETURN_IF_ERROR(add_record(info->target));
+    CREDLEDGER_ASSIGN_OR_RETURN(Json entry, entry_at(i));
+    const Json& body = entry.at("body");
+    if (Traits(info->type).target_change == TargetChange::kCreditRepair &&
+        body.contains("application")) {
+      CREDLEDGER_RETURN_IF_ERROR(add_record(body.at("application").get<std::string>()));
+    }
+    if (Traits(info->type).signer == Signer::kEnterprise) {
+      CREDLEDGER_ASSIGN_OR_RETURN(std::optional<EnterpriseKeyBinding> binding,
+                                  index.EnterpriseKey(entry.at("key_id").get<std::string>()));
+      if (binding) add(binding->record.index);
+    }
+  }
+  seen.erase(record_index);
+  return seen;
+}
+
+Result<BundlePlan> PlanBundle(const LogReader& log, const RecordReader& reader,
+                              const std::string& record_id, uint64_t tree_size) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> record,
                               reader.FindRecord(record_id, tree_size));
   if (!record) {
@@ -32,20 +84,13 @@ Result<BundlePlan> PlanBundle(const RecordReader& reader, const std::string& rec
   CREDLEDGER_ASSIGN_OR_RETURN(std::vector<uint64_t> configs,
                               reader.index().ConfigIndexes(tree_size));
   plan.registry.insert(plan.registry.end(), configs.begin(), configs.end());
-  auto add_changes = [&](const RecordInfo& info) {
-    for (const RecordInfo::Change& c : info.changes) {
-      if (c.index < tree_size && c.index != record->index) plan.history.push_back(c.index);
-    }
-  };
-  add_changes(*record);
-  if (!record->target.empty()) {
-    CREDLEDGER_ASSIGN_OR_RETURN(std::optional<RecordInfo> target,
-                                reader.FindRecord(record->target, tree_size));
-    if (!target) return Status::DataLoss("the target of record " + record_id + " is not indexed");
-    plan.history.push_back(target->index);
-    add_changes(*target);
-  }
-  std::sort(plan.history.begin(), plan.history.end());
+  CREDLEDGER_ASSIGN_OR_RETURN(
+      std::set<uint64_t> related,
+      RelatedEntries(reader.index(), record->index, tree_size, [&](uint64_t i) -> Result<Json> {
+        CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(i));
+        return ParseJson(entry);
+      }));
+  plan.history.assign(related.begin(), related.end());
   return plan;
 }
 
@@ -268,6 +313,40 @@ bool CheckCosignatures(std::string_view note,
   return true;
 }
 
+// The "signature" and "authority" checks of a record an enterprise signed: the bundle's
+// history carries the enterprise_key record binding its key to the enterprise, and the
+// signature verifies under that key.
+bool CheckEnterpriseSignature(const ValidatedEntry& e, const ParsedBundle& b, Checker* check) {
+  for (const BundleItem& h : b.history) {
+    if (h.index >= b.record.index) continue;
+    auto binding = ValidateEntry(h.entry);
+    if (!binding.ok() || !Traits(binding->type).binds_enterprise_key) continue;
+    const Json& body = binding->document.at("body");
+    if (body.at("key_id") != e.key_id) continue;
+    if (binding->document.at("subject").value("uscc", "") != e.enterprise) {
+      return check->Fail("signature", "key " + e.key_id.substr(0, 16) + "… is bound to " +
+                                          binding->document.at("subject").value("uscc", "") +
+                                          " (entry " + std::to_string(h.index) + "), not to " +
+                                          e.enterprise);
+    }
+    auto key = ParsePublicKey(body.at("key"), "/body/key");
+    if (!key.ok()) return check->Fail("signature", key.status().message());
+    if (Status s = VerifyEntrySignature(e, *key); !s.ok()) {
+      return check->Fail("signature", s.message());
+    }
+    check->Pass("signature", std::string(crypto::KeyAlgorithmName(key->algorithm())) + " key " +
+                                 e.key_id.substr(0, 16) + "… of enterprise " + e.enterprise +
+                                 ", bound by entry " + std::to_string(h.index));
+    check->Pass("authority", "enterprise " + e.enterprise + " signs its own record with a key " +
+                                 "agency \"" + binding->agency + "\" bound to it at entry " +
+                                 std::to_string(h.index) + " (that binding in force at entry " +
+                                 std::to_string(b.record.index) + ": checked with the history)");
+    return true;
+  }
+  return check->Fail("signature", "the bundle carries no enterprise_key record binding key " +
+                                      e.key_id + " to " + e.enterprise);
+}
+
 // The checks up to "status"; false once one fails.
 bool RunChecks(std::string_view text, const NoteVerifier& verifier, const VerifyOptions& options,
                BundleVerdict* v, Checker* check, std::shared_ptr<RecordPolicy>* policy_out) {
@@ -340,7 +419,9 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, const Verify
   const ValidityWindow window = WindowOf(body);
   v->valid_from = window.from;
   v->valid_until = window.until;
-  check->Pass("record", "a valid " + v->type_name() + " entry of agency \"" + e->agency + "\"");
+  check->Pass("record", "a valid " + v->type_name() + " entry of " +
+                           (e->enterprise.empty() ? "agency \"" + e->agency + "\""
+                                                  : "enterprise " + e->enterprise));
 
   const merkle::Hash leaf = merkle::LeafHash(alg, b.record.entry);
   if (leaf != b.leaf_hash) {
@@ -381,27 +462,34 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, const Verify
   check->Pass("block", "block " + std::to_string(header->height) + " of " + header->timestamp +
                            ", signed by the node, consistent with the checkpoint");
 
-  const crypto::PublicKey* key = policy->registry().FindKey(e->agency, e->key_id);
-  if (key == nullptr) {
-    return check->Fail("signature",
-                       "agency \"" + e->agency + "\" has no key " + e->key_id + " in the registry");
-  }
-  if (Status s = VerifyEntrySignature(*e, *key); !s.ok()) {
-    return check->Fail("signature", s.message());
-  }
-  check->Pass("signature", std::string(crypto::KeyAlgorithmName(key->algorithm())) + " key " +
-                               e->key_id.substr(0, 16) + "… of agency \"" + e->agency + "\"");
+  if (Traits(e->type).signer == Signer::kEnterprise) {
+    // The key is on the log: the bundle carries the enterprise_key record that bound it, which
+    // is admitted (its agency's signature and permission, its status at the record's index)
+    // with the history below.
+    if (!CheckEnterpriseSignature(*e, b, check)) return false;
+  } else {
+    const crypto::PublicKey* key = policy->registry().FindKey(e->agency, e->key_id);
+    if (key == nullptr) {
+      return check->Fail(
+          "signature", "agency \"" + e->agency + "\" has no key " + e->key_id + " in the registry");
+    }
+    if (Status s = VerifyEntrySignature(*e, *key); !s.ok()) {
+      return check->Fail("signature", s.message());
+    }
+    check->Pass("signature", std::string(crypto::KeyAlgorithmName(key->algorithm())) + " key " +
+                                 e->key_id.substr(0, 16) + "… of agency \"" + e->agency + "\"");
 
-  if (Status s = policy->registry().Authorize(*e, b.record.index,
-                                              Registry::SignatureCheck::kAlreadyVerified);
-      !s.ok()) {
-    return check->Fail("authority", s.message());
+    if (Status s = policy->registry().Authorize(*e, b.record.index,
+                                                Registry::SignatureCheck::kAlreadyVerified);
+        !s.ok()) {
+      return check->Fail("authority", s.message());
+    }
+    const Agency& agency = policy->registry().agencies().at(e->agency);
+    v->agency_name = agency.name;
+    check->Pass("authority", "\"" + agency.name + "\" (" + agency.uscc + ") held that key and " +
+                                 "may issue " + v->type_name() + " records at entry " +
+                                 std::to_string(b.record.index));
   }
-  const Agency& agency = policy->registry().agencies().at(e->agency);
-  v->agency_name = agency.name;
-  check->Pass("authority", "\"" + agency.name + "\" (" + agency.uscc + ") held that key and " +
-                               "may issue " + v->type_name() + " records at entry " +
-                               std::to_string(b.record.index));
 
   // The record and the entries that decide its status, admitted in log order under the rules
   // the node applied: each is checked whole, the record's signature only once.
@@ -431,14 +519,21 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, const Verify
     return found.ok() ? *found : std::nullopt;
   };
   const RecordInfo info = *find(v->record_id);
+  if (info.agency != v->agency) v->agency = info.agency;  // an enterprise's: its addressee
+  // Every entry carried is one the record's admission reads or one that decides the state of
+  // those: what the node would bundle.
+  auto related = RelatedEntries(admitted, info.index, size, [&](uint64_t i) -> Result<Json> {
+    for (const BundleItem* item : order) {
+      if (item->index == i) return ParseJson(item->entry);
+    }
+    return Status::NotFound("entry " + std::to_string(i) + " is not in the bundle");
+  });
+  if (!related.ok()) return check->Fail("history", related.status().message());
   for (const BundleItem& h : b.history) {
-    const std::string id = crypto::HexEncode(merkle::LeafHash(alg, h.entry));
-    const std::optional<RecordInfo> other = find(id);
-    const bool relevant = other && (id == info.target || other->target == v->record_id ||
-                                    (!info.target.empty() && other->target == info.target));
-    if (!relevant) {
+    if (!related->count(h.index)) {
       return check->Fail("history", "entry " + std::to_string(h.index) +
-                                        " neither is nor acts on this record or its target");
+                                        " is neither this record's target, key binding or "
+                                        "application, nor a change of one of them");
     }
   }
   check->Pass("history", std::to_string(b.history.size()) +
@@ -545,7 +640,8 @@ std::string StatusName(const RecordStatus& status) {
 Result<std::string> MakeProofBundle(const LogReader& log, const SharedRecordPolicy& policy,
                                     const std::string& record_id, uint64_t tree_size,
                                     std::string_view checkpoint_note) {
-  CREDLEDGER_ASSIGN_OR_RETURN(BundlePlan plan, PlanBundle(policy.reader(), record_id, tree_size));
+  CREDLEDGER_ASSIGN_OR_RETURN(BundlePlan plan,
+                              PlanBundle(log, policy.reader(), record_id, tree_size));
   auto item = [&](uint64_t index) -> Result<Json> {
     CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(index));
     CREDLEDGER_ASSIGN_OR_RETURN(auto proof, log.InclusionProof(index, tree_size));

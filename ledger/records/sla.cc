@@ -13,7 +13,7 @@ constexpr const char* kDecision = "repair_decision";
 // A step due `days` working days after `received_on`, done by the change `done` (if any).
 Result<SlaStep> Step(const char* name, int days, const WorkingCalendar& calendar,
                      const std::string& received_on, const std::string& as_of_date,
-                     const std::optional<RecordInfo::Change>& done, const LogReader& log) {
+                     const std::optional<RecordInfo::Change>& done, const SlaLog& log) {
   SlaStep step;
   step.name = name;
   step.working_days = days;
@@ -24,10 +24,9 @@ Result<SlaStep> Step(const char* name, int days, const WorkingCalendar& calendar
     step.state = as_of_date > step.due_on ? "overdue" : "pending";
     return step;
   }
-  CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader block, log.BlockOfEntry(done->index));
   step.done_by = done->record_id;
-  step.done_at = block.timestamp;
-  step.done_on = LocalDate(calendar, block.timestamp);
+  CREDLEDGER_ASSIGN_OR_RETURN(step.done_at, log.AnchoredAt(done->index));
+  step.done_on = LocalDate(calendar, step.done_at);
   step.state = step.done_on <= step.due_on ? "met" : "missed";
   return step;
 }
@@ -44,9 +43,13 @@ bool Matches(const SlaCase& c, const std::string& state) {
 
 }  // namespace
 
-Result<SlaReport> ComputeSla(const RecordIndex& index, const Registry& registry,
-                             const LogReader& log, uint64_t tree_size, std::string_view as_of,
-                             const SlaQuery& query) {
+Result<std::string> LogReaderSlaLog::AnchoredAt(uint64_t index) const {
+  CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader block, log_.BlockOfEntry(index));
+  return block.timestamp;
+}
+
+Result<SlaReport> ComputeSla(const RecordIndex& index, const Registry& registry, const SlaLog& log,
+                             uint64_t tree_size, std::string_view as_of, const SlaQuery& query) {
   CREDLEDGER_RETURN_IF_ERROR(CheckTimestamp(Json(std::string(as_of)), "as_of"));
   // The calendar only ever extends, so the latest knows every day an earlier one did.
   const WorkingCalendar& calendar = registry.CalendarAt(tree_size);
@@ -68,9 +71,8 @@ Result<SlaReport> ComputeSla(const RecordIndex& index, const Registry& registry,
     c.subject = info->subject;
     c.penalty = info->target;
     CREDLEDGER_ASSIGN_OR_RETURN(c.application, index.IdAt(i));
-    CREDLEDGER_ASSIGN_OR_RETURN(BlockHeader received, log.BlockOfEntry(i));
-    c.received_at = received.timestamp;
-    c.received_on = LocalDate(calendar, received.timestamp);
+    CREDLEDGER_ASSIGN_OR_RETURN(c.received_at, log.AnchoredAt(i));
+    c.received_on = LocalDate(calendar, c.received_at);
     c.status = StatusAt(*info, tree_size).status;
     std::optional<RecordInfo::Change> review, decision;
     for (const RecordInfo::Change& change : info->changes) {
@@ -95,7 +97,7 @@ Result<SlaReport> ComputeSla(const RecordIndex& index, const Registry& registry,
       CREDLEDGER_ASSIGN_OR_RETURN(SlaStep step, Step(kDecision, it->second, calendar, c.received_on,
                                                      report.as_of_date, decision, log));
       if (decision) {
-        CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.GetEntry(decision->index));
+        CREDLEDGER_ASSIGN_OR_RETURN(std::string entry, log.Entry(decision->index));
         CREDLEDGER_ASSIGN_OR_RETURN(Json doc, ParseJson(entry));
         step.outcome = doc.at("body").value("decision", "");
       }

@@ -73,11 +73,32 @@ struct SlaReport {
   uint64_t met = 0, missed = 0, pending = 0, overdue = 0;
 };
 
-// The report of the log `log` as of `tree_size` (committed), `as_of` an RFC 3339 UTC time.
+// What the report reads of the log besides the record indexes: the node's own log
+// (LogReaderSlaLog), or what an audit replaying it from outside kept (client/audit.h).
+class SlaLog {
+ public:
+  virtual ~SlaLog() = default;
+  // The timestamp of the block that holds entry `index` (an application or its answer).
+  virtual Result<std::string> AnchoredAt(uint64_t index) const = 0;
+  // Entry `index` (a credit repair citing an application).
+  virtual Result<std::string> Entry(uint64_t index) const = 0;
+};
+
+class LogReaderSlaLog : public SlaLog {
+ public:
+  explicit LogReaderSlaLog(const LogReader& log) : log_(log) {}
+  Result<std::string> AnchoredAt(uint64_t index) const override;
+  Result<std::string> Entry(uint64_t index) const override { return log_.GetEntry(index); }
+
+ private:
+  const LogReader& log_;
+};
+
+// The report of the log as of `tree_size` (committed), `as_of` an RFC 3339 UTC time.
 // `index` and `registry` describe the log at `tree_size` at least. Errors: InvalidArgument
 // (as_of), the readers'.
-Result<SlaReport> ComputeSla(const RecordIndex& index, const Registry& registry,
-                             const LogReader& log, uint64_t tree_size, std::string_view as_of,
+Result<SlaReport> ComputeSla(const RecordIndex& index, const Registry& registry, const SlaLog& log,
+                             uint64_t tree_size, std::string_view as_of,
                              const SlaQuery& query = {});
 
 // {"tree_size", "as_of", "as_of_date", "summary": {...}, "cases": [...], "next_after"?}:

@@ -15,6 +15,7 @@
 
 namespace credledger::testing {
 
+using records::DefaultCalendar;
 using records::DefaultDisplayRules;
 using records::MakeLicenseIdentifier;
 using records::RecordPolicy;
@@ -48,6 +49,8 @@ struct Domain {
               {"tree_hash", sm3 ? "sm3" : "sha256"},
               {"created_at", "2026-01-01T00:00:00Z"},
               {"display_rules", DefaultDisplayRules()},
+              {"calendar", DefaultCalendar()},
+              {"deadlines", {{"repair_first_review", 2}}},
               {"node_key",
                {{"alg", "ed25519"},
                 {"key_id", node.public_key().KeyId()},
@@ -58,7 +61,9 @@ struct Domain {
                  {"name", "Shenzhen AMR"},
                  {"uscc", kAgencyUscc},
                  {"keys", {PublicKeyJson(amr)}},
-                 {"types", {"license", "penalty", "status_change", "credit_repair"}}},
+                 {"types",
+                  {"license", "penalty", "status_change", "credit_repair", "enterprise_key",
+                   "repair_review"}}},
                 {{"id", "sz-tax"},
                  {"name", "Shenzhen Tax"},
                  {"uscc", "9144030071526726XG"},
@@ -241,8 +246,76 @@ struct Domain {
                    {"keys", {PublicKeyJson(GenerateKey(crypto::KeyAlgorithm::kEd25519))}},
                    {"types", {"penalty"}}};
     Append(Config("add_agency", {{"agency", std::move(agency)}}));
+    // The working-day clock: next year's calendar, and a deadline for decisions too.
+    Append(Config("extend_calendar", {{"through", "2027-12-31"},
+                                      {"holidays", {"2027-01-01"}},
+                                      {"working_days", Json::array()}}));
+    Append(Config("set_deadlines",
+                  {{"deadlines", {{"repair_first_review", 2}, {"repair_decision", 5}}}}));
     Append(License(amr_new, "2046-01-01"));  // so that the records' blocks are not the last one
     return c;
+  }
+
+  // The enterprise's side: its keys bound by sz-amr, its repair applications, their reviews
+  // and the decision citing one; the first key then revoked: their record ids.
+  struct EnterpriseSide {
+    std::string binding, application, review, decision, refused, refusal, rebinding,
+        second_application;
+  };
+  Json EnterpriseEnvelope(const char* type, const crypto::PrivateKey& key, Json body) {
+    Json e = {{"type", type},
+              {"schema_version", 1},
+              {"enterprise", kSubject},
+              {"key_id", key.public_key().KeyId()},
+              {"subject", {{"kind", "organization"}, {"uscc", kSubject}}},
+              {"issued_at", "2026-08-01T09:00:00Z"},
+              {"refs", {body.at("target")}},
+              {"body", std::move(body)}};
+    return e;
+  }
+  std::string BindKey(const crypto::PrivateKey& key) {
+    Json body = {{"key", PublicKeyJson(key)},
+                 {"key_id", key.public_key().KeyId()},
+                 {"registering_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}},
+                 {"source", "电子营业执照"}};
+    return Sign(Envelope("enterprise_key", "sz-amr", std::move(body)), amr);
+  }
+  std::string Application(const crypto::PrivateKey& key, const std::string& penalty) {
+    Json body = {{"target", penalty},
+                 {"reasons", "罚款已缴清"},
+                 {"evidence_hashes", {std::string(64, 'b')}}};
+    return Sign(EnterpriseEnvelope("repair_application", key, std::move(body)), key);
+  }
+  std::string Review(const std::string& application, const char* outcome) {
+    Json body = {{"target", application},
+                 {"outcome", outcome},
+                 {"reviewing_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}}};
+    if (std::string(outcome) == "not_accepted") body["reason"] = "the fine is unpaid";
+    Json e = Envelope("repair_review", "sz-amr", std::move(body));
+    e["refs"] = {application};
+    return Sign(std::move(e), amr);
+  }
+  EnterpriseSide AppendEnterpriseSide() {
+    EnterpriseSide s;
+    const crypto::PrivateKey first = GenerateKey(crypto::KeyAlgorithm::kSm2);
+    const crypto::PrivateKey second = GenerateKey(crypto::KeyAlgorithm::kP256);
+    s.binding = Append(BindKey(first));
+    const std::string penalty = Append(Penalty("E-1"));
+    const std::string other = Append(Penalty("E-2"));
+    s.application = Append(Application(first, penalty));
+    s.review = Append(Review(s.application, "accepted"));
+    Json decision = Json::parse(Repair(penalty));
+    decision.erase("signature");
+    decision["body"]["application"] = s.application;
+    decision["refs"].push_back(s.application);
+    s.decision = Append(Sign(std::move(decision), amr));
+    s.refused = Append(Application(first, other));
+    s.refusal = Append(Review(s.refused, "not_accepted"));
+    Append(Change(s.binding, "revoke", "revoked"));  // what the key signed before stays valid
+    s.rebinding = Append(BindKey(second));
+    s.second_application = Append(Application(second, other));
+    Append(Penalty("E-3"));  // so that the records' blocks are not the last one
+    return s;
   }
 
   // One record of every type and status, and a key added by a config entry (which bundles

@@ -127,6 +127,71 @@ TEST_CASE("bundles of every record type and status verify offline and state the 
   CHECK(foreign.FirstFailure()->name == "checkpoint");
 }
 
+TEST_CASE("bundles of an enterprise's records carry its key's binding and verify offline",
+          "[bundle][enterprise]") {
+  Domain d;
+  const Domain::EnterpriseSide e = d.AppendEnterpriseSide();
+  const NoteVerifier verifier = d.Verifier();
+  const VerifyOptions today = At("2026-11-28T10:00:00Z");
+  struct Case {
+    std::string id;
+    const char* type;
+    const char* status;
+  };
+  const Case cases[] = {
+      {e.binding, "enterprise_key", "revoked"},
+      {e.application, "repair_application", "decided"},
+      {e.review, "repair_review", "valid"},
+      {e.decision, "credit_repair", "valid"},
+      {e.refused, "repair_application", "not_accepted"},
+      {e.refusal, "repair_review", "valid"},
+      {e.rebinding, "enterprise_key", "valid"},
+      {e.second_application, "repair_application", "valid"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.type << " " << c.status << " " << c.id);
+    const BundleVerdict v = VerifyProofBundle(d.Bundle(c.id), verifier, today);
+    INFO(Failures(v));
+    CHECK(v.authentic);
+    CHECK(v.type_name() == c.type);
+    CHECK(v.status == c.status);
+  }
+  const BundleVerdict application = VerifyProofBundle(d.Bundle(e.application), verifier, today);
+  CHECK(application.agency == "sz-amr");  // the agency it is addressed to
+  CHECK(CheckNamed(application, "signature").detail.find("of enterprise " + testing::kSubject) !=
+        std::string::npos);
+  CHECK(application.target_status == "repaired");
+
+  // Without the binding, the enterprise's signature proves nothing.
+  Json bundle = Json::parse(d.Bundle(e.application));
+  Json& history = bundle["history"];
+  for (auto it = history.begin(); it != history.end(); ++it) {
+    if (Json::parse((*it)["entry"].get<std::string>())["type"] == "enterprise_key") {
+      history.erase(it);
+      break;
+    }
+  }
+  const BundleVerdict unbound = VerifyProofBundle(*CanonicalJson(bundle), verifier, today);
+  CHECK_FALSE(unbound.authentic);
+  REQUIRE(unbound.FirstFailure() != nullptr);
+  CHECK(unbound.FirstFailure()->name == "signature");
+  // Nor does an entry that is not related to the record, carried along.
+  Json extra = Json::parse(d.Bundle(e.review));
+  Json unrelated = Json::parse(d.Bundle(e.second_application))["history"];
+  for (const Json& item : unrelated) {
+    // The second key's binding, which the review's admission never reads.
+    if (Json::parse(item["entry"].get<std::string>())["type"] == "enterprise_key") {
+      extra["history"].push_back(item);
+    }
+  }
+  std::sort(extra["history"].begin(), extra["history"].end(),
+            [](const Json& x, const Json& y) { return x["index"] < y["index"]; });
+  const BundleVerdict padded = VerifyProofBundle(*CanonicalJson(extra), verifier, today);
+  CHECK_FALSE(padded.authentic);
+  REQUIRE(padded.FirstFailure() != nullptr);
+  CHECK(padded.FirstFailure()->name == "history");
+}
+
 TEST_CASE("a bundle with any single byte changed fails, naming a check", "[bundle]") {
   Domain d;
   d.Append(d.AddKey(d.amr_new));

@@ -595,7 +595,7 @@ TEST_CASE(
 
   const uint64_t size = d.ledger->Head().tree_size;
   auto report = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
-                           d.ledger->log(), size, "2026-12-09T03:00:00Z");
+                           LogReaderSlaLog(d.ledger->log()), size, "2026-12-09T03:00:00Z");
   REQUIRE(report.ok());
   REQUIRE(report->cases.size() == 3);
   const SlaCase& a = report->cases[0];
@@ -632,7 +632,8 @@ TEST_CASE(
 
   // Two days later the open case's first review is overdue; filters and the cursor.
   auto later = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
-                          d.ledger->log(), size, "2026-12-11T01:00:00Z", {.state = "overdue"});
+                          LogReaderSlaLog(d.ledger->log()), size, "2026-12-11T01:00:00Z",
+                          {.state = "overdue"});
   REQUIRE(later.ok());
   REQUIRE(later->cases.size() == 1);
   CHECK(later->cases[0].steps[0].state == "overdue");
@@ -640,30 +641,34 @@ TEST_CASE(
   CHECK(later->open == 1);
   CHECK(later->closed == 0);
   auto missed = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
-                           d.ledger->log(), size, "2026-12-11T01:00:00Z", {.state = "missed"});
+                           LogReaderSlaLog(d.ledger->log()), size, "2026-12-11T01:00:00Z",
+                           {.state = "missed"});
   REQUIRE(missed.ok());
   REQUIRE(missed->cases.size() == 1);
   CHECK(missed->cases[0].application == late);
   auto other = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
-                          d.ledger->log(), size, "2026-12-11T01:00:00Z", {.agency = "gz-amr"});
+                          LogReaderSlaLog(d.ledger->log()), size, "2026-12-11T01:00:00Z",
+                          {.agency = "gz-amr"});
   REQUIRE(other.ok());
   CHECK(other->cases.empty());
-  auto page = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
-                         d.ledger->log(), size, "2026-12-11T01:00:00Z", {.limit = 2});
+  auto page =
+      ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                 LogReaderSlaLog(d.ledger->log()), size, "2026-12-11T01:00:00Z", {.limit = 2});
   REQUIRE(page.ok());
   CHECK(page->cases.size() == 2);
   CHECK(page->more);
   CHECK(SlaReportJson(*page).at("next_after") == page->cases[1].index);
-  auto rest =
-      ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(), d.ledger->log(), size,
-                 "2026-12-11T01:00:00Z", {.after_index = page->cases[1].index, .limit = 2});
+  auto rest = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                         LogReaderSlaLog(d.ledger->log()), size, "2026-12-11T01:00:00Z",
+                         {.after_index = page->cases[1].index, .limit = 2});
   REQUIRE(rest.ok());
   REQUIRE(rest->cases.size() == 1);
   CHECK(rest->cases[0].application == open);
   CHECK_FALSE(SlaReportJson(*rest).contains("next_after"));
   // As of an earlier tree size, the answers after it do not count.
-  auto before = ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
-                           d.ledger->log(), d.Info(late).index + 1, "2026-12-09T03:00:00Z");
+  auto before =
+      ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                 LogReaderSlaLog(d.ledger->log()), d.Info(late).index + 1, "2026-12-09T03:00:00Z");
   REQUIRE(before.ok());
   REQUIRE(before->cases.size() == 2);
   CHECK(before->cases[0].steps[0].state == "overdue");
@@ -674,12 +679,12 @@ TEST_CASE(
       size, [&](uint64_t i) { return d.ledger->log().GetEntry(i); },
       RecordPolicy::Signatures::kVerify);
   REQUIRE(replayed.ok());
-  auto again = ComputeSla((*replayed)->pending(), (*replayed)->registry(), d.ledger->log(), size,
-                          "2026-12-09T03:00:00Z");
+  auto again = ComputeSla((*replayed)->pending(), (*replayed)->registry(),
+                          LogReaderSlaLog(d.ledger->log()), size, "2026-12-09T03:00:00Z");
   REQUIRE(again.ok());
   CHECK(SlaReportJson(*again) == SlaReportJson(*report));
-  CHECK(ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(), d.ledger->log(),
-                   size, "yesterday")
+  CHECK(ComputeSla(d.policy->reader().index(), *d.policy->reader().registry(),
+                   LogReaderSlaLog(d.ledger->log()), size, "yesterday")
             .status()
             .code() == StatusCode::kInvalidArgument);
 }
