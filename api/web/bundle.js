@@ -6,7 +6,7 @@
 import { canonicalize, isInteger, isObject, JsonError, parseJson, utf8 } from "./cjson.js";
 import { digest, equalBytes, fromBase64, hasWebCrypto, hex } from "./ledgercrypto.js";
 import {
-  Policy, Refusal, Registry, TYPES, checkObject, isTimestamp, statusAt, statusOn, validateEntry,
+  Policy, Refusal, Registry, TYPES, checkObject, isTimestamp, parseKey, statusAt, statusOn, validateEntry,
   verifyEntrySignature, windowOf,
 } from "./records.js";
 import {
@@ -236,6 +236,7 @@ async function runChecks(bytes, vkey, options, v, check) {
     const parsed = parseJson(b.record.entry);
     if (!parsed.canonical) throw new Refusal("InvalidArgument", "the entry is not in RFC 8785 canonical form");
     e = validateEntry(parsed.value, b.record.entry);
+    if (TYPES[e.type].bindsKey) await checkBoundKey(e);
   } catch (err) {
     if (!(err instanceof Refusal || err instanceof JsonError)) throw err;
     check.fail("record", err.message);
@@ -244,7 +245,7 @@ async function runChecks(bytes, vkey, options, v, check) {
   const window = windowOf(e.doc.body);
   v.validFrom = window.from;
   v.validUntil = window.until;
-  check.pass("record", `a valid ${e.type} entry of agency "${e.agency}"`);
+  check.pass("record", `a valid ${e.type} entry of ${e.enterprise ? `enterprise ${e.enterprise}` : `agency "${e.agency}"`}`);
 
   const leaf = await leafHash(alg, utf8(b.record.entry));
   if (!equalBytes(leaf, b.leafHash)) {
@@ -260,24 +261,28 @@ async function runChecks(bytes, vkey, options, v, check) {
 
   await checkBlock(b, verifier, cp, alg, v, check);
 
-  const key = registry.findKey(e.agency, e.keyId);
-  if (!key) check.fail("signature", `agency "${e.agency}" has no key ${e.keyId} in the registry`);
-  try {
-    await verifyEntrySignature(e, key);
-  } catch (err) {
-    check.fail("signature", err.message);
-  }
-  check.pass("signature", `${key.alg} key ${e.keyId.slice(0, 16)}… of agency "${e.agency}"`);
+  if (TYPES[e.type].signer === "enterprise") {
+    await checkEnterpriseSignature(e, b, check);
+  } else {
+    const key = registry.findKey(e.agency, e.keyId);
+    if (!key) check.fail("signature", `agency "${e.agency}" has no key ${e.keyId} in the registry`);
+    try {
+      await verifyEntrySignature(e, key);
+    } catch (err) {
+      check.fail("signature", err.message);
+    }
+    check.pass("signature", `${key.alg} key ${e.keyId.slice(0, 16)}… of agency "${e.agency}"`);
 
-  try {
-    registry.authorize(e, b.record.index);
-  } catch (err) {
-    check.fail("authority", err.message);
+    try {
+      registry.authorize(e, b.record.index);
+    } catch (err) {
+      check.fail("authority", err.message);
+    }
+    const agency = registry.agencies.get(e.agency);
+    v.agencyName = agency.name;
+    check.pass("authority", `"${agency.name}" (${agency.uscc}) held that key and may issue ${e.type} ` +
+      `records at entry ${b.record.index}`);
   }
-  const agency = registry.agencies.get(e.agency);
-  v.agencyName = agency.name;
-  check.pass("authority", `"${agency.name}" (${agency.uscc}) held that key and may issue ${e.type} ` +
-    `records at entry ${b.record.index}`);
 
   await checkHistory(b, e, policy, alg, included, v, check);
 
@@ -292,6 +297,51 @@ async function runChecks(bytes, vkey, options, v, check) {
   }
   check.pass("status", `${v.statusOnLog} as of tree size ${size}`);
   return { policy, info };
+}
+
+// An enterprise_key entry's key, parsed into e.boundKey, and its id as the body states it: the
+// node's body check (record_types.cc), which needs the key parsed.
+async function checkBoundKey(e) {
+  e.boundKey = await parseKey(e.doc.body.key, "/body/key");
+  const id = await e.boundKey.keyId();
+  if (id !== e.doc.body.key_id) {
+    throw new Refusal("InvalidArgument", `/body/key_id: must be the key's id, ${id} (SHA-256 of its DER SubjectPublicKeyInfo)`);
+  }
+}
+
+// The "signature" and "authority" checks of a record an enterprise signed: the bundle's history
+// carries the enterprise_key record binding its key to the enterprise (bundle.cc,
+// CheckEnterpriseSignature).
+async function checkEnterpriseSignature(e, b, check) {
+  for (const h of b.history) {
+    if (h.index >= b.record.index) continue;
+    let binding;
+    try {
+      const parsed = parseJson(h.entry);
+      binding = validateEntry(parsed.value, h.entry);
+    } catch (err) {
+      if (!(err instanceof Refusal || err instanceof JsonError)) throw err;
+      continue;
+    }
+    if (!TYPES[binding.type].bindsKey || binding.doc.body.key_id !== e.keyId) continue;
+    const boundTo = binding.doc.subject.uscc;
+    if (boundTo !== e.enterprise) {
+      check.fail("signature", `key ${e.keyId.slice(0, 16)}… is bound to ${boundTo} (entry ${h.index}), not to ${e.enterprise}`);
+    }
+    let key;
+    try {
+      key = await parseKey(binding.doc.body.key, "/body/key");
+      await verifyEntrySignature(e, key);
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      check.fail("signature", err.message);
+    }
+    check.pass("signature", `${key.alg} key ${e.keyId.slice(0, 16)}… of enterprise ${e.enterprise}, bound by entry ${h.index}`);
+    check.pass("authority", `enterprise ${e.enterprise} signs its own record with a key agency "${binding.agency}" ` +
+      `bound to it at entry ${h.index} (that binding in force at entry ${b.record.index}: checked with the history)`);
+    return;
+  }
+  check.fail("signature", `the bundle carries no enterprise_key record binding key ${e.keyId} to ${e.enterprise}`);
 }
 
 async function checkBlock(b, verifier, cp, alg, v, check) {
@@ -345,27 +395,41 @@ async function checkHistory(b, e, policy, alg, included, v, check) {
         if (!parsed.canonical) {
           throw new Refusal("InvalidArgument", ": entries are submitted in RFC 8785 canonical form (ledgerctl sign writes it)");
         }
-        policy.registry.keyAt(entry.agency, entry.keyId, item.index);
-        await verifyEntrySignature(entry, policy.registry.findKey(entry.agency, entry.keyId));
+        if (TYPES[entry.type].signer === "enterprise") {
+          // Its key is on the log; admitRecord refuses an entry whose key no binding holds.
+          const binding = policy.enterpriseKeys.get(entry.keyId);
+          if (binding) await verifyEntrySignature(entry, binding.key);
+        } else {
+          policy.registry.keyAt(entry.agency, entry.keyId, item.index);
+          await verifyEntrySignature(entry, policy.registry.findKey(entry.agency, entry.keyId));
+        }
       } catch (err) {
         if (!(err instanceof Refusal || err instanceof JsonError)) throw err;
         failed(err);
       }
     }
     try {
+      if (TYPES[entry.type].bindsKey && !entry.boundKey) await checkBoundKey(entry);
       policy.admitRecord(entry, hex(await leafHash(alg, utf8(item.entry))), item.index);
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       failed(err);
     }
   }
+  // Every entry carried is one the record's admission reads or one that decides the state of
+  // those: what the node would bundle.
   const info = policy.records.get(v.recordId);
+  if (info.agency !== v.agency) v.agency = info.agency; // an enterprise's: its addressee
+  const docs = new Map(order.map((item) => [item.index, item]));
+  const related = policy.relatedEntries(v.recordId, v.treeSize, (i) => {
+    const item = docs.get(i);
+    return item ? parseJson(item.entry).value : null;
+  });
   for (const h of b.history) {
-    const id = hex(await leafHash(alg, utf8(h.entry)));
-    const other = policy.records.get(id);
-    const relevant = other !== undefined &&
-      (id === info.target || other.target === v.recordId || (info.target !== "" && other.target === info.target));
-    if (!relevant) check.fail("history", `entry ${h.index} neither is nor acts on this record or its target`);
+    if (!related.has(h.index)) {
+      check.fail("history", `entry ${h.index} is neither this record's target, key binding or application, ` +
+        "nor a change of one of them");
+    }
   }
   check.pass("history", `${b.history.length} related entries, each included and admitted under the log's rules`);
 }

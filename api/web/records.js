@@ -310,9 +310,20 @@ function checkPenalty(b, entry) {
   checkEnum(b.display_regime, child(p, "display_regime"), ["2019", "2023", "2026"]);
 }
 
+function checkInRefs(entry, id, member) {
+  if (has(entry, "refs") && entry.refs.includes(id)) return;
+  throw invalid("/refs", `must include ${member}`);
+}
+
 function checkTargetInRefs(entry, target) {
-  if (has(entry, "refs") && entry.refs.includes(target)) return;
-  throw invalid("/refs", "must include /body/target");
+  checkInRefs(entry, target, "/body/target");
+}
+
+function checkOrganizationSubject(entry) {
+  if (entry.subject.kind !== "organization") {
+    throw invalid("/subject/kind", 'must be "organization": enterprise keys and the records enterprises sign ' +
+      "are about an organisation (a unified social credit code)");
+  }
 }
 
 function checkCreditRepair(b, entry) {
@@ -320,8 +331,12 @@ function checkCreditRepair(b, entry) {
   checkObject(b, p, [
     "target", "applicant_uscc", "application_date", "decision_date", "deciding_authority",
     "conditions_met", "decision", "evidence_hashes",
-  ], ["acceptance_date", "reason"]);
+  ], ["acceptance_date", "reason", "application"]);
   checkHash(b.target, child(p, "target"));
+  if (has(b, "application")) {
+    checkHash(b.application, child(p, "application"));
+    checkInRefs(entry, b.application, "/body/application");
+  }
   if (entry.subject.historical_code === true) {
     if (typeof b.applicant_uscc !== "string" || usccShapeProblem(b.applicant_uscc)) {
       throw invalid(child(p, "applicant_uscc"), "must be an 18-character code of the GB 32100 alphabet");
@@ -376,6 +391,47 @@ function checkStatusChange(b, entry) {
   checkTargetInRefs(entry, b.target);
 }
 
+// The shape of a key in a body; the key itself is parsed (async) when the policy admits it.
+function checkKeyShape(v, p) {
+  checkObject(v, p, ["alg", "spki"]);
+  checkEnum(v.alg, child(p, "alg"), ["p256", "ed25519", "sm2"]);
+  checkText(v.spki, child(p, "spki"), 0);
+  if (!fromBase64(v.spki)) throw invalid(child(p, "spki"), "must be base64");
+}
+
+function checkEnterpriseKey(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["key", "key_id", "registering_authority"], ["source"]);
+  checkOrganizationSubject(entry);
+  checkKeyShape(b.key, child(p, "key"));
+  checkHash(b.key_id, child(p, "key_id"));
+  checkAuthority(b.registering_authority, child(p, "registering_authority"));
+  if (has(b, "source")) checkText(b.source, child(p, "source"), NAME);
+}
+
+function checkRepairApplication(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["target", "reasons", "evidence_hashes"]);
+  checkOrganizationSubject(entry);
+  checkHash(b.target, child(p, "target"));
+  checkText(b.reasons, child(p, "reasons"), LONG_TEXT);
+  checkHashArray(b.evidence_hashes, child(p, "evidence_hashes"), 32);
+  checkTargetInRefs(entry, b.target);
+}
+
+function checkRepairReview(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["target", "outcome", "reviewing_authority"], ["reason"]);
+  checkHash(b.target, child(p, "target"));
+  checkEnum(b.outcome, child(p, "outcome"), ["accepted", "not_accepted"]);
+  if (b.outcome === "not_accepted" && !has(b, "reason")) {
+    throw invalid(child(p, "reason"), "is required when the outcome is not_accepted");
+  }
+  if (has(b, "reason")) checkText(b.reason, child(p, "reason"), LONG_TEXT);
+  checkAuthority(b.reviewing_authority, child(p, "reviewing_authority"));
+  checkTargetInRefs(entry, b.target);
+}
+
 // One row per type (record_type.h).
 export const TYPES = {
   license: {
@@ -403,8 +459,28 @@ export const TYPES = {
     licenseIdentifier: false, document: null, targetChange: "status_change",
     validityWindow: false, displayRules: false,
   },
+  enterprise_key: {
+    checkBody: checkEnterpriseKey, authority: "registering_authority", number: null, numberName: null,
+    licenseIdentifier: false, document: null, targetChange: null, validityWindow: false,
+    displayRules: false, bindsKey: true,
+  },
+  repair_application: {
+    checkBody: checkRepairApplication, authority: null, number: null, numberName: null,
+    licenseIdentifier: false, document: null, targetChange: "repair_application",
+    validityWindow: false, displayRules: false, signer: "enterprise",
+  },
+  repair_review: {
+    checkBody: checkRepairReview, authority: "reviewing_authority", number: null, numberName: null,
+    licenseIdentifier: false, document: null, targetChange: "repair_review",
+    validityWindow: false, displayRules: false,
+  },
 };
+for (const t of Object.values(TYPES)) {
+  t.signer ??= "agency";
+  t.bindsKey ??= false;
+}
 const TYPE_NAMES = Object.keys(TYPES);
+const AGENCY_TYPE_NAMES = TYPE_NAMES.filter((t) => TYPES[t].signer === "agency");
 
 // ---- entry.cc ----
 
@@ -437,22 +513,33 @@ function checkSubject(v) {
 // Validates a parsed record entry (ValidateCanonicalEntry): {type, doc, agency, keyId,
 // signature, signedBytes, historical}. `canonicalText` is the text it was parsed from.
 export function validateEntry(doc, canonicalText) {
-  checkObject(doc, "", ["type", "schema_version", "agency", "key_id", "subject", "issued_at", "body", "signature"],
-    ["refs"]);
+  // The signer's member is "agency" or "enterprise", by type: the type is read first.
+  if (!isObject(doc)) throw invalid("", "must be an object");
+  if (!has(doc, "type")) throw invalid("/type", "is required");
   if (typeof doc.type !== "string" || !TYPE_NAMES.includes(doc.type)) {
     throw invalid("/type", `must be one of: ${TYPE_NAMES.join(", ")}`);
   }
+  const byEnterprise = TYPES[doc.type].signer === "enterprise";
+  checkObject(doc, "", ["type", "schema_version", byEnterprise ? "enterprise" : "agency", "key_id", "subject",
+    "issued_at", "body", "signature"], ["refs"]);
   if (doc.schema_version !== 1) throw invalid("/schema_version", "must be 1");
-  checkText(doc.agency, "/agency", SHORT_TEXT);
   checkHash(doc.key_id, "/key_id");
   const historical = checkSubject(doc.subject);
+  if (byEnterprise) {
+    if (doc.enterprise !== doc.subject.uscc) {
+      throw invalid("/enterprise", "must equal /subject/uscc: an enterprise signs only records about itself");
+    }
+  } else {
+    checkText(doc.agency, "/agency", SHORT_TEXT);
+  }
   checkTimestamp(doc.issued_at, "/issued_at");
   if (has(doc, "refs")) checkHashArray(doc.refs, "/refs", 16);
   TYPES[doc.type].checkBody(doc.body, doc);
   const signature = typeof doc.signature === "string" ? fromBase64(doc.signature) : null;
   if (!signature || signature.length === 0) throw invalid("/signature", "must be non-empty base64");
   return {
-    type: doc.type, doc, agency: doc.agency, keyId: doc.key_id, signature, historical,
+    type: doc.type, doc, agency: byEnterprise ? "" : doc.agency, enterprise: byEnterprise ? doc.enterprise : "",
+    keyId: doc.key_id, signature, historical,
     signedBytes: utf8(canonicalize(without(doc, "signature"))),
     text: canonicalText,
   };
@@ -495,7 +582,7 @@ class History {
 
 const validAgencyId = (id) => /^[a-z0-9._-]{1,64}$/.test(id);
 
-async function parseKey(v, p) {
+export async function parseKey(v, p) {
   checkObject(v, p, ["alg", "spki"]);
   checkEnum(v.alg, child(p, "alg"), ["p256", "ed25519", "sm2"]);
   checkText(v.spki, child(p, "spki"), 0);
@@ -508,11 +595,11 @@ async function parseKey(v, p) {
 }
 
 function parseTypes(v, p) {
-  checkArray(v, p, 1, 5);
+  checkArray(v, p, 1, TYPE_NAMES.length);
   const types = new Set();
   v.forEach((t, i) => {
-    if (typeof t !== "string" || !TYPE_NAMES.includes(t)) {
-      throw invalid(child(p, i), "must be one of: license, certificate, penalty, credit_repair, status_change");
+    if (typeof t !== "string" || !AGENCY_TYPE_NAMES.includes(t)) {
+      throw invalid(child(p, i), `must be one of the types an agency signs: ${AGENCY_TYPE_NAMES.join(", ")}`);
     }
     if (types.has(t)) throw invalid(child(p, i), "is listed twice");
     types.add(t);
@@ -578,9 +665,83 @@ function parseDisplayRules(v, p) {
   return out;
 }
 
+// ---- calendar.cc: the working-day calendar and deadlines, checked as the node checks them ----
+
+function parseDates(v, p) {
+  checkArray(v, p, 0, 4000);
+  const out = new Set();
+  v.forEach((d, i) => {
+    checkDate(d, child(p, i));
+    if (out.has(d)) throw invalid(child(p, i), "is listed twice");
+    out.add(d);
+  });
+  return out;
+}
+
+function checkWithin(days, after, through, p) {
+  for (const day of [...days].sort()) {
+    if ((after && day <= after) || day > through) {
+      throw invalid(p, `${day} is outside (${after || "-"}, ${through}]: a day the calendar covers never changes`);
+    }
+  }
+}
+
+function parseCalendar(v, p) {
+  checkObject(v, p, ["time_zone", "weekend", "through", "holidays", "working_days"]);
+  if (typeof v.time_zone !== "string" || !/^[+-](0\d|1[0-4]):[0-5]\d$/.test(v.time_zone)) {
+    throw invalid(child(p, "time_zone"), 'must be a UTC offset "+HH:MM" or "-HH:MM"');
+  }
+  checkArray(v.weekend, child(p, "weekend"), 0, 6);
+  const weekend = new Set();
+  v.weekend.forEach((d, i) => {
+    if (!isInteger(d) || d < 1 || d > 7 || weekend.has(d)) {
+      throw invalid(child(child(p, "weekend"), i), "must be an ISO weekday 1 (Monday) to 7 (Sunday), listed once");
+    }
+    weekend.add(d);
+  });
+  checkDate(v.through, child(p, "through"));
+  const holidays = parseDates(v.holidays, child(p, "holidays"));
+  const working = parseDates(v.working_days, child(p, "working_days"));
+  checkWithin(holidays, "", v.through, child(p, "holidays"));
+  checkWithin(working, "", v.through, child(p, "working_days"));
+  for (const d of working) if (holidays.has(d)) throw invalid(child(p, "working_days"), `${d} is a holiday too`);
+  return { through: v.through, holidays, working };
+}
+
+function extendCalendar(c, params, p) {
+  checkObject(params, p, ["through", "holidays", "working_days"]);
+  checkDate(params.through, child(p, "through"));
+  if (c.through && params.through <= c.through) {
+    throw invalid(child(p, "through"), `must be after the calendar's ${c.through}`);
+  }
+  const holidays = parseDates(params.holidays, child(p, "holidays"));
+  const working = parseDates(params.working_days, child(p, "working_days"));
+  checkWithin(holidays, c.through, params.through, child(p, "holidays"));
+  checkWithin(working, c.through, params.through, child(p, "working_days"));
+  for (const d of working) if (holidays.has(d)) throw invalid(child(p, "working_days"), `${d} is a holiday too`);
+  if (c.holidays.size + holidays.size + c.working.size + working.size > 4000) {
+    throw invalid(p, "the calendar would list more than 4000 days");
+  }
+  return {
+    through: params.through, holidays: new Set([...c.holidays, ...holidays]),
+    working: new Set([...c.working, ...working]),
+  };
+}
+
+function parseDeadlines(v, p) {
+  checkObject(v, p, [], ["repair_first_review", "repair_decision"]);
+  for (const [step, days] of Object.entries(v)) {
+    if (!isInteger(days) || days < 1 || days > 365) {
+      throw invalid(child(p, step), "must be a number of working days, 1-365");
+    }
+  }
+  return v;
+}
+
 const CONFIG_ACTIONS = [
   "add_agency", "suspend_agency", "reinstate_agency", "add_key", "revoke_key", "rotate_key",
   "set_types", "set_historical_codes", "set_display_rules", "delegate", "revoke_delegation",
+  "extend_calendar", "set_deadlines",
 ];
 
 export class Registry {
@@ -588,7 +749,7 @@ export class Registry {
   static async fromGenesis(text) {
     const { value: g } = parseJson(text);
     checkObject(g, "", ["type", "schema_version", "origin", "tree_hash", "created_at", "node_key", "admins",
-      "agencies", "display_rules"]);
+      "agencies", "display_rules"], ["calendar", "deadlines"]);
     if (g.type !== "genesis") throw invalid("/type", 'must be "genesis"');
     if (g.schema_version !== 1) throw invalid("/schema_version", "must be 1");
     checkText(g.origin, "/origin", 200);
@@ -617,6 +778,10 @@ export class Registry {
     }
     r.threshold = threshold;
     r.displayRules = new History(0, parseDisplayRules(g.display_rules, "/display_rules"));
+    // A genesis made before the working-day clock: weekends only.
+    r.calendar = has(g, "calendar") ? parseCalendar(g.calendar, "/calendar")
+      : { through: "", holidays: new Set(), working: new Set() };
+    if (has(g, "deadlines")) parseDeadlines(g.deadlines, "/deadlines");
     checkArray(g.agencies, "/agencies", 0, 10000);
     r.agencies = new Map();
     for (let i = 0; i < g.agencies.length; ++i) {
@@ -679,6 +844,17 @@ export class Registry {
       const merged = new Map(this.displayRules.latest());
       for (const [regime, r] of rules) merged.set(regime, r);
       this.displayRules.set(index, merged);
+      this.lastApplied = index;
+      return;
+    }
+    if (c.action === "extend_calendar") {
+      this.calendar = extendCalendar(this.calendar, params, "/params");
+      this.lastApplied = index;
+      return;
+    }
+    if (c.action === "set_deadlines") {
+      checkObject(params, "/params", ["deadlines"]);
+      parseDeadlines(params.deadlines, "/params/deadlines");
       this.lastApplied = index;
       return;
     }
@@ -796,6 +972,26 @@ export class Policy {
     this.records = new Map(); // record id -> info
     this.business = new Map(); // business key -> record id
     this.documents = new Map(); // document hash -> {index, agency} of its first record
+    this.enterpriseKeys = new Map(); // key id -> {index, recordId, subject, key}: enterprise_key records
+    this.ids = new Map(); // log index -> record id
+  }
+
+  // An enterprise's key: bound to it by an enterprise_key record before `index`, and that
+  // binding valid at `index` (RecordPolicy::Authorize).
+  authorizeEnterprise(e, index) {
+    const binding = this.enterpriseKeys.get(e.keyId);
+    if (!binding) {
+      throw new Refusal("Unauthenticated", `/key_id: no enterprise_key record on this log binds key ${e.keyId}`);
+    }
+    if (binding.subject !== e.enterprise) {
+      throw new Refusal("Unauthenticated",
+        `/key_id: the key is bound to ${binding.subject} (record ${binding.recordId}), not to ${e.enterprise}`);
+    }
+    const status = statusAt(this.records.get(binding.recordId), index);
+    if (status !== "valid") {
+      throw new Refusal("Unauthenticated",
+        `/key_id: the enterprise key bound by record ${binding.recordId} is ${status} at index ${index}`);
+    }
   }
 
   // Admits config entry `text` at `index`.
@@ -803,10 +999,12 @@ export class Policy {
     await this.registry.applyConfig(text, index);
   }
 
-  // Admits record entry `e` (validated, its signature verified) with id `recordId` at `index`.
+  // Admits record entry `e` (validated, its signature verified; an enterprise_key's key parsed
+  // into e.boundKey) with id `recordId` at `index`.
   admitRecord(e, recordId, index) {
-    this.registry.authorize(e, index);
     const traits = TYPES[e.type];
+    if (traits.signer === "enterprise") this.authorizeEnterprise(e, index);
+    else this.registry.authorize(e, index);
     const body = e.doc.body;
     const reg = this.registry;
     if (traits.authority) {
@@ -839,6 +1037,17 @@ export class Policy {
       target = this.records.get(body.target) ?? null;
       this.checkTarget(e, subject, target, index);
     }
+    const changesTarget = traits.targetChange !== null && traits.targetChange !== "repair_application";
+    let application = null;
+    if (traits.targetChange === "credit_repair" && has(body, "application")) {
+      application = this.records.get(body.application) ?? null;
+      this.checkApplication(body, application);
+    }
+    if (traits.bindsKey && this.enterpriseKeys.has(body.key_id)) {
+      const bound = this.enterpriseKeys.get(body.key_id);
+      throw new Refusal("AlreadyExists", `/body/key_id: the key is bound already, to ${bound.subject} by record ` +
+        `${bound.recordId}; a key is bound once (rotate to a new key)`);
+    }
     const keys = [];
     if (traits.number) keys.push([`${e.agency}|${e.type}|${body[traits.number]}`, traits.numberName]);
     if (traits.licenseIdentifier) keys.push([`identifier|${body.identifier}`, "e-license identifier"]);
@@ -849,14 +1058,23 @@ export class Policy {
           `record ${holder} already holds this ${what}; a replacement by its issuer must name it in /body/supersedes`);
       }
     }
-    if (target) {
-      if (traits.targetChange === "status_change") this.applyStatusChange(body, target);
-      else this.applyCreditRepair(body, index, target);
-      target.changes.push({ index, recordId, status: target.status, repaired: target.repaired });
+    if (traits.targetChange === "status_change") this.applyStatusChange(body, target);
+    else if (traits.targetChange === "credit_repair") this.applyCreditRepair(body, index, target);
+    else if (traits.targetChange === "repair_review") target.status = body.outcome;
+    if (changesTarget) target.changes.push({ index, recordId, status: target.status, repaired: target.repaired });
+    if (application) {
+      application.status = "decided";
+      application.changes.push({ index, recordId, status: "decided", repaired: false });
     }
     for (const [key] of keys) this.business.set(key, recordId);
+    if (traits.bindsKey) {
+      this.enterpriseKeys.set(body.key_id, { index, recordId, subject, key: e.boundKey });
+    }
+    this.ids.set(index, recordId);
     const info = {
-      index, type: e.type, agency: e.agency, subject, target: traits.targetChange ? body.target : "",
+      // An enterprise's record is answered by the agency of the record it concerns.
+      index, type: e.type, agency: traits.signer === "enterprise" ? target.agency : e.agency, subject,
+      target: traits.targetChange ? body.target : "",
       status: "valid", reversibleSuspension: false, displayEndedOn: "", repaired: false, changes: [],
     };
     if (traits.displayRules) {
@@ -871,15 +1089,40 @@ export class Policy {
 
   checkTarget(e, subject, t, index) {
     const body = e.doc.body;
-    const isRepair = TYPES[e.type].targetChange === "credit_repair";
-    if (!t) throw new Refusal("FailedPrecondition", `/body/target: no record ${body.target} in this log`);
+    const change = TYPES[e.type].targetChange;
+    const isRepair = change === "credit_repair";
+    const precondition = (message) => new Refusal("FailedPrecondition", message);
+    if (!t) throw precondition(`/body/target: no record ${body.target} in this log`);
+    if (change === "repair_application") {
+      if (!TYPES[t.type].displayRules) {
+        throw precondition(`/body/target: a repair application names a penalty, not a ${t.type}`);
+      }
+      if (t.subject !== subject) {
+        throw new Refusal("PermissionDenied", `/body/target: penalty ${body.target} is about ${t.subject}: ` +
+          "an enterprise applies to repair only its own penalties");
+      }
+      if (t.status === "withdrawn" || t.repaired) {
+        throw precondition(`/body/target: the penalty is ${t.repaired ? "repaired" : "withdrawn"}; nothing to repair`);
+      }
+      return;
+    }
     if (!this.registry.actsFor(e.agency, t.agency, index)) {
       throw new Refusal("PermissionDenied", `/body/target: record ${body.target} belongs to agency ` +
         `"${t.agency}", which has not delegated to "${e.agency}"`);
     }
     if (isRepair && !TYPES[t.type].displayRules) {
-      throw new Refusal("FailedPrecondition",
+      throw precondition(
         `/body/target: a credit repair targets a record on public display (a penalty), not a ${t.type}`);
+    }
+    if (change === "status_change" && TYPES[t.type].signer !== "agency") {
+      throw precondition(`/body/target: record ${body.target} is signed by its enterprise; an agency changes the ` +
+        "status of agencies' records only");
+    }
+    if (change === "repair_review") {
+      if (TYPES[t.type].targetChange !== "repair_application") {
+        throw precondition(`/body/target: a repair review names a repair_application, not a ${t.type}`);
+      }
+      if (t.status !== "valid") throw precondition(`/body/target: the application was reviewed already (${t.status})`);
     }
     if (subject !== t.subject) {
       throw invalid("/subject", `must be the subject of record ${body.target} (${t.subject})`);
@@ -888,6 +1131,67 @@ export class Policy {
       throw invalid("/body/applicant_uscc",
         `must be the penalty's party (${t.subject}): an enterprise applies to repair its own record`);
     }
+  }
+
+  // A credit repair's /body/application (RecordPolicy::CheckApplication).
+  checkApplication(body, application) {
+    const precondition = (message) => new Refusal("FailedPrecondition", message);
+    if (!application) {
+      throw precondition(`/body/application: no record ${body.application} in this log: a decision comes after ` +
+        "its application");
+    }
+    if (TYPES[application.type].targetChange !== "repair_application") {
+      throw precondition(`/body/application: record ${body.application} is a ${application.type}, not a ` +
+        "repair_application");
+    }
+    if (application.target !== body.target) {
+      throw invalid("/body/application", `the application is for penalty ${application.target}, not /body/target`);
+    }
+    if (application.status === "valid") {
+      throw precondition("/body/application: the application has had no first review (repair_review) yet: a " +
+        "decision comes after its acceptance");
+    }
+    if (application.status !== "accepted") {
+      throw precondition(`/body/application: the application is ${application.status}; only an accepted one is decided`);
+    }
+  }
+
+  // The indexes of the entries the admission of record `recordId` read and of those that
+  // decide their state, transitively (bundle.cc, RelatedEntries); `entryAt(index)` is the
+  // parsed entry, or null.
+  relatedEntries(recordId, treeSize, entryAt) {
+    const start = this.records.get(recordId);
+    const seen = new Set([start.index]);
+    const work = [start.index];
+    const add = (i) => {
+      if (i < treeSize && !seen.has(i)) {
+        seen.add(i);
+        work.push(i);
+      }
+    };
+    const addRecord = (id) => {
+      const r = this.records.get(id);
+      if (r) add(r.index);
+    };
+    while (work.length) {
+      const i = work.pop();
+      const id = this.ids.get(i);
+      const info = id && this.records.get(id);
+      if (!info) continue;
+      for (const c of info.changes) add(c.index);
+      if (info.target) addRecord(info.target);
+      const entry = entryAt(i);
+      if (!entry) continue;
+      if (TYPES[info.type].targetChange === "credit_repair" && has(entry.body, "application")) {
+        addRecord(entry.body.application);
+      }
+      if (TYPES[info.type].signer === "enterprise") {
+        const binding = this.enterpriseKeys.get(entry.key_id);
+        if (binding) add(binding.index);
+      }
+    }
+    seen.delete(start.index);
+    return seen;
   }
 
   applyStatusChange(body, target) {

@@ -163,12 +163,17 @@ Result<size_t> VerifyCreditProfile(std::string_view text, const NoteVerifier& ve
   if (!doc.is_object() || doc.value("type", Json()) != kCreditProfileType) {
     return Status::InvalidArgument("not a credit profile (\"type\": \"credit_profile\")");
   }
-  CREDLEDGER_RETURN_IF_ERROR(
-      CheckObject(doc, "",
-                  {"type", "schema_version", "subject", "audience", "generated_at", "origin",
-                   "tree_hash", "tree_size", "checkpoint", "truncated", "licenses", "certificates",
-                   "penalties", "credit_repairs", "key_id", "signature"},
-                  {"bank", "purpose"}));
+  // The members, with a list for each record type a profile lists (record_type.h).
+  std::vector<std::string_view> members = {
+      "type",      "schema_version", "subject",    "audience",  "generated_at", "origin",
+      "tree_hash", "tree_size",      "checkpoint", "truncated", "key_id",       "signature"};
+  std::vector<const char*> sections;
+  for (RecordType type : kRecordTypes) {
+    if (const char* section = Traits(type).profile_section) sections.push_back(section);
+  }
+  members.insert(members.end(), sections.begin(), sections.end());
+  const std::string_view optional[] = {"bank", "purpose"};
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(doc, "", members, optional));
   if (At(doc, "key_id") != signed_by.KeyId()) {
     return Status::Unauthenticated(
         signer != nullptr ? "/key_id: the profile is not signed by the given signer's key"
@@ -187,7 +192,7 @@ Result<size_t> VerifyCreditProfile(std::string_view text, const NoteVerifier& ve
   CREDLEDGER_ASSIGN_OR_RETURN(crypto::HashAlgorithm alg,
                               crypto::ParseHashAlgorithm(At(doc, "tree_hash").get<std::string>()));
   size_t count = 0;
-  for (const char* section : {"licenses", "certificates", "penalties", "credit_repairs"}) {
+  for (const char* section : sections) {
     const Json& items = At(doc, section);
     if (!items.is_array())
       return Violation(JsonPointer(std::string("/") + section), "must be an array");

@@ -66,10 +66,10 @@ bool Has(const Json& v, std::string_view name) {
 }
 
 Status CheckObject(const Json& v, const JsonPointer& pointer,
-                   std::initializer_list<std::string_view> required,
-                   std::initializer_list<std::string_view> optional) {
+                   std::span<const std::string_view> required,
+                   std::span<const std::string_view> optional) {
   if (!v.is_object()) return Violation(pointer, "must be an object");
-  auto known = [](std::initializer_list<std::string_view> names, std::string_view name) {
+  auto known = [](std::span<const std::string_view> names, std::string_view name) {
     return std::find(names.begin(), names.end(), name) != names.end();
   };
   // Names are unique in both the object and the lists, so counting required members found is
@@ -88,6 +88,13 @@ Status CheckObject(const Json& v, const JsonPointer& pointer,
     if (members.find(name) == members.end()) return Violation(Child(pointer, name), "is required");
   }
   return Status::Ok();
+}
+
+Status CheckObject(const Json& v, const JsonPointer& pointer,
+                   std::initializer_list<std::string_view> required,
+                   std::initializer_list<std::string_view> optional) {
+  return CheckObject(v, pointer, std::span(required.begin(), required.size()),
+                     std::span(optional.begin(), optional.size()));
 }
 
 Status CheckText(const Json& v, const JsonPointer& pointer, size_t max_chars) {

@@ -5,6 +5,7 @@
 #define CREDLEDGER_LEDGER_RECORDS_SCHEMA_H_
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -59,6 +60,9 @@ bool Has(const Json& v, std::string_view name);
 Status CheckObject(const Json& v, const JsonPointer& pointer,
                    std::initializer_list<std::string_view> required,
                    std::initializer_list<std::string_view> optional = {});
+Status CheckObject(const Json& v, const JsonPointer& pointer,
+                   std::span<const std::string_view> required,
+                   std::span<const std::string_view> optional);
 // A string of 1..max_chars Unicode characters (max_chars 0: no limit).
 Status CheckText(const Json& v, const JsonPointer& pointer, size_t max_chars);
 // One of `values`.

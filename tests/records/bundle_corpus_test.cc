@@ -179,6 +179,36 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
     if (id == &c.delegated_change) delegated = at;
   }
 
+  // The enterprise's side: records it signs with keys bound on the log, and those that answer
+  // them; and one whose bundle lost the binding.
+  Domain enterprise;
+  const auto es = enterprise.AppendEnterpriseSide();
+  const std::string enterprise_vkey = enterprise.ledger->VerifierKey();
+  const std::pair<const char*, const std::string*> enterprise_records[] = {
+      {"enterprise key, revoked later (bound by sz-amr)", &es.binding},
+      {"repair application (sm2 enterprise key), decided", &es.application},
+      {"repair review, accepted", &es.review},
+      {"credit repair deciding an application", &es.decision},
+      {"repair application, not accepted", &es.refused},
+      {"enterprise key, rebound (p256)", &es.rebinding},
+      {"repair application with the rebound key", &es.second_application},
+  };
+  size_t application_case = 0;
+  for (const auto& [name, id] : enterprise_records) {
+    const size_t at = corpus.Add(name, enterprise.Bundle(*id), enterprise_vkey, {}, true);
+    if (id == &es.application) application_case = at;
+  }
+  Json unbound = *ParseJson(enterprise.Bundle(es.application));
+  Json kept = Json::array();
+  for (const Json& item : unbound["history"]) {
+    if (ParseJson(item["entry"].get<std::string>())->at("type") != "enterprise_key") {
+      kept.push_back(item);
+    }
+  }
+  unbound["history"] = kept;
+  corpus.Add("repair application whose bundle lost its key's binding", *CanonicalJson(unbound),
+             enterprise_vkey, {}, false);
+
   // Another node's key.
   auto other =
       NoteSigner::Create("bundle.test/log", testing::GenerateKey(crypto::KeyAlgorithm::kEd25519));
@@ -227,6 +257,8 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
   // And of one whose registry holds every kind of config entry.
   CHECK(corpus.Mutate(delegated, 11, 2, 0x20) == 0);
   CHECK(corpus.Mutate(delegated, 11, 7, 0x01) == 0);
+  // And of an enterprise's application, whose history holds its key's binding.
+  CHECK(corpus.Mutate(application_case, 11, 4, 0x20) == 0);
   if (std::getenv("CREDLEDGER_BUNDLE_CORPUS_FULL") != nullptr) {
     // Except in the line of the witness whose cosignature is of another text: it does not
     // verify, changed or not, and 2 of 3 suffice.

@@ -71,7 +71,7 @@ TEST_CASE("local dates: a block's UTC time in the calendar's time zone", "[calen
   CHECK(LocalDate(*w, "2026-03-01T05:00:00Z") == "2026-02-28");
 }
 
-TEST_CASE("the calendar extends and never changes a day it covers; bad calendars say why",
+TEST_CASE("the calendar extends and never changes a day it covers, and bad calendars say why",
           "[calendar]") {
   const WorkingCalendar c = Default();
   const Json y2027 = {
