@@ -34,8 +34,12 @@ std::string Describe(const records::BundleVerdict& v) {
   if (const char* number = v.type ? records::Traits(*v.type).number_member : nullptr) {
     what += " " + v.entry.at("body").at(number).get<std::string>();
   }
-  return what + " of " + (v.agency_name.empty() ? v.agency : v.agency_name) + ", record " +
-         v.record_id;
+  const std::string enterprise =
+      v.entry.is_object() ? v.entry.value("enterprise", std::string()) : std::string();
+  const std::string by = !enterprise.empty() ? "enterprise " + enterprise + " (to " + v.agency + ")"
+                         : v.agency_name.empty() ? v.agency
+                                                 : v.agency_name;
+  return what + " of " + by + ", record " + v.record_id;
 }
 
 // The QR code of `text` (error correction M: a printed code survives some wear).

@@ -514,7 +514,11 @@ export async function verifyBundle(bundle, vkey, options = {}) {
 
 function checkWindow(v, date) {
   const w = { status: statusOn(v.statusOnLog, { from: v.validFrom, until: v.validUntil }, date), inForce: false };
-  if (v.statusOnLog !== "valid") {
+  if (TYPES[v.type].targetChange === "repair_application") {
+    // An application stands in every state of its case; its status says which.
+    w.inForce = true;
+    w.detail = `a repair application, ${v.statusOnLog} as of tree size ${v.treeSize}`;
+  } else if (v.statusOnLog !== "valid") {
     w.detail = `the record is ${v.statusOnLog} as of tree size ${v.treeSize}`;
   } else if (w.status === "not_yet_valid") {
     w.detail = `valid from ${v.validFrom}, checked on ${date}`;

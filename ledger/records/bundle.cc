@@ -221,6 +221,13 @@ struct Window {
 Window CheckWindow(const BundleVerdict& v, std::string_view date) {
   Window w;
   w.status = StatusOn(v.status_on_log, {v.valid_from, v.valid_until}, date);
+  if (v.type && Traits(*v.type).target_change == TargetChange::kRepairApplication) {
+    // An application stands in every state of its case; its status says which.
+    w.in_force = true;
+    w.detail = "a repair application, " + v.status_on_log + " as of tree size " +
+               std::to_string(v.tree_size);
+    return w;
+  }
   if (v.status_on_log != "valid") {
     w.detail =
         "the record is " + v.status_on_log + " as of tree size " + std::to_string(v.tree_size);
@@ -420,8 +427,8 @@ bool RunChecks(std::string_view text, const NoteVerifier& verifier, const Verify
   v->valid_from = window.from;
   v->valid_until = window.until;
   check->Pass("record", "a valid " + v->type_name() + " entry of " +
-                           (e->enterprise.empty() ? "agency \"" + e->agency + "\""
-                                                  : "enterprise " + e->enterprise));
+                            (e->enterprise.empty() ? "agency \"" + e->agency + "\""
+                                                   : "enterprise " + e->enterprise));
 
   const merkle::Hash leaf = merkle::LeafHash(alg, b.record.entry);
   if (leaf != b.leaf_hash) {
