@@ -65,6 +65,7 @@ Status QrCommand(const Args& args);
 Status MonitorCommand(const Args& args);
 Status AuditCommand(const Args& args);
 Status SlaCommand(const Args& args);
+Status AccessLogCommand(const Args& args);
 // tools/soak.cc. Internal if a request failed, ResourceExhausted if memory grew past the bound.
 Status SoakCommand(const Args& args);
 

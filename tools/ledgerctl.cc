@@ -126,6 +126,11 @@ commands:
         alone after an audit as above, printed as JSON; for a URL, the node's own report of
         the same tree size and time must be the same (exit 1 naming the difference otherwise).
         STATE: open, closed, met, missed, pending or overdue; TIME: RFC 3339 UTC, default now
+  access-log URL --key ENTERPRISE_KEY.pem --enterprise USCC --vkey KEY|FILE [--out FILE]
+        the enterprise's access log: every bank read of its data (bank, time, purpose, consent
+        cited, answer), asked for with a request signed by its key (bound to it on the log),
+        each line checked against the node's anchored query audit log; exit 1 if one does not
+        verify. --verify FILE checks a saved answer (--out) offline instead
 every command also takes --node-key FILE (default DIR/node-key.pem)
 )";
 
@@ -166,6 +171,7 @@ int main(int argc, char** argv) {
       {"monitor", MonitorCommand},
       {"audit", AuditCommand},
       {"sla", SlaCommand},
+      {"access-log", AccessLogCommand},
   };
   std::string command = argv[1];
   auto it = commands.find(command);

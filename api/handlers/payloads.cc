@@ -91,10 +91,18 @@ void GetPayload(const std::shared_ptr<Call>& call) {
   ServiceState& s = call->state;
   auto hash = PayloadHash(call);
   if (!hash) return;
+  const std::string subjects = DocumentSubjects(s, *hash);
+  std::vector<std::string> each;
+  for (size_t from = 0; from <= subjects.size();) {
+    const size_t comma = std::min(subjects.find(',', from), subjects.size());
+    each.push_back(subjects.substr(from, comma - from));
+    from = comma + 1;
+  }
+  if (!s.CheckBankConsent(call, each, subjects, "documents")) return;
   auto payload = s.options.payloads->Get(*hash);
   const unsigned status =
       payload.ok() ? (payload->erasure ? 410 : 200) : ProblemFromStatus(payload.status()).status;
-  if (!s.Audit(call, DocumentSubjects(s, *hash), status)) return;
+  if (!s.Audit(call, subjects, status)) return;
   if (!payload.ok()) return call->Fail(ProblemFromStatus(payload.status()));
   if (payload->erasure) return call->Fail(Gone(*hash, *payload->erasure));
   call->headers.Set("Content-Disposition", "attachment; filename=\"" + *hash + "\"");

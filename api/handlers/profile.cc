@@ -24,6 +24,7 @@ void GetSubjectProfile(const std::shared_ptr<Call>& call) {
     s.check_pool.ParallelFor(n, 8, work);
   };
   request.generated_at = NowTimestamp();
+  if (call->bank && !s.CheckBankConsent(call, {*subject}, *subject, "profile")) return;
   if (call->bank) {
     request.bank = true;
     request.bank_id = call->bank->id;

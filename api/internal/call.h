@@ -53,6 +53,7 @@ struct Call {
   // A bank's read (RouteAuth::kBank, or kBankOptional with a token): who, and why.
   std::optional<records::Bank> bank;
   std::string purpose;
+  std::string consent;  // the consent record a bank's read cites (?consent=), if any
 
   // Answers with the route's cache policy; counts the answer in the metrics.
   void Send(unsigned status, std::string_view content_type, std::string body);

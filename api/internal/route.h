@@ -31,17 +31,18 @@ struct Route {
 };
 
 // Each resource file's routes (api/handlers/), in the order they are listed.
-std::span<const Route> NodeRoutes();     // node.cc: health, metrics, node, checkpoint, agencies
-std::span<const Route> EntryRoutes();    // entries.cc: submit, batch, entries, blocks
-std::span<const Route> RecordRoutes();   // records.cc: a record and its history
-std::span<const Route> SubjectRoutes();  // subjects.cc: a subject's records
-std::span<const Route> SlaRoutes();      // sla.cc: the working-day report
-std::span<const Route> ProfileRoutes();  // profile.cc: a subject's signed credit profile
-std::span<const Route> ProofRoutes();    // proofs.cc: inclusion and consistency
-std::span<const Route> PayloadRoutes();  // payloads.cc: documents off the log
-std::span<const Route> VerifyRoutes();   // verify.cc: bundles, POST /v1/verify, /v/{id}
-std::span<const Route> TlogRoutes();     // tlog.cc: the C2SP tlog-tiles layout under /tlog/
-std::span<const Route> WebRoutes();      // web.cc: the web app at / and /app/
+std::span<const Route> NodeRoutes();       // node.cc: health, metrics, node, checkpoint, agencies
+std::span<const Route> EntryRoutes();      // entries.cc: submit, batch, entries, blocks
+std::span<const Route> RecordRoutes();     // records.cc: a record and its history
+std::span<const Route> SubjectRoutes();    // subjects.cc: a subject's records
+std::span<const Route> SlaRoutes();        // sla.cc: the working-day report
+std::span<const Route> AccessLogRoutes();  // access_log.cc: an enterprise's reads, proven
+std::span<const Route> ProfileRoutes();    // profile.cc: a subject's signed credit profile
+std::span<const Route> ProofRoutes();      // proofs.cc: inclusion and consistency
+std::span<const Route> PayloadRoutes();    // payloads.cc: documents off the log
+std::span<const Route> VerifyRoutes();     // verify.cc: bundles, POST /v1/verify, /v/{id}
+std::span<const Route> TlogRoutes();       // tlog.cc: the C2SP tlog-tiles layout under /tlog/
+std::span<const Route> WebRoutes();        // web.cc: the web app at / and /app/
 
 // All of them, in a fixed order (service.cc).
 std::vector<Route> AllRoutes();

@@ -4,6 +4,7 @@
 
 #include "api/internal/call.h"
 #include "ledger/records/anchor.h"
+#include "ledger/records/consent.h"
 
 namespace credledger::api {
 
@@ -106,10 +107,40 @@ bool ServiceState::AuthenticateBank(const std::shared_ptr<Call>& call) {
   return true;
 }
 
+bool ServiceState::CheckBankConsent(const std::shared_ptr<Call>& call,
+                                    const std::vector<std::string>& subjects,
+                                    const std::string& audited_subject, const char* scope) {
+  if (auto cited = call->query.find("consent"); cited != call->query.end()) {
+    call->consent = cited->second;
+  }
+  const uint64_t size = ledger.Head().tree_size;
+  const std::shared_ptr<const records::Registry> registry = policy->reader().registry();
+  if (call->consent.empty() && !registry->ConsentRequiredAt(size)) return true;
+  Status covered = Status::PermissionDenied(
+      "this ledger requires the enterprise's consent to a bank's read: cite a consent record "
+      "the enterprise signed for this bank, purpose and subject, in force today, as "
+      "?consent=<record id>");
+  if (!call->consent.empty()) {
+    records::ConsentedRead read;
+    read.consent = call->consent;
+    read.bank = call->bank->id;
+    read.subjects = subjects;
+    read.purpose = call->purpose;
+    read.scope = scope;
+    read.date = records::LocalDate(registry->CalendarAt(size), NowTimestamp());
+    read.tree_size = size;
+    covered = records::CheckConsent(policy->reader(), ledger.log(), read);
+    if (covered.ok()) return true;
+  }
+  if (!Audit(call, audited_subject, 403)) return false;
+  call->Fail({403, "consent_required", covered.message()});
+  return false;
+}
+
 bool ServiceState::Audit(const std::shared_ptr<Call>& call, const std::string& subject,
                          unsigned status) {
   auto appended = options.query_audit->Append(
-      {call->bank->id, subject, call->purpose, call->request.target, status});
+      {call->bank->id, subject, call->purpose, call->request.target, status, call->consent});
   if (!appended.ok()) {
     call->Fail({503, "unavailable",
                 "the query audit log cannot be written, so the read is refused: " +
@@ -128,8 +159,8 @@ void ServiceState::Anchor() {
     MutexLock lock(anchor_mu_);
     const records::AuditHead head = options.query_audit->head();
     if (anchor_in_flight_ || head.size <= anchored_size_) return;
-    auto made =
-        records::MakeQueryAuditAnchor(head.size, head.hash, NowTimestamp(), *options.node_key);
+    auto made = records::MakeQueryAuditAnchor(head.size, head.hash, head.tree_root, NowTimestamp(),
+                                              *options.node_key);
     if (!made.ok()) return;  // the next read tries again
     anchor_in_flight_ = true;
     entry = std::move(*made);

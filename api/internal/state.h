@@ -43,6 +43,12 @@ struct ServiceState {
   // call->bank and call->purpose if the audit log is there, the bearer token is a bank's and
   // a purpose is given; otherwise answers the call (503, 401, 400) and returns false.
   bool AuthenticateBank(const std::shared_ptr<Call>& call);
+  // For a bank's read of `subjects`' data of kind `scope` ("profile", "documents"): the
+  // consent the call cites (?consent=) must be in force for it (records/consent.h), and one
+  // must be cited when the registry requires consent. Otherwise logs the read (as
+  // `audited_subject`) refused with 403 consent_required, answers it so and returns false.
+  bool CheckBankConsent(const std::shared_ptr<Call>& call, const std::vector<std::string>& subjects,
+                        const std::string& audited_subject, const char* scope);
   // Logs the call's bank read with the status it is about to get. False (and the call
   // answered 503) if the log cannot be written: the read is then refused.
   bool Audit(const std::shared_ptr<Call>& call, const std::string& subject, unsigned status);

@@ -19,7 +19,8 @@ const WORDS = {
     bankSubmit: "查询完整信用报告",
     badCode: (why) => `统一社会信用代码不正确（${why}）。`,
     sections: { licenses: "电子证照", certificates: "电子证明", penalties: "行政处罚", credit_repairs: "信用修复",
-                enterprise_keys: "企业签名密钥", repair_applications: "信用修复申请", repair_reviews: "修复申请初审" },
+                enterprise_keys: "企业签名密钥", repair_applications: "信用修复申请", repair_reviews: "修复申请初审",
+                consents: "查询授权" },
     none: "无",
     name: "名称 / 编号", authority: "机关", validity: "有效期 / 公示",
     view: "查看", bundle: "下载证明文件",
@@ -56,7 +57,8 @@ const WORDS = {
     bankSubmit: "Read the full credit profile",
     badCode: (why) => `Not a valid unified social credit code (${why}).`,
     sections: { licenses: "E-licences", certificates: "E-certificates", penalties: "Administrative penalties", credit_repairs: "Credit repairs",
-                enterprise_keys: "Enterprise signing keys", repair_applications: "Credit repair applications", repair_reviews: "First reviews of repair applications" },
+                enterprise_keys: "Enterprise signing keys", repair_applications: "Credit repair applications", repair_reviews: "First reviews of repair applications",
+                consents: "Consents to banks' reads" },
     none: "None",
     name: "Name / number", authority: "Authority", validity: "Validity / display",
     view: "View", bundle: "Download the proof bundle",
@@ -123,6 +125,10 @@ function itemRow(section, item) {
     name = [body.reasons, el("br"), el("small", {}, `${words.repairOf} ${body.target.slice(0, 16)}…`)];
     authority = "";
     validity = item.entry.issued_at.slice(0, 10);
+  } else if (section === "consents") {
+    name = [body.bank, el("br"), el("small", {}, body.purpose)];
+    authority = body.scope.join(", ");
+    validity = `${body.valid_from} – ${body.valid_until}`;
   } else if (section === "repair_reviews") {
     name = [words.outcomes[body.outcome] || body.outcome, el("br"), el("small", {}, `${body.target.slice(0, 16)}…`)];
     authority = body.reviewing_authority.name;

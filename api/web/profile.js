@@ -8,9 +8,9 @@ import { fromBase64, hex, PublicKey } from "./ledgercrypto.js";
 import { hashFromHex, leafHash, noteVerifier, verifyCheckpoint, verifyInclusion } from "./tlog.js";
 
 export const SECTIONS = ["licenses", "certificates", "penalties", "credit_repairs", "enterprise_keys",
-  "repair_applications", "repair_reviews"];
+  "repair_applications", "repair_reviews", "consents"];
 // The sections a public profile leaves empty (the record types' ProfileView::kBanksOnly).
-export const BANK_SECTIONS = ["credit_repairs", "repair_applications", "repair_reviews"];
+export const BANK_SECTIONS = ["credit_repairs", "repair_applications", "repair_reviews", "consents"];
 
 const MEMBERS = ["type", "schema_version", "subject", "audience", "generated_at", "origin", "tree_hash",
   "tree_size", "checkpoint", "truncated", ...SECTIONS, "key_id", "signature"];

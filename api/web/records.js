@@ -432,6 +432,31 @@ function checkRepairReview(b, entry) {
   checkTargetInRefs(entry, b.target);
 }
 
+function checkConsent(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["bank", "purpose", "scope", "valid_from", "valid_until"]);
+  checkOrganizationSubject(entry);
+  checkText(b.bank, child(p, "bank"), SHORT_TEXT);
+  checkText(b.purpose, child(p, "purpose"), NAME);
+  checkArray(b.scope, child(p, "scope"), 1, 2);
+  b.scope.forEach((s, i) => {
+    checkEnum(s, child(child(p, "scope"), i), ["profile", "documents"]);
+    if (i > 0 && s === b.scope[0]) throw invalid(child(child(p, "scope"), i), "is listed twice");
+  });
+  checkDate(b.valid_from, child(p, "valid_from"));
+  checkDate(b.valid_until, child(p, "valid_until"));
+  if (b.valid_until < b.valid_from) throw invalid(child(p, "valid_until"), "must not be before /body/valid_from");
+}
+
+function checkConsentRevocation(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["target"], ["reason"]);
+  checkOrganizationSubject(entry);
+  checkHash(b.target, child(p, "target"));
+  if (has(b, "reason")) checkText(b.reason, child(p, "reason"), LONG_TEXT);
+  checkTargetInRefs(entry, b.target);
+}
+
 // One row per type (record_type.h).
 export const TYPES = {
   license: {
@@ -474,10 +499,21 @@ export const TYPES = {
     licenseIdentifier: false, document: null, targetChange: "repair_review",
     validityWindow: false, displayRules: false,
   },
+  consent: {
+    checkBody: checkConsent, authority: null, number: null, numberName: null, licenseIdentifier: false,
+    document: null, targetChange: null, validityWindow: true, displayRules: false, signer: "enterprise",
+    grantsConsent: true,
+  },
+  consent_revocation: {
+    checkBody: checkConsentRevocation, authority: null, number: null, numberName: null,
+    licenseIdentifier: false, document: null, targetChange: "consent_revocation", validityWindow: false,
+    displayRules: false, signer: "enterprise",
+  },
 };
 for (const t of Object.values(TYPES)) {
   t.signer ??= "agency";
   t.bindsKey ??= false;
+  t.grantsConsent ??= false;
 }
 const TYPE_NAMES = Object.keys(TYPES);
 const AGENCY_TYPE_NAMES = TYPE_NAMES.filter((t) => TYPES[t].signer === "agency");
@@ -741,7 +777,7 @@ function parseDeadlines(v, p) {
 const CONFIG_ACTIONS = [
   "add_agency", "suspend_agency", "reinstate_agency", "add_key", "revoke_key", "rotate_key",
   "set_types", "set_historical_codes", "set_display_rules", "delegate", "revoke_delegation",
-  "extend_calendar", "set_deadlines",
+  "extend_calendar", "set_deadlines", "set_consent_required",
 ];
 
 export class Registry {
@@ -749,7 +785,7 @@ export class Registry {
   static async fromGenesis(text) {
     const { value: g } = parseJson(text);
     checkObject(g, "", ["type", "schema_version", "origin", "tree_hash", "created_at", "node_key", "admins",
-      "agencies", "display_rules"], ["calendar", "deadlines"]);
+      "agencies", "display_rules"], ["calendar", "deadlines", "consent_required"]);
     if (g.type !== "genesis") throw invalid("/type", 'must be "genesis"');
     if (g.schema_version !== 1) throw invalid("/schema_version", "must be 1");
     checkText(g.origin, "/origin", 200);
@@ -782,6 +818,7 @@ export class Registry {
     r.calendar = has(g, "calendar") ? parseCalendar(g.calendar, "/calendar")
       : { through: "", holidays: new Set(), working: new Set() };
     if (has(g, "deadlines")) parseDeadlines(g.deadlines, "/deadlines");
+    if (has(g, "consent_required")) checkBool(g.consent_required, "/consent_required");
     checkArray(g.agencies, "/agencies", 0, 10000);
     r.agencies = new Map();
     for (let i = 0; i < g.agencies.length; ++i) {
@@ -849,6 +886,12 @@ export class Registry {
     }
     if (c.action === "extend_calendar") {
       this.calendar = extendCalendar(this.calendar, params, "/params");
+      this.lastApplied = index;
+      return;
+    }
+    if (c.action === "set_consent_required") {
+      checkObject(params, "/params", ["required"]);
+      checkBool(params.required, "/params/required");
       this.lastApplied = index;
       return;
     }
@@ -1061,6 +1104,7 @@ export class Policy {
     if (traits.targetChange === "status_change") this.applyStatusChange(body, target);
     else if (traits.targetChange === "credit_repair") this.applyCreditRepair(body, index, target);
     else if (traits.targetChange === "repair_review") target.status = body.outcome;
+    else if (traits.targetChange === "consent_revocation") target.status = "revoked";
     if (changesTarget) target.changes.push({ index, recordId, status: target.status, repaired: target.repaired });
     if (application) {
       application.status = "decided";
@@ -1073,7 +1117,7 @@ export class Policy {
     this.ids.set(index, recordId);
     const info = {
       // An enterprise's record is answered by the agency of the record it concerns.
-      index, type: e.type, agency: traits.signer === "enterprise" ? target.agency : e.agency, subject,
+      index, type: e.type, agency: traits.signer === "agency" ? e.agency : target ? target.agency : "", subject,
       target: traits.targetChange ? body.target : "",
       status: "valid", reversibleSuspension: false, displayEndedOn: "", repaired: false, changes: [],
     };
@@ -1093,6 +1137,17 @@ export class Policy {
     const isRepair = change === "credit_repair";
     const precondition = (message) => new Refusal("FailedPrecondition", message);
     if (!t) throw precondition(`/body/target: no record ${body.target} in this log`);
+    if (change === "consent_revocation") {
+      if (!TYPES[t.type].grantsConsent) {
+        throw precondition(`/body/target: a consent revocation names a consent, not a ${t.type}`);
+      }
+      if (t.subject !== subject) {
+        throw new Refusal("PermissionDenied",
+          `/body/target: consent ${body.target} is ${t.subject}'s: an enterprise revokes only its own consents`);
+      }
+      if (t.status !== "valid") throw precondition(`/body/target: the consent is ${t.status} already`);
+      return;
+    }
     if (change === "repair_application") {
       if (!TYPES[t.type].displayRules) {
         throw precondition(`/body/target: a repair application names a penalty, not a ${t.type}`);

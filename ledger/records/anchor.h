@@ -6,7 +6,9 @@
 //
 //   {"head": <64 hex: hash of the audit log's last line>, "issued_at", "key_id": <node key id>,
 //    "schema_version": 1, "signature": <base64, node key over the entry without it>,
-//    "size": <lines>, "type": "query_audit_anchor"}
+//    "size": <lines>, "tree_root": <64 hex: RFC 9162 root of the lines' tree>,
+//    "type": "query_audit_anchor"}
+// ("tree_root" since the enterprise's access log: an anchor made before has none.)
 //
 // Thread-safety: pure functions.
 #ifndef CREDLEDGER_LEDGER_RECORDS_ANCHOR_H_
@@ -23,9 +25,11 @@ namespace credledger::records {
 
 inline constexpr char kQueryAuditAnchorType[] = "query_audit_anchor";
 
-// The canonical anchor entry for an audit log of `size` lines whose last line hashes to `head`,
-// signed by `node_key` at `issued_at` (RFC 3339 UTC).
+// The canonical anchor entry for an audit log of `size` lines whose last line hashes to `head`
+// and whose lines' tree has root `tree_root`, signed by `node_key` at `issued_at` (RFC 3339
+// UTC).
 Result<std::string> MakeQueryAuditAnchor(uint64_t size, const crypto::Digest& head,
+                                         const crypto::Digest& tree_root,
                                          const std::string& issued_at,
                                          const crypto::PrivateKey& node_key);
 

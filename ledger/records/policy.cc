@@ -282,8 +282,10 @@ Status RecordPolicy::AdmitEntry(std::string_view entry, const merkle::Hash& leaf
     CREDLEDGER_RETURN_IF_ERROR(VerifyQueryAuditAnchor(doc, registry_.node_key()));
     CREDLEDGER_ASSIGN_OR_RETURN(uint64_t anchored, index_.AnchoredAuditSize());
     const uint64_t size = doc.at("size").get<uint64_t>();
-    if (size > anchored)
+    if (size > anchored) {
       pending_index_.Put(index, index_keys::AuditAnchor(), EncodeU64(size), writes);
+      pending_index_.Put(index, index_keys::AuditAnchorEntry(), EncodeU64(index), writes);
+    }
     return Status::Ok();
   }
   if (doc.is_object() && doc.value("type", Json()) == "config") {
@@ -391,6 +393,22 @@ Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& sub
   const std::string target = body.at("target").get<std::string>();
   if (!t) return Status::FailedPrecondition("/body/target: no record " + target + " in this log");
   const RecordTypeTraits& target_traits = Traits(t->type);
+  if (change == TargetChange::kConsentRevocation) {
+    // The enterprise revokes its own consent, once.
+    if (!target_traits.grants_consent) {
+      return Status::FailedPrecondition(
+          "/body/target: a consent revocation names a consent, not a " +
+          std::string(target_traits.name));
+    }
+    if (t->subject != subject) {
+      return Status::PermissionDenied("/body/target: consent " + target + " is " + t->subject +
+                                      "'s: an enterprise revokes only its own consents");
+    }
+    if (t->status != "valid") {
+      return Status::FailedPrecondition("/body/target: the consent is " + t->status + " already");
+    }
+    return Status::Ok();
+  }
   if (change == TargetChange::kRepairApplication) {
     // The enterprise applies for itself: its own penalty, before any repair or withdrawal.
     if (!target_traits.display_rules) {
@@ -555,6 +573,9 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     case TargetChange::kRepairReview:
       target->status = body.at("outcome").get<std::string>();  // accepted, not_accepted
       break;
+    case TargetChange::kConsentRevocation:
+      target->status = "revoked";
+      break;
     case TargetChange::kRepairApplication:
     case TargetChange::kNone:
       break;
@@ -574,7 +595,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   info.index = index;
   info.type = e.type;
   // An enterprise's record is answered by the agency of the record it concerns.
-  info.agency = traits.signer == Signer::kEnterprise ? target->agency : e.agency;
+  info.agency = traits.signer == Signer::kAgency ? e.agency : target ? target->agency : "";
   info.subject = subject;
   if (has_target) info.target = body.at("target").get<std::string>();
   if (changes_target) {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -29,6 +30,8 @@ Result<std::unique_ptr<QueryAuditLog>> QueryAuditLog::Open(const std::string& pa
     return read.status();
   }
   AuditHead head;
+  std::vector<merkle::Hash> leaves;
+  merkle::CompactRange range(merkle::HashAlgorithm::kSha256);
   size_t pos = 0;
   while (pos < text.size()) {
     const size_t end = text.find('\n', pos);
@@ -47,8 +50,11 @@ Result<std::unique_ptr<QueryAuditLog>> QueryAuditLog::Open(const std::string& pa
     }
     head.hash = crypto::Hash(crypto::HashAlgorithm::kSha256, line);
     ++head.size;
+    leaves.push_back(merkle::LeafHash(merkle::HashAlgorithm::kSha256, line));
+    range.Append(leaves.back());
     pos = end + 1;
   }
+  head.tree_root = range.Root();
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) return Io("cannot open", path);
   if (pos < text.size() && ::ftruncate(fd, static_cast<off_t>(pos)) != 0) {
@@ -59,7 +65,8 @@ Result<std::unique_ptr<QueryAuditLog>> QueryAuditLog::Open(const std::string& pa
     ::close(fd);
     return Io("cannot prepare", path);
   }
-  return std::unique_ptr<QueryAuditLog>(new QueryAuditLog(fd, head, pos));
+  return std::unique_ptr<QueryAuditLog>(
+      new QueryAuditLog(path, fd, head, pos, std::move(leaves), std::move(range)));
 }
 
 QueryAuditLog::~QueryAuditLog() { ::close(fd_); }
@@ -70,9 +77,11 @@ Result<AuditHead> QueryAuditLog::Append(const QueryRecord& record) {
                {"time", NowTimestamp()},    {"bank", record.bank},
                {"subject", record.subject}, {"purpose", record.purpose},
                {"target", record.target},   {"result", record.result}};
+  if (!record.consent.empty()) line["consent"] = record.consent;
   auto text = CanonicalJson(line);
   if (!text.ok()) return text.status();  // not UTF-8: the caller passed raw bytes
-  const AuditHead next{head_.size + 1, crypto::Hash(crypto::HashAlgorithm::kSha256, *text)};
+  AuditHead next{head_.size + 1, crypto::Hash(crypto::HashAlgorithm::kSha256, *text), {}};
+  const merkle::Hash leaf = merkle::LeafHash(merkle::HashAlgorithm::kSha256, *text);
   text->push_back('\n');
   Status written = WriteAll(fd_, *text);
   if (written.ok() && ::fdatasync(fd_) != 0) {
@@ -85,9 +94,64 @@ Result<AuditHead> QueryAuditLog::Append(const QueryRecord& record) {
     }
     return written.WithContext("the query audit log");
   }
+  leaves_.push_back(leaf);
+  range_.Append(leaf);
+  next.tree_root = range_.Root();
   head_ = next;
   end_ += text->size();
   return head_;
+}
+
+bool AuditLineConcerns(std::string_view text, const std::string& subject) {
+  auto doc = ParseJson(text);
+  if (!doc.ok() || !doc->is_object() || !doc->contains("subject") ||
+      !(*doc)["subject"].is_string()) {
+    return false;
+  }
+  const std::string& subjects = (*doc)["subject"].get_ref<const std::string&>();
+  for (size_t from = 0; from <= subjects.size();) {
+    const size_t comma = std::min(subjects.find(',', from), subjects.size());
+    if (std::string_view(subjects).substr(from, comma - from) == subject) return true;
+    from = comma + 1;
+  }
+  return false;
+}
+
+Result<std::vector<AuditLine>> QueryAuditLog::LinesAbout(const std::string& subject,
+                                                         uint64_t size) const {
+  uint64_t bytes = 0;
+  {
+    MutexLock lock(mu_);
+    bytes = end_;
+  }
+  CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path_));
+  if (text.size() < bytes) return Status::DataLoss(path_ + " is shorter than what was written");
+  std::vector<AuditLine> out;
+  uint64_t seq = 0;
+  for (size_t pos = 0; pos < bytes && seq < size;) {
+    const size_t end = text.find('\n', pos);
+    if (end == std::string::npos) break;
+    ++seq;
+    const std::string_view line(text.data() + pos, end - pos);
+    if (AuditLineConcerns(line, subject)) out.push_back({seq, std::string(line)});
+    pos = end + 1;
+  }
+  return out;
+}
+
+Result<std::vector<merkle::Hash>> QueryAuditLog::InclusionProof(uint64_t seq, uint64_t size) const {
+  MutexLock lock(mu_);
+  if (seq == 0 || seq > size || size > leaves_.size()) {
+    return Status::InvalidArgument("no line " + std::to_string(seq) + " in the first " +
+                                   std::to_string(size) + " lines");
+  }
+  std::vector<merkle::Hash> proof;
+  for (const merkle::LeafRange& r : merkle::InclusionRanges(seq - 1, size)) {
+    proof.push_back(merkle::RootFromLeafHashes(
+        merkle::HashAlgorithm::kSha256,
+        std::span<const merkle::Hash>(leaves_.data() + r.begin, r.end - r.begin)));
+  }
+  return proof;
 }
 
 AuditHead QueryAuditLog::head() const {

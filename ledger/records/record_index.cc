@@ -123,6 +123,10 @@ uint8_t TypeCode(RecordType type) {
       return 7;
     case RecordType::kRepairReview:
       return 8;
+    case RecordType::kConsent:
+      return 9;
+    case RecordType::kConsentRevocation:
+      return 10;
   }
   return 0;
 }
@@ -190,6 +194,7 @@ std::string Application(uint64_t index) {
   return key;
 }
 std::string AuditAnchor() { return KeyOf(kMetaKind) + "audit_anchored"; }
+std::string AuditAnchorEntry() { return KeyOf(kMetaKind) + "audit_anchor_entry"; }
 std::string IndexedSize() { return KeyOf(kMetaKind) + "indexed_size"; }
 std::string FormatVersion() { return KeyOf(kMetaKind) + "format_version"; }
 std::string OwnLeaf(uint64_t index) {
@@ -674,6 +679,10 @@ Result<std::optional<uint64_t>> RecordIndex::GetU64(const std::string& key) cons
 Result<uint64_t> RecordIndex::AnchoredAuditSize() const {
   CREDLEDGER_ASSIGN_OR_RETURN(std::optional<uint64_t> v, GetU64(index_keys::AuditAnchor()));
   return v.value_or(0);
+}
+
+Result<std::optional<uint64_t>> RecordIndex::AuditAnchorEntry() const {
+  return GetU64(index_keys::AuditAnchorEntry());
 }
 
 Result<std::optional<uint64_t>> RecordIndex::IndexedSize() const {

@@ -109,9 +109,10 @@ std::string EnterpriseKey(std::string_view key_id);
 // -> "": a repair application's index, for the working-day report (records/sla.h).
 std::string Application(uint64_t index);
 std::string ApplicationPrefix();
-std::string AuditAnchor();    // -> u64: the largest query-audit size anchored
-std::string IndexedSize();    // -> u64: the tree size the indexes describe
-std::string FormatVersion();  // -> u64: kIndexFormatVersion
+std::string AuditAnchor();       // -> u64: the largest query-audit size anchored
+std::string AuditAnchorEntry();  // -> u64: the log index of the anchor of that size
+std::string IndexedSize();       // -> u64: the tree size the indexes describe
+std::string FormatVersion();     // -> u64: kIndexFormatVersion
 // A policy without a log (PendingIndex::Durability::kOwnStore: an auditor's replay) keeps
 // the leaves of its committed entries in its own store, not in memory:
 std::string OwnLeaf(uint64_t index);                 // -> the entry's leaf hash (32 bytes)
@@ -276,6 +277,9 @@ class RecordIndex {
   Result<std::vector<uint64_t>> ConfigIndexes(uint64_t below_index = UINT64_MAX) const;
   // The largest query audit log size anchored (0: none).
   Result<uint64_t> AnchoredAuditSize() const;
+  // The log index of the anchor of that size; nullopt if none (or only anchors admitted
+  // before this index was kept).
+  Result<std::optional<uint64_t>> AuditAnchorEntry() const;
   // The tree size the indexes describe; nullopt: the store has none (a store of an earlier
   // format, or a log appended to without the record policy).
   Result<std::optional<uint64_t>> IndexedSize() const;

@@ -23,13 +23,16 @@ enum class RecordType {
   kEnterpriseKey,
   kRepairApplication,
   kRepairReview,
+  kConsent,
+  kConsentRevocation,
 };
 
 // Every type, in the order listed to users (errors, docs).
 inline constexpr RecordType kRecordTypes[] = {
     RecordType::kLicense,           RecordType::kCertificate,  RecordType::kPenalty,
     RecordType::kCreditRepair,      RecordType::kStatusChange, RecordType::kEnterpriseKey,
-    RecordType::kRepairApplication, RecordType::kRepairReview};
+    RecordType::kRepairApplication, RecordType::kRepairReview, RecordType::kConsent,
+    RecordType::kConsentRevocation};
 
 // Who signs a record of the type: an agency (the envelope's "agency", a key in the registry)
 // or the enterprise it is about (the envelope's "enterprise", a key bound to its code by an
@@ -46,6 +49,8 @@ enum class TargetChange {
   kRepairApplication,
   // The first review (acceptance) of a repair application: one per application.
   kRepairReview,
+  // The enterprise revokes its own consent: from the next entry on, it lets no bank read.
+  kConsentRevocation,
 };
 
 // Who sees a record of the type in a credit profile (records/profile.h).
@@ -84,6 +89,9 @@ struct RecordTypeTraits {
   // enterprise-signed records of that subject are checked against, from the entry after it
   // until a status change ends it (revoked, suspended, superseded).
   bool binds_enterprise_key;
+  // The enterprise's consent to one bank's reads of its data (records/consent.h): what a
+  // bank's read cites when the ledger requires consent.
+  bool grants_consent;
   // Its list in a credit profile ("licenses"); null with ProfileView::kNotListed.
   const char* profile_section;
   ProfileView profile_view;

@@ -314,6 +314,40 @@ Status CheckRepairReview(const Json& b, const Json& entry) {
   return CheckTargetInRefs(entry, At(b, "target"));
 }
 
+Status CheckConsent(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(b, p, {"bank", "purpose", "scope", "valid_from", "valid_until"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "bank"), Child(p, "bank"), kShortText));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "purpose"), Child(p, "purpose"), kName));
+  const Json& scope = At(b, "scope");
+  CREDLEDGER_RETURN_IF_ERROR(CheckArray(scope, Child(p, "scope"), 1, 2));
+  for (size_t i = 0; i < scope.size(); ++i) {
+    CREDLEDGER_RETURN_IF_ERROR(
+        CheckEnum(scope[i], Child(Child(p, "scope"), i), {"profile", "documents"}));
+    if (i > 0 && scope[i] == scope[0]) {
+      return Violation(Child(Child(p, "scope"), i), "is listed twice");
+    }
+  }
+  CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "valid_from"), Child(p, "valid_from")));
+  CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "valid_until"), Child(p, "valid_until")));
+  if (At(b, "valid_until").get<std::string>() < At(b, "valid_from").get<std::string>()) {
+    return Violation(Child(p, "valid_until"), "must not be before /body/valid_from");
+  }
+  return Status::Ok();
+}
+
+Status CheckConsentRevocation(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(b, p, {"target"}, {"reason"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  if (Has(b, "reason"))
+    CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "reason"), Child(p, "reason"), kLongText));
+  return CheckTargetInRefs(entry, At(b, "target"));
+}
+
 // The rows. Designated initializers, so that a row reads as a definition; a member left out
 // is null or false.
 constexpr RecordTypeTraits kLicense = {
@@ -329,6 +363,7 @@ constexpr RecordTypeTraits kLicense = {
     .validity_window = true,
     .display_rules = false,
     .binds_enterprise_key = false,
+    .grants_consent = false,
     .profile_section = "licenses",
     .profile_view = ProfileView::kEveryone,
 };
@@ -347,6 +382,7 @@ constexpr RecordTypeTraits kCertificate = {
     .validity_window = true,
     .display_rules = false,
     .binds_enterprise_key = false,
+    .grants_consent = false,
     .profile_section = "certificates",
     .profile_view = ProfileView::kEveryone,
 };
@@ -364,6 +400,7 @@ constexpr RecordTypeTraits kPenalty = {
     .validity_window = false,
     .display_rules = true,
     .binds_enterprise_key = false,
+    .grants_consent = false,
     .profile_section = "penalties",
     .profile_view = ProfileView::kWhileDisplayed,
 };
@@ -382,6 +419,7 @@ constexpr RecordTypeTraits kCreditRepair = {
     .validity_window = false,
     .display_rules = false,
     .binds_enterprise_key = false,
+    .grants_consent = false,
     .profile_section = "credit_repairs",
     .profile_view = ProfileView::kBanksOnly,
 };
@@ -400,6 +438,7 @@ constexpr RecordTypeTraits kStatusChange = {
     .validity_window = false,
     .display_rules = false,
     .binds_enterprise_key = false,
+    .grants_consent = false,
     .profile_section = nullptr,
     .profile_view = ProfileView::kNotListed,
 };
@@ -419,6 +458,7 @@ constexpr RecordTypeTraits kEnterpriseKey = {
     .validity_window = false,
     .display_rules = false,
     .binds_enterprise_key = true,
+    .grants_consent = false,
     .profile_section = "enterprise_keys",
     .profile_view = ProfileView::kEveryone,
 };
@@ -438,6 +478,7 @@ constexpr RecordTypeTraits kRepairApplication = {
     .validity_window = false,
     .display_rules = false,
     .binds_enterprise_key = false,
+    .grants_consent = false,
     .profile_section = "repair_applications",
     .profile_view = ProfileView::kBanksOnly,
 };
@@ -455,8 +496,48 @@ constexpr RecordTypeTraits kRepairReview = {
     .validity_window = false,
     .display_rules = false,
     .binds_enterprise_key = false,
+    .grants_consent = false,
     .profile_section = "repair_reviews",
     .profile_view = ProfileView::kBanksOnly,
+};
+
+// Signed by the enterprise: one bank may read its data, for one purpose, within the scope and
+// dates it states, until the enterprise revokes it. Banks only, in profiles.
+constexpr RecordTypeTraits kConsent = {
+    .name = "consent",
+    .signer = Signer::kEnterprise,
+    .check_body = CheckConsent,
+    .authority_member = nullptr,
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kNone,
+    .validity_window = true,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = true,
+    .profile_section = "consents",
+    .profile_view = ProfileView::kBanksOnly,
+};
+
+// Signed by the enterprise; shows in its consent's status ("revoked").
+constexpr RecordTypeTraits kConsentRevocation = {
+    .name = "consent_revocation",
+    .signer = Signer::kEnterprise,
+    .check_body = CheckConsentRevocation,
+    .authority_member = nullptr,
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kConsentRevocation,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = false,
+    .profile_section = nullptr,
+    .profile_view = ProfileView::kNotListed,
 };
 
 }  // namespace
@@ -479,6 +560,10 @@ const RecordTypeTraits& Traits(RecordType type) {
       return kRepairApplication;
     case RecordType::kRepairReview:
       return kRepairReview;
+    case RecordType::kConsent:
+      return kConsent;
+    case RecordType::kConsentRevocation:
+      return kConsentRevocation;
   }
   // Not reached: every enumerator has a case (-Werror=switch). An out-of-range value is a bug.
   return kStatusChange;

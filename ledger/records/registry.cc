@@ -132,7 +132,7 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
         CheckObject(g, "",
                     {"type", "schema_version", "origin", "tree_hash", "created_at", "node_key",
                      "admins", "agencies", "display_rules"},
-                    {"calendar", "deadlines"}));
+                    {"calendar", "deadlines", "consent_required"}));
     if (At(g, "type") != "genesis") return Violation("/type", "must be \"genesis\"");
     if (At(g, "schema_version") != 1) return Violation("/schema_version", "must be 1");
     CREDLEDGER_RETURN_IF_ERROR(CheckText(At(g, "origin"), "/origin", 200));
@@ -183,6 +183,12 @@ Result<Registry> Registry::FromGenesis(std::string_view genesis_entry) {
         ParseDeadlines(Has(g, "deadlines") ? At(g, "deadlines") : DefaultDeadlines(),
                        "/deadlines"));
     r.deadlines_.Set(0, std::move(deadlines));
+    bool consent_required = false;
+    if (Has(g, "consent_required")) {
+      CREDLEDGER_RETURN_IF_ERROR(CheckBool(At(g, "consent_required"), "/consent_required"));
+      consent_required = At(g, "consent_required").get<bool>();
+    }
+    r.consent_required_.Set(0, consent_required);
     const Json& agencies = At(g, "agencies");
     CREDLEDGER_RETURN_IF_ERROR(CheckArray(agencies, "/agencies", 0, kMaxAgencies));
     for (size_t i = 0; i < agencies.size(); ++i) {
@@ -209,11 +215,11 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
     if (At(c, "type") != "config") return Violation("/type", "must be \"config\"");
     if (At(c, "schema_version") != 1) return Violation("/schema_version", "must be 1");
     CREDLEDGER_RETURN_IF_ERROR(CheckTimestamp(At(c, "issued_at"), "/issued_at"));
-    CREDLEDGER_RETURN_IF_ERROR(
-        CheckEnum(At(c, "action"), "/action",
-                  {"add_agency", "suspend_agency", "reinstate_agency", "add_key", "revoke_key",
-                   "rotate_key", "set_types", "set_historical_codes", "set_display_rules",
-                   "delegate", "revoke_delegation", "extend_calendar", "set_deadlines"}));
+    CREDLEDGER_RETURN_IF_ERROR(CheckEnum(
+        At(c, "action"), "/action",
+        {"add_agency", "suspend_agency", "reinstate_agency", "add_key", "revoke_key", "rotate_key",
+         "set_types", "set_historical_codes", "set_display_rules", "delegate", "revoke_delegation",
+         "extend_calendar", "set_deadlines", "set_consent_required"}));
 
     // M-of-N: every signature must be by a distinct admin and verify; at least M of them.
     const Json& sigs = At(c, "signatures");
@@ -276,6 +282,13 @@ Status Registry::ApplyConfig(std::string_view entry, uint64_t index) {
       CREDLEDGER_ASSIGN_OR_RETURN(WorkingCalendar calendar,
                                   ExtendCalendar(calendar_.Latest(), params, "/params"));
       calendar_.Set(index, std::move(calendar));
+      last_applied_ = index;
+      return Status::Ok();
+    }
+    if (action == "set_consent_required") {
+      CREDLEDGER_RETURN_IF_ERROR(CheckObject(params, "/params", {"required"}));
+      CREDLEDGER_RETURN_IF_ERROR(CheckBool(At(params, "required"), "/params/required"));
+      consent_required_.Set(index, At(params, "required").get<bool>());
       last_applied_ = index;
       return Status::Ok();
     }

@@ -148,6 +148,8 @@ class Registry {
   // The working-day calendar and the deadlines in force at `index` (records/calendar.h).
   const WorkingCalendar& CalendarAt(uint64_t index) const { return calendar_.AsOf(index); }
   const Deadlines& DeadlinesAt(uint64_t index) const { return deadlines_.AsOf(index); }
+  // Whether a bank's read must cite the enterprise's consent (records/consent.h), at `index`.
+  bool ConsentRequiredAt(uint64_t index) const { return consent_required_.AsOf(index); }
   size_t admin_threshold() const { return admin_threshold_; }
   // The registry as JSON (for `ledgerctl registry`): agencies with their keys and state at
   // `index`, admins and threshold.
@@ -164,6 +166,7 @@ class Registry {
   History<std::map<std::string, DisplayRules>> display_rules_;  // by regime
   History<WorkingCalendar> calendar_;
   History<Deadlines> deadlines_;
+  History<bool> consent_required_;
   uint64_t last_applied_ = 0;
 };
 

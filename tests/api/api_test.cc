@@ -15,6 +15,7 @@
 #include "ledger/block.h"
 #include "ledger/format.h"
 #include "ledger/merkle.h"
+#include "ledger/records/access_log.h"
 #include "ledger/records/bundle.h"
 #include "ledger/records/profile.h"
 #include "ledger/records/query_audit.h"
@@ -579,6 +580,176 @@ TEST_CASE("credit profiles: the bank sees every record, the public what is on di
   CHECK(empty.status == 200);
   CHECK(ParseJson(empty.body).value()["penalties"].empty());
   CHECK(node.Call("GET", "/v1/subjects/NOTACODE/profile").status == 400);
+}
+
+TEST_CASE(
+    "consent-gated bank reads: a consent in force for the bank, purpose, subject, scope "
+    "and day, or 403, every read logged with the consent it cited, and the enterprise's "
+    "access log proving each",
+    "[api][consent]") {
+  const auto [token, token_hash] = records::BankAccess::NewToken().value();
+  credledger::testing::TempDir dir;
+  const std::string audit_path = dir.file("audit.jsonl");
+  auto audit = records::QueryAuditLog::Open(audit_path).value();
+  MemoryStore payload_store;
+  records::PayloadStore payloads(&payload_store, crypto::HashAlgorithm::kSha256);
+  api::ServiceOptions options = credledger::testing::BankOptions(token_hash, audit.get());
+  options.payloads = &payloads;
+  credledger::testing::Node node(std::move(options));
+  const std::string uscc = "914403001922038216";
+  auto post = [&](const std::string& entry) {
+    api::Response r = node.Call("POST", "/v1/entries", entry);
+    INFO(r.body);
+    REQUIRE(r.status == 201);
+    return ParseJson(r.body).value()["record_id"].get<std::string>();
+  };
+  const crypto::PrivateKey ent = credledger::testing::GenerateKey(crypto::KeyAlgorithm::kSm2);
+  post(node.BindEnterpriseKey(uscc, ent));
+  // A penalty whose decision document the bank may download.
+  const std::string document = "行政处罚决定书 P-1";
+  Json penalty = ParseJson(node.Penalty("P-1")).value();
+  penalty.erase("signature");
+  penalty["body"]["decision_document_hash"] = payloads.Address(document);
+  post(records::SignEntry(penalty, node.agency_key).value().canonical);
+  REQUIRE(node.Call("PUT", "/v1/payloads/" + payloads.Address(document), document,
+                    "application/octet-stream")
+              .status == 201);
+  const std::string today = NowTimestamp().substr(0, 10);
+  auto consent = [&](Json body) {
+    Json e = credledger::testing::SampleEntry("consent");
+    e["body"]["bank"] = "bank-1";
+    e["body"]["valid_from"] = "2026-01-01";
+    e["body"]["valid_until"] = "2099-12-31";
+    for (auto& [k, v] : body.items()) e["body"][k] = v;
+    return post(records::SignEntry(e, ent).value().canonical);
+  };
+  const std::string good = consent({{"purpose", "loan review"}});
+  const std::string other_bank = consent({{"bank", "bank-2"}, {"purpose", "loan review"}});
+  const std::string profile_only = consent({{"purpose", "audit"}, {"scope", {"profile"}}});
+  const std::string expired = consent(
+      {{"purpose", "loan review"}, {"valid_from", "2025-01-01"}, {"valid_until", "2025-12-31"}});
+  auto read = [&](const std::string& target) {
+    return node.Call("GET", target, "", "", "", "Bearer " + token);
+  };
+  const std::string profile = "/v1/subjects/" + uscc + "/profile?purpose=loan%20review";
+  const std::string doc = "/v1/payloads/" + payloads.Address(document) + "?purpose=loan%20review";
+
+  // Not required yet: a read without consent is served; one citing a consent is checked.
+  CHECK(read(profile).status == 200);
+  CHECK(read(profile + "&consent=" + good).status == 200);
+  CHECK(read(profile + "&consent=" + other_bank).status == 403);
+
+  // Required from here on.
+  post(node.Config("set_consent_required", {{"required", true}}));
+  auto refused = [&](const std::string& target, const std::string& why) {
+    api::Response r = read(target);
+    INFO(target << " -> " << r.body);
+    CHECK(r.status == 403);
+    Json problem = ParseJson(r.body).value();
+    CHECK(problem["code"] == "consent_required");
+    CHECK(problem["detail"].get<std::string>().find(why) != std::string::npos);
+  };
+  refused(profile, "requires the enterprise's consent");
+  refused(doc, "requires the enterprise's consent");
+  refused(profile + "&consent=" + other_bank, "is for bank \"bank-2\", not \"bank-1\"");
+  refused(profile + "&consent=" + expired, "is in force from 2025-01-01 until 2025-12-31, not on");
+  refused(doc + "&consent=" + good.substr(0, 63) + "0", "no record");
+  refused("/v1/subjects/" + uscc + "/profile?purpose=marketing&consent=" + good,
+          "is for the purpose \"loan review\"");
+  refused("/v1/payloads/" + payloads.Address(document) + "?purpose=audit&consent=" + profile_only,
+          "does not cover reads of documents");
+  refused("/v1/subjects/91110000101623741K/profile?purpose=loan%20review&consent=" + good,
+          "is " + uscc + "'s, not a consent to read this subject's data");
+  api::Response allowed = read(profile + "&consent=" + good);
+  CHECK(allowed.status == 200);
+  api::Response downloaded = read(doc + "&consent=" + good);
+  CHECK(downloaded.status == 200);
+  CHECK(downloaded.body == document);
+  // The bank's profile lists the enterprise's consents.
+  CHECK(ParseJson(allowed.body).value()["consents"].size() == 4);
+
+  // Revoked by the enterprise (only its own, once): refused from then on.
+  Json revocation = credledger::testing::SampleChange("consent_revocation", good);
+  const std::string revoke = records::SignEntry(revocation, ent).value().canonical;
+  const crypto::PrivateKey stranger = credledger::testing::GenerateKey(crypto::KeyAlgorithm::kP256);
+  post(node.BindEnterpriseKey("91440300708461136T", stranger));
+  Json foreign = revocation;
+  foreign["enterprise"] = "91440300708461136T";
+  foreign["subject"]["uscc"] = "91440300708461136T";
+  CHECK(node.Call("POST", "/v1/entries", records::SignEntry(foreign, stranger).value().canonical)
+            .status == 403);
+  post(revoke);
+  CHECK(node.Call("POST", "/v1/entries",
+                  records::SignEntry(credledger::testing::SampleChange("consent_revocation", good),
+                                     ent)
+                      .value()
+                      .canonical)
+            .status == 409);  // revoked already (SM2 signs with a fresh nonce: other bytes)
+  refused(profile + "&consent=" + good, "is revoked");
+
+  // Every read that got as far as a bank and a purpose is in the audit log, refused ones
+  // too, with the consent it cited.
+  const std::string log = credledger::testing::ReadFile(audit_path);
+  size_t lines = 0, refusals = 0, citing_good = 0;
+  for (size_t at = 0; at < log.size();) {
+    const size_t end = log.find('\n', at);
+    const Json line = ParseJson(log.substr(at, end - at)).value();
+    ++lines;
+    refusals += line["result"] == 403;
+    citing_good += line.value("consent", "") == good;
+    at = end + 1;
+  }
+  CHECK(lines == 14);
+  CHECK(refusals == 10);
+  CHECK(citing_good == 6);
+
+  // The enterprise's access log: asked with its own key, every read of its data, each line
+  // proven against the node's anchor of the audit log.
+  for (int i = 0; i < 200; ++i) {  // the anchor of the last read lands in a later block
+    auto anchored = node.policy->reader().index().AnchoredAuditSize();
+    if (anchored.ok() && *anchored == 14) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(node.policy->reader().index().AnchoredAuditSize().value() == 14);
+  const NoteVerifier verifier = NoteVerifier::FromVerifierKey(node.ledger->VerifierKey()).value();
+  auto ask = [&](const crypto::PrivateKey& key, const std::string& who, const std::string& at) {
+    return node.Call("POST", "/v1/access-log", records::MakeAccessLogRequest(who, at, key).value());
+  };
+  api::Response answer = ask(ent, uscc, NowTimestamp());
+  REQUIRE(answer.status == 200);
+  auto verdict = records::VerifyAccessLog(answer.body, verifier, uscc);
+  INFO(verdict.status().ToString() << "\n" << answer.body.substr(0, 2000));
+  REQUIRE(verdict.ok());
+  // Its reads: all but the one of another subject's profile (line 11).
+  CHECK(verdict->proven.size() == 13);
+  CHECK(verdict->pending.empty());
+  CHECK(verdict->anchored == 14);
+  CHECK(verdict->proven[1]["consent"] == good);
+  CHECK(verdict->proven[1]["bank"] == "bank-1");
+  // A line altered, or one the anchored log does not hold, is detected.
+  Json altered = ParseJson(answer.body).value();
+  std::string line = altered["lines"][0]["line"];
+  line.replace(line.find("loan review"), 11, "loan reviex");
+  altered["lines"][0]["line"] = line;
+  auto caught = records::VerifyAccessLog(*CanonicalJson(altered), verifier, uscc);
+  CHECK(caught.status().code() == StatusCode::kDataLoss);
+  CHECK(caught.status().message().find("is not in the anchored query audit log") !=
+        std::string::npos);
+  Json invented = ParseJson(answer.body).value();
+  invented["lines"].push_back(invented["lines"][0]);
+  invented["lines"].back()["seq"] = 11;
+  std::string other_line = invented["lines"][0]["line"];
+  other_line.replace(other_line.find("\"seq\":1,"), 8, "\"seq\":11,");
+  invented["lines"].back()["line"] = other_line;
+  CHECK(records::VerifyAccessLog(*CanonicalJson(invented), verifier, uscc).status().code() ==
+        StatusCode::kDataLoss);
+  CHECK(records::VerifyAccessLog(answer.body, verifier, "91440300708461136T").status().code() ==
+        StatusCode::kInvalidArgument);  // another enterprise's
+  // Only the enterprise's own key, and only a fresh request.
+  CHECK(ask(stranger, uscc, NowTimestamp()).status == 401);
+  CHECK(ask(ent, uscc, "2026-01-01T00:00:00Z").status == 401);
+  CHECK(node.Call("POST", "/v1/access-log", "{").status == 400);
+  CHECK(node.Call("POST", "/v1/access-log", "{}").status == 422);
 }
 
 TEST_CASE("clients cannot grow the metrics: a method HTTP does not define counts as other",

@@ -36,8 +36,9 @@ struct Node {
   std::shared_ptr<records::SharedRecordPolicy> policy;
   std::unique_ptr<api::Service> service;
 
+  crypto::PrivateKey admin = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
+
   explicit Node(api::ServiceOptions options = {}) {
-    const crypto::PrivateKey admin = *crypto::PrivateKey::Generate(crypto::KeyAlgorithm::kEd25519);
     Json config = {
         {"origin", "api.test/log"},
         {"admins", {{"threshold", 1}, {"keys", {records::PublicKeyJson(admin.public_key())}}}},
@@ -46,7 +47,9 @@ struct Node {
            {"name", "SZ AMR"},
            {"uscc", "91110000101623741K"},
            {"keys", {records::PublicKeyJson(agency_key.public_key())}},
-           {"types", {"license", "penalty", "status_change", "credit_repair"}}}}}};
+           {"types",
+            {"license", "penalty", "status_change", "credit_repair", "enterprise_key",
+             "repair_review"}}}}}};
     auto genesis = records::MakeGenesis(config, node_key.public_key());
     REQUIRE(genesis.ok());
     LedgerOptions o;
@@ -86,6 +89,28 @@ struct Node {
 
   std::string Penalty(const std::string& number) {
     return credledger::testing::SignedPenalty(agency_key, "sz-amr", number);
+  }
+
+  // A config entry `action` with `params`, signed by the one admin.
+  std::string Config(const std::string& action, Json params) {
+    Json c = {{"type", "config"},
+              {"schema_version", 1},
+              {"issued_at", "2026-11-30T00:00:00Z"},
+              {"action", action},
+              {"params", std::move(params)}};
+    const std::string bytes = *CanonicalJson(c);
+    c["signatures"] = {{{"key_id", admin.public_key().KeyId()},
+                        {"signature", crypto::Base64Encode(*admin.Sign(bytes))}}};
+    return *CanonicalJson(c);
+  }
+
+  // An enterprise_key record of sz-amr binding `key` to enterprise `uscc`.
+  std::string BindEnterpriseKey(const std::string& uscc, const crypto::PrivateKey& key) {
+    Json e = SampleEntry("enterprise_key");
+    e["subject"]["uscc"] = uscc;
+    e["body"]["key"] = records::PublicKeyJson(key.public_key());
+    e["body"]["key_id"] = key.public_key().KeyId();
+    return records::SignEntry(e, agency_key).value().canonical;
   }
 };
 

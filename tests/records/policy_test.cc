@@ -1046,16 +1046,16 @@ TEST_CASE("query audit anchors: admitted when the node key signed them, refused 
   d.Start(true);
   crypto::Digest head{};
   head.fill(7);
-  auto anchor = MakeQueryAuditAnchor(3, head, "2026-11-28T00:00:00.000Z", d.node);
+  auto anchor = MakeQueryAuditAnchor(3, head, head, "2026-11-28T00:00:00.000Z", d.node);
   REQUIRE(anchor.ok());
   REQUIRE(d.ledger->Append(*anchor).ok());
   CHECK(d.AnchoredAuditSize() == 3);
   // Signed by anyone else: 401; malformed: 422.
-  auto forged = MakeQueryAuditAnchor(4, head, "2026-11-28T00:00:00.000Z", d.sz);
+  auto forged = MakeQueryAuditAnchor(4, head, head, "2026-11-28T00:00:00.000Z", d.sz);
   REQUIRE(forged.ok());
   CHECK(d.ledger->Append(*forged).status().code() == StatusCode::kUnauthenticated);
   Json tampered =
-      ParseJson(*MakeQueryAuditAnchor(5, head, "2026-11-28T00:00:00.000Z", d.node)).value();
+      ParseJson(*MakeQueryAuditAnchor(5, head, head, "2026-11-28T00:00:00.000Z", d.node)).value();
   tampered["size"] = 6;
   CHECK(d.ledger->Append(*CanonicalJson(tampered)).status().code() == StatusCode::kUnauthenticated);
   tampered.erase("head");
