@@ -9,7 +9,13 @@
 #      citing the application; the second is left unanswered;
 #   4. the working-day report (GET /v1/sla): the first met, the second pending today and
 #      overdue as of a week later; `ledgerctl sla` recomputes it from the log, audited from
-#      genesis, and checks that the node's report is the same.
+#      genesis, and checks that the node's report is the same;
+#   5. consent: the dev admin requires it; the demo bank's read without one is refused (403);
+#      the enterprise consents (demo-bank, "loan review", its profile, 30 days) and the read
+#      citing it is served; the enterprise revokes it and the next read is refused; the admin
+#      lifts the requirement again (the dev node stays as it was);
+#   6. the enterprise's access log (`ledgerctl access-log`, a request signed with its key):
+#      every read of its data, each line proven against the anchored query audit log.
 # Usage: scripts/demo-enterprise.sh [URL] [DATA_DIR]   (default http://127.0.0.1:8080, ./data)
 # Each run adds a new pair of penalties and applications; the key's binding is submitted once.
 set -euo pipefail
@@ -151,5 +157,47 @@ curl -fsS "$url/v1/sla?agency=sz-amr&state=overdue&as_of=$later" |
 
 step "ledgerctl sla: the report recomputed from the log alone (audited from genesis), compared"
 "$ctl" sla "$url" --vkey "$vkey" --agency sz-amr >"$work/recomputed.json"
-echo "binding $binding; applications $first (decided) and $second (awaiting review)"
+
+token=$(cat "$keys/demo-bank.token")
+bank_read() {  # bank_read [CONSENT]: the demo bank reads the enterprise's profile
+  local code
+  code=$(curl -sS -o "$work/read.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    "$url/v1/subjects/$enterprise/profile?purpose=loan%20review${1:+&consent=$1}")
+  echo "   HTTP $code $(grep -o '"detail":"[^"]*"' "$work/read.json" | cut -d'"' -f4)"
+}
+admin_config() {  # admin_config ACTION PARAMS
+  "$ctl" config --keys "$keys/admin.pem" --action "$1" --params "$2" >"$work/config.json"
+  submit "$work/config.json"
+}
+step "the dev admin requires the enterprise's consent to banks' reads (set_consent_required)"
+admin_config set_consent_required '{"required":true}'
+step "the demo bank reads the enterprise's profile without consent: refused, and logged"
+bank_read
+step "the enterprise consents: demo-bank, for \"loan review\", its profile, for 30 days"
+cat >"$work/consent.json" <<JSON
+{"type": "consent", "enterprise": "$enterprise",
+ "subject": {"kind": "organization", "uscc": "$enterprise"},
+ "body": {"bank": "demo-bank", "purpose": "loan review", "scope": ["profile"],
+          "valid_from": "$today", "valid_until": "$(TZ=Asia/Shanghai date -d '+30 days' +%F)"}}
+JSON
+sign "$ent_key" "$work/consent.json"
+consent=$record
+step "the bank reads citing the consent: served"
+bank_read "$consent"
+step "the enterprise revokes its consent; the bank's next read citing it is refused"
+cat >"$work/revocation.json" <<JSON
+{"type": "consent_revocation", "enterprise": "$enterprise",
+ "subject": {"kind": "organization", "uscc": "$enterprise"}, "refs": ["$consent"],
+ "body": {"target": "$consent", "reason": "the loan was granted"}}
+JSON
+sign "$ent_key" "$work/revocation.json"
+bank_read "$consent"
+step "the dev admin lifts the requirement again"
+admin_config set_consent_required '{"required":false}'
+
+step "the enterprise's access log: every read of its data, each proven against the anchored audit log"
+sleep 0.5  # the anchor of the last read lands in the block after it
+"$ctl" access-log "$url" --key "$ent_key" --enterprise "$enterprise" --vkey "$vkey"
+echo
+echo "binding $binding; applications $first (decided) and $second (awaiting review); consent $consent (revoked)"
 echo "proof bundle of the first application: $url/v1/records/$first/bundle (verify: $ctl verify FILE --vkey KEY)"

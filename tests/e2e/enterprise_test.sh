@@ -23,11 +23,18 @@ expect '"state":"met"' "a first review inside the clock"
 expect '"state":"pending"' "an application awaiting review"
 expect '"summary":{"closed":0,"met":0,"missed":0,"open":1,"overdue":1,"pending":0}' "the open case overdue a week later"
 expect "sla: the node's report (2 cases, tree size" "ledgerctl sla agreeing with the node"
-[ "$(grep -c "^   HTTP 201" demo.out)" = 8 ] && ok || bad "8 entries admitted (a binding, 3 penalties, 2 applications, a review, a decision): $(grep -c '^   HTTP 201' demo.out)"
+[ "$(grep -c "^   HTTP 201" demo.out)" = 12 ] && ok ||
+  bad "12 entries admitted (a binding, 3 penalties, 2 applications, a review, a decision, a consent, its revocation, 2 config entries): $(grep -c '^   HTTP 201' demo.out)"
+expect "^   HTTP 403 this ledger requires the enterprise's consent" "a read without consent refused"
+expect '^   HTTP 200 $' "a consented read served"
+expect '^   HTTP 403 consent [0-9a-f]* is revoked (by the enterprise)$' "a read citing a revoked consent refused"
+expect '^access log of 914403001922038216: 3 reads proven against the node.s anchor of 3 query audit lines' \
+  "the enterprise's access log, every line proven"
 
 # A second run: the binding is the same bytes (200, already present); two more cases.
 LEDGERCTL=$ctl bash "$source_dir/scripts/demo-enterprise.sh" "$base" "$PWD/data" >demo2.out 2>&1 &&
-  grep -q '^   HTTP 200 record' demo2.out && grep -q "sla: the node's report (4 cases" demo2.out && ok ||
+  grep -q '^   HTTP 200 record' demo2.out && grep -q "sla: the node's report (4 cases" demo2.out &&
+  grep -q '^access log of 914403001922038216: 6 reads proven' demo2.out && ok ||
   bad "a second run: $(cat demo2.out)"
 
 # The application's bundle verifies offline with the verifier key alone.

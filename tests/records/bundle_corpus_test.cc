@@ -192,6 +192,9 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
       {"repair application, not accepted", &es.refused},
       {"enterprise key, rebound (p256)", &es.rebinding},
       {"repair application with the rebound key", &es.second_application},
+      {"consent to a bank's reads (in force)", &es.consent},
+      {"consent revoked by the enterprise", &es.revoked_consent},
+      {"consent revocation", &es.revocation},
   };
   size_t application_case = 0;
   for (const auto& [name, id] : enterprise_records) {

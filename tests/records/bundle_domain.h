@@ -260,7 +260,7 @@ struct Domain {
   // and the decision citing one; the first key then revoked: their record ids.
   struct EnterpriseSide {
     std::string binding, application, review, decision, refused, refusal, rebinding,
-        second_application;
+        second_application, consent, revoked_consent, revocation;
   };
   Json EnterpriseEnvelope(const char* type, const crypto::PrivateKey& key, Json body) {
     Json e = {{"type", type},
@@ -268,9 +268,9 @@ struct Domain {
               {"enterprise", kSubject},
               {"key_id", key.public_key().KeyId()},
               {"subject", {{"kind", "organization"}, {"uscc", kSubject}}},
-              {"issued_at", "2026-08-01T09:00:00Z"},
-              {"refs", {body.at("target")}},
-              {"body", std::move(body)}};
+              {"issued_at", "2026-08-01T09:00:00Z"}};
+    if (body.contains("target")) e["refs"] = {body.at("target")};
+    e["body"] = std::move(body);
     return e;
   }
   std::string BindKey(const crypto::PrivateKey& key) {
@@ -314,6 +314,18 @@ struct Domain {
     Append(Change(s.binding, "revoke", "revoked"));  // what the key signed before stays valid
     s.rebinding = Append(BindKey(second));
     s.second_application = Append(Application(second, other));
+    Json consent = {{"bank", "bank-1"},
+                    {"purpose", "loan review"},
+                    {"scope", {"profile", "documents"}},
+                    {"valid_from", "2026-08-01"},
+                    {"valid_until", "2027-07-31"}};
+    Json e = EnterpriseEnvelope("consent", second, consent);
+    s.consent = Append(Sign(e, second));
+    e["body"]["bank"] = "bank-2";
+    s.revoked_consent = Append(Sign(e, second));
+    Json revocation = EnterpriseEnvelope(
+        "consent_revocation", second, {{"target", s.revoked_consent}, {"reason", "loan refused"}});
+    s.revocation = Append(Sign(revocation, second));
     Append(Penalty("E-3"));  // so that the records' blocks are not the last one
     return s;
   }

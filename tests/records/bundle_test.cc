@@ -147,6 +147,9 @@ TEST_CASE("bundles of an enterprise's records carry its key's binding and verify
       {e.refusal, "repair_review", "valid"},
       {e.rebinding, "enterprise_key", "valid"},
       {e.second_application, "repair_application", "valid"},
+      {e.consent, "consent", "valid"},
+      {e.revoked_consent, "consent", "revoked"},
+      {e.revocation, "consent_revocation", "valid"},
   };
   for (const Case& c : cases) {
     INFO(c.type << " " << c.status << " " << c.id);
