@@ -88,6 +88,9 @@ Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* co
         }
         counts->anchored_audit_size = size;
         counts->anchors_seen.emplace_back(size, doc->at("head").get<std::string>());
+        if (doc->contains("tree_root")) {
+          counts->anchor_roots.emplace_back(size, doc->at("tree_root").get<std::string>());
+        }
         ++counts->anchors;
       } else {
         ++counts->records;
@@ -132,6 +135,8 @@ Result<std::string> AuditedSlaLog::Entry(uint64_t index) const {
 Result<size_t> CheckQueryAuditFile(const std::string& path, const AuditCounts& counts) {
   CREDLEDGER_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   std::vector<std::string> heads;  // SHA-256 of each line, hex
+  std::vector<std::string> roots;  // RFC 9162 root of the lines so far, hex, after each line
+  merkle::CompactRange range(merkle::HashAlgorithm::kSha256);
   std::string prev(64, '0');
   size_t pos = 0;
   while (pos < text.size()) {
@@ -146,6 +151,14 @@ Result<size_t> CheckQueryAuditFile(const std::string& path, const AuditCounts& c
     }
     prev = crypto::HexEncode(crypto::Hash(crypto::HashAlgorithm::kSha256, line));
     heads.push_back(prev);
+    range.Append(merkle::LeafHash(merkle::HashAlgorithm::kSha256, line));
+    roots.push_back(crypto::HexEncode(range.Root()));
+  }
+  for (const auto& [size, root] : counts.anchor_roots) {
+    if (size <= roots.size() && roots[size - 1] != root) {
+      return Status::DataLoss(path + ": the tree of its first " + std::to_string(size) +
+                              " lines is not the tree the log anchored (lines rewritten)");
+    }
   }
   for (const auto& [size, head] : counts.anchors_seen) {
     if (size > heads.size()) {

@@ -37,6 +37,7 @@ struct AuditCounts {
   uint64_t entries = 0, blocks = 0, records = 0, configs = 0, anchors = 0;
   uint64_t anchored_audit_size = 0;  // lines of the query audit log the last anchor covers
   std::vector<std::pair<uint64_t, std::string>> anchors_seen;  // (size, head hex)
+  std::vector<std::pair<uint64_t, std::string>> anchor_roots;  // (size, tree_root hex)
   uint64_t tree_size = 0;                                      // of the target reached
   // Once the audit passes: the replayed policy (its indexes in the audit's scratch store,
   // which must outlive it) and what the working-day report needs besides.
@@ -54,7 +55,8 @@ Status AuditLog(LogSource& source, const NoteVerifier& verifier, AuditCounts* co
                 std::unique_ptr<Store> scratch = nullptr);
 
 // Checks a query audit log file (records/query_audit.h) against the anchors an audit found:
-// its hash chain, and that line `size` of each anchor hashes to the anchor's head. Returns
+// its hash chain, that line `size` of each anchor hashes to the anchor's head, and (anchors
+// that carry one) that the tree of the first `size` lines has the anchor's tree_root. Returns
 // the file's line count. Errors: DataLoss naming the line.
 Result<size_t> CheckQueryAuditFile(const std::string& path, const AuditCounts& counts);
 

@@ -50,6 +50,11 @@ expect "audit of a live node" 0 "every signature, permission, block link and roo
   "$ctl" audit "$base" --vkey "$vkey" --query-audit a/query-audit.jsonl
 grep -q "1 query audit anchors" out.txt && grep -q "1 anchors match" out.txt && ok ||
   bad "the audit did not check the anchor: $(cat out.txt)"
+# The one line rewritten (its chain still links: it is the first): the anchored tree of lines
+# no longer holds it.
+sed 's/"purpose":"loan"/"purpose":"lean"/' a/query-audit.jsonl >rewritten.jsonl
+expect "a rewritten audit line" 1 "is not the tree the log anchored" \
+  "$ctl" audit "$base" --vkey "$vkey" --query-audit rewritten.jsonl
 stop
 cp mon.json mon-before-fork.json
 
