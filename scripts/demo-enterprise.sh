@@ -196,8 +196,13 @@ step "the dev admin lifts the requirement again"
 admin_config set_consent_required '{"required":false}'
 
 step "the enterprise's access log: every read of its data, each proven against the anchored audit log"
-sleep 0.5  # the anchor of the last read lands in the block after it
-"$ctl" access-log "$url" --key "$ent_key" --enterprise "$enterprise" --vkey "$vkey"
+# The anchor of the last read lands in the block after it: asked again until it has.
+for _ in $(seq 50); do
+  "$ctl" access-log "$url" --key "$ent_key" --enterprise "$enterprise" --vkey "$vkey" >"$work/access.txt"
+  grep -q ', 0 more not anchored yet$' "$work/access.txt" && break
+  sleep 0.1
+done
+cat "$work/access.txt"
 echo
 echo "binding $binding; applications $first (decided) and $second (awaiting review); consent $consent (revoked)"
 echo "proof bundle of the first application: $url/v1/records/$first/bundle (verify: $ctl verify FILE --vkey KEY)"

@@ -20,7 +20,8 @@ const WORDS = {
     badCode: (why) => `统一社会信用代码不正确（${why}）。`,
     sections: { licenses: "电子证照", certificates: "电子证明", penalties: "行政处罚", credit_repairs: "信用修复",
                 enterprise_keys: "企业签名密钥", repair_applications: "信用修复申请", repair_reviews: "修复申请初审",
-                consents: "查询授权" },
+                consents: "查询授权", lists: "严重失信主体名单 / 经营异常名录", objections: "异议",
+                objection_answers: "异议答复", commitments: "信用承诺（告知承诺）", commitment_checks: "承诺核查" },
     none: "无",
     name: "名称 / 编号", authority: "机关", validity: "有效期 / 公示",
     view: "查看", bundle: "下载证明文件",
@@ -36,7 +37,9 @@ const WORDS = {
     badToken: "银行令牌无效（401）：节点拒绝了查询，未返回任何内容。",
     notLogged: "此次查询无法记入审计日志（503），节点因此拒绝了查询；请稍后再试。",
     decisions: { approved: "准予修复", rejected: "不予修复" },
-    outcomes: { accepted: "受理", not_accepted: "不予受理" },
+    outcomes: { accepted: "受理", not_accepted: "不予受理", upheld: "异议成立", rejected: "异议不成立", kept: "已履行",
+                broken: "未履行" },
+    listNames: { serious_dishonesty: "严重失信主体名单", abnormal_operations: "经营异常名录" },
     keyOf: "密钥",
     displayed: (until) => `公示中，至 ${until}`,
     notDisplayed: (reason) => `不公示（${reason}）`,
@@ -58,7 +61,9 @@ const WORDS = {
     badCode: (why) => `Not a valid unified social credit code (${why}).`,
     sections: { licenses: "E-licences", certificates: "E-certificates", penalties: "Administrative penalties", credit_repairs: "Credit repairs",
                 enterprise_keys: "Enterprise signing keys", repair_applications: "Credit repair applications", repair_reviews: "First reviews of repair applications",
-                consents: "Consents to banks' reads" },
+                consents: "Consents to banks' reads", lists: "Serious-dishonesty and abnormal-operations lists",
+                objections: "Objections", objection_answers: "Answers to objections",
+                commitments: "Commitments (告知承诺)", commitment_checks: "Checks of commitments" },
     none: "None",
     name: "Name / number", authority: "Authority", validity: "Validity / display",
     view: "View", bundle: "Download the proof bundle",
@@ -74,7 +79,9 @@ const WORDS = {
     badToken: "The bank token is not valid (401): the node refused the read and returned nothing.",
     notLogged: "The read could not be logged (503), so the node refused it; try again later.",
     decisions: { approved: "repair approved", rejected: "repair rejected" },
-    outcomes: { accepted: "accepted", not_accepted: "not accepted" },
+    outcomes: { accepted: "accepted", not_accepted: "not accepted", upheld: "upheld", rejected: "rejected",
+                kept: "kept", broken: "broken" },
+    listNames: { serious_dishonesty: "serious-dishonesty list", abnormal_operations: "abnormal-operations list" },
     keyOf: "key",
     displayed: (until) => `displayed until ${until}`,
     notDisplayed: (reason) => `not displayed (${reason})`,
@@ -125,6 +132,23 @@ function itemRow(section, item) {
     name = [body.reasons, el("br"), el("small", {}, `${words.repairOf} ${body.target.slice(0, 16)}…`)];
     authority = "";
     validity = item.entry.issued_at.slice(0, 10);
+  } else if (section === "lists") {
+    name = [words.listNames[body.list] || body.list, el("br"), el("small", {}, body.reason)];
+    authority = body.deciding_authority.name;
+    validity = body.decided_on;
+  } else if (section === "objections") {
+    name = [body.grounds, el("br"), el("small", {}, `${body.target.slice(0, 16)}…`)];
+    authority = "";
+    validity = item.entry.issued_at.slice(0, 10);
+  } else if (section === "objection_answers" || section === "commitment_checks") {
+    name = [words.outcomes[body.outcome || body.result] || body.outcome || body.result, el("br"),
+      el("small", {}, `${body.target.slice(0, 16)}…`)];
+    authority = (body.answering_authority || body.checking_authority).name;
+    validity = body.checked_on || item.entry.issued_at.slice(0, 10);
+  } else if (section === "commitments") {
+    name = [body.matter, el("br"), el("small", {}, body.conditions.join("; "))];
+    authority = body.agency;
+    validity = body.check_by;
   } else if (section === "consents") {
     name = [body.bank, el("br"), el("small", {}, body.purpose)];
     authority = body.scope.join(", ");

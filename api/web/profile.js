@@ -7,10 +7,12 @@ import { canonicalize, has, isInteger, isObject, parseJson, utf8, without } from
 import { fromBase64, hex, PublicKey } from "./ledgercrypto.js";
 import { hashFromHex, leafHash, noteVerifier, verifyCheckpoint, verifyInclusion } from "./tlog.js";
 
-export const SECTIONS = ["licenses", "certificates", "penalties", "credit_repairs", "enterprise_keys",
-  "repair_applications", "repair_reviews", "consents"];
+export const SECTIONS = ["licenses", "certificates", "penalties", "lists", "credit_repairs", "enterprise_keys",
+  "repair_applications", "repair_reviews", "consents", "objections", "objection_answers", "commitments",
+  "commitment_checks"];
 // The sections a public profile leaves empty (the record types' ProfileView::kBanksOnly).
-export const BANK_SECTIONS = ["credit_repairs", "repair_applications", "repair_reviews", "consents"];
+export const BANK_SECTIONS = ["credit_repairs", "repair_applications", "repair_reviews", "consents", "objections",
+  "objection_answers"];
 
 const MEMBERS = ["type", "schema_version", "subject", "audience", "generated_at", "origin", "tree_hash",
   "tree_size", "checkpoint", "truncated", ...SECTIONS, "key_id", "signature"];

@@ -457,6 +457,71 @@ function checkConsentRevocation(b, entry) {
   checkTargetInRefs(entry, b.target);
 }
 
+function checkObjection(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["target", "grounds", "evidence_hashes"]);
+  checkOrganizationSubject(entry);
+  checkHash(b.target, child(p, "target"));
+  checkText(b.grounds, child(p, "grounds"), LONG_TEXT);
+  checkHashArray(b.evidence_hashes, child(p, "evidence_hashes"), 32);
+  checkTargetInRefs(entry, b.target);
+}
+
+function checkObjectionAnswer(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["target", "outcome", "reason", "answering_authority"]);
+  checkHash(b.target, child(p, "target"));
+  checkEnum(b.outcome, child(p, "outcome"), ["upheld", "rejected"]);
+  checkText(b.reason, child(p, "reason"), LONG_TEXT);
+  checkAuthority(b.answering_authority, child(p, "answering_authority"));
+  checkTargetInRefs(entry, b.target);
+}
+
+function checkCommitment(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["agency", "matter", "commitment_hash", "conditions", "check_by"]);
+  checkOrganizationSubject(entry);
+  checkText(b.agency, child(p, "agency"), SHORT_TEXT);
+  checkText(b.matter, child(p, "matter"), NAME);
+  checkHash(b.commitment_hash, child(p, "commitment_hash"));
+  checkArray(b.conditions, child(p, "conditions"), 1, 16);
+  b.conditions.forEach((c, i) => checkText(c, child(child(p, "conditions"), i), NAME));
+  checkDate(b.check_by, child(p, "check_by"));
+}
+
+function checkCommitmentCheck(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["target", "result", "findings", "checked_on", "checking_authority"]);
+  checkHash(b.target, child(p, "target"));
+  checkEnum(b.result, child(p, "result"), ["kept", "broken"]);
+  checkText(b.findings, child(p, "findings"), LONG_TEXT);
+  checkDate(b.checked_on, child(p, "checked_on"));
+  checkAuthority(b.checking_authority, child(p, "checking_authority"));
+  checkTargetInRefs(entry, b.target);
+}
+
+function checkListInclusion(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["list", "reason", "legal_basis", "decided_on", "deciding_authority", "decision_document_hash"]);
+  checkOrganizationSubject(entry);
+  checkEnum(b.list, child(p, "list"), ["serious_dishonesty", "abnormal_operations"]);
+  checkText(b.reason, child(p, "reason"), LONG_TEXT);
+  checkText(b.legal_basis, child(p, "legal_basis"), LONG_TEXT);
+  checkDate(b.decided_on, child(p, "decided_on"));
+  checkAuthority(b.deciding_authority, child(p, "deciding_authority"));
+  checkHash(b.decision_document_hash, child(p, "decision_document_hash"));
+}
+
+function checkListRemoval(b, entry) {
+  const p = "/body";
+  checkObject(b, p, ["target", "reason", "decided_on", "deciding_authority"]);
+  checkHash(b.target, child(p, "target"));
+  checkText(b.reason, child(p, "reason"), LONG_TEXT);
+  checkDate(b.decided_on, child(p, "decided_on"));
+  checkAuthority(b.deciding_authority, child(p, "deciding_authority"));
+  checkTargetInRefs(entry, b.target);
+}
+
 // One row per type (record_type.h).
 export const TYPES = {
   license: {
@@ -509,11 +574,42 @@ export const TYPES = {
     licenseIdentifier: false, document: null, targetChange: "consent_revocation", validityWindow: false,
     displayRules: false, signer: "enterprise",
   },
+  objection: {
+    checkBody: checkObjection, authority: null, number: null, numberName: null, licenseIdentifier: false,
+    document: null, targetChange: "objection", validityWindow: false, displayRules: false, signer: "enterprise",
+  },
+  objection_answer: {
+    checkBody: checkObjectionAnswer, authority: "answering_authority", number: null, numberName: null,
+    licenseIdentifier: false, document: null, targetChange: "answer", validityWindow: false, displayRules: false,
+    answers: "objection", outcome: "outcome",
+  },
+  commitment: {
+    checkBody: checkCommitment, authority: null, number: null, numberName: null, licenseIdentifier: false,
+    document: null, targetChange: null, validityWindow: false, displayRules: false, signer: "enterprise",
+    addressedByBody: true,
+  },
+  commitment_check: {
+    checkBody: checkCommitmentCheck, authority: "checking_authority", number: null, numberName: null,
+    licenseIdentifier: false, document: null, targetChange: "answer", validityWindow: false, displayRules: false,
+    answers: "commitment", outcome: "result",
+  },
+  list_inclusion: {
+    checkBody: checkListInclusion, authority: "deciding_authority", number: null, numberName: null,
+    licenseIdentifier: false, document: "decision_document_hash", targetChange: null, validityWindow: false,
+    displayRules: false, listing: true,
+  },
+  list_removal: {
+    checkBody: checkListRemoval, authority: "deciding_authority", number: null, numberName: null,
+    licenseIdentifier: false, document: null, targetChange: "list_removal", validityWindow: false,
+    displayRules: false,
+  },
 };
 for (const t of Object.values(TYPES)) {
   t.signer ??= "agency";
   t.bindsKey ??= false;
   t.grantsConsent ??= false;
+  t.addressedByBody ??= false;
+  t.listing ??= false;
 }
 const TYPE_NAMES = Object.keys(TYPES);
 const AGENCY_TYPE_NAMES = TYPE_NAMES.filter((t) => TYPES[t].signer === "agency");
@@ -1007,7 +1103,7 @@ export function addMonths(date, months) {
   return `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
 }
 
-const TERMINAL = ["revoked", "cancelled", "expired", "withdrawn", "superseded"];
+const TERMINAL = ["revoked", "cancelled", "expired", "withdrawn", "superseded", "removed"];
 
 export class Policy {
   constructor(registry) {
@@ -1080,7 +1176,11 @@ export class Policy {
       target = this.records.get(body.target) ?? null;
       this.checkTarget(e, subject, target, index);
     }
-    const changesTarget = traits.targetChange !== null && traits.targetChange !== "repair_application";
+    const changesTarget = traits.targetChange !== null && traits.targetChange !== "repair_application" &&
+      traits.targetChange !== "objection";
+    if (traits.addressedByBody && !reg.agencies.has(body.agency)) {
+      throw new Refusal("FailedPrecondition", `/body/agency: no agency "${body.agency}" is registered`);
+    }
     let application = null;
     if (traits.targetChange === "credit_repair" && has(body, "application")) {
       application = this.records.get(body.application) ?? null;
@@ -1105,6 +1205,8 @@ export class Policy {
     else if (traits.targetChange === "credit_repair") this.applyCreditRepair(body, index, target);
     else if (traits.targetChange === "repair_review") target.status = body.outcome;
     else if (traits.targetChange === "consent_revocation") target.status = "revoked";
+    else if (traits.targetChange === "answer") target.status = body[traits.outcome];
+    else if (traits.targetChange === "list_removal") target.status = "removed";
     if (changesTarget) target.changes.push({ index, recordId, status: target.status, repaired: target.repaired });
     if (application) {
       application.status = "decided";
@@ -1117,7 +1219,8 @@ export class Policy {
     this.ids.set(index, recordId);
     const info = {
       // An enterprise's record is answered by the agency of the record it concerns.
-      index, type: e.type, agency: traits.signer === "agency" ? e.agency : target ? target.agency : "", subject,
+      index, type: e.type, subject,
+      agency: traits.signer === "agency" ? e.agency : traits.addressedByBody ? body.agency : target ? target.agency : "",
       target: traits.targetChange ? body.target : "",
       status: "valid", reversibleSuspension: false, displayEndedOn: "", repaired: false, changes: [],
     };
@@ -1148,6 +1251,16 @@ export class Policy {
       if (t.status !== "valid") throw precondition(`/body/target: the consent is ${t.status} already`);
       return;
     }
+    if (change === "objection") {
+      if (TYPES[t.type].signer !== "agency") {
+        throw precondition(`/body/target: an objection disputes an agency's record, not a ${t.type}`);
+      }
+      if (t.subject !== subject) {
+        throw new Refusal("PermissionDenied", `/body/target: record ${body.target} is about ${t.subject}: ` +
+          "an enterprise disputes only records about itself");
+      }
+      return;
+    }
     if (change === "repair_application") {
       if (!TYPES[t.type].displayRules) {
         throw precondition(`/body/target: a repair application names a penalty, not a ${t.type}`);
@@ -1168,6 +1281,15 @@ export class Policy {
     if (isRepair && !TYPES[t.type].displayRules) {
       throw precondition(
         `/body/target: a credit repair targets a record on public display (a penalty), not a ${t.type}`);
+    }
+    if (change === "answer" || change === "list_removal") {
+      const traits = TYPES[e.type];
+      const fits = change === "answer" ? t.type === traits.answers : TYPES[t.type].listing;
+      if (!fits) {
+        throw precondition(`/body/target: a ${e.type} names a ${change === "answer" ? traits.answers : "list_inclusion"}, ` +
+          `not a ${t.type}`);
+      }
+      if (t.status !== "valid") throw precondition(`/body/target: record ${body.target} is ${t.status} already`);
     }
     if (change === "status_change" && TYPES[t.type].signer !== "agency") {
       throw precondition(`/body/target: record ${body.target} is signed by its enterprise; an agency changes the ` +

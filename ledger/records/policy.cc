@@ -45,7 +45,7 @@ std::string SubjectKey(const Json& subject) {
 
 bool Terminal(const std::string& status) {
   return status == "revoked" || status == "cancelled" || status == "expired" ||
-         status == "withdrawn" || status == "superseded";
+         status == "withdrawn" || status == "superseded" || status == "removed";
 }
 
 }  // namespace
@@ -409,6 +409,19 @@ Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& sub
     }
     return Status::Ok();
   }
+  if (change == TargetChange::kObjection) {
+    // The enterprise disputes an agency's record about it.
+    if (target_traits.signer != Signer::kAgency) {
+      return Status::FailedPrecondition("/body/target: an objection disputes an agency's record, "
+                                        "not a " + std::string(target_traits.name));
+    }
+    if (t->subject != subject) {
+      return Status::PermissionDenied("/body/target: record " + target + " is about " +
+                                      t->subject + ": an enterprise disputes only records about "
+                                      "itself");
+    }
+    return Status::Ok();
+  }
   if (change == TargetChange::kRepairApplication) {
     // The enterprise applies for itself: its own penalty, before any repair or withdrawal.
     if (!target_traits.display_rules) {
@@ -438,6 +451,22 @@ Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& sub
     return Status::FailedPrecondition(
         "/body/target: a credit repair targets a record on public display (a penalty), not a " +
         std::string(target_traits.name));
+  }
+  if (change == TargetChange::kAnswer || change == TargetChange::kListRemoval) {
+    // One answer to a filing of the kind the type answers; one removal of a listing.
+    const bool fits = change == TargetChange::kAnswer ? t->type == Traits(e.type).answers
+                                                      : target_traits.listing;
+    if (!fits) {
+      return Status::FailedPrecondition(
+          "/body/target: a " + std::string(RecordTypeName(e.type)) + " names a " +
+          std::string(change == TargetChange::kAnswer ? RecordTypeName(Traits(e.type).answers)
+                                                      : "list_inclusion") +
+          ", not a " + std::string(target_traits.name));
+    }
+    if (t->status != "valid") {
+      return Status::FailedPrecondition("/body/target: record " + target + " is " + t->status +
+                                        " already");
+    }
   }
   if (change == TargetChange::kStatusChange && target_traits.signer != Signer::kAgency) {
     return Status::FailedPrecondition("/body/target: record " + target +
@@ -525,10 +554,18 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     }
   }
   const bool has_target = traits.target_change != TargetChange::kNone;
-  // A repair application refers to its penalty and changes nothing of it; every other kind
-  // of target is changed (its status, or its list of changes).
-  const bool changes_target =
-      has_target && traits.target_change != TargetChange::kRepairApplication;
+  // A repair application and an objection refer to their target and change nothing of it;
+  // every other kind of target is changed (its status, or its list of changes).
+  const bool changes_target = has_target &&
+                              traits.target_change != TargetChange::kRepairApplication &&
+                              traits.target_change != TargetChange::kObjection;
+  // A filing addressed by its body (a commitment) names a registered agency.
+  if (traits.addressed_by_body &&
+      !registry_.agencies().count(body.at("agency").get<std::string>())) {
+    return Status::FailedPrecondition("/body/agency: no agency \"" +
+                                      body.at("agency").get<std::string>() +
+                                      "\" is registered");
+  }
   std::optional<RecordInfo> target;
   if (has_target) {
     CREDLEDGER_ASSIGN_OR_RETURN(target, index_.FindRecord(body.at("target").get<std::string>()));
@@ -576,6 +613,13 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
     case TargetChange::kConsentRevocation:
       target->status = "revoked";
       break;
+    case TargetChange::kAnswer:
+      target->status = body.at(traits.outcome_member).get<std::string>();
+      break;
+    case TargetChange::kListRemoval:
+      target->status = "removed";
+      break;
+    case TargetChange::kObjection:
     case TargetChange::kRepairApplication:
     case TargetChange::kNone:
       break;
@@ -595,7 +639,10 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   info.index = index;
   info.type = e.type;
   // An enterprise's record is answered by the agency of the record it concerns.
-  info.agency = traits.signer == Signer::kAgency ? e.agency : target ? target->agency : "";
+  info.agency = traits.signer == Signer::kAgency ? e.agency
+                : traits.addressed_by_body      ? body.at("agency").get<std::string>()
+                : target                        ? target->agency
+                                                : "";
   info.subject = subject;
   if (has_target) info.target = body.at("target").get<std::string>();
   if (changes_target) {

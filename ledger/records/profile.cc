@@ -67,6 +67,9 @@ Result<std::string> MakeCreditProfile(const LogReader& log, const SharedRecordPo
           case ProfileView::kBanksOnly:
             shown = request.bank;
             break;
+          case ProfileView::kWhileValid:
+            shown = request.bank || item.status == "valid";
+            break;
         }
         if (!shown) continue;
         if (out.size() == request.max_records) {

@@ -127,6 +127,18 @@ uint8_t TypeCode(RecordType type) {
       return 9;
     case RecordType::kConsentRevocation:
       return 10;
+    case RecordType::kObjection:
+      return 11;
+    case RecordType::kObjectionAnswer:
+      return 12;
+    case RecordType::kCommitment:
+      return 13;
+    case RecordType::kCommitmentCheck:
+      return 14;
+    case RecordType::kListInclusion:
+      return 15;
+    case RecordType::kListRemoval:
+      return 16;
   }
   return 0;
 }

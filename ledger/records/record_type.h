@@ -25,14 +25,22 @@ enum class RecordType {
   kRepairReview,
   kConsent,
   kConsentRevocation,
+  kObjection,
+  kObjectionAnswer,
+  kCommitment,
+  kCommitmentCheck,
+  kListInclusion,
+  kListRemoval,
 };
 
 // Every type, in the order listed to users (errors, docs).
 inline constexpr RecordType kRecordTypes[] = {
-    RecordType::kLicense,           RecordType::kCertificate,  RecordType::kPenalty,
-    RecordType::kCreditRepair,      RecordType::kStatusChange, RecordType::kEnterpriseKey,
-    RecordType::kRepairApplication, RecordType::kRepairReview, RecordType::kConsent,
-    RecordType::kConsentRevocation};
+    RecordType::kLicense,           RecordType::kCertificate,     RecordType::kPenalty,
+    RecordType::kCreditRepair,      RecordType::kStatusChange,    RecordType::kEnterpriseKey,
+    RecordType::kRepairApplication, RecordType::kRepairReview,    RecordType::kConsent,
+    RecordType::kConsentRevocation, RecordType::kObjection,       RecordType::kObjectionAnswer,
+    RecordType::kCommitment,        RecordType::kCommitmentCheck, RecordType::kListInclusion,
+    RecordType::kListRemoval};
 
 // Who signs a record of the type: an agency (the envelope's "agency", a key in the registry)
 // or the enterprise it is about (the envelope's "enterprise", a key bound to its code by an
@@ -51,6 +59,14 @@ enum class TargetChange {
   kRepairReview,
   // The enterprise revokes its own consent: from the next entry on, it lets no bank read.
   kConsentRevocation,
+  // The enterprise disputes a record about it: changes nothing of it; answered once by its
+  // agency (kAnswer).
+  kObjection,
+  // An agency's one answer to an enterprise's filing addressed to it (an objection, a
+  // commitment): the filing's status becomes the answer's outcome (RecordTypeTraits::answers).
+  kAnswer,
+  // Removes an entry from a list (a serious-dishonesty or abnormal-operations listing).
+  kListRemoval,
 };
 
 // Who sees a record of the type in a credit profile (records/profile.h).
@@ -59,6 +75,7 @@ enum class ProfileView {
   kEveryone,        // the public view and the bank view
   kWhileDisplayed,  // the bank view; the public view only while on display
   kBanksOnly,       // the bank view only
+  kWhileValid,      // the bank view; the public view only while its status is valid
 };
 
 struct RecordTypeTraits {
@@ -92,6 +109,15 @@ struct RecordTypeTraits {
   // The enterprise's consent to one bank's reads of its data (records/consent.h): what a
   // bank's read cites when the ledger requires consent.
   bool grants_consent;
+  // kAnswer: the type of filing it answers, and the body member holding its outcome (which
+  // becomes the filing's status).
+  RecordType answers;
+  const char* outcome_member;
+  // An enterprise's filing addressed to an agency its body names ("agency"), not to the agency
+  // of a record it targets (a commitment).
+  bool addressed_by_body;
+  // An entry of a public list (record_types.cc): kListRemoval may take it off.
+  bool listing;
   // Its list in a credit profile ("licenses"); null with ProfileView::kNotListed.
   const char* profile_section;
   ProfileView profile_view;

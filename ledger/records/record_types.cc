@@ -348,6 +348,87 @@ Status CheckConsentRevocation(const Json& b, const Json& entry) {
   return CheckTargetInRefs(entry, At(b, "target"));
 }
 
+Status CheckObjection(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(b, p, {"target", "grounds", "evidence_hashes"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "grounds"), Child(p, "grounds"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckHashArray(At(b, "evidence_hashes"), Child(p, "evidence_hashes"), 32));
+  return CheckTargetInRefs(entry, At(b, "target"));
+}
+
+Status CheckObjectionAnswer(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(b, p, {"target", "outcome", "reason", "answering_authority"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckEnum(At(b, "outcome"), Child(p, "outcome"), {"upheld", "rejected"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "reason"), Child(p, "reason"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckAuthority(At(b, "answering_authority"), Child(p, "answering_authority")));
+  return CheckTargetInRefs(entry, At(b, "target"));
+}
+
+Status CheckCommitment(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(b, p, {"agency", "matter", "commitment_hash", "conditions", "check_by"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "agency"), Child(p, "agency"), kShortText));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "matter"), Child(p, "matter"), kName));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "commitment_hash"), Child(p, "commitment_hash")));
+  const Json& conditions = At(b, "conditions");
+  CREDLEDGER_RETURN_IF_ERROR(CheckArray(conditions, Child(p, "conditions"), 1, 16));
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    CREDLEDGER_RETURN_IF_ERROR(CheckText(conditions[i], Child(Child(p, "conditions"), i), kName));
+  }
+  return CheckDate(At(b, "check_by"), Child(p, "check_by"));
+}
+
+Status CheckCommitmentCheck(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(
+      b, p, {"target", "result", "findings", "checked_on", "checking_authority"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  CREDLEDGER_RETURN_IF_ERROR(CheckEnum(At(b, "result"), Child(p, "result"), {"kept", "broken"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "findings"), Child(p, "findings"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "checked_on"), Child(p, "checked_on")));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckAuthority(At(b, "checking_authority"), Child(p, "checking_authority")));
+  return CheckTargetInRefs(entry, At(b, "target"));
+}
+
+Status CheckListInclusion(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(CheckObject(b, p,
+                                         {"list", "reason", "legal_basis", "decided_on",
+                                          "deciding_authority", "decision_document_hash"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
+  CREDLEDGER_RETURN_IF_ERROR(CheckEnum(At(b, "list"), Child(p, "list"),
+                                       {"serious_dishonesty", "abnormal_operations"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "reason"), Child(p, "reason"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "legal_basis"), Child(p, "legal_basis"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "decided_on"), Child(p, "decided_on")));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckAuthority(At(b, "deciding_authority"), Child(p, "deciding_authority")));
+  return CheckHash(At(b, "decision_document_hash"), Child(p, "decision_document_hash"));
+}
+
+Status CheckListRemoval(const Json& b, const Json& entry) {
+  const JsonPointer p = "/body";
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(b, p, {"target", "reason", "decided_on", "deciding_authority"}));
+  CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
+  CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "reason"), Child(p, "reason"), kLongText));
+  CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "decided_on"), Child(p, "decided_on")));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckAuthority(At(b, "deciding_authority"), Child(p, "deciding_authority")));
+  return CheckTargetInRefs(entry, At(b, "target"));
+}
+
 // The rows. Designated initializers, so that a row reads as a definition; a member left out
 // is null or false.
 constexpr RecordTypeTraits kLicense = {
@@ -364,6 +445,10 @@ constexpr RecordTypeTraits kLicense = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "licenses",
     .profile_view = ProfileView::kEveryone,
 };
@@ -383,6 +468,10 @@ constexpr RecordTypeTraits kCertificate = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "certificates",
     .profile_view = ProfileView::kEveryone,
 };
@@ -401,6 +490,10 @@ constexpr RecordTypeTraits kPenalty = {
     .display_rules = true,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "penalties",
     .profile_view = ProfileView::kWhileDisplayed,
 };
@@ -420,6 +513,10 @@ constexpr RecordTypeTraits kCreditRepair = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "credit_repairs",
     .profile_view = ProfileView::kBanksOnly,
 };
@@ -439,6 +536,10 @@ constexpr RecordTypeTraits kStatusChange = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = nullptr,
     .profile_view = ProfileView::kNotListed,
 };
@@ -459,6 +560,10 @@ constexpr RecordTypeTraits kEnterpriseKey = {
     .display_rules = false,
     .binds_enterprise_key = true,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "enterprise_keys",
     .profile_view = ProfileView::kEveryone,
 };
@@ -479,6 +584,10 @@ constexpr RecordTypeTraits kRepairApplication = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "repair_applications",
     .profile_view = ProfileView::kBanksOnly,
 };
@@ -497,6 +606,10 @@ constexpr RecordTypeTraits kRepairReview = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "repair_reviews",
     .profile_view = ProfileView::kBanksOnly,
 };
@@ -517,6 +630,10 @@ constexpr RecordTypeTraits kConsent = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = true,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = "consents",
     .profile_view = ProfileView::kBanksOnly,
 };
@@ -536,6 +653,148 @@ constexpr RecordTypeTraits kConsentRevocation = {
     .display_rules = false,
     .binds_enterprise_key = false,
     .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
+    .profile_section = nullptr,
+    .profile_view = ProfileView::kNotListed,
+};
+
+// Signed by the enterprise: it disputes a record about it; answered once by that record's agency.
+constexpr RecordTypeTraits kObjection = {
+    .name = "objection",
+    .signer = Signer::kEnterprise,
+    .check_body = CheckObjection,
+    .authority_member = nullptr,
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kObjection,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
+    .profile_section = "objections",
+    .profile_view = ProfileView::kBanksOnly,
+};
+
+// The agency's answer to an objection: upheld or rejected (the objection's status).
+constexpr RecordTypeTraits kObjectionAnswer = {
+    .name = "objection_answer",
+    .signer = Signer::kAgency,
+    .check_body = CheckObjectionAnswer,
+    .authority_member = "answering_authority",
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kAnswer,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = false,
+    .answers = RecordType::kObjection,
+    .outcome_member = "outcome",
+    .addressed_by_body = false,
+    .listing = false,
+    .profile_section = "objection_answers",
+    .profile_view = ProfileView::kBanksOnly,
+};
+
+// Signed by the enterprise: its written commitment (告知承诺) to an agency for a matter (a licence granted on it), checked by that agency afterwards. Public, as commitments are.
+constexpr RecordTypeTraits kCommitment = {
+    .name = "commitment",
+    .signer = Signer::kEnterprise,
+    .check_body = CheckCommitment,
+    .authority_member = nullptr,
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kNone,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = true,
+    .listing = false,
+    .profile_section = "commitments",
+    .profile_view = ProfileView::kEveryone,
+};
+
+// The agency's check of a commitment: kept or broken (the commitment's status); a broken one may lead to a penalty or a licence's revocation, which are records of their own.
+constexpr RecordTypeTraits kCommitmentCheck = {
+    .name = "commitment_check",
+    .signer = Signer::kAgency,
+    .check_body = CheckCommitmentCheck,
+    .authority_member = "checking_authority",
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kAnswer,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = false,
+    .answers = RecordType::kCommitment,
+    .outcome_member = "result",
+    .addressed_by_body = false,
+    .listing = false,
+    .profile_section = "commitment_checks",
+    .profile_view = ProfileView::kEveryone,
+};
+
+// An enterprise put on a public list: the serious-dishonesty list (严重失信主体名单) or the abnormal-operations list (经营异常名录). Public while on it; banks see removed entries too.
+constexpr RecordTypeTraits kListInclusion = {
+    .name = "list_inclusion",
+    .signer = Signer::kAgency,
+    .check_body = CheckListInclusion,
+    .authority_member = "deciding_authority",
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = "decision_document_hash",
+    .target_change = TargetChange::kNone,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = true,
+    .profile_section = "lists",
+    .profile_view = ProfileView::kWhileValid,
+};
+
+// Takes an enterprise off a list (移出): the inclusion's status becomes removed.
+constexpr RecordTypeTraits kListRemoval = {
+    .name = "list_removal",
+    .signer = Signer::kAgency,
+    .check_body = CheckListRemoval,
+    .authority_member = "deciding_authority",
+    .number_member = nullptr,
+    .number_name = nullptr,
+    .has_license_identifier = false,
+    .document_member = nullptr,
+    .target_change = TargetChange::kListRemoval,
+    .validity_window = false,
+    .display_rules = false,
+    .binds_enterprise_key = false,
+    .grants_consent = false,
+    .answers = RecordType::kLicense,
+    .outcome_member = nullptr,
+    .addressed_by_body = false,
+    .listing = false,
     .profile_section = nullptr,
     .profile_view = ProfileView::kNotListed,
 };
@@ -564,6 +823,18 @@ const RecordTypeTraits& Traits(RecordType type) {
       return kConsent;
     case RecordType::kConsentRevocation:
       return kConsentRevocation;
+    case RecordType::kObjection:
+      return kObjection;
+    case RecordType::kObjectionAnswer:
+      return kObjectionAnswer;
+    case RecordType::kCommitment:
+      return kCommitment;
+    case RecordType::kCommitmentCheck:
+      return kCommitmentCheck;
+    case RecordType::kListInclusion:
+      return kListInclusion;
+    case RecordType::kListRemoval:
+      return kListRemoval;
   }
   // Not reached: every enumerator has a case (-Werror=switch). An out-of-range value is a bug.
   return kStatusChange;

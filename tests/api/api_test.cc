@@ -705,7 +705,7 @@ TEST_CASE(
 
   // The enterprise's access log: asked with its own key, every read of its data, each line
   // proven against the node's anchor of the audit log.
-  for (int i = 0; i < 200; ++i) {  // the anchor of the last read lands in a later block
+  for (int i = 0; i < 1000; ++i) {  // the anchor of the last read lands in a later block
     auto anchored = node.policy->reader().index().AnchoredAuditSize();
     if (anchored.ok() && *anchored == 14) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

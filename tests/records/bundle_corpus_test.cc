@@ -195,6 +195,13 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
       {"consent to a bank's reads (in force)", &es.consent},
       {"consent revoked by the enterprise", &es.revoked_consent},
       {"consent revocation", &es.revocation},
+      {"objection, upheld", &es.objection},
+      {"answer to an objection", &es.answer},
+      {"commitment, broken", &es.commitment},
+      {"check of a commitment", &es.check},
+      {"serious-dishonesty listing", &es.listed},
+      {"abnormal-operations listing, removed", &es.removed_listing},
+      {"list removal", &es.removal},
   };
   size_t application_case = 0;
   for (const auto& [name, id] : enterprise_records) {

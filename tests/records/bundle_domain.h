@@ -63,7 +63,8 @@ struct Domain {
                  {"keys", {PublicKeyJson(amr)}},
                  {"types",
                   {"license", "penalty", "status_change", "credit_repair", "enterprise_key",
-                   "repair_review"}}},
+                   "repair_review", "objection_answer", "commitment_check", "list_inclusion",
+                   "list_removal"}}},
                 {{"id", "sz-tax"},
                  {"name", "Shenzhen Tax"},
                  {"uscc", "9144030071526726XG"},
@@ -260,7 +261,8 @@ struct Domain {
   // and the decision citing one; the first key then revoked: their record ids.
   struct EnterpriseSide {
     std::string binding, application, review, decision, refused, refusal, rebinding,
-        second_application, consent, revoked_consent, revocation;
+        second_application, consent, revoked_consent, revocation, objection, answer, commitment,
+        check, listed, removed_listing, removal;
   };
   Json EnterpriseEnvelope(const char* type, const crypto::PrivateKey& key, Json body) {
     Json e = {{"type", type},
@@ -326,6 +328,56 @@ struct Domain {
     Json revocation = EnterpriseEnvelope(
         "consent_revocation", second, {{"target", s.revoked_consent}, {"reason", "loan refused"}});
     s.revocation = Append(Sign(revocation, second));
+    s.objection = Append(Sign(
+        EnterpriseEnvelope(
+            "objection", second,
+            {{"target", other}, {"grounds", "wrong address"}, {"evidence_hashes", Json::array()}}),
+        second));
+    Json answer =
+        Envelope("objection_answer", "sz-amr",
+                 {{"target", s.objection},
+                  {"outcome", "upheld"},
+                  {"reason", "corrected"},
+                  {"answering_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}}});
+    answer["refs"] = {s.objection};
+    s.answer = Append(Sign(std::move(answer), amr));
+    s.commitment = Append(Sign(EnterpriseEnvelope("commitment", second,
+                                                  {{"agency", "sz-amr"},
+                                                   {"matter", "food business licence"},
+                                                   {"commitment_hash", std::string(64, 'c')},
+                                                   {"conditions", {"premises fit"}},
+                                                   {"check_by", "2027-03-01"}}),
+                               second));
+    Json check =
+        Envelope("commitment_check", "sz-amr",
+                 {{"target", s.commitment},
+                  {"result", "broken"},
+                  {"findings", "premises unfit"},
+                  {"checked_on", "2026-11-01"},
+                  {"checking_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}}});
+    check["refs"] = {s.commitment};
+    s.check = Append(Sign(std::move(check), amr));
+    auto listing = [&](const char* list, char doc) {
+      return Sign(
+          Envelope("list_inclusion", "sz-amr",
+                   {{"list", list},
+                    {"reason", "annual report not filed"},
+                    {"legal_basis", "art. 4"},
+                    {"decided_on", "2026-07-01"},
+                    {"deciding_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}},
+                    {"decision_document_hash", std::string(64, doc)}}),
+          amr);
+    };
+    s.listed = Append(listing("serious_dishonesty", '1'));
+    s.removed_listing = Append(listing("abnormal_operations", '2'));
+    Json removal =
+        Envelope("list_removal", "sz-amr",
+                 {{"target", s.removed_listing},
+                  {"reason", "report filed"},
+                  {"decided_on", "2026-10-01"},
+                  {"deciding_authority", {{"uscc", kAgencyUscc}, {"name", "Shenzhen AMR"}}}});
+    removal["refs"] = {s.removed_listing};
+    s.removal = Append(Sign(std::move(removal), amr));
     Append(Penalty("E-3"));  // so that the records' blocks are not the last one
     return s;
   }

@@ -150,6 +150,13 @@ TEST_CASE("bundles of an enterprise's records carry its key's binding and verify
       {e.consent, "consent", "valid"},
       {e.revoked_consent, "consent", "revoked"},
       {e.revocation, "consent_revocation", "valid"},
+      {e.objection, "objection", "upheld"},
+      {e.answer, "objection_answer", "valid"},
+      {e.commitment, "commitment", "broken"},
+      {e.check, "commitment_check", "valid"},
+      {e.listed, "list_inclusion", "valid"},
+      {e.removed_listing, "list_inclusion", "removed"},
+      {e.removal, "list_removal", "valid"},
   };
   for (const Case& c : cases) {
     INFO(c.type << " " << c.status << " " << c.id);

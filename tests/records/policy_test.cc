@@ -73,12 +73,13 @@ struct Domain {
            {"uscc", "91110000101623741K"},
            {"keys", {PublicKeyJson(sz)}},
            {"types",
-            {"penalty", "status_change", "credit_repair", "enterprise_key", "repair_review"}}},
+            {"penalty", "status_change", "credit_repair", "enterprise_key", "repair_review",
+             "objection_answer", "commitment_check", "list_inclusion", "list_removal"}}},
           {{"id", "gz-amr"},
            {"name", "Guangzhou AMR"},
            {"uscc", "9144030071526726XG"},
            {"keys", {PublicKeyJson(gz)}},
-           {"types", {"penalty", "status_change"}}}}}};
+           {"types", {"penalty", "status_change", "objection_answer", "commitment_check"}}}}}};
     return *CanonicalJson(g);
   }
 
@@ -687,6 +688,110 @@ TEST_CASE(
                    LogReaderSlaLog(d.ledger->log()), size, "yesterday")
             .status()
             .code() == StatusCode::kInvalidArgument);
+}
+
+// An enterprise's filing of `type` (objection, commitment), signed with `key`, from its sample
+// with `body` members replaced.
+std::string Filing(const char* type, const crypto::PrivateKey& key, const std::string& uscc,
+                   const Json& body) {
+  Json e = credledger::testing::SampleEntry(type);
+  e["enterprise"] = uscc;
+  e["subject"]["uscc"] = uscc;
+  for (auto& [k, v] : body.items()) e["body"][k] = v;
+  if (body.contains("target")) e["refs"] = {body.at("target")};
+  auto s = SignEntry(e, key);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+// An agency's record of `type` (objection_answer, commitment_check, list_inclusion,
+// list_removal) from its sample, signed by `agency` with `key`.
+std::string AgencyRecord(const char* type, const crypto::PrivateKey& key, const std::string& agency,
+                         const Json& body) {
+  Json e = credledger::testing::SampleEntry(type);
+  e["agency"] = agency;
+  for (auto& [k, v] : body.items()) e["body"][k] = v;
+  const char* authority = Traits(ParseRecordType(type).value()).authority_member;
+  e["body"][authority]["uscc"] = agency == "gz-amr" ? "9144030071526726XG" : "91110000101623741K";
+  if (body.contains("target")) e["refs"] = {body.at("target")};
+  auto s = SignEntry(e, key);
+  REQUIRE(s.ok());
+  return s->canonical;
+}
+
+TEST_CASE("objections, commitments and lists: who files, who answers, once, and what shows",
+          "[policy][enterprise]") {
+  Domain d;
+  d.Start(true);
+  const crypto::PrivateKey ent = GenerateKey(crypto::KeyAlgorithm::kSm2);
+  REQUIRE(d.ledger->Append(BindKey(d.sz, "sz-amr", kEnterprise, ent)).ok());
+  const std::string penalty = PenaltyWith(d, "O-1", "general");
+  const std::string others = PenaltyAbout(d, "O-2", kOtherEnterprise);
+  REQUIRE(d.ledger->Append(penalty).ok());
+  REQUIRE(d.ledger->Append(others).ok());
+
+  // An objection to a record about the enterprise, answered once by that record's agency.
+  CHECK(d.ledger->Append(Filing("objection", ent, kEnterprise, {{"target", RecordId(others)}}))
+            .status()
+            .code() == StatusCode::kPermissionDenied);
+  const std::string objection =
+      Filing("objection", ent, kEnterprise, {{"target", RecordId(penalty)}});
+  REQUIRE(d.ledger->Append(objection).ok());
+  const std::string oid = RecordId(objection);
+  CHECK(d.Info(oid).agency == "sz-amr");
+  CHECK(d.Info(RecordId(penalty)).changes.empty());  // an objection changes nothing of it
+  CHECK(d.ledger->Append(AgencyRecord("objection_answer", d.gz, "gz-amr", {{"target", oid}}))
+            .status()
+            .code() == StatusCode::kPermissionDenied);
+  CHECK(d.ledger
+            ->Append(
+                AgencyRecord("objection_answer", d.sz, "sz-amr", {{"target", RecordId(penalty)}}))
+            .status()
+            .code() == StatusCode::kFailedPrecondition);  // answers an objection only
+  REQUIRE(d.ledger
+              ->Append(AgencyRecord("objection_answer", d.sz, "sz-amr",
+                                    {{"target", oid}, {"outcome", "rejected"}}))
+              .ok());
+  CHECK(d.Info(oid).status == "rejected");
+  CHECK(d.ledger
+            ->Append(AgencyRecord("objection_answer", d.sz, "sz-amr",
+                                  {{"target", oid}, {"reason", "again"}}))
+            .status()
+            .code() == StatusCode::kFailedPrecondition);
+
+  // A commitment is made to a registered agency, which checks it once.
+  CHECK(d.ledger->Append(Filing("commitment", ent, kEnterprise, {{"agency", "no-such"}}))
+            .status()
+            .code() == StatusCode::kFailedPrecondition);
+  const std::string commitment = Filing("commitment", ent, kEnterprise, {{"agency", "gz-amr"}});
+  REQUIRE(d.ledger->Append(commitment).ok());
+  const std::string cid = RecordId(commitment);
+  CHECK(d.Info(cid).agency == "gz-amr");
+  CHECK(d.ledger->Append(AgencyRecord("commitment_check", d.sz, "sz-amr", {{"target", cid}}))
+            .status()
+            .code() == StatusCode::kPermissionDenied);  // made to gz-amr
+  REQUIRE(d.ledger
+              ->Append(AgencyRecord("commitment_check", d.gz, "gz-amr",
+                                    {{"target", cid}, {"result", "broken"}}))
+              .ok());
+  CHECK(d.Info(cid).status == "broken");
+
+  // A listing, removed once by its agency; removed is final.
+  const std::string listed = AgencyRecord("list_inclusion", d.sz, "sz-amr", {});
+  REQUIRE(d.ledger->Append(listed).ok());
+  const std::string lid = RecordId(listed);
+  CHECK(d.ledger->Append(AgencyRecord("list_removal", d.sz, "sz-amr", {{"target", oid}}))
+            .status()
+            .code() == StatusCode::kFailedPrecondition);  // not a listing
+  REQUIRE(d.ledger->Append(AgencyRecord("list_removal", d.sz, "sz-amr", {{"target", lid}})).ok());
+  CHECK(d.Info(lid).status == "removed");
+  CHECK(d.ledger
+            ->Append(AgencyRecord("list_removal", d.sz, "sz-amr",
+                                  {{"target", lid}, {"reason", "twice"}}))
+            .status()
+            .code() == StatusCode::kFailedPrecondition);
+  CHECK(d.ledger->Append(StatusChange(d, lid, "revoke", "revoked")).status().code() ==
+        StatusCode::kFailedPrecondition);  // removed: no further change
 }
 
 TEST_CASE("months are calendar months, clamped to the month's end", "[policy]") {
