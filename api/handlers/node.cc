@@ -3,6 +3,8 @@
 #include "api/internal/call.h"
 #include "api/internal/route.h"
 #include "crypto/encoding.h"
+#include "ledger/block.h"
+#include "ledger/records/sla.h"
 
 namespace credledger::api {
 namespace {
@@ -75,6 +77,27 @@ void GetAgency(const std::shared_ptr<Call>& call) {
   for (Json& agency : registry["agencies"]) {
     if (agency["id"] == call->params[0]) {
       agency["at_index"] = size;
+      // Its working-day cases now: the counts, and the cases overdue (GET /v1/sla has all).
+      records::SlaQuery overdue;
+      overdue.agency = call->params[0];
+      overdue.state = "overdue";
+      ServiceState& s = call->state;
+      const records::RecordReader& reader = s.policy->reader();
+      auto report = records::ComputeSla(reader.index(), *reader.registry(),
+                                        records::LogReaderSlaLog(s.ledger.log()), size,
+                                        NowTimestamp(), overdue);
+      if (!report.ok()) return call->Fail(ProblemFromStatus(report.status()));
+      records::SlaQuery all;
+      all.agency = overdue.agency;
+      all.limit = 0;
+      auto counts =
+          records::ComputeSla(reader.index(), *reader.registry(),
+                              records::LogReaderSlaLog(s.ledger.log()), size, report->as_of, all);
+      if (!counts.ok()) return call->Fail(ProblemFromStatus(counts.status()));
+      Json sla = records::SlaReportJson(*counts)["summary"];
+      sla["as_of"] = report->as_of;
+      sla["overdue_cases"] = records::SlaReportJson(*report)["cases"];
+      agency["sla"] = std::move(sla);
       return call->SendJson(200, agency);
     }
   }

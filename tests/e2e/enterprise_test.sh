@@ -56,6 +56,9 @@ done
 code=$(status_of '?tree_size=3&as_of=2026-12-01T00:00:00Z')
 [ "$code" = 200 ] && grep -q '"cases":\[\]' sla.json && ok || bad "an early tree size: HTTP $code $(cat sla.json)"
 curl -fsS "$base/metrics" | grep -q '^credledger_sla_open_cases 2$' && ok || bad "the open-cases gauge"
+# The agency's own resource shows its cases: overdue ones listed (none yet, a week early).
+curl -fsS "$base/v1/agencies/sz-amr" | grep -q '"sla":{.*"open":2,.*"overdue":0,.*"overdue_cases":\[\]' && ok ||
+  bad "GET /v1/agencies/sz-amr: $(curl -sS "$base/v1/agencies/sz-amr" | head -c 600)"
 
 kill -TERM "$pid"; wait "$pid"; pid=
 echo "enterprise_test: $passed passed, $failed failed"
