@@ -20,8 +20,8 @@ void PostAccessLog(const std::shared_ptr<Call>& call) {
   if (!head.ok()) return call->Fail(ProblemFromStatus(head.status()));
   const uint64_t size = (*head)->tree_size;
   const records::RecordReader& reader = s.policy->reader();
-  auto enterprise =
-      records::AuthenticateAccessLogRequest(*doc, reader.index(), size, NowTimestamp());
+  auto enterprise = records::AuthenticateAccessLogRequest(*doc, reader.index(), size,
+                                                          std::chrono::system_clock::now());
   if (!enterprise.ok()) return call->Fail(ProblemFromStatus(enterprise.status()));
 
   // The latest anchor in the checkpoint's tree, if it carries the audit lines' tree root.

@@ -18,6 +18,7 @@
 #ifndef CREDLEDGER_LEDGER_RECORDS_ACCESS_LOG_H_
 #define CREDLEDGER_LEDGER_RECORDS_ACCESS_LOG_H_
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -40,10 +41,11 @@ Result<std::string> MakeAccessLogRequest(const std::string& enterprise,
 
 // The enterprise whose request `doc` is, if its key is bound to it by an enterprise_key record
 // in force at `tree_size` (`index` describes the log that far), its signature verifies under
-// that key, and it was made within 10 minutes of `now` (RFC 3339 UTC), so that a captured
+// that key, and it was made within 10 minutes of `now`, so that a captured
 // request cannot be replayed later. Errors: InvalidArgument (malformed), Unauthenticated.
 Result<std::string> AuthenticateAccessLogRequest(const Json& doc, const RecordIndex& index,
-                                                 uint64_t tree_size, std::string_view now);
+                                                 uint64_t tree_size,
+                                                 std::chrono::system_clock::time_point now);
 
 // What VerifyAccessLog found.
 struct AccessLogVerdict {

@@ -93,15 +93,7 @@ struct Node {
 
   // A config entry `action` with `params`, signed by the one admin.
   std::string Config(const std::string& action, Json params) {
-    Json c = {{"type", "config"},
-              {"schema_version", 1},
-              {"issued_at", "2026-11-30T00:00:00Z"},
-              {"action", action},
-              {"params", std::move(params)}};
-    const std::string bytes = *CanonicalJson(c);
-    c["signatures"] = {{{"key_id", admin.public_key().KeyId()},
-                        {"signature", crypto::Base64Encode(*admin.Sign(bytes))}}};
-    return *CanonicalJson(c);
+    return SignedConfig({&admin}, action, std::move(params), "2026-11-30T00:00:00Z");
   }
 
   // An enterprise_key record of sz-amr binding `key` to enterprise `uscc`.

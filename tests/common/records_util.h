@@ -54,6 +54,24 @@ inline std::string SignedPenalty(const crypto::PrivateKey& key, const std::strin
   return s->canonical;
 }
 
+// A config entry `action` with `params` issued at `issued_at`, signed by each of `admins`.
+inline std::string SignedConfig(std::initializer_list<const crypto::PrivateKey*> admins,
+                                const std::string& action, Json params,
+                                const std::string& issued_at) {
+  Json c = {{"type", "config"},
+            {"schema_version", 1},
+            {"issued_at", issued_at},
+            {"action", action},
+            {"params", std::move(params)}};
+  const std::string bytes = *CanonicalJson(c);
+  c["signatures"] = Json::array();
+  for (const crypto::PrivateKey* admin : admins) {
+    c["signatures"].push_back({{"key_id", admin->public_key().KeyId()},
+                               {"signature", crypto::Base64Encode(*admin->Sign(bytes))}});
+  }
+  return *CanonicalJson(c);
+}
+
 // Every record index key of `store` (record_index.h) and its value.
 inline std::map<std::string, std::string> IndexKeys(Store* store) {
   std::map<std::string, std::string> out;

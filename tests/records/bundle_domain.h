@@ -190,15 +190,7 @@ struct Domain {
 
   // A config entry `action` with `params`, signed by the admin (threshold 1).
   std::string Config(const char* action, Json params) {
-    Json c = {{"type", "config"},
-              {"schema_version", 1},
-              {"issued_at", "2026-02-01T00:00:00Z"},
-              {"action", action},
-              {"params", std::move(params)}};
-    const std::string bytes = *CanonicalJson(c);
-    c["signatures"] = {{{"key_id", admin.public_key().KeyId()},
-                        {"signature", crypto::Base64Encode(*admin.Sign(bytes))}}};
-    return *CanonicalJson(c);
+    return SignedConfig({&admin}, action, std::move(params), "2026-02-01T00:00:00Z");
   }
 
   std::string AddKey(const crypto::PrivateKey& key) {

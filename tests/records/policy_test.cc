@@ -175,18 +175,8 @@ struct Domain {
   }
 
   std::string Config(const std::string& action, Json params) const {
-    Json c = {{"type", "config"},
-              {"schema_version", 1},
-              {"issued_at", "2026-11-27T11:00:00Z"},
-              {"action", action},
-              {"params", std::move(params)}};
-    std::string bytes = *CanonicalJson(c);
-    c["signatures"] = Json::array();
-    for (const auto* a : {&admin1, &admin2}) {
-      c["signatures"].push_back({{"key_id", a->public_key().KeyId()},
-                                 {"signature", crypto::Base64Encode(*a->Sign(bytes))}});
-    }
-    return *CanonicalJson(c);
+    return credledger::testing::SignedConfig({&admin1, &admin2}, action, std::move(params),
+                                             "2026-11-27T11:00:00Z");
   }
 
   std::string Rotate() const {
