@@ -5,6 +5,7 @@
 #include "api/internal/call.h"
 #include "ledger/records/anchor.h"
 #include "ledger/records/consent.h"
+#include "ledger/records/schema.h"
 
 namespace credledger::api {
 
@@ -111,6 +112,11 @@ bool ServiceState::CheckBankConsent(const std::shared_ptr<Call>& call,
                                     const std::vector<std::string>& subjects,
                                     const std::string& audited_subject, const char* scope) {
   if (auto cited = call->query.find("consent"); cited != call->query.end()) {
+    // A malformed parameter reads nothing and is not logged, as every other (RECORDS.md).
+    if (!records::IsHashHex(cited->second)) {
+      call->Fail(BadRequest("bad_parameter", "consent must be a record id: 64 lowercase hex"));
+      return false;
+    }
     call->consent = cited->second;
   }
   const uint64_t size = ledger.Head().tree_size;

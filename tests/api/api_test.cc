@@ -654,6 +654,7 @@ TEST_CASE(
   refused(profile + "&consent=" + other_bank, "is for bank \"bank-2\", not \"bank-1\"");
   refused(profile + "&consent=" + expired, "is in force from 2025-01-01 until 2025-12-31, not on");
   refused(doc + "&consent=" + good.substr(0, 63) + "0", "no record");
+  CHECK(read(profile + "&consent=not-a-record-id").status == 400);  // not read, not logged
   refused("/v1/subjects/" + uscc + "/profile?purpose=marketing&consent=" + good,
           "is for the purpose \"loan review\"");
   refused("/v1/payloads/" + payloads.Address(document) + "?purpose=audit&consent=" + profile_only,
