@@ -268,7 +268,7 @@ TEST_CASE("the shared corpus: bundles the web verifier must judge as VerifyProof
   CHECK(corpus.Mutate(delegated, 11, 2, 0x20) == 0);
   CHECK(corpus.Mutate(delegated, 11, 7, 0x01) == 0);
   // And of an enterprise's application, whose history holds its key's binding.
-  CHECK(corpus.Mutate(application_case, 11, 4, 0x20) == 0);
+  CHECK(corpus.Mutate(application_case, 29, 4, 0x20) == 0);
   if (std::getenv("CREDLEDGER_BUNDLE_CORPUS_FULL") != nullptr) {
     // Except in the line of the witness whose cosignature is of another text: it does not
     // verify, changed or not, and 2 of 3 suffice.
