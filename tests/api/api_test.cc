@@ -587,7 +587,10 @@ TEST_CASE(
     "and day, or 403, every read logged with the consent it cited, and the enterprise's "
     "access log proving each",
     "[api][consent]") {
-  const auto [token, token_hash] = records::BankAccess::NewToken().value();
+  // (Not a structured binding: clang 14 does not let a lambda capture one.)
+  const auto new_token = records::BankAccess::NewToken().value();
+  const std::string token = new_token.first;
+  const crypto::Digest token_hash = new_token.second;
   credledger::testing::TempDir dir;
   const std::string audit_path = dir.file("audit.jsonl");
   auto audit = records::QueryAuditLog::Open(audit_path).value();
