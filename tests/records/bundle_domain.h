@@ -263,7 +263,7 @@ struct Domain {
               {"key_id", key.public_key().KeyId()},
               {"subject", {{"kind", "organization"}, {"uscc", kSubject}}},
               {"issued_at", "2026-08-01T09:00:00Z"}};
-    if (body.contains("target")) e["refs"] = {body.at("target")};
+    if (body.contains("target")) e["refs"] = Json::array({body.at("target")});
     e["body"] = std::move(body);
     return e;
   }

@@ -688,7 +688,7 @@ std::string Filing(const char* type, const crypto::PrivateKey& key, const std::s
   e["enterprise"] = uscc;
   e["subject"]["uscc"] = uscc;
   for (auto& [k, v] : body.items()) e["body"][k] = v;
-  if (body.contains("target")) e["refs"] = {body.at("target")};
+  if (body.contains("target")) e["refs"] = Json::array({body.at("target")});
   auto s = SignEntry(e, key);
   REQUIRE(s.ok());
   return s->canonical;
@@ -703,7 +703,7 @@ std::string AgencyRecord(const char* type, const crypto::PrivateKey& key, const 
   for (auto& [k, v] : body.items()) e["body"][k] = v;
   const char* authority = Traits(ParseRecordType(type).value()).authority_member;
   e["body"][authority]["uscc"] = agency == "gz-amr" ? "9144030071526726XG" : "91110000101623741K";
-  if (body.contains("target")) e["refs"] = {body.at("target")};
+  if (body.contains("target")) e["refs"] = Json::array({body.at("target")});
   auto s = SignEntry(e, key);
   REQUIRE(s.ok());
   return s->canonical;
