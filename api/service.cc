@@ -177,10 +177,9 @@ void Dispatch(const std::shared_ptr<Call>& call) {
 
 std::vector<Route> AllRoutes() {
   std::vector<Route> all;
-  for (auto routes :
-       {NodeRoutes(), EntryRoutes(), RecordRoutes(), SubjectRoutes(), SlaRoutes(), AccessLogRoutes(),
-                      ProfileRoutes(),
-        ProofRoutes(), PayloadRoutes(), VerifyRoutes(), TlogRoutes(), WebRoutes()}) {
+  for (auto routes : {NodeRoutes(), EntryRoutes(), RecordRoutes(), SubjectRoutes(), SlaRoutes(),
+                      AccessLogRoutes(), ProfileRoutes(), ProofRoutes(), PayloadRoutes(),
+                      VerifyRoutes(), TlogRoutes(), WebRoutes()}) {
     all.insert(all.end(), routes.begin(), routes.end());
   }
   return all;

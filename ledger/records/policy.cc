@@ -412,12 +412,14 @@ Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& sub
   if (change == TargetChange::kObjection) {
     // The enterprise disputes an agency's record about it.
     if (target_traits.signer != Signer::kAgency) {
-      return Status::FailedPrecondition("/body/target: an objection disputes an agency's record, "
-                                        "not a " + std::string(target_traits.name));
+      return Status::FailedPrecondition(
+          "/body/target: an objection disputes an agency's record, "
+          "not a " +
+          std::string(target_traits.name));
     }
     if (t->subject != subject) {
-      return Status::PermissionDenied("/body/target: record " + target + " is about " +
-                                      t->subject + ": an enterprise disputes only records about "
+      return Status::PermissionDenied("/body/target: record " + target + " is about " + t->subject +
+                                      ": an enterprise disputes only records about "
                                       "itself");
     }
     return Status::Ok();
@@ -454,8 +456,8 @@ Status RecordPolicy::CheckTarget(const ValidatedEntry& e, const std::string& sub
   }
   if (change == TargetChange::kAnswer || change == TargetChange::kListRemoval) {
     // One answer to a filing of the kind the type answers; one removal of a listing.
-    const bool fits = change == TargetChange::kAnswer ? t->type == Traits(e.type).answers
-                                                      : target_traits.listing;
+    const bool fits =
+        change == TargetChange::kAnswer ? t->type == Traits(e.type).answers : target_traits.listing;
     if (!fits) {
       return Status::FailedPrecondition(
           "/body/target: a " + std::string(RecordTypeName(e.type)) + " names a " +
@@ -563,8 +565,7 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   if (traits.addressed_by_body &&
       !registry_.agencies().count(body.at("agency").get<std::string>())) {
     return Status::FailedPrecondition("/body/agency: no agency \"" +
-                                      body.at("agency").get<std::string>() +
-                                      "\" is registered");
+                                      body.at("agency").get<std::string>() + "\" is registered");
   }
   std::optional<RecordInfo> target;
   if (has_target) {
@@ -640,9 +641,9 @@ Status RecordPolicy::AdmitRecord(const ValidatedEntry& e, const std::string& rec
   info.type = e.type;
   // An enterprise's record is answered by the agency of the record it concerns.
   info.agency = traits.signer == Signer::kAgency ? e.agency
-                : traits.addressed_by_body      ? body.at("agency").get<std::string>()
-                : target                        ? target->agency
-                                                : "";
+                : traits.addressed_by_body       ? body.at("agency").get<std::string>()
+                : target                         ? target->agency
+                                                 : "";
   info.subject = subject;
   if (has_target) info.target = body.at("target").get<std::string>();
   if (changes_target) {

@@ -390,8 +390,8 @@ Status CheckCommitment(const Json& b, const Json& entry) {
 
 Status CheckCommitmentCheck(const Json& b, const Json& entry) {
   const JsonPointer p = "/body";
-  CREDLEDGER_RETURN_IF_ERROR(CheckObject(
-      b, p, {"target", "result", "findings", "checked_on", "checking_authority"}));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckObject(b, p, {"target", "result", "findings", "checked_on", "checking_authority"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckHash(At(b, "target"), Child(p, "target")));
   CREDLEDGER_RETURN_IF_ERROR(CheckEnum(At(b, "result"), Child(p, "result"), {"kept", "broken"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "findings"), Child(p, "findings"), kLongText));
@@ -407,8 +407,8 @@ Status CheckListInclusion(const Json& b, const Json& entry) {
                                          {"list", "reason", "legal_basis", "decided_on",
                                           "deciding_authority", "decision_document_hash"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckOrganizationSubject(entry));
-  CREDLEDGER_RETURN_IF_ERROR(CheckEnum(At(b, "list"), Child(p, "list"),
-                                       {"serious_dishonesty", "abnormal_operations"}));
+  CREDLEDGER_RETURN_IF_ERROR(
+      CheckEnum(At(b, "list"), Child(p, "list"), {"serious_dishonesty", "abnormal_operations"}));
   CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "reason"), Child(p, "reason"), kLongText));
   CREDLEDGER_RETURN_IF_ERROR(CheckText(At(b, "legal_basis"), Child(p, "legal_basis"), kLongText));
   CREDLEDGER_RETURN_IF_ERROR(CheckDate(At(b, "decided_on"), Child(p, "decided_on")));
@@ -707,7 +707,8 @@ constexpr RecordTypeTraits kObjectionAnswer = {
     .profile_view = ProfileView::kBanksOnly,
 };
 
-// Signed by the enterprise: its written commitment (告知承诺) to an agency for a matter (a licence granted on it), checked by that agency afterwards. Public, as commitments are.
+// Signed by the enterprise: its written commitment (告知承诺) to an agency for a matter (a licence
+// granted on it), checked by that agency afterwards. Public, as commitments are.
 constexpr RecordTypeTraits kCommitment = {
     .name = "commitment",
     .signer = Signer::kEnterprise,
@@ -730,7 +731,8 @@ constexpr RecordTypeTraits kCommitment = {
     .profile_view = ProfileView::kEveryone,
 };
 
-// The agency's check of a commitment: kept or broken (the commitment's status); a broken one may lead to a penalty or a licence's revocation, which are records of their own.
+// The agency's check of a commitment: kept or broken (the commitment's status); a broken one may
+// lead to a penalty or a licence's revocation, which are records of their own.
 constexpr RecordTypeTraits kCommitmentCheck = {
     .name = "commitment_check",
     .signer = Signer::kAgency,
@@ -753,7 +755,8 @@ constexpr RecordTypeTraits kCommitmentCheck = {
     .profile_view = ProfileView::kEveryone,
 };
 
-// An enterprise put on a public list: the serious-dishonesty list (严重失信主体名单) or the abnormal-operations list (经营异常名录). Public while on it; banks see removed entries too.
+// An enterprise put on a public list: the serious-dishonesty list (严重失信主体名单) or the
+// abnormal-operations list (经营异常名录). Public while on it; banks see removed entries too.
 constexpr RecordTypeTraits kListInclusion = {
     .name = "list_inclusion",
     .signer = Signer::kAgency,
