@@ -148,6 +148,11 @@ Status MonitorCommand(const Args& args) {
 
 namespace {
 
+// A node's URL, rather than a data directory.
+bool IsUrl(const std::string& where) {
+  return where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0;
+}
+
 // A log replayed from genesis by an audit (client/audit.h), and what it replayed into.
 struct AuditedLog {
   explicit AuditedLog(ScratchDir dir) : scratch(std::move(dir)) {}
@@ -166,7 +171,7 @@ Result<std::unique_ptr<AuditedLog>> Audit(const std::string& where, const NoteVe
       ScratchDir::Create(flags.GetOr("scratch", std::filesystem::temp_directory_path().string()),
                          "credledger-audit"));
   auto audited = std::make_unique<AuditedLog>(std::move(scratch_dir));
-  if (where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0) {
+  if (IsUrl(where)) {
     CREDLEDGER_ASSIGN_OR_RETURN(client::HttpClient node,
                                 client::HttpClient::Create(where, flags.GetOr("ca-file", "")));
     audited->source = std::make_unique<client::HttpLogSource>(std::move(node));
@@ -190,10 +195,6 @@ Result<std::unique_ptr<AuditedLog>> Audit(const std::string& where, const NoteVe
     return s;
   }
   return audited;
-}
-
-bool IsUrl(const std::string& where) {
-  return where.rfind("http://", 0) == 0 || where.rfind("https://", 0) == 0;
 }
 
 }  // namespace
